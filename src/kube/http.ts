@@ -1,0 +1,365 @@
+// HTTP transport: one keep-alive Agent per connection (carrying CA / client certificate), auth headers,
+// 401 → refresh credentials → retry once, 429 → honour Retry-After, error mapping, request statistics.
+
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+} from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { type Credentials, describeIdentity, type KubeConnection } from './connection.js';
+import {
+  ConnectionError,
+  errorFromResponse,
+  type KubeStatus,
+  type RequestContext,
+  TimeoutError,
+} from './errors.js';
+
+export type QueryValue = string | number | boolean | undefined | null | readonly string[];
+export type Query = Record<string, QueryValue>;
+
+export interface RequestOptions {
+  query?: Query;
+  /** Objects are sent as JSON; strings and Buffers as they are. */
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Client-side deadline for the whole request (for streams: until the response headers). */
+  timeoutMs?: number;
+  /** Label for `stats` (a Kubernetes verb such as `list`); defaults from the HTTP method. */
+  verb?: string;
+}
+
+export interface HttpResponse<T = unknown> {
+  statusCode: number;
+  headers: IncomingMessage['headers'];
+  body: T;
+}
+
+export interface RequestStats {
+  /** Requests sent over the wire (retries included). */
+  total: number;
+  /** Per Kubernetes verb (`get`, `list`, `watch`, `create`, `update`, `patch`, `apply`, `delete`, `discovery`...). */
+  byVerb: Record<string, number>;
+}
+
+export interface TransportOptions {
+  /** Default client-side timeout for non-streaming requests, ms (0 = none). Default 60 s. */
+  timeoutMs?: number;
+  userAgent?: string;
+  /** Maximum retries on 429 Too Many Requests. Default 3. */
+  maxRetries429?: number;
+}
+
+const METHOD_VERB: Record<string, string> = {
+  GET: 'get',
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};
+
+export function buildQuery(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue;
+    if (Array.isArray(v)) for (const item of v) params.append(k, item);
+    else params.append(k, String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+export class HttpTransport {
+  readonly connection: KubeConnection;
+  readonly stats: RequestStats = { total: 0, byVerb: {} };
+  readonly #url: URL;
+  readonly #secure: boolean;
+  readonly #agent: HttpAgent;
+  /** Agents for client certificates obtained from exec plugins, keyed by certificate. */
+  readonly #certAgents = new Map<string, HttpsAgent>();
+  readonly #timeoutMs: number;
+  readonly #userAgent: string;
+  readonly #maxRetries429: number;
+  readonly #identity: string;
+
+  constructor(connection: KubeConnection, options: TransportOptions = {}) {
+    this.connection = connection;
+    this.#url = new URL(connection.server);
+    this.#secure = this.#url.protocol === 'https:';
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#userAgent = options.userAgent ?? 'choreoctl';
+    this.#maxRetries429 = options.maxRetries429 ?? 3;
+    this.#identity = describeIdentity(connection);
+    this.#agent = this.#secure
+      ? this.#newHttpsAgent(connection.clientCert, connection.clientKey)
+      : new HttpAgent({ keepAlive: true });
+  }
+
+  #newHttpsAgent(cert: string | Buffer | undefined, key: string | Buffer | undefined): HttpsAgent {
+    const c = this.connection;
+    return new HttpsAgent({
+      keepAlive: true,
+      ...(c.ca ? { ca: c.ca } : {}),
+      ...(cert && key ? { cert, key } : {}),
+      rejectUnauthorized: !c.insecureSkipTlsVerify,
+      ...(c.tlsServerName ? { servername: c.tlsServerName } : {}),
+    });
+  }
+
+  #agentFor(creds: Credentials): HttpAgent {
+    if (!this.#secure || !creds.clientCert || !creds.clientKey) return this.#agent;
+    let agent = this.#certAgents.get(creds.clientCert);
+    if (!agent) {
+      // A rotated certificate replaces the previous one.
+      for (const old of this.#certAgents.values()) old.destroy();
+      this.#certAgents.clear();
+      agent = this.#newHttpsAgent(creds.clientCert, creds.clientKey);
+      this.#certAgents.set(creds.clientCert, agent);
+    }
+    return agent;
+  }
+
+  #count(verb: string): void {
+    this.stats.total++;
+    this.stats.byVerb[verb] = (this.stats.byVerb[verb] ?? 0) + 1;
+  }
+
+  resetStats(): void {
+    this.stats.total = 0;
+    this.stats.byVerb = {};
+  }
+
+  context(method: string, path: string): RequestContext {
+    return { method, path, server: this.connection.server, identity: this.#identity };
+  }
+
+  /** Send a request and read the whole response; JSON responses are parsed. Throws typed errors on >= 400. */
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<HttpResponse<T>> {
+    const res = await this.#send(method, path, opts, false);
+    const text = await readBody(res, opts.signal);
+    const body = parseBody(res, text);
+    return { statusCode: res.statusCode ?? 0, headers: res.headers, body: body as T };
+  }
+
+  /** Send a request and return the streaming response (status < 400 guaranteed). The caller consumes it. */
+  async stream(method: string, path: string, opts: RequestOptions = {}): Promise<IncomingMessage> {
+    return this.#send(method, path, opts, true);
+  }
+
+  async #send(
+    method: string,
+    path: string,
+    opts: RequestOptions,
+    streaming: boolean,
+  ): Promise<IncomingMessage> {
+    const fullPath = path + buildQuery(opts.query);
+    const ctx = this.context(method, fullPath);
+    let retried401 = false;
+    let retries429 = 0;
+    let retriedReset = false;
+    for (;;) {
+      const creds = (await this.connection.credentials?.get()) ?? {};
+      let res: IncomingMessage;
+      try {
+        res = await this.#once(method, fullPath, opts, creds, streaming);
+      } catch (e) {
+        // A keep-alive socket closed by the server while we were reusing it: safe to retry once.
+        if (!retriedReset && (e as { reusedSocket?: boolean }).reusedSocket && errCode(e) === 'ECONNRESET') {
+          retriedReset = true;
+          continue;
+        }
+        throw e;
+      }
+      const code = res.statusCode ?? 0;
+      if (code < 400) return res;
+      const text = await readBody(res, opts.signal);
+      if (code === 401 && !retried401 && this.connection.credentials?.invalidate()) {
+        retried401 = true;
+        continue;
+      }
+      if (code === 429 && retries429 < this.#maxRetries429) {
+        retries429++;
+        const after = Number(res.headers['retry-after']);
+        await sleep(Math.min(Number.isFinite(after) && after > 0 ? after * 1000 : 1000, 10_000), opts.signal);
+        continue;
+      }
+      throw errorFromResponse(code, parseBody(res, text), ctx);
+    }
+  }
+
+  #once(
+    method: string,
+    fullPath: string,
+    opts: RequestOptions,
+    creds: Credentials,
+    streaming: boolean,
+  ): Promise<IncomingMessage> {
+    this.#count(opts.verb ?? METHOD_VERB[method] ?? method.toLowerCase());
+    const headers: OutgoingHttpHeaders = {
+      'user-agent': this.#userAgent,
+      accept: opts.accept ?? 'application/json',
+      ...opts.headers,
+    };
+    if (creds.token) headers.authorization = `Bearer ${creds.token}`;
+    else if (creds.username !== undefined || creds.password !== undefined) {
+      headers.authorization = `Basic ${Buffer.from(`${creds.username ?? ''}:${creds.password ?? ''}`).toString('base64')}`;
+    }
+    const imp = this.connection.impersonate;
+    if (imp?.user) headers['impersonate-user'] = imp.user;
+    if (imp?.uid) headers['impersonate-uid'] = imp.uid;
+    if (imp?.groups?.length) headers['impersonate-group'] = imp.groups;
+
+    let payload: Buffer | undefined;
+    if (opts.body !== undefined) {
+      if (typeof opts.body === 'string') payload = Buffer.from(opts.body);
+      else if (Buffer.isBuffer(opts.body)) payload = opts.body;
+      else payload = Buffer.from(JSON.stringify(opts.body));
+      headers['content-type'] = opts.contentType ?? 'application/json';
+      headers['content-length'] = payload.length;
+    }
+
+    const signal = opts.signal;
+    const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
+    const doRequest = this.#secure ? httpsRequest : httpRequest;
+    const ctx = this.context(method, fullPath);
+
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      let response: IncomingMessage | undefined;
+      const req = doRequest({
+        protocol: this.#url.protocol,
+        hostname: this.#url.hostname.replace(/^\[|\]$/g, ''),
+        port: this.#url.port || (this.#secure ? 443 : 80),
+        path: this.#url.pathname.replace(/\/$/, '') + fullPath,
+        method,
+        headers,
+        agent: this.#agentFor(creds),
+        ...(this.connection.tlsServerName ? { servername: this.connection.tlsServerName } : {}),
+      });
+      const cleanup = () => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        const reason = signal?.reason instanceof Error ? signal.reason : new Error('aborted');
+        if (response) response.destroy(reason);
+        else req.destroy(reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs > 0) {
+        timer = setTimeout(() => {
+          const err = new TimeoutError(
+            { kind: 'Status', status: 'Failure', reason: 'Timeout', code: 0 },
+            ctx,
+            true,
+            `${method} ${this.connection.server}${fullPath} timed out after ${timeoutMs} ms waiting for the API server`,
+          );
+          if (response) response.destroy(err);
+          else req.destroy(err);
+        }, timeoutMs);
+      }
+      req.on('response', (res) => {
+        settled = true;
+        response = res;
+        if (!streaming) {
+          // Keep the deadline and abort handling for the body; cleared once the body ends.
+          res.on('end', cleanup);
+          res.on('close', cleanup);
+        } else {
+          cleanup();
+          if (signal) {
+            const abortStream = () => res.destroy(signal.reason instanceof Error ? signal.reason : undefined);
+            signal.addEventListener('abort', abortStream, { once: true });
+            res.on('close', () => signal.removeEventListener('abort', abortStream));
+          }
+        }
+        resolve(res);
+      });
+      req.on('error', (err) => {
+        cleanup();
+        if (settled) return;
+        settled = true;
+        if (err instanceof TimeoutError) reject(err);
+        else if (signal?.aborted) reject(signal.reason);
+        else {
+          const wrapped = new ConnectionError(this.connection.server, err, this.#identity);
+          (wrapped as { reusedSocket?: boolean }).reusedSocket = req.reusedSocket;
+          reject(wrapped);
+        }
+      });
+      req.end(payload);
+    });
+  }
+
+  /** Close idle keep-alive sockets (open streams are not affected until they end). */
+  close(): void {
+    this.#agent.destroy();
+    for (const a of this.#certAgents.values()) a.destroy();
+    this.#certAgents.clear();
+  }
+}
+
+function errCode(e: unknown): string | undefined {
+  if (e instanceof ConnectionError) return e.errno;
+  return (e as { code?: string }).code;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function readBody(res: IncomingMessage, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', (e) => reject(signal?.aborted ? signal.reason : e));
+    res.on('close', () => {
+      if (!res.complete)
+        reject(signal?.aborted ? signal.reason : (res.errored ?? new Error('response closed early')));
+    });
+  });
+}
+
+function parseBody(res: IncomingMessage, text: string): unknown {
+  const type = res.headers['content-type'] ?? '';
+  if (text && (type.includes('json') || /^\s*[{[]/.test(text))) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+export type { KubeStatus };
