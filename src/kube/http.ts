@@ -190,7 +190,10 @@ export class HttpTransport {
       if (code === 429 && retries429 < this.#maxRetries429) {
         retries429++;
         const after = Number(res.headers['retry-after']);
-        await sleep(Math.min(Number.isFinite(after) && after > 0 ? after * 1000 : 1000, 10_000), opts.signal);
+        await sleep(
+          Math.min(Number.isFinite(after) && after >= 0 ? after * 1000 : 1000, 10_000),
+          opts.signal,
+        );
         continue;
       }
       throw errorFromResponse(code, parseBody(res, text), ctx);

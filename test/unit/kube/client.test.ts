@@ -1,0 +1,556 @@
+// KubeClient against a tiny fake API server on loopback: request shapes, discovery, streams, retries.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ConnectionError,
+  type CredentialSource,
+  connectionFromParts,
+  ForbiddenError,
+  GoneError,
+  KubeClient,
+  type ResourceInfo,
+  TimeoutError,
+  UnauthorizedError,
+  UnknownResourceError,
+} from '../../../src/kube/index.js';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+type Handler = (req: Seen, res: ServerResponse) => void;
+
+let server: Server;
+let base: string;
+let handler: Handler;
+let seen: Seen[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const s: Seen = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      };
+      seen.push(s);
+      handler(s, res);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+afterEach(() => {
+  seen = [];
+});
+
+function json(res: ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+const status = (code: number, reason: string, message: string) => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  status: 'Failure',
+  code,
+  reason,
+  message,
+});
+
+const aggregatedCore = {
+  kind: 'APIGroupDiscoveryList',
+  apiVersion: 'apidiscovery.k8s.io/v2',
+  items: [
+    {
+      metadata: { name: '' },
+      versions: [
+        {
+          version: 'v1',
+          resources: [
+            {
+              resource: 'pods',
+              responseKind: { group: '', version: 'v1', kind: 'Pod' },
+              scope: 'Namespaced',
+              singularResource: 'pod',
+              verbs: ['get', 'list'],
+              shortNames: ['po'],
+              categories: ['all'],
+              subresources: [{ subresource: 'log' }, { subresource: 'status' }],
+            },
+            {
+              resource: 'namespaces',
+              responseKind: { group: '', version: 'v1', kind: 'Namespace' },
+              scope: 'Cluster',
+              singularResource: 'namespace',
+              verbs: ['get'],
+              shortNames: ['ns'],
+            },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+const aggregatedApis = {
+  kind: 'APIGroupDiscoveryList',
+  apiVersion: 'apidiscovery.k8s.io/v2',
+  items: [
+    {
+      metadata: { name: 'openchoreo.dev' },
+      versions: [
+        {
+          version: 'v1alpha1',
+          resources: [
+            {
+              resource: 'components',
+              responseKind: { group: 'openchoreo.dev', version: 'v1alpha1', kind: 'Component' },
+              scope: 'Namespaced',
+              singularResource: 'component',
+              verbs: ['get', 'list', 'watch'],
+              shortNames: ['comp'],
+              subresources: [{ subresource: 'status' }],
+            },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+function discoveryHandler(next?: Handler): Handler {
+  return (req, res) => {
+    if (req.url === '/api') return json(res, 200, aggregatedCore);
+    if (req.url === '/apis') return json(res, 200, aggregatedApis);
+    if (next) return next(req, res);
+    json(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
+  };
+}
+
+const client = (opts: ConstructorParameters<typeof KubeClient>[1] = {}) =>
+  new KubeClient(connectionFromParts({ server: base, token: 'the-token', namespace: 'team' }), opts);
+
+describe('discovery', () => {
+  it('uses aggregated discovery and resolves names, kinds and short names', async () => {
+    handler = discoveryHandler();
+    const c = client();
+    const comp = await c.discovery.resolveName('comp');
+    expect(comp).toMatchObject({
+      group: 'openchoreo.dev',
+      version: 'v1alpha1',
+      resource: 'components',
+      kind: 'Component',
+      namespaced: true,
+      singular: 'component',
+      subresources: ['status'],
+    });
+    expect((await c.discovery.resolveName('Components.openchoreo.dev')).kind).toBe('Component');
+    expect((await c.discovery.resolveName('component.v1alpha1.openchoreo.dev')).kind).toBe('Component');
+    expect((await c.discovery.resolveName('po')).resource).toBe('pods');
+    expect((await c.discovery.resolveName('ns')).namespaced).toBe(false);
+    expect((await c.resolve({ apiVersion: 'v1', kind: 'Pod' })).subresources).toEqual(['log', 'status']);
+    expect(c.discovery.mode).toBe('aggregated');
+    // Two requests, with the aggregated Accept header, then everything from cache.
+    expect(c.stats.byVerb.discovery).toBe(2);
+    expect(seen[0]?.headers.accept).toBe(
+      'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json',
+    );
+    expect(seen[0]?.headers.authorization).toBe('Bearer the-token');
+  });
+
+  it('refreshes once on a miss, then reports an unknown type clearly', async () => {
+    handler = discoveryHandler();
+    const c = client();
+    await c.discovery.resources();
+    await expect(c.discovery.resolveName('widgets')).rejects.toThrow(UnknownResourceError);
+    expect(c.stats.byVerb.discovery).toBe(4);
+    await expect(c.discovery.resolveName('widgets')).rejects.toThrow(
+      `the server at ${base} doesn't have a resource type "widgets"`,
+    );
+  });
+
+  it('falls back to legacy discovery', async () => {
+    handler = (req, res) => {
+      if (req.url === '/api') return json(res, 200, { kind: 'APIVersions', versions: ['v1'] });
+      if (req.url === '/apis') {
+        return json(res, 200, {
+          kind: 'APIGroupList',
+          groups: [
+            {
+              name: 'apps',
+              versions: [
+                { groupVersion: 'apps/v1beta1', version: 'v1beta1' },
+                { groupVersion: 'apps/v1', version: 'v1' },
+              ],
+              preferredVersion: { groupVersion: 'apps/v1', version: 'v1' },
+            },
+          ],
+        });
+      }
+      if (req.url === '/api/v1') {
+        return json(res, 200, {
+          resources: [
+            {
+              name: 'pods',
+              singularName: 'pod',
+              namespaced: true,
+              kind: 'Pod',
+              verbs: ['get'],
+              shortNames: ['po'],
+            },
+            { name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
+          ],
+        });
+      }
+      if (req.url === '/apis/apps/v1' || req.url === '/apis/apps/v1beta1') {
+        const version = req.url.endsWith('v1') ? 'v1' : 'v1beta1';
+        return json(res, 200, {
+          groupVersion: `apps/${version}`,
+          resources: [
+            {
+              name: 'deployments',
+              singularName: '',
+              namespaced: true,
+              kind: 'Deployment',
+              shortNames: ['deploy'],
+            },
+          ],
+        });
+      }
+      json(res, 404, status(404, 'NotFound', 'nope'));
+    };
+    const c = client();
+    const deploy = await c.discovery.resolveName('deploy');
+    expect(deploy).toMatchObject({ group: 'apps', version: 'v1', singular: 'deployment' });
+    expect((await c.discovery.resolveName('deployments.v1beta1.apps')).version).toBe('v1beta1');
+    expect((await c.discovery.resolveName('pod')).subresources).toEqual(['status']);
+    expect(c.discovery.mode).toBe('legacy');
+  });
+
+  it('registered resources skip discovery', async () => {
+    handler = (req, res) => json(res, 200, { kind: 'Component', metadata: { name: req.url } });
+    const info: ResourceInfo = {
+      group: 'openchoreo.dev',
+      version: 'v1alpha1',
+      resource: 'components',
+      kind: 'Component',
+      namespaced: true,
+      singular: 'component',
+      shortNames: ['comp'],
+      categories: [],
+      verbs: [],
+      subresources: ['status'],
+    };
+    const c = client({ resources: [info] });
+    const got = await c.get<{ metadata: { name: string } }>(
+      { apiVersion: 'openchoreo.dev/v1alpha1', kind: 'Component' },
+      'web',
+    );
+    expect(got.metadata.name).toBe('/apis/openchoreo.dev/v1alpha1/namespaces/team/components/web');
+    expect((await c.discovery.resolveName('comp')).kind).toBe('Component');
+    expect(c.stats).toEqual({ total: 1, byVerb: { get: 1 } });
+  });
+});
+
+describe('requests', () => {
+  const pods = { group: '', version: 'v1', resource: 'pods', namespaced: true };
+
+  it('builds paths and queries for CRUD, apply, patch and delete', async () => {
+    handler = discoveryHandler((req, res) => {
+      if (req.method === 'DELETE' && req.url.includes('/gone'))
+        return json(res, 404, status(404, 'NotFound', 'x'));
+      json(res, 200, { kind: 'Echo', metadata: {} });
+    });
+    const c = client();
+    await c.get(pods, 'p1', { namespace: 'ns1' });
+    await c.list(pods, { labelSelector: 'app=x', fieldSelector: 'status.phase=Running', limit: 10 });
+    await c.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } });
+    await c.replace({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'other' } });
+    await c.apply(
+      { apiVersion: 'openchoreo.dev/v1alpha1', kind: 'Component', metadata: { name: 'web' } },
+      { fieldManager: 'choreoctl', force: true, dryRun: 'All' },
+    );
+    await c.patch(pods, 'p', { metadata: { labels: { a: 'b' } } });
+    await c.patch(pods, 'p', [{ op: 'add', path: '/metadata/labels/x', value: 'y' }], { type: 'json' });
+    await c.patchStatus({ apiVersion: 'openchoreo.dev/v1alpha1', kind: 'Component' }, 'web', {
+      status: { ready: true },
+    });
+    expect(await c.delete(pods, 'p', { propagationPolicy: 'Foreground' })).toBe(true);
+    expect(await c.delete(pods, 'gone')).toBe(false);
+    await c.deleteCollection(pods, { labelSelector: 'app=x' });
+    await c.get({ apiVersion: 'v1', kind: 'Namespace' }, 'kube-system', { namespace: 'ignored' });
+
+    const calls = seen.filter((s) => s.url !== '/api' && s.url !== '/apis');
+    expect(calls.map((s) => `${s.method} ${s.url} ${s.headers['content-type'] ?? ''}`.trim())).toEqual([
+      'GET /api/v1/namespaces/ns1/pods/p1',
+      'GET /api/v1/pods?labelSelector=app%3Dx&fieldSelector=status.phase%3DRunning&limit=10',
+      'POST /api/v1/namespaces/team/pods application/json',
+      'PUT /api/v1/namespaces/other/pods/p application/json',
+      'PATCH /apis/openchoreo.dev/v1alpha1/namespaces/team/components/web?dryRun=All&fieldManager=choreoctl&force=true application/apply-patch+yaml',
+      'PATCH /api/v1/namespaces/team/pods/p application/merge-patch+json',
+      'PATCH /api/v1/namespaces/team/pods/p application/json-patch+json',
+      'PATCH /apis/openchoreo.dev/v1alpha1/namespaces/team/components/web/status application/merge-patch+json',
+      'DELETE /api/v1/namespaces/team/pods/p application/json',
+      'DELETE /api/v1/namespaces/team/pods/gone application/json',
+      'DELETE /api/v1/namespaces/team/pods?labelSelector=app%3Dx application/json',
+      'GET /api/v1/namespaces/kube-system',
+    ]);
+    expect(JSON.parse(calls[8]?.body ?? '')).toEqual({
+      kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      propagationPolicy: 'Foreground',
+    });
+    expect(c.stats.byVerb).toMatchObject({
+      get: 2,
+      list: 1,
+      create: 1,
+      update: 1,
+      apply: 1,
+      patch: 3,
+      delete: 2,
+      deletecollection: 1,
+    });
+    await expect(
+      c.apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } }, { fieldManager: '' }),
+    ).rejects.toThrow(/fieldManager is required/);
+  });
+
+  it('pages through lists with limit/continue', async () => {
+    const all = Array.from({ length: 5 }, (_, i) => ({ metadata: { name: `o${i}` } }));
+    handler = (req, res) => {
+      const u = new URL(req.url, 'http://x');
+      const start = Number(u.searchParams.get('continue') ?? '0');
+      const limit = Number(u.searchParams.get('limit'));
+      const next = start + limit < all.length ? String(start + limit) : undefined;
+      json(res, 200, {
+        kind: 'PodList',
+        metadata: { resourceVersion: `rv${start}`, ...(next ? { continue: next } : {}) },
+        items: all.slice(start, start + limit),
+      });
+    };
+    const c = client();
+    const pages: number[] = [];
+    for await (const page of c.listPages(pods, { namespace: 'a', limit: 2 })) pages.push(page.items.length);
+    expect(pages).toEqual([2, 2, 1]);
+    const { items, resourceVersion } = await c.listAll(pods, { limit: 2 });
+    expect(items.map((i) => i.metadata?.name)).toEqual(['o0', 'o1', 'o2', 'o3', 'o4']);
+    expect(resourceVersion).toBe('rv0');
+  });
+
+  it('maps error responses to typed errors', async () => {
+    handler = (_req, res) =>
+      json(
+        res,
+        403,
+        status(
+          403,
+          'Forbidden',
+          'pods is forbidden: User "restricted" cannot list resource "pods" in API group "" in the namespace "team"',
+        ),
+      );
+    const err = await client()
+      .list(pods, { namespace: 'team' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ForbiddenError);
+    expect((err as ForbiddenError).verb).toBe('list');
+    expect((err as Error).message).not.toContain('the-token');
+  });
+});
+
+describe('authentication retries', () => {
+  it('re-fetches credentials once after a 401', async () => {
+    let issued = 0;
+    const creds: CredentialSource = {
+      get: async () => ({ token: `tok-${issued}` }),
+      invalidate: () => {
+        issued++;
+        return true;
+      },
+    };
+    handler = (req, res) => {
+      if (req.headers.authorization === 'Bearer tok-1') return json(res, 200, { gitVersion: 'v1.35.4' });
+      json(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    };
+    const conn = connectionFromParts({ server: base });
+    conn.credentials = creds;
+    const c = new KubeClient(conn);
+    expect((await c.version()).gitVersion).toBe('v1.35.4');
+    expect(seen.map((s) => s.headers.authorization)).toEqual(['Bearer tok-0', 'Bearer tok-1']);
+
+    // Still rejected after the refresh: UnauthorizedError, no loop, no token in the message.
+    seen = [];
+    handler = (_req, res) => json(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    const err = await c.version().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnauthorizedError);
+    expect(seen).toHaveLength(2);
+    expect((err as Error).message).not.toMatch(/tok-/);
+  });
+
+  it('sends basic auth and impersonation headers', async () => {
+    handler = (_req, res) => json(res, 200, {});
+    const conn = connectionFromParts({ server: base, username: 'u', password: 'p' });
+    conn.impersonate = { user: 'jane', groups: ['g1', 'g2'] };
+    await new KubeClient(conn).request('GET', '/healthz');
+    expect(seen[0]?.headers.authorization).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
+    expect(seen[0]?.headers['impersonate-user']).toBe('jane');
+    expect(seen[0]?.headers['impersonate-group']).toBe('g1, g2');
+  });
+
+  it('retries 429 honouring Retry-After', async () => {
+    let n = 0;
+    handler = (_req, res) => {
+      if (n++ === 0) {
+        res.writeHead(429, { 'retry-after': '0', 'content-type': 'application/json' });
+        res.end(JSON.stringify(status(429, 'TooManyRequests', 'slow down')));
+        return;
+      }
+      json(res, 200, { ok: true });
+    };
+    expect(await client().request('GET', '/x')).toEqual({ ok: true });
+    expect(n).toBe(2);
+  });
+});
+
+describe('transport failures', () => {
+  it('connection refused gives a ConnectionError naming the URL', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const c = new KubeClient(connectionFromParts({ server: `http://127.0.0.1:${port}` }));
+    const err = await c.version().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as Error).message).toContain(
+      `cannot connect to the Kubernetes API server at http://127.0.0.1:${port}`,
+    );
+    expect((err as Error).message).toContain('connection refused');
+  });
+
+  it('a slow server gives a client-side TimeoutError', async () => {
+    handler = () => {
+      /* never answer */
+    };
+    const c = new KubeClient(connectionFromParts({ server: base }), { timeoutMs: 100 });
+    const err = await c.version().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect((err as TimeoutError).clientSide).toBe(true);
+    expect((err as Error).message).toBe(
+      `GET ${base}/version timed out after 100 ms waiting for the API server`,
+    );
+  });
+
+  it('an aborted request rejects with the abort reason', async () => {
+    handler = () => {
+      /* never answer */
+    };
+    const ac = new AbortController();
+    const p = client().version(ac.signal);
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('streams', () => {
+  const ev = (type: string, rv: string) =>
+    `${JSON.stringify({ type, object: { metadata: { name: 'a', resourceVersion: rv } } })}\n`;
+
+  it('watch parses events split across network chunks and sends watch parameters', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const text = ev('ADDED', '1') + ev('MODIFIED', '2') + ev('BOOKMARK', '3') + ev('DELETED', '4');
+      let i = 0;
+      const tick = () => {
+        if (i >= text.length) return res.end();
+        res.write(text.slice(i, i + 13));
+        i += 13;
+        setTimeout(tick, 1);
+      };
+      tick();
+    };
+    const c = client();
+    const types: string[] = [];
+    for await (const e of c.watch(
+      { group: '', version: 'v1', resource: 'pods', namespaced: true },
+      {
+        namespace: 'n',
+        resourceVersion: '0',
+        allowWatchBookmarks: true,
+        timeoutSeconds: 30,
+        labelSelector: 'a=b',
+      },
+    )) {
+      types.push(e.type);
+    }
+    expect(types).toEqual(['ADDED', 'MODIFIED', 'BOOKMARK', 'DELETED']);
+    expect(seen[0]?.url).toBe(
+      '/api/v1/namespaces/n/pods?watch=true&resourceVersion=0&labelSelector=a%3Db&allowWatchBookmarks=true&timeoutSeconds=30',
+    );
+    expect(c.stats.byVerb.watch).toBe(1);
+  });
+
+  it('watch throws GoneError on a 410 event', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        `${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', 'too old resource version: 1 (9)') })}\n`,
+      );
+    };
+    const it = client().watch({ group: '', version: 'v1', resource: 'pods', namespaced: true });
+    await expect(it.next()).rejects.toBeInstanceOf(GoneError);
+  });
+
+  it('breaking out of a watch or aborting it closes the stream quietly', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(ev('ADDED', '1'));
+      // stays open
+    };
+    const c = client();
+    const ref = { group: '', version: 'v1', resource: 'pods', namespaced: true };
+    for await (const e of c.watch(ref)) {
+      expect(e.type).toBe('ADDED');
+      break;
+    }
+    const ac = new AbortController();
+    const got: string[] = [];
+    for await (const e of c.watch(ref, { signal: ac.signal })) {
+      got.push(e.type);
+      ac.abort();
+    }
+    expect(got).toEqual(['ADDED']);
+  });
+
+  it('logs yields lines with the requested options', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('line one\nline t');
+      setTimeout(() => res.end('wo\nlast'), 5);
+    };
+    const lines: string[] = [];
+    for await (const l of client().logs('ns', 'pod-1', {
+      container: 'app',
+      follow: true,
+      tailLines: 10,
+      timestamps: true,
+    })) {
+      lines.push(l);
+    }
+    expect(lines).toEqual(['line one', 'line two', 'last']);
+    expect(seen[0]?.url).toBe(
+      '/api/v1/namespaces/ns/pods/pod-1/log?container=app&follow=true&tailLines=10&timestamps=true',
+    );
+  });
+});
