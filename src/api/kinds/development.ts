@@ -1,0 +1,465 @@
+/** Development kinds: Component, Workload, Endpoint, ConfigurationGroup. */
+import { z } from 'zod';
+import { baseStatus, EndpointType, Owner2, workloadTemplateShape } from '../common.js';
+import {
+  dnsLabel,
+  dnsSubdomain,
+  gitUrl,
+  httpUrl,
+  immutable,
+  listMap,
+  nonEmpty,
+  nonNegativeInt,
+  port,
+  urlPath,
+  withRules,
+} from '../dsl.js';
+import { resource } from '../resource.js';
+
+// ---- Component ------------------------------------------------------------------------------------------
+
+export const COMPONENT_TYPES = [
+  'Service',
+  'ManualTask',
+  'ScheduledTask',
+  'WebApplication',
+  'Webhook',
+  'APIProxy',
+  'TestRunner',
+  'EventHandler',
+] as const;
+
+export const TemplateRef = z
+  .strictObject({
+    engine: z.string().min(1).default('argo').describe('Build engine; only argo is implemented.'),
+    name: dnsSubdomain('Name of the ClusterWorkflowTemplate, e.g. docker, google-cloud-buildpacks, react.'),
+    parameters: listMap(
+      z
+        .strictObject({
+          name: nonEmpty('Parameter name, e.g. docker-context.'),
+          value: z.string().describe('Parameter value.'),
+        })
+        .describe('A workflow parameter.'),
+      ['name'],
+      64,
+      'Extra parameters passed to the workflow template (distinct names).',
+    ).optional(),
+  })
+  .describe('The build template to run.');
+
+export const ComponentSpec = z
+  .strictObject({
+    owner: immutable(
+      z
+        .strictObject({ projectName: dnsLabel('Name of the owning Project.') })
+        .describe('The project the component belongs to. Immutable.'),
+      'spec.owner',
+    ),
+    type: z
+      .enum(COMPONENT_TYPES)
+      .describe(
+        'Component type: Service, WebApplication, ScheduledTask (implemented) or ManualTask, Webhook, APIProxy, TestRunner, EventHandler.',
+      ),
+    build: z
+      .strictObject({
+        repository: z
+          .strictObject({
+            url: gitUrl('Git repository URL.'),
+            revision: z
+              .strictObject({ branch: nonEmpty('Default branch to build.') })
+              .describe('Which revision to build by default.'),
+            appPath: z
+              .string()
+              .min(1)
+              .describe('Path of the application inside the repository, e.g. /service-go.'),
+          })
+          .describe('Where the source lives.'),
+        templateRef: TemplateRef,
+      })
+      .optional()
+      .describe('How to build the component from source; omit for components deployed from an image.'),
+  })
+  .describe('A deployable unit of a project: a service, web application or task.');
+export const ComponentStatus = z.strictObject({ ...baseStatus }).describe('Observed state of the Component.');
+export const Component = resource({
+  kind: 'Component',
+  spec: ComponentSpec,
+  status: ComponentStatus,
+  nameFormat: 'label',
+  namespaced: true,
+});
+export type Component = z.infer<typeof Component>;
+
+// ---- Workload -------------------------------------------------------------------------------------------
+
+export const WorkloadSpec = z
+  .strictObject({ owner: Owner2(), ...workloadTemplateShape })
+  .describe('The developer contract of a component: containers, endpoints and connections.');
+export const WorkloadStatus = z.strictObject({ ...baseStatus }).describe('Observed state of the Workload.');
+export const Workload = resource({
+  kind: 'Workload',
+  spec: WorkloadSpec,
+  status: WorkloadStatus,
+  nameFormat: 'subdomain',
+  namespaced: true,
+});
+export type Workload = z.infer<typeof Workload>;
+
+// ---- Endpoint (legacy) ----------------------------------------------------------------------------------
+
+export const HTTP_METHODS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+] as const;
+export const POLICY_TYPES = ['oauth2', 'api-key', 'basic-auth', 'rate-limit', 'cors', 'mediation'] as const;
+export const AUTHZ_API_TYPES = ['REST', 'GRPC', 'GraphQL'] as const;
+
+const ClaimToHeader = z
+  .strictObject({ name: nonEmpty('JWT claim name.'), header: nonEmpty('Header to copy the claim into.') })
+  .describe('Copy a JWT claim into a request header.');
+const claimsToHeaders = () => z.array(ClaimToHeader).optional().describe('Claims copied into headers.');
+const scopes = () => z.array(z.string()).describe('OAuth2 scopes required.');
+
+const OAuth2PolicySpec = z
+  .strictObject({
+    jwt: z
+      .strictObject({
+        claims: z
+          .array(
+            z
+              .strictObject({
+                key: nonEmpty('Claim name.'),
+                values: z.array(z.string()).describe('Accepted values.'),
+              })
+              .describe('A required claim.'),
+          )
+          .optional()
+          .describe('Claims the token must carry.'),
+        authorization: z
+          .strictObject({
+            apiType: z
+              .enum(AUTHZ_API_TYPES)
+              .describe('API style the operations refer to: REST, GRPC or GraphQL.'),
+            rest: z
+              .strictObject({
+                claimsToHeaders: claimsToHeaders(),
+                operations: z
+                  .array(
+                    z
+                      .strictObject({
+                        target: nonEmpty('Path of the operation, e.g. /books/{id}.'),
+                        method: z.enum(HTTP_METHODS).describe('HTTP method (upper case).'),
+                        scopes: scopes(),
+                      })
+                      .describe('A REST operation.'),
+                  )
+                  .optional()
+                  .describe('Per-operation scope requirements.'),
+              })
+              .optional()
+              .describe('REST operations.'),
+            grpc: z
+              .strictObject({
+                claimsToHeaders: claimsToHeaders(),
+                operations: z
+                  .array(
+                    z
+                      .strictObject({
+                        name: nonEmpty('gRPC service name.'),
+                        methods: z
+                          .array(
+                            z
+                              .strictObject({ name: nonEmpty('Method name.'), scopes: scopes() })
+                              .describe('A gRPC method.'),
+                          )
+                          .describe('Methods of the service.'),
+                      })
+                      .describe('A gRPC service.'),
+                  )
+                  .optional()
+                  .describe('Per-method scope requirements.'),
+              })
+              .optional()
+              .describe('gRPC operations.'),
+            graphql: z
+              .strictObject({
+                claimsToHeaders: claimsToHeaders(),
+                operations: z
+                  .array(
+                    z
+                      .strictObject({
+                        type: z
+                          .enum(['query', 'mutation', 'subscription'])
+                          .describe('query, mutation or subscription.'),
+                        name: nonEmpty('Operation name.'),
+                        scopes: scopes(),
+                      })
+                      .describe('A GraphQL operation.'),
+                  )
+                  .optional()
+                  .describe('Per-operation scope requirements.'),
+              })
+              .optional()
+              .describe('GraphQL operations.'),
+          })
+          .describe('Which scopes each operation needs.'),
+      })
+      .describe('JWT validation settings.'),
+  })
+  .describe('OAuth2 (JWT) protection.');
+
+const PolicySpec = z
+  .strictObject({
+    oauth2: OAuth2PolicySpec.optional(),
+    apiKeyAuth: z
+      .strictObject({
+        keySource: z
+          .strictObject({
+            header: nonEmpty('Header carrying the key.'),
+            headerAuthScheme: z.string().optional().describe('Scheme prefix in the header, e.g. Bearer.'),
+          })
+          .describe('Where the key is read from.'),
+        secretRefs: z.array(z.string()).describe('Secrets holding valid keys.'),
+      })
+      .optional()
+      .describe('API key authentication.'),
+    basicAuth: z
+      .strictObject({
+        users: z
+          .array(
+            z
+              .strictObject({
+                username: nonEmpty('User name.'),
+                passwordFromSecret: nonEmpty('Secret holding the password.'),
+              })
+              .describe('A user.'),
+          )
+          .describe('Accepted users.'),
+        header: z.string().describe('Header carrying the credentials.'),
+        headerAuthScheme: z.string().describe('Scheme prefix in the header, e.g. Basic.'),
+      })
+      .optional()
+      .describe('HTTP basic authentication.'),
+    rateLimit: z
+      .strictObject({
+        apiLevel: z
+          .strictObject({
+            timeUnit: nonEmpty('Window unit, e.g. Minute.'),
+            requestLimit: nonNegativeInt('Requests allowed per window.'),
+          })
+          .describe('Limit for the whole API.'),
+        operationLevel: z
+          .strictObject({
+            rest: z
+              .array(
+                z
+                  .strictObject({
+                    target: nonEmpty('Path of the operation.'),
+                    method: z.enum(HTTP_METHODS).describe('HTTP method.'),
+                    timeUnit: nonEmpty('Window unit, e.g. Minute.'),
+                    requestLimit: nonNegativeInt('Requests allowed per window.'),
+                  })
+                  .describe('A per-operation limit.'),
+              )
+              .optional()
+              .describe('Per-operation limits.'),
+          })
+          .optional()
+          .describe('Per-operation limits.'),
+      })
+      .optional()
+      .describe('Rate limiting.'),
+    cors: z
+      .strictObject({
+        allowOrigins: z.array(z.string()).optional().describe('Allowed origins.'),
+        allowMethods: z.array(z.string()).optional().describe('Allowed methods.'),
+        allowHeaders: z.array(z.string()).optional().describe('Allowed request headers.'),
+        exposeHeaders: z.array(z.string()).optional().describe('Response headers exposed to the browser.'),
+        maxAge: nonNegativeInt('Preflight cache duration in seconds.').optional(),
+        allowCredentials: z.boolean().optional().describe('Whether credentials are allowed.'),
+      })
+      .optional()
+      .describe('Cross-origin resource sharing.'),
+  })
+  .describe('Settings of the policy; the member matching `type` must be set.');
+
+const POLICY_SPEC_MEMBER: Record<(typeof POLICY_TYPES)[number], string | undefined> = {
+  oauth2: 'oauth2',
+  'api-key': 'apiKeyAuth',
+  'basic-auth': 'basicAuth',
+  'rate-limit': 'rateLimit',
+  cors: 'cors',
+  mediation: undefined,
+};
+
+export const Policy = withRules(
+  z
+    .strictObject({
+      name: nonEmpty('Policy name (unique within the visibility).'),
+      type: z
+        .enum(POLICY_TYPES)
+        .describe('Policy type: oauth2, api-key, basic-auth, rate-limit, cors or mediation.'),
+      policySpec: PolicySpec,
+    })
+    .describe('An API management policy.'),
+  [
+    {
+      rule: Object.entries(POLICY_SPEC_MEMBER)
+        .filter(([, m]) => m !== undefined)
+        .map(([t, m]) => `(self.type != '${t}' || has(self.policySpec.${m}))`)
+        .join(' && '),
+      message:
+        'policySpec must set the member matching type (oauth2, apiKeyAuth, basicAuth, rateLimit, cors)',
+      fieldPath: '.policySpec',
+      check: (s) => {
+        const member = POLICY_SPEC_MEMBER[s.type];
+        return member === undefined || (s.policySpec as Record<string, unknown>)[member] !== undefined;
+      },
+    },
+  ],
+);
+
+export const VisibilityConfig = z
+  .strictObject({
+    enable: z.boolean().describe('Whether the endpoint is exposed at this level.'),
+    policies: listMap(Policy, ['name'], 32, 'Policies applied at this level (distinct names).').optional(),
+  })
+  .describe('Exposure at one visibility level.');
+
+export const EndpointSpec = z
+  .strictObject({
+    type: EndpointType,
+    backendRef: withRules(
+      z
+        .strictObject({
+          basePath: urlPath('Base path of the upstream service.').optional(),
+          type: z
+            .enum(['componentRef', 'target'])
+            .describe('componentRef (the component) or target (a URL).'),
+          componentRef: z
+            .strictObject({ port: port('Port of the component.') })
+            .optional()
+            .describe('The component itself as upstream; required when type is componentRef.'),
+          target: z
+            .strictObject({ url: httpUrl('URL of the upstream.') })
+            .optional()
+            .describe('An external URL as upstream; required when type is target.'),
+        })
+        .describe('The upstream the endpoint routes to.'),
+      [
+        {
+          rule: "self.type != 'componentRef' || has(self.componentRef)",
+          message: 'componentRef is required when type is componentRef',
+          fieldPath: '.componentRef',
+          check: (s) => s.type !== 'componentRef' || s.componentRef !== undefined,
+        },
+        {
+          rule: "self.type != 'target' || has(self.target)",
+          message: 'target is required when type is target',
+          fieldPath: '.target',
+          check: (s) => s.type !== 'target' || s.target !== undefined,
+        },
+      ],
+    ),
+    networkVisibilities: z
+      .strictObject({
+        organization: VisibilityConfig.optional(),
+        public: VisibilityConfig.optional(),
+      })
+      .optional()
+      .describe('Exposure per level; without it the endpoint is public.'),
+  })
+  .describe('A network endpoint of a legacy Deployment, routed through the gateways.');
+export const EndpointStatus = z
+  .strictObject({
+    ...baseStatus,
+    address: z.string().optional().describe('Public URL of the endpoint.'),
+  })
+  .describe('Observed state of the Endpoint.');
+export const Endpoint = resource({
+  kind: 'Endpoint',
+  spec: EndpointSpec,
+  status: EndpointStatus,
+  nameFormat: 'subdomain',
+  namespaced: true,
+});
+export type Endpoint = z.infer<typeof Endpoint>;
+
+// ---- ConfigurationGroup ---------------------------------------------------------------------------------
+
+export const ConfigurationValue = withRules(
+  z
+    .strictObject({
+      environment: dnsLabel('Environment this value applies to.').optional(),
+      environmentGroupRef: z.string().min(1).optional().describe('Environment group this value applies to.'),
+      value: z.string().optional().describe('Literal value (stored in a ConfigMap).'),
+      vaultKey: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Key in the secret store (mounted through a CSI driver).'),
+    })
+    .describe('The value of a key for an environment or environment group.'),
+  [
+    {
+      rule: 'has(self.value) != has(self.vaultKey)',
+      message: 'exactly one of value or vaultKey must be set',
+      check: (s) => (s.value !== undefined) !== (s.vaultKey !== undefined),
+    },
+    {
+      rule: '!(has(self.environment) && has(self.environmentGroupRef))',
+      message: 'environment and environmentGroupRef are mutually exclusive',
+      fieldPath: '.environmentGroupRef',
+      check: (s) => !(s.environment !== undefined && s.environmentGroupRef !== undefined),
+    },
+  ],
+);
+
+export const ConfigurationGroupSpec = z
+  .strictObject({
+    scope: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Labels selecting where the group applies (organization, project, component).'),
+    environmentGroups: listMap(
+      z
+        .strictObject({
+          name: nonEmpty('Group name.'),
+          environments: z.array(dnsLabel('Environment name.')).describe('Environments in the group.'),
+        })
+        .describe('A named set of environments.'),
+      ['name'],
+      32,
+      'Named sets of environments (distinct names).',
+    ).optional(),
+    configurations: listMap(
+      z
+        .strictObject({
+          key: nonEmpty('Configuration key.'),
+          values: z.array(ConfigurationValue).max(64).describe('Values per environment or group.'),
+        })
+        .describe('One configuration key.'),
+      ['key'],
+      256,
+      'Configuration keys (distinct).',
+    ),
+  })
+  .describe('Configuration and secrets shared by components, with per-environment values.');
+export const ConfigurationGroupStatus = z
+  .strictObject({ ...baseStatus })
+  .describe('Observed state of the ConfigurationGroup.');
+export const ConfigurationGroup = resource({
+  kind: 'ConfigurationGroup',
+  spec: ConfigurationGroupSpec,
+  status: ConfigurationGroupStatus,
+  nameFormat: 'label',
+  namespaced: true,
+});
+export type ConfigurationGroup = z.infer<typeof ConfigurationGroup>;
