@@ -151,7 +151,7 @@ export const EndpointAccess = z
   })
   .describe('How to reach an endpoint at one visibility level.');
 
-export const EndpointStatus = z
+export const BindingEndpointStatus = z
   .strictObject({
     name: z.string().describe('Workload endpoint name.'),
     type: z.string().describe('Endpoint type.'),

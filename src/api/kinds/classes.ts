@@ -1,10 +1,10 @@
 /** Class / instance / binding triples: Service, WebApplication, ScheduledTask and API. */
 import { z } from 'zod';
 import {
+  BindingEndpointStatus,
   baseStatus,
   className,
   classTemplate,
-  EndpointStatus,
   EndpointType,
   Owner2,
   RestAPI,
@@ -39,7 +39,10 @@ const bindingStatus = (kind: string) =>
   z
     .strictObject({
       ...baseStatus,
-      endpoints: z.array(EndpointStatus).optional().describe('Resolved addresses of the workload endpoints.'),
+      endpoints: z
+        .array(BindingEndpointStatus)
+        .optional()
+        .describe('Resolved addresses of the workload endpoints.'),
     })
     .describe(`Observed state of the ${kind}.`);
 
