@@ -1,0 +1,180 @@
+/**
+ * A controller: one primary resource, the informers that feed its work queue (the primary itself, the children
+ * it owns, anything else mapped to primary keys), N workers, and a reconciler that is called with one key at a
+ * time. Reconcilers are level-based: they read the current state (from the shared caches), make the world match,
+ * and return; errors are retried with per-key exponential backoff, `requeueAfterMs` schedules the next look.
+ */
+import type { KubeObject } from '../../kube/client.js';
+import type { ResourceRef } from '../../kube/discovery.js';
+import type { Informer } from './informer.js';
+import { objectKey, splitKey } from './informer.js';
+import type { ManagerMetrics } from './metrics.js';
+import { WorkQueue } from './queue.js';
+
+export interface Request {
+  /** `namespace/name`, or `name` for cluster-scoped resources. */
+  key: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface Result {
+  /** Look again after this long even if nothing changes (e.g. while something progresses). */
+  requeueAfterMs?: number;
+}
+
+export interface Reconciler {
+  reconcile(req: Request): Promise<Result | undefined>;
+}
+
+export type MapFunc = (obj: KubeObject) => string[];
+
+export interface WatchSpec {
+  ref: ResourceRef;
+  /** Map an event's object to the primary keys to reconcile. */
+  map: MapFunc;
+  /** Also watch in these informer options (e.g. a label selector); default: everything. */
+  namespace?: string;
+}
+
+export interface ControllerSpec {
+  name: string;
+  for: ResourceRef;
+  /** Children whose controller ownerReference points at a primary object. */
+  owns?: ResourceRef[];
+  watches?: WatchSpec[];
+  /** Resources the reconciler reads from the shared caches without reacting to them. */
+  reads?: ResourceRef[];
+  reconciler: Reconciler;
+  /** Parallel reconciles (different keys only); default 2. */
+  concurrency?: number;
+}
+
+export type InformerSource = (ref: ResourceRef) => Informer;
+
+/** Status-only updates of the primary object do not need a reconcile: its own status writes would loop. */
+export function primaryChanged(oldObj: KubeObject, newObj: KubeObject): boolean {
+  if (oldObj === newObj) return true; // resync
+  const o = oldObj.metadata ?? {};
+  const n = newObj.metadata ?? {};
+  if (o.generation === undefined || n.generation === undefined) return true;
+  return (
+    o.generation !== n.generation ||
+    o.deletionTimestamp !== n.deletionTimestamp ||
+    JSON.stringify(o.labels ?? {}) !== JSON.stringify(n.labels ?? {}) ||
+    JSON.stringify(o.annotations ?? {}) !== JSON.stringify(n.annotations ?? {}) ||
+    JSON.stringify(o.finalizers ?? []) !== JSON.stringify(n.finalizers ?? [])
+  );
+}
+
+export function ownerMapper(primaryKind: string, primaryNamespaced: boolean): MapFunc {
+  return (obj) => {
+    const refs = obj.metadata?.ownerReferences ?? [];
+    const keys: string[] = [];
+    for (const r of refs) {
+      if (r.kind !== primaryKind) continue;
+      keys.push(
+        primaryNamespaced && obj.metadata?.namespace ? `${obj.metadata.namespace}/${r.name}` : r.name,
+      );
+    }
+    return keys;
+  };
+}
+
+export class Controller {
+  readonly queue: WorkQueue;
+  private workers: Promise<void>[] = [];
+  private inFlight = new Set<string>();
+
+  constructor(
+    readonly spec: ControllerSpec,
+    private readonly metrics: ManagerMetrics,
+    private readonly log: (m: string) => void = () => {},
+  ) {
+    this.queue = new WorkQueue(
+      {},
+      {
+        onDepth: (d) => metrics.queueDepth.set({ controller: spec.name }, d),
+      },
+    );
+  }
+
+  /** Subscribe to the informers (before they start, so the initial list enqueues everything). */
+  wire(informers: InformerSource, primaryKind: string, primaryNamespaced: boolean): void {
+    const enqueue = (keys: string[]) => {
+      for (const k of keys) this.queue.add(k);
+    };
+    informers(this.spec.for).addHandlers({
+      add: (o) => this.queue.add(objectKey(o)),
+      update: (o, n) => {
+        if (primaryChanged(o, n)) this.queue.add(objectKey(n));
+      },
+      delete: (o) => this.queue.add(objectKey(o)),
+    });
+    const owner = ownerMapper(primaryKind, primaryNamespaced);
+    for (const ref of this.spec.owns ?? []) {
+      informers(ref).addHandlers({
+        add: (o) => enqueue(owner(o)),
+        update: (o, n) => enqueue([...new Set([...owner(o), ...owner(n)])]),
+        delete: (o) => enqueue(owner(o)),
+      });
+    }
+    for (const w of this.spec.watches ?? []) {
+      informers(w.ref).addHandlers({
+        add: (o) => enqueue(w.map(o)),
+        update: (o, n) => enqueue([...new Set([...w.map(o), ...w.map(n)])]),
+        delete: (o) => enqueue(w.map(o)),
+      });
+    }
+  }
+
+  start(): void {
+    const n = this.spec.concurrency ?? 2;
+    for (let i = 0; i < n; i++) this.workers.push(this.worker());
+  }
+
+  /** Stop taking work and wait for the reconciles in flight. */
+  async stop(): Promise<void> {
+    await this.queue.shutdown();
+    await Promise.all(this.workers);
+  }
+
+  get busyKeys(): string[] {
+    return [...this.inFlight];
+  }
+
+  private async worker(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      this.inFlight.add(key);
+      const { namespace, name } = splitKey(key);
+      const end = this.metrics.reconcileDuration.startTimer({ controller: this.spec.name });
+      try {
+        const result = await this.spec.reconciler.reconcile({
+          key,
+          name,
+          ...(namespace ? { namespace } : {}),
+        });
+        this.queue.forget(key);
+        if (result?.requeueAfterMs !== undefined && result.requeueAfterMs > 0) {
+          this.queue.addAfter(key, result.requeueAfterMs);
+          this.metrics.reconciles.inc({ controller: this.spec.name, result: 'requeue' });
+        } else {
+          this.metrics.reconciles.inc({ controller: this.spec.name, result: 'success' });
+        }
+      } catch (e) {
+        this.metrics.reconciles.inc({ controller: this.spec.name, result: 'error' });
+        this.metrics.reconcileErrors.inc({ controller: this.spec.name });
+        const delay = this.queue.addRateLimited(key);
+        this.log(
+          `${this.spec.name}: reconcile ${key} failed (retry in ${delay} ms): ${(e as Error).message}`,
+        );
+      } finally {
+        end();
+        this.inFlight.delete(key);
+        this.queue.done(key);
+      }
+    }
+  }
+}

@@ -1,0 +1,331 @@
+/**
+ * An informer: list + watch one resource into an in-memory cache and tell handlers what changed.
+ *
+ * - The first list is paged; the watch starts from the list's resourceVersion, with bookmarks, so a reconnect
+ *   resumes where it left off.
+ * - 410 Gone (the resourceVersion was compacted away) → relist; the diff against the cache is delivered as
+ *   add/update/delete, so nothing is missed and nothing is reported twice.
+ * - A watch that ends (server timeout) is resumed; a connection error backs off 0.5 s → 30 s and resumes.
+ * - A watch that goes silent (no event and no bookmark for `silenceMs`, a known failure mode of long-lived
+ *   watches) is aborted and resumed.
+ * - Every `resyncMs` each cached object is delivered again as an update, so level-based reconcilers converge
+ *   even when an event was lost.
+ */
+import type { KubeClient, KubeObject } from '../../kube/client.js';
+import type { ResourceRef } from '../../kube/discovery.js';
+import { isGone } from '../../kube/errors.js';
+
+export interface InformerHandlers<T extends KubeObject> {
+  add?(obj: T): void;
+  update?(oldObj: T, newObj: T): void;
+  delete?(obj: T): void;
+}
+
+export interface InformerOptions {
+  namespace?: string;
+  labelSelector?: string;
+  /** Redeliver every object this often (default 10 min; 0 disables). */
+  resyncMs?: number;
+  /** Restart a watch that saw nothing, not even a bookmark, for this long (default 150 s). */
+  silenceMs?: number;
+  /** Server-side watch timeout range in seconds (default 300-600, as client-go). */
+  watchTimeoutSeconds?: [number, number];
+  pageSize?: number;
+  onWatchRestart?(reason: 'gone' | 'silent' | 'error' | 'closed'): void;
+  log?(message: string): void;
+}
+
+export type Indexer<T> = (obj: T) => string[];
+
+export function objectKey(obj: KubeObject): string {
+  const ns = obj.metadata?.namespace;
+  const name = obj.metadata?.name ?? '';
+  return ns ? `${ns}/${name}` : name;
+}
+
+export function splitKey(key: string): { namespace?: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+export class Informer<T extends KubeObject = KubeObject> {
+  private readonly store = new Map<string, T>();
+  private readonly handlers: InformerHandlers<T>[] = [];
+  private readonly indexers = new Map<string, Indexer<T>>();
+  private readonly indices = new Map<string, Map<string, Set<string>>>();
+  private resourceVersion = '';
+  private abort = new AbortController();
+  private running = false;
+  private synced = false;
+  private syncWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> | undefined;
+  /** Time of the last event (including bookmarks), for the silence detector and metrics. */
+  lastEventAt = 0;
+  restarts = 0;
+
+  constructor(
+    private readonly client: KubeClient,
+    readonly ref: ResourceRef,
+    private readonly options: InformerOptions = {},
+  ) {}
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  addHandlers(h: InformerHandlers<T>): void {
+    this.handlers.push(h);
+    // A late subscriber sees the current state, as with client-go's AddEventHandler.
+    if (this.synced) for (const obj of this.store.values()) h.add?.(obj);
+  }
+
+  addIndex(name: string, fn: Indexer<T>): void {
+    if (this.indexers.has(name)) return;
+    this.indexers.set(name, fn);
+    const idx = new Map<string, Set<string>>();
+    this.indices.set(name, idx);
+    for (const [key, obj] of this.store) this.indexInsert(name, fn, key, obj);
+  }
+
+  get(key: string): T | undefined {
+    return this.store.get(key);
+  }
+
+  getByName(name: string, namespace?: string): T | undefined {
+    return this.store.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  list(namespace?: string): T[] {
+    const all = [...this.store.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+  }
+
+  byIndex(name: string, value: string): T[] {
+    const keys = this.indices.get(name)?.get(value);
+    if (!keys) return [];
+    return [...keys].flatMap((k) => {
+      const o = this.store.get(k);
+      return o ? [o] : [];
+    });
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  /** Start list+watch; resolves once the first list is in the cache. */
+  start(): Promise<void> {
+    if (!this.running) {
+      this.running = true;
+      this.abort = new AbortController();
+      this.loop = this.run();
+      const resync = this.options.resyncMs ?? 600_000;
+      if (resync > 0) {
+        this.resyncTimer = setInterval(() => this.resync(), resync);
+        this.resyncTimer.unref?.();
+      }
+    }
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve, reject) => this.syncWaiters.push({ resolve, reject }));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.abort.abort();
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    for (const w of this.syncWaiters.splice(0)) w.reject(new Error('informer stopped before it synced'));
+    await this.loop;
+  }
+
+  /** Redeliver every cached object as an update (level-triggered safety net). */
+  resync(): void {
+    for (const obj of this.store.values()) for (const h of this.handlers) h.update?.(obj, obj);
+  }
+
+  private log(m: string): void {
+    this.options.log?.(m);
+  }
+
+  private indexInsert(name: string, fn: Indexer<T>, key: string, obj: T): void {
+    const idx = this.indices.get(name);
+    if (!idx) return;
+    for (const v of fn(obj)) {
+      let set = idx.get(v);
+      if (!set) {
+        set = new Set();
+        idx.set(v, set);
+      }
+      set.add(key);
+    }
+  }
+
+  private indexRemove(key: string, obj: T): void {
+    for (const [name, fn] of this.indexers) {
+      const idx = this.indices.get(name);
+      if (!idx) continue;
+      for (const v of fn(obj)) {
+        const set = idx.get(v);
+        set?.delete(key);
+        if (set?.size === 0) idx.delete(v);
+      }
+    }
+  }
+
+  private put(obj: T): void {
+    const key = objectKey(obj);
+    const old = this.store.get(key);
+    if (old) this.indexRemove(key, old);
+    this.store.set(key, obj);
+    for (const [name, fn] of this.indexers) this.indexInsert(name, fn, key, obj);
+    if (!this.synced) return;
+    for (const h of this.handlers) {
+      if (old) h.update?.(old, obj);
+      else h.add?.(obj);
+    }
+  }
+
+  private remove(obj: T): void {
+    const key = objectKey(obj);
+    const old = this.store.get(key);
+    if (!old) return;
+    this.indexRemove(key, old);
+    this.store.delete(key);
+    for (const h of this.handlers) h.delete?.(old);
+  }
+
+  private async relist(): Promise<void> {
+    const { items, resourceVersion } = await this.client.listAll<T>(this.ref, {
+      namespace: this.options.namespace,
+      labelSelector: this.options.labelSelector,
+      limit: this.options.pageSize ?? 500,
+      signal: this.abort.signal,
+    });
+    const seen = new Set<string>();
+    for (const obj of items) {
+      const key = objectKey(obj);
+      seen.add(key);
+      const old = this.store.get(key);
+      if (old && old.metadata?.resourceVersion === obj.metadata?.resourceVersion) continue;
+      this.put(obj);
+    }
+    for (const [key, obj] of [...this.store]) if (!seen.has(key)) this.remove(obj);
+    this.resourceVersion = resourceVersion;
+    if (!this.synced) {
+      this.synced = true;
+      for (const obj of this.store.values()) for (const h of this.handlers) h.add?.(obj);
+      for (const w of this.syncWaiters.splice(0)) w.resolve();
+    }
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 500;
+    let needList = true;
+    while (this.running) {
+      try {
+        if (needList) {
+          await this.relist();
+          needList = false;
+        }
+        const reason = await this.watchOnce();
+        backoff = 500;
+        if (reason === 'gone') needList = true;
+        if (reason !== 'stopped') {
+          this.restarts++;
+          this.options.onWatchRestart?.(reason);
+        }
+      } catch (e) {
+        if (!this.running) return;
+        if (isGone(e)) {
+          needList = true;
+          this.restarts++;
+          this.options.onWatchRestart?.('gone');
+          continue;
+        }
+        this.log(`watch ${describe(this.ref)}: ${(e as Error).message}; retrying in ${backoff} ms`);
+        this.restarts++;
+        this.options.onWatchRestart?.('error');
+        await delay(backoff, this.abort.signal);
+        backoff = Math.min(30_000, backoff * 2);
+      }
+    }
+  }
+
+  /** One watch connection; returns why it ended. */
+  private async watchOnce(): Promise<'gone' | 'silent' | 'closed' | 'stopped'> {
+    const [lo, hi] = this.options.watchTimeoutSeconds ?? [300, 600];
+    const timeoutSeconds = Math.floor(lo + Math.random() * (hi - lo));
+    const silenceMs = this.options.silenceMs ?? 150_000;
+    const conn = new AbortController();
+    const onStop = () => conn.abort();
+    this.abort.signal.addEventListener('abort', onStop, { once: true });
+    let silent = false;
+    this.lastEventAt = Date.now();
+    const watchdog = setInterval(
+      () => {
+        if (Date.now() - this.lastEventAt > silenceMs) {
+          silent = true;
+          conn.abort();
+        }
+      },
+      Math.min(5000, Math.max(50, silenceMs / 4)),
+    );
+    watchdog.unref?.();
+    try {
+      for await (const ev of this.client.watch<T>(this.ref, {
+        namespace: this.options.namespace,
+        labelSelector: this.options.labelSelector,
+        resourceVersion: this.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds,
+        signal: conn.signal,
+      })) {
+        this.lastEventAt = Date.now();
+        const rv = ev.object.metadata?.resourceVersion;
+        switch (ev.type) {
+          case 'ADDED':
+          case 'MODIFIED':
+            this.put(ev.object);
+            break;
+          case 'DELETED':
+            this.remove(ev.object);
+            break;
+          case 'BOOKMARK':
+            break;
+          case 'ERROR':
+            // The client turns ERROR Status events into thrown errors; anything else here is unexpected.
+            return 'gone';
+        }
+        if (rv) this.resourceVersion = rv;
+      }
+    } catch (e) {
+      if (isGone(e)) return 'gone';
+      if (!this.running) return 'stopped';
+      if (silent) return 'silent';
+      throw e;
+    } finally {
+      clearInterval(watchdog);
+      this.abort.signal.removeEventListener('abort', onStop);
+    }
+    if (!this.running) return 'stopped';
+    return silent ? 'silent' : 'closed';
+  }
+}
+
+function describe(ref: ResourceRef): string {
+  return 'resource' in ref ? `${ref.resource}.${ref.group || 'core'}` : `${ref.kind} ${ref.apiVersion}`;
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,215 @@
+/**
+ * The reconcile runtime against the shared real apiserver, on core ConfigMaps (no CRDs needed):
+ * informer sync and events, a controller that converges and reacts to its children, leader election.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Request } from '../../../src/controllers/runtime/controller.js';
+import { Informer } from '../../../src/controllers/runtime/informer.js';
+import { Manager } from '../../../src/controllers/runtime/manager.js';
+import { KubeClient, type KubeObject } from '../../../src/kube/client.js';
+import type { GVR } from '../../../src/kube/discovery.js';
+import { loadConnection } from '../../../src/kube/kubeconfig.js';
+
+const CM: GVR = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+const NS: GVR = { group: '', version: 'v1', resource: 'namespaces', namespaced: false };
+
+let client: KubeClient;
+const ns = `rt-${randomBytes(3).toString('hex')}`;
+
+async function until<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function cm(
+  name: string,
+  data: Record<string, string>,
+  extra: Partial<KubeObject['metadata']> = {},
+): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, ...extra }, data };
+}
+
+beforeAll(async () => {
+  client = new KubeClient(loadConnection({ kubeconfig: inject('kubeconfig') }));
+  await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+});
+
+afterAll(async () => {
+  await client.delete(NS, ns);
+  client.close();
+});
+
+describe('informer', () => {
+  it('lists, then reports adds, updates and deletes, and keeps an index', async () => {
+    await client.create(cm('pre', { a: '1' }, { labels: { team: 'x' } }));
+    const inf = new Informer(client, CM, { namespace: ns });
+    inf.addIndex('team', (o) => (o.metadata?.labels?.team ? [o.metadata.labels.team] : []));
+    const seen: string[] = [];
+    inf.addHandlers({
+      add: (o) => seen.push(`add ${o.metadata?.name}`),
+      update: (_, n) => seen.push(`update ${n.metadata?.name}`),
+      delete: (o) => seen.push(`delete ${o.metadata?.name}`),
+    });
+    await inf.start();
+    try {
+      expect(inf.getByName('pre', ns)?.data).toEqual({ a: '1' });
+      expect(inf.byIndex('team', 'x').map((o) => o.metadata?.name)).toEqual(['pre']);
+      await client.create(cm('new', { b: '2' }, { labels: { team: 'x' } }));
+      await client.patch(CM, 'pre', { data: { a: '2' } }, { namespace: ns });
+      await client.delete(CM, 'new', { namespace: ns });
+      await until(() => seen.includes('delete new'), 'the delete event');
+      // kube-controller-manager publishes kube-root-ca.crt into every namespace: not ours.
+      expect(seen.filter((s) => !s.includes('kube-root-ca.crt'))).toEqual([
+        'add pre',
+        'add new',
+        'update pre',
+        'delete new',
+      ]);
+      expect(inf.getByName('pre', ns)?.data).toEqual({ a: '2' });
+      expect(inf.byIndex('team', 'x').map((o) => o.metadata?.name)).toEqual(['pre']);
+    } finally {
+      await inf.stop();
+    }
+  });
+});
+
+describe('controller', () => {
+  it('converges level-based: a child per primary, recreated when deleted', async () => {
+    const mgr = new Manager({ client, metricsAddr: '127.0.0.1:0' });
+    const calls: string[] = [];
+    mgr.add({
+      name: 'mirror',
+      for: CM,
+      owns: [CM],
+      reconciler: {
+        async reconcile(req: Request) {
+          calls.push(req.key);
+          if (req.name.endsWith('-copy') || req.namespace !== ns) return undefined;
+          const src = mgr.informer(CM).getByName(req.name, req.namespace);
+          if (!src) return undefined;
+          await client.apply(
+            {
+              apiVersion: 'v1',
+              kind: 'ConfigMap',
+              metadata: {
+                name: `${req.name}-copy`,
+                namespace: ns,
+                ownerReferences: [
+                  {
+                    apiVersion: 'v1',
+                    kind: 'ConfigMap',
+                    name: req.name,
+                    uid: src.metadata?.uid ?? '',
+                    controller: true,
+                  },
+                ],
+              },
+              data: src.data as Record<string, string>,
+            },
+            { fieldManager: 'mirror', force: true },
+          );
+          return undefined;
+        },
+      },
+    });
+    await mgr.start();
+    try {
+      await client.create(cm('src', { v: '1' }));
+      await until(() => mgr.informer(CM).getByName('src-copy', ns), 'the copy');
+      await client.patch(CM, 'src', { data: { v: '2' } }, { namespace: ns });
+      await until(() => mgr.informer(CM).getByName('src-copy', ns)?.data?.v === '2', 'the updated copy');
+      // Deleting the child maps back to its owner, which recreates it.
+      await client.delete(CM, 'src-copy', { namespace: ns });
+      await until(
+        async () => (await client.getOrUndefined(CM, 'src-copy', { namespace: ns })) !== undefined,
+        'recreation',
+      );
+      const res = await fetch(`http://${mgr.address}/metrics`);
+      const text = await res.text();
+      expect(text).toMatch(/choreoctl_reconcile_total\{controller="mirror",result="success"\} \d+/);
+      expect(text).toContain('choreoctl_reconcile_duration_seconds_bucket');
+      expect(text).toContain('choreoctl_workqueue_depth');
+      expect((await fetch(`http://${mgr.address}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://${mgr.address}/readyz`)).status).toBe(200);
+    } finally {
+      await mgr.stop();
+    }
+  });
+
+  it('retries failures with backoff until they succeed', async () => {
+    const mgr = new Manager({ client });
+    let attempts = 0;
+    mgr.add({
+      name: 'flaky',
+      for: CM,
+      reconciler: {
+        async reconcile(req) {
+          if (req.name !== 'flaky' || req.namespace !== ns) return undefined;
+          attempts++;
+          if (attempts < 4) throw new Error('not yet');
+          return undefined;
+        },
+      },
+    });
+    await mgr.start();
+    try {
+      await client.create(cm('flaky', {}));
+      await until(() => attempts >= 4, 'four attempts');
+      const text = await mgr.metrics.text();
+      expect(text).toMatch(/choreoctl_reconcile_errors_total\{controller="flaky"\} 3/);
+    } finally {
+      await mgr.stop();
+    }
+  });
+});
+
+describe('leader election', () => {
+  it('lets only one manager reconcile, and hands over when the leader stops', async () => {
+    const reconciledBy = new Set<string>();
+    const make = (id: string) => {
+      const m = new Manager({
+        client,
+        leaderElection: {
+          namespace: ns,
+          identity: id,
+          leaseDurationMs: 3000,
+          renewDeadlineMs: 2000,
+          retryPeriodMs: 300,
+        },
+        name: 'le-test',
+      });
+      m.add({
+        name: `le-${id}`,
+        for: CM,
+        reconciler: {
+          async reconcile(req) {
+            if (req.namespace === ns) reconciledBy.add(id);
+            return undefined;
+          },
+        },
+      });
+      return m;
+    };
+    const a = make('a');
+    const b = make('b');
+    await a.start();
+    const bStarted = b.start();
+    await client.create(cm('le-1', {}));
+    await until(() => reconciledBy.has('a'), 'a reconciling');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(b.isLeader).toBe(false);
+    expect(reconciledBy.has('b')).toBe(false);
+    await a.stop(); // releases the lease
+    await bStarted;
+    await until(() => b.isLeader, 'b taking over', 10_000);
+    await client.create(cm('le-2', {}));
+    await until(() => reconciledBy.has('b'), 'b reconciling');
+    await b.stop();
+  });
+});
