@@ -123,7 +123,10 @@ describe('controller', () => {
       await client.create(cm('src', { v: '1' }));
       await until(() => mgr.informer(CM).getByName('src-copy', ns), 'the copy');
       await client.patch(CM, 'src', { data: { v: '2' } }, { namespace: ns });
-      await until(() => mgr.informer(CM).getByName('src-copy', ns)?.data?.v === '2', 'the updated copy');
+      await until(
+        () => (mgr.informer(CM).getByName('src-copy', ns)?.data as Record<string, string> | undefined)?.v === '2',
+        'the updated copy',
+      );
       // Deleting the child maps back to its owner, which recreates it.
       await client.delete(CM, 'src-copy', { namespace: ns });
       await until(
