@@ -89,7 +89,8 @@ function issueToErrors(issue: z.core.$ZodIssue, doc: unknown): ValidationError[]
   switch (issue.code) {
     case 'invalid_type': {
       if (value === undefined) return [mk('Required value')];
-      const expected = issue.expected === 'int' ? 'integer' : issue.expected;
+      const expected =
+        ({ int: 'integer', record: 'object' } as Record<string, string>)[issue.expected] ?? issue.expected;
       return [mk(`Invalid value: ${show(value)}: must be of type ${expected}, got ${typeName(value)}`)];
     }
     case 'invalid_value': {
