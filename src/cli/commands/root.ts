@@ -1,0 +1,23 @@
+/**
+ * The command tree. Importing this module loads only specs (plain data): handlers are imported lazily.
+ * To add a command: create commands/<name>/command.ts + index.ts and list the spec here.
+ */
+import { defineCommand } from '../spec.js';
+import { completeSpec } from './__complete/command.js';
+import { applySpec } from './apply/command.js';
+import { completionSpec } from './completion/command.js';
+import { configSpec } from './config/command.js';
+import { getSpec } from './get/command.js';
+import { versionSpec } from './version/command.js';
+
+export const rootSpec = defineCommand({
+  name: 'choreoctl',
+  summary: 'choreoctl controls the OpenChoreo internal developer platform',
+  description:
+    'choreoctl controls the OpenChoreo internal developer platform.\n\n' +
+    'Environment: CHOREOCTL_CONFIG (config file), CHOREOCTL_CONTEXT,\n' +
+    'CHOREOCTL_ORG, CHOREOCTL_PROJECT, CHOREOCTL_COMPONENT, CHOREOCTL_ENV,\n' +
+    'CHOREOCTL_API_URL, CHOREOCTL_TOKEN, NO_COLOR, FORCE_COLOR.\n' +
+    'Exit codes: 0 ok, 1 error, 2 usage error.',
+  subcommands: [getSpec, applySpec, configSpec, completionSpec, versionSpec, completeSpec],
+});

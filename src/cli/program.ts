@@ -1,0 +1,351 @@
+/**
+ * Spec → commander wiring, and the top-level `runCli` that turns everything into an exit code.
+ *
+ * Global flags are declared on every command (like cobra's persistent flags) and the root uses
+ * positional options, so they work both before and after the command name and show up under
+ * "Global Flags:" in every help page. Handlers are imported only when their command runs.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { ClientProvider } from './client.js';
+import { CliError, formatError, UsageError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
+import { createFactory } from './factory.js';
+import { type GlobalFlags, globalFlags, readGlobalFlags } from './global-flags.js';
+import { createIOStreams, type Env } from './iostreams.js';
+import { type CommandSpec, camelCase, type FlagSpec, type RawContext } from './spec.js';
+
+export interface RunCliOptions {
+  readonly argv: readonly string[];
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly stdin: Readable;
+  readonly env: Env;
+  readonly clientProvider?: ClientProvider;
+  /** Home directory (tests). */
+  readonly home?: string;
+}
+
+const GLOBAL_GROUP = 'Global Flags:';
+
+/** Commander error codes that are "you called me wrong" → exit 2. */
+const USAGE_CODES = new Set([
+  'commander.unknownOption',
+  'commander.unknownCommand',
+  'commander.missingArgument',
+  'commander.optionMissingArgument',
+  'commander.missingMandatoryOptionValue',
+  'commander.excessArguments',
+  'commander.invalidArgument',
+  'commander.conflictingOption',
+]);
+
+interface RunState {
+  exitCode: number;
+  readonly options: RunCliOptions;
+}
+
+export function commandPathOf(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c !== null; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+function flagSyntax(flag: FlagSpec): string {
+  const short = flag.short === undefined ? '' : `-${flag.short}, `;
+  const long = `--${flag.name}`;
+  if (flag.type === 'boolean' || flag.type === 'count') return `${short}${long}`;
+  return `${short}${long} <${flag.placeholder ?? (flag.type === 'number' ? 'n' : 'value')}>`;
+}
+
+function toOption(flag: FlagSpec, global: boolean): Option {
+  const opt = new Option(flagSyntax(flag), flag.description);
+  if (flag.hidden) opt.hideHelp();
+  opt.helpGroup(global ? GLOBAL_GROUP : 'Flags:');
+  if (flag.choices !== undefined) opt.choices(flag.choices);
+  switch (flag.type) {
+    case 'string[]':
+      opt.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+      opt.default(flag.default ?? []);
+      break;
+    case 'count':
+      opt.argParser((_value: string, previous: number | undefined) => (previous ?? 0) + 1);
+      opt.default(0);
+      break;
+    case 'number':
+      opt.argParser((value: string) => {
+        const n = Number(value);
+        if (value.trim() === '' || !Number.isFinite(n))
+          throw new InvalidArgumentError(`"${value}" is not a number.`);
+        return n;
+      });
+      if (flag.default !== undefined) opt.default(flag.default);
+      break;
+    case 'boolean':
+      if (flag.default === true) opt.default(true);
+      break;
+    default:
+      if (flag.default !== undefined) opt.default(flag.default);
+  }
+  return opt;
+}
+
+function examplesText(spec: CommandSpec): string {
+  if (spec.examples === undefined || spec.examples.length === 0) return '';
+  const lines = spec.examples.map((e) => `  # ${e.description}\n  ${e.command}`);
+  return `\nExamples:\n${lines.join('\n\n')}\n`;
+}
+
+/** Levenshtein distance, for "Did you mean this?". */
+export function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0] ?? 0;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j] ?? 0;
+      dp[j] = Math.min((dp[j] ?? 0) + 1, (dp[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length] ?? 0;
+}
+
+export function unknownCommandError(word: string, spec: CommandSpec, path: string): UsageError {
+  const candidates = (spec.subcommands ?? [])
+    .filter((s) => !s.hidden)
+    .filter((s) =>
+      [s.name, ...(s.aliases ?? [])].some((n) => editDistance(word, n) <= 2 || n.startsWith(word)),
+    )
+    .map((s) => s.name);
+  let message = `unknown command "${word}" for "${path}"`;
+  if (candidates.length > 0)
+    message += `\n\nDid you mean this?\n${candidates.map((c) => `\t${c}`).join('\n')}\n`;
+  return new UsageError(message, path);
+}
+
+/** Values of global flags set on the command line, leaf-most first (a local redefinition shadows). */
+function collectGlobals(leaf: Command): GlobalFlags {
+  const values: Record<string, unknown> = {};
+  let verbose = 0;
+  for (let c: Command | null = leaf; c !== null; c = c.parent) {
+    const own = c.opts();
+    for (const flag of globalFlags) {
+      const key = camelCase(flag.name);
+      const opt = c.options.find((o) => o.long === `--${flag.name}`);
+      if (opt === undefined || opt.helpGroupHeading !== GLOBAL_GROUP) continue;
+      const source = c.getOptionValueSource(key === 'noColor' ? 'color' : key);
+      if (source !== 'cli') continue;
+      if (flag.name === 'verbose') {
+        verbose += typeof own.verbose === 'number' ? own.verbose : 0;
+      } else if (flag.name === 'no-color') {
+        values.noColor = true;
+      } else if (values[key] === undefined) {
+        values[key] = own[key];
+      }
+    }
+  }
+  values.verbose = verbose;
+  return readGlobalFlags(values);
+}
+
+function checkOutputFormat(spec: CommandSpec, output: string | undefined, path: string): void {
+  if (output === undefined) return;
+  const name = output.includes('=') ? output.slice(0, output.indexOf('=')) : output;
+  const allowed = spec.outputFormats ?? [];
+  if (allowed.length === 0) throw new UsageError(`"${path}" does not support --output`, path);
+  if (!allowed.includes(name)) {
+    throw new UsageError(
+      `unable to match a printer suitable for the output format "${output}", allowed formats are: ${allowed.join(',')}`,
+      path,
+    );
+  }
+}
+
+function makeFactory(options: RunCliOptions, globals: GlobalFlags) {
+  const io = createIOStreams({
+    stdout: options.stdout,
+    stderr: options.stderr,
+    stdin: options.stdin,
+    env: options.env,
+    noColorFlag: globals.noColor,
+  });
+  return createFactory({
+    io,
+    env: options.env,
+    globals,
+    ...(options.clientProvider === undefined ? {} : { clientProvider: options.clientProvider }),
+    ...(options.home === undefined ? {} : { home: options.home }),
+  });
+}
+
+async function invoke(spec: CommandSpec, ctx: RawContext): Promise<number> {
+  if (spec.load === undefined)
+    throw new CliError(`"${ctx.commandPath}" has no handler`, { reason: 'InternalError' });
+  const mod = await spec.load();
+  return mod.default(ctx);
+}
+
+async function runLeaf(spec: CommandSpec, cmd: Command, state: RunState): Promise<number> {
+  const path = commandPathOf(cmd);
+  const globals = collectGlobals(cmd);
+  checkOutputFormat(spec, globals.output, path);
+  const args: Record<string, string | string[] | undefined> = {};
+  (spec.args ?? []).forEach((a, i) => {
+    args[camelCase(a.name)] = cmd.processedArgs[i] as string | string[] | undefined;
+  });
+  const flags: Record<string, unknown> = {};
+  const own = cmd.opts();
+  for (const f of spec.flags ?? []) {
+    const v = own[camelCase(f.name)];
+    flags[camelCase(f.name)] = f.type === 'boolean' ? v === true : v;
+  }
+  return invoke(spec, { factory: makeFactory(state.options, globals), args, flags, commandPath: path });
+}
+
+export function buildCommand(spec: CommandSpec, state: RunState): Command {
+  const cmd = new Command(spec.name);
+  cmd.description(spec.description ?? spec.summary);
+  cmd.summary(spec.summary);
+  if (spec.aliases !== undefined) cmd.aliases([...spec.aliases]);
+  for (const a of spec.args ?? []) {
+    const syntax = a.required
+      ? `<${a.name}${a.variadic ? '...' : ''}>`
+      : `[${a.name}${a.variadic ? '...' : ''}]`;
+    const arg = new Argument(syntax, a.description ?? '');
+    if (a.choices !== undefined) arg.choices(a.choices);
+    cmd.addArgument(arg);
+  }
+  const localNames = new Set((spec.flags ?? []).map((f) => f.name));
+  for (const f of spec.flags ?? []) cmd.addOption(toOption(f, false));
+  for (const f of globalFlags) if (!localNames.has(f.name)) cmd.addOption(toOption(f, true));
+  cmd.addHelpOption(new Option('-h, --help', 'Help for this command').helpGroup(GLOBAL_GROUP));
+  cmd.exitOverride();
+  cmd.configureOutput({
+    writeOut: (s) => state.options.stdout.write(s),
+    writeErr: (s) => state.options.stderr.write(s),
+    outputError: () => {}, // printed by runCli in our own format
+  });
+  cmd.configureHelp({
+    sortOptions: false,
+    sortSubcommands: false,
+    showGlobalOptions: false,
+    subcommandTerm: (c) => [c.name(), ...c.aliases()].join(', '),
+  });
+  cmd.allowExcessArguments(false);
+  const examples = examplesText(spec);
+  const hasSubcommands = (spec.subcommands ?? []).length > 0;
+  cmd.addHelpText('after', () => {
+    let text = examples;
+    if (hasSubcommands)
+      text += `\nUse "${commandPathOf(cmd)} <command> --help" for more information about a command.\n`;
+    return text;
+  });
+  if (hasSubcommands) {
+    cmd.enablePositionalOptions();
+    for (const sub of spec.subcommands ?? []) {
+      const child = buildCommand(sub, state);
+      cmd.addCommand(child, sub.hidden ? { hidden: true } : {});
+    }
+  }
+  if (spec.load !== undefined) {
+    cmd.action(async (...actionArgs: unknown[]) => {
+      const self = actionArgs[actionArgs.length - 1] as Command;
+      state.exitCode = await runLeaf(spec, self, state);
+    });
+  } else if (hasSubcommands) {
+    // A pure group: no args → help on stdout (exit 0); anything else → unknown command.
+    cmd.allowExcessArguments(true);
+    cmd.action(async (...actionArgs: unknown[]) => {
+      const self = actionArgs[actionArgs.length - 1] as Command;
+      const first = self.args[0];
+      if (first !== undefined) throw unknownCommandError(first, spec, commandPathOf(self));
+      collectGlobals(self);
+      state.options.stdout.write(self.helpInformation());
+      state.exitCode = ExitCode.OK;
+    });
+  }
+  return cmd;
+}
+
+function wantsJsonErrors(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') break;
+    if (a === '-o' || a === '--output') {
+      if (argv[i + 1] === 'json') return true;
+    } else if (a === '-ojson' || a === '--output=json' || a === '-o=json') {
+      return true;
+    }
+  }
+  return false;
+}
+
+function commanderToCliError(err: CommanderError, root: Command): CliError {
+  const message = err.message.replace(/^error: /, '');
+  // Find the deepest command the argv reached, for the `Run '<cmd> --help'` hint.
+  const path = (err as CommanderError & { commandPath?: string }).commandPath ?? root.name();
+  if (err.code === 'commander.unknownOption') {
+    const m = /unknown option '([^']+)'/.exec(message);
+    return new UsageError(`unknown flag: ${m?.[1] ?? message}`, path);
+  }
+  return new UsageError(message, path);
+}
+
+/** Parses argv against the spec tree, runs the handler, prints errors, returns the exit code. */
+export async function runCli(root: CommandSpec, options: RunCliOptions): Promise<number> {
+  const state: RunState = { exitCode: ExitCode.OK, options };
+  const raw = root.subcommands?.find((s) => s.rawArgs && s.name === options.argv[0]);
+  if (raw !== undefined) {
+    // `__complete`: words go to the handler verbatim, no commander involved.
+    const words = options.argv.slice(1);
+    const argName = camelCase(raw.args?.[0]?.name ?? 'words');
+    return invoke(raw, {
+      factory: makeFactory(options, readGlobalFlags({})),
+      args: { [argName]: words },
+      flags: {},
+      commandPath: `${root.name} ${raw.name}`,
+    });
+  }
+  const program = buildCommand(root, state);
+  // Remember which command was parsing when commander failed, for the usage hint.
+  let lastCommand: Command = program;
+  const track = (c: Command): void => {
+    c.hook('preSubcommand', (_this, sub) => {
+      lastCommand = sub;
+    });
+    for (const sub of c.commands) track(sub);
+  };
+  track(program);
+  try {
+    await program.parseAsync([...options.argv], { from: 'user' });
+    return state.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.help' ||
+        e.code === 'commander.version'
+      ) {
+        return ExitCode.OK;
+      }
+      if (USAGE_CODES.has(e.code)) {
+        const err = commanderToCliError(
+          Object.assign(e, { commandPath: commandPathOf(lastCommand) }) as CommanderError,
+          program,
+        );
+        options.stderr.write(formatError(err, { json: wantsJsonErrors(options.argv) }));
+        return ExitCode.USAGE;
+      }
+    }
+    const color = createIOStreams({
+      ...options,
+      noColorFlag: options.argv.includes('--no-color'),
+    }).stderrColor;
+    const paint = color ? (await import('./theme.js')).errorLabel : undefined;
+    options.stderr.write(
+      formatError(e, { json: wantsJsonErrors(options.argv), ...(paint ? { color: paint } : {}) }),
+    );
+    return e instanceof CliError ? e.exitCode : ExitCode.ERROR;
+  }
+}
