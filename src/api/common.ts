@@ -83,44 +83,70 @@ export const className = () =>
 export const ValueFrom = withRules(
   z
     .strictObject({
-      secretRef: dnsSubdomain(
-        'Name of a Secret holding the value. Not yet read by the controllers: use value.',
-      ).optional(),
+      secretRef: dnsSubdomain('Name of a Secret (in the plane’s namespace) holding the value.').optional(),
+      secretKey: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'Key in the Secret; default per field: ca.crt (CA), tls.crt (client certificate), tls.key (client key), token (bearer token).',
+        ),
       value: z.string().optional().describe('Inline value (base64-encoded PEM for certificates and keys).'),
     })
     .describe('A value given inline or by reference to a Secret; exactly one of the two.'),
   [exactlyOne('secretRef', 'value')],
 );
 
-export const KubernetesClusterSpec = z
+export const KubeconfigSecretRef = z
   .strictObject({
-    server: httpUrl('URL of the cluster API server, e.g. https://10.0.0.1:6443.'),
-    tls: z
-      .strictObject({ ca: ValueFrom.describe('CA certificate of the API server (base64 PEM).') })
-      .describe('TLS settings for the API server connection.'),
-    auth: withRules(
-      z
-        .strictObject({
-          mtls: z
-            .strictObject({
-              clientCert: ValueFrom.describe('Client certificate (base64 PEM).'),
-              clientKey: ValueFrom.describe('Client private key (base64 PEM).'),
-            })
-            .optional()
-            .describe('Client-certificate authentication; preferred over bearerToken when both are set.'),
-          bearerToken: ValueFrom.optional().describe('Bearer token authentication.'),
-        })
-        .describe('How the controllers authenticate to the cluster: mtls or bearerToken.'),
-      [
-        {
-          rule: 'has(self.mtls) || has(self.bearerToken)',
-          message: 'one of mtls or bearerToken must be set',
-          check: (s) => s.mtls !== undefined || s.bearerToken !== undefined,
-        },
-      ],
-    ),
+    name: dnsSubdomain('Name of the Secret (in the plane’s namespace) holding a kubeconfig.'),
+    key: z.string().min(1).default('kubeconfig').describe('Key of the kubeconfig in the Secret.'),
   })
-  .describe('Connection details of a Kubernetes cluster.');
+  .describe('A kubeconfig stored in a Secret; its current context is used.');
+
+export const KubernetesClusterSpec = withRules(
+  z
+    .strictObject({
+      kubeconfigSecretRef: KubeconfigSecretRef.optional(),
+      server: httpUrl('URL of the cluster API server, e.g. https://10.0.0.1:6443.').optional(),
+      tls: z
+        .strictObject({ ca: ValueFrom.describe('CA certificate of the API server (base64 PEM).') })
+        .optional()
+        .describe('TLS settings for the API server connection; without a CA the system roots are trusted.'),
+      auth: withRules(
+        z
+          .strictObject({
+            mtls: z
+              .strictObject({
+                clientCert: ValueFrom.describe('Client certificate (base64 PEM).'),
+                clientKey: ValueFrom.describe('Client private key (base64 PEM).'),
+              })
+              .optional()
+              .describe('Client-certificate authentication; preferred over bearerToken when both are set.'),
+            bearerToken: ValueFrom.optional().describe('Bearer token authentication.'),
+          })
+          .describe('How the controllers authenticate to the cluster: mtls or bearerToken.'),
+        [
+          {
+            rule: 'has(self.mtls) || has(self.bearerToken)',
+            message: 'one of mtls or bearerToken must be set',
+            check: (s) => s.mtls !== undefined || s.bearerToken !== undefined,
+          },
+        ],
+      ).optional(),
+    })
+    .describe(
+      'Connection details of a Kubernetes cluster: a kubeconfig in a Secret, or server + CA + credentials.',
+    ),
+  [
+    {
+      rule: 'has(self.kubeconfigSecretRef) != (has(self.server) && has(self.auth))',
+      message: 'set either kubeconfigSecretRef, or server and auth (not both)',
+      check: (s) =>
+        (s.kubeconfigSecretRef !== undefined) !== (s.server !== undefined && s.auth !== undefined),
+    },
+  ],
+);
 
 export const ObserverAPI = z
   .strictObject({

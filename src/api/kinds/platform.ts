@@ -37,7 +37,9 @@ export const DataPlaneSpec = z
         secretRef: dnsSubdomain('Name of an image pull Secret for the registry.').optional(),
       })
       .describe('Container registry used by the data plane.'),
-    kubernetesCluster: KubernetesClusterSpec,
+    kubernetesCluster: KubernetesClusterSpec.optional().describe(
+      'The cluster of the data plane; absent: the control-plane cluster itself.',
+    ),
     gateway: z
       .strictObject({
         publicVirtualHost: z.string().min(1).describe('Host suffix of the public (external) gateway.'),
@@ -64,7 +66,9 @@ export type DataPlane = z.infer<typeof DataPlane>;
 
 export const BuildPlaneSpec = z
   .strictObject({
-    kubernetesCluster: KubernetesClusterSpec,
+    kubernetesCluster: KubernetesClusterSpec.optional().describe(
+      'The cluster of the build plane; absent: the control-plane cluster itself.',
+    ),
     observer: ObserverAPI.optional(),
   })
   .describe('A Kubernetes cluster that runs builds (Argo Workflows).');
@@ -179,7 +183,19 @@ export const ProjectSpec = z
     deploymentPipelineRef: dnsLabel('Name of the DeploymentPipeline (same namespace) the project follows.'),
   })
   .describe('A bounded context: a group of components deployed together as a cell.');
-export const ProjectStatus = z.strictObject({ ...baseStatus }).describe('Observed state of the Project.');
+export const ProjectCell = z
+  .strictObject({
+    environment: dnsLabel('Environment of the cell.'),
+    namespace: z.string().describe('Namespace of the cell in the data plane.'),
+    dataPlane: z.string().describe('DataPlane (same namespace as the project) that hosts the cell.'),
+  })
+  .describe('One cell of the project: its namespace in one environment’s data plane.');
+export const ProjectStatus = z
+  .strictObject({
+    ...baseStatus,
+    cells: listMap(ProjectCell, ['environment'], 64, 'The cells of the project, one per environment.').optional(),
+  })
+  .describe('Observed state of the Project.');
 export const Project = resource({
   kind: 'Project',
   spec: ProjectSpec,
