@@ -246,12 +246,24 @@ export function parsePath(text: string): Path {
         continue;
       }
       let j = i;
-      while (j < s.length && IDENT.test(s[j] as string)) j++;
+      let name = '';
+      // identifier characters, plus `\.`-escaped dots (`{.metadata.labels.kubernetes\.io/hostname}`)
+      while (j < s.length) {
+        if (s[j] === '\\' && j + 1 < s.length) {
+          name += s[j + 1];
+          j += 2;
+        } else if (IDENT.test(s[j] as string)) {
+          name += s[j];
+          j++;
+        } else {
+          break;
+        }
+      }
       if (j === i) {
         if (i >= s.length) break; // trailing dot, e.g. `.` alone = current
         throw new JsonPathError(`unexpected "${s[i]}" in "${s}"`);
       }
-      segments.push({ t: 'field', names: [s.slice(i, j)] });
+      segments.push({ t: 'field', names: [name] });
       i = j;
     } else if (c === '[') {
       const close = matchBracket(s, i, '[', ']');
