@@ -108,7 +108,7 @@ async function fromHint(
   hint: CompletionHint | undefined,
   choices: readonly string[] | undefined,
   cur: string,
-  positionals: readonly string[],
+  kindArg: string | undefined,
   source: DynamicSource,
 ): Promise<CompletionResult> {
   if (choices !== undefined) {
@@ -150,8 +150,8 @@ async function fromHint(
         directive: Directive.NoFileComp,
       };
     default: {
-      const kind =
-        hint === 'resource-name' ? positionals[positionals.length - 1] : hint.slice('resource-name:'.length);
+      // `resource-name`: the kind is the positional whose spec says `kind` (`get components a b <TAB>`).
+      const kind = hint === 'resource-name' ? kindArg : hint.slice('resource-name:'.length);
       if (kind === undefined || kind === '') return { candidates: [], directive: Directive.NoFileComp };
       return {
         candidates: filter(
@@ -172,14 +172,16 @@ export async function complete(
   const all = words.length === 0 ? [''] : words;
   const cur = all[all.length - 1] as string;
   const { spec, positionals, pendingFlag } = walk(root, all);
+  const kindIndex = (spec.args ?? []).findIndex((a) => a.complete === 'kind');
+  const kindArg = kindIndex === -1 ? positionals[positionals.length - 1] : positionals[kindIndex];
   if (pendingFlag !== undefined) {
-    return fromHint(pendingFlag.complete, pendingFlag.choices, cur, positionals, source);
+    return fromHint(pendingFlag.complete, pendingFlag.choices, cur, kindArg, source);
   }
   if (cur.startsWith('--') && cur.includes('=')) {
     const name = cur.slice(0, cur.indexOf('='));
     const flag = findFlag(spec, name);
     if (flag === undefined || !takesValue(flag)) return { candidates: [], directive: Directive.NoFileComp };
-    const r = await fromHint(flag.complete, flag.choices, cur.slice(name.length + 1), positionals, source);
+    const r = await fromHint(flag.complete, flag.choices, cur.slice(name.length + 1), kindArg, source);
     return { ...r, candidates: r.candidates.map((c) => ({ ...c, value: `${name}=${c.value}` })) };
   }
   if (cur.startsWith('-')) {
@@ -204,7 +206,7 @@ export async function complete(
   const arg =
     args[positionals.length] ?? (args[args.length - 1]?.variadic ? args[args.length - 1] : undefined);
   if (arg !== undefined) {
-    const r = await fromHint(arg.complete, arg.choices, cur, positionals, source);
+    const r = await fromHint(arg.complete, arg.choices, cur, kindArg, source);
     return { candidates: [...out, ...r.candidates], directive: r.directive };
   }
   return { candidates: out, directive: Directive.NoFileComp };

@@ -67,7 +67,9 @@ describe('config file', () => {
   it('validates the file', () => {
     expect(() => parseConfig('contexts: 3', '/c')).toThrow('invalid config file /c: contexts must be a list');
     expect(() => parseConfig('contexts: [{mode: direct}]', '/c')).toThrow('contexts[0].name is required');
-    expect(() => parseConfig('contexts: [{name: a, mode: ssh}]', '/c')).toThrow(/mode must be "direct" or "api"/);
+    expect(() => parseConfig('contexts: [{name: a, mode: ssh}]', '/c')).toThrow(
+      /mode must be "direct" or "api"/,
+    );
     expect(() => parseConfig('contexts: [{name: a}, {name: a}]', '/c')).toThrow(/duplicate context name/);
     expect(() => parseConfig('a: [', '/c')).toThrow(/invalid config file/);
     expect(parseConfig('', '/c').contexts).toEqual([]);
@@ -98,19 +100,25 @@ describe('resolveContext', () => {
     expect(r.organization).toBe('flag-org');
     expect(r.project).toBe('env-proj');
     expect(r.environment).toBe('staging');
-    expect(resolveContext(loaded(sample), {}, readGlobalFlags({ namespace: 'n', org: 'o' })).organization).toBe('n');
+    expect(
+      resolveContext(loaded(sample), {}, readGlobalFlags({ namespace: 'n', org: 'o' })).organization,
+    ).toBe('n');
   });
   it('selects the context with --context > CHOREOCTL_CONTEXT > currentContext', () => {
     expect(resolveContext(loaded(sample), { CHOREOCTL_CONTEXT: 'prod' }, noFlags).name).toBe('prod');
-    expect(resolveContext(loaded(sample), { CHOREOCTL_CONTEXT: 'prod' }, readGlobalFlags({ context: 'dev' })).name).toBe(
-      'dev',
-    );
+    expect(
+      resolveContext(loaded(sample), { CHOREOCTL_CONTEXT: 'prod' }, readGlobalFlags({ context: 'dev' })).name,
+    ).toBe('dev');
     expect(() => resolveContext(loaded(sample), {}, readGlobalFlags({ context: 'x' }))).toThrow(
       'context "x" not found in /cfg',
     );
   });
   it('CI overrides: CHOREOCTL_API_URL switches to api mode, CHOREOCTL_TOKEN sets the token', () => {
-    const r = resolveContext(loaded(sample), { CHOREOCTL_API_URL: 'https://ci', CHOREOCTL_TOKEN: 't' }, noFlags);
+    const r = resolveContext(
+      loaded(sample),
+      { CHOREOCTL_API_URL: 'https://ci', CHOREOCTL_TOKEN: 't' },
+      noFlags,
+    );
     expect(r).toMatchObject({ mode: 'api', apiUrl: 'https://ci', token: 't', organization: 'acme' });
   });
   it('without a config file: direct mode; --context names a kubeconfig context', () => {

@@ -1,7 +1,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import type { ClientProvider } from '../../../src/cli/client.js';
-import type { CommandSpec } from '../../../src/cli/spec.js';
 import { runCli } from '../../../src/cli/program.js';
+import type { CommandSpec } from '../../../src/cli/spec.js';
 
 export class Capture extends Writable {
   text = '';

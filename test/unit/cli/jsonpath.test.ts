@@ -44,7 +44,10 @@ describe('kubectl JSONPath reference examples', () => {
     ['{.items[*].metadata.name}', '127.0.0.1 127.0.0.2'],
     ['{.users[0].name}', 'myself'],
     ['{.users[?(@.name=="e2e")].user.password}', 'secret'],
-    ['{range .items[*]}[{.metadata.name}, {.status.capacity}] {end}', '[127.0.0.1, {"cpu":"4"}] [127.0.0.2, {"cpu":"8"}] '],
+    [
+      '{range .items[*]}[{.metadata.name}, {.status.capacity}] {end}',
+      '[127.0.0.1, {"cpu":"4"}] [127.0.0.2, {"cpu":"8"}] ',
+    ],
     ["{range .items[*]}{.metadata.name}{'\\t'}{end}", '127.0.0.1\t127.0.0.2\t'],
     ['{.items[0].metadata.labels.kubernetes\\.io/hostname}', '127.0.0.1'],
   ])('%s', (template, want) => {
@@ -71,7 +74,10 @@ describe('kubectl dialect details', () => {
   });
   it('nested ranges', () => {
     expect(
-      executeTemplate('{range .items[*]}{.metadata.name}:{range .status.addresses[*]}{.address},{end};{end}', doc),
+      executeTemplate(
+        '{range .items[*]}{.metadata.name}:{range .status.addresses[*]}{.address},{end};{end}',
+        doc,
+      ),
     ).toBe('127.0.0.1:127.0.0.1,;127.0.0.2:127.0.0.2,127.0.0.3,;');
   });
   it('filters on conditions (Ready status)', () => {
@@ -110,9 +116,13 @@ describe('kubectl dialect details', () => {
   it('missing keys print nothing by default, and fail when not allowed', () => {
     expect(executeTemplate('[{.nope.deeper}]', { a: 1 })).toBe('[]');
     expect(executeTemplate('{range .nope[*]}x{end}', {})).toBe('');
-    expect(() => compileTemplate('{.nope}', { allowMissingKeys: false })({ a: 1 })).toThrow(/nope is not found/);
+    expect(() => compileTemplate('{.nope}', { allowMissingKeys: false })({ a: 1 })).toThrow(
+      /nope is not found/,
+    );
     // recursive descent never counts as missing
-    expect(compileTemplate('{..name}', { allowMissingKeys: false })(doc)).toBe('127.0.0.1 127.0.0.2 myself e2e');
+    expect(compileTemplate('{..name}', { allowMissingKeys: false })(doc)).toBe(
+      '127.0.0.1 127.0.0.2 myself e2e',
+    );
   });
   it('rejects malformed templates', () => {
     expect(() => compileTemplate('{.a')).toThrow(JsonPathError);

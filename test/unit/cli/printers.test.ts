@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseCustomColumns, parseCustomColumnsFile, renderCustomColumns } from '../../../src/cli/output/custom-columns.js';
+import {
+  parseCustomColumns,
+  parseCustomColumnsFile,
+  renderCustomColumns,
+} from '../../../src/cli/output/custom-columns.js';
 import { JsonPathError } from '../../../src/cli/output/jsonpath.js';
 import {
   type KubeObject,
@@ -36,7 +40,9 @@ describe('custom-columns', () => {
     ]);
   });
   it('reports kubectl-style errors', () => {
-    expect(() => parseCustomColumns('')).toThrow('custom-columns format specified but no custom columns given');
+    expect(() => parseCustomColumns('')).toThrow(
+      'custom-columns format specified but no custom columns given',
+    );
     expect(() => parseCustomColumns('NAME')).toThrow(
       'unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>',
     );
@@ -44,7 +50,9 @@ describe('custom-columns', () => {
     expect(() => parseCustomColumns('A:.a[')).toThrow(JsonPathError);
   });
   it('renders <none> for missing values and joins multiple results with commas', () => {
-    const cols = parseCustomColumns('NAME:.metadata.name,REPLICAS:.spec.replicas,TYPES:.status.conditions[*].type');
+    const cols = parseCustomColumns(
+      'NAME:.metadata.name,REPLICAS:.spec.replicas,TYPES:.status.conditions[*].type',
+    );
     expect(renderCustomColumns(cols, items.slice(1))).toBe(
       'NAME   REPLICAS   TYPES\napi    10         Ready\ndb     <none>     Ready\n',
     );
@@ -89,13 +97,17 @@ describe('output formats', () => {
   });
   it('yaml: kubectl layout (sequences not indented)', () => {
     const out = printObjects(items.slice(0, 1), parseOutputFormat('yaml'));
-    expect(out.startsWith('apiVersion: v1\nkind: List\nitems:\n- apiVersion: openchoreo.dev/v1alpha1\n')).toBe(true);
+    expect(
+      out.startsWith('apiVersion: v1\nkind: List\nitems:\n- apiVersion: openchoreo.dev/v1alpha1\n'),
+    ).toBe(true);
   });
   it('jsonpath runs against the List for lists and the object for single', () => {
     expect(printObjects(items, parseOutputFormat('jsonpath={.items[*].metadata.name}'))).toBe('web api db');
-    expect(printObjects([items[0] as KubeObject], parseOutputFormat('jsonpath={.metadata.name}'), { single: true })).toBe(
-      'web',
-    );
+    expect(
+      printObjects([items[0] as KubeObject], parseOutputFormat('jsonpath={.metadata.name}'), {
+        single: true,
+      }),
+    ).toBe('web');
   });
   it('tables, wide and --sort-by', () => {
     const columns = [
@@ -105,7 +117,9 @@ describe('output formats', () => {
     expect(printObjects(items, parseOutputFormat(undefined), { columns, sortBy: '.metadata.name' })).toBe(
       'NAME\napi\ndb\nweb\n',
     );
-    expect(printObjects(items.slice(0, 1), parseOutputFormat('wide'), { columns })).toBe('NAME   NS\nweb    acme\n');
+    expect(printObjects(items.slice(0, 1), parseOutputFormat('wide'), { columns })).toBe(
+      'NAME   NS\nweb    acme\n',
+    );
     expect(printObjects([], parseOutputFormat(undefined), { columns })).toBe('');
   });
   it('rejects unknown formats and empty templates', () => {

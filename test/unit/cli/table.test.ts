@@ -22,11 +22,25 @@ describe('renderTable (kubectl tabwriter layout)', () => {
   });
   it('keeps empty cells aligned and supports --no-headers', () => {
     expect(renderTable(['a', 'b', 'c'], [['x', '', 'z']], { noHeaders: true })).toBe('x      z\n');
-    expect(renderTable(['a', 'b', 'c'], [['x', '', 'z'], ['', 'yy', '']])).toBe('A   B    C\nx        z\n    yy\n');
+    expect(
+      renderTable(
+        ['a', 'b', 'c'],
+        [
+          ['x', '', 'z'],
+          ['', 'yy', ''],
+        ],
+      ),
+    ).toBe('A   B    C\nx        z\n    yy\n');
   });
   it('measures cells without ANSI colour codes', () => {
     const red = '\u001b[31mFalse\u001b[39m';
-    const lines = renderTable(['ready', 'age'], [[red, '1m'], ['True', '2m']]).split('\n');
+    const lines = renderTable(
+      ['ready', 'age'],
+      [
+        [red, '1m'],
+        ['True', '2m'],
+      ],
+    ).split('\n');
     expect(lines[1]).toBe(`${red}   1m`);
     expect(lines[2]).toBe('True    2m');
   });
@@ -56,8 +70,8 @@ describe('readyCell', () => {
     expect(readyCell({ status: { conditions: [{ type: 'Other', status: 'True' }] } })).toBe('Unknown');
   });
   it('flags a condition from an older generation', () => {
-    expect(readyCell({ metadata: { generation: 3 }, ...withReady('True', 'Ok', { observedGeneration: 2 }) })).toBe(
-      'Unknown (Stale)',
-    );
+    expect(
+      readyCell({ metadata: { generation: 3 }, ...withReady('True', 'Ok', { observedGeneration: 2 }) }),
+    ).toBe('Unknown (Stale)');
   });
 });
