@@ -172,9 +172,9 @@ describe('shell completion', () => {
     const script = [
       'source <(choreoctl completion bash)',
       `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})`,
-      'COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))',
+      `COMP_CWORD=${words.length - 1}`,
       '_choreoctl',
-      'printf "%s\\n" "${COMPREPLY[@]}"',
+      `printf '%s\\n' "\${COMPREPLY[@]}"`,
     ].join('\n');
     const r = await execa('bash', ['-c', script], { env, extendEnv: false, reject: false });
     expect(r.stderr).toBe('');
