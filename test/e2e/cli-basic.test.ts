@@ -149,7 +149,8 @@ describe('config', () => {
 
 describe('colour and TTY discipline', () => {
   it('no ESC bytes when NO_COLOR is set or output is not a TTY', async () => {
-    for (const extra of [{}, { NO_COLOR: '' }, { NO_COLOR: '1', FORCE_COLOR: '1' }]) {
+    const envs: Record<string, string>[] = [{}, { NO_COLOR: '' }, { NO_COLOR: '1', FORCE_COLOR: '1' }];
+    for (const extra of envs) {
       for (const args of [
         ['version', '--client'],
         ['nope'],
