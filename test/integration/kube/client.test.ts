@@ -380,6 +380,34 @@ describe('KubeClient against kube-apiserver', () => {
     expect((err as Error).message).toContain('Check that the cluster is running');
   });
 
+  it('TLS: an untrusted server is a ConnectionError explaining the CA; tls-server-name and insecure-skip-tls-verify work', async () => {
+    const { server, ca } = admin.connection;
+    const token = (await admin.connection.credentials?.get())?.token;
+    const noCa = new KubeClient(connectionFromParts({ server, token }));
+    const err = await noCa.version().catch((e: unknown) => e);
+    noCa.close();
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as Error).message).toContain(`TLS handshake with the Kubernetes API server at ${server}`);
+    expect((err as Error).message).toContain('certificate-authority');
+
+    const insecure = new KubeClient(connectionFromParts({ server, token, insecureSkipTlsVerify: true }));
+    expect((await insecure.version()).gitVersion).toBe(inject('k8sVersion'));
+    insecure.close();
+
+    const sni = new KubeClient(
+      connectionFromParts({ server, ca, token, tlsServerName: 'kubernetes.default' }),
+    );
+    expect((await sni.version()).gitVersion).toBe(inject('k8sVersion'));
+    sni.close();
+    const wrongName = new KubeClient(
+      connectionFromParts({ server, ca, token, tlsServerName: 'not-the-apiserver.example' }),
+    );
+    const err2 = await wrongName.version().catch((e: unknown) => e);
+    wrongName.close();
+    expect(err2).toBeInstanceOf(ConnectionError);
+    expect((err2 as ConnectionError).errno).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+  });
+
   it('counts requests by verb', async () => {
     const c = KubeClient.fromKubeconfig({ kubeconfig: inject('kubeconfig') });
     await c.list(W, { namespace: ns });

@@ -1,12 +1,16 @@
 // KubeClient against a tiny fake API server on loopback: request shapes, discovery, streams, retries.
 
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConnectionError,
   type CredentialSource,
   connectionFromParts,
+  ExecCredentials,
   ForbiddenError,
   GoneError,
   KubeClient,
@@ -397,6 +401,41 @@ describe('authentication retries', () => {
     expect(err).toBeInstanceOf(UnauthorizedError);
     expect(seen).toHaveLength(2);
     expect((err as Error).message).not.toMatch(/tok-/);
+  });
+
+  it('re-runs an exec plugin after a 401 and caches its token otherwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exec-401-'));
+    try {
+      // Prints token-1 on its first run, token-2 on the next ones.
+      const script = join(dir, 'plugin.sh');
+      writeFileSync(
+        script,
+        `#!/bin/sh
+n=$(cat "${dir}/n" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "${dir}/n"
+[ $n -gt 1 ] && n=2
+echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"token-'$n'"}}'
+`,
+      );
+      chmodSync(script, 0o755);
+      handler = (req, res) => {
+        if (req.headers.authorization === 'Bearer token-2') return json(res, 200, { gitVersion: 'v1' });
+        json(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+      };
+      const conn = connectionFromParts({ server: base });
+      const exec = new ExecCredentials({ apiVersion: 'client.authentication.k8s.io/v1', command: script });
+      conn.credentials = exec;
+      const c = new KubeClient(conn);
+      await c.version();
+      await c.version();
+      expect(exec.runs).toBe(2);
+      expect(seen.map((s) => s.headers.authorization)).toEqual([
+        'Bearer token-1',
+        'Bearer token-2',
+        'Bearer token-2',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('sends basic auth and impersonation headers', async () => {
