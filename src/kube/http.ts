@@ -146,7 +146,13 @@ export class HttpTransport {
     opts: RequestOptions = {},
   ): Promise<HttpResponse<T>> {
     const res = await this.#send(method, path, opts, false);
-    const text = await readBody(res, opts.signal);
+    let text: string;
+    try {
+      text = await readBody(res, opts.signal);
+    } catch (e) {
+      if (e instanceof TimeoutError || opts.signal?.aborted) throw e;
+      throw new ConnectionError(this.connection.server, e, this.#identity);
+    }
     const body = parseBody(res, text);
     return { statusCode: res.statusCode ?? 0, headers: res.headers, body: body as T };
   }

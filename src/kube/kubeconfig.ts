@@ -132,9 +132,9 @@ export function parseKubeconfig(text: string, file = '', baseDir?: string): Pars
   try {
     doc = parseYaml(text);
   } catch (e) {
-    throw new KubeconfigError(`${where} is not valid YAML: ${(e as Error).message}`, file || undefined, {
-      cause: e,
-    });
+    // Only the first line of the parser's message: the rest quotes the source, which may hold a token.
+    const first = ((e as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
+    throw new KubeconfigError(`${where} is not valid YAML: ${first}`, file || undefined);
   }
   const dir = baseDir ?? (file ? dirname(file) : process.cwd());
   if (doc === null || doc === undefined)

@@ -272,6 +272,19 @@ describe('kubeconfig errors', () => {
     expect(() => loadConnection({ kubeconfig: p })).toThrow(new RegExp(`kubeconfig ${p} is not valid YAML`));
   });
 
+  it('invalid YAML does not quote the file (it may hold secrets)', () => {
+    const p = write('bad', 'users:\n- name: u\n  user:\n    token: s3cr3t-t0ken: oops\n');
+    const err = (() => {
+      try {
+        loadConnection({ kubeconfig: p });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err?.message).toMatch(new RegExp(`^kubeconfig ${p} is not valid YAML: .*line 4`));
+    expect(err?.message).not.toContain('s3cr3t');
+  });
+
   it('structurally invalid content names the file and the field', () => {
     const p = write('bad', 'clusters: {name: x}');
     expect(() => loadConnection({ kubeconfig: p })).toThrow(`kubeconfig ${p}: "clusters" must be a list`);
