@@ -1,0 +1,12 @@
+/** BuildPlane: Ready when its cluster answers and serves Argo Workflows (Workflow, ClusterWorkflowTemplate). */
+import { planeController } from '../dataplane/plane.js';
+import { BUILD_PLANE_REQUIREMENTS } from '../planes.js';
+import { type ControllerFactory, R } from '../shared.js';
+
+export const buildPlaneController: ControllerFactory = (ctx) =>
+  planeController(ctx, {
+    name: 'buildplane',
+    kind: 'BuildPlane',
+    ref: R.buildPlanes,
+    requirements: BUILD_PLANE_REQUIREMENTS,
+  });

@@ -1,0 +1,101 @@
+/**
+ * The shared reconciler of DataPlane and BuildPlane: a plane is Ready when its cluster answers, accepts the
+ * credentials (resolved from the spec and its Secrets, see planes.ts) and serves the custom resources the
+ * controllers will write there. The check is repeated periodically and whenever a referenced Secret changes,
+ * so a rotated or revoked token shows up without a restart.
+ */
+import type { KubeObject } from '../../kube/client.js';
+import type { GVR } from '../../kube/discovery.js';
+import {
+  type ClusterCheck,
+  checkCluster,
+  PlaneCredentialsError,
+  type PlaneObject,
+  planeKey,
+  type RequiredResource,
+  secretNames,
+} from '../planes.js';
+import type { ControllerSpec, Request, Result, WatchSpec } from '../runtime/controller.js';
+import { addFinalizer, type ControllerContext, cache, isDeleting, R, writeStatus } from '../shared.js';
+
+export interface PlaneControllerOptions {
+  name: string;
+  kind: 'DataPlane' | 'BuildPlane';
+  ref: GVR;
+  requirements: readonly RequiredResource[];
+  /** Recheck a Ready plane this often (default 60 s) and a failing one this often (default 5 s). */
+  recheckMs?: number;
+  retryMs?: number;
+  /** Finalizer added to every live plane; onDelete removes it. */
+  finalizer?: string;
+  /** Deletion handling (finalizers); return a Result to wait, undefined when done. */
+  onDelete?: (plane: PlaneObject) => Promise<Result | undefined>;
+  extraWatches?: WatchSpec[];
+  extraReads?: GVR[];
+}
+
+export async function checkPlane(
+  ctx: ControllerContext,
+  plane: PlaneObject,
+  requirements: readonly RequiredResource[],
+): Promise<ClusterCheck> {
+  const what = ctx.planes.isLocal(plane)
+    ? 'the control-plane cluster'
+    : `cluster ${plane.spec?.kubernetesCluster?.server ?? '(from kubeconfig)'}`;
+  let client: ReturnType<typeof ctx.planes.client>;
+  try {
+    client = ctx.planes.client(plane);
+  } catch (e) {
+    if (e instanceof PlaneCredentialsError) return { ok: false, reason: e.reason, message: e.message };
+    throw e;
+  }
+  return checkCluster(client, requirements, what);
+}
+
+export function planeController(ctx: ControllerContext, opts: PlaneControllerOptions): ControllerSpec {
+  const planes = () => cache<PlaneObject>(ctx.manager, opts.ref);
+  const fieldManager = `${opts.name}-controller`;
+
+  async function reconcile(req: Request): Promise<Result | undefined> {
+    const plane = planes().getByName(req.name, req.namespace);
+    if (!plane) {
+      ctx.planes.drop(planeKey({ kind: opts.kind, metadata: { name: req.name, namespace: req.namespace } }));
+      return undefined;
+    }
+    if (isDeleting(plane)) {
+      const r = opts.onDelete ? await opts.onDelete(plane) : undefined;
+      if (!r) ctx.planes.drop(planeKey(plane));
+      return r;
+    }
+    if (opts.finalizer) await addFinalizer(ctx.client, opts.ref, plane, opts.finalizer);
+    const check = await checkPlane(ctx, plane, opts.requirements);
+    await writeStatus(ctx, fieldManager, opts.ref, plane as KubeObject, {
+      status: check.ok ? 'True' : 'False',
+      reason: check.reason,
+      message: check.message,
+    });
+    return { requeueAfterMs: check.ok ? (opts.recheckMs ?? 60_000) : (opts.retryMs ?? 5_000) };
+  }
+
+  const secretWatch: WatchSpec = {
+    ref: R.secrets,
+    map: (secret) => {
+      const ns = secret.metadata?.namespace;
+      const name = secret.metadata?.name ?? '';
+      if (!ns) return [];
+      return planes()
+        .list(ns)
+        .filter((p) => secretNames(p.spec?.kubernetesCluster).includes(name))
+        .map((p) => `${ns}/${p.metadata?.name}`);
+    },
+  };
+
+  return {
+    name: opts.name,
+    for: opts.ref,
+    watches: [secretWatch, ...(opts.extraWatches ?? [])],
+    ...(opts.extraReads ? { reads: opts.extraReads } : {}),
+    reconciler: { reconcile },
+    ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
+  };
+}

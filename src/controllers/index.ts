@@ -1,0 +1,142 @@
+/**
+ * The controllers by name, and `runControllers`, which builds a Manager with the chosen ones and starts it —
+ * what `choreoctl controller run` calls. Runs in-process against any kubeconfig (or in-cluster).
+ */
+import { hostname } from 'node:os';
+import type { KubeClient } from '../kube/client.js';
+import { buildPlaneController } from './buildplane/index.js';
+import { componentController } from './component/index.js';
+import { dataPlaneController } from './dataplane/index.js';
+import { deploymentPipelineController } from './deploymentpipeline/index.js';
+import { environmentController } from './environment/index.js';
+import { organizationController } from './organization/index.js';
+import { PlaneClients } from './planes.js';
+import { projectController } from './project/index.js';
+import { Manager, type ManagerOptions } from './runtime/manager.js';
+import { type ControllerContext, type ControllerFactory, R } from './shared.js';
+
+export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
+  organization: organizationController,
+  dataplane: dataPlaneController,
+  buildplane: buildPlaneController,
+  environment: environmentController,
+  deploymentpipeline: deploymentPipelineController,
+  project: projectController,
+  component: componentController,
+};
+
+export const CONTROLLER_NAMES: readonly string[] = Object.keys(CONTROLLERS);
+
+/** Lease name, as upstream's leader-election ID. */
+export const LEADER_ELECTION_ID = '43500532.openchoreo.dev';
+
+export interface RunControllersOptions {
+  /** Client of the control-plane cluster. */
+  client: KubeClient;
+  /** Names from CONTROLLER_NAMES; default all. */
+  controllers?: string[];
+  /** Parallel reconciles per controller (default 2). */
+  concurrency?: number;
+  /** Take a Lease before reconciling (only one manager of a cluster works at a time). */
+  leaderElect?: boolean;
+  /** Lease settings; namespace default `kube-system`, identity default `<hostname>_<pid>_<random>`. */
+  leaderElection?: {
+    namespace?: string;
+    identity?: string;
+    leaseDurationMs?: number;
+    renewDeadlineMs?: number;
+    retryPeriodMs?: number;
+  };
+  /** `host:port` for /healthz, /readyz and /metrics (port 0 picks one); undefined: no server. */
+  metricsAddr?: string;
+  log?: (m: string) => void;
+  /** Stop gracefully on SIGTERM/SIGINT (default true). */
+  handleSignals?: boolean;
+  /** Informer tuning (tests: short watch timeouts). */
+  informer?: ManagerOptions['informer'];
+}
+
+export interface RunningControllers {
+  manager: Manager;
+  planes: PlaneClients;
+  /** Resolves when the controllers run (for a standby: once it has become the leader). Rejects on start errors. */
+  started: Promise<void>;
+  /** Resolves when the manager stopped (stop(), a signal, or lost leadership). */
+  done: Promise<void>;
+  /** Graceful stop: finish reconciles in flight, release the lease, close plane clients. */
+  stop(): Promise<void>;
+}
+
+/** Build and start the manager. Throws at once on an unknown controller name. */
+export function runControllers(opts: RunControllersOptions): RunningControllers {
+  const names = opts.controllers?.length ? opts.controllers : [...CONTROLLER_NAMES];
+  const unknown = names.filter((n) => !(n in CONTROLLERS));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown controller(s) ${unknown.join(', ')}: choose from ${CONTROLLER_NAMES.join(', ')}`,
+    );
+  }
+  const log = opts.log ?? (() => {});
+  const le = opts.leaderElection ?? {};
+  const manager = new Manager({
+    client: opts.client,
+    log,
+    ...(opts.metricsAddr !== undefined ? { metricsAddr: opts.metricsAddr } : {}),
+    ...(opts.informer ? { informer: opts.informer } : {}),
+    ...(opts.leaderElect
+      ? {
+          name: LEADER_ELECTION_ID,
+          leaderElection: {
+            namespace: le.namespace ?? 'kube-system',
+            identity: le.identity ?? `${hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
+            ...(le.leaseDurationMs ? { leaseDurationMs: le.leaseDurationMs } : {}),
+            ...(le.renewDeadlineMs ? { renewDeadlineMs: le.renewDeadlineMs } : {}),
+            ...(le.retryPeriodMs ? { retryPeriodMs: le.retryPeriodMs } : {}),
+          },
+        }
+      : {}),
+  });
+  const planes = new PlaneClients({
+    local: opts.client,
+    getSecret: (namespace, name) => manager.informer(R.secrets).getByName(name, namespace),
+  });
+  const ctx: ControllerContext = {
+    manager,
+    client: opts.client,
+    planes,
+    log,
+    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+  };
+  for (const n of names) manager.add((CONTROLLERS[n] as ControllerFactory)(ctx));
+
+  let stopping: Promise<void> | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    log(`received ${sig}: stopping`);
+    void stop();
+  };
+  const handleSignals = opts.handleSignals ?? true;
+  if (handleSignals) {
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (handleSignals) {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      }
+      await manager.stop();
+      planes.close();
+    })();
+    return stopping;
+  };
+  const started = manager.start().catch(async (e: unknown) => {
+    await stop();
+    throw e;
+  });
+  // Lost leadership stops the manager on its own: close the plane clients too.
+  const done = manager.done.then(() => stop());
+  started.catch(() => {});
+  log(`controllers: ${names.join(', ')}`);
+  return { manager, planes, started, done, stop };
+}

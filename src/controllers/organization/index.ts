@@ -1,0 +1,140 @@
+/**
+ * Organization (cluster-scoped): owns the namespace of the same name, where every resource of the organization
+ * lives. The namespace carries `openchoreo.dev/organization` and `openchoreo.dev/managed-by` and a controller
+ * owner reference to the Organization; `status.namespace` names it. Deleting the organization deletes the
+ * namespace (and so everything in it) and waits until it is gone before the finalizer is removed.
+ *
+ * A namespace that existed before the organization (e.g. `default`) is adopted: labelled, but not owned, and
+ * not deleted with the organization.
+ */
+
+import type { Organization } from '../../api/kinds/platform.js';
+import { Finalizers, Labels, LabelValues } from '../../api/labels.js';
+import type { KubeObject } from '../../kube/client.js';
+import type { Request, Result } from '../runtime/controller.js';
+import {
+  addFinalizer,
+  type ControllerFactory,
+  cache,
+  isDeleting,
+  R,
+  removeFinalizer,
+  type Stored,
+  writeStatus,
+} from '../shared.js';
+
+export const FIELD_MANAGER = 'organization-controller';
+
+type Org = Stored<typeof Organization>;
+
+/** The namespace an organization owns (same name), as applied by this controller. */
+export function organizationNamespace(org: KubeObject, owned: boolean): KubeObject {
+  const name = org.metadata?.name ?? '';
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      labels: {
+        [Labels.organization]: name,
+        [Labels.name]: name,
+        [Labels.managedBy]: LabelValues.managedByControlPlane,
+      },
+      ...(owned
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: org.apiVersion ?? 'openchoreo.dev/v1alpha1',
+                kind: 'Organization',
+                name,
+                uid: org.metadata?.uid ?? '',
+                controller: true,
+                blockOwnerDeletion: true,
+              },
+            ],
+          }
+        : {}),
+    },
+  };
+}
+
+function ownedBy(ns: KubeObject | undefined, org: KubeObject): boolean {
+  return !!ns?.metadata?.ownerReferences?.some((r) => r.uid === org.metadata?.uid);
+}
+
+export const organizationController: ControllerFactory = (ctx) => {
+  const orgs = () => cache<Org & KubeObject>(ctx.manager, R.organizations);
+  const namespaces = () => cache(ctx.manager, R.namespaces);
+
+  async function reconcile(req: Request): Promise<Result | undefined> {
+    const org = orgs().getByName(req.name);
+    if (!org) return undefined;
+    const ns = namespaces().getByName(req.name);
+
+    if (isDeleting(org)) {
+      if (!org.metadata.finalizers?.includes(Finalizers.organization)) return undefined;
+      if (ns && ownedBy(ns, org)) {
+        if (!isDeleting(ns)) {
+          await ctx.client.delete(R.namespaces, req.name);
+          await ctx.manager.events.record(
+            org,
+            'Normal',
+            'DeletingNamespace',
+            `Deleting namespace "${req.name}"`,
+          );
+        }
+        await writeStatus(ctx, FIELD_MANAGER, R.organizations, org, {
+          status: 'False',
+          reason: 'Deleting',
+          message: `waiting for namespace "${req.name}" and everything in it to be deleted`,
+        });
+        // The namespace's delete event brings us back; the requeue is a safety net.
+        return { requeueAfterMs: 10_000 };
+      }
+      await removeFinalizer(ctx.client, R.organizations, org, Finalizers.organization);
+      return undefined;
+    }
+
+    await addFinalizer(ctx.client, R.organizations, org, Finalizers.organization);
+
+    if (ns && isDeleting(ns)) {
+      await writeStatus(ctx, FIELD_MANAGER, R.organizations, org, {
+        status: 'False',
+        reason: 'NamespaceTerminating',
+        message: `namespace "${req.name}" is still being deleted (from an earlier organization); it will be recreated once gone`,
+      });
+      return { requeueAfterMs: 5_000 };
+    }
+    // Own a namespace we create (or created before); adopt one that was there already.
+    const adopted = !!ns && !ownedBy(ns, org);
+    await ctx.client.apply(organizationNamespace(org, !adopted), {
+      fieldManager: FIELD_MANAGER,
+      force: true,
+    });
+    await writeStatus(
+      ctx,
+      FIELD_MANAGER,
+      R.organizations,
+      org,
+      {
+        status: 'True',
+        reason: 'NamespaceReady',
+        message: adopted
+          ? `namespace "${req.name}" existed before the organization: adopted (it is not deleted with the organization)`
+          : `namespace "${req.name}" is ready`,
+      },
+      { namespace: req.name },
+    );
+    return undefined;
+  }
+
+  return {
+    name: 'organization',
+    for: R.organizations,
+    owns: [R.namespaces],
+    // Adopted namespaces carry no owner reference: map them by name too.
+    watches: [{ ref: R.namespaces, map: (o) => (o.metadata?.name ? [o.metadata.name] : []) }],
+    reconciler: { reconcile },
+    ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
+  };
+};

@@ -1,0 +1,305 @@
+/**
+ * Project: a Cell — one namespace per environment of its DeploymentPipeline, named
+ * `dp-<org>-<project>-<env>-<hash>` (≤63 characters), in that environment's DataPlane cluster, labelled with the
+ * control-plane `openchoreo.dev/*` and data-plane `*-name` labels. `status.cells` lists them.
+ *
+ * Ready=False names what is missing: `DeploymentPipelineNotFound`, `EnvironmentNotFound`, `DataPlaneNotFound`,
+ * `DataPlaneNotReady`, `CellProvisioningFailed`; every referenced kind is watched, so it recovers by itself.
+ * Cells of environments that left the pipeline are deleted. The finalizer deletes the project's components
+ * (and waits for them), then its cells in every data plane (and waits for them).
+ */
+import { DataPlaneLabels, Finalizers, Labels, LabelValues } from '../../api/labels.js';
+import { dataPlaneNamespaceName } from '../../api/naming.js';
+import type { KubeObject } from '../../kube/client.js';
+import { componentProject } from '../component/index.js';
+import { environmentDataPlane } from '../dataplane/index.js';
+import { type PipelineSpecLike, pipelineEnvironments } from '../deploymentpipeline/graph.js';
+import { cleanupPlaneNamespaces } from '../environment/cleanup.js';
+import { PlaneCredentialsError, type PlaneObject } from '../planes.js';
+import type { Request, Result } from '../runtime/controller.js';
+import {
+  addFinalizer,
+  type ControllerFactory,
+  cache,
+  isDeleting,
+  keysIn,
+  R,
+  type ReadyInput,
+  readyOf,
+  removeFinalizer,
+  writeStatus,
+} from '../shared.js';
+
+export const FIELD_MANAGER = 'project-controller';
+
+export interface Cell {
+  environment: string;
+  namespace: string;
+  dataPlane: string;
+}
+
+/** Labels of a cell namespace: control-plane hierarchy labels and the upstream data-plane labels. */
+export function cellLabels(org: string, project: string, environment: string): Record<string, string> {
+  return {
+    [Labels.organization]: org,
+    [Labels.project]: project,
+    [Labels.environment]: environment,
+    [Labels.managedBy]: LabelValues.managedByControlPlane,
+    [DataPlaneLabels.organization]: org,
+    [DataPlaneLabels.project]: project,
+    [DataPlaneLabels.environment]: environment,
+  };
+}
+
+/** The namespace of a cell, as applied in the data plane. */
+export function cellNamespace(org: string, project: string, environment: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: dataPlaneNamespaceName(org, project, environment),
+      labels: cellLabels(org, project, environment),
+    },
+  };
+}
+
+export function projectSelector(org: string, project: string): string {
+  return `${Labels.organization}=${org},${Labels.project}=${project}`;
+}
+
+interface Problem {
+  reason: string;
+  message: string;
+}
+
+const REASON_ORDER = [
+  'DeploymentPipelineNotFound',
+  'EnvironmentNotFound',
+  'DataPlaneNotFound',
+  'DataPlaneNotReady',
+  'CellProvisioningFailed',
+];
+
+/** Ready from the problems found while provisioning cells (pure). */
+export function projectReadiness(problems: readonly Problem[], cells: readonly Cell[]): ReadyInput {
+  if (problems.length === 0) {
+    return {
+      status: 'True',
+      reason: 'CellsReady',
+      message: cells.length
+        ? `${cells.length} cell(s) ready: ${cells.map((c) => `${c.environment} (${c.namespace})`).join(', ')}`
+        : 'the pipeline has no environments',
+    };
+  }
+  const sorted = [...problems].sort(
+    (a, b) => REASON_ORDER.indexOf(a.reason) - REASON_ORDER.indexOf(b.reason),
+  );
+  return {
+    status: 'False',
+    reason: sorted[0]?.reason ?? 'NotReady',
+    message: sorted.map((p) => p.message).join('; '),
+  };
+}
+
+export const projectController: ControllerFactory = (ctx) => {
+  const projects = () => cache(ctx.manager, R.projects);
+  const pipelines = () => cache(ctx.manager, R.pipelines);
+  const envs = () => cache(ctx.manager, R.environments);
+  const dps = () => cache<PlaneObject>(ctx.manager, R.dataPlanes);
+  const components = () => cache(ctx.manager, R.components);
+
+  function pipelineOf(project: KubeObject): string {
+    return ((project.spec ?? {}) as { deploymentPipelineRef?: string }).deploymentPipelineRef ?? '';
+  }
+
+  async function finalize(project: KubeObject, org: string, name: string): Promise<Result | undefined> {
+    if (!project.metadata?.finalizers?.includes(Finalizers.project)) return undefined;
+    // 1. Components first (they will own data-plane objects inside the cells).
+    const comps = components()
+      .list(org)
+      .filter((c) => componentProject(c) === name);
+    if (comps.length > 0) {
+      for (const c of comps) {
+        if (!isDeleting(c)) await ctx.client.delete(R.components, c.metadata?.name ?? '', { namespace: org });
+      }
+      await writeStatus(ctx, FIELD_MANAGER, R.projects, project, {
+        status: 'False',
+        reason: 'ProjectFinalizing',
+        message: `waiting for ${comps.length} component(s) to be deleted`,
+      });
+      return { requeueAfterMs: 5_000 };
+    }
+    // 2. Cells, in every data plane the project has or would have cells in.
+    const status = (project.status ?? {}) as { cells?: Cell[] };
+    const planeNames = new Set((status.cells ?? []).map((c) => c.dataPlane));
+    const pipeline = pipelines().getByName(pipelineOf(project), org);
+    for (const envName of pipelineEnvironments(pipeline?.spec as PipelineSpecLike | undefined)) {
+      const env = envs().getByName(envName, org);
+      if (env) planeNames.add(environmentDataPlane(env));
+    }
+    let pending = 0;
+    for (const dpName of planeNames) {
+      pending += await cleanupPlaneNamespaces(
+        ctx,
+        project,
+        dps().getByName(dpName, org),
+        projectSelector(org, name),
+      );
+    }
+    if (pending > 0) {
+      await writeStatus(ctx, FIELD_MANAGER, R.projects, project, {
+        status: 'False',
+        reason: 'ProjectFinalizing',
+        message: `waiting for ${pending} cell namespace(s) to be deleted`,
+      });
+      return { requeueAfterMs: 1_000 };
+    }
+    await removeFinalizer(ctx.client, R.projects, project, Finalizers.project);
+    return undefined;
+  }
+
+  async function reconcile(req: Request): Promise<Result | undefined> {
+    const project = projects().getByName(req.name, req.namespace);
+    if (!project) return undefined;
+    const org = req.namespace ?? '';
+    const name = req.name;
+    if (isDeleting(project)) return finalize(project, org, name);
+
+    await addFinalizer(ctx.client, R.projects, project, Finalizers.project);
+    const oldCells = ((project.status ?? {}) as { cells?: Cell[] }).cells;
+    const pipelineName = pipelineOf(project);
+    const pipeline = pipelines().getByName(pipelineName, org);
+    if (!pipeline || isDeleting(pipeline)) {
+      await writeStatus(
+        ctx,
+        FIELD_MANAGER,
+        R.projects,
+        project,
+        projectReadiness(
+          [
+            {
+              reason: 'DeploymentPipelineNotFound',
+              message: `DeploymentPipeline "${pipelineName}" not found in namespace "${org}"`,
+            },
+          ],
+          [],
+        ),
+        { cells: oldCells },
+      );
+      return undefined;
+    }
+
+    const problems: Problem[] = [];
+    const cells: Cell[] = [];
+    const wanted = new Set<string>();
+    const clients = new Map<string, ReturnType<typeof ctx.planes.client>>();
+    const missingEnvs: string[] = [];
+    let retry = false;
+    for (const envName of pipelineEnvironments(pipeline.spec as PipelineSpecLike | undefined)) {
+      const nsName = dataPlaneNamespaceName(org, name, envName);
+      wanted.add(nsName);
+      const env = envs().getByName(envName, org);
+      if (!env || isDeleting(env)) {
+        missingEnvs.push(envName);
+        continue;
+      }
+      const dpName = environmentDataPlane(env);
+      const dp = dps().getByName(dpName, org);
+      if (!dp || isDeleting(dp)) {
+        problems.push({
+          reason: 'DataPlaneNotFound',
+          message: `DataPlane "${dpName}" of environment "${envName}" not found`,
+        });
+        continue;
+      }
+      const dpReady = readyOf(dp);
+      if (dpReady?.status !== 'True') {
+        problems.push({
+          reason: 'DataPlaneNotReady',
+          message: `DataPlane "${dpName}" of environment "${envName}" is not ready${dpReady ? `: ${dpReady.message}` : ''}`,
+        });
+        continue;
+      }
+      try {
+        const client = ctx.planes.client(dp);
+        clients.set(dpName, client);
+        await client.apply(cellNamespace(org, name, envName), { fieldManager: FIELD_MANAGER, force: true });
+        cells.push({ environment: envName, namespace: nsName, dataPlane: dpName });
+      } catch (e) {
+        retry = true;
+        const msg = e instanceof PlaneCredentialsError ? e.message : (e as Error).message;
+        problems.push({
+          reason: 'CellProvisioningFailed',
+          message: `cell of environment "${envName}" in DataPlane "${dpName}": ${msg}`,
+        });
+      }
+    }
+    if (missingEnvs.length > 0) {
+      problems.push({
+        reason: 'EnvironmentNotFound',
+        message: `Environment${missingEnvs.length > 1 ? 's' : ''} ${missingEnvs.map((e) => `"${e}"`).join(', ')} of DeploymentPipeline "${pipelineName}" not found`,
+      });
+    }
+
+    // Cells of environments that left the pipeline: delete them, in every plane we reached.
+    for (const [dpName, client] of clients) {
+      try {
+        const { items } = await client.listAll(R.namespaces, { labelSelector: projectSelector(org, name) });
+        for (const ns of items) {
+          const n = ns.metadata?.name ?? '';
+          if (!wanted.has(n) && !isDeleting(ns)) {
+            await client.delete(R.namespaces, n);
+            await ctx.manager.events.record(
+              project,
+              'Normal',
+              'CellDeleted',
+              `deleted cell namespace "${n}" in DataPlane "${dpName}": its environment left the pipeline`,
+            );
+          }
+        }
+      } catch (e) {
+        ctx.log(`project ${org}/${name}: pruning cells in DataPlane ${dpName}: ${(e as Error).message}`);
+        retry = true;
+      }
+    }
+
+    const createdNow = cells.filter((c) => !oldCells?.some((o) => o.namespace === c.namespace));
+    await writeStatus(ctx, FIELD_MANAGER, R.projects, project, projectReadiness(problems, cells), { cells });
+    for (const c of createdNow) {
+      await ctx.manager.events.record(
+        project,
+        'Normal',
+        'CellReady',
+        `cell namespace "${c.namespace}" ready for environment "${c.environment}" in DataPlane "${c.dataPlane}"`,
+      );
+    }
+    // Remote clusters are not watched: look again now and then (cells deleted behind our back are recreated).
+    return { requeueAfterMs: retry ? 5_000 : 300_000 };
+  }
+
+  const byPipeline = (p: KubeObject) => {
+    const ns = p.metadata?.namespace;
+    if (!ns) return [];
+    return projects()
+      .list(ns)
+      .filter((pr) => pipelineOf(pr) === p.metadata?.name)
+      .map((pr) => `${ns}/${pr.metadata?.name}`);
+  };
+
+  return {
+    name: 'project',
+    for: R.projects,
+    watches: [
+      { ref: R.pipelines, map: byPipeline },
+      { ref: R.environments, map: (e) => keysIn(projects(), e.metadata?.namespace) },
+      { ref: R.dataPlanes, map: (d) => keysIn(projects(), d.metadata?.namespace) },
+      {
+        ref: R.components,
+        map: (c) => (c.metadata?.namespace ? [`${c.metadata.namespace}/${componentProject(c)}`] : []),
+      },
+    ],
+    reads: [R.secrets, R.namespaces],
+    reconciler: { reconcile },
+    ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
+  };
+};

@@ -1,0 +1,199 @@
+/**
+ * What the platform and hierarchy reconcilers share: resource refs of the kinds they touch, the context a
+ * controller factory receives, status writes (server-side apply of the status subresource, only when something
+ * changed), finalizer edits guarded by resourceVersion, and the Ready condition with its transition event.
+ */
+import type { z } from 'zod';
+import { API_VERSION, GROUP, VERSION } from '../api/dsl.js';
+import { kindInfo } from '../api/registry.js';
+import type { KubeClient, KubeObject } from '../kube/client.js';
+import type { GVR } from '../kube/discovery.js';
+import { isNotFound } from '../kube/errors.js';
+import type { PlaneClients } from './planes.js';
+import { type Condition, conditionsChanged, findCondition, setCondition } from './runtime/conditions.js';
+import type { ControllerSpec } from './runtime/controller.js';
+import type { Informer } from './runtime/informer.js';
+import type { Manager } from './runtime/manager.js';
+
+function ours(kind: string): GVR {
+  const info = kindInfo(kind);
+  if (!info) throw new Error(`unknown kind ${kind}`);
+  return { group: GROUP, version: VERSION, resource: info.plural, namespaced: info.namespaced };
+}
+
+export const R = {
+  organizations: ours('Organization'),
+  dataPlanes: ours('DataPlane'),
+  buildPlanes: ours('BuildPlane'),
+  environments: ours('Environment'),
+  pipelines: ours('DeploymentPipeline'),
+  projects: ours('Project'),
+  components: ours('Component'),
+  namespaces: { group: '', version: 'v1', resource: 'namespaces', namespaced: false } as GVR,
+  secrets: { group: '', version: 'v1', resource: 'secrets', namespaced: true } as GVR,
+} as const;
+
+/** A stored object of one of our kinds: the zod type, with the metadata the apiserver adds. */
+export type Stored<S extends z.ZodType> = Omit<z.infer<S>, 'metadata'> & {
+  metadata: KubeObject['metadata'] & {};
+};
+
+export interface ControllerContext {
+  manager: Manager;
+  client: KubeClient;
+  planes: PlaneClients;
+  log: (m: string) => void;
+  concurrency?: number;
+}
+
+export type ControllerFactory = (ctx: ControllerContext) => ControllerSpec;
+
+/** Typed access to a shared informer. */
+export function cache<T extends KubeObject>(mgr: Manager, ref: GVR): Informer<T> {
+  return mgr.informer<T>(ref);
+}
+
+/** Keys of every object of `ref` in `namespace` (for "something they all depend on changed" mappings). */
+export function keysIn(inf: Informer, namespace: string | undefined): string[] {
+  if (!namespace) return [];
+  return inf.list(namespace).map((o) => `${namespace}/${o.metadata?.name}`);
+}
+
+export interface ReadyInput {
+  status: Condition['status'];
+  reason: string;
+  message: string;
+}
+
+/** The Ready condition of an object, or undefined. */
+export function readyOf(obj: KubeObject | undefined): Condition | undefined {
+  const status = obj?.status as { conditions?: Condition[] } | undefined;
+  return findCondition(status?.conditions, 'Ready');
+}
+
+/**
+ * Write status (conditions with Ready set, plus extra fields) when anything differs from what is stored, by
+ * server-side apply of the status subresource with the controller's field manager. Records an event when Ready
+ * changes status or reason. Returns the new conditions.
+ */
+export async function writeStatus(
+  ctx: ControllerContext,
+  fieldManager: string,
+  ref: GVR,
+  obj: KubeObject,
+  ready: ReadyInput,
+  extra: Record<string, unknown> = {},
+  more: { type: string; status: Condition['status']; reason: string; message: string }[] = [],
+): Promise<boolean> {
+  const meta = obj.metadata ?? {};
+  const old = (obj.status ?? {}) as { conditions?: Condition[]; observedGeneration?: number } & Record<
+    string,
+    unknown
+  >;
+  const generation = meta.generation;
+  let conditions = setCondition(old.conditions, {
+    type: 'Ready',
+    ...ready,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  });
+  for (const c of more) {
+    conditions = setCondition(conditions, {
+      ...c,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    });
+  }
+  const changedExtra = Object.entries(extra).some(
+    ([k, v]) => JSON.stringify(v ?? null) !== JSON.stringify(old[k] ?? null),
+  );
+  if (
+    !conditionsChanged(old.conditions, conditions) &&
+    !changedExtra &&
+    old.observedGeneration === generation
+  )
+    return false;
+  const status: Record<string, unknown> = {
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    conditions,
+  };
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) status[k] = v;
+  try {
+    await ctx.client.applyStatus(
+      {
+        apiVersion: obj.apiVersion ?? API_VERSION,
+        kind: obj.kind ?? '',
+        metadata: { name: meta.name, ...(meta.namespace ? { namespace: meta.namespace } : {}) },
+        status,
+      },
+      {
+        fieldManager,
+        force: true,
+        ...(ref.namespaced && meta.namespace ? { namespace: meta.namespace } : {}),
+      },
+    );
+  } catch (e) {
+    if (isNotFound(e)) return false; // deleted meanwhile
+    throw e;
+  }
+  const before = findCondition(old.conditions, 'Ready');
+  if (!before || before.status !== ready.status || before.reason !== ready.reason) {
+    await ctx.manager.events.record(
+      obj,
+      ready.status === 'True' ? 'Normal' : 'Warning',
+      ready.reason,
+      ready.message,
+    );
+  }
+  return true;
+}
+
+/** Add a finalizer (merge patch guarded by resourceVersion, so a stale read is a conflict, not a lost edit). */
+export async function addFinalizer(
+  client: KubeClient,
+  ref: GVR,
+  obj: KubeObject,
+  finalizer: string,
+): Promise<void> {
+  const meta = obj.metadata ?? {};
+  const list = meta.finalizers ?? [];
+  if (list.includes(finalizer)) return;
+  await client.patch(
+    ref,
+    meta.name ?? '',
+    { metadata: { finalizers: [...list, finalizer], resourceVersion: meta.resourceVersion } },
+    { ...(meta.namespace ? { namespace: meta.namespace } : {}) },
+  );
+}
+
+export async function removeFinalizer(
+  client: KubeClient,
+  ref: GVR,
+  obj: KubeObject,
+  finalizer: string,
+): Promise<void> {
+  const meta = obj.metadata ?? {};
+  const list = meta.finalizers ?? [];
+  if (!list.includes(finalizer)) return;
+  try {
+    await client.patch(
+      ref,
+      meta.name ?? '',
+      {
+        metadata: { finalizers: list.filter((f) => f !== finalizer), resourceVersion: meta.resourceVersion },
+      },
+      { ...(meta.namespace ? { namespace: meta.namespace } : {}) },
+    );
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
+export function isDeleting(obj: KubeObject | undefined): boolean {
+  return !!obj?.metadata?.deletionTimestamp;
+}
+
+/** `a, b and c` for messages. */
+export function listWords(items: readonly string[]): string {
+  const q = items.map((i) => `"${i}"`);
+  if (q.length <= 1) return q.join('');
+  return `${q.slice(0, -1).join(', ')} and ${q[q.length - 1]}`;
+}

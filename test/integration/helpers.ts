@@ -1,0 +1,97 @@
+/** Shared helpers of the integration tests: clients, CRD installation, polling with a deadline, unique names. */
+import { randomBytes } from 'node:crypto';
+import { parseAllDocuments } from 'yaml';
+import { allCrds } from '../../src/api/crd.js';
+import { KubeClient, type KubeObject } from '../../src/kube/client.js';
+import type { GVR } from '../../src/kube/discovery.js';
+import { loadConnection } from '../../src/kube/kubeconfig.js';
+import { externalCrdYaml } from '../../src/local/external-crds.js';
+
+export const CRDS: GVR = {
+  group: 'apiextensions.k8s.io',
+  version: 'v1',
+  resource: 'customresourcedefinitions',
+  namespaced: false,
+};
+
+export function newClient(kubeconfigPath: string): KubeClient {
+  return new KubeClient(loadConnection({ kubeconfig: kubeconfigPath }));
+}
+
+/** `prefix-<6 hex>`: a DNS label unique to this run. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Poll `fn` until it returns something truthy; throws naming `what` (and the last value seen) on timeout. */
+export async function until<T>(
+  fn: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      const detail = last instanceof Error ? last.message : JSON.stringify(last);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${detail})`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function applyCrds(client: KubeClient, crds: KubeObject[]): Promise<void> {
+  for (const crd of crds) await client.apply(crd, { fieldManager: 'choreoctl-test', force: true });
+  for (const crd of crds) {
+    const name = crd.metadata?.name ?? '';
+    await until(
+      async () => {
+        const live = await client.get<KubeObject>(CRDS, name);
+        const conds = ((live.status ?? {}) as { conditions?: { type: string; status: string }[] }).conditions;
+        return conds?.some((c) => c.type === 'Established' && c.status === 'True');
+      },
+      `CRD ${name} to be Established`,
+      60_000,
+    );
+  }
+  client.invalidateDiscovery();
+}
+
+/** Apply every openchoreo.dev CRD and wait until each is Established. */
+export async function installCrds(client: KubeClient): Promise<void> {
+  await applyCrds(client, allCrds() as unknown as KubeObject[]);
+}
+
+/** The Gateway API, Envoy Gateway, Cilium and Argo CRDs (what a DataPlane / BuildPlane must serve). */
+export async function installExternalCrds(
+  client: KubeClient,
+  which: (crd: KubeObject) => boolean = () => true,
+): Promise<void> {
+  const docs: KubeObject[] = [];
+  for (const text of externalCrdYaml()) {
+    for (const doc of parseAllDocuments(text)) {
+      const obj = doc.toJS() as KubeObject | null;
+      if (obj?.kind === 'CustomResourceDefinition' && which(obj)) docs.push(obj);
+    }
+  }
+  await applyCrds(client, docs);
+}
+
+export function conditionOf(
+  obj: KubeObject | undefined,
+  type = 'Ready',
+): { status: string; reason: string; message: string; observedGeneration?: number } | undefined {
+  const conds = (
+    (obj?.status ?? {}) as {
+      conditions?: { type: string; status: string; reason: string; message: string }[];
+    }
+  ).conditions;
+  return conds?.find((c) => c.type === type);
+}
