@@ -177,7 +177,9 @@ export function trimServer(url: string): string {
 }
 
 /** A description of who we are for error messages: context and user names, never secrets. */
-export function describeIdentity(conn: KubeConnection): string {
+export function describeIdentity(conn: KubeConnection): string | undefined {
   if (conn.context) return `context "${conn.context}"${conn.user ? `, user "${conn.user}"` : ''}`;
+  // The default description of a connection built from parts only repeats the server URL.
+  if (conn.source === `server ${conn.server}`) return undefined;
   return conn.source;
 }

@@ -222,7 +222,7 @@ function describeConnectionFailure(
 ): string {
   const ctx = identity ? ` (${identity})` : '';
   const detail = cause instanceof Error ? cause.message : String(cause);
-  if (errno && TLS_CODES.has(errno)) {
+  if (errno && (TLS_CODES.has(errno) || errno.startsWith('ERR_OSSL') || errno.startsWith('ERR_TLS'))) {
     return (
       `TLS handshake with the Kubernetes API server at ${server}${ctx} failed: ${detail}. ` +
       'Check that the kubeconfig has the right certificate-authority for this cluster (and tls-server-name if the ' +

@@ -2,7 +2,6 @@
 // The plugin is run lazily on the first request, its result cached until `expirationTimestamp`, and
 // run again after a 401.
 
-import { execFile } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import type { CredentialSource, Credentials } from './connection.js';
 import { CredentialError } from './errors.js';
@@ -106,6 +105,7 @@ export class ExecCredentials implements CredentialSource {
     env.KUBERNETES_EXEC_INFO = JSON.stringify(execInfo);
     const command = this.#command();
     this.runs++;
+    const { execFile } = await import('node:child_process');
     const stdout = await new Promise<string>((resolvePromise, reject) => {
       execFile(
         command,

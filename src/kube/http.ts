@@ -1,13 +1,8 @@
 // HTTP transport: one keep-alive Agent per connection (carrying CA / client certificate), auth headers,
 // 401 → refresh credentials → retry once, 429 → honour Retry-After, error mapping, request statistics.
 
-import {
-  Agent as HttpAgent,
-  request as httpRequest,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-} from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpAgent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { type Credentials, describeIdentity, type KubeConnection } from './connection.js';
 import {
   ConnectionError,
@@ -55,6 +50,18 @@ export interface TransportOptions {
   maxRetries429?: number;
 }
 
+// node:http / node:https are loaded on the first request, so importing this layer (e.g. by a CLI that only
+// prints help or reads kubeconfig) costs nothing for them.
+type HttpModules = { http: typeof import('node:http'); https: typeof import('node:https') };
+let modules: HttpModules | undefined;
+async function loadModules(): Promise<HttpModules> {
+  if (!modules) {
+    const [http, https] = await Promise.all([import('node:http'), import('node:https')]);
+    modules = { http, https };
+  }
+  return modules;
+}
+
 const METHOD_VERB: Record<string, string> = {
   GET: 'get',
   POST: 'create',
@@ -80,13 +87,13 @@ export class HttpTransport {
   readonly stats: RequestStats = { total: 0, byVerb: {} };
   readonly #url: URL;
   readonly #secure: boolean;
-  readonly #agent: HttpAgent;
+  #agent: HttpAgent | undefined;
   /** Agents for client certificates obtained from exec plugins, keyed by certificate. */
   readonly #certAgents = new Map<string, HttpsAgent>();
   readonly #timeoutMs: number;
   readonly #userAgent: string;
   readonly #maxRetries429: number;
-  readonly #identity: string;
+  readonly #identity: string | undefined;
 
   constructor(connection: KubeConnection, options: TransportOptions = {}) {
     this.connection = connection;
@@ -96,14 +103,15 @@ export class HttpTransport {
     this.#userAgent = options.userAgent ?? 'choreoctl';
     this.#maxRetries429 = options.maxRetries429 ?? 3;
     this.#identity = describeIdentity(connection);
-    this.#agent = this.#secure
-      ? this.#newHttpsAgent(connection.clientCert, connection.clientKey)
-      : new HttpAgent({ keepAlive: true });
   }
 
-  #newHttpsAgent(cert: string | Buffer | undefined, key: string | Buffer | undefined): HttpsAgent {
+  #newHttpsAgent(
+    m: HttpModules,
+    cert: string | Buffer | undefined,
+    key: string | Buffer | undefined,
+  ): HttpsAgent {
     const c = this.connection;
-    return new HttpsAgent({
+    return new m.https.Agent({
       keepAlive: true,
       ...(c.ca ? { ca: c.ca } : {}),
       ...(cert && key ? { cert, key } : {}),
@@ -112,14 +120,19 @@ export class HttpTransport {
     });
   }
 
-  #agentFor(creds: Credentials): HttpAgent {
-    if (!this.#secure || !creds.clientCert || !creds.clientKey) return this.#agent;
+  #agentFor(m: HttpModules, creds: Credentials): HttpAgent {
+    if (!this.#secure || !creds.clientCert || !creds.clientKey) {
+      this.#agent ??= this.#secure
+        ? this.#newHttpsAgent(m, this.connection.clientCert, this.connection.clientKey)
+        : new m.http.Agent({ keepAlive: true });
+      return this.#agent;
+    }
     let agent = this.#certAgents.get(creds.clientCert);
     if (!agent) {
       // A rotated certificate replaces the previous one.
       for (const old of this.#certAgents.values()) old.destroy();
       this.#certAgents.clear();
-      agent = this.#newHttpsAgent(creds.clientCert, creds.clientKey);
+      agent = this.#newHttpsAgent(m, creds.clientCert, creds.clientKey);
       this.#certAgents.set(creds.clientCert, agent);
     }
     return agent;
@@ -136,7 +149,9 @@ export class HttpTransport {
   }
 
   context(method: string, path: string): RequestContext {
-    return { method, path, server: this.connection.server, identity: this.#identity };
+    const ctx: RequestContext = { method, path, server: this.connection.server };
+    if (this.#identity) ctx.identity = this.#identity;
+    return ctx;
   }
 
   /** Send a request and read the whole response; JSON responses are parsed. Throws typed errors on >= 400. */
@@ -177,7 +192,7 @@ export class HttpTransport {
       const creds = (await this.connection.credentials?.get()) ?? {};
       let res: IncomingMessage;
       try {
-        res = await this.#once(method, fullPath, opts, creds, streaming);
+        res = await this.#once(await loadModules(), method, fullPath, opts, creds, streaming);
       } catch (e) {
         // A keep-alive socket closed by the server while we were reusing it: safe to retry once.
         if (!retriedReset && (e as { reusedSocket?: boolean }).reusedSocket && errCode(e) === 'ECONNRESET') {
@@ -207,6 +222,7 @@ export class HttpTransport {
   }
 
   #once(
+    m: HttpModules,
     method: string,
     fullPath: string,
     opts: RequestOptions,
@@ -239,7 +255,7 @@ export class HttpTransport {
 
     const signal = opts.signal;
     const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
-    const doRequest = this.#secure ? httpsRequest : httpRequest;
+    const doRequest = this.#secure ? m.https.request : m.http.request;
     const ctx = this.context(method, fullPath);
 
     return new Promise<IncomingMessage>((resolve, reject) => {
@@ -250,16 +266,23 @@ export class HttpTransport {
       let timer: NodeJS.Timeout | undefined;
       let settled = false;
       let response: IncomingMessage | undefined;
-      const req = doRequest({
-        protocol: this.#url.protocol,
-        hostname: this.#url.hostname.replace(/^\[|\]$/g, ''),
-        port: this.#url.port || (this.#secure ? 443 : 80),
-        path: this.#url.pathname.replace(/\/$/, '') + fullPath,
-        method,
-        headers,
-        agent: this.#agentFor(creds),
-        ...(this.connection.tlsServerName ? { servername: this.connection.tlsServerName } : {}),
-      });
+      let req: ReturnType<typeof doRequest>;
+      try {
+        req = doRequest({
+          protocol: this.#url.protocol,
+          hostname: this.#url.hostname.replace(/^\[|\]$/g, ''),
+          port: this.#url.port || (this.#secure ? 443 : 80),
+          path: this.#url.pathname.replace(/\/$/, '') + fullPath,
+          method,
+          headers,
+          agent: this.#agentFor(m, creds),
+          ...(this.connection.tlsServerName ? { servername: this.connection.tlsServerName } : {}),
+        });
+      } catch (e) {
+        // e.g. an unparsable CA or client certificate: Node throws while building the TLS context.
+        reject(new ConnectionError(this.connection.server, e, this.#identity));
+        return;
+      }
       const cleanup = () => {
         if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -317,7 +340,8 @@ export class HttpTransport {
 
   /** Close idle keep-alive sockets (open streams are not affected until they end). */
   close(): void {
-    this.#agent.destroy();
+    this.#agent?.destroy();
+    this.#agent = undefined;
     for (const a of this.#certAgents.values()) a.destroy();
     this.#certAgents.clear();
   }

@@ -390,6 +390,18 @@ describe('KubeClient against kube-apiserver', () => {
     expect((err as Error).message).toContain(`TLS handshake with the Kubernetes API server at ${server}`);
     expect((err as Error).message).toContain('certificate-authority');
 
+    const badCa = new KubeClient(
+      connectionFromParts({
+        server,
+        token,
+        ca: '-----BEGIN CERTIFICATE-----\nnot-base64!\n-----END CERTIFICATE-----\n',
+      }),
+    );
+    const err3 = await badCa.version().catch((e: unknown) => e);
+    badCa.close();
+    expect(err3).toBeInstanceOf(ConnectionError);
+    expect((err3 as Error).message).toContain(`TLS handshake with the Kubernetes API server at ${server}`);
+
     const insecure = new KubeClient(connectionFromParts({ server, token, insecureSkipTlsVerify: true }));
     expect((await insecure.version()).gitVersion).toBe(inject('k8sVersion'));
     insecure.close();
