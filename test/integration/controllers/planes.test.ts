@@ -1,0 +1,211 @@
+/**
+ * Three planes for real: the shared control plane runs the controllers; a second apiserver, started here, is the
+ * data plane and the build plane. Credentials live in Secrets (token + CA for the DataPlane, a whole kubeconfig
+ * for the BuildPlane). Cells land in the second cluster only, and a rotated token is picked up without a restart.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
+import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
+import { R } from '../../../src/controllers/shared.js';
+import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
+import { type ControlPlane, startControlPlane } from '../../../src/local/controlplane.js';
+import { conditionOf, installCrds, installExternalCrds, newClient, uniqueName, until } from '../helpers.js';
+
+const API = 'openchoreo.dev/v1alpha1';
+let client: KubeClient;
+let remote: KubeClient;
+let cp2: ControlPlane;
+let ctrl: RunningControllers;
+const org = uniqueName('mc');
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+type Ref = (typeof R)[keyof typeof R];
+async function waitReady(
+  ref: Ref,
+  name: string,
+  status: 'True' | 'False',
+  reason?: string,
+  timeoutMs = 30_000,
+) {
+  return until(
+    async () => {
+      const c = conditionOf(await client.getOrUndefined<KubeObject>(ref, name, { namespace: org }));
+      return c && c.status === status && (!reason || c.reason === reason) ? c : undefined;
+    },
+    `${ref.resource} ${name} Ready=${status}${reason ? ` ${reason}` : ''}`,
+    timeoutMs,
+  );
+}
+
+beforeAll(async () => {
+  client = newClient(inject('kubeconfig'));
+  [cp2] = await Promise.all([startControlPlane({ name: 'choreoctl-dp' }), installCrds(client)]);
+  remote = newClient(cp2.admin.kubeconfig);
+  ctrl = runControllers({ client, handleSignals: false });
+  await ctrl.started;
+  await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
+  await until(async () => client.getOrUndefined(R.namespaces, org), 'the organization namespace');
+});
+
+afterAll(async () => {
+  if (client) {
+    await client.delete(R.organizations, org).catch(() => {});
+    await until(
+      async () => !(await client.getOrUndefined(R.organizations, org)),
+      'the org to be gone',
+      90_000,
+    ).catch(() => {});
+  }
+  await ctrl?.stop();
+  client?.close();
+  remote?.close();
+  await cp2?.stop();
+});
+
+describe('remote data and build planes', () => {
+  it('report exactly what the remote cluster lacks, then become Ready once it has it', async () => {
+    await client.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'dp-creds', namespace: org },
+      data: { token: b64(cp2.admin.token), 'ca.crt': cp2.caData },
+    });
+    await client.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'bp-kubeconfig', namespace: org },
+      data: { config: b64(readFileSync(cp2.admin.kubeconfig, 'utf8')) },
+    });
+    await client.create({
+      apiVersion: API,
+      kind: 'DataPlane',
+      metadata: { name: 'remote', namespace: org },
+      spec: {
+        registry: { prefix: 'registry.local:5000' },
+        gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
+        kubernetesCluster: {
+          server: cp2.server,
+          tls: { ca: { secretRef: 'dp-creds' } },
+          auth: { bearerToken: { secretRef: 'dp-creds' } },
+        },
+      },
+    });
+    await client.create({
+      apiVersion: API,
+      kind: 'BuildPlane',
+      metadata: { name: 'builds', namespace: org },
+      spec: { kubernetesCluster: { kubeconfigSecretRef: { name: 'bp-kubeconfig', key: 'config' } } },
+    });
+
+    const dp = await waitReady(R.dataPlanes, 'remote', 'False', 'MissingCRDs');
+    expect(dp.message).toContain('HTTPRoute and Gateway (gateway.networking.k8s.io/v1)');
+    expect(dp.message).toContain(
+      'SecurityPolicy, BackendTrafficPolicy and HTTPRouteFilter (gateway.envoyproxy.io/v1alpha1)',
+    );
+    expect(dp.message).toContain('CiliumNetworkPolicy (cilium.io/v2)');
+    const bp = await waitReady(R.buildPlanes, 'builds', 'False', 'MissingCRDs');
+    expect(bp.message).toContain('Workflow and ClusterWorkflowTemplate (argoproj.io/v1alpha1)');
+
+    await installExternalCrds(remote);
+    await waitReady(R.dataPlanes, 'remote', 'True', 'ClusterReady');
+    await waitReady(R.buildPlanes, 'builds', 'True', 'ClusterReady');
+  });
+
+  it('puts the cells in the data-plane cluster only, and removes them there', async () => {
+    for (const e of ['dev', 'prod']) {
+      await client.create({
+        apiVersion: API,
+        kind: 'Environment',
+        metadata: { name: e, namespace: org },
+        spec: { dataPlaneRef: 'remote' },
+      });
+    }
+    await client.create({
+      apiVersion: API,
+      kind: 'DeploymentPipeline',
+      metadata: { name: 'default', namespace: org },
+      spec: { promotionPaths: [{ sourceEnvironmentRef: 'dev', targetEnvironmentRefs: [{ name: 'prod' }] }] },
+    });
+    await client.create({
+      apiVersion: API,
+      kind: 'Project',
+      metadata: { name: 'shop', namespace: org },
+      spec: { deploymentPipelineRef: 'default' },
+    });
+    await waitReady(R.projects, 'shop', 'True', 'CellsReady');
+    const cells = ['dev', 'prod'].map((e) => dataPlaneNamespaceName(org, 'shop', e));
+    for (const c of cells) {
+      const ns = await remote.getOrUndefined<KubeObject>(R.namespaces, c);
+      expect(ns?.metadata?.labels?.['project-name']).toBe('shop');
+      expect(await client.getOrUndefined(R.namespaces, c)).toBeUndefined();
+    }
+
+    await client.delete(R.projects, 'shop', { namespace: org });
+    await until(
+      async () => !(await client.getOrUndefined(R.projects, 'shop', { namespace: org })),
+      'project gone',
+      60_000,
+    );
+    for (const c of cells) expect(await remote.getOrUndefined(R.namespaces, c)).toBeUndefined();
+  });
+
+  it('picks up a rotated token without a restart', async () => {
+    const clientsBefore = ctrl.planes.size;
+    await client.patch(
+      R.secrets,
+      'dp-creds',
+      { data: { token: b64(cp2.restricted.token) } },
+      { namespace: org },
+    );
+    const c = await waitReady(R.dataPlanes, 'remote', 'False', 'Forbidden');
+    expect(c.message).toMatch(/Forbidden/);
+    // The environments on it follow.
+    const e = await waitReady(R.environments, 'dev', 'False', 'DataPlaneNotReady');
+    expect(e.message).toContain('DataPlane "remote" is not ready');
+
+    await client.patch(R.secrets, 'dp-creds', { data: { token: b64('not-a-token') } }, { namespace: org });
+    expect((await waitReady(R.dataPlanes, 'remote', 'False', 'Unauthorized')).message).toMatch(
+      /Unauthorized/,
+    );
+
+    await client.patch(R.secrets, 'dp-creds', { data: { token: b64(cp2.admin.token) } }, { namespace: org });
+    await waitReady(R.dataPlanes, 'remote', 'True', 'ClusterReady');
+    await waitReady(R.environments, 'dev', 'True', 'EnvironmentReady');
+    // One cached client per plane, rebuilt in place (not one per rotation).
+    expect(ctrl.planes.size).toBe(clientsBefore);
+  });
+
+  it('names a missing Secret and recovers when it is created', async () => {
+    await client.create({
+      apiVersion: API,
+      kind: 'DataPlane',
+      metadata: { name: 'later', namespace: org },
+      spec: {
+        registry: { prefix: 'registry.local:5000' },
+        gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
+        kubernetesCluster: {
+          server: cp2.server,
+          tls: { ca: { value: cp2.caData } },
+          auth: { bearerToken: { secretRef: 'later-token', secretKey: 'jwt' } },
+        },
+      },
+    });
+    const c = await waitReady(R.dataPlanes, 'later', 'False', 'SecretNotFound');
+    expect(c.message).toContain('Secret "later-token"');
+    await client.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'later-token', namespace: org },
+      stringData: { token: cp2.admin.token },
+    });
+    expect((await waitReady(R.dataPlanes, 'later', 'False', 'SecretKeyNotFound')).message).toContain('"jwt"');
+    await client.patch(
+      R.secrets,
+      'later-token',
+      { stringData: { jwt: cp2.admin.token } },
+      { namespace: org },
+    );
+    await waitReady(R.dataPlanes, 'later', 'True', 'ClusterReady');
+  });
+});
