@@ -36,6 +36,8 @@ export interface ControlPlaneOptions {
   progress?: Progress;
   /** How long to wait for each component to become ready (default 90 s). */
   readyTimeoutMs?: number;
+  /** Extra kube-apiserver flags (fault tests: e.g. `--watch-cache=false`). */
+  extraApiserverArgs?: string[];
 }
 
 export interface ControlPlane {
@@ -283,6 +285,7 @@ async function startOnce(
       '--service-cluster-ip-range=10.0.0.0/24',
       '--allow-privileged=true',
       '--profiling=false',
+      ...(options.extraApiserverArgs ?? []),
     ];
     const startApi = async (): Promise<ManagedProcess> => {
       progress(`starting kube-apiserver on ${server}`);
