@@ -1,0 +1,261 @@
+/** Pure logic of the platform and hierarchy controllers: pipeline graphs, cells, readiness, plane credentials. */
+import { describe, expect, it } from 'vitest';
+import { componentReadiness } from '../../../src/controllers/component/index.js';
+import { environmentDataPlane } from '../../../src/controllers/dataplane/index.js';
+import {
+  findCycle,
+  pipelineEnvironments,
+  validatePipeline,
+} from '../../../src/controllers/deploymentpipeline/graph.js';
+import { environmentReadiness } from '../../../src/controllers/environment/index.js';
+import { organizationNamespace } from '../../../src/controllers/organization/index.js';
+import {
+  DATA_PLANE_REQUIREMENTS,
+  describeMissing,
+  fingerprint,
+  PlaneCredentialsError,
+  resolveCluster,
+  secretNames,
+} from '../../../src/controllers/planes.js';
+import { cellNamespace, projectReadiness } from '../../../src/controllers/project/index.js';
+import type { KubeObject } from '../../../src/kube/client.js';
+
+const paths = (...p: [string, string[]][]) => ({
+  promotionPaths: p.map(([s, ts]) => ({
+    sourceEnvironmentRef: s,
+    targetEnvironmentRefs: ts.map((name) => ({ name })),
+  })),
+});
+
+describe('pipeline graph', () => {
+  it('lists environments in order of first appearance', () => {
+    expect(pipelineEnvironments(paths(['dev', ['staging', 'qa']], ['staging', ['prod']]))).toEqual([
+      'dev',
+      'staging',
+      'qa',
+      'prod',
+    ]);
+    expect(pipelineEnvironments(undefined)).toEqual([]);
+  });
+
+  it('finds cycles, naming them, and accepts DAGs', () => {
+    expect(findCycle(paths(['dev', ['staging']], ['staging', ['prod']]))).toBeUndefined();
+    // A diamond is not a cycle.
+    expect(findCycle(paths(['a', ['b', 'c']], ['b', ['d']], ['c', ['d']]))).toBeUndefined();
+    expect(findCycle(paths(['a', ['b']], ['b', ['c']], ['c', ['a']]))).toEqual(['a', 'b', 'c', 'a']);
+    expect(findCycle(paths(['x', ['a']], ['a', ['b']], ['b', ['a']]))).toEqual(['a', 'b', 'a']);
+    expect(findCycle(paths(['a', ['a']]))).toEqual(['a', 'a']);
+  });
+
+  it('validates: self-targets, then missing environments, then cycles', () => {
+    const all = () => true;
+    expect(validatePipeline(paths(['dev', ['dev']]), all)).toMatchObject({
+      status: 'False',
+      reason: 'InvalidPromotionPath',
+    });
+    const missing = validatePipeline(paths(['dev', ['qa', 'prod']]), (e) => e === 'dev');
+    expect(missing).toMatchObject({ status: 'False', reason: 'EnvironmentNotFound' });
+    expect(missing.message).toBe('Environments "qa", "prod" not found');
+    expect(validatePipeline(paths(['a', ['b']], ['b', ['a']]), all)).toEqual({
+      status: 'False',
+      reason: 'CycleDetected',
+      message: 'the promotion paths form a cycle: a -> b -> a',
+    });
+    expect(validatePipeline(paths(['dev', ['prod']]), all)).toEqual({
+      status: 'True',
+      reason: 'PipelineValid',
+      message: '2 environments: dev, prod',
+    });
+  });
+});
+
+describe('cells', () => {
+  it('are named with the hashed, length-limited scheme and labelled for both planes', () => {
+    const ns = cellNamespace('default', 'default', 'development');
+    expect(ns.metadata?.name).toBe('dp-default-default-development-f8e58905');
+    expect(ns.metadata?.labels).toEqual({
+      'openchoreo.dev/organization': 'default',
+      'openchoreo.dev/project': 'default',
+      'openchoreo.dev/environment': 'development',
+      'openchoreo.dev/managed-by': 'openchoreo-control-plane',
+      'organization-name': 'default',
+      'project-name': 'default',
+      'environment-name': 'development',
+    });
+    const long = cellNamespace('a'.repeat(63), 'b'.repeat(63), 'c'.repeat(63)).metadata?.name ?? '';
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(long).toMatch(/^dp-a+-b+-c+-[0-9a-f]{8}$/);
+  });
+
+  it('project readiness reports the most fundamental problem first and every message', () => {
+    expect(projectReadiness([], [{ environment: 'dev', namespace: 'dp-x', dataPlane: 'default' }])).toEqual({
+      status: 'True',
+      reason: 'CellsReady',
+      message: '1 cell(s) ready: dev (dp-x)',
+    });
+    const r = projectReadiness(
+      [
+        { reason: 'DataPlaneNotReady', message: 'DataPlane "a" is not ready' },
+        { reason: 'EnvironmentNotFound', message: 'Environment "qa" not found' },
+      ],
+      [],
+    );
+    expect(r.reason).toBe('EnvironmentNotFound');
+    expect(r.message).toBe('Environment "qa" not found; DataPlane "a" is not ready');
+  });
+});
+
+describe('readiness', () => {
+  const env = (dataPlaneRef?: string): KubeObject => ({
+    metadata: { name: 'dev', namespace: 'acme' },
+    spec: dataPlaneRef ? { dataPlaneRef } : {},
+  });
+  const dp = (status?: 'True' | 'False', message = ''): KubeObject => ({
+    metadata: { name: 'edge', namespace: 'acme' },
+    status: status
+      ? { conditions: [{ type: 'Ready', status, reason: 'X', message, lastTransitionTime: '' }] }
+      : {},
+  });
+
+  it('environment: names its DataPlane (or the default) when missing or not ready', () => {
+    expect(environmentDataPlane(env())).toBe('default');
+    expect(environmentReadiness(env('edge'), undefined)).toEqual({
+      status: 'False',
+      reason: 'DataPlaneNotFound',
+      message: 'DataPlane "edge" not found in namespace "acme"',
+    });
+    expect(environmentReadiness(env(), undefined).message).toContain('the default');
+    expect(environmentReadiness(env('edge'), dp('False', 'Forbidden: nope'))).toEqual({
+      status: 'False',
+      reason: 'DataPlaneNotReady',
+      message: 'DataPlane "edge" is not ready: Forbidden: nope',
+    });
+    expect(environmentReadiness(env('edge'), dp('True')).status).toBe('True');
+  });
+
+  it('component: project must exist and not be deleting', () => {
+    const comp: KubeObject = {
+      metadata: { name: 'c', namespace: 'acme' },
+      spec: { owner: { projectName: 'shop' }, type: 'Service' },
+    };
+    expect(componentReadiness(comp, undefined)).toMatchObject({ status: 'False', reason: 'ProjectNotFound' });
+    expect(
+      componentReadiness(comp, { metadata: { name: 'shop', deletionTimestamp: '2025-01-01T00:00:00Z' } })
+        .reason,
+    ).toBe('ProjectDeleting');
+    expect(componentReadiness(comp, { metadata: { name: 'shop' } }).status).toBe('True');
+  });
+
+  it('organization namespace: owner reference only when owned', () => {
+    const org = {
+      apiVersion: 'openchoreo.dev/v1alpha1',
+      kind: 'Organization',
+      metadata: { name: 'acme', uid: 'u1' },
+    };
+    expect(organizationNamespace(org, true).metadata?.ownerReferences).toEqual([
+      expect.objectContaining({ name: 'acme', uid: 'u1', controller: true }),
+    ]);
+    expect(organizationNamespace(org, false).metadata?.ownerReferences).toBeUndefined();
+  });
+});
+
+describe('plane credentials', () => {
+  const secret = (data: Record<string, string>): KubeObject => ({
+    metadata: { name: 's' },
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  });
+  const secrets: Record<string, KubeObject> = {
+    creds: secret({ token: 'tok', 'ca.crt': '-----BEGIN CERTIFICATE-----\nx\n' }),
+    kc: secret({ kubeconfig: 'apiVersion: v1' }),
+  };
+  const lookup = (_ns: string, name: string) => secrets[name];
+
+  it('no cluster means the control-plane cluster', () => {
+    expect(resolveCluster(undefined, 'acme', lookup, 'DataPlane "x"')).toEqual({ type: 'local' });
+  });
+
+  it('reads token and CA from a Secret with per-field default keys, or inline values', () => {
+    const r = resolveCluster(
+      {
+        server: 'https://dp:6443',
+        tls: { ca: { secretRef: 'creds' } },
+        auth: { bearerToken: { secretRef: 'creds' } },
+      },
+      'acme',
+      lookup,
+      'DataPlane "x"',
+    );
+    expect(r).toEqual({
+      type: 'parts',
+      parts: {
+        server: 'https://dp:6443',
+        source: 'DataPlane "x"',
+        ca: '-----BEGIN CERTIFICATE-----\nx\n',
+        token: 'tok',
+      },
+    });
+    const inline = resolveCluster(
+      { server: 'https://dp:6443', auth: { bearerToken: { value: 'raw' } } },
+      'acme',
+      lookup,
+      'x',
+    );
+    expect(inline.type === 'parts' && inline.parts.token).toBe('raw');
+    expect(resolveCluster({ kubeconfigSecretRef: { name: 'kc' } }, 'acme', lookup, 'x')).toMatchObject({
+      type: 'kubeconfig',
+      yaml: 'apiVersion: v1',
+    });
+  });
+
+  it('names the missing Secret or key', () => {
+    const spec = (secretRef: string, secretKey?: string) => ({
+      server: 'https://dp:6443',
+      auth: { bearerToken: { secretRef, ...(secretKey ? { secretKey } : {}) } },
+    });
+    expect(() => resolveCluster(spec('nope'), 'acme', lookup, 'DataPlane "x"')).toThrow(
+      /Secret "nope" \(bearer token of DataPlane "x"\) not found in namespace "acme"/,
+    );
+    try {
+      resolveCluster(spec('creds', 'jwt'), 'acme', lookup, 'x');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(PlaneCredentialsError);
+      expect((e as PlaneCredentialsError).reason).toBe('SecretKeyNotFound');
+      expect((e as Error).message).toContain('has no key "jwt" (it has ca.crt, token)');
+    }
+    expect(() => resolveCluster({ server: 'https://dp:6443', auth: {} }, 'acme', lookup, 'x')).toThrow(
+      /no supported authentication method/,
+    );
+  });
+
+  it('fingerprints change with the credentials; secretNames lists what to watch', () => {
+    const a = resolveCluster(
+      { server: 'https://a', auth: { bearerToken: { value: '1' } } },
+      'n',
+      lookup,
+      'x',
+    );
+    const b = resolveCluster(
+      { server: 'https://a', auth: { bearerToken: { value: '2' } } },
+      'n',
+      lookup,
+      'x',
+    );
+    expect(fingerprint(a)).not.toBe(fingerprint(b));
+    expect(fingerprint(a)).toBe(fingerprint(structuredClone(a)));
+    expect(
+      secretNames({
+        server: 'https://a',
+        tls: { ca: { secretRef: 'ca' } },
+        auth: { mtls: { clientCert: { secretRef: 'tls' }, clientKey: { secretRef: 'tls' } } },
+      }).sort(),
+    ).toEqual(['ca', 'tls']);
+    expect(secretNames({ kubeconfigSecretRef: { name: 'kc' } })).toEqual(['kc']);
+  });
+
+  it('describes missing resources grouped by API group', () => {
+    expect(describeMissing(DATA_PLANE_REQUIREMENTS)).toBe(
+      'HTTPRoute and Gateway (gateway.networking.k8s.io/v1); SecurityPolicy, BackendTrafficPolicy and HTTPRouteFilter (gateway.envoyproxy.io/v1alpha1); CiliumNetworkPolicy (cilium.io/v2)',
+    );
+  });
+});
