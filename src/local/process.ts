@@ -16,13 +16,17 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const p of live) p.killNow();
   });
-  // Ctrl-C and termination: Node would exit without 'exit' handlers, so kill the children here, then let the
-  // signal take its default course unless the program has its own handler (which then decides).
+  // Ctrl-C and termination: when nobody else handles the signal, Node would exit without running 'exit'
+  // handlers, so kill the children and let the signal take its default course. When the program has its own
+  // handler (`local up`, vitest), that handler stops things gracefully and the 'exit' hook catches leftovers.
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => {
+    const handler = () => {
+      if (process.listenerCount(sig) > 1) return;
       for (const p of live) p.killNow();
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-    });
+      process.off(sig, handler);
+      process.kill(process.pid, sig);
+    };
+    process.on(sig, handler);
   }
 }
 

@@ -7,6 +7,8 @@ import { completeSpec } from './__complete/command.js';
 import { applySpec } from './apply/command.js';
 import { completionSpec } from './completion/command.js';
 import { configSpec } from './config/command.js';
+import { controllerSpec } from './controller/command.js';
+import { localSpec } from './local/command.js';
 import { getSpec } from './get/command.js';
 import { versionSpec } from './version/command.js';
 
@@ -19,5 +21,5 @@ export const rootSpec = defineCommand({
     'CHOREOCTL_ORG, CHOREOCTL_PROJECT, CHOREOCTL_COMPONENT, CHOREOCTL_ENV,\n' +
     'CHOREOCTL_API_URL, CHOREOCTL_TOKEN, NO_COLOR, FORCE_COLOR.\n' +
     'Exit codes: 0 ok, 1 error, 2 usage error.',
-  subcommands: [getSpec, applySpec, configSpec, completionSpec, versionSpec, completeSpec],
+  subcommands: [getSpec, applySpec, configSpec, completionSpec, versionSpec, controllerSpec, localSpec, completeSpec],
 });

@@ -1,0 +1,55 @@
+import { UsageError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import { defineHandler } from '../../spec.js';
+import type { controllerRunSpec } from './command.js';
+
+export default defineHandler<typeof controllerRunSpec>(async ({ factory, flags, commandPath }) => {
+  const [{ CONTROLLER_NAMES, runControllers }, { KubeClient }, { loadConnection }] = await Promise.all([
+    import('../../../controllers/index.js'),
+    import('../../../kube/client.js'),
+    import('../../../kube/kubeconfig.js'),
+  ]);
+  const names = (flags.controllers ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !CONTROLLER_NAMES.includes(n));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown controller(s) ${unknown.join(', ')}: choose from ${CONTROLLER_NAMES.join(', ')}`,
+      commandPath,
+    );
+  }
+  if (flags.concurrency < 1) throw new UsageError('--concurrency must be at least 1', commandPath);
+  const ctx = await factory.context();
+  const client = new KubeClient(
+    loadConnection({
+      ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}),
+      ...(ctx.kubeContext ? { context: ctx.kubeContext } : {}),
+      env: factory.env,
+    }),
+  );
+  const log = (m: string) => factory.io.err(`${new Date().toISOString()} ${m}\n`);
+  const metricsAddr = flags.metricsAddr === '0' ? undefined : flags.metricsAddr;
+  const running = runControllers({
+    client,
+    ...(names.length ? { controllers: names } : {}),
+    concurrency: flags.concurrency,
+    leaderElect: flags.leaderElect,
+    leaderElection: { namespace: flags.leaderElectionNamespace },
+    ...(metricsAddr ? { metricsAddr } : {}),
+    log,
+  });
+  try {
+    await running.started;
+  } catch (e) {
+    client.close();
+    throw e;
+  }
+  const addr = running.manager.address;
+  log(`controllers running${addr ? `; health and metrics on http://${addr}` : ''}; Ctrl-C to stop`);
+  await running.done;
+  client.close();
+  log('stopped');
+  return ExitCode.OK;
+});

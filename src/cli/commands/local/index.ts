@@ -1,0 +1,147 @@
+import { CliError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import type { Factory } from '../../factory.js';
+import { defineHandler } from '../../spec.js';
+import type { localUpSpec } from './command.js';
+
+const LOCAL_CONTEXT = 'local';
+
+async function asCliError<T>(fn: () => Promise<T>): Promise<T> {
+  const { SetupError } = await import('../../../local/errors.js');
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof SetupError) throw new CliError(e.message, { reason: 'SetupFailed' });
+    throw e;
+  }
+}
+
+/** Point a choreoctl context named `local` at the embedded control plane (and make it current). */
+async function writeLocalContext(factory: Factory, kubeconfig: string): Promise<void> {
+  const { loadConfig, saveConfig } = await import('../../config/config.js');
+  const path = await factory.configPath();
+  const cfg = (await loadConfig(path)).data;
+  const others = cfg.contexts.filter((c) => c.name !== LOCAL_CONTEXT);
+  const previous = cfg.contexts.find((c) => c.name === LOCAL_CONTEXT);
+  cfg.contexts = [
+    ...others,
+    {
+      ...previous,
+      name: LOCAL_CONTEXT,
+      mode: 'direct',
+      kubeconfig,
+      organization: previous?.organization ?? 'default',
+      project: previous?.project ?? 'default',
+    },
+  ];
+  cfg.currentContext = LOCAL_CONTEXT;
+  await saveConfig(path, cfg);
+  factory.invalidateConfig();
+}
+
+export default defineHandler<typeof localUpSpec>(async ({ factory, flags, commandPath }) => {
+  const verb = commandPath.split(' ').pop();
+  const { io } = factory;
+  const progress = (m: string) => io.err(`${m}\n`);
+  const local = await import('../../../local/up.js');
+
+  if (verb === 'build') {
+    const [{ resolveBinaries }, { externalCrdFiles }] = await Promise.all([
+      import('../../../local/binaries.js'),
+      import('../../../local/external-crds.js'),
+    ]);
+    const bins = await asCliError(() => resolveBinaries({ progress }));
+    for (const [name, path] of Object.entries(bins)) io.out(`${name}\t${path}\n`);
+    const crds = await asCliError(async () => externalCrdFiles({ progress }));
+    io.out(`external CRDs\t${crds.length} files\n`);
+    return ExitCode.OK;
+  }
+
+  if (verb === 'down') {
+    const stopped = await asCliError(() => local.localDown(factory.env as NodeJS.ProcessEnv));
+    io.err(stopped ? 'local control plane stopped\n' : 'no local control plane is running\n');
+    return ExitCode.OK;
+  }
+
+  if (verb === 'status') {
+    const paths = local.localPaths(factory.env as NodeJS.ProcessEnv);
+    const pid = local.runningInstance(paths);
+    if (!pid) {
+      io.out('local control plane: not running (start it with `choreoctl local up`)\n');
+      return ExitCode.ERROR;
+    }
+    io.out(
+      `local control plane: running (pid ${pid})\nkubeconfig: ${paths.kubeconfig}\ndata: ${paths.data}\n`,
+    );
+    return ExitCode.OK;
+  }
+
+  // up
+  const [{ KubeClient }, { loadConnection }] = await Promise.all([
+    import('../../../kube/client.js'),
+    import('../../../kube/kubeconfig.js'),
+  ]);
+  const clients: InstanceType<typeof KubeClient>[] = [];
+  const clientFor = (kubeconfig: string) => {
+    const c = new KubeClient(loadConnection({ kubeconfig }));
+    clients.push(c);
+    return c;
+  };
+  const started = Date.now();
+  const instance = await asCliError(() =>
+    local.localUp({
+      ...(flags.port !== undefined ? { port: flags.port } : {}),
+      fresh: flags.fresh,
+      progress,
+      env: factory.env as NodeJS.ProcessEnv,
+      install: async (kubeconfig) => {
+        const { installPlatform } = await import('./install-hook.js');
+        return installPlatform(clientFor(kubeconfig), progress);
+      },
+      ...(flags.noControllers
+        ? {}
+        : {
+            controllers: async (kubeconfig: string) => {
+              const { runControllers } = await import('../../../controllers/index.js');
+              const running = runControllers({
+                client: clientFor(kubeconfig),
+                handleSignals: false,
+                log: (m) => {
+                  if (factory.globals.verbose) progress(m);
+                },
+              });
+              await running.started;
+              return running.stop;
+            },
+          }),
+    }),
+  );
+  await writeLocalContext(factory, instance.paths.kubeconfig);
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  io.out(
+    [
+      `OpenChoreo is running locally (ready in ${secs}s): Kubernetes ${instance.cp.version} at ${instance.cp.server}`,
+      '',
+      `  kubeconfig:      ${instance.paths.kubeconfig}`,
+      `  choreoctl:       context "${LOCAL_CONTEXT}" (now current): try \`choreoctl get projects\``,
+      `  kubectl:         export KUBECONFIG=${instance.paths.kubeconfig}; kubectl get openchoreo -A`,
+      `  data:            ${instance.paths.data}`,
+      '',
+      flags.exitWhenReady
+        ? 'stopping (--exit-when-ready)'
+        : 'Press Ctrl-C to stop (the data is kept for the next start).',
+      '',
+    ].join('\n'),
+  );
+  if (!flags.exitWhenReady) {
+    await new Promise<void>((resolve) => {
+      const onSignal = () => resolve();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    });
+    progress('stopping…');
+  }
+  await instance.stop();
+  for (const c of clients) c.close();
+  return ExitCode.OK;
+});

@@ -1,0 +1,41 @@
+/**
+ * The README's main command, `choreoctl local up`, run as a process: it starts its own control plane, installs
+ * the CRDs, runs the controllers, writes the `local` context, and (with --exit-when-ready) stops again, leaving
+ * no process behind. A second start reuses the data.
+ */
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+
+const bin = join(import.meta.dirname, '../../bin/choreoctl.js');
+
+describe('choreoctl local', () => {
+  it('up starts, installs, reports how to connect, and stops cleanly; a restart keeps the data', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'choreoctl-home-'));
+    const env = { CHOREOCTL_HOME: home, CHOREOCTL_CONFIG: join(home, 'config'), NO_COLOR: '1' };
+    const first = await execa(process.execPath, [bin, 'local', 'up', '--exit-when-ready'], {
+      env,
+      reject: false,
+    });
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/OpenChoreo is running locally \(ready in [\d.]+s\): Kubernetes v1\.35\.4/);
+    expect(first.stdout).toContain(`kubeconfig:      ${join(home, 'local', 'kubeconfig')}`);
+    expect(first.stderr).toMatch(/CRDs: 28 \(28 created or updated\)/);
+    expect(statSync(join(home, 'local', 'kubeconfig')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, 'config')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(home, 'config'), 'utf8')).toMatch(/currentContext: local/);
+
+    const second = await execa(process.execPath, [bin, 'local', 'up', '--exit-when-ready'], {
+      env,
+      reject: false,
+    });
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/CRDs: 28 \(0 created or updated\)/);
+
+    const status = await execa(process.execPath, [bin, 'local', 'status'], { env, reject: false });
+    expect(status.exitCode).toBe(1);
+    expect(status.stdout).toMatch(/not running/);
+  });
+});
