@@ -8,8 +8,8 @@ import { applySpec } from './apply/command.js';
 import { completionSpec } from './completion/command.js';
 import { configSpec } from './config/command.js';
 import { controllerSpec } from './controller/command.js';
-import { localSpec } from './local/command.js';
 import { getSpec } from './get/command.js';
+import { localSpec } from './local/command.js';
 import { versionSpec } from './version/command.js';
 
 export const rootSpec = defineCommand({
@@ -21,5 +21,14 @@ export const rootSpec = defineCommand({
     'CHOREOCTL_ORG, CHOREOCTL_PROJECT, CHOREOCTL_COMPONENT, CHOREOCTL_ENV,\n' +
     'CHOREOCTL_API_URL, CHOREOCTL_TOKEN, NO_COLOR, FORCE_COLOR.\n' +
     'Exit codes: 0 ok, 1 error, 2 usage error.',
-  subcommands: [getSpec, applySpec, configSpec, completionSpec, versionSpec, controllerSpec, localSpec, completeSpec],
+  subcommands: [
+    getSpec,
+    applySpec,
+    configSpec,
+    completionSpec,
+    versionSpec,
+    controllerSpec,
+    localSpec,
+    completeSpec,
+  ],
 });
