@@ -500,7 +500,7 @@ export class KubeClient {
       throw e;
     }
     const ctx = this.#http.context('GET', path);
-    yield* guardStream(res, parseWatchStream<T>(res, ctx), opts.signal);
+    yield* guardStream(res, parseWatchStream<T>(res, ctx), opts.signal, ctx);
   }
 
   /** Container logs, line by line (without the trailing newline). */
@@ -522,7 +522,7 @@ export class KubeClient {
       if (opts.signal?.aborted) return;
       throw e;
     }
-    yield* guardStream(res, splitLines(res), opts.signal);
+    yield* guardStream(res, splitLines(res), opts.signal, this.#http.context('GET', path));
   }
 
   /** `/version` of the server. */

@@ -22,6 +22,36 @@ export interface ResourceInfo {
   subresources: string[];
 }
 
+/**
+ * Describe a resource statically (e.g. from our own CRD definitions) for `KubeClient.registerResources`, so hot
+ * CLI paths skip discovery. Defaults: namespaced, singular = lower-cased kind, no short names, the usual verbs.
+ */
+export function defineResource(r: {
+  group: string;
+  version: string;
+  kind: string;
+  resource: string;
+  namespaced?: boolean;
+  singular?: string;
+  shortNames?: string[];
+  categories?: string[];
+  verbs?: string[];
+  subresources?: string[];
+}): ResourceInfo {
+  return {
+    group: r.group,
+    version: r.version,
+    kind: r.kind,
+    resource: r.resource,
+    namespaced: r.namespaced ?? true,
+    singular: r.singular ?? r.kind.toLowerCase(),
+    shortNames: r.shortNames ?? [],
+    categories: r.categories ?? [],
+    verbs: r.verbs ?? ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+    subresources: r.subresources ?? [],
+  };
+}
+
 /** A resource addressed by group/version/resource. `namespaced` given here avoids a discovery lookup. */
 export interface GVR {
   group: string;
@@ -180,7 +210,9 @@ export class Discovery {
   /** Every served resource (no subresources), in the server's preference order. */
   async resources(signal?: AbortSignal): Promise<ResourceInfo[]> {
     if (this.#cache) return this.#cache;
-    this.#inflight ??= this.#fetch(signal)
+    // One fetch shared by concurrent callers; it is not tied to any caller's signal (an abort by one must not
+    // fail the others), each caller just stops waiting when its own signal aborts.
+    this.#inflight ??= this.#fetch()
       .then((r) => {
         this.#cache = r;
         return r;
@@ -188,11 +220,11 @@ export class Discovery {
       .finally(() => {
         this.#inflight = undefined;
       });
-    return this.#inflight;
+    return signal ? abortable(this.#inflight, signal) : this.#inflight;
   }
 
-  async #fetch(signal?: AbortSignal): Promise<ResourceInfo[]> {
-    const opts = { accept: AGGREGATED_ACCEPT, verb: 'discovery', ...(signal ? { signal } : {}) };
+  async #fetch(): Promise<ResourceInfo[]> {
+    const opts = { accept: AGGREGATED_ACCEPT, verb: 'discovery' };
     const [core, groups] = await Promise.all([
       this.#http.request<AggList & LegacyGroupList>('GET', '/api', opts),
       this.#http.request<AggList & LegacyGroupList>('GET', '/apis', opts),
@@ -218,7 +250,6 @@ export class Discovery {
         try {
           const res = await this.#http.request<{ resources?: LegacyResource[] }>('GET', gv.path, {
             verb: 'discovery',
-            ...(signal ? { signal } : {}),
           });
           return fromLegacy(gv.group, gv.version, res.body.resources ?? []);
         } catch {
@@ -273,6 +304,15 @@ export class Discovery {
     }
     return found;
   }
+}
+
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function gvkMatcher(ref: GVK): (r: ResourceInfo) => boolean {

@@ -48,6 +48,21 @@ export interface TransportOptions {
   userAgent?: string;
   /** Maximum retries on 429 Too Many Requests. Default 3. */
   maxRetries429?: number;
+  /**
+   * Called with each `Warning` header the server sends (deprecated APIs, unknown fields with
+   * fieldValidation=Warn...). kubectl prints these to stderr.
+   */
+  onWarning?: (message: string, request: RequestContext) => void;
+}
+
+/** Extract the text of `Warning: 299 - "text"` header values. */
+export function parseWarningHeaders(values: readonly string[] | undefined): string[] {
+  const out: string[] = [];
+  for (const v of values ?? []) {
+    const m = /^\d{3} \S+ "((?:[^"\\]|\\.)*)"/.exec(v);
+    out.push(m?.[1] ? m[1].replace(/\\(.)/g, '$1') : v);
+  }
+  return out;
 }
 
 // node:http / node:https are loaded on the first request, so importing this layer (e.g. by a CLI that only
@@ -94,6 +109,7 @@ export class HttpTransport {
   readonly #userAgent: string;
   readonly #maxRetries429: number;
   readonly #identity: string | undefined;
+  readonly #onWarning: TransportOptions['onWarning'];
 
   constructor(connection: KubeConnection, options: TransportOptions = {}) {
     this.connection = connection;
@@ -103,6 +119,7 @@ export class HttpTransport {
     this.#userAgent = options.userAgent ?? 'choreoctl';
     this.#maxRetries429 = options.maxRetries429 ?? 3;
     this.#identity = describeIdentity(connection);
+    this.#onWarning = options.onWarning;
   }
 
   #newHttpsAgent(
@@ -202,6 +219,9 @@ export class HttpTransport {
         throw e;
       }
       const code = res.statusCode ?? 0;
+      if (this.#onWarning && res.headersDistinct.warning) {
+        for (const w of parseWarningHeaders(res.headersDistinct.warning)) this.#onWarning(w, ctx);
+      }
       if (code < 400) return res;
       const text = await readBody(res, opts.signal);
       if (code === 401 && !retried401 && this.connection.credentials?.invalidate()) {

@@ -2,6 +2,7 @@
 
 import type { Readable } from 'node:stream';
 import {
+  ConnectionError,
   errorFromStatus,
   type GoneError,
   isStatus,
@@ -74,13 +75,16 @@ export async function* guardStream<T>(
   stream: Readable,
   inner: AsyncGenerator<T>,
   signal?: AbortSignal,
+  request: RequestContext = {},
 ): AsyncGenerator<T> {
   try {
     yield* inner;
   } catch (e) {
     // An abort by the caller ends the iteration quietly.
     if (signal?.aborted) return;
-    throw e;
+    if (e instanceof KubeError) throw e;
+    // The connection broke mid-stream (server restart, network): a ConnectionError, like any other request.
+    throw new ConnectionError(request.server ?? 'the API server', e, request.identity);
   } finally {
     stream.destroy();
   }

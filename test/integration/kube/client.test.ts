@@ -13,6 +13,7 @@ import {
   GoneError,
   InvalidError,
   isAlreadyExists,
+  KubeApiError,
   KubeClient,
   type KubeObject,
   NotFoundError,
@@ -248,6 +249,24 @@ describe('KubeClient against kube-apiserver', () => {
 
     await admin.deleteCollection(W, { namespace: ns, labelSelector: 'batch=paging' });
     expect((await admin.list(W, { namespace: ns, labelSelector: 'batch=paging' })).items).toEqual([]);
+  });
+
+  it('surfaces server warnings (unknown fields with fieldValidation=Warn) and rejects them with Strict', async () => {
+    const warnings: string[] = [];
+    const c = KubeClient.fromKubeconfig({
+      kubeconfig: inject('kubeconfig'),
+      onWarning: (m) => warnings.push(m),
+    });
+    c.registerResources([await admin.resolve(W)]);
+    const obj = { ...widget('warned'), spec: { size: 1, bogus: true } } as Widget;
+    await c.create(obj, { fieldValidation: 'Warn' });
+    expect(warnings.join('\n')).toContain('unknown field "spec.bogus"');
+    const strict = await c
+      .create({ ...obj, metadata: { name: 'strict', namespace: ns } }, { fieldValidation: 'Strict' })
+      .catch((e: unknown) => e);
+    c.close();
+    expect(strict).toBeInstanceOf(KubeApiError);
+    expect((strict as Error).message).toContain('unknown field "spec.bogus"');
   });
 
   it('deletes and reports whether the object existed', async () => {

@@ -10,6 +10,7 @@ import {
   ConnectionError,
   type CredentialSource,
   connectionFromParts,
+  defineResource,
   ExecCredentials,
   ForbiddenError,
   GoneError,
@@ -463,7 +464,70 @@ echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","s
   });
 });
 
+describe('warnings and static resources', () => {
+  it('reports Warning headers through onWarning', async () => {
+    handler = (_req, res) => {
+      res.setHeader('warning', ['299 - "unknown field \\"spec.bogus\\""', '299 - "v1beta1 is deprecated"']);
+      json(res, 200, {});
+    };
+    const warnings: string[] = [];
+    const c = new KubeClient(connectionFromParts({ server: base }), { onWarning: (m) => warnings.push(m) });
+    await c.request('GET', '/x');
+    expect(warnings).toEqual(['unknown field "spec.bogus"', 'v1beta1 is deprecated']);
+  });
+
+  it('defineResource fills defaults', () => {
+    expect(
+      defineResource({
+        group: 'openchoreo.dev',
+        version: 'v1alpha1',
+        kind: 'Component',
+        resource: 'components',
+        shortNames: ['comp'],
+      }),
+    ).toMatchObject({ namespaced: true, singular: 'component', shortNames: ['comp'], subresources: [] });
+  });
+
+  it('one caller aborting does not fail a shared discovery fetch', async () => {
+    handler = (req, res) => setTimeout(() => discoveryHandler()(req, res), 50);
+    const c = client();
+    const ac = new AbortController();
+    const a = c.discovery.resolveName('comp', ac.signal);
+    const b = c.discovery.resolveName('comp');
+    ac.abort();
+    await expect(a).rejects.toMatchObject({ name: 'AbortError' });
+    expect((await b).kind).toBe('Component');
+    expect(c.stats.byVerb.discovery).toBe(2);
+  });
+});
+
 describe('transport failures', () => {
+  it('a watch connection broken mid-stream is a ConnectionError', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(`${JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a' } } })}\n`);
+      setTimeout(() => res.socket?.destroy(), 20);
+    };
+    const types: string[] = [];
+    const err = await (async () => {
+      try {
+        for await (const e of client().watch({
+          group: '',
+          version: 'v1',
+          resource: 'pods',
+          namespaced: true,
+        })) {
+          types.push(e.type);
+        }
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(types).toEqual(['ADDED']);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect((err as Error).message).toContain(`cannot connect to the Kubernetes API server at ${base}`);
+  });
+
   it('connection refused gives a ConnectionError naming the URL', async () => {
     const probe = createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
