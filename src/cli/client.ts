@@ -1,13 +1,13 @@
 /**
- * Seam between the CLI and the cluster/API clients (owned by src/kube and the API client work).
+ * Seam between the CLI and the cluster/API clients.
  *
- * The CLI only depends on the `ChoreoClient` interface below. `createDefaultClient` is what
- * `factory.client()` calls (lazily, on first use); until the kube client lands it fails with
- * `ClientUnavailable`. To plug the real client in, replace the body of `createDefaultClient` with a
- * dynamic import of the kube module (keep it dynamic so `version --client` never loads kube code).
+ * The CLI depends on the `ChoreoClient` interface below. `createDefaultClient` is what `factory.client()`
+ * calls (lazily, on first use). Direct mode imports the kube code dynamically (direct.ts), so commands
+ * that never talk to a cluster (`version --client`, `explain`, `config`) never load it.
  */
 
 import type { ResolvedContext } from './config/types.js';
+import type { DirectClient } from './direct.js';
 import { CliError } from './errors.js';
 
 export interface ServerVersionInfo {
@@ -22,15 +22,29 @@ export interface ChoreoClient {
   serverVersion(options?: { signal?: AbortSignal }): Promise<ServerVersionInfo>;
   /** Names of resources of `kind` (plural or singular) in the context's organization, for completion. */
   listNames?(kind: string, options?: { signal?: AbortSignal }): Promise<string[]>;
+  /** The Kubernetes client behind a direct-mode client (absent in api mode). */
+  readonly direct?: DirectClient;
+  /** Release sockets so the process can exit. */
+  close?(): void;
 }
 
-export type ClientProvider = (context: ResolvedContext) => Promise<ChoreoClient>;
+/** Where to look for the kubeconfig (`KUBECONFIG`, `~/.kube/config`): the CLI's env and home, not the process's. */
+export interface ClientEnvironment {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly home?: string;
+}
 
-export const createDefaultClient: ClientProvider = async (context) => {
-  throw new CliError(
-    `no ${context.mode === 'api' ? 'API' : 'Kubernetes'} client is available in this build yet`,
-    {
-      reason: 'ClientUnavailable',
-    },
-  );
+export type ClientProvider = (
+  context: ResolvedContext,
+  environment?: ClientEnvironment,
+) => Promise<ChoreoClient>;
+
+export const API_MODE_UNAVAILABLE = 'api mode needs the REST server: not available yet';
+
+export const createDefaultClient: ClientProvider = async (context, environment = {}) => {
+  if (context.mode === 'api') {
+    throw new CliError(API_MODE_UNAVAILABLE, { reason: 'ApiModeUnavailable' });
+  }
+  const { createDirectClient } = await import('./direct.js');
+  return createDirectClient(context, environment);
 };

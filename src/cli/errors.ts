@@ -9,16 +9,19 @@ export class CliError extends Error {
   readonly reason: string;
   readonly exitCode: number;
   readonly status: number | undefined;
+  /** Print the message as is, without the `error: ` prefix (kubectl's `Error from server (...)` lines). */
+  readonly bare: boolean;
 
   constructor(
     message: string,
-    options: { reason?: string; exitCode?: number; status?: number; cause?: unknown } = {},
+    options: { reason?: string; exitCode?: number; status?: number; cause?: unknown; bare?: boolean } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CliError';
     this.reason = options.reason ?? 'Error';
     this.exitCode = options.exitCode ?? ExitCode.ERROR;
     this.status = options.status;
+    this.bare = options.bare ?? false;
   }
 }
 
@@ -62,6 +65,7 @@ export function formatError(err: unknown, options: { json: boolean; color?: (s: 
     };
     return `${JSON.stringify(payload)}\n`;
   }
+  if (e.bare) return `${e.message}\n`;
   const prefix = options.color ? options.color('error:') : 'error:';
   let text = `${prefix} ${e.message}\n`;
   if (e instanceof UsageError) {

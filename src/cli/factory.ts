@@ -70,7 +70,10 @@ export function createFactory(options: FactoryOptions): Factory {
       clientPromise ??= (async () => {
         const context = await factory.context();
         const provider = options.clientProvider ?? (await import('./client.js')).createDefaultClient;
-        return provider(context);
+        return provider(context, {
+          env: options.env,
+          ...(options.home === undefined ? {} : { home: options.home }),
+        });
       })();
       return clientPromise;
     },

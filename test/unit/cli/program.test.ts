@@ -148,7 +148,7 @@ describe('choreoctl commands (in-process)', () => {
   });
   it('version uses the client seam for the server part', async () => {
     const unavailable = await run(rootSpec, ['version']);
-    expect(unavailable.stdout).toMatch(/Server Version: unavailable \(no Kubernetes client/);
+    expect(unavailable.stdout).toMatch(/Server Version: unavailable \(no kubeconfig found/);
     const client: ChoreoClient = {
       context: { name: undefined, mode: 'direct' },
       serverVersion: async () => ({ gitVersion: 'v1.33.1' }),

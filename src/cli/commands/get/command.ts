@@ -1,17 +1,19 @@
 import { defineCommand, type HandlerModule } from '../../spec.js';
 
 /** Typed separately so the spec's type does not depend on the handler module (which imports it). */
-const load = (): Promise<HandlerModule> => import('../not-implemented.js');
+const load = (): Promise<HandlerModule> => import('./index.js');
 
-/**
- * Spec only (hidden until the kube client lands): shows how resource commands fit the spec types —
- * kind + resource-name completion, repeated flags, `-o jsonpath=...`, `--sort-by`, `-l`.
- */
+/** `get KIND [NAME...]`: kubectl get for OpenChoreo kinds (and any kind the server serves). */
 export const getSpec = defineCommand({
   name: 'get',
   aliases: ['list'],
   summary: 'Display one or many resources',
-  hidden: true,
+  description:
+    'Display one or many resources.\n\n' +
+    'KIND is a plural, singular or short name (components, component, comp), optionally with its group\n' +
+    '(components.openchoreo.dev); core kinds (configmaps) work too. `openchoreo` or `all` lists every\n' +
+    "OpenChoreo kind. Resources are read from the organization (-n/--org, else the context's, else default).\n" +
+    'Exit codes: 0 ok, 1 error (e.g. a NAME was not found), 2 usage error.',
   args: [
     {
       name: 'kind',
@@ -50,7 +52,13 @@ export const getSpec = defineCommand({
     'custom-columns-file',
   ],
   examples: [
-    { description: 'List components of the current project', command: 'choreoctl get components' },
+    { description: 'List components of the current organization', command: 'choreoctl get components' },
+    { description: 'One component as YAML', command: 'choreoctl get component api -o yaml' },
+    {
+      description: 'Every OpenChoreo resource in every organization',
+      command: 'choreoctl get openchoreo -A',
+    },
+    { description: 'Watch components', command: 'choreoctl get comp -w' },
     {
       description: 'Names and Ready status',
       command:

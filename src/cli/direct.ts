@@ -1,0 +1,171 @@
+/**
+ * Direct mode: the CLI talks to the Kubernetes API server with a kubeconfig, like kubectl.
+ * Imported only by `client.ts` (dynamically) and by handlers that need the cluster.
+ *
+ * Our kinds are registered statically (no discovery round trip for `get components`); other kinds
+ * (`configmaps`, `deployments.apps`) resolve through discovery.
+ */
+import pkg from '../../package.json' with { type: 'json' };
+import {
+  isKubeApiError,
+  KubeClient,
+  KubeError,
+  loadConnection,
+  type ResourceInfo,
+  UnknownResourceError,
+} from '../kube/index.js';
+import type { ChoreoClient, ClientEnvironment, ServerVersionInfo } from './client.js';
+import type { ResolvedContext } from './config/types.js';
+import { CliError } from './errors.js';
+import { API_GROUP, API_VERSION_V1ALPHA1, KINDS, type KindInfo, kindByKind, lookupKind } from './kinds.js';
+
+export const FIELD_MANAGER = 'choreoctl';
+
+/** A kind the CLI can address: one of ours (with printer columns) or any served resource. */
+export interface Resolved {
+  readonly info: ResourceInfo;
+  /** Set for openchoreo.dev kinds. */
+  readonly choreo: KindInfo | undefined;
+}
+
+export function resourceInfoOf(k: KindInfo): ResourceInfo {
+  return {
+    group: API_GROUP,
+    version: API_VERSION_V1ALPHA1,
+    resource: k.plural,
+    kind: k.kind,
+    namespaced: k.namespaced,
+    singular: k.singular,
+    shortNames: [...k.shortNames],
+    categories: ['openchoreo', 'all'],
+    verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+    subresources: ['status'],
+  };
+}
+
+/** `components.openchoreo.dev`, `configmaps` (kubectl's resource.group form in messages). */
+export function qualifiedResource(info: Pick<ResourceInfo, 'resource' | 'group'>): string {
+  return info.group ? `${info.resource}.${info.group}` : info.resource;
+}
+
+/** `component.openchoreo.dev` (the kind part of `-o name` and apply lines). */
+export function qualifiedKind(info: Pick<ResourceInfo, 'kind' | 'group'>): string {
+  const k = info.kind.toLowerCase();
+  return info.group ? `${k}.${info.group}` : k;
+}
+
+export class DirectClient implements ChoreoClient {
+  readonly context: ResolvedContext;
+  readonly kube: KubeClient;
+  /** The organization (= namespace) of this invocation. */
+  readonly namespace: string;
+
+  constructor(context: ResolvedContext, kube: KubeClient) {
+    this.context = context;
+    this.kube = kube;
+    this.namespace = context.organization ?? kube.namespace ?? 'default';
+  }
+
+  get direct(): DirectClient {
+    return this;
+  }
+
+  async serverVersion(options: { signal?: AbortSignal } = {}): Promise<ServerVersionInfo> {
+    try {
+      return await this.kube.version(options.signal);
+    } catch (e) {
+      throw toCliError(e);
+    }
+  }
+
+  /** Resolves what the user typed (`comp`, `components.openchoreo.dev`, `cm`, `deployments.apps`). */
+  async resolveName(name: string, signal?: AbortSignal): Promise<Resolved> {
+    const choreo = lookupKind(name);
+    if (choreo !== undefined) return { info: resourceInfoOf(choreo), choreo };
+    try {
+      const info = await this.kube.discovery.resolveName(name, signal);
+      return { info, choreo: info.group === API_GROUP ? kindByKind(info.kind) : undefined };
+    } catch (e) {
+      if (e instanceof UnknownResourceError) {
+        throw new CliError(`the server doesn't have a resource type "${name}"`, { reason: 'NotFound' });
+      }
+      throw toCliError(e);
+    }
+  }
+
+  /** Resolves a manifest's apiVersion/kind. */
+  async resolveKind(apiVersion: string, kind: string, signal?: AbortSignal): Promise<Resolved> {
+    if (apiVersion === `${API_GROUP}/${API_VERSION_V1ALPHA1}`) {
+      const choreo = kindByKind(kind);
+      if (choreo !== undefined) return { info: resourceInfoOf(choreo), choreo };
+    }
+    try {
+      const info = await this.kube.resolve({ apiVersion, kind }, signal);
+      return { info, choreo: undefined };
+    } catch (e) {
+      if (e instanceof UnknownResourceError) {
+        throw new CliError(
+          `resource mapping not found for kind "${kind}" in version "${apiVersion}": ensure CRDs are installed first`,
+          { reason: 'NoKindMatch' },
+        );
+      }
+      throw toCliError(e);
+    }
+  }
+
+  async listNames(kind: string, options: { signal?: AbortSignal } = {}): Promise<string[]> {
+    const r = await this.resolveName(kind, options.signal);
+    const list = await this.kube.list(r.info, {
+      ...(r.info.namespaced ? { namespace: this.namespace } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return list.items.map((o) => o.metadata?.name ?? '').filter((n) => n !== '');
+  }
+
+  close(): void {
+    this.kube.close();
+  }
+}
+
+export async function createDirectClient(
+  context: ResolvedContext,
+  environment: ClientEnvironment = {},
+): Promise<DirectClient> {
+  try {
+    const connection = loadConnection({
+      ...(context.kubeconfig === undefined ? {} : { kubeconfig: context.kubeconfig }),
+      ...(context.kubeContext === undefined ? {} : { context: context.kubeContext }),
+      ...(environment.env === undefined ? {} : { env: environment.env as NodeJS.ProcessEnv }),
+      ...(environment.home === undefined ? {} : { homeDir: environment.home }),
+    });
+    const kube = new KubeClient(connection, {
+      resources: KINDS.map(resourceInfoOf),
+      userAgent: `choreoctl/${pkg.version}`,
+    });
+    return new DirectClient(context, kube);
+  } catch (e) {
+    throw toCliError(e);
+  }
+}
+
+/**
+ * kube errors → CliError. API errors read like kubectl's:
+ * `Error from server (NotFound): components.openchoreo.dev "x" not found`.
+ */
+export function toCliError(e: unknown): CliError {
+  if (e instanceof CliError) return e;
+  if (isKubeApiError(e)) {
+    const reason = e.reason || 'Unknown';
+    return new CliError(`Error from server (${reason}): ${e.status.message ?? e.message}`, {
+      reason,
+      ...(e.code ? { status: e.code } : {}),
+      cause: e,
+      bare: true,
+    });
+  }
+  if (e instanceof KubeError) {
+    return new CliError(e.message, { reason: e.name.replace(/Error$/, '') || 'Error', cause: e });
+  }
+  if (e instanceof Error) return new CliError(e.message, { reason: 'InternalError', cause: e });
+  return new CliError(String(e), { reason: 'InternalError' });
+}

@@ -1,0 +1,128 @@
+/**
+ * Shared plumbing of the resource commands (get, describe, apply, delete, diff, create): the direct
+ * client, `-o` parsing, the table columns of a kind. Imports no kube code at module load.
+ */
+import { readFileSync } from 'node:fs';
+import { API_MODE_UNAVAILABLE } from './client.js';
+import type { DirectClient, Resolved } from './direct.js';
+import { CliError, UsageError } from './errors.js';
+import type { Factory } from './factory.js';
+import { age } from './output/age.js';
+import { readyCell } from './output/conditions.js';
+import { findResults, formatValue } from './output/jsonpath.js';
+import {
+  type KubeObject,
+  type OutputFormat,
+  OutputFormatError,
+  parseOutputFormat,
+} from './output/printers.js';
+import type { Column } from './output/table.js';
+
+/** The direct-mode client of this invocation (api mode is not available yet). */
+export async function directClient(factory: Factory): Promise<DirectClient> {
+  const client = await factory.client();
+  if (client.direct === undefined) throw new CliError(API_MODE_UNAVAILABLE, { reason: 'ApiModeUnavailable' });
+  return client.direct;
+}
+
+export function outputFormat(factory: Factory, commandPath: string): OutputFormat {
+  try {
+    return parseOutputFormat(factory.globals.output, (p) => readFileSync(p, 'utf8'));
+  } catch (e) {
+    if (e instanceof OutputFormatError) throw new UsageError(e.message, commandPath);
+    throw e;
+  }
+}
+
+/** `-n`/`--org`, the context's organization, else the kubeconfig context namespace, else `default`. */
+export function namespaceOf(client: DirectClient): string {
+  return client.namespace;
+}
+
+function cell(obj: KubeObject, jsonPath: string, type: string | undefined): string {
+  let values: unknown[];
+  try {
+    values = findResults(jsonPath, obj as never);
+  } catch {
+    return '';
+  }
+  if (values.length === 0 || values[0] === undefined || values[0] === null)
+    return type === 'boolean' ? 'false' : '';
+  if (type === 'date' && typeof values[0] === 'string') return age(values[0]);
+  return values.map((v) => formatValue(v as never)).join(',');
+}
+
+export interface ColumnOptions {
+  /** Add NAMESPACE (ORGANIZATION for our kinds) first (`-A`). */
+  readonly allNamespaces?: boolean;
+  /** Qualify names with `kind.group/` (listing several kinds). */
+  readonly qualifiedNames?: boolean;
+  readonly now?: number;
+}
+
+/** NAME, the kind's printer columns, READY (Ready condition with its reason), AGE. */
+export function columnsFor(
+  r: Pick<Resolved, 'choreo'> & { info: { kind: string; group: string; namespaced: boolean } },
+  options: ColumnOptions = {},
+): Column<KubeObject>[] {
+  const cols: Column<KubeObject>[] = [];
+  if (options.allNamespaces && r.info.namespaced) {
+    cols.push({
+      header: r.choreo ? 'ORGANIZATION' : 'NAMESPACE',
+      value: (o) => o.metadata?.namespace ?? '',
+    });
+  }
+  const prefix = options.qualifiedNames
+    ? `${r.info.kind.toLowerCase()}${r.info.group ? `.${r.info.group}` : ''}/`
+    : '';
+  cols.push({ header: 'NAME', value: (o) => `${prefix}${o.metadata?.name ?? ''}` });
+  if (r.choreo) {
+    for (const c of r.choreo.columns) {
+      cols.push({ header: c.name.toUpperCase(), value: (o) => cell(o, c.jsonPath, c.type) });
+    }
+    cols.push({ header: 'READY', value: (o) => readyCell(o as never) });
+  }
+  cols.push({
+    header: 'AGE',
+    value: (o) => age(o.metadata?.creationTimestamp as string | undefined, options.now),
+  });
+  return cols;
+}
+
+/** Lists return items without apiVersion/kind: put them back so `-o json|yaml|name` are complete. */
+export function withTypeMeta<T extends KubeObject>(
+  items: readonly T[],
+  apiVersion: string,
+  kind: string,
+): T[] {
+  return items.map((o) => ({ apiVersion, kind, ...o }));
+}
+
+/** Where an empty listing looked: `in acme organization`, `in default namespace`, `` (cluster-scoped). */
+export function scopeText(
+  r: { info: { namespaced: boolean }; choreo: unknown },
+  namespace: string | undefined,
+): string {
+  if (!r.info.namespaced) return '';
+  if (namespace === undefined) return '';
+  return r.choreo ? ` in ${namespace} organization` : ` in ${namespace} namespace`;
+}
+
+/** Run `fn` over items with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const i = next++;
+      if (i >= items.length) return;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
