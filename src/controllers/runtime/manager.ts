@@ -62,6 +62,7 @@ export class Manager {
     this.name = opts.name ?? 'choreoctl-controller-manager';
     this.log = opts.log ?? (() => {});
     this.events = new EventRecorder(this.client, this.name, this.log);
+    this.metrics.trackRequests(() => this.client.stats.byVerb);
     this.done = new Promise((r) => {
       this.resolveDone = r;
     });

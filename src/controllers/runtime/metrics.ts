@@ -47,6 +47,24 @@ export class ManagerMetrics {
     this.leader.set(0);
   }
 
+  /** Expose the control-plane client's request counts by verb as `choreoctl_kube_requests_total`. */
+  trackRequests(source: () => Record<string, number>): void {
+    const seen: Record<string, number> = {};
+    new Counter({
+      name: 'choreoctl_kube_requests_total',
+      help: 'Requests sent to the control-plane API server, by verb',
+      labelNames: ['verb'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [verb, n] of Object.entries(source())) {
+          const delta = n - (seen[verb] ?? 0);
+          if (delta > 0) this.inc({ verb }, delta);
+          seen[verb] = n;
+        }
+      },
+    });
+  }
+
   text(): Promise<string> {
     return this.registry.metrics();
   }

@@ -124,7 +124,8 @@ describe('controller', () => {
       await until(() => mgr.informer(CM).getByName('src-copy', ns), 'the copy');
       await client.patch(CM, 'src', { data: { v: '2' } }, { namespace: ns });
       await until(
-        () => (mgr.informer(CM).getByName('src-copy', ns)?.data as Record<string, string> | undefined)?.v === '2',
+        () =>
+          (mgr.informer(CM).getByName('src-copy', ns)?.data as Record<string, string> | undefined)?.v === '2',
         'the updated copy',
       );
       // Deleting the child maps back to its owner, which recreates it.
@@ -138,6 +139,7 @@ describe('controller', () => {
       expect(text).toMatch(/choreoctl_reconcile_total\{controller="mirror",result="success"\} \d+/);
       expect(text).toContain('choreoctl_reconcile_duration_seconds_bucket');
       expect(text).toContain('choreoctl_workqueue_depth');
+      expect(text).toMatch(/choreoctl_kube_requests_total\{verb="apply"\} [1-9]/);
       expect((await fetch(`http://${mgr.address}/healthz`)).status).toBe(200);
       expect((await fetch(`http://${mgr.address}/readyz`)).status).toBe(200);
     } finally {
