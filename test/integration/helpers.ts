@@ -3,16 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { parseAllDocuments } from 'yaml';
 import { allCrds } from '../../src/api/crd.js';
 import { KubeClient, type KubeObject } from '../../src/kube/client.js';
-import type { GVR } from '../../src/kube/discovery.js';
+import { applyCrds } from '../../src/kube/crds.js';
 import { loadConnection } from '../../src/kube/kubeconfig.js';
 import { externalCrdYaml } from '../../src/local/external-crds.js';
-
-export const CRDS: GVR = {
-  group: 'apiextensions.k8s.io',
-  version: 'v1',
-  resource: 'customresourcedefinitions',
-  namespaced: false,
-};
 
 export function newClient(kubeconfigPath: string): KubeClient {
   return new KubeClient(loadConnection({ kubeconfig: kubeconfigPath }));
@@ -47,26 +40,9 @@ export async function until<T>(
   }
 }
 
-async function applyCrds(client: KubeClient, crds: KubeObject[]): Promise<void> {
-  for (const crd of crds) await client.apply(crd, { fieldManager: 'choreoctl-test', force: true });
-  for (const crd of crds) {
-    const name = crd.metadata?.name ?? '';
-    await until(
-      async () => {
-        const live = await client.get<KubeObject>(CRDS, name);
-        const conds = ((live.status ?? {}) as { conditions?: { type: string; status: string }[] }).conditions;
-        return conds?.some((c) => c.type === 'Established' && c.status === 'True');
-      },
-      `CRD ${name} to be Established`,
-      60_000,
-    );
-  }
-  client.invalidateDiscovery();
-}
-
 /** Apply every openchoreo.dev CRD and wait until each is Established. */
 export async function installCrds(client: KubeClient): Promise<void> {
-  await applyCrds(client, allCrds() as unknown as KubeObject[]);
+  await applyCrds(client, allCrds() as unknown as KubeObject[], { fieldManager: 'choreoctl-test' });
 }
 
 /** The Gateway API, Envoy Gateway, Cilium and Argo CRDs (what a DataPlane / BuildPlane must serve). */
@@ -81,7 +57,7 @@ export async function installExternalCrds(
       if (obj?.kind === 'CustomResourceDefinition' && which(obj)) docs.push(obj);
     }
   }
-  await applyCrds(client, docs);
+  await applyCrds(client, docs, { fieldManager: 'choreoctl-test' });
 }
 
 export function conditionOf(
