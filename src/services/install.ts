@@ -496,7 +496,15 @@ export function controllerObjects(image: string): KubeObject[] {
               {
                 name: 'manager',
                 image,
-                args: ['controller', 'run', '--leader-elect'],
+                args: [
+                  'controller',
+                  'run',
+                  '--leader-elect',
+                  // the Role for leases is in this namespace only (the command's default is kube-system)
+                  `--leader-election-namespace=${ns}`,
+                  // the kubelet probes the pod IP: listen on every address, not loopback (the default)
+                  `--metrics-addr=0.0.0.0:${CONTROLLER_HTTP_PORT}`,
+                ],
                 env: [
                   { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 ],

@@ -132,7 +132,13 @@ describe('planInstall', () => {
       }
     ).spec;
     expect(pod.serviceAccountName).toBe(CONTROLLER_NAME);
-    expect(pod.containers[0]?.args).toEqual(['controller', 'run', '--leader-elect']);
+    expect(pod.containers[0]?.args).toEqual([
+      'controller',
+      'run',
+      '--leader-elect',
+      `--leader-election-namespace=${SYSTEM_NAMESPACE}`,
+      '--metrics-addr=0.0.0.0:8080',
+    ]);
     expect(pod.containers[0]?.image).toBe(defaultImage());
     expect(defaultImage('1.2.3')).toBe('ghcr.io/openchoreo/choreoctl:v1.2.3');
     const custom = planInstall({ image: 'registry.local/choreoctl:dev' }).at(-1);
