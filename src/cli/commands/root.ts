@@ -8,6 +8,11 @@ import { applySpec } from './apply/command.js';
 import { completionSpec } from './completion/command.js';
 import { configSpec } from './config/command.js';
 import { controllerSpec } from './controller/command.js';
+import { createSpec } from './create/command.js';
+import { deleteSpec } from './delete/command.js';
+import { describeSpec } from './describe/command.js';
+import { diffSpec } from './diff/command.js';
+import { explainSpec } from './explain/command.js';
 import { getSpec } from './get/command.js';
 import { localSpec } from './local/command.js';
 import { versionSpec } from './version/command.js';
@@ -20,10 +25,15 @@ export const rootSpec = defineCommand({
     'Environment: CHOREOCTL_CONFIG (config file), CHOREOCTL_CONTEXT,\n' +
     'CHOREOCTL_ORG, CHOREOCTL_PROJECT, CHOREOCTL_COMPONENT, CHOREOCTL_ENV,\n' +
     'CHOREOCTL_API_URL, CHOREOCTL_TOKEN, NO_COLOR, FORCE_COLOR.\n' +
-    'Exit codes: 0 ok, 1 error, 2 usage error.',
+    'Exit codes: 0 ok, 1 error, 2 usage error (diff: 0 no differences, 1 differences, 3 error).',
   subcommands: [
     getSpec,
+    describeSpec,
+    createSpec,
     applySpec,
+    diffSpec,
+    deleteSpec,
+    explainSpec,
     configSpec,
     completionSpec,
     versionSpec,

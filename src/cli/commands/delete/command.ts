@@ -1,0 +1,52 @@
+import { defineCommand, type HandlerModule } from '../../spec.js';
+import { filenameFlag, recursiveFlag } from '../apply/command.js';
+
+/** Typed separately so the spec's type does not depend on the handler module (which imports it). */
+const load = (): Promise<HandlerModule> => import('./index.js');
+
+export const deleteSpec = defineCommand({
+  name: 'delete',
+  summary: 'Delete resources by file names, stdin, kind and names, or kind and label selector',
+  description:
+    'Delete resources by file names (-f), by KIND NAME..., by KIND -l selector, or every object of a kind\n' +
+    '(--all). Objects from files are deleted in reverse dependency order.\n\n' +
+    'With --wait, waits (watching, not polling) until the objects are gone: finalizers may keep them for a\n' +
+    'while. Exit codes: 0 deleted, 1 error, not found (without --ignore-not-found) or --timeout reached,\n' +
+    '2 usage error.',
+  args: [
+    {
+      name: 'kind',
+      description: 'Resource kind (plural, singular or short name), or KIND/NAME',
+      complete: 'kind',
+    },
+    { name: 'names', variadic: true, description: 'Resource names', complete: 'resource-name' },
+  ],
+  flags: [
+    filenameFlag,
+    recursiveFlag,
+    {
+      name: 'selector',
+      short: 'l',
+      type: 'string',
+      placeholder: 'query',
+      description: 'Delete the objects of KIND matching this label selector',
+    },
+    { name: 'all', type: 'boolean', description: 'Delete every object of KIND in the organization' },
+    { name: 'ignore-not-found', type: 'boolean', description: 'Treat "not found" as a successful delete' },
+    { name: 'wait', type: 'boolean', description: 'Wait until the objects are gone (finalizers done)' },
+    {
+      name: 'timeout',
+      type: 'string',
+      placeholder: 'duration',
+      default: '60s',
+      description: 'How long --wait waits (e.g. 30s, 2m)',
+    },
+  ],
+  outputFormats: ['name'],
+  examples: [
+    { description: 'Delete a component', command: 'choreoctl delete component api' },
+    { description: 'Delete what a file created and wait', command: 'choreoctl delete -f app.yaml --wait' },
+    { description: 'Delete by label', command: 'choreoctl delete comp -l team=payments' },
+  ],
+  load,
+});

@@ -1,0 +1,199 @@
+import type { DirectClient, Resolved } from '../../direct.js';
+import { CliError, UsageError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import { objectLabel, parseSources, rankGroups, readSources } from '../../manifests.js';
+import type { KubeObject } from '../../output/printers.js';
+import { directClient, mapLimit } from '../../resources.js';
+import { defineHandler } from '../../spec.js';
+import type { deleteSpec } from './command.js';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `30s`, `2m`, `1h30m`, `500ms`, plain seconds. */
+export function parseDuration(text: string): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (const m of text.matchAll(re)) {
+    const n = Number(m[1]);
+    total += n * (UNITS[m[2] as string] ?? 0);
+    matched += m[0].length;
+  }
+  return matched === text.length && matched > 0 ? total : undefined;
+}
+
+interface Victim {
+  readonly resolved: Resolved;
+  readonly name: string;
+  readonly namespace: string | undefined;
+}
+
+function label(v: Victim): string {
+  const g = v.resolved.info.group;
+  return `${v.resolved.info.kind.toLowerCase()}${g ? `.${g}` : ''}/${v.name}`;
+}
+
+function quoted(v: Victim): string {
+  const g = v.resolved.info.group;
+  return `${v.resolved.info.resource}${g ? `.${g}` : ''} "${v.name}"`;
+}
+
+export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, commandPath }) => {
+  const { io } = factory;
+  const timeoutMs = parseDuration(flags.timeout);
+  if (timeoutMs === undefined) throw new UsageError(`invalid --timeout "${flags.timeout}"`, commandPath);
+  const names = [...(args.names ?? [])];
+  let kindArg = args.kind;
+  if (kindArg?.includes('/')) {
+    names.unshift(kindArg.slice(kindArg.indexOf('/') + 1));
+    kindArg = kindArg.slice(0, kindArg.indexOf('/'));
+  }
+  const byFile = flags.filename.length > 0;
+  if (byFile && kindArg !== undefined) throw new UsageError('cannot use -f together with KIND', commandPath);
+  if (!byFile && kindArg === undefined) {
+    throw new UsageError('you must provide one or more resources by argument or filename (-f)', commandPath);
+  }
+  if (!byFile && names.length === 0 && !flags.all && flags.selector === undefined) {
+    throw new UsageError(
+      'resource(s) were provided, but no name was specified: give NAMEs, -l selector or --all',
+      commandPath,
+    );
+  }
+  if (names.length > 0 && (flags.all || flags.selector !== undefined)) {
+    throw new UsageError('names cannot be combined with --all or -l', commandPath);
+  }
+  const { toCliError } = await import('../../direct.js');
+  let client: DirectClient;
+  let groups: Victim[][];
+  if (byFile) {
+    const sources = await readSources(flags.filename, { recursive: flags.recursive, stdin: io.stdin });
+    const { manifests, errors } = parseSources(sources);
+    if (errors.length > 0) {
+      const { formatManifestError } = await import('../../manifests.js');
+      for (const e of errors) io.err(`${formatManifestError(e)}\n`);
+      throw new CliError(`${errors.length} error(s) in the input: nothing was deleted`, {
+        reason: 'Invalid',
+      });
+    }
+    client = await directClient(factory);
+    const c = client;
+    const resolved = await Promise.all(
+      manifests.map(async (m) => {
+        if (
+          typeof m.object.apiVersion !== 'string' ||
+          typeof m.object.kind !== 'string' ||
+          !m.object.metadata?.name
+        ) {
+          throw new CliError(
+            `${m.source}:${m.line}: ${objectLabel(m.object)}: apiVersion, kind and metadata.name are required`,
+          );
+        }
+        const r = await c.resolveKind(m.object.apiVersion, m.object.kind);
+        const victim: Victim = {
+          resolved: r,
+          name: m.object.metadata.name,
+          namespace: r.info.namespaced ? (m.object.metadata.namespace ?? c.namespace) : undefined,
+        };
+        return { object: m.object, victim };
+      }),
+    );
+    groups = rankGroups(resolved)
+      .reverse()
+      .map((g) => g.map((x) => x.victim));
+  } else {
+    client = await directClient(factory);
+    const resolved = await client.resolveName(kindArg as string);
+    const namespace = resolved.info.namespaced ? client.namespace : undefined;
+    let victimNames = names;
+    if (names.length === 0) {
+      try {
+        const list = await client.kube.listAll<KubeObject>(resolved.info, {
+          ...(namespace ? { namespace } : {}),
+          ...(flags.selector ? { labelSelector: flags.selector } : {}),
+        });
+        victimNames = list.items.map((o) => o.metadata?.name ?? '').filter((n) => n !== '');
+      } catch (e) {
+        throw toCliError(e);
+      }
+      if (victimNames.length === 0) {
+        io.err(
+          `No resources found${namespace ? ` in ${namespace} ${resolved.choreo ? 'organization' : 'namespace'}` : ''}.\n`,
+        );
+        return ExitCode.OK;
+      }
+    }
+    groups = [victimNames.map((name) => ({ resolved, name, namespace }))];
+  }
+  let failed = false;
+  const deleted: { victim: Victim; uid: string | undefined }[] = [];
+  for (const group of groups) {
+    await mapLimit(group, 16, async (v) => {
+      try {
+        const ns = v.namespace ? { namespace: v.namespace } : {};
+        const live = await client.kube.getOrUndefined<KubeObject>(v.resolved.info, v.name, ns);
+        const existed = live !== undefined && (await client.kube.delete(v.resolved.info, v.name, ns));
+        if (!existed) {
+          if (!flags.ignoreNotFound) {
+            failed = true;
+            io.err(`Error from server (NotFound): ${quoted(v)} not found\n`);
+          }
+          return;
+        }
+        io.out(factory.globals.output === 'name' ? `${label(v)}\n` : `${quoted(v)} deleted\n`);
+        deleted.push({ victim: v, uid: live?.metadata?.uid as string | undefined });
+      } catch (e) {
+        failed = true;
+        io.err(`${toCliError(e).message}\n`);
+      }
+    });
+  }
+  if (flags.wait && deleted.length > 0) {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const remaining = await Promise.all(deleted.map((d) => waitGone(client, d.victim, d.uid, signal)));
+    const left = deleted.filter((_, i) => !remaining[i]);
+    if (left.length > 0) {
+      for (const d of left) {
+        io.err(
+          `error: timed out after ${flags.timeout} waiting for the deletion of ${label(d.victim)} (it still exists: finalizers may be pending)\n`,
+        );
+      }
+      client.close();
+      return ExitCode.ERROR;
+    }
+  }
+  client.close();
+  return failed ? ExitCode.ERROR : ExitCode.OK;
+});
+
+/** Resolves true once the object (with this uid) is gone; false when `signal` fires first. */
+async function waitGone(
+  client: DirectClient,
+  v: Victim,
+  uid: string | undefined,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const ns = v.namespace ? { namespace: v.namespace } : {};
+  while (!signal.aborted) {
+    let live: KubeObject | undefined;
+    try {
+      live = await client.kube.getOrUndefined<KubeObject>(v.resolved.info, v.name, { ...ns, signal });
+    } catch {
+      return false;
+    }
+    if (live === undefined || (uid !== undefined && live.metadata?.uid !== uid)) return true;
+    try {
+      for await (const ev of client.kube.watch<KubeObject>(v.resolved.info, {
+        ...ns,
+        name: v.name,
+        resourceVersion: live.metadata?.resourceVersion as string,
+        signal,
+      })) {
+        if (ev.type === 'DELETED') return true;
+      }
+    } catch {
+      // 410 Gone or a dropped stream: look again
+    }
+  }
+  return false;
+}

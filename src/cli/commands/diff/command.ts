@@ -1,0 +1,25 @@
+import { defineCommand, type HandlerModule } from '../../spec.js';
+import { filenameFlag, recursiveFlag } from '../apply/command.js';
+
+/** Typed separately so the spec's type does not depend on the handler module (which imports it). */
+const load = (): Promise<HandlerModule> => import('./index.js');
+
+export const diffSpec = defineCommand({
+  name: 'diff',
+  summary: 'Diff the live objects against what apply would make of them',
+  description:
+    'Diff the live objects against what `choreoctl apply -f` would make of them: the "after" is computed\n' +
+    "by a server-side dry-run apply, so defaults, webhooks and validation are the server's. Output is a\n" +
+    'unified diff of the YAML, without bookkeeping fields (managedFields, resourceVersion, generation,\n' +
+    'uid, creationTimestamp).\n\n' +
+    'CHOREOCTL_EXTERNAL_DIFF names a program to run instead (like KUBECTL_EXTERNAL_DIFF): it gets two\n' +
+    'directories, LIVE and MERGED, with one file per object.\n\n' +
+    'Exit codes: 0 no differences, 1 differences found, 2 usage error, 3 any other error.',
+  flags: [
+    filenameFlag,
+    recursiveFlag,
+    { name: 'force-conflicts', type: 'boolean', description: 'Diff as if applied with --force-conflicts' },
+  ],
+  examples: [{ description: 'What would change', command: 'choreoctl diff -f app.yaml' }],
+  load,
+});
