@@ -19,12 +19,31 @@ const values = async (words: string[]) =>
 
 describe('completion engine', () => {
   it('completes commands, hiding hidden ones', async () => {
-    expect(await values([''])).toEqual(['config', 'completion', 'version']);
-    expect(await values(['con'])).toEqual(['config']);
+    expect(await values([''])).toEqual([
+      'get',
+      'describe',
+      'create',
+      'apply',
+      'diff',
+      'delete',
+      'explain',
+      'config',
+      'completion',
+      'version',
+      'controller',
+      'local',
+    ]);
+    expect(await values(['con'])).toEqual(['config', 'controller']);
     expect(await values(['config', 'use'])).toEqual(['use-context']);
   });
   it('completes kinds (plural) and resource names of the previous kind', async () => {
-    expect(await values(['get', 'comp'])).toEqual(['components', 'componenttypes', 'componentreleases']);
+    expect(await values(['get', 'comp'])).toEqual(['components']);
+    expect(await values(['get', 'deploy'])).toEqual([
+      'deploymentpipelines',
+      'deployableartifacts',
+      'deploymenttracks',
+      'deployments',
+    ]);
     expect(await values(['get', 'components', ''])).toEqual(['api', 'web']);
     expect(await values(['list', 'components', 'api', 'w'])).toEqual(['web']);
   });

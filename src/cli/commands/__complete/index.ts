@@ -6,7 +6,7 @@ import { rootSpec } from '../root.js';
 import type { completeSpec } from './command.js';
 
 /** Budget for asking the cluster during completion: a TAB press must never hang. */
-export const DYNAMIC_TIMEOUT_MS = 1500;
+export const DYNAMIC_TIMEOUT_MS = 1000;
 
 async function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

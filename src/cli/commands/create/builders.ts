@@ -96,6 +96,7 @@ export function environment(
 export function dataplane(
   c: Common & {
     readonly server?: string | undefined;
+    readonly token?: string | undefined;
     readonly registryPrefix: string;
     readonly publicHost: string | undefined;
     readonly orgHost: string | undefined;
@@ -115,15 +116,26 @@ export function dataplane(
 
 function cluster(c: {
   readonly server?: string | undefined;
+  readonly token?: string | undefined;
   readonly kubeconfigSecret?: string | undefined;
 }): Record<string, unknown> {
-  if (c.kubeconfigSecret) return { kubernetesCluster: { kubeconfigSecretRef: { name: c.kubeconfigSecret } } };
-  if (c.server) return { kubernetesCluster: { server: c.server } };
+  if (c.kubeconfigSecret) {
+    if (c.server) throw new BuildError('give either --kubeconfig-secret or --server, not both');
+    return { kubernetesCluster: { kubeconfigSecretRef: { name: c.kubeconfigSecret } } };
+  }
+  if (c.server) {
+    if (!c.token) throw new BuildError('--server needs --token (or use --kubeconfig-secret)');
+    return { kubernetesCluster: { server: c.server, auth: { bearerToken: { value: c.token } } } };
+  }
   return {};
 }
 
 export function buildplane(
-  c: Common & { readonly server?: string | undefined; readonly kubeconfigSecret?: string | undefined },
+  c: Common & {
+    readonly server?: string | undefined;
+    readonly token?: string | undefined;
+    readonly kubeconfigSecret?: string | undefined;
+  },
 ): Doc {
   const d = base('BuildPlane', c);
   d.spec = { ...cluster(c) };
@@ -191,7 +203,10 @@ export function deploymenttrack(
 ): Doc {
   const d = base('DeploymentTrack', c);
   hierarchy(d, c);
-  d.spec = { autoDeploy: c.autoDeploy, ...(c.branch ? { buildTemplateSpec: { branch: c.branch } } : {}) };
+  d.spec = {
+    autoDeploy: c.autoDeploy,
+    ...(c.branch ? { buildTemplateSpec: { branch: c.branch, path: '/' } } : {}),
+  };
   return d;
 }
 

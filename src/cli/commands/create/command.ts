@@ -27,6 +27,7 @@ const outputFormats = ['json', 'yaml', 'name'];
 
 const cluster = [
   { name: 'server', type: 'string', placeholder: 'url', description: 'API server URL of the cluster' },
+  { name: 'token', type: 'string', placeholder: 'token', description: 'Bearer token for --server' },
   {
     name: 'kubeconfig-secret',
     type: 'string',

@@ -50,6 +50,7 @@ export function buildFor(
       return b.dataplane({
         ...common,
         server: str(flags, 'server'),
+        token: str(flags, 'token'),
         kubeconfigSecret: str(flags, 'kubeconfigSecret'),
         registryPrefix: str(flags, 'registryPrefix') ?? 'registry.openchoreo-data-plane:5000',
         publicHost: str(flags, 'publicHost'),

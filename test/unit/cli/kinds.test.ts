@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { KINDS as REGISTRY, lookupKind as registryLookup } from '../../../src/api/registry.js';
+import { KINDS, lookupKind } from '../../../src/cli/kinds.js';
+
+const HIDDEN = new Set(['Ready', 'Reason', 'Age']);
+
+describe('cli kinds mirror the src/api registry', () => {
+  it('same kinds, names, scope, rank and printer columns (regenerate src/cli/kinds.ts if this fails)', () => {
+    const expected = REGISTRY.map((k) => ({
+      kind: k.kind,
+      plural: k.plural,
+      singular: k.singular,
+      shortNames: k.shortNames,
+      namespaced: k.namespaced,
+      rank: k.rank,
+      columns: k.printerColumns
+        .filter((c) => !HIDDEN.has(c.name))
+        .map((c) => ({
+          name: c.name,
+          jsonPath: c.jsonPath,
+          ...(c.type === 'string' ? {} : { type: c.type }),
+        })),
+    }));
+    expect(KINDS).toEqual(expected);
+  });
+  it('looks kinds up like the registry, plus kind.group forms', () => {
+    for (const n of ['comp', 'components', 'Component', 'components.openchoreo.dev', 'org', 'deppipe']) {
+      expect(lookupKind(n)?.kind).toBe(registryLookup(n)?.kind);
+    }
+    expect(lookupKind('component.openchoreo.dev')?.kind).toBe('Component');
+    expect(lookupKind('components.v1alpha1.openchoreo.dev')?.kind).toBe('Component');
+    expect(lookupKind('configmaps')).toBeUndefined();
+  });
+});
