@@ -197,7 +197,9 @@ async function runLeaf(spec: CommandSpec, cmd: Command, state: RunState): Promis
   const flags: Record<string, unknown> = {};
   const own = cmd.opts();
   for (const f of spec.flags ?? []) {
-    const v = own[camelCase(f.name)];
+    // commander stores `--no-foo` as `foo: false`.
+    const negated = f.type === 'boolean' && f.name.startsWith('no-');
+    const v = negated ? own[camelCase(f.name.slice(3))] === false : own[camelCase(f.name)];
     flags[camelCase(f.name)] = f.type === 'boolean' ? v === true : v;
   }
   return invoke(spec, { factory: makeFactory(state.options, globals), args, flags, commandPath: path });
@@ -292,6 +294,29 @@ function commanderToCliError(err: CommanderError, root: Command): CliError {
   return new UsageError(message, path);
 }
 
+/**
+ * Global flags among raw words (`__complete get comp -n acme ''`): the value-taking globals only, so
+ * completion lists names from the organization / context the command line names.
+ */
+export function scanGlobals(words: readonly string[]): GlobalFlags {
+  const values: Record<string, unknown> = {};
+  const byName = new Map<string, string>();
+  for (const f of globalFlags) {
+    if (f.type !== 'string') continue;
+    byName.set(`--${f.name}`, camelCase(f.name));
+    if ('short' in f && f.short !== undefined) byName.set(`-${f.short}`, camelCase(f.name));
+  }
+  for (let i = 0; i < words.length - 1; i++) {
+    const w = words[i] as string;
+    const eq = w.indexOf('=');
+    const key = byName.get(eq === -1 ? w : w.slice(0, eq));
+    if (key === undefined) continue;
+    if (eq !== -1) values[key] = w.slice(eq + 1);
+    else if (i + 1 < words.length - 1) values[key] = words[++i];
+  }
+  return readGlobalFlags(values);
+}
+
 /** Parses argv against the spec tree, runs the handler, prints errors, returns the exit code. */
 export async function runCli(root: CommandSpec, options: RunCliOptions): Promise<number> {
   const state: RunState = { exitCode: ExitCode.OK, options };
@@ -301,7 +326,7 @@ export async function runCli(root: CommandSpec, options: RunCliOptions): Promise
     const words = options.argv.slice(1);
     const argName = camelCase(raw.args?.[0]?.name ?? 'words');
     return invoke(raw, {
-      factory: makeFactory(options, readGlobalFlags({})),
+      factory: makeFactory(options, scanGlobals(words)),
       args: { [argName]: words },
       flags: {},
       commandPath: `${root.name} ${raw.name}`,

@@ -1,5 +1,5 @@
 import type { DirectClient, Resolved } from '../../direct.js';
-import { CliError, UsageError } from '../../errors.js';
+import { CliError, formatError, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { KINDS } from '../../kinds.js';
 import { JsonPathError } from '../../output/jsonpath.js';
@@ -45,6 +45,7 @@ async function fetchTarget(
   namespace: string | undefined,
   selector: string | undefined,
   errors: string[],
+  jsonErrors: boolean,
 ): Promise<{ items: KubeObject[]; resourceVersion: string }> {
   const { toCliError } = await import('../../direct.js');
   const ns = t.resolved.info.namespaced ? namespace : undefined;
@@ -56,7 +57,7 @@ async function fetchTarget(
             namespace: ns ?? client.namespace,
           });
         } catch (e) {
-          errors.push(toCliError(e).message);
+          errors.push(formatError(toCliError(e), { json: jsonErrors }).trimEnd());
           return undefined;
         }
       }),
@@ -100,7 +101,7 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
   );
   const errors: string[] = [];
   const results = await Promise.all(
-    targets.map((t) => fetchTarget(client, t, namespace, flags.selector, errors)),
+    targets.map((t) => fetchTarget(client, t, namespace, flags.selector, errors, format.kind === 'json')),
   );
   const sortBy = flags.sortBy;
   const noHeaders = flags.noHeaders;
