@@ -186,7 +186,7 @@ describe('shell completion', () => {
     expect(await bashComplete(['choreoctl', 'get', 'comp'])).toContain('components');
   });
   it('bash: subcommands, flags, flag values and contexts via __complete', async () => {
-    expect(await bashComplete(['choreoctl', 'con'])).toEqual(['config']);
+    expect(await bashComplete(['choreoctl', 'con'])).toEqual(['config', 'controller']);
     expect(await bashComplete(['choreoctl', 'version', '--cl'])).toEqual(['--client']);
     expect(await bashComplete(['choreoctl', 'get', 'components', '-o', 'ya'])).toEqual(['yaml']);
     expect(await bashComplete(['choreoctl', 'get', 'components', '--output', '=', 'ya'])).toEqual(['yaml']);
