@@ -146,22 +146,23 @@ export async function writeStatus(
   return true;
 }
 
-/** Add a finalizer (merge patch guarded by resourceVersion, so a stale read is a conflict, not a lost edit). */
+/** Add a finalizer (merge patch guarded by resourceVersion, so a stale read is a conflict, not a lost edit); true when it wrote. */
 export async function addFinalizer(
   client: KubeClient,
   ref: GVR,
   obj: KubeObject,
   finalizer: string,
-): Promise<void> {
+): Promise<boolean> {
   const meta = obj.metadata ?? {};
   const list = meta.finalizers ?? [];
-  if (list.includes(finalizer)) return;
+  if (list.includes(finalizer)) return false;
   await client.patch(
     ref,
     meta.name ?? '',
     { metadata: { finalizers: [...list, finalizer], resourceVersion: meta.resourceVersion } },
     { ...(meta.namespace ? { namespace: meta.namespace } : {}) },
   );
+  return true;
 }
 
 export async function removeFinalizer(

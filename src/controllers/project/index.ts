@@ -67,6 +67,13 @@ export function projectSelector(org: string, project: string): string {
   return `${Labels.organization}=${org},${Labels.project}=${project}`;
 }
 
+/** A live namespace already carries every label of the desired one (and is not being deleted). */
+export function upToDate(live: KubeObject | undefined, desired: KubeObject): boolean {
+  if (!live || live.metadata?.deletionTimestamp) return false;
+  const have = live.metadata?.labels ?? {};
+  return Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => have[k] === v);
+}
+
 interface Problem {
   reason: string;
   message: string;
@@ -107,6 +114,7 @@ export const projectController: ControllerFactory = (ctx) => {
   const envs = () => cache(ctx.manager, R.environments);
   const dps = () => cache<PlaneObject>(ctx.manager, R.dataPlanes);
   const components = () => cache(ctx.manager, R.components);
+  const namespaces = () => cache(ctx.manager, R.namespaces);
 
   function pipelineOf(project: KubeObject): string {
     return ((project.spec ?? {}) as { deploymentPipelineRef?: string }).deploymentPipelineRef ?? '';
@@ -165,7 +173,8 @@ export const projectController: ControllerFactory = (ctx) => {
     const name = req.name;
     if (isDeleting(project)) return finalize(project, org, name);
 
-    await addFinalizer(ctx.client, R.projects, project, Finalizers.project);
+    // The update event of the finalizer brings us back with the object as stored: do the work once, then.
+    if (await addFinalizer(ctx.client, R.projects, project, Finalizers.project)) return undefined;
     const oldCells = ((project.status ?? {}) as { cells?: Cell[] }).cells;
     const pipelineName = pipelineOf(project);
     const pipeline = pipelines().getByName(pipelineName, org);
@@ -223,7 +232,12 @@ export const projectController: ControllerFactory = (ctx) => {
       try {
         const client = ctx.planes.client(dp);
         clients.set(dpName, client);
-        await client.apply(cellNamespace(org, name, envName), { fieldManager: FIELD_MANAGER, force: true });
+        const desired = cellNamespace(org, name, envName);
+        // The control plane's own namespaces are cached: skip the write when the cell is already as wanted.
+        // Remote data planes are not watched, so their cells are applied (a no-op write) every pass.
+        if (client !== ctx.client || !upToDate(namespaces().getByName(nsName), desired)) {
+          await client.apply(desired, { fieldManager: FIELD_MANAGER, force: true });
+        }
         cells.push({ environment: envName, namespace: nsName, dataPlane: dpName });
       } catch (e) {
         retry = true;
@@ -265,12 +279,13 @@ export const projectController: ControllerFactory = (ctx) => {
 
     const createdNow = cells.filter((c) => !oldCells?.some((o) => o.namespace === c.namespace));
     await writeStatus(ctx, FIELD_MANAGER, R.projects, project, projectReadiness(problems, cells), { cells });
-    for (const c of createdNow) {
+    if (createdNow.length > 0) {
+      // One event for all the cells that became ready in this pass (not one write per cell).
       await ctx.manager.events.record(
         project,
         'Normal',
-        'CellReady',
-        `cell namespace "${c.namespace}" ready for environment "${c.environment}" in DataPlane "${c.dataPlane}"`,
+        'CellsReady',
+        `cell namespace(s) ready: ${createdNow.map((c) => `${c.namespace} (environment "${c.environment}", DataPlane "${c.dataPlane}")`).join(', ')}`,
       );
     }
     // Remote clusters are not watched: look again now and then (cells deleted behind our back are recreated).
