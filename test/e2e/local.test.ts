@@ -22,7 +22,9 @@ describe('choreoctl local', () => {
     expect(first.exitCode, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/OpenChoreo is running locally \(ready in [\d.]+s\): Kubernetes v1\.35\.4/);
     expect(first.stdout).toContain(`kubeconfig:      ${join(home, 'local', 'kubeconfig')}`);
-    expect(first.stderr).toMatch(/CRDs: 28 \(28 created or updated\)/);
+    expect(first.stderr).toMatch(
+      /CRDs: 28 \(28 created or updated\); platform objects: \d+ \(\d+ created or updated\)/,
+    );
     expect(statSync(join(home, 'local', 'kubeconfig')).mode & 0o777).toBe(0o600);
     expect(statSync(join(home, 'config')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(home, 'config'), 'utf8')).toMatch(/currentContext: local/);
@@ -32,7 +34,9 @@ describe('choreoctl local', () => {
       reject: false,
     });
     expect(second.exitCode, second.stderr).toBe(0);
-    expect(second.stderr).toMatch(/CRDs: 28 \(0 created or updated\)/);
+    expect(second.stderr).toMatch(
+      /CRDs: 28 \(0 created or updated\); platform objects: \d+ \(0 created or updated\)/,
+    );
 
     const status = await execa(process.execPath, [bin, 'local', 'status'], { env, reject: false });
     expect(status.exitCode).toBe(1);

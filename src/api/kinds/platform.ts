@@ -193,7 +193,12 @@ export const ProjectCell = z
 export const ProjectStatus = z
   .strictObject({
     ...baseStatus,
-    cells: listMap(ProjectCell, ['environment'], 64, 'The cells of the project, one per environment.').optional(),
+    cells: listMap(
+      ProjectCell,
+      ['environment'],
+      64,
+      'The cells of the project, one per environment.',
+    ).optional(),
   })
   .describe('Observed state of the Project.');
 export const Project = resource({

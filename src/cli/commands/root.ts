@@ -14,6 +14,7 @@ import { describeSpec } from './describe/command.js';
 import { diffSpec } from './diff/command.js';
 import { explainSpec } from './explain/command.js';
 import { getSpec } from './get/command.js';
+import { installSpec, uninstallSpec } from './install/command.js';
 import { localSpec } from './local/command.js';
 import { versionSpec } from './version/command.js';
 
@@ -37,6 +38,8 @@ export const rootSpec = defineCommand({
     configSpec,
     completionSpec,
     versionSpec,
+    installSpec,
+    uninstallSpec,
     controllerSpec,
     localSpec,
     completeSpec,

@@ -30,6 +30,8 @@ describe('completion engine', () => {
       'config',
       'completion',
       'version',
+      'install',
+      'uninstall',
       'controller',
       'local',
     ]);

@@ -1,13 +1,13 @@
 /** What `local up` installs into the embedded control plane on every start (idempotent). */
-import { allCrds } from '../../../api/crd.js';
-import type { KubeClient, KubeObject } from '../../../kube/client.js';
-import { applyCrds } from '../../../kube/crds.js';
+import type { KubeClient } from '../../../kube/client.js';
+import { install } from '../../../services/install.js';
 
 export async function installPlatform(client: KubeClient, progress: (m: string) => void): Promise<string> {
-  progress('installing the OpenChoreo CRDs');
-  const results = await applyCrds(client, allCrds() as unknown as KubeObject[], {
-    fieldManager: 'choreoctl',
-  });
-  const changed = results.filter((r) => r.action !== 'unchanged').length;
-  return `CRDs: ${results.length} (${changed} created or updated)`;
+  progress('installing the OpenChoreo CRDs and the default platform');
+  // The controllers run in this process: no in-cluster controller Deployment.
+  const res = await install(client, { controller: false });
+  const crds = res.objects.filter((o) => o.kind === 'CustomResourceDefinition');
+  const changed = (list: typeof res.objects) => list.filter((o) => o.action !== 'unchanged').length;
+  const others = res.objects.filter((o) => o.kind !== 'CustomResourceDefinition');
+  return `CRDs: ${crds.length} (${changed(crds)} created or updated); platform objects: ${others.length} (${changed(others)} created or updated)`;
 }

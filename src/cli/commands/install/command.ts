@@ -1,0 +1,59 @@
+import { defineCommand, type HandlerModule } from '../../spec.js';
+
+const load = (): Promise<HandlerModule> => import('./index.js');
+
+export const installSpec = defineCommand({
+  name: 'install',
+  summary: 'Install the OpenChoreo CRDs, the default platform and the controller into a cluster',
+  description:
+    'Install into the cluster of the current context: the openchoreo.dev CRDs (waiting until they are served),\n' +
+    'the default platform (organization "default"; environments development, staging, production; pipeline\n' +
+    '"default" with approval before production; project "default"; a DataPlane and a BuildPlane on this\n' +
+    'cluster; default classes and API classes) and the controller (namespace choreoctl-system, ServiceAccount,\n' +
+    'least-privilege RBAC and a Deployment running `choreoctl controller run --leader-elect`).\n\n' +
+    'Idempotent: a second run reports every object unchanged. Objects carry the label\n' +
+    'openchoreo.dev/managed-by=choreoctl-install, which `choreoctl uninstall` uses.',
+  flags: [
+    {
+      name: 'dry-run',
+      type: 'string',
+      placeholder: 'mode',
+      choices: ['none', 'client', 'server'],
+      default: 'none',
+      description: 'client: compare with the cluster and print only; server: submit without persisting',
+    },
+    {
+      name: 'image',
+      type: 'string',
+      placeholder: 'image',
+      description: 'Controller image (default: the release image)',
+    },
+    {
+      name: 'no-controller',
+      type: 'boolean',
+      description: 'Leave out the controller Deployment and its RBAC',
+    },
+  ],
+  outputFormats: ['yaml', 'json', 'name'],
+  examples: [
+    { description: 'Install into the current context', command: 'choreoctl install' },
+    {
+      description: 'Print everything that would be installed',
+      command: 'choreoctl install --dry-run=client -o yaml',
+    },
+  ],
+  load,
+});
+
+export const uninstallSpec = defineCommand({
+  name: 'uninstall',
+  summary: 'Remove what `choreoctl install` installed',
+  description:
+    'Remove the default platform, the controller and the CRDs. Refuses while user resources (organizations,\n' +
+    'projects, components, ...) exist, listing them; --force deletes them too (with their CRDs).',
+  flags: [{ name: 'force', type: 'boolean', description: 'Delete even when user resources exist' }],
+  examples: [
+    { description: 'Remove everything, user resources included', command: 'choreoctl uninstall --force' },
+  ],
+  load,
+});

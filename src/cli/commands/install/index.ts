@@ -1,0 +1,62 @@
+import { CliError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import { directClient, outputFormat } from '../../resources.js';
+import { defineHandler } from '../../spec.js';
+import type { installSpec } from './command.js';
+
+export default defineHandler<typeof installSpec>(async ({ factory, flags, commandPath }) => {
+  const svc = await import('../../../services/install.js');
+  const { toCliError } = await import('../../direct.js');
+  const { io } = factory;
+  const verb = commandPath.split(' ').pop();
+
+  if (verb === 'uninstall') {
+    const client = await directClient(factory);
+    try {
+      const force = (flags as { force?: boolean }).force ?? false;
+      const res = await svc.uninstall(client.kube, {
+        force,
+        onObject: (r) =>
+          io.out(`${r.kind.toLowerCase()}/${r.name}${r.namespace ? ` (${r.namespace})` : ''} deleted\n`),
+      });
+      io.err(`uninstalled ${res.deleted.length} object(s) in ${(res.totalMs / 1000).toFixed(1)}s\n`);
+      return ExitCode.OK;
+    } catch (e) {
+      if (e instanceof svc.UninstallRefusedError)
+        throw new CliError(e.message, { reason: 'UninstallRefused' });
+      throw toCliError(e);
+    }
+  }
+
+  const format = factory.globals.output === undefined ? undefined : outputFormat(factory, commandPath);
+  const plan = {
+    ...(flags.image ? { image: flags.image } : {}),
+    controller: !flags.noController,
+  };
+  // `--dry-run=client -o yaml` prints the plan itself, without needing a cluster.
+  if (flags.dryRun === 'client' && format !== undefined && format.kind !== 'name') {
+    const { printObjects } = await import('../../output/printers.js');
+    io.out(printObjects(svc.planInstall(plan), format));
+    return ExitCode.OK;
+  }
+  const client = await directClient(factory);
+  const suffix = flags.dryRun === 'none' ? '' : ` (${flags.dryRun} dry run)`;
+  try {
+    const res = await svc.install(client.kube, {
+      ...plan,
+      ...(flags.dryRun !== 'none' ? { dryRun: flags.dryRun } : {}),
+      onObject: (r) => {
+        const group = r.apiVersion.includes('/') ? `.${r.apiVersion.split('/')[0]}` : '';
+        const id = `${r.kind.toLowerCase()}${group}/${r.name}`;
+        io.out(format?.kind === 'name' ? `${id}\n` : `${id} ${r.action}${suffix}\n`);
+      },
+    });
+    const changed = res.objects.filter((o) => o.action !== 'unchanged').length;
+    io.err(
+      `${res.objects.length} object(s), ${changed} created or configured, in ${(res.totalMs / 1000).toFixed(1)}s${suffix}\n`,
+    );
+    return ExitCode.OK;
+  } catch (e) {
+    throw toCliError(e);
+  }
+});
