@@ -5,9 +5,7 @@
  */
 import { z } from 'zod';
 
-export const GROUP = 'openchoreo.dev';
-export const VERSION = 'v1alpha1';
-export const API_VERSION = `${GROUP}/${VERSION}`;
+export { API_VERSION, GROUP, VERSION } from './kinds-meta.js';
 
 /** One CEL rule as it appears in `x-kubernetes-validations`. */
 export interface CelRule {

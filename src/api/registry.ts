@@ -3,23 +3,22 @@
  * openchoreo.dev/v1alpha1 kind. Everything else (CRDs, validation, explain, the CLI's name lookup) reads it.
  */
 import type { z } from 'zod';
-import { API_VERSION, GROUP, VERSION } from './dsl.js';
 import * as build from './kinds/build.js';
 import * as classes from './kinds/classes.js';
 import * as dev from './kinds/development.js';
 import * as platform from './kinds/platform.js';
+import {
+  API_VERSION,
+  CATEGORY,
+  GROUP,
+  KIND_META,
+  type PrinterColumn,
+  STATUS_COLUMNS,
+  VERSION,
+} from './kinds-meta.js';
 import type { NameFormat } from './resource.js';
 
-export const CATEGORY = 'openchoreo';
-
-export interface PrinterColumn {
-  name: string;
-  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
-  jsonPath: string;
-  description?: string;
-  priority?: number;
-  format?: string;
-}
+export { CATEGORY, type PrinterColumn } from './kinds-meta.js';
 
 export interface KindInfo {
   kind: string;
@@ -43,340 +42,53 @@ export interface KindInfo {
   apiVersion: string;
 }
 
-const READY: PrinterColumn = {
-  name: 'Ready',
-  type: 'string',
-  jsonPath: '.status.conditions[?(@.type=="Ready")].status',
-  description: 'Status of the Ready condition.',
+const SCHEMAS: Record<string, z.ZodObject<{ spec: z.ZodType }>> = {
+  Organization: platform.Organization,
+  DataPlane: platform.DataPlane,
+  BuildPlane: platform.BuildPlane,
+  Environment: platform.Environment,
+  DeploymentPipeline: platform.DeploymentPipeline,
+  Project: platform.Project,
+  ServiceClass: classes.ServiceClass,
+  WebApplicationClass: classes.WebApplicationClass,
+  ScheduledTaskClass: classes.ScheduledTaskClass,
+  APIClass: classes.APIClass,
+  Component: dev.Component,
+  Workload: dev.Workload,
+  Service: classes.Service,
+  WebApplication: classes.WebApplication,
+  ScheduledTask: classes.ScheduledTask,
+  API: classes.API,
+  ConfigurationGroup: dev.ConfigurationGroup,
+  ServiceBinding: classes.ServiceBinding,
+  WebApplicationBinding: classes.WebApplicationBinding,
+  ScheduledTaskBinding: classes.ScheduledTaskBinding,
+  APIBinding: classes.APIBinding,
+  Build: build.Build,
+  DeployableArtifact: build.DeployableArtifact,
+  DeploymentTrack: build.DeploymentTrack,
+  Deployment: build.Deployment,
+  Release: build.Release,
+  Endpoint: dev.Endpoint,
+  GitCommitRequest: build.GitCommitRequest,
 };
-const REASON: PrinterColumn = {
-  name: 'Reason',
-  type: 'string',
-  jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
-  description: 'Reason of the Ready condition.',
-};
-const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
-const col = (name: string, jsonPath: string, type: PrinterColumn['type'] = 'string'): PrinterColumn => ({
-  name,
-  type,
-  jsonPath,
-});
-const PROJECT = col('Project', '.spec.owner.projectName');
-const COMPONENT = col('Component', '.spec.owner.componentName');
 
-interface Def {
-  kind: string;
-  schema: z.ZodObject<{ spec: z.ZodType }>;
-  rank: number;
-  shortNames: string[];
-  columns: PrinterColumn[];
-  description: string;
-  plural?: string;
-  namespaced?: boolean;
-  nameFormat: NameFormat;
-}
-
-const defs: Def[] = [
-  // rank 0-4: platform
-  {
-    kind: 'Organization',
-    schema: platform.Organization,
-    rank: 0,
-    shortNames: ['org', 'orgs'],
-    columns: [col('Namespace', '.status.namespace')],
-    description: 'A tenant. Cluster-scoped; its resources live in the namespace of the same name.',
-    namespaced: false,
-    nameFormat: 'label',
-  },
-  {
-    kind: 'DataPlane',
-    schema: platform.DataPlane,
-    rank: 1,
-    shortNames: ['dp', 'dps'],
-    columns: [
-      col('Server', '.spec.kubernetesCluster.server'),
-      col('PublicHost', '.spec.gateway.publicVirtualHost'),
-    ],
-    description: 'A Kubernetes cluster where workloads run.',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'BuildPlane',
-    schema: platform.BuildPlane,
-    rank: 1,
-    shortNames: ['bp', 'bps'],
-    columns: [col('Server', '.spec.kubernetesCluster.server')],
-    description: 'A Kubernetes cluster where builds run.',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'Environment',
-    schema: platform.Environment,
-    rank: 2,
-    shortNames: ['env', 'envs'],
-    columns: [col('DataPlane', '.spec.dataPlaneRef'), col('Production', '.spec.isProduction', 'boolean')],
-    description: 'A runtime context (development, staging, production) on a data plane.',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'DeploymentPipeline',
-    schema: platform.DeploymentPipeline,
-    rank: 3,
-    shortNames: ['deppipe', 'deppipes'],
-    columns: [],
-    description: 'The environments a component may be promoted between.',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'Project',
-    schema: platform.Project,
-    rank: 4,
-    shortNames: ['proj', 'projs'],
-    columns: [col('Pipeline', '.spec.deploymentPipelineRef')],
-    description: 'A bounded context: components deployed together as a cell.',
-    nameFormat: 'label',
-  },
-  // rank 5: classes
-  {
-    kind: 'ServiceClass',
-    schema: classes.ServiceClass,
-    rank: 5,
-    shortNames: ['svcclass', 'svcclasses'],
-    columns: [],
-    description: 'Platform template for Services.',
-    nameFormat: 'subdomain',
-  },
-  {
-    kind: 'WebApplicationClass',
-    schema: classes.WebApplicationClass,
-    rank: 5,
-    shortNames: ['webappclass', 'webappclasses'],
-    columns: [],
-    description: 'Platform template for WebApplications.',
-    nameFormat: 'subdomain',
-  },
-  {
-    kind: 'ScheduledTaskClass',
-    schema: classes.ScheduledTaskClass,
-    rank: 5,
-    shortNames: ['taskclass', 'taskclasses'],
-    columns: [],
-    description: 'Platform template for ScheduledTasks.',
-    nameFormat: 'subdomain',
-  },
-  {
-    kind: 'APIClass',
-    schema: classes.APIClass,
-    rank: 5,
-    shortNames: ['apiclass'],
-    plural: 'apiclasses',
-    columns: [],
-    description: 'Platform template of API policies.',
-    nameFormat: 'subdomain',
-  },
-  // rank 6: component
-  {
-    kind: 'Component',
-    schema: dev.Component,
-    rank: 6,
-    shortNames: ['comp', 'comps'],
-    columns: [PROJECT, col('Type', '.spec.type')],
-    description: 'A deployable unit of a project: a service, web application or task.',
-    nameFormat: 'label',
-  },
-  // rank 7: workload, instances, configuration groups
-  {
-    kind: 'Workload',
-    schema: dev.Workload,
-    rank: 7,
-    shortNames: ['wl', 'wls'],
-    columns: [PROJECT, COMPONENT],
-    description: 'The developer contract of a component: containers, endpoints, connections.',
-    nameFormat: 'subdomain',
-  },
-  {
-    kind: 'Service',
-    schema: classes.Service,
-    rank: 7,
-    shortNames: ['csvc', 'csvcs'],
-    columns: [PROJECT, COMPONENT, col('Class', '.spec.className')],
-    description: 'A component run as a long-running service with APIs.',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'WebApplication',
-    schema: classes.WebApplication,
-    rank: 7,
-    shortNames: ['webapp', 'webapps'],
-    columns: [PROJECT, COMPONENT, col('Class', '.spec.className')],
-    description: 'A component run as a public web application.',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'ScheduledTask',
-    schema: classes.ScheduledTask,
-    rank: 7,
-    shortNames: ['task', 'tasks'],
-    columns: [PROJECT, COMPONENT, col('Class', '.spec.className')],
-    description: 'A component run on a schedule.',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'API',
-    schema: classes.API,
-    rank: 7,
-    shortNames: [],
-    plural: 'apis',
-    columns: [
-      PROJECT,
-      COMPONENT,
-      col('Environment', '.spec.environmentName'),
-      col('Address', '.status.address'),
-    ],
-    description: 'An API of a component in one environment.',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'ConfigurationGroup',
-    schema: dev.ConfigurationGroup,
-    rank: 7,
-    shortNames: ['configgrp', 'configgrps'],
-    columns: [
-      col('DisplayName', '.metadata.annotations.openchoreo\\.dev/display-name'),
-      col('Organization', '.metadata.labels.openchoreo\\.dev/organization'),
-    ],
-    description: 'Configuration and secrets with per-environment values.',
-    nameFormat: 'label',
-  },
-  // rank 8: bindings, builds, artifacts, tracks
-  {
-    kind: 'ServiceBinding',
-    schema: classes.ServiceBinding,
-    rank: 8,
-    shortNames: ['svcbinding', 'svcbindings'],
-    columns: [COMPONENT, col('Environment', '.spec.environment'), col('State', '.spec.releaseState')],
-    description: 'A Service resolved for one environment.',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'WebApplicationBinding',
-    schema: classes.WebApplicationBinding,
-    rank: 8,
-    shortNames: ['webappbinding', 'webappbindings'],
-    columns: [COMPONENT, col('Environment', '.spec.environment'), col('State', '.spec.releaseState')],
-    description: 'A WebApplication resolved for one environment.',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'ScheduledTaskBinding',
-    schema: classes.ScheduledTaskBinding,
-    rank: 8,
-    shortNames: ['taskbinding', 'taskbindings'],
-    columns: [COMPONENT, col('Environment', '.spec.environment'), col('State', '.spec.releaseState')],
-    description: 'A ScheduledTask resolved for one environment.',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'APIBinding',
-    schema: classes.APIBinding,
-    rank: 8,
-    shortNames: ['apibinding', 'apibindings'],
-    columns: [
-      col('API', '.spec.apiName'),
-      col('Environment', '.spec.environmentName'),
-      col('State', '.spec.releaseState'),
-    ],
-    description: 'An API resolved for one environment.',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'Build',
-    schema: build.Build,
-    rank: 8,
-    shortNames: ['bld', 'blds'],
-    columns: [COMPONENT, col('Phase', '.status.phase'), col('Image', '.status.imageStatus.image')],
-    description: 'One build of a component from source into an image.',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'DeployableArtifact',
-    schema: build.DeployableArtifact,
-    rank: 8,
-    shortNames: ['da', 'das'],
-    columns: [col('Build', '.spec.targetArtifact.fromBuildRef.name')],
-    description: 'A deployable version of a component (legacy).',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'DeploymentTrack',
-    schema: build.DeploymentTrack,
-    rank: 8,
-    shortNames: ['deptrack', 'deptracks'],
-    columns: [col('AutoDeploy', '.spec.autoDeploy', 'boolean')],
-    description: 'A line of development of a component (legacy).',
-    nameFormat: 'label',
-  },
-  // rank 9: deployments, releases, endpoints, commits
-  {
-    kind: 'Deployment',
-    schema: build.Deployment,
-    rank: 9,
-    shortNames: ['dep', 'deps'],
-    columns: [col('Artifact', '.spec.deploymentArtifactRef')],
-    description: 'A DeployableArtifact deployed to one environment (legacy).',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'Release',
-    schema: build.Release,
-    rank: 9,
-    shortNames: ['rel', 'rels'],
-    columns: [COMPONENT, col('Environment', '.spec.environmentName')],
-    description: 'Rendered Kubernetes objects applied to an environment’s data plane.',
-    nameFormat: 'label',
-  },
-  {
-    kind: 'Endpoint',
-    schema: dev.Endpoint,
-    rank: 9,
-    shortNames: ['endpt', 'endpts'],
-    columns: [col('Type', '.spec.type'), col('Address', '.status.address')],
-    description: 'A network endpoint of a legacy Deployment.',
-    nameFormat: 'subdomain',
-  },
-  {
-    kind: 'GitCommitRequest',
-    schema: build.GitCommitRequest,
-    rank: 9,
-    shortNames: ['gitcommit', 'gitcommits'],
-    columns: [col('Phase', '.status.phase'), col('SHA', '.status.observedSHA')],
-    description: 'A request to commit and push file edits to a git repository.',
-    nameFormat: 'subdomain',
-  },
-];
-
-function pluralOf(kind: string): string {
-  const lower = kind.toLowerCase();
-  if (lower.endsWith('s')) return `${lower}es`;
-  if (lower.endsWith('y')) return `${lower.slice(0, -1)}ies`;
-  return `${lower}s`;
-}
-
-export const KINDS: readonly KindInfo[] = defs.map((d) => {
-  const statusColumns = [READY, REASON];
+export const KINDS: readonly KindInfo[] = KIND_META.map((m) => {
+  const schema = SCHEMAS[m.kind];
+  if (!schema) throw new Error(`no schema registered for kind ${m.kind}`);
   return {
-    kind: d.kind,
-    plural: d.plural ?? pluralOf(d.kind),
-    singular: d.kind.toLowerCase(),
-    shortNames: d.shortNames,
-    namespaced: d.namespaced ?? true,
+    kind: m.kind,
+    plural: m.plural,
+    singular: m.singular,
+    shortNames: m.shortNames,
+    namespaced: m.namespaced,
     categories: [CATEGORY],
-    rank: d.rank,
-    specRequired: !d.schema.shape.spec.safeParse(undefined).success,
-    nameFormat: d.nameFormat,
-    description: d.description,
-    printerColumns: [...d.columns, ...statusColumns, AGE],
-    schema: d.schema,
+    rank: m.rank,
+    specRequired: !schema.shape.spec.safeParse(undefined).success,
+    nameFormat: m.nameFormat,
+    description: m.description,
+    printerColumns: [...m.columns, ...STATUS_COLUMNS],
+    schema,
     group: GROUP,
     version: VERSION,
     apiVersion: API_VERSION,
