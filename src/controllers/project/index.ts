@@ -203,6 +203,12 @@ export const projectController: ControllerFactory = (ctx) => {
     const wanted = new Set<string>();
     const clients = new Map<string, ReturnType<typeof ctx.planes.client>>();
     const missingEnvs: string[] = [];
+    const planeProblems = new Map<string, { reason: string; what: string; envs: string[] }>();
+    const planeProblem = (dpName: string, envName: string, reason: string, what: string) => {
+      const p = planeProblems.get(dpName) ?? { reason, what, envs: [] };
+      p.envs.push(envName);
+      planeProblems.set(dpName, p);
+    };
     let retry = false;
     for (const envName of pipelineEnvironments(pipeline.spec as PipelineSpecLike | undefined)) {
       const nsName = dataPlaneNamespaceName(org, name, envName);
@@ -215,18 +221,17 @@ export const projectController: ControllerFactory = (ctx) => {
       const dpName = environmentDataPlane(env);
       const dp = dps().getByName(dpName, org);
       if (!dp || isDeleting(dp)) {
-        problems.push({
-          reason: 'DataPlaneNotFound',
-          message: `DataPlane "${dpName}" of environment "${envName}" not found`,
-        });
+        planeProblem(dpName, envName, 'DataPlaneNotFound', 'not found');
         continue;
       }
       const dpReady = readyOf(dp);
       if (dpReady?.status !== 'True') {
-        problems.push({
-          reason: 'DataPlaneNotReady',
-          message: `DataPlane "${dpName}" of environment "${envName}" is not ready${dpReady ? `: ${dpReady.message}` : ''}`,
-        });
+        planeProblem(
+          dpName,
+          envName,
+          'DataPlaneNotReady',
+          `is not ready${dpReady ? `: ${dpReady.message}` : ''}`,
+        );
         continue;
       }
       try {
@@ -247,6 +252,14 @@ export const projectController: ControllerFactory = (ctx) => {
           message: `cell of environment "${envName}" in DataPlane "${dpName}": ${msg}`,
         });
       }
+    }
+    // One problem per data plane, naming its environments (three environments on one plane: one message).
+    for (const [dpName, p] of planeProblems) {
+      const which = p.envs.length > 1 ? 'environments' : 'environment';
+      problems.push({
+        reason: p.reason,
+        message: `DataPlane "${dpName}" of ${which} ${p.envs.map((e) => `"${e}"`).join(', ')} ${p.what}`,
+      });
     }
     if (missingEnvs.length > 0) {
       problems.push({

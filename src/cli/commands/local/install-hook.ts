@@ -1,5 +1,8 @@
 /** What `local up` installs into the embedded control plane on every start (idempotent). */
-import type { KubeClient } from '../../../kube/client.js';
+import { parseAllDocuments } from 'yaml';
+import type { KubeClient, KubeObject } from '../../../kube/client.js';
+import { applyCrds, CRDS } from '../../../kube/crds.js';
+import { externalCrdYaml } from '../../../local/external-crds.js';
 import { install } from '../../../services/install.js';
 
 export async function installPlatform(client: KubeClient, progress: (m: string) => void): Promise<string> {
@@ -9,5 +12,23 @@ export async function installPlatform(client: KubeClient, progress: (m: string) 
   const crds = res.objects.filter((o) => o.kind === 'CustomResourceDefinition');
   const changed = (list: typeof res.objects) => list.filter((o) => o.action !== 'unchanged').length;
   const others = res.objects.filter((o) => o.kind !== 'CustomResourceDefinition');
-  return `CRDs: ${crds.length} (${changed(crds)} created or updated); platform objects: ${others.length} (${changed(others)} created or updated)`;
+
+  // This cluster is also the data plane and build plane: it must serve the CRDs of Gateway API, Envoy Gateway,
+  // Cilium and Argo Workflows that the controllers write. They are pinned, so only missing ones are applied.
+  const present = new Set((await client.listAll<KubeObject>(CRDS)).items.map((c) => c.metadata?.name ?? ''));
+  const missing: KubeObject[] = [];
+  for (const text of externalCrdYaml({ progress })) {
+    for (const doc of parseAllDocuments(text)) {
+      const obj = doc.toJS() as KubeObject | null;
+      if (obj?.kind === 'CustomResourceDefinition' && !present.has(obj.metadata?.name ?? ''))
+        missing.push(obj);
+    }
+  }
+  if (missing.length > 0) {
+    progress(
+      `installing ${missing.length} data-plane CRDs (Gateway API, Envoy Gateway, Cilium, Argo Workflows)`,
+    );
+    await applyCrds(client, missing, { fieldManager: 'choreoctl' });
+  }
+  return `CRDs: ${crds.length} (${changed(crds)} created or updated); platform objects: ${others.length} (${changed(others)} created or updated); data-plane CRDs: ${missing.length} installed`;
 }
