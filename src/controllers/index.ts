@@ -12,6 +12,7 @@ import { environmentController } from './environment/index.js';
 import { organizationController } from './organization/index.js';
 import { PlaneClients } from './planes.js';
 import { projectController } from './project/index.js';
+import { releaseController } from './release/index.js';
 import { Manager, type ManagerOptions } from './runtime/manager.js';
 import { type ControllerContext, type ControllerFactory, R } from './shared.js';
 
@@ -23,6 +24,7 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   deploymentpipeline: deploymentPipelineController,
   project: projectController,
   component: componentController,
+  release: releaseController,
 };
 
 export const CONTROLLER_NAMES: readonly string[] = Object.keys(CONTROLLERS);

@@ -59,6 +59,23 @@ export function keysIn(inf: Informer, namespace: string | undefined): string[] {
   return inf.list(namespace).map((o) => `${namespace}/${o.metadata?.name}`);
 }
 
+/**
+ * JSON with object keys sorted at every level, so equal values compare equal whatever their key order (the
+ * apiserver returns custom resources with their keys sorted, not in the order a controller wrote them).
+ */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, value: unknown) => {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(value as Record<string, unknown>).sort()) {
+        sorted[k] = (value as Record<string, unknown>)[k];
+      }
+      return sorted;
+    }
+    return value;
+  });
+}
+
 export interface ReadyInput {
   status: Condition['status'];
   reason: string;
@@ -103,7 +120,7 @@ export async function writeStatus(
     });
   }
   const changedExtra = Object.entries(extra).some(
-    ([k, v]) => JSON.stringify(v ?? null) !== JSON.stringify(old[k] ?? null),
+    ([k, v]) => canonicalJson(v ?? null) !== canonicalJson(old[k] ?? null),
   );
   if (
     !conditionsChanged(old.conditions, conditions) &&

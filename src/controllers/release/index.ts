@@ -1,0 +1,426 @@
+/**
+ * Release: the one place that writes to data planes (reference §2.1 "Release").
+ *
+ * - The Environment `spec.environmentName` and its DataPlane are looked up in the Release's own namespace
+ *   (upstream hard-coded "default", quirk 2); Ready=False `EnvironmentNotFound` / `DataPlaneNotFound` /
+ *   `DataPlaneNotReady` names them, and Environment/DataPlane events bring the Release back.
+ * - Every object is server-side applied (field manager `release-controller`, force) with the ownership labels
+ *   and an `openchoreo.dev/applied-hash` annotation, in a stable order (namespaces, config, workloads,
+ *   services, routes, policies). Namespaces are created when absent and never deleted. A failing object does
+ *   not stop the others: Ready=False `ApplyFailed` names every failure.
+ * - No write for an object already as desired: the live object (from the inventory list this pass makes
+ *   anyway) carries the same hash, and — while this process has seen it — its generation (or
+ *   resourceVersion, for kinds without one) is still the one our last apply returned, so changes by others
+ *   are re-applied over. A resync of unchanged Releases sends no write at all.
+ * - Inventory: objects labelled with the Release's uid, listed over the kinds of the desired objects and of
+ *   status.resources, plus the well-known kinds the data plane serves (upstream's dead safety net, quirk 3)
+ *   whenever the last pass is not known to be complete (spec changed since the status was written, a failed
+ *   pass, finalization). Stale objects — id gone, or the id now names another object — are deleted.
+ * - status.resources carries each object's live status and health; status is written only when it changed.
+ *   Requeue after progressingInterval while anything is not healthy/suspended, else interval (±20% jitter).
+ * - Finalizer `openchoreo.dev/dataplane-cleanup` deletes everything labelled with the Release's uid and waits
+ *   for it to be gone; with no DataPlane left to clean, a Warning event and the finalizer goes.
+ */
+import { GROUP, VERSION } from '../../api/dsl.js';
+import { Finalizers } from '../../api/labels.js';
+import type { KubeClient, KubeObject } from '../../kube/client.js';
+import { apiVersionOf, type GVR, type ResourceInfo } from '../../kube/discovery.js';
+import { isAlreadyExists, UnknownResourceError } from '../../kube/errors.js';
+import { environmentDataPlane } from '../dataplane/index.js';
+import { type PlaneObject, planeKey } from '../planes.js';
+import { nowRfc3339 } from '../runtime/conditions.js';
+import type { Request, Result } from '../runtime/controller.js';
+import {
+  addFinalizer,
+  type ControllerContext,
+  type ControllerFactory,
+  cache,
+  isDeleting,
+  R,
+  type ReadyInput,
+  readyOf,
+  removeFinalizer,
+  writeStatus,
+} from '../shared.js';
+import { type Health, healthReadiness, needsAttention } from './health.js';
+import {
+  APPLIED_HASH,
+  applyOrder,
+  type Desired,
+  describeFailures,
+  desiredIdentity,
+  desiredObjects,
+  type Failure,
+  type Gvk,
+  gvkKey,
+  inventoryKinds,
+  liveIdentity,
+  namespaceFor,
+  type ReleaseLike,
+  releaseSelector,
+  requeueAfter,
+  resourceStatuses,
+  staleObjects,
+  targetNamespaces,
+  WELL_KNOWN_KINDS,
+} from './plan.js';
+
+export const FIELD_MANAGER = 'release-controller';
+
+export const RELEASES: GVR = { group: GROUP, version: VERSION, resource: 'releases', namespaced: true };
+
+/** Retry delay after a failed pass or an unreachable plane. */
+const RETRY_MS = 5_000;
+
+type Located =
+  | { ok: true; env: KubeObject; dp: PlaneObject }
+  | { ok: false; ready: ReadyInput; retry?: boolean };
+
+/** The Environment and DataPlane of a Release, in the Release's namespace, or why they are not usable (pure). */
+export function locate(
+  release: ReleaseLike,
+  getEnv: (name: string) => KubeObject | undefined,
+  getDp: (name: string) => PlaneObject | undefined,
+): Located {
+  const ns = release.metadata?.namespace ?? '';
+  const envName = release.spec?.environmentName ?? '';
+  const env = getEnv(envName);
+  if (!env || isDeleting(env)) {
+    return {
+      ok: false,
+      ready: {
+        status: 'False',
+        reason: 'EnvironmentNotFound',
+        message: `Environment "${envName}" not found in namespace "${ns}"${env ? ' (it is being deleted)' : ''}`,
+      },
+    };
+  }
+  const dpName = environmentDataPlane(env);
+  const dp = getDp(dpName);
+  if (!dp || isDeleting(dp)) {
+    return {
+      ok: false,
+      ready: {
+        status: 'False',
+        reason: 'DataPlaneNotFound',
+        message: `DataPlane "${dpName}" of Environment "${envName}" not found in namespace "${ns}"${dp ? ' (it is being deleted)' : ''}`,
+      },
+    };
+  }
+  const dpReady = readyOf(dp);
+  if (dpReady?.status !== 'True') {
+    return {
+      ok: false,
+      ready: {
+        status: 'False',
+        reason: 'DataPlaneNotReady',
+        message: `DataPlane "${dpName}" of Environment "${envName}" is not ready${dpReady ? `: ${dpReady.message}` : ' yet'}`,
+      },
+    };
+  }
+  return { ok: true, env, dp };
+}
+
+/** Whether the last pass is not known to have completed for this spec: take the well-known inventory too. */
+export function needsSafetyNet(release: ReleaseLike): boolean {
+  const ready = readyOf(release);
+  if (!ready) return true;
+  if (ready.observedGeneration !== release.metadata?.generation) return true;
+  return ready.reason === 'ApplyFailed' || ready.reason === 'PruneFailed' || ready.reason === 'Finalizing';
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** What makes a re-apply necessary when the hash matches: someone else changed the object. */
+function marker(obj: KubeObject): string {
+  const g = obj.metadata?.generation;
+  return g !== undefined ? `g${g}` : `rv${obj.metadata?.resourceVersion ?? ''}`;
+}
+
+interface Inventory {
+  live: KubeObject[];
+  infos: Map<string, ResourceInfo>;
+  failures: Failure[];
+}
+
+export const releaseController: ControllerFactory = (ctx: ControllerContext) => {
+  const releases = () => cache<ReleaseLike>(ctx.manager, RELEASES);
+  const envs = () => cache(ctx.manager, R.environments);
+  const dps = () => cache<PlaneObject>(ctx.manager, R.dataPlanes);
+  /** plane|uid|identity → marker of the object as our last apply returned it. */
+  const applied = new Map<string, string>();
+
+  const memoKey = (dp: PlaneObject, uid: string, identity: string) => `${planeKey(dp)}|${uid}|${identity}`;
+
+  function forget(dp: PlaneObject, uid: string): void {
+    const prefix = `${planeKey(dp)}|${uid}|`;
+    for (const k of [...applied.keys()]) if (k.startsWith(prefix)) applied.delete(k);
+  }
+
+  /** The well-known kinds the plane serves (cached discovery: no request per pass). */
+  async function servedWellKnown(client: KubeClient): Promise<Gvk[]> {
+    const served = await client.discovery.resources();
+    return WELL_KNOWN_KINDS.filter((w) =>
+      served.some((r) => r.group === w.group && r.version === w.version && r.kind === w.kind),
+    );
+  }
+
+  /** Live objects of the Release, over `kinds` (kinds the plane does not serve are skipped). */
+  async function inventory(client: KubeClient, uid: string, kinds: readonly Gvk[]): Promise<Inventory> {
+    const inv: Inventory = { live: [], infos: new Map(), failures: [] };
+    await Promise.all(
+      kinds.map(async (k) => {
+        let info: ResourceInfo;
+        try {
+          info = await client.resolve({ apiVersion: apiVersionOf(k.group, k.version), kind: k.kind });
+        } catch (e) {
+          if (e instanceof UnknownResourceError) return; // the apply of a desired object says so
+          inv.failures.push({ what: `list ${k.kind}`, message: errorText(e) });
+          return;
+        }
+        inv.infos.set(gvkKey(k), info);
+        try {
+          const { items } = await client.listAll(info, { labelSelector: releaseSelector(uid) });
+          for (const o of items) {
+            inv.live.push({ ...o, apiVersion: apiVersionOf(info.group, info.version), kind: info.kind });
+          }
+        } catch (e) {
+          inv.failures.push({ what: `list ${k.kind}`, message: errorText(e) });
+        }
+      }),
+    );
+    return inv;
+  }
+
+  function infoOf(inv: Inventory, obj: KubeObject): ResourceInfo | undefined {
+    for (const info of inv.infos.values()) {
+      if (apiVersionOf(info.group, info.version) === obj.apiVersion && info.kind === obj.kind) return info;
+    }
+    return undefined;
+  }
+
+  /** Create the namespaces that do not exist yet (reads first: no write when they are there). */
+  async function ensureNamespaces(
+    client: KubeClient,
+    names: readonly string[],
+    release: ReleaseLike,
+    failures: Failure[],
+  ): Promise<Set<string>> {
+    const broken = new Set<string>();
+    for (const n of names) {
+      try {
+        if (await client.getOrUndefined(R.namespaces, n)) continue;
+        await client.create(namespaceFor(n, release));
+      } catch (e) {
+        if (isAlreadyExists(e)) continue;
+        broken.add(n);
+        failures.push({ what: `Namespace/${n}`, message: errorText(e) });
+      }
+    }
+    return broken;
+  }
+
+  async function finalize(release: ReleaseLike): Promise<Result | undefined> {
+    if (!release.metadata?.finalizers?.includes(Finalizers.release)) return undefined;
+    const ns = release.metadata.namespace ?? '';
+    const uid = release.metadata.uid ?? '';
+    const old = release.status?.resources;
+    const extra = { resources: old };
+    const status = async (message: string, reason = 'CleanupInProgress') =>
+      writeStatus(
+        ctx,
+        FIELD_MANAGER,
+        RELEASES,
+        release,
+        { status: 'False', reason: 'Finalizing', message },
+        extra,
+        [{ type: 'Finalizing', status: 'True', reason, message }],
+      );
+    await status('Cleaning up dataplane resources');
+
+    // The Environment's DataPlane; with the Environment gone, every DataPlane of the namespace (the uid
+    // label finds exactly this Release's objects, wherever they are).
+    const envName = release.spec?.environmentName ?? '';
+    const env = envs().getByName(envName, ns);
+    const planes = env
+      ? [dps().getByName(environmentDataPlane(env), ns)].filter((d): d is PlaneObject => !!d)
+      : dps().list(ns);
+    if (planes.length === 0) {
+      await ctx.manager.events.record(
+        release,
+        'Warning',
+        'DataPlaneGone',
+        env
+          ? `DataPlane "${environmentDataPlane(env)}" of Environment "${envName}" is gone: its resources cannot be cleaned up`
+          : `Environment "${envName}" and every DataPlane of namespace "${ns}" are gone: resources cannot be cleaned up`,
+      );
+      await removeFinalizer(ctx.client, RELEASES, release, Finalizers.release);
+      return undefined;
+    }
+    let pending = 0;
+    const { desired } = desiredObjects(release);
+    for (const dp of planes) {
+      let here = 0;
+      try {
+        const client = ctx.planes.client(dp, { allowStale: true });
+        const kinds = inventoryKinds(desired, old ?? [], await servedWellKnown(client));
+        const inv = await inventory(client, uid, kinds);
+        if (inv.failures.length > 0) throw new Error(describeFailures(inv.failures));
+        for (const o of inv.live) {
+          here++;
+          if (isDeleting(o)) continue;
+          const info = infoOf(inv, o);
+          if (!info) continue;
+          await client.delete(info, o.metadata?.name ?? '', {
+            ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
+          });
+        }
+      } catch (e) {
+        const message = `DataPlane "${dp.metadata?.name}": ${errorText(e)}`;
+        await status(message, 'CleanupFailed');
+        throw new Error(message);
+      }
+      if (here === 0) forget(dp, uid);
+      pending += here;
+    }
+    if (pending > 0) {
+      await status(`waiting for ${pending} data-plane object(s) to be deleted`);
+      return { requeueAfterMs: 1_000 };
+    }
+    await removeFinalizer(ctx.client, RELEASES, release, Finalizers.release);
+    return undefined;
+  }
+
+  async function reconcile(req: Request): Promise<Result | undefined> {
+    const release = releases().getByName(req.name, req.namespace);
+    if (!release) return undefined;
+    if (isDeleting(release)) return finalize(release);
+    // The update event of the finalizer brings us back with the object as stored.
+    if (await addFinalizer(ctx.client, RELEASES, release, Finalizers.release)) return undefined;
+
+    const ns = req.namespace ?? '';
+    const uid = release.metadata?.uid ?? '';
+    const old = release.status?.resources;
+    const loc = locate(
+      release,
+      (n) => envs().getByName(n, ns),
+      (n) => dps().getByName(n, ns),
+    );
+    if (!loc.ok) {
+      // Environment and DataPlane events bring us back.
+      await writeStatus(ctx, FIELD_MANAGER, RELEASES, release, loc.ready, { resources: old });
+      return undefined;
+    }
+    const dp = loc.dp;
+    let client: KubeClient;
+    try {
+      client = ctx.planes.client(dp);
+    } catch (e) {
+      await writeStatus(
+        ctx,
+        FIELD_MANAGER,
+        RELEASES,
+        release,
+        {
+          status: 'False',
+          reason: 'DataPlaneNotReady',
+          message: `DataPlane "${dp.metadata?.name}": ${errorText(e)}`,
+        },
+        { resources: old },
+      );
+      return { requeueAfterMs: RETRY_MS };
+    }
+
+    const { desired, failures: applyFailures } = desiredObjects(release);
+    const pruneFailures: Failure[] = [];
+    const wellKnown = needsSafetyNet(release) ? await servedWellKnown(client) : [];
+    const inv = await inventory(client, uid, inventoryKinds(desired, old ?? [], wellKnown));
+    pruneFailures.push(...inv.failures);
+    const live = new Map(inv.live.map((o) => [liveIdentity(o), o]));
+
+    const upToDate = (d: Desired): boolean => {
+      const obj = live.get(desiredIdentity(d));
+      if (!obj || isDeleting(obj) || obj.metadata?.annotations?.[APPLIED_HASH] !== d.hash) return false;
+      const seen = applied.get(memoKey(dp, uid, desiredIdentity(d)));
+      return seen === undefined || seen === marker(obj);
+    };
+    const toApply = applyOrder(desired).filter((d) => !upToDate(d));
+    const brokenNs = await ensureNamespaces(client, targetNamespaces(toApply), release, applyFailures);
+    for (const d of toApply) {
+      if (d.namespace && brokenNs.has(d.namespace)) continue;
+      try {
+        const res = await client.apply(d.object, { fieldManager: FIELD_MANAGER, force: true });
+        live.set(desiredIdentity(d), res);
+        applied.set(memoKey(dp, uid, desiredIdentity(d)), marker(res));
+      } catch (e) {
+        applyFailures.push({ what: `${d.kind}/${d.name}`, message: errorText(e) });
+      }
+    }
+
+    for (const o of staleObjects(inv.live, desired)) {
+      const info = infoOf(inv, o);
+      const name = o.metadata?.name ?? '';
+      if (!info) continue;
+      try {
+        await client.delete(info, name, {
+          ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
+        });
+        applied.delete(memoKey(dp, uid, liveIdentity(o)));
+        ctx.log(`release ${ns}/${req.name}: pruned ${o.kind}/${name}`);
+      } catch (e) {
+        pruneFailures.push({ what: `delete ${o.kind}/${name}`, message: errorText(e) });
+      }
+    }
+
+    const resources = resourceStatuses(desired, live, old, nowRfc3339());
+    const healths = resources.map((r) => r.healthStatus ?? 'Unknown') as Health[];
+    const failed = applyFailures.length + pruneFailures.length > 0;
+    const ready: ReadyInput = failed
+      ? {
+          status: 'False',
+          reason: applyFailures.length ? 'ApplyFailed' : 'PruneFailed',
+          message: describeFailures([...applyFailures, ...pruneFailures]),
+        }
+      : healthReadiness(healths);
+    await writeStatus(ctx, FIELD_MANAGER, RELEASES, release, ready, {
+      resources: resources.length ? resources : undefined,
+    });
+    const after = requeueAfter(release, failed || needsAttention(healths));
+    return after === undefined ? undefined : { requeueAfterMs: after };
+  }
+
+  /** Releases of a namespace whose Environment is `envName` (or any, for undefined). */
+  const releasesOf = (ns: string | undefined, match: (r: ReleaseLike) => boolean): string[] => {
+    if (!ns) return [];
+    return releases()
+      .list(ns)
+      .filter(match)
+      .map((r) => `${ns}/${r.metadata?.name}`);
+  };
+
+  return {
+    name: 'release',
+    for: RELEASES,
+    watches: [
+      {
+        ref: R.environments,
+        map: (e) => releasesOf(e.metadata?.namespace, (r) => r.spec?.environmentName === e.metadata?.name),
+      },
+      {
+        ref: R.dataPlanes,
+        map: (d) => {
+          const ns = d.metadata?.namespace;
+          return releasesOf(ns, (r) => {
+            const env = envs().getByName(r.spec?.environmentName ?? '', ns);
+            return !env || environmentDataPlane(env) === d.metadata?.name;
+          });
+        },
+      },
+    ],
+    reads: [R.secrets],
+    reconciler: { reconcile },
+    ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
+  };
+};

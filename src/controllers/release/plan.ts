@@ -1,0 +1,353 @@
+/**
+ * The pure half of the Release engine: desired objects with their ownership labels and content hash, the apply
+ * order, which live objects are stale, which kinds to take inventory of, `status.resources`, and the requeue
+ * interval. No IO here: the controller (index.ts) feeds it what it read.
+ */
+import { createHash } from 'node:crypto';
+import { Labels, LabelValues } from '../../api/labels.js';
+import type { KubeObject } from '../../kube/client.js';
+import { splitApiVersion } from '../../kube/discovery.js';
+import { canonicalJson } from '../shared.js';
+import { type Health, healthOf } from './health.js';
+
+export { canonicalJson };
+
+/** Annotation on every applied object: the hash of what was applied, so an unchanged object is not re-applied. */
+export const APPLIED_HASH = 'openchoreo.dev/applied-hash';
+
+export interface ReleaseLike extends KubeObject {
+  spec?: {
+    owner?: { projectName?: string; componentName?: string };
+    environmentName?: string;
+    resources?: { id: string; object: KubeObject }[];
+    interval?: string;
+    progressingInterval?: string;
+  };
+  status?: { resources?: ResourceStatus[]; conditions?: unknown[]; observedGeneration?: number };
+}
+
+export interface ResourceStatus {
+  id: string;
+  group?: string;
+  version: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  status?: Record<string, unknown>;
+  healthStatus?: Health;
+  lastObservedTime?: string;
+}
+
+/** A kind as the data plane is asked about it. */
+export interface Gvk {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+export interface Desired extends Gvk {
+  id: string;
+  name: string;
+  namespace?: string;
+  /** The object to apply: labels and the applied-hash annotation added. */
+  object: KubeObject;
+  hash: string;
+  /** Position in spec.resources. */
+  index: number;
+}
+
+export interface Failure {
+  /** `Kind/name` (or the resource id when the object is too broken to name). */
+  what: string;
+  message: string;
+}
+
+export function gvkKey(g: Gvk): string {
+  return `${g.group}/${g.version}/${g.kind}`;
+}
+
+/** Identity of an object in the data plane (version-independent). */
+export function objectIdentity(
+  group: string,
+  kind: string,
+  namespace: string | undefined,
+  name: string,
+): string {
+  return `${group}/${kind}/${namespace ?? ''}/${name}`;
+}
+
+export function liveIdentity(obj: KubeObject): string {
+  const { group } = splitApiVersion(obj.apiVersion ?? '');
+  return objectIdentity(group, obj.kind ?? '', obj.metadata?.namespace, obj.metadata?.name ?? '');
+}
+
+export function desiredIdentity(d: Desired): string {
+  return objectIdentity(d.group, d.kind, d.namespace, d.name);
+}
+
+export function objectHash(obj: KubeObject): string {
+  return createHash('sha256').update(canonicalJson(obj)).digest('hex').slice(0, 16);
+}
+
+export function releaseSelector(uid: string): string {
+  return `${Labels.managedBy}=${LabelValues.managedByReleaseController},${Labels.releaseUid}=${uid}`;
+}
+
+/** The ownership labels every applied object carries. */
+export function ownershipLabels(release: KubeObject, id: string): Record<string, string> {
+  return {
+    [Labels.managedBy]: LabelValues.managedByReleaseController,
+    [Labels.releaseResourceId]: id,
+    [Labels.releaseUid]: release.metadata?.uid ?? '',
+    [Labels.releaseName]: release.metadata?.name ?? '',
+    [Labels.releaseNamespace]: release.metadata?.namespace ?? '',
+  };
+}
+
+/**
+ * The objects of spec.resources, labelled and hashed, in spec order; objects without apiVersion, kind or name
+ * are failures (named by their id) and left out.
+ */
+export function desiredObjects(release: ReleaseLike): { desired: Desired[]; failures: Failure[] } {
+  const desired: Desired[] = [];
+  const failures: Failure[] = [];
+  (release.spec?.resources ?? []).forEach((r, index) => {
+    const src = (r.object ?? {}) as KubeObject;
+    const name = src.metadata?.name;
+    if (!src.apiVersion || !src.kind || !name) {
+      failures.push({
+        what: `resource "${r.id}"`,
+        message: 'the object needs apiVersion, kind and metadata.name',
+      });
+      return;
+    }
+    const { group, version } = splitApiVersion(src.apiVersion);
+    const meta = src.metadata ?? {};
+    const { [APPLIED_HASH]: _ignored, ...annotations } = meta.annotations ?? {};
+    const object: KubeObject = {
+      ...src,
+      metadata: {
+        ...meta,
+        labels: { ...(meta.labels ?? {}), ...ownershipLabels(release, r.id) },
+        ...(Object.keys(annotations).length ? { annotations } : {}),
+      },
+    };
+    const hash = objectHash(object);
+    (object.metadata as { annotations?: Record<string, string> }).annotations = {
+      ...annotations,
+      [APPLIED_HASH]: hash,
+    };
+    desired.push({
+      id: r.id,
+      group,
+      version,
+      kind: src.kind,
+      name,
+      ...(meta.namespace ? { namespace: meta.namespace } : {}),
+      object,
+      hash,
+      index,
+    });
+  });
+  return { desired, failures };
+}
+
+const RANKS: Record<string, number> = {
+  Namespace: 0,
+  ServiceAccount: 1,
+  ConfigMap: 1,
+  Secret: 1,
+  SecretProviderClass: 1,
+  PersistentVolumeClaim: 1,
+  Role: 1,
+  RoleBinding: 1,
+  Deployment: 2,
+  StatefulSet: 2,
+  DaemonSet: 2,
+  ReplicaSet: 2,
+  CronJob: 2,
+  Job: 2,
+  Pod: 2,
+  Service: 3,
+  HTTPRouteFilter: 4,
+  HTTPRoute: 5,
+  GRPCRoute: 5,
+  Ingress: 5,
+  SecurityPolicy: 6,
+  BackendTrafficPolicy: 6,
+  ClientTrafficPolicy: 6,
+  CiliumNetworkPolicy: 6,
+  NetworkPolicy: 6,
+};
+
+/** Namespaces, config, workloads, services, (route filters) routes, policies, then anything else. */
+export function applyRank(kind: string): number {
+  return RANKS[kind] ?? 7;
+}
+
+/** Stable: by rank, then spec order. */
+export function applyOrder<T extends { kind: string; index: number }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => applyRank(a.kind) - applyRank(b.kind) || a.index - b.index);
+}
+
+/** Distinct namespaces the objects live in (spec order). */
+export function targetNamespaces(desired: readonly Desired[]): string[] {
+  return [...new Set(desired.flatMap((d) => (d.namespace ? [d.namespace] : [])))];
+}
+
+/** A namespace the engine creates for its objects (labels as upstream; never updated or deleted). */
+export function namespaceFor(name: string, release: ReleaseLike): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      labels: {
+        [Labels.createdBy]: LabelValues.createdByReleaseController,
+        [Labels.releaseName]: release.metadata?.name ?? '',
+        [Labels.releaseNamespace]: release.metadata?.namespace ?? '',
+        [Labels.releaseUid]: release.metadata?.uid ?? '',
+        [Labels.environment]: release.spec?.environmentName ?? '',
+        [Labels.project]: release.spec?.owner?.projectName ?? '',
+      },
+    },
+  };
+}
+
+/** What a data plane must at least be asked about (if it serves the kind): upstream's safety net, made live. */
+export const WELL_KNOWN_KINDS: readonly Gvk[] = [
+  { group: 'apps', version: 'v1', kind: 'Deployment' },
+  { group: 'apps', version: 'v1', kind: 'StatefulSet' },
+  { group: '', version: 'v1', kind: 'Service' },
+  { group: '', version: 'v1', kind: 'ConfigMap' },
+  { group: '', version: 'v1', kind: 'Secret' },
+  { group: 'batch', version: 'v1', kind: 'CronJob' },
+  { group: 'batch', version: 'v1', kind: 'Job' },
+  { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HTTPRoute' },
+  { group: 'gateway.envoyproxy.io', version: 'v1alpha1', kind: 'SecurityPolicy' },
+  { group: 'gateway.envoyproxy.io', version: 'v1alpha1', kind: 'BackendTrafficPolicy' },
+  { group: 'gateway.envoyproxy.io', version: 'v1alpha1', kind: 'HTTPRouteFilter' },
+  { group: 'cilium.io', version: 'v2', kind: 'CiliumNetworkPolicy' },
+];
+
+/**
+ * Kinds to list by release-uid: those of the desired objects and of status.resources (deduplicated by
+ * group/kind, the desired version first), plus, with `wellKnown`, the well-known list.
+ */
+export function inventoryKinds(
+  desired: readonly Gvk[],
+  recorded: readonly { group?: string; version: string; kind: string }[],
+  wellKnown: readonly Gvk[] = [],
+): Gvk[] {
+  const out = new Map<string, Gvk>();
+  const add = (g: Gvk) => {
+    const k = `${g.group}/${g.kind}`;
+    if (!out.has(k)) out.set(k, { group: g.group, version: g.version, kind: g.kind });
+  };
+  for (const d of desired) add(d);
+  for (const r of recorded) add({ group: r.group ?? '', version: r.version, kind: r.kind });
+  for (const w of wellKnown) add(w);
+  return [...out.values()];
+}
+
+/**
+ * Live objects of this Release that are no longer desired: their resource id left the Release, or the id now
+ * names another object (renamed, moved, other kind). Objects already being deleted are left alone.
+ */
+export function staleObjects(live: readonly KubeObject[], desired: readonly Desired[]): KubeObject[] {
+  const wanted = new Set(desired.map((d) => `${d.id}|${desiredIdentity(d)}`));
+  return live.filter((o) => {
+    if (o.metadata?.deletionTimestamp) return false;
+    const id = o.metadata?.labels?.[Labels.releaseResourceId] ?? '';
+    return !wanted.has(`${id}|${liveIdentity(o)}`);
+  });
+}
+
+/**
+ * status.resources in spec order: each desired object with its live status (verbatim) and health.
+ * lastObservedTime keeps its old value while status and health are unchanged; objects not found are Unknown
+ * with no time.
+ */
+export function resourceStatuses(
+  desired: readonly Desired[],
+  live: ReadonlyMap<string, KubeObject>,
+  old: readonly ResourceStatus[] | undefined,
+  now: string,
+): ResourceStatus[] {
+  const before = new Map((old ?? []).map((r) => [r.id, r]));
+  return [...desired]
+    .sort((a, b) => a.index - b.index)
+    .map((d) => {
+      const obj = live.get(desiredIdentity(d));
+      const health = healthOf(obj);
+      const status = obj?.status as Record<string, unknown> | undefined;
+      const prev = before.get(d.id);
+      const entry: ResourceStatus = {
+        id: d.id,
+        ...(d.group ? { group: d.group } : {}),
+        version: d.version,
+        kind: d.kind,
+        name: d.name,
+        ...(d.namespace ? { namespace: d.namespace } : {}),
+        ...(status && Object.keys(status).length ? { status } : {}),
+        healthStatus: health,
+      };
+      if (obj) {
+        const same =
+          prev &&
+          prev.healthStatus === health &&
+          canonicalJson(prev.status ?? null) === canonicalJson(entry.status ?? null) &&
+          prev.lastObservedTime;
+        entry.lastObservedTime = same ? (prev.lastObservedTime as string) : now;
+      }
+      return entry;
+    });
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** A Go duration (`10s`, `5m`, `1h30m`, `0`, `0s`) in milliseconds; undefined when it is not one. */
+export function parseGoDuration(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (text === '0') return 0;
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (const m of text.matchAll(re)) {
+    total += Number(m[1]) * (DURATION_UNITS[m[2] as string] ?? 0);
+    matched += m[0].length;
+  }
+  return matched === text.length && matched > 0 ? total : undefined;
+}
+
+export const DEFAULT_INTERVAL_MS = 300_000;
+export const DEFAULT_PROGRESSING_INTERVAL_MS = 10_000;
+
+/**
+ * When to look again: progressingInterval while anything needs attention, else interval; plus [0, 20%)
+ * jitter. undefined: no requeue (an interval of 0).
+ */
+export function requeueAfter(
+  release: ReleaseLike,
+  attention: boolean,
+  random: () => number = Math.random,
+): number | undefined {
+  const ms = attention
+    ? (parseGoDuration(release.spec?.progressingInterval) ?? DEFAULT_PROGRESSING_INTERVAL_MS)
+    : (parseGoDuration(release.spec?.interval) ?? DEFAULT_INTERVAL_MS);
+  if (ms <= 0) return undefined;
+  return Math.round(ms * (1 + 0.2 * random()));
+}
+
+/** `Deployment/web: message; Service/web: message`. */
+export function describeFailures(failures: readonly Failure[]): string {
+  return failures.map((f) => `${f.what}: ${f.message}`).join('; ');
+}
