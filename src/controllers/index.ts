@@ -4,11 +4,18 @@
  */
 import { hostname } from 'node:os';
 import type { KubeClient } from '../kube/client.js';
+import { apiBinding, scheduledTaskBinding, serviceBinding, webApplicationBinding } from './binding/index.js';
 import { buildPlaneController } from './buildplane/index.js';
 import { componentController } from './component/index.js';
 import { dataPlaneController } from './dataplane/index.js';
 import { deploymentPipelineController } from './deploymentpipeline/index.js';
 import { environmentController } from './environment/index.js';
+import {
+  apiController,
+  scheduledTaskController,
+  serviceController,
+  webApplicationController,
+} from './instance/index.js';
 import { organizationController } from './organization/index.js';
 import { PlaneClients } from './planes.js';
 import { projectController } from './project/index.js';
@@ -24,6 +31,14 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   deploymentpipeline: deploymentPipelineController,
   project: projectController,
   component: componentController,
+  service: serviceController,
+  webapplication: webApplicationController,
+  scheduledtask: scheduledTaskController,
+  api: apiController,
+  servicebinding: serviceBinding,
+  webapplicationbinding: webApplicationBinding,
+  scheduledtaskbinding: scheduledTaskBinding,
+  apibinding: apiBinding,
   release: releaseController,
 };
 

@@ -80,7 +80,28 @@ export const ComponentSpec = z
       .describe('How to build the component from source; omit for components deployed from an image.'),
   })
   .describe('A deployable unit of a project: a service, web application or task.');
-export const ComponentStatus = z.strictObject({ ...baseStatus }).describe('Observed state of the Component.');
+export const ComponentEnvironmentStatus = z
+  .strictObject({
+    environment: z.string().describe('Environment name.'),
+    kind: z
+      .string()
+      .describe('Kind of the binding: ServiceBinding, WebApplicationBinding or ScheduledTaskBinding.'),
+    binding: z.string().describe('Name of the binding.'),
+    status: z.enum(['True', 'False', 'Unknown']).describe('Ready status of the binding.'),
+    reason: z.string().describe('Ready reason of the binding.'),
+    message: z.string().optional().describe('Ready message of the binding.'),
+    urls: z.array(z.string()).optional().describe('URIs of the endpoints in this environment.'),
+  })
+  .describe('The component in one environment, as its binding reports it.');
+export const ComponentStatus = z
+  .strictObject({
+    ...baseStatus,
+    environments: z
+      .array(ComponentEnvironmentStatus)
+      .optional()
+      .describe('One entry per binding of the component, in pipeline order.'),
+  })
+  .describe('Observed state of the Component.');
 export const Component = resource({
   kind: 'Component',
   spec: ComponentSpec,

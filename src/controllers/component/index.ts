@@ -1,12 +1,25 @@
 /**
  * Component: validates its owner project (exists, not being deleted) and its type; Ready=False `ProjectNotFound`
- * otherwise, recovering when the project appears (Projects are watched and mapped to their components). Later
- * issues roll the status of its children up into Ready.
+ * otherwise, recovering when the project appears (Projects are watched and mapped to their components).
+ * Rolls up its bindings: `status.environments` has one entry per Service/WebApplication/ScheduledTask binding
+ * (environment, Ready status/reason, endpoint URIs) in pipeline order, and Ready summarises them
+ * ("2/3 environments ready; staging: ResourceHealthProgressing"). Suspended and undeployed environments are
+ * listed but do not make the component not ready.
  */
 import { COMPONENT_TYPES } from '../../api/kinds/development.js';
 import type { KubeObject } from '../../kube/client.js';
+import { B } from '../binding/refs.js';
+import { type PipelineSpecLike, pipelineEnvironments } from '../deploymentpipeline/graph.js';
 import type { Request, Result } from '../runtime/controller.js';
-import { type ControllerFactory, cache, isDeleting, R, type ReadyInput, writeStatus } from '../shared.js';
+import {
+  type ControllerFactory,
+  cache,
+  isDeleting,
+  R,
+  type ReadyInput,
+  readyOf,
+  writeStatus,
+} from '../shared.js';
 
 export const FIELD_MANAGER = 'component-controller';
 
@@ -38,15 +51,109 @@ export function componentReadiness(c: KubeObject, project: KubeObject | undefine
   return { status: 'True', reason: 'ComponentReady', message: `${type} of project "${name}"` };
 }
 
+export interface EnvironmentEntry {
+  environment: string;
+  kind: string;
+  binding: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message?: string;
+  urls?: string[];
+}
+
+/** Reasons of bindings deliberately not running: listed, but not counted against Ready. */
+const INACTIVE = new Set(['ResourcesSuspended', 'ResourcesUndeployed']);
+
+interface EndpointAccessLike {
+  uri?: string;
+}
+interface BindingStatusLike {
+  endpoints?: {
+    public?: EndpointAccessLike;
+    organization?: EndpointAccessLike;
+    project?: EndpointAccessLike;
+  }[];
+}
+
+/** The entry of one binding (pure). */
+export function environmentEntry(b: KubeObject): EnvironmentEntry {
+  const spec = (b.spec ?? {}) as { environment?: string };
+  const ready = readyOf(b);
+  const urls = ((b.status ?? {}) as BindingStatusLike).endpoints?.flatMap((e) =>
+    [e.public?.uri, e.organization?.uri, e.project?.uri].filter((u): u is string => !!u),
+  );
+  return {
+    environment: spec.environment ?? '',
+    kind: b.kind ?? '',
+    binding: b.metadata?.name ?? '',
+    status: ready?.status ?? 'Unknown',
+    reason: ready?.reason ?? 'Pending',
+    ...(ready?.message ? { message: ready.message } : {}),
+    ...(urls?.length ? { urls } : {}),
+  };
+}
+
+/** Entries in pipeline order (environments the pipeline does not name last), then by kind and binding. */
+export function sortEntries(entries: EnvironmentEntry[], order: readonly string[]): EnvironmentEntry[] {
+  const rank = (e: string) => (order.includes(e) ? order.indexOf(e) : order.length);
+  return [...entries].sort(
+    (a, b) =>
+      rank(a.environment) - rank(b.environment) ||
+      a.environment.localeCompare(b.environment) ||
+      a.kind.localeCompare(b.kind) ||
+      a.binding.localeCompare(b.binding),
+  );
+}
+
+/** Ready of a component: its own checks, then the roll-up of its environments (pure). */
+export function componentRollup(base: ReadyInput, entries: readonly EnvironmentEntry[]): ReadyInput {
+  if (base.status !== 'True' || entries.length === 0) return base;
+  const ready = entries.filter((e) => e.status === 'True').length;
+  const others = entries.filter((e) => e.status !== 'True');
+  const failing = others.filter((e) => !INACTIVE.has(e.reason));
+  const summary = `${ready}/${entries.length} environment${entries.length > 1 ? 's' : ''} ready${others
+    .map((e) => `; ${e.environment}: ${e.reason}`)
+    .join('')}`;
+  if (failing.length === 0) {
+    return { status: 'True', reason: base.reason, message: `${base.message}: ${summary}` };
+  }
+  return { status: 'False', reason: 'EnvironmentsNotReady', message: summary };
+}
+
+const BINDING_REFS = [B.serviceBindings, B.webApplicationBindings, B.scheduledTaskBindings];
+
 export const componentController: ControllerFactory = (ctx) => {
   const components = () => cache(ctx.manager, R.components);
   const projects = () => cache(ctx.manager, R.projects);
+  const pipelines = () => cache(ctx.manager, R.pipelines);
+  const ownerComponent = (b: KubeObject) =>
+    ((b.spec ?? {}) as { owner?: { componentName?: string } }).owner?.componentName;
 
   async function reconcile(req: Request): Promise<Result | undefined> {
     const c = components().getByName(req.name, req.namespace);
     if (!c || isDeleting(c)) return undefined;
     const project = projects().getByName(componentProject(c), req.namespace);
-    await writeStatus(ctx, FIELD_MANAGER, R.components, c, componentReadiness(c, project));
+    const entries = BINDING_REFS.flatMap((ref) =>
+      cache(ctx.manager, ref)
+        .list(req.namespace)
+        .filter((b) => ownerComponent(b) === req.name && !isDeleting(b))
+        .map(environmentEntry),
+    );
+    const pipeline = project
+      ? pipelines().getByName(
+          ((project.spec ?? {}) as { deploymentPipelineRef?: string }).deploymentPipelineRef ?? '',
+          req.namespace,
+        )
+      : undefined;
+    const sorted = sortEntries(entries, pipelineEnvironments(pipeline?.spec as PipelineSpecLike | undefined));
+    await writeStatus(
+      ctx,
+      FIELD_MANAGER,
+      R.components,
+      c,
+      componentRollup(componentReadiness(c, project), sorted),
+      { environments: sorted.length > 0 ? sorted : undefined },
+    );
     return undefined;
   }
 
@@ -65,7 +172,16 @@ export const componentController: ControllerFactory = (ctx) => {
             .map((c) => `${ns}/${c.metadata?.name}`);
         },
       },
+      ...BINDING_REFS.map((ref) => ({
+        ref,
+        map: (b: KubeObject) => {
+          const ns = b.metadata?.namespace;
+          const comp = ownerComponent(b);
+          return ns && comp ? [`${ns}/${comp}`] : [];
+        },
+      })),
     ],
+    reads: [R.pipelines],
     reconciler: { reconcile },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };

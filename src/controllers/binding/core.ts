@@ -1,0 +1,397 @@
+/**
+ * What the four binding controllers share. One pass of a binding:
+ *
+ * 1. `releaseState: Undeploy` → delete the Release; Ready=False `ResourcesUndeployed`.
+ * 2. The kind's own lookups (class, APIClasses, the API) → Ready=False `<Kind>ClassNotFound`, `APIClassNotFound`, ….
+ * 3. Environment and its DataPlane in the binding's namespace → `EnvironmentNotFound` / `DataPlaneNotFound`.
+ * 4. Connections from the providers' ServiceBinding status (§6.3) → `ConnectionNotResolved`; configuration groups
+ *    referenced by env valueFrom → `ConfigurationGroupNotFound`.
+ * 5. Render (pure) → `RenderFailed` on a RenderError.
+ * 6. Server-side apply of the Release named like the binding (controller ownerReference), only when its labels,
+ *    owner reference or spec differ from the cached one.
+ * 7. Ready from the Release's `status.resources[].healthStatus`; `status.endpoints` from the render.
+ *
+ * On a problem the Release in place is left alone (the workload keeps running) and the last endpoints are kept
+ * (so consumers stay resolved).
+ */
+import { API_VERSION } from '../../api/dsl.js';
+import { hierarchyLabels } from '../../api/labels.js';
+import { dataPlaneNamespaceName } from '../../api/naming.js';
+import type { KubeObject } from '../../kube/client.js';
+import type { GVR } from '../../kube/discovery.js';
+import type { EndpointStatus, RenderContext, RenderResult, ResolvedConnection } from '../../render/types.js';
+import { RenderError } from '../../render/types.js';
+import { environmentDataPlane } from '../dataplane/index.js';
+import type { Request, Result, WatchSpec } from '../runtime/controller.js';
+import {
+  type ControllerContext,
+  type ControllerFactory,
+  cache,
+  isDeleting,
+  keysIn,
+  R,
+  type ReadyInput,
+  readyOf,
+  writeStatus,
+} from '../shared.js';
+import {
+  bindingReadiness,
+  connectedComponents,
+  hasLabels,
+  type ProviderBinding,
+  type ReleaseState,
+  referencedConfigurationGroups,
+  releaseHealths,
+  resolveConnections,
+  sameJson,
+  type WorkloadTemplateLike,
+} from './logic.js';
+import { B } from './refs.js';
+
+export interface Owner {
+  projectName: string;
+  componentName: string;
+}
+
+/** What a kind's own lookups yield: a problem, or what rendering needs. */
+export type Prepared =
+  | { problem: ReadyInput }
+  | {
+      owner: Owner;
+      workloadSpec?: WorkloadTemplateLike;
+      render: (ctx: RenderContext) => RenderResult;
+    };
+
+export interface BindingKind {
+  /** Controller name, e.g. `servicebinding`. */
+  name: string;
+  kind: string;
+  ref: GVR;
+  environmentOf(b: KubeObject): string;
+  /** Kind-specific lookups (from the caches) and the render closure. */
+  prepare(ctx: ControllerContext, b: KubeObject): Prepared;
+  /** Extra watches mapped to binding keys (the kind's class, the API, …). */
+  watches(ctx: ControllerContext): WatchSpec[];
+  /** Resources read from the caches that are not watched. */
+  reads?: GVR[];
+}
+
+interface BindingStatus {
+  endpoints?: EndpointStatus[];
+}
+
+export function specOf<T>(o: KubeObject | undefined): Partial<T> {
+  return (o?.spec ?? {}) as Partial<T>;
+}
+
+export function releaseStateOf(b: KubeObject): ReleaseState {
+  return (specOf<{ releaseState: ReleaseState }>(b).releaseState ?? 'Active') as ReleaseState;
+}
+
+export function ownerOf(b: KubeObject): Owner {
+  const o = specOf<{ owner: Partial<Owner> }>(b).owner ?? {};
+  return { projectName: o.projectName ?? '', componentName: o.componentName ?? '' };
+}
+
+/** Binding keys of the Service and WebApplication bindings in `ns` that connect to the provider's component. */
+export function consumersOf(ctx: ControllerContext, ref: GVR, provider: KubeObject): string[] {
+  const ns = provider.metadata?.namespace;
+  if (!ns) return [];
+  const component = ownerOf(provider).componentName;
+  const env = specOf<{ environment: string }>(provider).environment;
+  return cache(ctx.manager, ref)
+    .list(ns)
+    .filter(
+      (b) =>
+        specOf<{ environment: string }>(b).environment === env &&
+        connectedComponents(specOf<{ workloadSpec: WorkloadTemplateLike }>(b).workloadSpec).includes(
+          component,
+        ),
+    )
+    .map((b) => `${ns}/${b.metadata?.name}`);
+}
+
+/** Keys of bindings in the object's namespace whose `pick(binding)` is the object's name. */
+export function bindingsNaming(
+  ctx: ControllerContext,
+  ref: GVR,
+  pick: (b: KubeObject) => string | string[] | undefined,
+): (o: KubeObject) => string[] {
+  return (o) => {
+    const ns = o.metadata?.namespace;
+    if (!ns) return [];
+    return cache(ctx.manager, ref)
+      .list(ns)
+      .filter((b) => {
+        const v = pick(b);
+        return Array.isArray(v) ? v.includes(o.metadata?.name ?? '') : v === o.metadata?.name;
+      })
+      .map((b) => `${ns}/${b.metadata?.name}`);
+  };
+}
+
+export function bindingController(kind: BindingKind): ControllerFactory {
+  return (ctx) => {
+    const fieldManager = `${kind.name}-controller`;
+    const bindings = () => cache(ctx.manager, kind.ref);
+    const releases = () => cache(ctx.manager, B.releases);
+    const envs = () => cache(ctx.manager, R.environments);
+    const dps = () => cache(ctx.manager, R.dataPlanes);
+    const providers = () => cache<KubeObject & ProviderBinding>(ctx.manager, B.serviceBindings);
+    const groups = () => cache(ctx.manager, B.configurationGroups);
+
+    const status = (b: KubeObject, ready: ReadyInput, endpoints: EndpointStatus[] | undefined) =>
+      writeStatus(ctx, fieldManager, kind.ref, b, ready, {
+        endpoints: endpoints && endpoints.length > 0 ? endpoints : undefined,
+      });
+
+    async function undeploy(b: KubeObject, ns: string, name: string): Promise<Result | undefined> {
+      const release = releases().getByName(name, ns);
+      if (release && !isDeleting(release) && controlledBy(release, b)) {
+        try {
+          await ctx.client.delete(B.releases, name, { namespace: ns });
+        } catch (e) {
+          await status(
+            b,
+            { status: 'False', reason: 'ReleaseDeletionFailed', message: (e as Error).message },
+            [],
+          );
+          throw e;
+        }
+      }
+      const gone = !release || !controlledBy(release, b);
+      await status(
+        b,
+        {
+          status: 'False',
+          reason: 'ResourcesUndeployed',
+          message: gone ? 'Resources undeployed' : 'Resources being undeployed',
+        },
+        [],
+      );
+      return undefined;
+    }
+
+    async function reconcile(req: Request): Promise<Result | undefined> {
+      const b = bindings().getByName(req.name, req.namespace);
+      if (!b || isDeleting(b)) return undefined;
+      const ns = req.namespace ?? '';
+      const name = req.name;
+      const oldEndpoints = (b.status as BindingStatus | undefined)?.endpoints;
+      const releaseState = releaseStateOf(b);
+      if (releaseState === 'Undeploy') return undeploy(b, ns, name);
+
+      const fail = async (reason: string, message: string) => {
+        await status(b, { status: 'False', reason, message }, oldEndpoints);
+        return undefined;
+      };
+
+      const prepared = kind.prepare(ctx, b);
+      if ('problem' in prepared) {
+        await status(b, prepared.problem, oldEndpoints);
+        return undefined;
+      }
+      const envName = kind.environmentOf(b);
+      const env = envs().getByName(envName, ns);
+      if (!env || isDeleting(env)) {
+        return fail('EnvironmentNotFound', `Environment "${envName}" not found in namespace "${ns}"`);
+      }
+      const dpName = environmentDataPlane(env);
+      const dp = dps().getByName(dpName, ns);
+      if (!dp || isDeleting(dp)) {
+        return fail('DataPlaneNotFound', `DataPlane "${dpName}" of environment "${envName}" not found`);
+      }
+
+      let connections: ResolvedConnection[] = [];
+      if (prepared.workloadSpec) {
+        const res = resolveConnections(prepared.workloadSpec, envName, ns, providers().list(ns));
+        if (res.problems.length > 0) return fail('ConnectionNotResolved', res.problems.join('; '));
+        connections = res.resolved;
+      }
+      const configurationGroups: RenderContext['configurationGroups'] = {};
+      const missingGroups: string[] = [];
+      for (const g of referencedConfigurationGroups(prepared.workloadSpec)) {
+        const obj = groups().getByName(g, ns);
+        if (obj && !isDeleting(obj)) {
+          configurationGroups[g] = obj as unknown as RenderContext['configurationGroups'][string];
+        } else missingGroups.push(g);
+      }
+      if (missingGroups.length > 0) {
+        return fail(
+          'ConfigurationGroupNotFound',
+          `ConfigurationGroup${missingGroups.length > 1 ? 's' : ''} ${missingGroups.map((g) => `"${g}"`).join(', ')} not found in namespace "${ns}"`,
+        );
+      }
+
+      const owner = prepared.owner;
+      let rendered: RenderResult;
+      try {
+        rendered = prepared.render({
+          organization: ns,
+          project: owner.projectName,
+          component: owner.componentName,
+          environment: env as unknown as RenderContext['environment'],
+          dataPlane: dp as unknown as RenderContext['dataPlane'],
+          namespace: dataPlaneNamespaceName(ns, owner.projectName, envName),
+          connections,
+          configurationGroups,
+        });
+      } catch (e) {
+        if (e instanceof RenderError) {
+          return fail('RenderFailed', e.field ? `${e.field}: ${e.message}` : e.message);
+        }
+        throw e;
+      }
+
+      const release = releases().getByName(name, ns);
+      if (release && !controlledBy(release, b)) {
+        return fail(
+          'ReleaseConflict',
+          `Release "${name}" exists and is not controlled by ${kind.kind} "${name}"`,
+        );
+      }
+      if (release && isDeleting(release)) {
+        // Back from Undeploy before the old Release is gone: its deletion event brings us back.
+        await status(
+          b,
+          {
+            status: 'False',
+            reason: 'ResourceHealthProgressing',
+            message: `waiting for the previous Release "${name}" to be deleted`,
+          },
+          rendered.endpoints,
+        );
+        return undefined;
+      }
+      const desired = desiredRelease(b, kind.kind, owner, envName, rendered);
+      if (!releaseUpToDate(release, desired)) {
+        try {
+          await ctx.client.apply(desired, { fieldManager, force: true, namespace: ns });
+        } catch (e) {
+          await fail(
+            release ? 'ReleaseUpdateFailed' : 'ReleaseCreationFailed',
+            `failed to ${release ? 'update' : 'create'} release "${name}": ${(e as Error).message}`,
+          );
+          throw e;
+        }
+      }
+      const ids = rendered.resources.map((r) => r.id);
+      // A Release written just now is not applied yet: progressing until its status catches up.
+      const healths = release ? releaseHealths(release, ids) : ids.map(() => 'Unknown' as const);
+      const failure = releaseFailure(release);
+      await status(b, failure ?? bindingReadiness(healths, releaseState), rendered.endpoints);
+      return undefined;
+    }
+
+    const watches: WatchSpec[] = [
+      {
+        ref: R.environments,
+        map: bindingsNaming(ctx, kind.ref, (b) => kind.environmentOf(b)),
+      },
+      { ref: R.dataPlanes, map: (d) => keysIn(bindings(), d.metadata?.namespace) },
+      {
+        ref: B.configurationGroups,
+        map: bindingsNaming(ctx, kind.ref, (b) =>
+          referencedConfigurationGroups(specOf<{ workloadSpec: WorkloadTemplateLike }>(b).workloadSpec),
+        ),
+      },
+      ...kind.watches(ctx),
+    ];
+    return {
+      name: kind.name,
+      for: kind.ref,
+      owns: [B.releases],
+      watches,
+      reads: kind.reads ?? [],
+      reconciler: { reconcile },
+      ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
+    };
+  };
+}
+
+/** Reasons the Release engine reports when it could not do its work (not resource health). */
+const RELEASE_FAILURES = new Set([
+  'ApplyFailed',
+  'PruneFailed',
+  'DataPlaneNotReady',
+  'EnvironmentNotFound',
+  'DataPlaneNotFound',
+]);
+
+/** Ready=False `ReleaseFailed` when the Release's current generation failed to apply (upstream: not surfaced). */
+export function releaseFailure(release: KubeObject | undefined): ReadyInput | undefined {
+  const ready = readyOf(release);
+  if (ready?.status !== 'False' || !RELEASE_FAILURES.has(ready.reason)) return undefined;
+  if (ready.observedGeneration !== undefined && ready.observedGeneration !== release?.metadata?.generation) {
+    return undefined;
+  }
+  return {
+    status: 'False',
+    reason: 'ReleaseFailed',
+    message: `Release "${release?.metadata?.name}": ${ready.reason}: ${ready.message}`,
+  };
+}
+
+function controlledBy(child: KubeObject, owner: KubeObject): boolean {
+  return (child.metadata?.ownerReferences ?? []).some(
+    (r) => r.controller === true && r.uid === owner.metadata?.uid,
+  );
+}
+
+/** The Release a binding renders to: named like it, same namespace, controller reference to it. */
+export function desiredRelease(
+  b: KubeObject,
+  kind: string,
+  owner: Owner,
+  environment: string,
+  rendered: RenderResult,
+): KubeObject {
+  const ns = b.metadata?.namespace ?? '';
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Release',
+    metadata: {
+      name: b.metadata?.name ?? '',
+      namespace: ns,
+      labels: {
+        ...(b.metadata?.labels ?? {}),
+        ...hierarchyLabels({
+          organization: ns,
+          project: owner.projectName,
+          component: owner.componentName,
+          environment,
+        }),
+      },
+      ownerReferences: [
+        {
+          apiVersion: API_VERSION,
+          kind,
+          name: b.metadata?.name ?? '',
+          uid: b.metadata?.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      owner: { projectName: owner.projectName, componentName: owner.componentName },
+      environmentName: environment,
+      resources: rendered.resources.map((r) => ({ id: r.id, object: r.object })),
+    },
+  };
+}
+
+/** The cached Release already carries the desired labels, owner reference and spec. */
+export function releaseUpToDate(live: KubeObject | undefined, desired: KubeObject): boolean {
+  if (!live) return false;
+  const want = desired.metadata?.ownerReferences?.[0];
+  const liveSpec = (live.spec ?? {}) as Record<string, unknown>;
+  const desiredSpec = (desired.spec ?? {}) as Record<string, unknown>;
+  return (
+    hasLabels(live.metadata?.labels, desired.metadata?.labels ?? {}) &&
+    (live.metadata?.ownerReferences ?? []).some((r) => r.uid === want?.uid && r.controller) &&
+    sameJson(liveSpec.owner, desiredSpec.owner) &&
+    liveSpec.environmentName === desiredSpec.environmentName &&
+    sameJson(liveSpec.resources ?? [], desiredSpec.resources ?? [])
+  );
+}

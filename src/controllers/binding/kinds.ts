@@ -1,0 +1,227 @@
+/**
+ * The four binding kinds on top of core.ts: what each looks up before rendering and which renderer it calls.
+ * Renderers are passed in (src/render/index.ts in production, fakes in tests).
+ */
+import type {
+  APIBinding,
+  APIClass,
+  ScheduledTaskBinding,
+  ScheduledTaskClass,
+  ServiceBinding,
+  ServiceClass,
+  WebApplicationBinding,
+  WebApplicationClass,
+} from '../../api/index.js';
+import type { KubeObject } from '../../kube/client.js';
+import type {
+  RenderAPIBinding,
+  RenderScheduledTaskBinding,
+  RenderServiceBinding,
+  RenderWebApplicationBinding,
+} from '../../render/types.js';
+import {
+  type ControllerContext,
+  type ControllerFactory,
+  cache,
+  isDeleting,
+  type ReadyInput,
+} from '../shared.js';
+import { type BindingKind, bindingController, bindingsNaming, consumersOf, ownerOf, specOf } from './core.js';
+import type { WorkloadTemplateLike } from './logic.js';
+import { B } from './refs.js';
+
+export interface Renderers {
+  renderServiceBinding: RenderServiceBinding;
+  renderWebApplicationBinding: RenderWebApplicationBinding;
+  renderScheduledTaskBinding: RenderScheduledTaskBinding;
+  renderAPIBinding: RenderAPIBinding;
+}
+
+interface WorkloadBindingSpec {
+  environment: string;
+  className: string;
+  workloadSpec: WorkloadTemplateLike;
+  apis: Record<string, { className?: string; type?: string }>;
+}
+
+const spec = (b: KubeObject) => specOf<WorkloadBindingSpec>(b);
+const classNameOf = (b: KubeObject) => spec(b).className || 'default';
+const environmentOf = (b: KubeObject) => spec(b).environment ?? '';
+
+/** APIClass names a ServiceBinding's APIs use (an API without a class uses `default`). */
+export function apiClassNames(b: KubeObject): string[] {
+  return [...new Set(Object.values(spec(b).apis ?? {}).map((a) => a.className || 'default'))].sort();
+}
+
+function lookupClass(
+  ctx: ControllerContext,
+  ref: (typeof B)[keyof typeof B],
+  kind: string,
+  name: string,
+  ns: string,
+): KubeObject | { problem: ReadyInput } {
+  const cls = cache(ctx.manager, ref).getByName(name, ns);
+  if (!cls || isDeleting(cls)) {
+    return {
+      problem: {
+        status: 'False',
+        reason: `${kind}NotFound`,
+        message: `${kind} "${name}" not found in namespace "${ns}"`,
+      },
+    };
+  }
+  return cls;
+}
+
+const isProblem = (x: unknown): x is { problem: ReadyInput } =>
+  typeof x === 'object' && x !== null && 'problem' in x;
+
+/** Watches every workload binding kind shares: its class, and providers of its connections. */
+function workloadBindingWatches(
+  ctx: ControllerContext,
+  ref: (typeof B)[keyof typeof B],
+  classRef: (typeof B)[keyof typeof B],
+): BindingKind['watches'] {
+  return () => [
+    { ref: classRef, map: bindingsNaming(ctx, ref, classNameOf) },
+    // Providers' endpoint changes re-render their consumers (upstream never did: §9.10).
+    { ref: B.serviceBindings, map: (p) => consumersOf(ctx, ref, p) },
+  ];
+}
+
+export function serviceBindingController(r: Renderers): ControllerFactory {
+  const kind: BindingKind = {
+    name: 'servicebinding',
+    kind: 'ServiceBinding',
+    ref: B.serviceBindings,
+    environmentOf,
+    prepare(ctx, b) {
+      const ns = b.metadata?.namespace ?? '';
+      const cls = lookupClass(ctx, B.serviceClasses, 'ServiceClass', classNameOf(b), ns);
+      if (isProblem(cls)) return cls;
+      const apiClasses: Record<string, APIClass> = {};
+      for (const [apiName, api] of Object.entries(spec(b).apis ?? {}).sort(([a], [c]) =>
+        a.localeCompare(c),
+      )) {
+        const cn = api.className || 'default';
+        const ac = cache(ctx.manager, B.apiClasses).getByName(cn, ns);
+        if (!ac || isDeleting(ac)) {
+          return {
+            problem: {
+              status: 'False',
+              reason: 'APIClassNotFound',
+              message: `APIClass "${cn}" not found for API "${apiName}"`,
+            },
+          };
+        }
+        apiClasses[cn] = ac as unknown as APIClass;
+      }
+      return {
+        owner: ownerOf(b),
+        workloadSpec: spec(b).workloadSpec ?? {},
+        render: (rc) =>
+          r.renderServiceBinding(
+            b as unknown as ServiceBinding,
+            cls as unknown as ServiceClass,
+            apiClasses,
+            rc,
+          ),
+      };
+    },
+    watches: (ctx) => [
+      ...workloadBindingWatches(ctx, B.serviceBindings, B.serviceClasses)(ctx),
+      { ref: B.apiClasses, map: bindingsNaming(ctx, B.serviceBindings, apiClassNames) },
+    ],
+  };
+  return bindingController(kind);
+}
+
+export function webApplicationBindingController(r: Renderers): ControllerFactory {
+  return bindingController({
+    name: 'webapplicationbinding',
+    kind: 'WebApplicationBinding',
+    ref: B.webApplicationBindings,
+    environmentOf,
+    prepare(ctx, b) {
+      const ns = b.metadata?.namespace ?? '';
+      const cls = lookupClass(ctx, B.webApplicationClasses, 'WebApplicationClass', classNameOf(b), ns);
+      if (isProblem(cls)) return cls;
+      return {
+        owner: ownerOf(b),
+        workloadSpec: spec(b).workloadSpec ?? {},
+        render: (rc) =>
+          r.renderWebApplicationBinding(
+            b as unknown as WebApplicationBinding,
+            cls as unknown as WebApplicationClass,
+            rc,
+          ),
+      };
+    },
+    watches: (ctx) => workloadBindingWatches(ctx, B.webApplicationBindings, B.webApplicationClasses)(ctx),
+  });
+}
+
+export function scheduledTaskBindingController(r: Renderers): ControllerFactory {
+  return bindingController({
+    name: 'scheduledtaskbinding',
+    kind: 'ScheduledTaskBinding',
+    ref: B.scheduledTaskBindings,
+    environmentOf,
+    prepare(ctx, b) {
+      const ns = b.metadata?.namespace ?? '';
+      const cls = lookupClass(ctx, B.scheduledTaskClasses, 'ScheduledTaskClass', classNameOf(b), ns);
+      if (isProblem(cls)) return cls;
+      return {
+        owner: ownerOf(b),
+        workloadSpec: spec(b).workloadSpec ?? {},
+        render: (rc) =>
+          r.renderScheduledTaskBinding(
+            b as unknown as ScheduledTaskBinding,
+            cls as unknown as ScheduledTaskClass,
+            rc,
+          ),
+      };
+    },
+    watches: (ctx) => workloadBindingWatches(ctx, B.scheduledTaskBindings, B.scheduledTaskClasses)(ctx),
+  });
+}
+
+interface APIBindingSpec {
+  apiClassName: string;
+  apiName: string;
+  environmentName: string;
+}
+
+export function apiBindingController(r: Renderers): ControllerFactory {
+  const aspec = (b: KubeObject) => specOf<APIBindingSpec>(b);
+  return bindingController({
+    name: 'apibinding',
+    kind: 'APIBinding',
+    ref: B.apiBindings,
+    environmentOf: (b) => aspec(b).environmentName ?? '',
+    prepare(ctx, b) {
+      const ns = b.metadata?.namespace ?? '';
+      const cls = lookupClass(ctx, B.apiClasses, 'APIClass', aspec(b).apiClassName ?? '', ns);
+      if (isProblem(cls)) return cls;
+      const apiName = aspec(b).apiName ?? '';
+      const api = cache(ctx.manager, B.apis).getByName(apiName, ns);
+      if (!api || isDeleting(api)) {
+        return {
+          problem: {
+            status: 'False',
+            reason: 'APINotFound',
+            message: `API "${apiName}" not found in namespace "${ns}"`,
+          },
+        };
+      }
+      return {
+        owner: ownerOf(api),
+        render: (rc) => r.renderAPIBinding(b as unknown as APIBinding, cls as unknown as APIClass, rc),
+      };
+    },
+    watches: (ctx) => [
+      { ref: B.apiClasses, map: bindingsNaming(ctx, B.apiBindings, (b) => aspec(b).apiClassName) },
+      { ref: B.apis, map: bindingsNaming(ctx, B.apiBindings, (b) => aspec(b).apiName) },
+    ],
+  });
+}

@@ -1,0 +1,292 @@
+/**
+ * Instance controllers: Service, WebApplication, ScheduledTask and API. Each instance gets one binding for the
+ * first environment of its project's pipeline (upstream: hard-coded `development`), named like the instance,
+ * controlled by it, labelled with organization/project/component/environment, carrying a copy of the
+ * Workload's template (Workload edits reach this binding only; other environments come from promotion).
+ * An API names its environment itself (`spec.environmentName`) and gets an APIBinding there.
+ *
+ * Ready=False names what is missing — `ComponentNotFound`, `ProjectNotFound`, `DeploymentPipelineNotFound`,
+ * `NoFirstEnvironment`, `WorkloadNotFound` — and recovers by itself (all are watched). The instance gets a
+ * (non-controller) ownerReference to its Component, so deleting the component garbage-collects instance →
+ * binding → Release.
+ */
+import { API_VERSION } from '../../api/dsl.js';
+import type { KubeObject } from '../../kube/client.js';
+import type { GVR } from '../../kube/discovery.js';
+import { isNotFound } from '../../kube/errors.js';
+import { ownerOf, specOf } from '../binding/core.js';
+import { B } from '../binding/refs.js';
+import type { PipelineSpecLike } from '../deploymentpipeline/graph.js';
+import type { Request, Result, WatchSpec } from '../runtime/controller.js';
+import {
+  type ControllerContext,
+  type ControllerFactory,
+  cache,
+  isDeleting,
+  keysIn,
+  R,
+  type ReadyInput,
+  writeStatus,
+} from '../shared.js';
+import { bindingUpToDate, desiredBinding, firstEnvironment, workloadTemplate } from './logic.js';
+
+interface InstanceKind {
+  /** Controller name (`service`) and field manager `<name>-controller`. */
+  name: string;
+  kind: string;
+  ref: GVR;
+  bindingKind: string;
+  bindingRef: GVR;
+  /** Whether the binding's environment comes from the pipeline (workload instances) or the instance (API). */
+  workload: boolean;
+  /** Spec fields of the binding besides the environment, from the instance (and its workload's template). */
+  bindingSpec(instance: KubeObject, template: Record<string, unknown> | undefined): Record<string, unknown>;
+}
+
+function problem(reason: string, message: string): ReadyInput {
+  return { status: 'False', reason, message };
+}
+
+function instanceController(k: InstanceKind): ControllerFactory {
+  return (ctx: ControllerContext) => {
+    const fieldManager = `${k.name}-controller`;
+    const instances = () => cache(ctx.manager, k.ref);
+    const bindings = () => cache(ctx.manager, k.bindingRef);
+    const components = () => cache(ctx.manager, R.components);
+    const projects = () => cache(ctx.manager, R.projects);
+    const pipelines = () => cache(ctx.manager, R.pipelines);
+    const workloads = () => cache(ctx.manager, B.workloads);
+
+    /** The environment of the binding, or the problem that keeps us from knowing it. */
+    function environmentFor(inst: KubeObject, ns: string): { env: string } | { problem: ReadyInput } {
+      if (!k.workload) {
+        return { env: specOf<{ environmentName: string }>(inst).environmentName ?? '' };
+      }
+      const { projectName } = ownerOf(inst);
+      const project = projects().getByName(projectName, ns);
+      if (!project || isDeleting(project)) {
+        return {
+          problem: problem('ProjectNotFound', `Project "${projectName}" not found in namespace "${ns}"`),
+        };
+      }
+      const pipelineName = specOf<{ deploymentPipelineRef: string }>(project).deploymentPipelineRef ?? '';
+      const pipeline = pipelines().getByName(pipelineName, ns);
+      if (!pipeline || isDeleting(pipeline)) {
+        return {
+          problem: problem(
+            'DeploymentPipelineNotFound',
+            `DeploymentPipeline "${pipelineName}" of project "${projectName}" not found in namespace "${ns}"`,
+          ),
+        };
+      }
+      const env = firstEnvironment(pipeline.spec as PipelineSpecLike | undefined);
+      if (!env) {
+        return {
+          problem: problem(
+            'NoFirstEnvironment',
+            `DeploymentPipeline "${pipelineName}" has no first environment (a source that is never a target)`,
+          ),
+        };
+      }
+      return { env };
+    }
+
+    /** Make the instance a dependent of its component (garbage collection on component deletion). */
+    async function adopt(inst: KubeObject, component: KubeObject): Promise<void> {
+      const uid = component.metadata?.uid;
+      if ((inst.metadata?.ownerReferences ?? []).some((r) => r.uid === uid)) return;
+      await ctx.client.apply(
+        {
+          apiVersion: inst.apiVersion ?? API_VERSION,
+          kind: inst.kind ?? k.kind,
+          metadata: {
+            name: inst.metadata?.name ?? '',
+            namespace: inst.metadata?.namespace ?? '',
+            ownerReferences: [
+              {
+                apiVersion: API_VERSION,
+                kind: 'Component',
+                name: component.metadata?.name ?? '',
+                uid: uid ?? '',
+              },
+            ],
+          },
+        },
+        { fieldManager, force: true, namespace: inst.metadata?.namespace ?? '' },
+      );
+    }
+
+    async function reconcile(req: Request): Promise<Result | undefined> {
+      const inst = instances().getByName(req.name, req.namespace);
+      if (!inst || isDeleting(inst)) return undefined;
+      const ns = req.namespace ?? '';
+      const owner = ownerOf(inst);
+      const fail = async (ready: ReadyInput) => {
+        await writeStatus(ctx, fieldManager, k.ref, inst, ready);
+        return undefined;
+      };
+
+      const component = components().getByName(owner.componentName, ns);
+      if (!component) {
+        return fail(
+          problem('ComponentNotFound', `Component "${owner.componentName}" not found in namespace "${ns}"`),
+        );
+      }
+      if (isDeleting(component)) {
+        return fail(problem('ComponentDeleting', `Component "${owner.componentName}" is being deleted`));
+      }
+      const where = environmentFor(inst, ns);
+      if ('problem' in where) return fail(where.problem);
+
+      let template: Record<string, unknown> | undefined;
+      if (k.workload) {
+        const workloadName = specOf<{ workloadName: string }>(inst).workloadName ?? '';
+        const workload = workloads().getByName(workloadName, ns);
+        if (!workload || isDeleting(workload)) {
+          return fail(
+            problem('WorkloadNotFound', `Workload "${workloadName}" not found in namespace "${ns}"`),
+          );
+        }
+        template = workloadTemplate(workload);
+      }
+
+      try {
+        await adopt(inst, component);
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
+
+      const desired = desiredBinding({
+        instance: inst,
+        bindingKind: k.bindingKind,
+        environment: where.env,
+        environmentField: k.workload ? 'environment' : 'environmentName',
+        owner,
+        spec: k.bindingSpec(inst, template),
+      });
+      const live = bindings().getByName(req.name, ns);
+      if (live) {
+        const controller = (live.metadata?.ownerReferences ?? []).find((r) => r.controller);
+        if (controller && controller.uid !== inst.metadata?.uid) {
+          return fail(
+            problem(
+              'BindingConflict',
+              `${k.bindingKind} "${req.name}" exists and is controlled by ${controller.kind} "${controller.name}"`,
+            ),
+          );
+        }
+        const liveEnv = specOf<Record<string, string>>(live)[k.workload ? 'environment' : 'environmentName'];
+        if (liveEnv !== undefined && liveEnv !== where.env) {
+          return fail(
+            problem(
+              'BindingEnvironmentMismatch',
+              `${k.bindingKind} "${req.name}" is for environment "${liveEnv}", not "${where.env}" (the environment of a binding cannot change: delete it to recreate it)`,
+            ),
+          );
+        }
+      }
+      if (!bindingUpToDate(live, desired)) {
+        await ctx.client.apply(desired, { fieldManager, force: true, namespace: ns });
+      }
+      await writeStatus(ctx, fieldManager, k.ref, inst, {
+        status: 'True',
+        reason: 'BindingSynced',
+        message: `${k.bindingKind} "${req.name}" for environment "${where.env}" is up to date`,
+      });
+      return undefined;
+    }
+
+    const byOwner =
+      (field: 'projectName' | 'componentName') =>
+      (o: KubeObject): string[] => {
+        const ns = o.metadata?.namespace;
+        if (!ns) return [];
+        return instances()
+          .list(ns)
+          .filter((i) => ownerOf(i)[field] === o.metadata?.name)
+          .map((i) => `${ns}/${i.metadata?.name}`);
+      };
+    const watches: WatchSpec[] = [
+      { ref: R.components, map: byOwner('componentName') },
+      { ref: R.projects, map: byOwner('projectName') },
+      { ref: R.pipelines, map: (p) => keysIn(instances(), p.metadata?.namespace) },
+    ];
+    if (k.workload) {
+      watches.push({
+        ref: B.workloads,
+        map: (w) => {
+          const ns = w.metadata?.namespace;
+          if (!ns) return [];
+          return instances()
+            .list(ns)
+            .filter((i) => specOf<{ workloadName: string }>(i).workloadName === w.metadata?.name)
+            .map((i) => `${ns}/${i.metadata?.name}`);
+        },
+      });
+    }
+    return {
+      name: k.name,
+      for: k.ref,
+      owns: [k.bindingRef],
+      watches,
+      reconciler: { reconcile },
+      ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
+    };
+  };
+}
+
+const workloadBindingSpec =
+  (extra: 'apis' | 'overrides') =>
+  (inst: KubeObject, template: Record<string, unknown> | undefined): Record<string, unknown> => {
+    const s = specOf<Record<string, unknown>>(inst);
+    return {
+      owner: ownerOf(inst),
+      className: s.className ?? 'default',
+      workloadSpec: template ?? {},
+      [extra]: s[extra],
+    };
+  };
+
+export const serviceController = instanceController({
+  name: 'service',
+  kind: 'Service',
+  ref: B.services,
+  bindingKind: 'ServiceBinding',
+  bindingRef: B.serviceBindings,
+  workload: true,
+  bindingSpec: workloadBindingSpec('apis'),
+});
+
+export const webApplicationController = instanceController({
+  name: 'webapplication',
+  kind: 'WebApplication',
+  ref: B.webApplications,
+  bindingKind: 'WebApplicationBinding',
+  bindingRef: B.webApplicationBindings,
+  workload: true,
+  bindingSpec: workloadBindingSpec('overrides'),
+});
+
+export const scheduledTaskController = instanceController({
+  name: 'scheduledtask',
+  kind: 'ScheduledTask',
+  ref: B.scheduledTasks,
+  bindingKind: 'ScheduledTaskBinding',
+  bindingRef: B.scheduledTaskBindings,
+  workload: true,
+  bindingSpec: workloadBindingSpec('overrides'),
+});
+
+export const apiController = instanceController({
+  name: 'api',
+  kind: 'API',
+  ref: B.apis,
+  bindingKind: 'APIBinding',
+  bindingRef: B.apiBindings,
+  workload: false,
+  bindingSpec: (inst) => ({
+    apiClassName: specOf<{ className: string }>(inst).className ?? 'default',
+    apiName: inst.metadata?.name ?? '',
+  }),
+});

@@ -1,0 +1,87 @@
+/** Pure parts of the instance controllers: the first environment of a pipeline and the desired binding. */
+import { API_VERSION } from '../../api/dsl.js';
+import { hierarchyLabels } from '../../api/labels.js';
+import type { KubeObject } from '../../kube/client.js';
+import { hasLabels, sameJson } from '../binding/logic.js';
+import type { PipelineSpecLike } from '../deploymentpipeline/graph.js';
+import { pipelineEnvironments } from '../deploymentpipeline/graph.js';
+
+/**
+ * Where a component is deployed first: the first source (in order of appearance) that is never a target.
+ * Undefined for a pipeline without paths, or one whose every source is also a target (a cycle).
+ */
+export function firstEnvironment(spec: PipelineSpecLike | undefined): string | undefined {
+  const paths = spec?.promotionPaths ?? [];
+  const targets = new Set(paths.flatMap((p) => p.targetEnvironmentRefs.map((t) => t.name)));
+  return pipelineEnvironments(spec).find(
+    (e) => !targets.has(e) && paths.some((p) => p.sourceEnvironmentRef === e),
+  );
+}
+
+export interface DesiredBindingInput {
+  instance: KubeObject;
+  bindingKind: string;
+  environment: string;
+  /** `environment` for the workload bindings, `environmentName` for APIBinding. */
+  environmentField?: 'environment' | 'environmentName';
+  owner: { projectName: string; componentName: string };
+  /** The spec fields besides the environment (owner, className, workloadSpec, apis/overrides, …). */
+  spec: Record<string, unknown>;
+}
+
+/**
+ * The binding an instance wants for an environment: named like the instance, labelled with the hierarchy,
+ * controlled by the instance. `releaseState` is not part of it, so whatever is set stays.
+ */
+export function desiredBinding(input: DesiredBindingInput): KubeObject {
+  const { instance, owner } = input;
+  const ns = instance.metadata?.namespace ?? '';
+  return {
+    apiVersion: API_VERSION,
+    kind: input.bindingKind,
+    metadata: {
+      name: instance.metadata?.name ?? '',
+      namespace: ns,
+      labels: {
+        ...(instance.metadata?.labels ?? {}),
+        ...hierarchyLabels({
+          organization: ns,
+          project: owner.projectName,
+          component: owner.componentName,
+          environment: input.environment,
+        }),
+      },
+      ownerReferences: [
+        {
+          apiVersion: instance.apiVersion ?? API_VERSION,
+          kind: instance.kind ?? '',
+          name: instance.metadata?.name ?? '',
+          uid: instance.metadata?.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: { ...input.spec, [input.environmentField ?? 'environment']: input.environment },
+  };
+}
+
+/** The cached binding already has the desired labels, controller reference and spec fields. */
+export function bindingUpToDate(live: KubeObject | undefined, desired: KubeObject): boolean {
+  if (!live) return false;
+  const uid = desired.metadata?.ownerReferences?.[0]?.uid;
+  const liveSpec = (live.spec ?? {}) as Record<string, unknown>;
+  return (
+    hasLabels(live.metadata?.labels, desired.metadata?.labels ?? {}) &&
+    (live.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.controller) &&
+    Object.entries((desired.spec ?? {}) as Record<string, unknown>).every(([k, v]) =>
+      sameJson(liveSpec[k], v),
+    )
+  );
+}
+
+/** The workload's template part: its spec without the owner. */
+export function workloadTemplate(workload: KubeObject): Record<string, unknown> {
+  const { owner: _owner, ...rest } = (workload.spec ?? {}) as Record<string, unknown>;
+  return rest;
+}
