@@ -1,0 +1,434 @@
+/**
+ * The Release engine against real apiservers: objects land in the environment's data plane with the ownership
+ * labels, edits update and prune, deletion cleans up, status.resources reports health, a missing Environment
+ * is named and recovers, a resync of an unchanged Release sends no write, and with the data plane in a second
+ * apiserver everything lands there and nothing in the control plane.
+ *
+ * The engine runs in its own manager with its own client, so `stats.byVerb` counts its requests only. The test
+ * control plane has no scheduler or kubelet: Deployments stay Progressing.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
+import { RELEASES } from '../../../src/controllers/release/index.js';
+import { R } from '../../../src/controllers/shared.js';
+import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
+import type { GVR } from '../../../src/kube/discovery.js';
+import { type ControlPlane, startControlPlane } from '../../../src/local/controlplane.js';
+import { conditionOf, installCrds, installExternalCrds, newClient, uniqueName, until } from '../helpers.js';
+
+const API = 'openchoreo.dev/v1alpha1';
+const DEPLOYMENTS: GVR = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
+const SERVICES: GVR = { group: '', version: 'v1', resource: 'services', namespaced: true };
+const CONFIGMAPS: GVR = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+const WRITES = ['create', 'update', 'patch', 'apply', 'delete', 'deletecollection'];
+/** What a DataPlane must serve to be Ready (DATA_PLANE_REQUIREMENTS), and nothing else: installing all is slow. */
+const DP_CRDS = new Set([
+  'httproutes.gateway.networking.k8s.io',
+  'gateways.gateway.networking.k8s.io',
+  'securitypolicies.gateway.envoyproxy.io',
+  'backendtrafficpolicies.gateway.envoyproxy.io',
+  'httproutefilters.gateway.envoyproxy.io',
+  'ciliumnetworkpolicies.cilium.io',
+]);
+const dpCrds = (crd: KubeObject) => DP_CRDS.has(String(crd.metadata?.name));
+
+let client: KubeClient;
+let engineClient: KubeClient;
+let planeClient: KubeClient;
+let engine: RunningControllers;
+let planeCtrl: RunningControllers;
+const org = uniqueName('rel');
+const logs: string[] = [];
+
+function writes(c: KubeClient): number {
+  return WRITES.reduce((n, v) => n + (c.stats.byVerb[v] ?? 0), 0);
+}
+
+async function getRelease(name: string, ns = org): Promise<KubeObject | undefined> {
+  return client.getOrUndefined<KubeObject>(RELEASES, name, { namespace: ns });
+}
+
+async function waitRelease(name: string, reason: string, timeoutMs = 30_000) {
+  return until(
+    async () => {
+      const r = await getRelease(name);
+      const c = conditionOf(r);
+      return c?.reason === reason && c.observedGeneration === r?.metadata?.generation ? r : undefined;
+    },
+    `Release ${name} Ready reason ${reason}`,
+    timeoutMs,
+  );
+}
+
+function deployment(name: string, ns: string): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns, labels: { app: name } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'main', image: 'nginx:1.27' }] },
+      },
+    },
+  };
+}
+
+function service(name: string, ns: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns },
+    spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+  };
+}
+
+function configMap(name: string, ns: string, data: Record<string, string>): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data };
+}
+
+function release(
+  name: string,
+  environmentName: string,
+  resources: { id: string; object: KubeObject }[],
+): KubeObject {
+  return {
+    apiVersion: API,
+    kind: 'Release',
+    metadata: { name, namespace: org },
+    spec: {
+      owner: { projectName: 'shop', componentName: name },
+      environmentName,
+      resources,
+      // Only events and explicit resyncs drive the passes here (the write counts must not race a timer).
+      interval: '1h',
+      progressingInterval: '1h',
+    },
+  };
+}
+
+/** Redeliver every Release to the engine and wait until it reconciled them all (plus a settle). */
+async function resyncReleases(): Promise<void> {
+  const inf = engine.manager.informer(RELEASES);
+  const done = async () => {
+    const m = await engine.manager.metrics.reconciles.get();
+    return m.values.filter((v) => v.labels.controller === 'release').reduce((n, v) => n + v.value, 0);
+  };
+  const before = await done();
+  const expected = inf.size;
+  inf.resync();
+  await until(async () => (await done()) >= before + expected, 'the resync to be reconciled', 30_000);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+beforeAll(async () => {
+  client = newClient(inject('kubeconfig'));
+  engineClient = newClient(inject('kubeconfig'));
+  planeClient = newClient(inject('kubeconfig'));
+  await installCrds(client);
+  await installExternalCrds(client, dpCrds);
+  planeCtrl = runControllers({ client: planeClient, controllers: ['dataplane'], handleSignals: false });
+  engine = runControllers({
+    client: engineClient,
+    controllers: ['release'],
+    handleSignals: false,
+    log: (m) => logs.push(m),
+  });
+  await Promise.all([planeCtrl.started, engine.started]);
+  await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: org } });
+  await client.create({
+    apiVersion: API,
+    kind: 'DataPlane',
+    metadata: { name: 'default', namespace: org },
+    spec: {
+      registry: { prefix: 'registry.local:5000' },
+      gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
+    },
+  });
+  await client.create({
+    apiVersion: API,
+    kind: 'Environment',
+    metadata: { name: 'dev', namespace: org },
+    spec: { dataPlaneRef: 'default' },
+  });
+  await until(
+    async () =>
+      conditionOf(await client.getOrUndefined(R.dataPlanes, 'default', { namespace: org }))?.status ===
+      'True',
+    'DataPlane default Ready',
+  );
+});
+
+afterAll(async () => {
+  for (const l of logs.filter((m) => m.startsWith('resync'))) process.stderr.write(`${l}\n`);
+  if (client) {
+    for (const r of (await client.list(RELEASES, { namespace: org }).catch(() => ({ items: [] }))).items) {
+      await client.delete(RELEASES, r.metadata?.name ?? '', { namespace: org }).catch(() => {});
+    }
+    await until(
+      async () => (await client.list(RELEASES, { namespace: org })).items.length === 0,
+      'releases gone',
+      30_000,
+    ).catch(() => {});
+    await client.delete(R.namespaces, org).catch(() => {});
+  }
+  await engine?.stop();
+  await planeCtrl?.stop();
+  for (const c of [client, engineClient, planeClient]) c?.close();
+});
+
+describe('release engine, data plane = control plane', () => {
+  const cell = uniqueName('cell');
+  const get = (ref: GVR, name: string) => client.getOrUndefined<KubeObject>(ref, name, { namespace: cell });
+
+  it('applies the objects with the ownership labels, creates the namespace, reports health', async () => {
+    await client.create(
+      release('web', 'dev', [
+        { id: 'web-deployment', object: deployment('web', cell) },
+        { id: 'web-service', object: service('web', cell) },
+        { id: 'web-config', object: configMap('web-config', cell, { GREETING: 'hello' }) },
+      ]),
+    );
+    const r = await waitRelease('web', 'ResourcesProgressing');
+    const uid = r.metadata?.uid;
+    expect(conditionOf(r)?.message).toBe('1/3 progressing, 2/3 healthy');
+
+    const ns = await client.getOrUndefined<KubeObject>(R.namespaces, cell);
+    expect(ns?.metadata?.labels).toMatchObject({
+      'openchoreo.dev/created-by': 'release-controller',
+      'openchoreo.dev/release-name': 'web',
+      'openchoreo.dev/release-namespace': org,
+      'openchoreo.dev/release-uid': uid,
+      'openchoreo.dev/environment': 'dev',
+      'openchoreo.dev/project': 'shop',
+    });
+    for (const [ref, name, id] of [
+      [DEPLOYMENTS, 'web', 'web-deployment'],
+      [SERVICES, 'web', 'web-service'],
+      [CONFIGMAPS, 'web-config', 'web-config'],
+    ] as const) {
+      const o = await get(ref, name);
+      expect(o?.metadata?.labels).toMatchObject({
+        'openchoreo.dev/managed-by': 'release-controller',
+        'openchoreo.dev/release-resource-id': id,
+        'openchoreo.dev/release-uid': uid,
+        'openchoreo.dev/release-name': 'web',
+        'openchoreo.dev/release-namespace': org,
+      });
+      expect(o?.metadata?.annotations?.['openchoreo.dev/applied-hash']).toMatch(/^[0-9a-f]{16}$/);
+      expect(
+        (o?.metadata?.managedFields as { manager?: string }[] | undefined)?.some(
+          (f) => f.manager === 'release-controller',
+        ),
+      ).toBe(true);
+    }
+
+    const resources = (r.status as { resources: Record<string, unknown>[] }).resources;
+    expect(resources.map((x) => [x.id, x.kind, x.name, x.namespace, x.healthStatus])).toEqual([
+      ['web-deployment', 'Deployment', 'web', cell, 'Progressing'],
+      ['web-service', 'Service', 'web', cell, 'Healthy'],
+      ['web-config', 'ConfigMap', 'web-config', cell, 'Healthy'],
+    ]);
+    expect(resources[0]).toMatchObject({ group: 'apps', version: 'v1' });
+    expect(resources.every((x) => typeof x.lastObservedTime === 'string')).toBe(true);
+  });
+
+  it('a resync of an unchanged Release sends zero writes', async () => {
+    await resyncReleases(); // absorbs status changes the Deployment controller made meanwhile
+    engineClient.resetStats();
+    await resyncReleases();
+    const byVerb = { ...engineClient.stats.byVerb };
+    logs.push(`resync of unchanged releases: ${JSON.stringify(byVerb)}`);
+    expect(writes(engineClient)).toBe(0);
+    expect(byVerb.list ?? 0).toBeGreaterThan(0); // it did look
+  });
+
+  it('re-applies an object someone else changed', async () => {
+    await client.patch(CONFIGMAPS, 'web-config', { data: { GREETING: 'tampered' } }, { namespace: cell });
+    await resyncReleases();
+    const cm = await get(CONFIGMAPS, 'web-config');
+    expect((cm?.data as Record<string, string> | undefined)?.GREETING).toBe('hello');
+  });
+
+  it('updates changed objects and prunes removed ones', async () => {
+    const before = engineClient.stats.byVerb.delete ?? 0;
+    await client.patch(
+      RELEASES,
+      'web',
+      {
+        spec: {
+          resources: [
+            { id: 'web-deployment', object: deployment('web', cell) },
+            { id: 'web-config', object: configMap('web-config', cell, { GREETING: 'bonjour' }) },
+          ],
+        },
+      },
+      { namespace: org },
+    );
+    await until(
+      async () =>
+        ((await get(CONFIGMAPS, 'web-config'))?.data as Record<string, string>)?.GREETING === 'bonjour',
+      'the ConfigMap to be updated',
+    );
+    await until(async () => !(await get(SERVICES, 'web')), 'the Service to be pruned');
+    const r = await waitRelease('web', 'ResourcesProgressing');
+    expect((r.status as { resources: { id: string }[] }).resources.map((x) => x.id)).toEqual([
+      'web-deployment',
+      'web-config',
+    ]);
+    expect(conditionOf(r)?.message).toBe('1/2 progressing, 1/2 healthy');
+    expect((engineClient.stats.byVerb.delete ?? 0) - before).toBe(1);
+  });
+
+  it('names every object that fails and still applies the others', async () => {
+    await client.create(
+      release('broken', 'dev', [
+        {
+          id: 'bad',
+          object: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: cell } },
+        },
+        { id: 'good', object: configMap('broken-ok', cell, { a: '1' }) },
+        { id: 'invalid', object: { ...service('svc', cell), spec: { ports: [{ port: 'nope' }] } } },
+      ]),
+    );
+    const r = await waitRelease('broken', 'ApplyFailed');
+    const msg = conditionOf(r)?.message ?? '';
+    expect(msg).toContain('Widget/w: ');
+    expect(msg).toContain('does not serve kind Widget');
+    expect(msg).toContain('Service/svc: ');
+    expect(await get(CONFIGMAPS, 'broken-ok')).toBeDefined();
+    await client.delete(RELEASES, 'broken', { namespace: org });
+    await until(async () => !(await getRelease('broken')), 'release broken gone');
+    expect(await get(CONFIGMAPS, 'broken-ok')).toBeUndefined();
+  });
+
+  it('names a missing Environment and recovers when it appears', async () => {
+    await client.create(
+      release('lonely', 'qa', [{ id: 'cfg', object: configMap('lonely', cell, { a: '1' }) }]),
+    );
+    const r = await waitRelease('lonely', 'EnvironmentNotFound');
+    expect(conditionOf(r)?.message).toBe(`Environment "qa" not found in namespace "${org}"`);
+    expect(conditionOf(r)?.status).toBe('False');
+    await client.create({
+      apiVersion: API,
+      kind: 'Environment',
+      metadata: { name: 'qa', namespace: org },
+      spec: { dataPlaneRef: 'missing' },
+    });
+    const r2 = await waitRelease('lonely', 'DataPlaneNotFound');
+    expect(conditionOf(r2)?.message).toBe(
+      `DataPlane "missing" of Environment "qa" not found in namespace "${org}"`,
+    );
+    await client.patch(R.environments, 'qa', { spec: { dataPlaneRef: 'default' } }, { namespace: org });
+    const ok = await waitRelease('lonely', 'ResourcesHealthy');
+    expect(conditionOf(ok)).toMatchObject({ status: 'True', message: '1/1 healthy' });
+    expect(await get(CONFIGMAPS, 'lonely')).toBeDefined();
+  });
+
+  it('deletes everything it applied when the Release is deleted, and keeps the namespace', async () => {
+    await client.delete(RELEASES, 'web', { namespace: org });
+    await until(async () => !(await getRelease('web')), 'release web gone');
+    expect(await get(DEPLOYMENTS, 'web')).toBeUndefined();
+    expect(await get(CONFIGMAPS, 'web-config')).toBeUndefined();
+    expect(await get(CONFIGMAPS, 'lonely')).toBeDefined(); // another Release's
+    expect(await client.getOrUndefined(R.namespaces, cell)).toBeDefined();
+  });
+});
+
+describe('release engine, data plane in a second apiserver', () => {
+  let cp2: ControlPlane;
+  let remote: KubeClient;
+  const cell = uniqueName('remote-cell');
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+  beforeAll(async () => {
+    cp2 = await startControlPlane({ name: 'choreoctl-release-dp', controllerManager: false });
+    remote = newClient(cp2.admin.kubeconfig);
+    await installExternalCrds(remote, dpCrds);
+    await client.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'remote-creds', namespace: org },
+      data: { token: b64(cp2.admin.token), 'ca.crt': cp2.caData },
+    });
+    await client.create({
+      apiVersion: API,
+      kind: 'DataPlane',
+      metadata: { name: 'remote', namespace: org },
+      spec: {
+        registry: { prefix: 'registry.local:5000' },
+        gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
+        kubernetesCluster: {
+          server: cp2.server,
+          tls: { ca: { secretRef: 'remote-creds' } },
+          auth: { bearerToken: { secretRef: 'remote-creds' } },
+        },
+      },
+    });
+    await client.create({
+      apiVersion: API,
+      kind: 'Environment',
+      metadata: { name: 'prod', namespace: org },
+      spec: { dataPlaneRef: 'remote' },
+    });
+  });
+
+  afterAll(async () => {
+    remote?.close();
+    await cp2?.stop();
+  });
+
+  it('applies into the remote cluster only, and cleans up there', async () => {
+    await client.create(
+      release('api', 'prod', [
+        { id: 'api-deployment', object: deployment('api', cell) },
+        { id: 'api-service', object: service('api', cell) },
+        { id: 'api-config', object: configMap('api-config', cell, { MODE: 'prod' }) },
+      ]),
+    );
+    // No controller-manager there: the Deployment is never even observed.
+    const r = await waitRelease('api', 'ResourcesProgressing', 60_000);
+    expect(conditionOf(r)?.message).toBe('1/3 progressing, 2/3 healthy');
+    const uid = r.metadata?.uid;
+    for (const [ref, name] of [
+      [DEPLOYMENTS, 'api'],
+      [SERVICES, 'api'],
+      [CONFIGMAPS, 'api-config'],
+    ] as const) {
+      const o = await remote.getOrUndefined<KubeObject>(ref, name, { namespace: cell });
+      expect(o?.metadata?.labels?.['openchoreo.dev/release-uid']).toBe(uid);
+      expect(await client.getOrUndefined(ref, name, { namespace: cell })).toBeUndefined();
+    }
+    expect(await remote.getOrUndefined(R.namespaces, cell)).toBeDefined();
+    expect(await client.getOrUndefined(R.namespaces, cell)).toBeUndefined();
+
+    // The engine's own client of the remote plane (cached in its PlaneClients) counts what reached it.
+    const dp = engine.manager.informer(R.dataPlanes).getByName('remote', org);
+    if (!dp) throw new Error('the engine does not see DataPlane remote');
+    const toPlane = engine.planes.client(dp);
+    expect(toPlane).not.toBe(engineClient);
+    await resyncReleases();
+    engineClient.resetStats();
+    toPlane.resetStats();
+    await resyncReleases();
+    logs.push(
+      `resync with a remote plane: control plane ${JSON.stringify(engineClient.stats.byVerb)}, data plane ${JSON.stringify(toPlane.stats.byVerb)}`,
+    );
+    expect(writes(engineClient)).toBe(0);
+    expect(writes(toPlane)).toBe(0);
+    expect(toPlane.stats.byVerb.list ?? 0).toBeGreaterThan(0);
+
+    await client.delete(RELEASES, 'api', { namespace: org });
+    await until(async () => !(await getRelease('api')), 'release api gone', 60_000);
+    for (const [ref, name] of [
+      [DEPLOYMENTS, 'api'],
+      [SERVICES, 'api'],
+      [CONFIGMAPS, 'api-config'],
+    ] as const) {
+      expect(await remote.getOrUndefined(ref, name, { namespace: cell })).toBeUndefined();
+    }
+    expect(await remote.getOrUndefined(R.namespaces, cell)).toBeDefined();
+  });
+});
