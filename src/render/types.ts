@@ -4,6 +4,7 @@
  * Renderers do no IO: everything they need is in the input (resolved connections included).
  */
 import type {
+  API,
   APIBinding,
   APIClass,
   ConfigurationGroup,
@@ -67,6 +68,30 @@ export interface RenderContext {
   connections: ResolvedConnection[];
   /** Configuration groups the workload references, by name. */
   configurationGroups: Record<string, ConfigurationGroup>;
+  /**
+   * Southbound destinations the workload may reach (egress `toFQDNs`). Optional: the Workload schema has no
+   * external connection type yet, so controllers leave it out and only DNS leaves the cell.
+   */
+  externalServices?: ExternalService[];
+  /** For an APIBinding: the API it binds and the in-cell Service that serves it (renderAPIBinding needs it). */
+  api?: APIBindingTarget;
+}
+
+/** An external (southbound) destination: a DNS name and port outside the cluster. */
+export interface ExternalService {
+  name: string;
+  host: string;
+  port: number;
+  protocol?: 'TCP' | 'UDP';
+}
+
+export interface APIBindingTarget {
+  api: API;
+  /**
+   * Name of the in-cell Service serving the API: `bindingWorkloadName(<the component's ServiceBinding>)`.
+   * Default: `bindingWorkloadName(api.spec.owner.componentName)` (a binding named like its component).
+   */
+  service?: string;
 }
 
 export interface RenderResult {
