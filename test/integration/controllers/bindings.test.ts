@@ -1,0 +1,409 @@
+/**
+ * The class → instance → binding → Release flow against the shared apiserver, with every controller running
+ * (the Release engine included; the DataPlane is this cluster): an organization with development → staging →
+ * production, a Service becomes a ServiceBinding for the pipeline's first environment and a Release whose
+ * Deployment and Service land in the development cell. Workload edits, a missing class, Undeploy/Suspend,
+ * connections between components, and garbage collection when the component is deleted.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
+import { B } from '../../../src/controllers/binding/refs.js';
+import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
+import { R } from '../../../src/controllers/shared.js';
+import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
+import type { GVR } from '../../../src/kube/discovery.js';
+import { conditionOf, installCrds, installExternalCrds, newClient, uniqueName, until } from '../helpers.js';
+
+const API = 'openchoreo.dev/v1alpha1';
+const DEPLOYMENTS: GVR = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
+const SERVICES: GVR = { group: '', version: 'v1', resource: 'services', namespaced: true };
+let client: KubeClient;
+let ctrl: RunningControllers;
+const org = uniqueName('bind');
+const devCell = () => dataPlaneNamespaceName(org, 'shop', 'development');
+const logs: string[] = [];
+
+const get = (ref: GVR, name: string, namespace = org) =>
+  client.getOrUndefined<KubeObject>(ref, name, ref.namespaced ? { namespace } : {});
+
+async function waitReady(
+  ref: GVR,
+  name: string,
+  status: 'True' | 'False',
+  reason?: string,
+  timeoutMs = 30_000,
+) {
+  return until(
+    async () => {
+      const c = conditionOf(await get(ref, name));
+      return c && c.status === status && (!reason || c.reason === reason) ? c : undefined;
+    },
+    `${ref.resource} ${name} Ready=${status}${reason ? ` ${reason}` : ''}`,
+    timeoutMs,
+  );
+}
+
+interface Resource {
+  id: string;
+  object: KubeObject & { spec?: Record<string, unknown> };
+}
+async function releaseResources(name: string): Promise<Resource[] | undefined> {
+  const r = await get(B.releases, name);
+  return (r?.spec as { resources?: Resource[] } | undefined)?.resources;
+}
+function deploymentOf(resources: Resource[] | undefined) {
+  const d = resources?.find((r) => r.object.kind === 'Deployment')?.object;
+  return d as
+    | (KubeObject & {
+        spec: {
+          replicas?: number;
+          template: {
+            spec: { containers: { name: string; image: string; env?: { name: string; value?: string }[] }[] };
+          };
+        };
+      })
+    | undefined;
+}
+
+const meta = (name: string) => ({ name, namespace: org });
+
+function component(name: string): KubeObject {
+  return {
+    apiVersion: API,
+    kind: 'Component',
+    metadata: meta(name),
+    spec: { owner: { projectName: 'shop' }, type: 'Service' },
+  };
+}
+
+function workload(name: string, image: string, extra: Record<string, unknown> = {}): KubeObject {
+  return {
+    apiVersion: API,
+    kind: 'Workload',
+    metadata: meta(name),
+    spec: {
+      owner: { projectName: 'shop', componentName: name },
+      containers: { main: { image, env: [{ key: 'LOG_LEVEL', value: 'info' }] } },
+      ...extra,
+    },
+  };
+}
+
+function service(name: string, extra: Record<string, unknown> = {}): KubeObject {
+  return {
+    apiVersion: API,
+    kind: 'Service',
+    metadata: meta(name),
+    spec: { owner: { projectName: 'shop', componentName: name }, workloadName: name, ...extra },
+  };
+}
+
+beforeAll(async () => {
+  client = newClient(inject('kubeconfig'));
+  await installCrds(client);
+  await installExternalCrds(client, (crd) => !String(crd.metadata?.name).endsWith('argoproj.io'));
+  ctrl = runControllers({ client, handleSignals: false, log: (m) => logs.push(m) });
+  await ctrl.started;
+  await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
+  await until(async () => get(R.namespaces, org), 'the organization namespace');
+  await client.create({
+    apiVersion: API,
+    kind: 'DataPlane',
+    metadata: meta('default'),
+    spec: {
+      registry: { prefix: 'registry.local:5000' },
+      gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
+    },
+  });
+  for (const e of ['development', 'staging', 'production']) {
+    await client.create({
+      apiVersion: API,
+      kind: 'Environment',
+      metadata: meta(e),
+      spec: { dataPlaneRef: 'default' },
+    });
+  }
+  await client.create({
+    apiVersion: API,
+    kind: 'DeploymentPipeline',
+    metadata: meta('default'),
+    spec: {
+      promotionPaths: [
+        { sourceEnvironmentRef: 'development', targetEnvironmentRefs: [{ name: 'staging' }] },
+        { sourceEnvironmentRef: 'staging', targetEnvironmentRefs: [{ name: 'production' }] },
+      ],
+    },
+  });
+  await client.create({
+    apiVersion: API,
+    kind: 'Project',
+    metadata: meta('shop'),
+    spec: { deploymentPipelineRef: 'default' },
+  });
+  await client.create({
+    apiVersion: API,
+    kind: 'ServiceClass',
+    metadata: meta('default'),
+    spec: {
+      deploymentTemplate: {
+        replicas: 2,
+        template: { spec: { containers: [{ name: 'main', resources: { requests: { cpu: '100m' } } }] } },
+      },
+      serviceTemplate: { type: 'ClusterIP' },
+    },
+  });
+  await client.create({
+    apiVersion: API,
+    kind: 'APIClass',
+    metadata: meta('default'),
+    spec: { restPolicy: { defaults: {} } },
+  });
+  await waitReady(R.dataPlanes, 'default', 'True', undefined, 60_000);
+  await waitReady(R.projects, 'shop', 'True', 'CellsReady', 60_000);
+});
+
+afterAll(async () => {
+  if (client) {
+    await client.delete(R.organizations, org).catch(() => {});
+    await until(async () => !(await get(R.organizations, org)), 'the org to be gone', 120_000).catch(
+      () => {},
+    );
+  }
+  await ctrl?.stop();
+  client?.close();
+  if (process.env.BINDINGS_TEST_LOGS) process.stderr.write(`${logs.join('\n')}\n`);
+});
+
+describe('Service → ServiceBinding → Release', () => {
+  it('deploys to the first environment, follows Workload edits, Suspend and Undeploy', async () => {
+    await client.create(component('cart'));
+    await client.create(
+      workload('cart', 'ghcr.io/acme/cart:1.0', { endpoints: { http: { type: 'REST', port: 8080 } } }),
+    );
+    await client.create(
+      service('cart', {
+        apis: {
+          http: {
+            type: 'REST',
+            rest: { backend: { port: 8080, basePath: '/cart' }, exposeLevels: ['Public'] },
+          },
+        },
+      }),
+    );
+
+    // The binding: first environment, named like the Service, controlled by it, a copy of the workload.
+    const binding = await until(() => get(B.serviceBindings, 'cart'), 'the ServiceBinding');
+    const svc = await get(B.services, 'cart');
+    expect(binding.metadata?.labels).toMatchObject({
+      'openchoreo.dev/organization': org,
+      'openchoreo.dev/project': 'shop',
+      'openchoreo.dev/component': 'cart',
+      'openchoreo.dev/environment': 'development',
+    });
+    expect(binding.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Service', name: 'cart', uid: svc?.metadata?.uid, controller: true }),
+    ]);
+    expect(binding.spec).toMatchObject({
+      environment: 'development',
+      className: 'default',
+      releaseState: 'Active',
+      workloadSpec: { containers: { main: { image: 'ghcr.io/acme/cart:1.0' } } },
+    });
+    await waitReady(B.services, 'cart', 'True', 'BindingSynced');
+
+    // The Release: same name, controlled by the binding, Deployment + Service in the development cell.
+    const release = await until(() => get(B.releases, 'cart'), 'the Release');
+    expect(release.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({
+        kind: 'ServiceBinding',
+        name: 'cart',
+        uid: binding.metadata?.uid,
+        controller: true,
+      }),
+    ]);
+    expect(release.spec).toMatchObject({
+      owner: { projectName: 'shop', componentName: 'cart' },
+      environmentName: 'development',
+    });
+    const resources = (await releaseResources('cart')) ?? [];
+    const kinds = resources.map((r) => r.object.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['Deployment', 'Service']));
+    for (const r of resources) {
+      if (r.object.kind !== 'Namespace' && r.object.metadata?.namespace !== undefined) {
+        expect(r.object.metadata.namespace).toBe(devCell());
+      }
+    }
+    const dep = deploymentOf(resources);
+    expect(dep?.spec.replicas).toBe(2);
+    expect(dep?.spec.template.spec.containers[0]).toMatchObject({
+      name: 'main',
+      image: 'ghcr.io/acme/cart:1.0',
+    });
+
+    // The Release engine applied them into the cell; no scheduler here, so the Deployment keeps progressing.
+    const depName = dep?.metadata?.name ?? '';
+    await until(() => get(DEPLOYMENTS, depName, devCell()), 'the Deployment in the cell');
+    await until(() => get(SERVICES, depName, devCell()), 'the Service in the cell');
+    const c = await waitReady(B.serviceBindings, 'cart', 'False', 'ResourceHealthProgressing');
+    expect(c.message).toMatch(/^Resources status: \d+\/\d+ progressing/);
+    const endpoints = (await get(B.serviceBindings, 'cart'))?.status as {
+      endpoints?: { name: string; project?: { port: number } }[];
+    };
+    expect(endpoints.endpoints?.[0]).toMatchObject({ name: 'http', project: { port: 8080 } });
+
+    // The component rolls its environments up.
+    const comp = await until(async () => {
+      const cc = await get(R.components, 'cart');
+      const envs = (cc?.status as { environments?: { environment: string; reason: string }[] } | undefined)
+        ?.environments;
+      return envs?.[0]?.reason === 'ResourceHealthProgressing' ? cc : undefined;
+    }, 'the component roll-up');
+    expect(conditionOf(comp)).toMatchObject({
+      status: 'False',
+      reason: 'EnvironmentsNotReady',
+      message: '0/1 environment ready; development: ResourceHealthProgressing',
+    });
+
+    // A Workload edit reaches the binding and the Release.
+    await client.patch(
+      B.workloads,
+      'cart',
+      { spec: { containers: { main: { image: 'ghcr.io/acme/cart:1.1' } } } },
+      { namespace: org },
+    );
+    await until(
+      async () =>
+        deploymentOf(await releaseResources('cart'))?.spec.template.spec.containers[0]?.image ===
+        'ghcr.io/acme/cart:1.1',
+      'the Release to carry the new image',
+    );
+    await until(async () => {
+      const d = (await get(DEPLOYMENTS, depName, devCell())) as
+        | { spec?: { template: { spec: { containers: { image: string }[] } } } }
+        | undefined;
+      return d?.spec?.template.spec.containers[0]?.image === 'ghcr.io/acme/cart:1.1';
+    }, 'the live Deployment to carry the new image');
+
+    // Suspend: zero replicas, ResourcesSuspended; the instance keeps the releaseState.
+    await client.patch(B.serviceBindings, 'cart', { spec: { releaseState: 'Suspend' } }, { namespace: org });
+    await until(async () => deploymentOf(await releaseResources('cart'))?.spec.replicas === 0, 'replicas 0');
+    await waitReady(B.serviceBindings, 'cart', 'False', 'ResourcesSuspended');
+    await client.patch(
+      B.workloads,
+      'cart',
+      { spec: { containers: { main: { image: 'ghcr.io/acme/cart:1.2' } } } },
+      { namespace: org },
+    );
+    await until(
+      async () =>
+        deploymentOf(await releaseResources('cart'))?.spec.template.spec.containers[0]?.image ===
+        'ghcr.io/acme/cart:1.2',
+      'the suspended Release to follow the workload',
+    );
+    expect((await get(B.serviceBindings, 'cart'))?.spec).toMatchObject({ releaseState: 'Suspend' });
+    const rolled = await until(async () => {
+      const cc = await get(R.components, 'cart');
+      return conditionOf(cc)?.status === 'True' ? cc : undefined;
+    }, 'a suspended environment not to count against the component');
+    expect(conditionOf(rolled)?.message).toContain('development: ResourcesSuspended');
+
+    // Undeploy: the Release goes (and with it the cell objects), Active brings it back.
+    await client.patch(B.serviceBindings, 'cart', { spec: { releaseState: 'Undeploy' } }, { namespace: org });
+    await waitReady(B.serviceBindings, 'cart', 'False', 'ResourcesUndeployed');
+    await until(async () => !(await get(B.releases, 'cart')), 'the Release to be deleted', 60_000);
+    await until(
+      async () => !(await get(DEPLOYMENTS, depName, devCell())),
+      'the Deployment to be deleted',
+      60_000,
+    );
+    expect(conditionOf(await get(B.serviceBindings, 'cart'))?.message).toBe('Resources undeployed');
+    await client.patch(B.serviceBindings, 'cart', { spec: { releaseState: 'Active' } }, { namespace: org });
+    await until(() => get(B.releases, 'cart'), 'the Release to come back');
+    await waitReady(B.serviceBindings, 'cart', 'False', 'ResourceHealthProgressing');
+  });
+
+  it('reports a missing ServiceClass and recovers when it is created', async () => {
+    await client.create(component('gold'));
+    await client.create(workload('gold', 'ghcr.io/acme/gold:1'));
+    await client.create(service('gold', { className: 'premium' }));
+    const c = await waitReady(B.serviceBindings, 'gold', 'False', 'ServiceClassNotFound');
+    expect(c.message).toContain('ServiceClass "premium" not found');
+    expect(await get(B.releases, 'gold')).toBeUndefined();
+    await client.create({
+      apiVersion: API,
+      kind: 'ServiceClass',
+      metadata: meta('premium'),
+      spec: { deploymentTemplate: { replicas: 3 } },
+    });
+    await until(
+      async () => deploymentOf(await releaseResources('gold'))?.spec.replicas === 3,
+      'the Release with the premium class',
+    );
+  });
+
+  it('reports a missing Workload on the instance and recovers', async () => {
+    await client.create(component('late'));
+    await client.create(service('late'));
+    const c = await waitReady(B.services, 'late', 'False', 'WorkloadNotFound');
+    expect(c.message).toContain('Workload "late"');
+    expect(await get(B.serviceBindings, 'late')).toBeUndefined();
+    await client.create(workload('late', 'ghcr.io/acme/late:1'));
+    await waitReady(B.services, 'late', 'True', 'BindingSynced');
+    await until(() => get(B.releases, 'late'), 'the Release');
+  });
+
+  it('injects a connection once the provider is deployed, and follows provider changes', async () => {
+    await client.create(component('checkout'));
+    await client.create(
+      workload('checkout', 'ghcr.io/acme/checkout:1', {
+        connections: {
+          pay: {
+            type: 'api',
+            params: { componentName: 'payments', endpoint: 'grpc' },
+            inject: { env: [{ name: 'PAYMENTS_ADDR', value: '{{ .host }}:{{ .port }}' }] },
+          },
+        },
+      }),
+    );
+    await client.create(service('checkout'));
+    const c = await waitReady(B.serviceBindings, 'checkout', 'False', 'ConnectionNotResolved');
+    expect(c.message).toContain('component "payments"');
+
+    await client.create(component('payments'));
+    await client.create(
+      workload('payments', 'ghcr.io/acme/payments:1', { endpoints: { grpc: { type: 'gRPC', port: 50051 } } }),
+    );
+    await client.create(service('payments'));
+    const envOf = async () =>
+      deploymentOf(await releaseResources('checkout'))?.spec.template.spec.containers[0]?.env?.find(
+        (e) => e.name === 'PAYMENTS_ADDR',
+      )?.value;
+    const first = await until(envOf, 'the injected PAYMENTS_ADDR');
+    expect(first).toMatch(/^payments-[0-9a-f]{8}:50051$/);
+
+    // The provider moves its port: the consumer re-renders without being touched.
+    await client.patch(
+      B.workloads,
+      'payments',
+      { spec: { endpoints: { grpc: { type: 'gRPC', port: 50052 } } } },
+      { namespace: org },
+    );
+    await until(async () => (await envOf())?.endsWith(':50052'), 'the consumer to follow the provider');
+  });
+
+  it('deleting the component leaves no instance, binding or Release behind', async () => {
+    await client.create(component('gone'));
+    await client.create(workload('gone', 'ghcr.io/acme/gone:1'));
+    await client.create(service('gone'));
+    await until(() => get(B.releases, 'gone'), 'the Release');
+    const svc = await until(async () => {
+      const s = await get(B.services, 'gone');
+      return s?.metadata?.ownerReferences?.some((r) => r.kind === 'Component') ? s : undefined;
+    }, 'the Service to be owned by its component');
+    expect(svc.metadata?.ownerReferences?.find((r) => r.kind === 'Component')?.controller).toBeFalsy();
+    await client.delete(R.components, 'gone', { namespace: org });
+    await until(async () => !(await get(B.services, 'gone')), 'the Service to be collected', 60_000);
+    await until(async () => !(await get(B.serviceBindings, 'gone')), 'the binding to be collected', 60_000);
+    await until(async () => !(await get(B.releases, 'gone')), 'the Release to be collected', 60_000);
+  });
+});
