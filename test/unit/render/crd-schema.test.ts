@@ -85,7 +85,12 @@ export function validate(value: unknown, s: Schema, path = ''): string[] {
         errs.push(`${at}: fewer than ${s.minItems} items`);
       if (s.maxItems !== undefined && value.length > s.maxItems)
         errs.push(`${at}: more than ${s.maxItems} items`);
-      if (s.items) value.forEach((v, i) => errs.push(...validate(v, s.items as Schema, `${path}[${i}]`)));
+      if (s.items) {
+        const items = s.items;
+        value.forEach((v, i) => {
+          errs.push(...validate(v, items, `${path}[${i}]`));
+        });
+      }
       break;
     case 'string':
       if (typeof value !== 'string') return [`${at}: must be a string`];
