@@ -25,7 +25,7 @@ import { GROUP, VERSION } from '../../api/dsl.js';
 import { Finalizers } from '../../api/labels.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import { apiVersionOf, type GVR, type ResourceInfo } from '../../kube/discovery.js';
-import { isAlreadyExists, UnknownResourceError } from '../../kube/errors.js';
+import { isAlreadyExists, isForbidden, UnknownResourceError } from '../../kube/errors.js';
 import { environmentDataPlane } from '../dataplane/index.js';
 import { type PlaneObject, planeKey } from '../planes.js';
 import { nowRfc3339 } from '../runtime/conditions.js';
@@ -167,9 +167,20 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     );
   }
 
-  /** Live objects of the Release, over `kinds` (kinds the plane does not serve are skipped). */
-  async function inventory(client: KubeClient, uid: string, kinds: readonly Gvk[]): Promise<Inventory> {
+  /**
+   * Live objects of the Release, over `kinds` (kinds the plane does not serve are skipped). The well-known
+   * kinds that are not in `must` are a best-effort net: being forbidden to list them is logged, not a failure
+   * (a least-privilege controller need not be allowed every kind it never applies).
+   */
+  async function inventory(
+    client: KubeClient,
+    uid: string,
+    kinds: readonly Gvk[],
+    must: readonly Gvk[],
+    where: string,
+  ): Promise<Inventory> {
     const inv: Inventory = { live: [], infos: new Map(), failures: [] };
+    const required = new Set(must.map((k) => `${k.group}/${k.kind}`));
     await Promise.all(
       kinds.map(async (k) => {
         let info: ResourceInfo;
@@ -187,6 +198,10 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
             inv.live.push({ ...o, apiVersion: apiVersionOf(info.group, info.version), kind: info.kind });
           }
         } catch (e) {
+          if (isForbidden(e) && !required.has(`${k.group}/${k.kind}`)) {
+            ctx.log(`${where}: not allowed to list ${k.kind} in the data plane: skipped (${errorText(e)})`);
+            return;
+          }
           inv.failures.push({ what: `list ${k.kind}`, message: errorText(e) });
         }
       }),
@@ -266,7 +281,8 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       try {
         const client = ctx.planes.client(dp, { allowStale: true });
         const kinds = inventoryKinds(desired, old ?? [], await servedWellKnown(client));
-        const inv = await inventory(client, uid, kinds);
+        const must = inventoryKinds(desired, old ?? []);
+        const inv = await inventory(client, uid, kinds, must, `release ${ns}/${release.metadata.name}`);
         if (inv.failures.length > 0) throw new Error(describeFailures(inv.failures));
         for (const o of inv.live) {
           here++;
@@ -336,7 +352,13 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     const { desired, failures: applyFailures } = desiredObjects(release);
     const pruneFailures: Failure[] = [];
     const wellKnown = needsSafetyNet(release) ? await servedWellKnown(client) : [];
-    const inv = await inventory(client, uid, inventoryKinds(desired, old ?? [], wellKnown));
+    const inv = await inventory(
+      client,
+      uid,
+      inventoryKinds(desired, old ?? [], wellKnown),
+      inventoryKinds(desired, old ?? []),
+      `release ${ns}/${req.name}`,
+    );
     pruneFailures.push(...inv.failures);
     const live = new Map(inv.live.map((o) => [liveIdentity(o), o]));
 
