@@ -3,6 +3,7 @@
  * Renderers are passed in (src/render/index.ts in production, fakes in tests).
  */
 import type {
+  API,
   APIBinding,
   APIClass,
   ScheduledTaskBinding,
@@ -12,6 +13,7 @@ import type {
   WebApplicationBinding,
   WebApplicationClass,
 } from '../../api/index.js';
+import { bindingWorkloadName } from '../../api/naming.js';
 import type { KubeObject } from '../../kube/client.js';
 import type {
   RenderAPIBinding,
@@ -186,6 +188,24 @@ export function scheduledTaskBindingController(r: Renderers): ControllerFactory 
   });
 }
 
+/** The ServiceBinding of a component in an environment (the first by name if several), or undefined. */
+function servingBinding(
+  ctx: ControllerContext,
+  ns: string,
+  component: string,
+  environment: string,
+): KubeObject | undefined {
+  return cache(ctx.manager, B.serviceBindings)
+    .list(ns)
+    .filter(
+      (sb) =>
+        !isDeleting(sb) &&
+        ownerOf(sb).componentName === component &&
+        specOf<{ environment: string }>(sb).environment === environment,
+    )
+    .sort((a, c) => (a.metadata?.name ?? '').localeCompare(c.metadata?.name ?? ''))[0];
+}
+
 interface APIBindingSpec {
   apiClassName: string;
   apiName: string;
@@ -214,14 +234,42 @@ export function apiBindingController(r: Renderers): ControllerFactory {
           },
         };
       }
+      const owner = ownerOf(api);
+      // The in-cell Service serving the API: that of the component's ServiceBinding in the same environment.
+      const serving = servingBinding(ctx, ns, owner.componentName, aspec(b).environmentName ?? '');
       return {
-        owner: ownerOf(api),
-        render: (rc) => r.renderAPIBinding(b as unknown as APIBinding, cls as unknown as APIClass, rc),
+        owner,
+        render: (rc) =>
+          r.renderAPIBinding(b as unknown as APIBinding, cls as unknown as APIClass, {
+            ...rc,
+            api: {
+              api: api as unknown as API,
+              ...(serving ? { service: bindingWorkloadName(serving.metadata?.name ?? '') } : {}),
+            },
+          }),
       };
     },
     watches: (ctx) => [
       { ref: B.apiClasses, map: bindingsNaming(ctx, B.apiBindings, (b) => aspec(b).apiClassName) },
       { ref: B.apis, map: bindingsNaming(ctx, B.apiBindings, (b) => aspec(b).apiName) },
+      // The serving component's ServiceBinding appearing (or going) changes the backend Service name.
+      {
+        ref: B.serviceBindings,
+        map: (sb) => {
+          const ns = sb.metadata?.namespace;
+          if (!ns) return [];
+          const component = ownerOf(sb).componentName;
+          const env = specOf<{ environment: string }>(sb).environment;
+          const apis = cache(ctx.manager, B.apis);
+          return cache(ctx.manager, B.apiBindings)
+            .list(ns)
+            .filter((ab) => {
+              const api = apis.getByName(aspec(ab).apiName ?? '', ns);
+              return aspec(ab).environmentName === env && !!api && ownerOf(api).componentName === component;
+            })
+            .map((ab) => `${ns}/${ab.metadata?.name}`);
+        },
+      },
     ],
   });
 }

@@ -227,7 +227,7 @@ describe('Service → ServiceBinding → Release', () => {
     });
     const resources = (await releaseResources('cart')) ?? [];
     const kinds = resources.map((r) => r.object.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['Deployment', 'Service']));
+    expect(kinds).toEqual(expect.arrayContaining(['Deployment', 'Service', 'HTTPRoute']));
     for (const r of resources) {
       if (r.object.kind !== 'Namespace' && r.object.metadata?.namespace !== undefined) {
         expect(r.object.metadata.namespace).toBe(devCell());
@@ -405,5 +405,120 @@ describe('Service → ServiceBinding → Release', () => {
     await until(async () => !(await get(B.services, 'gone')), 'the Service to be collected', 60_000);
     await until(async () => !(await get(B.serviceBindings, 'gone')), 'the binding to be collected', 60_000);
     await until(async () => !(await get(B.releases, 'gone')), 'the Release to be collected', 60_000);
+  });
+});
+
+describe('the other kinds', () => {
+  it('WebApplication → WebApplicationBinding → Release with a public route', async () => {
+    await client.create({
+      apiVersion: API,
+      kind: 'WebApplicationClass',
+      metadata: meta('default'),
+      spec: { deploymentTemplate: { replicas: 1 } },
+    });
+    await client.create({
+      ...component('site'),
+      spec: { owner: { projectName: 'shop' }, type: 'WebApplication' },
+    });
+    await client.create(
+      workload('site', 'ghcr.io/acme/site:1', { endpoints: { web: { type: 'HTTP', port: 8080 } } }),
+    );
+    await client.create({
+      apiVersion: API,
+      kind: 'WebApplication',
+      metadata: meta('site'),
+      spec: { owner: { projectName: 'shop', componentName: 'site' }, workloadName: 'site' },
+    });
+    const binding = await until(() => get(B.webApplicationBindings, 'site'), 'the WebApplicationBinding');
+    expect(binding.spec).toMatchObject({
+      environment: 'development',
+      workloadSpec: { endpoints: { web: { port: 8080 } } },
+    });
+    await until(async () => {
+      const kinds = (await releaseResources('site'))?.map((r) => r.object.kind) ?? [];
+      return ['Deployment', 'Service', 'HTTPRoute'].every((k) => kinds.includes(k));
+    }, 'the Release with Deployment, Service and HTTPRoute');
+    const withEndpoints = await until(async () => {
+      const b = await get(B.webApplicationBindings, 'site');
+      return (b?.status as { endpoints?: unknown[] } | undefined)?.endpoints?.length ? b : undefined;
+    }, 'the endpoint status');
+    expect((withEndpoints.status as { endpoints: { name: string }[] }).endpoints[0]?.name).toBe('web');
+    await waitReady(B.webApplicationBindings, 'site', 'False', 'ResourceHealthProgressing');
+  });
+
+  it('ScheduledTask → ScheduledTaskBinding → Release with a CronJob, honouring Undeploy and reporting status', async () => {
+    await client.create({
+      ...component('report'),
+      spec: { owner: { projectName: 'shop' }, type: 'ScheduledTask' },
+    });
+    await client.create(workload('report', 'ghcr.io/acme/report:1'));
+    await client.create({
+      apiVersion: API,
+      kind: 'ScheduledTask',
+      metadata: meta('report'),
+      spec: {
+        owner: { projectName: 'shop', componentName: 'report' },
+        workloadName: 'report',
+        className: 'nightly',
+      },
+    });
+    await waitReady(B.scheduledTaskBindings, 'report', 'False', 'ScheduledTaskClassNotFound');
+    await client.create({
+      apiVersion: API,
+      kind: 'ScheduledTaskClass',
+      metadata: meta('nightly'),
+      spec: { cronJobTemplate: { schedule: '30 1 * * *' } },
+    });
+    await until(
+      async () => (await releaseResources('report'))?.some((r) => r.object.kind === 'CronJob'),
+      'the CronJob',
+    );
+    // A CronJob that never ran is progressing until its first schedule.
+    await until(
+      async () => conditionOf(await get(B.scheduledTaskBindings, 'report'))?.reason?.startsWith('Resource'),
+      'a health-based Ready',
+    );
+    await client.patch(
+      B.scheduledTaskBindings,
+      'report',
+      { spec: { releaseState: 'Undeploy' } },
+      { namespace: org },
+    );
+    await waitReady(B.scheduledTaskBindings, 'report', 'False', 'ResourcesUndeployed');
+    await until(async () => !(await get(B.releases, 'report')), 'the Release to be deleted', 60_000);
+  });
+
+  it('API → APIBinding → Release routing to the component’s service', async () => {
+    await client.create({
+      apiVersion: API,
+      kind: 'API',
+      metadata: meta('cart-public'),
+      spec: {
+        owner: { projectName: 'shop', componentName: 'cart' },
+        environmentName: 'development',
+        type: 'REST',
+        rest: { backend: { port: 8080, basePath: '/cart' }, exposeLevels: ['Public'] },
+      },
+    });
+    const binding = await until(() => get(B.apiBindings, 'cart-public'), 'the APIBinding');
+    expect(binding.spec).toMatchObject({
+      apiClassName: 'default',
+      apiName: 'cart-public',
+      environmentName: 'development',
+    });
+    expect(binding.metadata?.labels).toMatchObject({
+      'openchoreo.dev/component': 'cart',
+      'openchoreo.dev/environment': 'development',
+    });
+    const resources = await until(async () => {
+      const rs = await releaseResources('cart-public');
+      return rs?.some((r) => r.object.kind === 'HTTPRoute') ? rs : undefined;
+    }, 'the API Release with its HTTPRoute');
+    const route = resources.find((r) => r.object.kind === 'HTTPRoute')?.object as {
+      spec: { rules: { backendRefs: { name: string }[] }[] };
+    };
+    const cartBackend = deploymentOf(await releaseResources('cart'))?.metadata?.name;
+    expect(route.spec.rules[0]?.backendRefs[0]?.name).toBe(cartBackend);
+    await until(async () => conditionOf(await get(B.apiBindings, 'cart-public')), 'the APIBinding status');
   });
 });
