@@ -41,6 +41,8 @@ interface InstanceKind {
   workload: boolean;
   /** Spec fields of the binding besides the environment, from the instance (and its workload's template). */
   bindingSpec(instance: KubeObject, template: Record<string, unknown> | undefined): Record<string, unknown>;
+  /** Status fields of the instance taken from its binding (API: `address`). */
+  statusFrom?(binding: KubeObject | undefined): Record<string, unknown>;
 }
 
 function problem(reason: string, message: string): ReadyInput {
@@ -189,11 +191,18 @@ function instanceController(k: InstanceKind): ControllerFactory {
       if (!bindingUpToDate(live, desired)) {
         await ctx.client.apply(desired, { fieldManager, force: true, namespace: ns });
       }
-      await writeStatus(ctx, fieldManager, k.ref, inst, {
-        status: 'True',
-        reason: 'BindingSynced',
-        message: `${k.bindingKind} "${req.name}" for environment "${where.env}" is up to date`,
-      });
+      await writeStatus(
+        ctx,
+        fieldManager,
+        k.ref,
+        inst,
+        {
+          status: 'True',
+          reason: 'BindingSynced',
+          message: `${k.bindingKind} "${req.name}" for environment "${where.env}" is up to date`,
+        },
+        k.statusFrom?.(live) ?? {},
+      );
       return undefined;
     }
 
@@ -289,4 +298,24 @@ export const apiController = instanceController({
     apiClassName: specOf<{ className: string }>(inst).className ?? 'default',
     apiName: inst.metadata?.name ?? '',
   }),
+  statusFrom: (binding) => ({ address: apiAddress(binding) }),
 });
+
+interface AccessLike {
+  uri?: string;
+}
+
+/** The address of an API: the widest exposure its binding reports (public, then organization, then project). */
+export function apiAddress(binding: KubeObject | undefined): string | undefined {
+  const eps =
+    (
+      binding?.status as {
+        endpoints?: { public?: AccessLike; organization?: AccessLike; project?: AccessLike }[];
+      }
+    )?.endpoints ?? [];
+  for (const level of ['public', 'organization', 'project'] as const) {
+    const uri = eps.find((e) => e[level]?.uri)?.[level]?.uri;
+    if (uri) return uri;
+  }
+  return undefined;
+}

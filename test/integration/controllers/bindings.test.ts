@@ -520,5 +520,11 @@ describe('the other kinds', () => {
     const cartBackend = deploymentOf(await releaseResources('cart'))?.metadata?.name;
     expect(route.spec.rules[0]?.backendRefs[0]?.name).toBe(cartBackend);
     await until(async () => conditionOf(await get(B.apiBindings, 'cart-public')), 'the APIBinding status');
+    // The API reports the address its binding resolved.
+    const address = await until(
+      async () => ((await get(B.apis, 'cart-public'))?.status as { address?: string } | undefined)?.address,
+      'the API address',
+    );
+    expect(address).toMatch(/^https:\/\/.*\/shop\/cart/);
   });
 });
