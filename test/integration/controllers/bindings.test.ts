@@ -385,6 +385,46 @@ describe('Service → ServiceBinding → Release', () => {
     await until(() => get(B.releases, 'late'), 'the Release');
   });
 
+  it('resolves configuration groups referenced by env valueFrom, waiting for a missing one', async () => {
+    await client.create(component('cfg'));
+    await client.create({
+      ...workload('cfg', 'ghcr.io/acme/cfg:1'),
+      spec: {
+        owner: { projectName: 'shop', componentName: 'cfg' },
+        containers: {
+          main: {
+            image: 'ghcr.io/acme/cfg:1',
+            env: [
+              { key: 'API_URL', valueFrom: { configurationGroupRef: { name: 'settings', key: 'api-url' } } },
+            ],
+          },
+        },
+      },
+    });
+    await client.create(service('cfg'));
+    const c = await waitReady(B.serviceBindings, 'cfg', 'False', 'ConfigurationGroupNotFound');
+    expect(c.message).toContain('"settings"');
+    await client.create({
+      apiVersion: API,
+      kind: 'ConfigurationGroup',
+      metadata: meta('settings'),
+      spec: {
+        configurations: [
+          { key: 'api-url', values: [{ environment: 'development', value: 'http://api.dev' }] },
+        ],
+      },
+    });
+    const resources = await until(() => releaseResources('cfg'), 'the Release');
+    const cm = resources.find((r) => r.object.kind === 'ConfigMap')?.object as
+      | { data?: Record<string, string> }
+      | undefined;
+    expect(cm?.data).toEqual({ 'api-url': 'http://api.dev' });
+    const env = deploymentOf(resources)?.spec.template.spec.containers[0]?.env?.find(
+      (e) => e.name === 'API_URL',
+    );
+    expect(env).toMatchObject({ valueFrom: { configMapKeyRef: { key: 'api-url' } } });
+  });
+
   it('injects a connection once the provider is deployed, and follows provider changes', async () => {
     await client.create(component('checkout'));
     await client.create(
