@@ -253,7 +253,6 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
         extra,
         [{ type: 'Finalizing', status: 'True', reason, message }],
       );
-    await status('Cleaning up dataplane resources');
 
     // The Environment's DataPlane; with the Environment gone, every DataPlane of the namespace (the uid
     // label finds exactly this Release's objects, wherever they are).
@@ -285,13 +284,12 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
         const inv = await inventory(client, uid, kinds, must, `release ${ns}/${release.metadata.name}`);
         if (inv.failures.length > 0) throw new Error(describeFailures(inv.failures));
         for (const o of inv.live) {
-          here++;
-          if (isDeleting(o)) continue;
           const info = infoOf(inv, o);
           if (!info) continue;
-          await client.delete(info, o.metadata?.name ?? '', {
-            ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
-          });
+          const where = o.metadata?.namespace ? { namespace: o.metadata.namespace } : {};
+          if (!isDeleting(o)) await client.delete(info, o.metadata?.name ?? '', where);
+          // Most objects go at once (no finalizers, background propagation): then no second pass is needed.
+          if (await client.getOrUndefined(info, o.metadata?.name ?? '', where)) here++;
         }
       } catch (e) {
         const message = `DataPlane "${dp.metadata?.name}": ${errorText(e)}`;
@@ -301,8 +299,9 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       if (here === 0) forget(dp, uid);
       pending += here;
     }
+    // Status is written only while something is left to wait for (a one-pass cleanup writes none).
     if (pending > 0) {
-      await status(`waiting for ${pending} data-plane object(s) to be deleted`);
+      await status(`Cleaning up dataplane resources: waiting for ${pending} object(s) to be deleted`);
       return { requeueAfterMs: 1_000 };
     }
     await removeFinalizer(ctx.client, RELEASES, release, Finalizers.release);

@@ -19,6 +19,7 @@ import { conditionOf, installCrds, installExternalCrds, newClient, uniqueName, u
 const API = 'openchoreo.dev/v1alpha1';
 const DEPLOYMENTS: GVR = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
 const SERVICES: GVR = { group: '', version: 'v1', resource: 'services', namespaced: true };
+const EVENTS: GVR = { group: '', version: 'v1', resource: 'events', namespaced: true };
 const CONFIGMAPS: GVR = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
 const WRITES = ['create', 'update', 'patch', 'apply', 'delete', 'deletecollection'];
 /** What a DataPlane must serve to be Ready (DATA_PLANE_REQUIREMENTS), and nothing else: installing all is slow. */
@@ -327,6 +328,42 @@ describe('release engine, data plane = control plane', () => {
     expect(await get(CONFIGMAPS, 'lonely')).toBeDefined();
   });
 
+  it('waits for an object held by a finalizer before letting the Release go', async () => {
+    const held = { ...configMap('held', cell, { a: '1' }) };
+    held.metadata = { ...held.metadata, finalizers: ['example.com/hold'] };
+    await client.create(release('held', 'dev', [{ id: 'held', object: held }]));
+    await waitRelease('held', 'ResourcesHealthy');
+    await client.delete(RELEASES, 'held', { namespace: org });
+    const c = await until(async () => {
+      const f = conditionOf(await getRelease('held'), 'Finalizing');
+      return f?.message.includes('waiting for 1 object(s)') ? f : undefined;
+    }, 'the Finalizing condition');
+    expect(c).toMatchObject({ status: 'True', reason: 'CleanupInProgress' });
+    expect(await getRelease('held')).toBeDefined();
+    await client.patch(CONFIGMAPS, 'held', { metadata: { finalizers: null } }, { namespace: cell });
+    await until(async () => !(await getRelease('held')), 'release held gone');
+    expect(await get(CONFIGMAPS, 'held')).toBeUndefined();
+  });
+
+  it('lets go with a Warning event when there is no DataPlane to clean up', async () => {
+    await client.create({
+      apiVersion: API,
+      kind: 'Environment',
+      metadata: { name: 'nowhere', namespace: org },
+      spec: { dataPlaneRef: 'gone' },
+    });
+    await client.create(release('orphan', 'nowhere', [{ id: 'c', object: configMap('orphan', cell, {}) }]));
+    await waitRelease('orphan', 'DataPlaneNotFound');
+    await client.delete(RELEASES, 'orphan', { namespace: org });
+    await until(async () => !(await getRelease('orphan')), 'release orphan gone');
+    const events = await client.list(EVENTS, {
+      namespace: org,
+      fieldSelector: 'involvedObject.name=orphan,reason=DataPlaneGone',
+    });
+    expect(events.items[0]).toMatchObject({ type: 'Warning' });
+    expect(String(events.items[0]?.message)).toContain('DataPlane "gone" of Environment "nowhere" is gone');
+  });
+
   it('deletes everything it applied when the Release is deleted, and keeps the namespace', async () => {
     await client.delete(RELEASES, 'web', { namespace: org });
     await until(async () => !(await getRelease('web')), 'release web gone');
@@ -334,6 +371,84 @@ describe('release engine, data plane = control plane', () => {
     expect(await get(CONFIGMAPS, 'web-config')).toBeUndefined();
     expect(await get(CONFIGMAPS, 'lonely')).toBeDefined(); // another Release's
     expect(await client.getOrUndefined(R.namespaces, cell)).toBeDefined();
+  });
+});
+
+describe('release engine, write counts', () => {
+  const cell = uniqueName('bulk');
+  const N = 100;
+
+  it(`${N} Releases (Deployment + Service each) converge with few writes; a resync of them writes nothing`, async () => {
+    engineClient.resetStats();
+    const names = Array.from({ length: N }, (_, i) => `svc-${i}`);
+    const t0 = Date.now();
+    for (const n of names) {
+      await client.create(
+        release(n, 'dev', [
+          { id: `${n}-deployment`, object: deployment(n, cell) },
+          { id: `${n}-service`, object: service(n, cell) },
+        ]),
+      );
+    }
+    await until(
+      async () => {
+        const { items } = await client.list(RELEASES, { namespace: org });
+        const done = items.filter(
+          (r) =>
+            names.includes(r.metadata?.name ?? '') &&
+            conditionOf(r)?.reason === 'ResourcesProgressing' &&
+            (r.status as { resources?: unknown[] } | undefined)?.resources?.length === 2,
+        );
+        return done.length === N;
+      },
+      `${N} releases applied`,
+      120_000,
+    );
+    const converge = { ms: Date.now() - t0, ...engineClient.stats.byVerb };
+    const perRelease = writes(engineClient) / N;
+    logs.push(`resync: converge of ${N} releases: ${JSON.stringify(converge)} (${perRelease} writes each)`);
+    // Finalizer, two applies, one status write, one Event; the namespace once.
+    expect(perRelease).toBeLessThanOrEqual(6);
+
+    // The Deployment controller reports on each new Deployment for a while: a status change is a change. Wait
+    // until it has said all it will say (observed, with its conditions), then take that in once.
+    await until(
+      async () => {
+        const { items } = await client.list(DEPLOYMENTS, { namespace: cell });
+        return items.every((d) => {
+          const st = (d.status ?? {}) as { observedGeneration?: number; conditions?: unknown[] };
+          return st.observedGeneration === 1 && (st.conditions?.length ?? 0) >= 2;
+        });
+      },
+      'the Deployment controller to settle',
+      60_000,
+    );
+    logs.push(`resync: deployments settled after ${Date.now() - t0} ms`);
+    await resyncReleases();
+    engineClient.resetStats();
+    const t1 = Date.now();
+    await resyncReleases();
+    logs.push(
+      `resync: resync of ${N}+ unchanged releases: ${JSON.stringify({ ms: Date.now() - t1, ...engineClient.stats.byVerb })}`,
+    );
+    expect(writes(engineClient)).toBe(0);
+
+    engineClient.resetStats();
+    const t2 = Date.now();
+    for (const n of names) await client.delete(RELEASES, n, { namespace: org });
+    await until(
+      async () => {
+        const { items } = await client.list(RELEASES, { namespace: org });
+        return !items.some((r) => names.includes(r.metadata?.name ?? ''));
+      },
+      'the bulk releases to be gone',
+      120_000,
+    );
+    logs.push(
+      `resync: deletion of ${N} releases: ${JSON.stringify({ ms: Date.now() - t2, ...engineClient.stats.byVerb })}`,
+    );
+    expect((await client.list(DEPLOYMENTS, { namespace: cell })).items).toEqual([]);
+    expect((await client.list(SERVICES, { namespace: cell })).items).toEqual([]);
   });
 });
 
