@@ -372,6 +372,11 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     for (const d of toApply) {
       if (d.namespace && brokenNs.has(d.namespace)) continue;
       try {
+        const info = await client.resolve({ apiVersion: d.object.apiVersion ?? '', kind: d.kind });
+        if (info.namespaced && !d.namespace) {
+          // The client would put it in its own default namespace: never what a renderer meant.
+          throw new Error(`${d.kind} is namespaced: metadata.namespace is required`);
+        }
         const res = await client.apply(d.object, { fieldManager: FIELD_MANAGER, force: true });
         live.set(desiredIdentity(d), res);
         applied.set(memoKey(dp, uid, desiredIdentity(d)), marker(res));

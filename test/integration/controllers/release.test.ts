@@ -292,6 +292,7 @@ describe('release engine, data plane = control plane', () => {
         },
         { id: 'good', object: configMap('broken-ok', cell, { a: '1' }) },
         { id: 'invalid', object: { ...service('svc', cell), spec: { ports: [{ port: 'nope' }] } } },
+        { id: 'nowhere', object: configMap('no-namespace', '', {}) },
       ]),
     );
     const r = await waitRelease('broken', 'ApplyFailed');
@@ -299,6 +300,7 @@ describe('release engine, data plane = control plane', () => {
     expect(msg).toContain('Widget/w: ');
     expect(msg).toContain('does not serve kind Widget');
     expect(msg).toContain('Service/svc: ');
+    expect(msg).toContain('ConfigMap/no-namespace: ConfigMap is namespaced: metadata.namespace is required');
     expect(await get(CONFIGMAPS, 'broken-ok')).toBeDefined();
     await client.delete(RELEASES, 'broken', { namespace: org });
     await until(async () => !(await getRelease('broken')), 'release broken gone');
