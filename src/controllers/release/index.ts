@@ -121,12 +121,21 @@ export function locate(
   return { ok: true, env, dp };
 }
 
-/** Whether the last pass is not known to have completed for this spec: take the well-known inventory too. */
+/** Ready reasons of a pass that applied and pruned everything (only health is left to report). */
+const COMPLETE = new Set([
+  'ResourcesHealthy',
+  'ResourcesProgressing',
+  'ResourcesDegraded',
+  'ResourcesSuspended',
+]);
+
+/**
+ * Whether the last pass is not known to have completed for this spec — then status.resources may miss
+ * something applied, and the well-known kinds are listed too.
+ */
 export function needsSafetyNet(release: ReleaseLike): boolean {
   const ready = readyOf(release);
-  if (!ready) return true;
-  if (ready.observedGeneration !== release.metadata?.generation) return true;
-  return ready.reason === 'ApplyFailed' || ready.reason === 'PruneFailed' || ready.reason === 'Finalizing';
+  return !ready || ready.observedGeneration !== release.metadata?.generation || !COMPLETE.has(ready.reason);
 }
 
 function errorText(e: unknown): string {

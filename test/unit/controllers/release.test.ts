@@ -467,5 +467,7 @@ describe('environment and data plane', () => {
     expect(needsSafetyNet(cond('ResourcesProgressing', 2))).toBe(true);
     expect(needsSafetyNet(cond('ApplyFailed'))).toBe(true);
     expect(needsSafetyNet(cond('PruneFailed'))).toBe(true);
+    expect(needsSafetyNet(cond('EnvironmentNotFound'))).toBe(true);
+    expect(needsSafetyNet(cond('ResourcesHealthy'))).toBe(false);
   });
 });
