@@ -385,6 +385,63 @@ describe('Service → ServiceBinding → Release', () => {
     await until(() => get(B.releases, 'late'), 'the Release');
   });
 
+  it('names a missing component, pipeline and environment, and follows the project’s own pipeline', async () => {
+    // A project on another pipeline, whose first environment is "qa": nothing of it exists yet.
+    const own = (name: string): KubeObject => ({
+      apiVersion: API,
+      kind: 'Service',
+      metadata: meta(name),
+      spec: { owner: { projectName: 'lab', componentName: name }, workloadName: name },
+    });
+    await client.create(own('probe'));
+    let c = await waitReady(B.services, 'probe', 'False', 'ComponentNotFound');
+    expect(c.message).toContain('Component "probe"');
+    await client.create({
+      apiVersion: API,
+      kind: 'Component',
+      metadata: meta('probe'),
+      spec: { owner: { projectName: 'lab' }, type: 'Service' },
+    });
+    c = await waitReady(B.services, 'probe', 'False', 'ProjectNotFound');
+    expect(c.message).toContain('Project "lab"');
+    await client.create({
+      apiVersion: API,
+      kind: 'Project',
+      metadata: meta('lab'),
+      spec: { deploymentPipelineRef: 'labflow' },
+    });
+    c = await waitReady(B.services, 'probe', 'False', 'DeploymentPipelineNotFound');
+    expect(c.message).toContain('DeploymentPipeline "labflow"');
+    await client.create({
+      apiVersion: API,
+      kind: 'DeploymentPipeline',
+      metadata: meta('labflow'),
+      spec: {
+        promotionPaths: [{ sourceEnvironmentRef: 'qa', targetEnvironmentRefs: [{ name: 'production' }] }],
+      },
+    });
+    c = await waitReady(B.services, 'probe', 'False', 'WorkloadNotFound');
+    await client.create({
+      ...workload('probe', 'ghcr.io/acme/probe:1'),
+      spec: {
+        owner: { projectName: 'lab', componentName: 'probe' },
+        containers: { main: { image: 'ghcr.io/acme/probe:1' } },
+      },
+    });
+    await waitReady(B.services, 'probe', 'True', 'BindingSynced');
+    expect((await get(B.serviceBindings, 'probe'))?.spec).toMatchObject({ environment: 'qa' });
+    c = await waitReady(B.serviceBindings, 'probe', 'False', 'EnvironmentNotFound');
+    expect(c.message).toContain('Environment "qa"');
+    await client.create({
+      apiVersion: API,
+      kind: 'Environment',
+      metadata: meta('qa'),
+      spec: { dataPlaneRef: 'default' },
+    });
+    const resources = await until(() => releaseResources('probe'), 'the Release in qa');
+    expect(deploymentOf(resources)?.metadata?.namespace).toBe(dataPlaneNamespaceName(org, 'lab', 'qa'));
+  });
+
   it('resolves configuration groups referenced by env valueFrom, waiting for a missing one', async () => {
     await client.create(component('cfg'));
     await client.create({
