@@ -264,7 +264,8 @@ export function bindingController(kind: BindingKind): ControllerFactory {
         return undefined;
       }
       const desired = desiredRelease(b, kind.kind, owner, envName, rendered);
-      if (!releaseUpToDate(release, desired)) {
+      const write = !releaseUpToDate(release, desired);
+      if (write) {
         try {
           await ctx.client.apply(desired, { fieldManager, force: true, namespace: ns });
         } catch (e) {
@@ -277,8 +278,8 @@ export function bindingController(kind: BindingKind): ControllerFactory {
       }
       const ids = rendered.resources.map((r) => r.id);
       // A Release written just now is not applied yet: progressing until its status catches up.
-      const healths = release ? releaseHealths(release, ids) : ids.map(() => 'Unknown' as const);
-      const failure = releaseFailure(release);
+      const healths = write ? ids.map(() => 'Unknown' as const) : releaseHealths(release, ids);
+      const failure = write ? undefined : releaseFailure(release);
       await status(b, failure ?? bindingReadiness(healths, releaseState), rendered.endpoints);
       return undefined;
     }
