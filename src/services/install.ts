@@ -436,13 +436,17 @@ export function controllerObjects(image: string): KubeObject[] {
       metadata: meta(`${CONTROLLER_NAME}-planes`, undefined, { labels: appLabels }),
       rules: [
         { apiGroups: ['apps'], resources: ['deployments'], verbs: rw },
-        { apiGroups: [''], resources: ['services', 'configmaps'], verbs: rw },
-        { apiGroups: ['batch'], resources: ['cronjobs'], verbs: rw },
+        // Health of what Releases apply, and the Release engine's well-known kinds when it prunes.
+        { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+        // A Release may carry Secrets (configuration groups): the engine applies and prunes them.
+        { apiGroups: [''], resources: ['services', 'configmaps', 'secrets'], verbs: rw },
+        { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: rw },
         { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: rw },
         { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: rw },
         {
           apiGroups: ['gateway.envoyproxy.io'],
-          resources: ['securitypolicies', 'backendtrafficpolicies'],
+          resources: ['securitypolicies', 'backendtrafficpolicies', 'httproutefilters'],
           verbs: rw,
         },
         { apiGroups: ['cilium.io'], resources: ['ciliumnetworkpolicies'], verbs: rw },

@@ -102,7 +102,7 @@ describe('planInstall', () => {
     });
   });
 
-  it('RBAC: no wildcards, secrets read-only, leases only in the system namespace', () => {
+  it('RBAC: no wildcards, control-plane secrets read-only, leases only in the system namespace', () => {
     const roles = plan.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role');
     const rules = roles.flatMap(
       (r) => r.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[],
@@ -110,8 +110,18 @@ describe('planInstall', () => {
     for (const r of rules) {
       expect([...r.apiGroups, ...r.resources, ...r.verbs]).not.toContain('*');
     }
-    const secrets = rules.filter((r) => r.resources.includes('secrets'));
-    expect(secrets.flatMap((r) => r.verbs).sort()).toEqual(['get', 'list', 'watch']);
+    // The control-plane role only reads Secrets (plane credentials); writing them is the data-plane role's,
+    // because a Release applied into this cluster may carry Secrets.
+    const controlPlane = roles.find((r) => r.metadata?.name === CONTROLLER_NAME);
+    const cpSecrets = (controlPlane?.rules as { resources: string[]; verbs: string[] }[]).filter((r) =>
+      r.resources.includes('secrets'),
+    );
+    expect(cpSecrets.flatMap((r) => r.verbs).sort()).toEqual(['get', 'list', 'watch']);
+    const planes = roles.find((r) => r.metadata?.name === `${CONTROLLER_NAME}-planes`);
+    const planeRules = planes?.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    for (const kind of ['secrets', 'jobs', 'statefulsets', 'pods', 'httproutefilters']) {
+      expect(planeRules.some((r) => r.resources.includes(kind))).toBe(true);
+    }
     const leases = roles.filter((r) =>
       (r.rules as { resources: string[] }[]).some((x) => x.resources.includes('leases')),
     );
