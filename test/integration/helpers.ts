@@ -71,3 +71,37 @@ export function conditionOf(
   ).conditions;
   return conds?.find((c) => c.type === type);
 }
+
+/**
+ * A DataPlane named `name` in `org` that reaches the cluster `cp` with its admin token and CA, both read from the
+ * Secret `secret` (keys `token` and `ca.crt`): the multi-cluster set-up several tests share.
+ */
+export function remoteDataPlane(
+  org: string,
+  name: string,
+  secret: string,
+  cp: { server: string; caData: string; admin: { token: string } },
+): KubeObject[] {
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: secret, namespace: org },
+      data: { token: Buffer.from(cp.admin.token).toString('base64'), 'ca.crt': cp.caData },
+    },
+    {
+      apiVersion: 'openchoreo.dev/v1alpha1',
+      kind: 'DataPlane',
+      metadata: { name, namespace: org },
+      spec: {
+        registry: { prefix: 'registry.local:5000' },
+        gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
+        kubernetesCluster: {
+          server: cp.server,
+          tls: { ca: { secretRef: secret } },
+          auth: { bearerToken: { secretRef: secret } },
+        },
+      },
+    },
+  ];
+}

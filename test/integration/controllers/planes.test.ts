@@ -10,7 +10,15 @@ import { type RunningControllers, runControllers } from '../../../src/controller
 import { R } from '../../../src/controllers/shared.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import { type ControlPlane, startControlPlane } from '../../../src/local/controlplane.js';
-import { conditionOf, installCrds, installExternalCrds, newClient, uniqueName, until } from '../helpers.js';
+import {
+  conditionOf,
+  installCrds,
+  installExternalCrds,
+  newClient,
+  remoteDataPlane,
+  uniqueName,
+  until,
+} from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
 let client: KubeClient;
@@ -65,31 +73,12 @@ afterAll(async () => {
 
 describe('remote data and build planes', () => {
   it('report exactly what the remote cluster lacks, then become Ready once it has it', async () => {
-    await client.create({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'dp-creds', namespace: org },
-      data: { token: b64(cp2.admin.token), 'ca.crt': cp2.caData },
-    });
+    for (const o of remoteDataPlane(org, 'remote', 'dp-creds', cp2)) await client.create(o);
     await client.create({
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: 'bp-kubeconfig', namespace: org },
       data: { config: b64(readFileSync(cp2.admin.kubeconfig, 'utf8')) },
-    });
-    await client.create({
-      apiVersion: API,
-      kind: 'DataPlane',
-      metadata: { name: 'remote', namespace: org },
-      spec: {
-        registry: { prefix: 'registry.local:5000' },
-        gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
-        kubernetesCluster: {
-          server: cp2.server,
-          tls: { ca: { secretRef: 'dp-creds' } },
-          auth: { bearerToken: { secretRef: 'dp-creds' } },
-        },
-      },
     });
     await client.create({
       apiVersion: API,

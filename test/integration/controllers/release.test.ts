@@ -14,7 +14,15 @@ import { R } from '../../../src/controllers/shared.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
 import { type ControlPlane, startControlPlane } from '../../../src/local/controlplane.js';
-import { conditionOf, installCrds, installExternalCrds, newClient, uniqueName, until } from '../helpers.js';
+import {
+  conditionOf,
+  installCrds,
+  installExternalCrds,
+  newClient,
+  remoteDataPlane,
+  uniqueName,
+  until,
+} from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
 const DEPLOYMENTS: GVR = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
@@ -464,26 +472,7 @@ describe('release engine, data plane in a second apiserver', () => {
     cp2 = await startControlPlane({ name: 'choreoctl-release-dp', controllerManager: false });
     remote = newClient(cp2.admin.kubeconfig);
     await installExternalCrds(remote, dpCrds);
-    await client.create({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'remote-creds', namespace: org },
-      data: { token: b64(cp2.admin.token), 'ca.crt': cp2.caData },
-    });
-    await client.create({
-      apiVersion: API,
-      kind: 'DataPlane',
-      metadata: { name: 'remote', namespace: org },
-      spec: {
-        registry: { prefix: 'registry.local:5000' },
-        gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
-        kubernetesCluster: {
-          server: cp2.server,
-          tls: { ca: { secretRef: 'remote-creds' } },
-          auth: { bearerToken: { secretRef: 'remote-creds' } },
-        },
-      },
-    });
+    for (const o of remoteDataPlane(org, 'remote', 'remote-creds', cp2)) await client.create(o);
     await client.create({
       apiVersion: API,
       kind: 'Environment',

@@ -1,0 +1,138 @@
+/** Shared pieces of the benchmark scripts (test/bench/*.ts): pools, polling, the manager process, metrics. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { allCrds } from '../../src/api/crd.js';
+import type { KubeClient, KubeObject } from '../../src/kube/client.js';
+import { applyCrds } from '../../src/kube/crds.js';
+import { freePort } from '../../src/local/controlplane.js';
+import { externalCrdYaml } from '../../src/local/external-crds.js';
+
+export const WRITE_VERBS = ['create', 'update', 'apply', 'patch', 'delete', 'deletecollection'];
+
+/** Run `fn` over `items` with at most `n` in flight. */
+export async function pool<T>(
+  items: readonly T[],
+  n: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (i < items.length) await fn(items[i++] as T);
+    }),
+  );
+}
+
+export async function until(fn: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Sum of a Prometheus metric's samples whose label text contains `filter`. */
+export function metric(text: string, name: string, filter = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) && line.includes(filter)) sum += Number(line.split(' ').pop());
+  }
+  return sum;
+}
+
+export function writes(text: string): number {
+  return WRITE_VERBS.reduce((n, v) => n + metric(text, 'choreoctl_kube_requests_total', `verb="${v}"`), 0);
+}
+
+/** Our CRDs and the data-plane CRDs (Gateway API, Envoy Gateway, Cilium, Argo). */
+export async function installAllCrds(client: KubeClient): Promise<void> {
+  await applyCrds(client, allCrds() as unknown as KubeObject[], { fieldManager: 'bench' });
+  const external: KubeObject[] = [];
+  for (const text of externalCrdYaml()) {
+    for (const d of parseAllDocuments(text)) {
+      const o = d.toJS() as KubeObject | null;
+      if (o?.kind === 'CustomResourceDefinition') external.push(o);
+    }
+  }
+  await applyCrds(client, external, { fieldManager: 'bench' });
+}
+
+export interface ManagerProcess {
+  pid: number;
+  metrics(): Promise<string>;
+  /** Peak resident set size so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  /**
+   * Wait until the manager has sent no write for `quietMs` and no key is queued. (Reconciles never stop: a
+   * Release re-checks the health of its objects every 10 s while they progress, and they always progress on a
+   * control plane without kubelets.)
+   */
+  settled(quietMs?: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `choreoctl controller run` as its own process (its RSS is the manager's alone). Needs `npm run build`. */
+export async function startManager(kubeconfig: string, concurrency: number): Promise<ManagerProcess> {
+  const port = await freePort();
+  const bin = join(import.meta.dirname, '../../bin/choreoctl.js');
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      bin,
+      'controller',
+      'run',
+      '--kubeconfig',
+      kubeconfig,
+      '--metrics-addr',
+      `127.0.0.1:${port}`,
+      '--concurrency',
+      String(concurrency),
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, CHOREOCTL_CONFIG: '/nonexistent/choreoctl-config' },
+    },
+  );
+  let log = '';
+  child.stderr?.on('data', (c: Buffer) => {
+    log = (log + c.toString()).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await until(
+    async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200,
+    `the controller manager (log: ${log})`,
+    60_000,
+  );
+  const metrics = async () => (await fetch(`${url}/metrics`)).text();
+  return {
+    pid: child.pid ?? 0,
+    metrics,
+    peakRssMb: () =>
+      Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+    async settled(quietMs = 3000, timeoutMs = 300_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last = -1;
+      let since = Date.now();
+      for (;;) {
+        const text = await metrics();
+        const n = writes(text);
+        const depth = metric(text, 'choreoctl_workqueue_depth');
+        if (n !== last || depth > 0) {
+          last = n;
+          since = Date.now();
+        } else if (Date.now() - since >= quietMs) {
+          return;
+        }
+        if (Date.now() > deadline) throw new Error('the manager did not settle');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
