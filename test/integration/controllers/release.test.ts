@@ -466,7 +466,6 @@ describe('release engine, data plane in a second apiserver', () => {
   let cp2: ControlPlane;
   let remote: KubeClient;
   const cell = uniqueName('remote-cell');
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
 
   beforeAll(async () => {
     cp2 = await startControlPlane({ name: 'choreoctl-release-dp', controllerManager: false });

@@ -113,12 +113,16 @@ describe('planInstall', () => {
     // The control-plane role only reads Secrets (plane credentials); writing them is the data-plane role's,
     // because a Release applied into this cluster may carry Secrets.
     const controlPlane = roles.find((r) => r.metadata?.name === CONTROLLER_NAME);
-    const cpSecrets = (controlPlane?.rules as { resources: string[]; verbs: string[] }[]).filter((r) =>
-      r.resources.includes('secrets'),
+    const cpSecrets = ((controlPlane?.rules ?? []) as { resources: string[]; verbs: string[] }[]).filter(
+      (r) => r.resources.includes('secrets'),
     );
     expect(cpSecrets.flatMap((r) => r.verbs).sort()).toEqual(['get', 'list', 'watch']);
     const planes = roles.find((r) => r.metadata?.name === `${CONTROLLER_NAME}-planes`);
-    const planeRules = planes?.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    const planeRules = (planes?.rules ?? []) as {
+      apiGroups: string[];
+      resources: string[];
+      verbs: string[];
+    }[];
     for (const kind of ['secrets', 'jobs', 'statefulsets', 'pods', 'httproutefilters']) {
       expect(planeRules.some((r) => r.resources.includes(kind))).toBe(true);
     }
