@@ -151,8 +151,7 @@ export async function writeStatus(
     if (isNotFound(e)) return false; // deleted meanwhile
     throw e;
   }
-  const before = findCondition(old.conditions, 'Ready');
-  if (!before || before.status !== ready.status || before.reason !== ready.reason) {
+  if (worthAnEvent(findCondition(old.conditions, 'Ready'), ready)) {
     await ctx.manager.events.record(
       obj,
       ready.status === 'True' ? 'Normal' : 'Warning',
@@ -161,6 +160,17 @@ export async function writeStatus(
     );
   }
   return true;
+}
+
+/**
+ * Events mark important transitions: becoming ready, and a new reason for not being ready. "Still on its way"
+ * states (…Progressing, EnvironmentsNotReady: the binding records its own cause) are not worth a Warning each,
+ * and an event is a write: a component going live would otherwise record five of them.
+ */
+export function worthAnEvent(before: Condition | undefined, ready: ReadyInput): boolean {
+  if (ready.status === 'True') return before?.status !== 'True';
+  if (/Progressing$/.test(ready.reason) || ready.reason === 'EnvironmentsNotReady') return false;
+  return !before || before.status !== ready.status || before.reason !== ready.reason;
 }
 
 /** Add a finalizer (merge patch guarded by resourceVersion, so a stale read is a conflict, not a lost edit); true when it wrote. */

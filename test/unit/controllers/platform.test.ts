@@ -18,6 +18,7 @@ import {
   secretNames,
 } from '../../../src/controllers/planes.js';
 import { cellNamespace, projectReadiness } from '../../../src/controllers/project/index.js';
+import { worthAnEvent } from '../../../src/controllers/shared.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 
 const paths = (...p: [string, string[]][]) => ({
@@ -257,5 +258,37 @@ describe('plane credentials', () => {
     expect(describeMissing(DATA_PLANE_REQUIREMENTS)).toBe(
       'HTTPRoute and Gateway (gateway.networking.k8s.io/v1); SecurityPolicy, BackendTrafficPolicy and HTTPRouteFilter (gateway.envoyproxy.io/v1alpha1); CiliumNetworkPolicy (cilium.io/v2)',
     );
+  });
+});
+
+describe('events on Ready transitions', () => {
+  const cond = (status: 'True' | 'False', reason: string) => ({
+    type: 'Ready',
+    status,
+    reason,
+    message: '',
+    lastTransitionTime: '2026-01-01T00:00:00Z',
+  });
+  it('records becoming ready and new failure reasons, not progress or repeats', () => {
+    expect(worthAnEvent(undefined, { status: 'True', reason: 'Ok', message: '' })).toBe(true);
+    expect(worthAnEvent(cond('True', 'Ok'), { status: 'True', reason: 'Other', message: '' })).toBe(false);
+    expect(worthAnEvent(cond('False', 'X'), { status: 'True', reason: 'Ok', message: '' })).toBe(true);
+    expect(worthAnEvent(undefined, { status: 'False', reason: 'ResourcesProgressing', message: '' })).toBe(
+      false,
+    );
+    expect(worthAnEvent(undefined, { status: 'False', reason: 'EnvironmentsNotReady', message: '' })).toBe(
+      false,
+    );
+    expect(worthAnEvent(undefined, { status: 'False', reason: 'DataPlaneNotFound', message: '' })).toBe(true);
+    expect(
+      worthAnEvent(cond('False', 'DataPlaneNotFound'), {
+        status: 'False',
+        reason: 'DataPlaneNotFound',
+        message: 'x',
+      }),
+    ).toBe(false);
+    expect(
+      worthAnEvent(cond('True', 'Ok'), { status: 'False', reason: 'ResourceHealthDegraded', message: '' }),
+    ).toBe(true);
   });
 });
