@@ -51,6 +51,22 @@ function userObjects(name: string, namespace: string): KubeObject[] {
   ];
 }
 
+/** Write requests the apiserver served, by resource (its own apiserver_request_total), for finding who writes. */
+async function apiserverWrites(client: KubeClient): Promise<Map<string, number>> {
+  const text = await client.request<string>('GET', '/metrics', { accept: 'text/plain' });
+  const out = new Map<string, number>();
+  for (const line of String(text).split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const verb = /verb="(\w+)"/.exec(line)?.[1] ?? '';
+    if (!['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'CREATE', 'UPDATE'].includes(verb)) continue;
+    const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? '';
+    const sub = /subresource="([^"]*)"/.exec(line)?.[1];
+    const key = `${resource}${sub ? `/${sub}` : ''} ${verb.toLowerCase()}`;
+    out.set(key, (out.get(key) ?? 0) + Number(line.split(' ').pop()));
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   process.stderr.write(`starting a control plane for ${COMPONENTS} Service components\n`);
   const cp = await startControlPlane({ name: 'choreoctl-bench-comp', progress: () => {} });
@@ -83,6 +99,7 @@ async function main(): Promise<void> {
     const before = await manager.metrics();
     const cell = dataPlaneNamespaceName(ORG, PROJECT, 'development');
 
+    const serverBefore = await apiserverWrites(client);
     const start = performance.now();
     await pool(names, CONCURRENCY, async (n) => {
       for (const o of userObjects(n, ORG)) await apply(o);
@@ -99,6 +116,13 @@ async function main(): Promise<void> {
     const reconciles =
       metric(after, 'choreoctl_reconcile_total') - metric(before, 'choreoctl_reconcile_total');
     const peak = manager.peakRssMb();
+    const serverAfter = await apiserverWrites(client);
+    const perResource = [...serverAfter]
+      .map(([k, v]) => [k, v - (serverBefore.get(k) ?? 0)] as const)
+      .filter(([, v]) => v > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${(v / COMPONENTS).toFixed(1)}`)
+      .join(', ');
 
     // --- resync: a fresh manager over the settled state must not write ------------------------------------
     // Deployment statuses keep changing for a while (kube-controller-manager), and the Release engine records
@@ -111,6 +135,9 @@ async function main(): Promise<void> {
     const resync = await manager.metrics();
     const resyncSeconds = (performance.now() - resyncStart) / 1000 - 5;
     const resyncWrites = writes(resync);
+    const byVerb = ['create', 'apply', 'patch', 'update', 'delete']
+      .map((v) => `${v} ${metric(resync, 'choreoctl_kube_requests_total', `verb="${v}"`)}`)
+      .join(', ');
     const resyncReconciles = metric(resync, 'choreoctl_reconcile_total');
 
     const f = (n: number, d = 1) => n.toFixed(d);
@@ -120,7 +147,8 @@ async function main(): Promise<void> {
       `user applies:      ${f(applied)} s`,
       `to the data plane: ${f(seconds)} s → ${f(COMPONENTS / seconds)} components/s (target ≥ 50), ${f(seconds / rawSeconds, 2)}× the raw loop`,
       `manager:           ${reconciles} reconciles, ${managerWrites} API writes (${f(managerWrites / COMPONENTS)} per component), peak RSS ${f(peak)} MB`,
-      `resync (restart):  ${resyncReconciles} reconciles in ~${f(resyncSeconds)} s, ${resyncWrites} write requests (target 0)`,
+      `writes per component, by resource (apiserver, user applies included): ${perResource}`,
+      `resync (restart):  ${resyncReconciles} reconciles in ~${f(resyncSeconds)} s, ${resyncWrites} write requests (target 0): ${byVerb}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

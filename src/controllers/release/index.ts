@@ -8,11 +8,12 @@
  *   and an `openchoreo.dev/applied-hash` annotation, in a stable order (namespaces, config, workloads,
  *   services, routes, policies). Namespaces are created when absent and never deleted. A failing object does
  *   not stop the others: Ready=False `ApplyFailed` names every failure.
- * - No write for an object already as desired: the live object (from the inventory list this pass makes
- *   anyway) carries the same hash, and — while this process has seen it — its generation (or
+ * - No write for an object already as desired: the live object (from the plane's informer cache, see
+ *   live.ts) carries the same hash, and — while this process has seen it — its generation (or
  *   resourceVersion, for kinds without one) is still the one our last apply returned, so changes by others
  *   are re-applied over. A resync of unchanged Releases sends no write at all.
- * - Inventory: objects labelled with the Release's uid, listed over the kinds of the desired objects and of
+ * - Inventory: objects labelled with the Release's uid — read from per-plane informers whose events queue the
+ *   owning Release (cleanup lists afresh) — over the kinds of the desired objects and of
  *   status.resources, plus the well-known kinds the data plane serves (upstream's dead safety net, quirk 3)
  *   whenever the last pass is not known to be complete (spec changed since the status was written, a failed
  *   pass, finalization). Stale objects — id gone, or the id now names another object — are deleted.
@@ -43,6 +44,7 @@ import {
   writeStatus,
 } from '../shared.js';
 import { type Health, healthReadiness, needsAttention } from './health.js';
+import { LiveObjects } from './live.js';
 import {
   APPLIED_HASH,
   applyOrder,
@@ -66,6 +68,7 @@ import {
 } from './plan.js';
 
 export const FIELD_MANAGER = 'release-controller';
+const CONTROLLER_NAME = 'release';
 
 export const RELEASES: GVR = { group: GROUP, version: VERSION, resource: 'releases', namespaced: true };
 
@@ -160,6 +163,8 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
   const dps = () => cache<PlaneObject>(ctx.manager, R.dataPlanes);
   /** plane|uid|identity → marker of the object as our last apply returned it. */
   const applied = new Map<string, string>();
+  /** What we applied, per plane, from informers whose events queue the owning Release. */
+  const live = new LiveObjects((key) => ctx.manager.enqueue(CONTROLLER_NAME, key), ctx.log);
 
   const memoKey = (dp: PlaneObject, uid: string, identity: string) => `${planeKey(dp)}|${uid}|${identity}`;
 
@@ -187,6 +192,8 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     kinds: readonly Gvk[],
     must: readonly Gvk[],
     where: string,
+    /** Read from the plane's informers (a reconcile pass) instead of listing (cleanup: always fresh). */
+    fromCache?: string,
   ): Promise<Inventory> {
     const inv: Inventory = { live: [], infos: new Map(), failures: [] };
     const required = new Set(must.map((k) => `${k.group}/${k.kind}`));
@@ -202,7 +209,10 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
         }
         inv.infos.set(gvkKey(k), info);
         try {
-          const { items } = await client.listAll(info, { labelSelector: releaseSelector(uid) });
+          const items =
+            fromCache !== undefined
+              ? await live.list(fromCache, client, info, uid)
+              : (await client.listAll(info, { labelSelector: releaseSelector(uid) })).items;
           for (const o of items) {
             inv.live.push({ ...o, apiVersion: apiVersionOf(info.group, info.version), kind: info.kind });
           }
@@ -366,6 +376,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       inventoryKinds(desired, old ?? [], wellKnown),
       inventoryKinds(desired, old ?? []),
       `release ${ns}/${req.name}`,
+      planeKey(dp),
     );
     pruneFailures.push(...inv.failures);
     const live = new Map(inv.live.map((o) => [liveIdentity(o), o]));
@@ -436,7 +447,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
   };
 
   return {
-    name: 'release',
+    name: CONTROLLER_NAME,
     for: RELEASES,
     watches: [
       {
@@ -456,6 +467,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     ],
     reads: [R.secrets],
     reconciler: { reconcile },
+    onStop: () => live.stop(),
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };
 };

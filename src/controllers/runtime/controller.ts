@@ -46,6 +46,8 @@ export interface ControllerSpec {
   /** Resources the reconciler reads from the shared caches without reacting to them. */
   reads?: ResourceRef[];
   reconciler: Reconciler;
+  /** Called once the workers have stopped (release what the reconciler holds: watches on other clusters). */
+  onStop?: () => Promise<void>;
   /** Parallel reconciles (different keys only); default 2. */
   concurrency?: number;
 }
@@ -137,6 +139,7 @@ export class Controller {
   async stop(): Promise<void> {
     await this.queue.shutdown();
     await Promise.all(this.workers);
+    await this.spec.onStop?.();
   }
 
   get busyKeys(): string[] {

@@ -74,6 +74,14 @@ export class Manager {
     return c;
   }
 
+  /**
+   * Queue a key of a controller from outside its declared watches (e.g. events of informers a reconciler
+   * starts on a remote cluster). Unknown controllers are ignored.
+   */
+  enqueue(controller: string, key: string): void {
+    this.controllers.find((c) => c.spec.name === controller)?.queue.add(key);
+  }
+
   /** The shared informer of a resource (resolved through discovery once). */
   informer<T extends import('../../kube/client.js').KubeObject = import('../../kube/client.js').KubeObject>(
     ref: ResourceRef,

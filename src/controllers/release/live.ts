@@ -1,0 +1,90 @@
+/**
+ * What the Release engine has applied, per data plane, kept by informers instead of listed on every pass:
+ * one informer per (plane, kind), over the objects labelled `managed-by=release-controller` only, indexed by
+ * the owning Release's uid. Their events queue the owning Release, so a Deployment's health change (or an
+ * object deleted behind our back) brings its Release back at once — the engine watches what it creates, as
+ * controller-runtime's Owns() does — and a pass reads its inventory from memory: no list request, so the cost
+ * of a pass no longer grows with the number of Releases on the plane.
+ */
+import { Labels, LabelValues } from '../../api/labels.js';
+import type { KubeClient, KubeObject } from '../../kube/client.js';
+import type { ResourceInfo } from '../../kube/discovery.js';
+import { Informer } from '../runtime/informer.js';
+
+const BY_UID = 'release-uid';
+
+interface PlaneEntry {
+  client: KubeClient;
+  informers: Map<string, Informer>;
+}
+
+export class LiveObjects {
+  private readonly planes = new Map<string, PlaneEntry>();
+
+  constructor(
+    /** Called with `namespace/name` of the Release that owns an object that changed. */
+    private readonly onChange: (releaseKey: string) => void,
+    private readonly log: (m: string) => void = () => {},
+  ) {}
+
+  /** Objects of kind `info` on the plane that carry the Release's uid (starts and syncs the informer once). */
+  async list(planeId: string, client: KubeClient, info: ResourceInfo, uid: string): Promise<KubeObject[]> {
+    const inf = await this.informer(planeId, client, info);
+    return inf.byIndex(BY_UID, uid);
+  }
+
+  /** Stop the informers of one plane (its client was rebuilt) or of all planes. */
+  async stop(planeId?: string): Promise<void> {
+    const ids = planeId === undefined ? [...this.planes.keys()] : [planeId];
+    await Promise.all(
+      ids.map(async (id) => {
+        const entry = this.planes.get(id);
+        this.planes.delete(id);
+        if (entry) await Promise.all([...entry.informers.values()].map((i) => i.stop()));
+      }),
+    );
+  }
+
+  private async informer(planeId: string, client: KubeClient, info: ResourceInfo): Promise<Informer> {
+    let entry = this.planes.get(planeId);
+    if (entry && entry.client !== client) {
+      // New credentials, new client: watches of the old one go.
+      await this.stop(planeId);
+      entry = undefined;
+    }
+    if (!entry) {
+      entry = { client, informers: new Map() };
+      this.planes.set(planeId, entry);
+    }
+    const key = `${info.group}/${info.version}/${info.resource}`;
+    let inf = entry.informers.get(key);
+    if (!inf) {
+      inf = new Informer(
+        client,
+        { group: info.group, version: info.version, resource: info.resource, namespaced: info.namespaced },
+        {
+          labelSelector: `${Labels.managedBy}=${LabelValues.managedByReleaseController}`,
+          log: (m) => this.log(`data plane ${planeId}: ${m}`),
+        },
+      );
+      inf.addIndex(BY_UID, (o) => {
+        const uid = o.metadata?.labels?.[Labels.releaseUid];
+        return uid ? [uid] : [];
+      });
+      const notify = (o: KubeObject) => {
+        const labels = o.metadata?.labels ?? {};
+        const name = labels[Labels.releaseName];
+        const ns = labels[Labels.releaseNamespace];
+        if (name && ns) this.onChange(`${ns}/${name}`);
+      };
+      inf.addHandlers({
+        add: notify,
+        update: (_, n) => notify(n),
+        delete: notify,
+      });
+      entry.informers.set(key, inf);
+    }
+    await inf.start();
+    return inf;
+  }
+}
