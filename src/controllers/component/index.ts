@@ -88,7 +88,9 @@ export function environmentEntry(b: KubeObject): EnvironmentEntry {
     binding: b.metadata?.name ?? '',
     status: ready?.status ?? 'Unknown',
     reason: ready?.reason ?? 'Pending',
-    ...(ready?.message ? { message: ready.message } : {}),
+    // A progressing binding's message counts objects ("1/3 progressing, 2/3 healthy") and changes with every
+    // step: copying it would rewrite the component's status each time. The reason says enough meanwhile.
+    ...(ready?.message && !/Progressing$/.test(ready.reason) ? { message: ready.message } : {}),
     ...(urls?.length ? { urls } : {}),
   };
 }

@@ -362,5 +362,23 @@ describe('component roll-up', () => {
       message: 'ok',
       urls: ['http://h'],
     });
+    const progressing = environmentEntry({
+      kind: 'ServiceBinding',
+      metadata: { name: 'cart' },
+      spec: { environment: 'development' },
+      status: {
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'ResourceHealthProgressing',
+            message: 'Resources status: 1/3 progressing, 2/3 healthy',
+            lastTransitionTime: '',
+          },
+        ],
+      },
+    });
+    expect(progressing.reason).toBe('ResourceHealthProgressing');
+    expect(progressing.message).toBeUndefined(); // counts change every step: not copied into the component
   });
 });
