@@ -291,9 +291,11 @@ export const projectController: ControllerFactory = (ctx) => {
     }
 
     const createdNow = cells.filter((c) => !oldCells?.some((o) => o.namespace === c.namespace));
+    const wasReady = readyOf(project)?.status === 'True';
     await writeStatus(ctx, FIELD_MANAGER, R.projects, project, projectReadiness(problems, cells), { cells });
-    if (createdNow.length > 0) {
-      // One event for all the cells that became ready in this pass (not one write per cell).
+    if (createdNow.length > 0 && wasReady) {
+      // Cells added to a project that was already Ready (its pipeline grew): one event for all of them. When the
+      // project becomes Ready, the Ready event already lists its cells.
       await ctx.manager.events.record(
         project,
         'Normal',

@@ -54,21 +54,6 @@ export interface ControllerSpec {
 
 export type InformerSource = (ref: ResourceRef) => Informer;
 
-/** Status-only updates of the primary object do not need a reconcile: its own status writes would loop. */
-export function primaryChanged(oldObj: KubeObject, newObj: KubeObject): boolean {
-  if (oldObj === newObj) return true; // resync
-  const o = oldObj.metadata ?? {};
-  const n = newObj.metadata ?? {};
-  if (o.generation === undefined || n.generation === undefined) return true;
-  return (
-    o.generation !== n.generation ||
-    o.deletionTimestamp !== n.deletionTimestamp ||
-    JSON.stringify(o.labels ?? {}) !== JSON.stringify(n.labels ?? {}) ||
-    JSON.stringify(o.annotations ?? {}) !== JSON.stringify(n.annotations ?? {}) ||
-    JSON.stringify(o.finalizers ?? []) !== JSON.stringify(n.finalizers ?? [])
-  );
-}
-
 export function ownerMapper(primaryKind: string, primaryNamespaced: boolean): MapFunc {
   return (obj) => {
     const refs = obj.metadata?.ownerReferences ?? [];
@@ -108,9 +93,10 @@ export class Controller {
     };
     informers(this.spec.for).addHandlers({
       add: (o) => this.queue.add(objectKey(o)),
-      update: (o, n) => {
-        if (primaryChanged(o, n)) this.queue.add(objectKey(n));
-      },
+      // Every update, status-only ones included: a reconcile decides from the cache, and a cache that had not
+      // yet seen this controller's last status write would make it skip a needed write ("unchanged") with
+      // nothing left to bring it back. Status is written only when it differs, so the extra pass converges.
+      update: (_o, n) => this.queue.add(objectKey(n)),
       delete: (o) => this.queue.add(objectKey(o)),
     });
     const owner = ownerMapper(primaryKind, primaryNamespaced);
