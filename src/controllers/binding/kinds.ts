@@ -17,6 +17,8 @@ import { bindingWorkloadName } from '../../api/naming.js';
 import type { KubeObject } from '../../kube/client.js';
 import type {
   RenderAPIBinding,
+  RenderContext,
+  RenderResult,
   RenderScheduledTaskBinding,
   RenderServiceBinding,
   RenderWebApplicationBinding,
@@ -138,53 +140,56 @@ export function serviceBindingController(r: Renderers): ControllerFactory {
   return bindingController(kind);
 }
 
-export function webApplicationBindingController(r: Renderers): ControllerFactory {
+/**
+ * A binding whose only dependency is its class (WebApplication, ScheduledTask): look the class up, render the
+ * workload with it.
+ */
+function classBindingController<Binding, Class>(def: {
+  name: string;
+  kind: string;
+  ref: (typeof B)[keyof typeof B];
+  classRef: (typeof B)[keyof typeof B];
+  classKind: string;
+  render: (binding: Binding, cls: Class, rc: RenderContext) => RenderResult;
+}): ControllerFactory {
   return bindingController({
-    name: 'webapplicationbinding',
-    kind: 'WebApplicationBinding',
-    ref: B.webApplicationBindings,
+    name: def.name,
+    kind: def.kind,
+    ref: def.ref,
     environmentOf,
     prepare(ctx, b) {
       const ns = b.metadata?.namespace ?? '';
-      const cls = lookupClass(ctx, B.webApplicationClasses, 'WebApplicationClass', classNameOf(b), ns);
+      const cls = lookupClass(ctx, def.classRef, def.classKind, classNameOf(b), ns);
       if (isProblem(cls)) return cls;
       return {
         owner: ownerOf(b),
         workloadSpec: spec(b).workloadSpec ?? {},
-        render: (rc) =>
-          r.renderWebApplicationBinding(
-            b as unknown as WebApplicationBinding,
-            cls as unknown as WebApplicationClass,
-            rc,
-          ),
+        render: (rc) => def.render(b as unknown as Binding, cls as unknown as Class, rc),
       };
     },
-    watches: (ctx) => workloadBindingWatches(ctx, B.webApplicationBindings, B.webApplicationClasses)(ctx),
+    watches: (ctx) => workloadBindingWatches(ctx, def.ref, def.classRef)(ctx),
+  });
+}
+
+export function webApplicationBindingController(r: Renderers): ControllerFactory {
+  return classBindingController<WebApplicationBinding, WebApplicationClass>({
+    name: 'webapplicationbinding',
+    kind: 'WebApplicationBinding',
+    ref: B.webApplicationBindings,
+    classRef: B.webApplicationClasses,
+    classKind: 'WebApplicationClass',
+    render: r.renderWebApplicationBinding,
   });
 }
 
 export function scheduledTaskBindingController(r: Renderers): ControllerFactory {
-  return bindingController({
+  return classBindingController<ScheduledTaskBinding, ScheduledTaskClass>({
     name: 'scheduledtaskbinding',
     kind: 'ScheduledTaskBinding',
     ref: B.scheduledTaskBindings,
-    environmentOf,
-    prepare(ctx, b) {
-      const ns = b.metadata?.namespace ?? '';
-      const cls = lookupClass(ctx, B.scheduledTaskClasses, 'ScheduledTaskClass', classNameOf(b), ns);
-      if (isProblem(cls)) return cls;
-      return {
-        owner: ownerOf(b),
-        workloadSpec: spec(b).workloadSpec ?? {},
-        render: (rc) =>
-          r.renderScheduledTaskBinding(
-            b as unknown as ScheduledTaskBinding,
-            cls as unknown as ScheduledTaskClass,
-            rc,
-          ),
-      };
-    },
-    watches: (ctx) => workloadBindingWatches(ctx, B.scheduledTaskBindings, B.scheduledTaskClasses)(ctx),
+    classRef: B.scheduledTaskClasses,
+    classKind: 'ScheduledTaskClass',
+    render: r.renderScheduledTaskBinding,
   });
 }
 
