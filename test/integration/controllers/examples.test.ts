@@ -94,7 +94,15 @@ describe('examples/acme end to end', () => {
       'environment-name': 'dev',
       'openchoreo.dev/managed-by': 'release-controller',
     });
-    const svcs = labelled(await list(SERVICES, storefront), 'catalog');
+    // The Release applies workloads before services: the Service may follow the Deployment by a moment.
+    const svcs = await until(
+      async () => {
+        const found = labelled(await list(SERVICES, storefront), 'catalog');
+        return found.length > 0 ? found : undefined;
+      },
+      'the catalog Service',
+      90_000,
+    );
     expect(svcs).toHaveLength(1);
     const ports = ((svcs[0]?.spec ?? {}) as { ports: { port: number }[] }).ports.map((p) => p.port);
     expect(ports).toContain(8080);
@@ -134,15 +142,16 @@ describe('examples/acme end to end', () => {
   });
 
   it('the cell network: a default-deny CiliumNetworkPolicy per deployed component', async () => {
-    const policies = await until(
+    // The binding's cell policy (an API of the same component may add a gateway-ingress policy beside it).
+    const cellPolicy = await until(
       async () => {
-        const p = await list(CILIUM, storefront);
-        return labelled(p, 'catalog').length > 0 ? p : undefined;
+        const p = labelled(await list(CILIUM, storefront), 'catalog');
+        return p.find((o) => o.metadata?.name?.startsWith('catalog-cell-'));
       },
-      'the catalog CiliumNetworkPolicy',
+      'the catalog cell CiliumNetworkPolicy',
       90_000,
     );
-    const spec = (labelled(policies, 'catalog')[0]?.spec ?? {}) as {
+    const spec = (cellPolicy.spec ?? {}) as {
       enableDefaultDeny?: { ingress: boolean; egress: boolean };
     };
     expect(spec.enableDefaultDeny).toEqual({ ingress: true, egress: true });
