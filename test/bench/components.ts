@@ -8,19 +8,48 @@
  *
  * Targets (issue): ≥ 50 components/s; zero writes on a resync of unchanged components.
  */
+import { createWriteStream } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { dataPlaneNamespaceName } from '../../src/api/naming.js';
 import { KubeClient, type KubeObject } from '../../src/kube/client.js';
 import type { GVR } from '../../src/kube/discovery.js';
 import { loadConnection } from '../../src/kube/kubeconfig.js';
 import { startControlPlane } from '../../src/local/controlplane.js';
 import { install } from '../../src/services/install.js';
-import { installAllCrds, type ManagerProcess, metric, pool, startManager, until, writes } from './lib.js';
+import {
+  cpuSeconds,
+  installAllCrds,
+  type ManagerProcess,
+  metric,
+  pool,
+  startManager,
+  until,
+  writes,
+} from './lib.js';
 
 const COMPONENTS = Number(process.env.BENCH_COMPONENTS ?? 500);
 const CONCURRENCY = 8;
 const ORG = 'default';
 const PROJECT = 'default';
 const DEPLOYMENTS: GVR = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
+const COMPONENTS_R: GVR = {
+  group: 'openchoreo.dev',
+  version: 'v1alpha1',
+  resource: 'components',
+  namespaced: true,
+};
+const WORKLOADS_R: GVR = {
+  group: 'openchoreo.dev',
+  version: 'v1alpha1',
+  resource: 'workloads',
+  namespaced: true,
+};
+const SERVICES_R: GVR = {
+  group: 'openchoreo.dev',
+  version: 'v1alpha1',
+  resource: 'services',
+  namespaced: true,
+};
 const CONFIGMAPS: GVR = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
 
 function userObjects(name: string, namespace: string): KubeObject[] {
@@ -58,7 +87,11 @@ async function apiserverWrites(client: KubeClient): Promise<Map<string, number>>
   for (const line of String(text).split('\n')) {
     if (!line.startsWith('apiserver_request_total{')) continue;
     const verb = /verb="(\w+)"/.exec(line)?.[1] ?? '';
-    if (!['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'CREATE', 'UPDATE'].includes(verb)) continue;
+    if (
+      !['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'CREATE', 'UPDATE'].includes(verb) &&
+      !process.env.BENCH_ALL_VERBS
+    )
+      continue;
     const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? '';
     const sub = /subresource="([^"]*)"/.exec(line)?.[1];
     const key = `${resource}${sub ? `/${sub}` : ''} ${verb.toLowerCase()}`;
@@ -67,9 +100,79 @@ async function apiserverWrites(client: KubeClient): Promise<Map<string, number>>
   return out;
 }
 
+/** BENCH_APISERVER_PROF=<file>: a 10 s Go CPU profile of kube-apiserver from the start of the applies. */
+function apiserverProfile(server: string, caData: string, token: string, file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = httpsGet(
+      `${server}/debug/pprof/profile?seconds=10`,
+      { ca: Buffer.from(caData, 'base64'), headers: { authorization: `Bearer ${token}` } },
+      (res) => res.pipe(createWriteStream(file)).on('finish', () => resolve()),
+    );
+    req.on('error', reject);
+  });
+}
+
+/**
+ * One request to every custom resource before measuring: kube-apiserver builds a CRD's serving state (schema
+ * conversion, CEL programs, the OpenAPI models of server-side apply) on its first request after it starts —
+ * ~1 s of its CPU for these CRDs (Cilium's alone is large), paid once per apiserver, not per component.
+ */
+async function warmUp(client: KubeClient): Promise<void> {
+  const CRDS: GVR = {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    resource: 'customresourcedefinitions',
+    namespaced: false,
+  };
+  const crds = (await client.listAll(CRDS)).items as {
+    spec?: {
+      group?: string;
+      names?: { plural?: string };
+      scope?: string;
+      versions?: { name: string; storage?: boolean }[];
+    };
+  }[];
+  await Promise.all(
+    crds.map(async (c) => {
+      const version = c.spec?.versions?.find((v) => v.storage)?.name ?? c.spec?.versions?.[0]?.name ?? '';
+      const ref: GVR = {
+        group: c.spec?.group ?? '',
+        version,
+        resource: c.spec?.names?.plural ?? '',
+        namespaced: c.spec?.scope === 'Namespaced',
+      };
+      await client.list(ref, { limit: 1 }).catch(() => undefined);
+    }),
+  );
+}
+
+/** Reconciles per component by controller between two scrapes of the manager's metrics. */
+function reconcilesByController(after: string, before: string): string {
+  const count = (text: string) => {
+    const m = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('choreoctl_reconcile_total{')) continue;
+      const c = /controller="([^"]*)"/.exec(line)?.[1] ?? '';
+      m.set(c, (m.get(c) ?? 0) + Number(line.split(' ').pop()));
+    }
+    return m;
+  };
+  const b = count(before);
+  return [...count(after)]
+    .map(([c, n]) => [c, n - (b.get(c) ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .sort((x, y) => y[1] - x[1])
+    .map(([c, n]) => `${c} ${(n / COMPONENTS).toFixed(1)}`)
+    .join(', ');
+}
+
 async function main(): Promise<void> {
   process.stderr.write(`starting a control plane for ${COMPONENTS} Service components\n`);
-  const cp = await startControlPlane({ name: 'choreoctl-bench-comp', progress: () => {} });
+  const cp = await startControlPlane({
+    name: 'choreoctl-bench-comp',
+    progress: () => {},
+    extraApiserverArgs: process.env.BENCH_APISERVER_PROF ? ['--profiling=true'] : [],
+  });
   const client = new KubeClient(loadConnection({ kubeconfig: cp.admin.kubeconfig }));
   let manager: ManagerProcess | undefined;
   try {
@@ -94,13 +197,38 @@ async function main(): Promise<void> {
     const rawSeconds = (performance.now() - rawStart) / 1000;
     await client.deleteCollection(CONFIGMAPS, { namespace: 'raw-bench' });
 
+    // --- the user applies alone, no controller running (then removed): what the apply itself costs ----------
+    const [etcdPid, apiPid, kcmPid] = cp.pids();
+    const apiCpu0 = cpuSeconds(apiPid ?? 0);
+    const applyStart = performance.now();
+    await pool(names, CONCURRENCY, async (n) => {
+      for (const o of userObjects(n, 'raw-bench')) await apply(o);
+    });
+    const applyOnlySeconds = (performance.now() - applyStart) / 1000;
+    const applyOnlyCpu = cpuSeconds(apiPid ?? 0) - apiCpu0;
+    for (const r of [COMPONENTS_R, WORKLOADS_R, SERVICES_R])
+      await client.deleteCollection(r, { namespace: 'raw-bench' });
+
+    await warmUp(client);
     manager = await startManager(cp.admin.kubeconfig, CONCURRENCY);
     await manager.settled(1500);
     const before = await manager.metrics();
     const cell = dataPlaneNamespaceName(ORG, PROJECT, 'development');
 
     const serverBefore = await apiserverWrites(client);
+    // CPU by process over the measured interval: who is the bottleneck on this machine.
+    const procs = {
+      apiserver: apiPid,
+      etcd: etcdPid,
+      'controller-manager': kcmPid,
+      manager: manager.pid,
+      bench: process.pid,
+    };
+    const cpuBefore = Object.fromEntries(Object.entries(procs).map(([k, pid]) => [k, cpuSeconds(pid ?? 0)]));
     const start = performance.now();
+    const profiling = process.env.BENCH_APISERVER_PROF
+      ? apiserverProfile(cp.server, cp.caData, cp.admin.token, process.env.BENCH_APISERVER_PROF)
+      : undefined;
     await pool(names, CONCURRENCY, async (n) => {
       for (const o of userObjects(n, ORG)) await apply(o);
     });
@@ -111,15 +239,31 @@ async function main(): Promise<void> {
       900_000,
     );
     const seconds = (performance.now() - start) / 1000;
+    const cpu = Object.entries(procs)
+      .map(([k, pid]) => `${k} ${(cpuSeconds(pid ?? 0) - (cpuBefore[k] ?? 0)).toFixed(1)}`)
+      .join(', ');
+    await profiling;
     const after = await manager.metrics();
     const managerWrites = writes(after) - writes(before);
     const reconciles =
       metric(after, 'choreoctl_reconcile_total') - metric(before, 'choreoctl_reconcile_total');
     const peak = manager.peakRssMb();
+    const byController = reconcilesByController(after, before);
     const serverAfter = await apiserverWrites(client);
     const perResource = [...serverAfter]
       .map(([k, v]) => [k, v - (serverBefore.get(k) ?? 0)] as const)
       .filter(([, v]) => v > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${(v / COMPONENTS).toFixed(1)}`)
+      .join(', ');
+
+    const EVENTS: GVR = { group: '', version: 'v1', resource: 'events', namespaced: true };
+    const reasons = new Map<string, number>();
+    for (const e of (await client.listAll(EVENTS, { namespace: ORG })).items) {
+      const key = `${(e as { involvedObject?: { kind?: string } }).involvedObject?.kind}/${(e as { reason?: string }).reason}`;
+      reasons.set(key, (reasons.get(key) ?? 0) + 1);
+    }
+    const eventReasons = [...reasons]
       .sort((a, b) => b[1] - a[1])
       .map(([k, v]) => `${k} ${(v / COMPONENTS).toFixed(1)}`)
       .join(', ');
@@ -144,9 +288,13 @@ async function main(): Promise<void> {
     const lines = [
       `components: ${COMPONENTS} Services (Component + Workload + Service each) in one environment`,
       `raw write loop:    ${f(rawSeconds)} s for ${COMPONENTS * 3} user-object creates (${f((COMPONENTS * 3) / rawSeconds)} writes/s)`,
+      `user applies alone (no controllers): ${f(applyOnlySeconds)} s, apiserver CPU ${f(applyOnlyCpu)} s`,
       `user applies:      ${f(applied)} s`,
       `to the data plane: ${f(seconds)} s → ${f(COMPONENTS / seconds)} components/s (target ≥ 50), ${f(seconds / rawSeconds, 2)}× the raw loop`,
       `manager:           ${reconciles} reconciles, ${managerWrites} API writes (${f(managerWrites / COMPONENTS)} per component), peak RSS ${f(peak)} MB`,
+      `CPU seconds during that interval: ${cpu}`,
+      `events per component, by object kind and reason: ${eventReasons}`,
+      `reconciles per component, by controller: ${byController}`,
       `writes per component, by resource (apiserver, user applies included): ${perResource}`,
       `resync (restart):  ${resyncReconciles} reconciles in ~${f(resyncSeconds)} s, ${resyncWrites} write requests (target 0): ${byVerb}`,
     ];

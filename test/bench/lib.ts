@@ -1,6 +1,6 @@
 /** Shared pieces of the benchmark scripts (test/bench/*.ts): pools, polling, the manager process, metrics. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { allCrds } from '../../src/api/crd.js';
@@ -30,6 +30,17 @@ export async function until(fn: () => Promise<boolean>, what: string, timeoutMs:
   while (!(await fn())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 once it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
   }
 }
 
@@ -80,6 +91,8 @@ export async function startManager(kubeconfig: string, concurrency: number): Pro
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the manager there when it exits.
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
       bin,
       'controller',
       'run',
@@ -96,6 +109,9 @@ export async function startManager(kubeconfig: string, concurrency: number): Pro
     },
   );
   let log = '';
+  // BENCH_MANAGER_LOG=<file>: keep the manager's whole log there.
+  if (process.env.BENCH_MANAGER_LOG)
+    child.stderr?.pipe(createWriteStream(process.env.BENCH_MANAGER_LOG, { flags: 'a' }));
   child.stderr?.on('data', (c: Buffer) => {
     log = (log + c.toString()).slice(-4000);
   });
