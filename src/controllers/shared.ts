@@ -89,9 +89,41 @@ export function readyOf(obj: KubeObject | undefined): Condition | undefined {
 }
 
 /**
+ * What this manager last wrote to an object's status, and the resourceVersion of the object it computed that
+ * from. Informer caches lag behind our own writes: a reconcile queued by some other event (a child created,
+ * a delayed roll-up) can still see the object as it was before our last status write, find the status
+ * "different" and write the very same status again — one extra write per step for every object. While the
+ * cache still shows that older resourceVersion, the status we wrote is the one to compare with; once it shows
+ * anything else (our write, or a newer one by someone else) the cache is the truth again.
+ */
+interface WrittenStatus {
+  fromResourceVersion: string;
+  status: Record<string, unknown>;
+}
+const writtenStatus = new WeakMap<Manager, Map<string, WrittenStatus>>();
+
+function statusMemo(mgr: Manager): Map<string, WrittenStatus> {
+  let m = writtenStatus.get(mgr);
+  if (!m) {
+    m = new Map();
+    writtenStatus.set(mgr, m);
+  }
+  return m;
+}
+
+/** The status to compare a desired status with: the cached one, or ours when the cache has not seen it yet. */
+function knownStatus(mgr: Manager, key: string, obj: KubeObject): Record<string, unknown> {
+  const memo = statusMemo(mgr);
+  const mine = memo.get(key);
+  if (mine && mine.fromResourceVersion === obj.metadata?.resourceVersion) return mine.status;
+  if (mine) memo.delete(key);
+  return (obj.status ?? {}) as Record<string, unknown>;
+}
+
+/**
  * Write status (conditions with Ready set, plus extra fields) when anything differs from what is stored, by
  * server-side apply of the status subresource with the controller's field manager. Records an event when Ready
- * changes status or reason. Returns the new conditions.
+ * changes status or reason (see worthAnEvent). Returns whether it wrote.
  */
 export async function writeStatus(
   ctx: ControllerContext,
@@ -103,10 +135,11 @@ export async function writeStatus(
   more: { type: string; status: Condition['status']; reason: string; message: string }[] = [],
 ): Promise<boolean> {
   const meta = obj.metadata ?? {};
-  const old = (obj.status ?? {}) as { conditions?: Condition[]; observedGeneration?: number } & Record<
-    string,
-    unknown
-  >;
+  const key = `${ref.group}/${ref.resource}/${meta.namespace ?? ''}/${meta.name ?? ''}/${meta.uid ?? ''}`;
+  const old = knownStatus(ctx.manager, key, obj) as {
+    conditions?: Condition[];
+    observedGeneration?: number;
+  } & Record<string, unknown>;
   const generation = meta.generation;
   let conditions = setCondition(old.conditions, {
     type: 'Ready',
@@ -133,8 +166,9 @@ export async function writeStatus(
     conditions,
   };
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) status[k] = v;
+  let written: KubeObject;
   try {
-    await ctx.client.applyStatus(
+    written = await ctx.client.applyStatus(
       {
         apiVersion: obj.apiVersion ?? API_VERSION,
         kind: obj.kind ?? '',
@@ -151,6 +185,16 @@ export async function writeStatus(
     if (isNotFound(e)) return false; // deleted meanwhile
     throw e;
   }
+  if (meta.resourceVersion && written?.status) {
+    const memo = statusMemo(ctx.manager);
+    // Entries go when the cache catches up; those of objects deleted meanwhile would stay: bound the map
+    // (it only saves writes, forgetting costs at most one).
+    if (memo.size >= 20_000) memo.clear();
+    memo.set(key, {
+      fromResourceVersion: meta.resourceVersion,
+      status: written.status as Record<string, unknown>,
+    });
+  }
   if (worthAnEvent(findCondition(old.conditions, 'Ready'), ready)) {
     await ctx.manager.events.record(
       obj,
@@ -163,12 +207,14 @@ export async function writeStatus(
 }
 
 /**
- * Events mark important transitions: becoming ready, and a new reason for not being ready. "Still on its way"
- * states (…Progressing, EnvironmentsNotReady: the binding records its own cause) are not worth a Warning each,
- * and an event is a write: a component going live would otherwise record five of them.
+ * Events mark important transitions: becoming ready after not being ready, and a new reason for not being
+ * ready. An object that is fine from its first status (an instance whose binding is synced at once, a
+ * component whose project exists) records nothing: nothing happened that `describe` needs to tell, and an
+ * event is a write — at 500 components, two such events each were 1000 of them. "Still on its way" states
+ * (…Progressing, EnvironmentsNotReady: the binding records its own cause) are not worth a Warning each.
  */
 export function worthAnEvent(before: Condition | undefined, ready: ReadyInput): boolean {
-  if (ready.status === 'True') return before?.status !== 'True';
+  if (ready.status === 'True') return before !== undefined && before.status !== 'True';
   if (/Progressing$/.test(ready.reason) || ready.reason === 'EnvironmentsNotReady') return false;
   return !before || before.status !== ready.status || before.reason !== ready.reason;
 }

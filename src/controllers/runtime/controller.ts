@@ -35,13 +35,25 @@ export interface WatchSpec {
   map: MapFunc;
   /** Also watch in these informer options (e.g. a label selector); default: everything. */
   namespace?: string;
+  /**
+   * Coalesce: queue the mapped keys this long after the event instead of at once, so a burst of changes (a
+   * child's status moving through several steps) costs one reconcile and one status write, not one per step.
+   * For roll-ups only, never on the path that creates objects.
+   */
+  delayMs?: number;
+}
+
+/** A child kind whose controller ownerReference points at the primary; `delayMs` as in WatchSpec. */
+export interface OwnsSpec {
+  ref: ResourceRef;
+  delayMs?: number;
 }
 
 export interface ControllerSpec {
   name: string;
   for: ResourceRef;
   /** Children whose controller ownerReference points at a primary object. */
-  owns?: ResourceRef[];
+  owns?: (ResourceRef | OwnsSpec)[];
   watches?: WatchSpec[];
   /** Resources the reconciler reads from the shared caches without reacting to them. */
   reads?: ResourceRef[];
@@ -50,6 +62,10 @@ export interface ControllerSpec {
   onStop?: () => Promise<void>;
   /** Parallel reconciles (different keys only); default 2. */
   concurrency?: number;
+}
+
+export function ownsSpec(o: ResourceRef | OwnsSpec): OwnsSpec {
+  return 'ref' in o ? o : { ref: o };
 }
 
 export type InformerSource = (ref: ResourceRef) => Informer;
@@ -88,8 +104,8 @@ export class Controller {
 
   /** Subscribe to the informers (before they start, so the initial list enqueues everything). */
   wire(informers: InformerSource, primaryKind: string, primaryNamespaced: boolean): void {
-    const enqueue = (keys: string[]) => {
-      for (const k of keys) this.queue.add(k);
+    const enqueuer = (delayMs: number | undefined) => (keys: string[]) => {
+      for (const k of keys) delayMs ? this.queue.addAfter(k, delayMs) : this.queue.add(k);
     };
     informers(this.spec.for).addHandlers({
       add: (o) => this.queue.add(objectKey(o)),
@@ -100,7 +116,9 @@ export class Controller {
       delete: (o) => this.queue.add(objectKey(o)),
     });
     const owner = ownerMapper(primaryKind, primaryNamespaced);
-    for (const ref of this.spec.owns ?? []) {
+    for (const o of this.spec.owns ?? []) {
+      const { ref, delayMs } = ownsSpec(o);
+      const enqueue = enqueuer(delayMs);
       informers(ref).addHandlers({
         add: (o) => enqueue(owner(o)),
         update: (o, n) => enqueue([...new Set([...owner(o), ...owner(n)])]),
@@ -108,6 +126,7 @@ export class Controller {
       });
     }
     for (const w of this.spec.watches ?? []) {
+      const enqueue = enqueuer(w.delayMs);
       informers(w.ref).addHandlers({
         add: (o) => enqueue(w.map(o)),
         update: (o, n) => enqueue([...new Set([...w.map(o), ...w.map(n)])]),

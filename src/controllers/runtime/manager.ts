@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KubeClient } from '../../kube/client.js';
 import type { ResourceInfo, ResourceRef } from '../../kube/discovery.js';
-import { Controller, type ControllerSpec } from './controller.js';
+import { Controller, type ControllerSpec, ownsSpec } from './controller.js';
 import { EventRecorder } from './events.js';
 import { Informer, type InformerOptions } from './informer.js';
 import { LeaderElector } from './leader.js';
@@ -128,7 +128,7 @@ export class Manager {
     const refs = new Set<ResourceRef>();
     for (const c of this.controllers) {
       refs.add(c.spec.for);
-      for (const r of c.spec.owns ?? []) refs.add(r);
+      for (const o of c.spec.owns ?? []) refs.add(ownsSpec(o).ref);
       for (const w of c.spec.watches ?? []) refs.add(w.ref);
       for (const r of c.spec.reads ?? []) refs.add(r);
     }
