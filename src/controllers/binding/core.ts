@@ -15,7 +15,7 @@
  * (so consumers stay resolved).
  */
 import { API_VERSION } from '../../api/dsl.js';
-import { hierarchyLabels } from '../../api/labels.js';
+import { Finalizers, hierarchyLabels } from '../../api/labels.js';
 import { dataPlaneNamespaceName } from '../../api/naming.js';
 import type { KubeObject } from '../../kube/client.js';
 import type { GVR } from '../../kube/discovery.js';
@@ -373,6 +373,9 @@ export function desiredRelease(
           blockOwnerDeletion: true,
         },
       ],
+      // The Release engine's cleanup finalizer from the start: it would otherwise add it with a write of its own
+      // before its first pass (it still does for a Release created without it).
+      finalizers: [Finalizers.release],
     },
     spec: {
       owner: { projectName: owner.projectName, componentName: owner.componentName },

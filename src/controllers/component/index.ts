@@ -23,6 +23,9 @@ import {
 
 export const FIELD_MANAGER = 'component-controller';
 
+/** How long the roll-up waits after a binding changes (coalescing its steps). */
+export const ROLLUP_DELAY_MS = 1_000;
+
 export function componentProject(c: KubeObject): string {
   return ((c.spec ?? {}) as { owner?: { projectName?: string } }).owner?.projectName ?? '';
 }
@@ -174,8 +177,11 @@ export const componentController: ControllerFactory = (ctx) => {
             .map((c) => `${ns}/${c.metadata?.name}`);
         },
       },
+      // The roll-up follows its bindings a moment later: the steps of a binding going live (created, Release
+      // written, objects applied) then cost the component one status write instead of one each.
       ...BINDING_REFS.map((ref) => ({
         ref,
+        delayMs: ROLLUP_DELAY_MS,
         map: (b: KubeObject) => {
           const ns = b.metadata?.namespace;
           const comp = ownerComponent(b);

@@ -26,7 +26,7 @@ import { GROUP, VERSION } from '../../api/dsl.js';
 import { Finalizers } from '../../api/labels.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import { apiVersionOf, type GVR, type ResourceInfo } from '../../kube/discovery.js';
-import { isAlreadyExists, isForbidden, UnknownResourceError } from '../../kube/errors.js';
+import { isAlreadyExists, isForbidden, isNotFound, UnknownResourceError } from '../../kube/errors.js';
 import { environmentDataPlane } from '../dataplane/index.js';
 import { type PlaneObject, planeKey } from '../planes.js';
 import { nowRfc3339 } from '../runtime/conditions.js';
@@ -36,6 +36,7 @@ import {
   type ControllerContext,
   type ControllerFactory,
   cache,
+  canonicalJson,
   isDeleting,
   R,
   type ReadyInput,
@@ -141,6 +142,36 @@ export function needsSafetyNet(release: ReleaseLike): boolean {
   return !ready || ready.observedGeneration !== release.metadata?.generation || !COMPLETE.has(ready.reason);
 }
 
+/** Shortest time between two status writes of a Release that only refresh its copies of live status. */
+export const STATUS_REFRESH_MS = 5_000;
+
+/**
+ * The new status differs from the stored one, but only in the copies of the objects' live status (and their
+ * lastObservedTime): same objects, same health, same Ready, same generation.
+ */
+export function onlyCopiesChanged(
+  release: ReleaseLike,
+  ready: ReadyInput,
+  resources: readonly { id: string; healthStatus?: string }[],
+): boolean {
+  const before = readyOf(release);
+  if (
+    !before ||
+    before.status !== ready.status ||
+    before.reason !== ready.reason ||
+    before.message !== ready.message ||
+    before.observedGeneration !== release.metadata?.generation
+  ) {
+    return false;
+  }
+  const old = release.status?.resources ?? [];
+  return (
+    canonicalJson(old) !== canonicalJson(resources) &&
+    old.length === resources.length &&
+    old.every((r, i) => r.id === resources[i]?.id && r.healthStatus === resources[i]?.healthStatus)
+  );
+}
+
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -165,6 +196,9 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
   const applied = new Map<string, string>();
   /** What we applied, per plane, from informers whose events queue the owning Release. */
   const live = new LiveObjects((key) => ctx.manager.enqueue(CONTROLLER_NAME, key), ctx.log);
+
+  /** uid → when this manager last wrote the Release's status (see STATUS_REFRESH_MS). */
+  const lastWrite = new Map<string, number>();
 
   const memoKey = (dp: PlaneObject, uid: string, identity: string) => `${planeKey(dp)}|${uid}|${identity}`;
 
@@ -235,20 +269,39 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     return undefined;
   }
 
+  /**
+   * Namespaces known to exist, per plane: every Release of a cell shares one, so one read per plane and
+   * namespace, not one per pass. An apply that finds its namespace gone drops it from here (the retry creates it).
+   */
+  const knownNamespaces = new Map<string, Set<string>>();
+  const namespacesOf = (dp: PlaneObject) => {
+    let set = knownNamespaces.get(planeKey(dp));
+    if (!set) {
+      set = new Set();
+      knownNamespaces.set(planeKey(dp), set);
+    }
+    return set;
+  };
+
   /** Create the namespaces that do not exist yet (reads first: no write when they are there). */
   async function ensureNamespaces(
     client: KubeClient,
     names: readonly string[],
     release: ReleaseLike,
     failures: Failure[],
+    known: Set<string>,
   ): Promise<Set<string>> {
     const broken = new Set<string>();
     for (const n of names) {
+      if (known.has(n)) continue;
       try {
-        if (await client.getOrUndefined(R.namespaces, n)) continue;
-        await client.create(namespaceFor(n, release));
+        if (!(await client.getOrUndefined(R.namespaces, n))) await client.create(namespaceFor(n, release));
+        known.add(n);
       } catch (e) {
-        if (isAlreadyExists(e)) continue;
+        if (isAlreadyExists(e)) {
+          known.add(n);
+          continue;
+        }
         broken.add(n);
         failures.push({ what: `Namespace/${n}`, message: errorText(e) });
       }
@@ -331,8 +384,9 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     const release = releases().getByName(req.name, req.namespace);
     if (!release) return undefined;
     if (isDeleting(release)) return finalize(release);
-    // The update event of the finalizer brings us back with the object as stored.
-    if (await addFinalizer(ctx.client, RELEASES, release, Finalizers.release)) return undefined;
+    // Bindings create their Releases with the finalizer; one created without it gets it before anything is
+    // applied (the pass goes on: what follows does not depend on the stored metadata).
+    await addFinalizer(ctx.client, RELEASES, release, Finalizers.release);
 
     const ns = req.namespace ?? '';
     const uid = release.metadata?.uid ?? '';
@@ -388,7 +442,8 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       return seen === undefined || seen === marker(obj);
     };
     const toApply = applyOrder(desired).filter((d) => !upToDate(d));
-    const brokenNs = await ensureNamespaces(client, targetNamespaces(toApply), release, applyFailures);
+    const known = namespacesOf(dp);
+    const brokenNs = await ensureNamespaces(client, targetNamespaces(toApply), release, applyFailures, known);
     for (const d of toApply) {
       if (d.namespace && brokenNs.has(d.namespace)) continue;
       try {
@@ -401,6 +456,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
         live.set(desiredIdentity(d), res);
         applied.set(memoKey(dp, uid, desiredIdentity(d)), marker(res));
       } catch (e) {
+        if (d.namespace && isNotFound(e)) known.delete(d.namespace); // the namespace went: created again on retry
         applyFailures.push({ what: `${d.kind}/${d.name}`, message: errorText(e) });
       }
     }
@@ -430,10 +486,22 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
           message: describeFailures([...applyFailures, ...pruneFailures]),
         }
       : healthReadiness(healths);
-    await writeStatus(ctx, FIELD_MANAGER, RELEASES, release, ready, {
-      resources: resources.length ? resources : undefined,
-    });
     const after = requeueAfter(release, failed || needsAttention(healths));
+    // Only the copies of the objects' live status moved (a Deployment's conditions while it rolls out): those
+    // are written at most every STATUS_REFRESH_MS, not once per step of every rollout.
+    const since = Date.now() - (lastWrite.get(uid) ?? 0);
+    if (since < STATUS_REFRESH_MS && onlyCopiesChanged(release, ready, resources)) {
+      const wait = STATUS_REFRESH_MS - since;
+      return { requeueAfterMs: after === undefined ? wait : Math.min(after, wait) };
+    }
+    if (
+      await writeStatus(ctx, FIELD_MANAGER, RELEASES, release, ready, {
+        resources: resources.length ? resources : undefined,
+      })
+    ) {
+      if (lastWrite.size >= 20_000) lastWrite.clear();
+      lastWrite.set(uid, Date.now());
+    }
     return after === undefined ? undefined : { requeueAfterMs: after };
   }
 
