@@ -131,7 +131,13 @@ async function fromHint(
     case 'kind':
       return {
         candidates: filter(
-          KINDS.map((k) => ({ value: k.plural, description: k.kind })),
+          KINDS.map((k) => ({
+            value: k.plural,
+            description:
+              k.kind === 'Endpoint'
+                ? 'Endpoint (get endpoints: the service catalog, every endpoint and its URL)'
+                : k.kind,
+          })),
           cur,
         ),
         directive: Directive.NoFileComp,

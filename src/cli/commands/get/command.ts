@@ -12,7 +12,16 @@ export const getSpec = defineCommand({
     'Display one or many resources.\n\n' +
     'KIND is a plural, singular or short name (components, component, comp), optionally with its group\n' +
     '(components.openchoreo.dev); core kinds (configmaps) work too. `openchoreo` or `all` lists every\n' +
-    "OpenChoreo kind. Resources are read from the organization (-n/--org, else the context's, else default).\n" +
+    "OpenChoreo kind. Resources are read from the organization (-n/--org, else the context's, else default).\n\n" +
+    'ENDPOINT CATALOG: `get endpoints` (endpoint, endpt) without names lists every\n' +
+    'endpoint of the organization (-A: of all organizations), one row per level it\n' +
+    'is exposed at (Project, Organization, Public), from the Service,\n' +
+    'WebApplication and API bindings and the legacy Endpoints. Columns: NAME OWNER\n' +
+    'ENVIRONMENT VISIBILITY TYPE URL READY AGE (-o wide adds SOURCE). -o\n' +
+    'json|yaml|jsonpath|custom-columns work on EndpointCatalogEntry items; -o name\n' +
+    "prints the objects the endpoints come from; -l selects on those objects'\n" +
+    'labels; -w is not supported. `get endpoint NAME` and `get\n' +
+    'endpoints.openchoreo.dev` address the legacy Endpoint objects themselves.\n\n' +
     'Exit codes: 0 ok, 1 error (e.g. a NAME was not found), 2 usage error.',
   args: [
     {
@@ -59,6 +68,10 @@ export const getSpec = defineCommand({
       command: 'choreoctl get openchoreo -A',
     },
     { description: 'Watch components', command: 'choreoctl get comp -w' },
+    {
+      description: 'The service catalog: every endpoint of every organization with its URL',
+      command: 'choreoctl get endpoints -A',
+    },
     {
       description: 'Names and Ready status',
       command:

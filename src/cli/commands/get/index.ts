@@ -8,6 +8,7 @@ import { renderColumns } from '../../output/table.js';
 import { toYAML } from '../../output/yaml.js';
 import { columnsFor, directClient, outputFormat, scopeText, withTypeMeta } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
+import { CATALOG_NAMES, getCatalog, WATCH_REFUSED } from './catalog.js';
 import type { getSpec } from './command.js';
 
 /** `openchoreo` / `all` expand to every OpenChoreo kind (like kubectl categories). */
@@ -95,6 +96,15 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
     throw new UsageError('a resource cannot be retrieved by name across all organizations', commandPath);
   }
   const client = await directClient(factory);
+  if (!parsed.multi && parsed.names.length === 0 && CATALOG_NAMES.has(parsed.kinds[0]?.toLowerCase() ?? '')) {
+    if (flags.watch) throw new UsageError(WATCH_REFUSED, commandPath);
+    return getCatalog(client, io, format, {
+      allNamespaces: flags.allNamespaces,
+      selector: flags.selector,
+      sortBy: flags.sortBy,
+      noHeaders: flags.noHeaders,
+    });
+  }
   const namespace = flags.allNamespaces ? undefined : client.namespace;
   const targets: Target[] = await Promise.all(
     parsed.kinds.map(async (k) => ({ resolved: await client.resolveName(k), names: parsed.names })),
