@@ -214,7 +214,7 @@ describe('renderLegacyDeployment', () => {
     );
     const [dep] = byKind(r.resources, 'Deployment');
     expect(dep?.metadata?.namespace).toBe('dp-acme-shop-development-12345678');
-    const spec = dep?.spec as {
+    const spec = (dep?.spec ?? {}) as {
       replicas: number;
       selector: { matchLabels: Record<string, string> };
       template: { spec: Pod };
@@ -245,7 +245,7 @@ describe('renderLegacyDeployment', () => {
     expect(files?.data).toEqual({ 'file-0': 'hello' });
     expect(byKind(r.resources, 'ConfigMap')).toHaveLength(2);
     const [svc] = byKind(r.resources, 'Service');
-    expect((svc?.spec as { ports: { port: number }[] }).ports.map((p) => p.port)).toEqual([8080]);
+    expect(((svc?.spec ?? {}) as { ports: { port: number }[] }).ports.map((p) => p.port)).toEqual([8080]);
     expect(r.endpoints.map((e) => e.name)).toEqual(['orders-api']);
     expect(byKind(r.resources, 'HTTPRoute')).toHaveLength(0); // routes belong to the Endpoints
   });
@@ -261,7 +261,7 @@ describe('renderLegacyDeployment', () => {
       ctx({ component: 'report' }),
     );
     const [cj] = byKind(r.resources, 'CronJob');
-    const s = cj?.spec as {
+    const s = (cj?.spec ?? {}) as {
       schedule: string;
       timeZone: string;
       concurrencyPolicy: string;
@@ -372,7 +372,7 @@ describe('renderEndpoint', () => {
     expect(spec.rules[0]?.backendRefs[0]).toMatchObject({ name: 'orders-dev-abcdef12', port: 8080 });
     const [cnp] = byKind(r.resources, 'CiliumNetworkPolicy');
     expect(
-      (cnp?.spec as { endpointSelector: { matchLabels: Record<string, string> } }).endpointSelector
+      ((cnp?.spec ?? {}) as { endpointSelector: { matchLabels: Record<string, string> } }).endpointSelector
         .matchLabels,
     ).toMatchObject({
       'deployment-name': 'orders-dev',
@@ -406,7 +406,9 @@ describe('renderEndpoint', () => {
       ctx(),
     );
     const [route] = byKind(r.resources, 'HTTPRoute');
-    expect((route?.spec as { parentRefs: { name: string }[] }).parentRefs[0]?.name).toBe('gateway-internal');
+    expect(((route?.spec ?? {}) as { parentRefs: { name: string }[] }).parentRefs[0]?.name).toBe(
+      'gateway-internal',
+    );
     const [sp] = byKind(r.resources, 'SecurityPolicy');
     expect(sp?.spec).toMatchObject({
       targetRefs: [{ kind: 'HTTPRoute', name: route?.metadata?.name }],
