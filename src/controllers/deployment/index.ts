@@ -289,7 +289,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
         namespace: dataPlaneNamespaceName(ns, project_, env_),
         connections: [],
         configurationGroups,
-        workloadLabels: legacyWorkloadLabels(track.metadata?.name ?? trackName, name),
+        workloadLabels: legacyWorkloadLabels(trackName, name),
       };
       rendered = renderLegacyDeployment(
         { name, componentType, image: image.image, application, endpointTemplates: templates },
