@@ -8,7 +8,9 @@ import { apiBinding, scheduledTaskBinding, serviceBinding, webApplicationBinding
 import { buildPlaneController } from './buildplane/index.js';
 import { componentController } from './component/index.js';
 import { dataPlaneController } from './dataplane/index.js';
+import { deploymentController } from './deployment/index.js';
 import { deploymentPipelineController } from './deploymentpipeline/index.js';
+import { endpointController } from './endpoint/index.js';
 import { environmentController } from './environment/index.js';
 import {
   apiController,
@@ -16,6 +18,7 @@ import {
   serviceController,
   webApplicationController,
 } from './instance/index.js';
+import { deployableArtifactController, deploymentTrackController } from './legacy/index.js';
 import { organizationController } from './organization/index.js';
 import { PlaneClients } from './planes.js';
 import { projectController } from './project/index.js';
@@ -39,6 +42,12 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   webapplicationbinding: webApplicationBinding,
   scheduledtaskbinding: scheduledTaskBinding,
   apibinding: apiBinding,
+  // The legacy cell model (upstream: only with --enable-legacy-crds). Idle without legacy objects: their informers
+  // list empty collections of CRDs every install serves.
+  deploymenttrack: deploymentTrackController,
+  deployableartifact: deployableArtifactController,
+  deployment: deploymentController,
+  endpoint: endpointController,
   release: releaseController,
 };
 

@@ -29,12 +29,15 @@ export function envName(ctx: RenderContext): string {
 
 /** The selector labels of a component in its cell: the four data-plane labels (stable across renders). */
 export function selectorLabels(ctx: RenderContext): Record<string, string> {
-  return dataPlaneLabels({
-    organization: ctx.organization,
-    project: ctx.project,
-    environment: envName(ctx),
-    component: ctx.component,
-  });
+  return {
+    ...dataPlaneLabels({
+      organization: ctx.organization,
+      project: ctx.project,
+      environment: envName(ctx),
+      component: ctx.component,
+    }),
+    ...(ctx.workloadLabels ?? {}),
+  };
 }
 
 /** Labels of every rendered object: the data-plane labels plus the openchoreo.dev/* hierarchy labels. */

@@ -11,6 +11,7 @@ export {
   renderConfigurationGroup,
   resolveConfigurationValue,
 } from './configuration.js';
+export { type EndpointTarget, endpointLevels, type RenderedEndpoint, renderEndpoint } from './endpoint.js';
 export { apiKeySecretName, basicAuthSecretName } from './gateway.js';
 export { cellPolicyName, renderCellBaseline, renderCellPolicies } from './network.js';
 export { renderServiceBinding } from './service.js';

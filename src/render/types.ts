@@ -75,6 +75,12 @@ export interface RenderContext {
   externalServices?: ExternalService[];
   /** For an APIBinding: the API it binds and the in-cell Service that serves it (renderAPIBinding needs it). */
   api?: APIBindingTarget;
+  /**
+   * Extra data-plane labels selecting the workload's pods, beside the four hierarchy labels. The legacy
+   * Deployment path sets `deployment-track-name` and `deployment-name`, so two tracks of one component can run
+   * in one cell without their selectors overlapping.
+   */
+  workloadLabels?: Record<string, string>;
 }
 
 /** An external (southbound) destination: a DNS name and port outside the cluster. */

@@ -26,3 +26,12 @@ export const B = {
   scheduledTaskBindings: ref('ScheduledTaskBinding'),
   apiBindings: ref('APIBinding'),
 } as const;
+
+/** The legacy cell-model kinds (DeployableArtifact + DeploymentTrack + Deployment → Release + Endpoints). */
+export const L = {
+  deployments: ref('Deployment'),
+  deployableArtifacts: ref('DeployableArtifact'),
+  deploymentTracks: ref('DeploymentTrack'),
+  endpoints: ref('Endpoint'),
+  builds: ref('Build'),
+} as const;

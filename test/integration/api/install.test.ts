@@ -178,15 +178,16 @@ describe('install, examples and uninstall on a dedicated control plane', () => {
     const out = await kubectl(cp.admin.kubeconfig, ['apply', '-f', examples, '-R']);
     expect(out).toMatch(/organization\.openchoreo\.dev\/acme created/);
     expect(out).toMatch(/component\.openchoreo\.dev\/web-shop created/);
+    expect(out).toMatch(/deployment\.openchoreo\.dev\/stock-dev created/);
     const comps = await client.list({ apiVersion: API_VERSION, kind: 'Component' }, { namespace: 'acme' });
-    expect(comps.items.length).toBe(5);
+    expect(comps.items.length).toBe(6);
   });
 
   it('uninstall refuses while user resources exist, naming them', async () => {
     const err = await uninstall(client).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UninstallRefusedError);
     const msg = (err as Error).message;
-    expect(msg).toContain('5 components, 4 workloads, 3 environments, 3 services, 2 projects');
+    expect(msg).toContain('6 components, 4 workloads, 3 environments, 3 services, 2 projects');
     expect(msg).toContain('in organization acme');
     expect(msg).toContain('in organization default');
     expect(msg).toContain('1 organization (acme) still exists');

@@ -15,6 +15,7 @@ import type { GVR } from '../../../src/kube/discovery.js';
 import { installCrds, installExternalCrds, newClient, until } from '../helpers.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../../examples/acme');
+const CELL_MODEL = join(import.meta.dirname, '../../../examples/cell-model');
 const gvr = (group: string, version: string, resource: string): GVR => ({
   group,
   version,
@@ -53,7 +54,7 @@ beforeAll(async () => {
   await installExternalCrds(client);
   ctrl = runControllers({ client, handleSignals: false });
   await ctrl.started;
-  const docs = yamlFiles(EXAMPLES).flatMap((f) =>
+  const docs = [...yamlFiles(EXAMPLES), ...yamlFiles(CELL_MODEL)].flatMap((f) =>
     parseAllDocuments(readFileSync(f, 'utf8')).map((d) => d.toJS() as KubeObject),
   );
   for (const doc of sortForApply(docs)) {
@@ -139,6 +140,43 @@ describe('examples/acme end to end', () => {
       90_000,
     );
     expect(((jobs[0]?.spec ?? {}) as { schedule: string }).schedule).toBe('30 1 * * *');
+  });
+
+  it('the cell model (examples/cell-model): the artifact in the storefront cell, its Endpoint routed on both gateways', async () => {
+    const deps = await until(
+      async () => {
+        const d = (await list(DEPLOYMENTS, storefront)).filter(
+          (o) => o.metadata?.labels?.['deployment-name'] === 'stock-dev',
+        );
+        return d.length === 1 ? d : undefined;
+      },
+      'the stock-dev Deployment',
+      90_000,
+    );
+    const spec = (deps[0]?.spec ?? {}) as {
+      replicas: number;
+      template: { spec: { containers: { image: string; env: { name: string; value?: string }[] }[] } };
+    };
+    expect(spec.replicas).toBe(2);
+    expect(spec.template.spec.containers[0]?.image).toBe('ghcr.io/acme/stock:1.4.0');
+    expect(spec.template.spec.containers[0]?.env).toContainEqual({ name: 'LOG_LEVEL', value: 'debug' });
+    const routes = await until(
+      async () => {
+        const r = (await list(HTTPROUTES, storefront)).filter(
+          (o) => o.metadata?.labels?.['deployment-name'] === 'stock-dev',
+        );
+        return r.length === 2 ? r : undefined;
+      },
+      'the stock-api HTTPRoutes',
+      90_000,
+    );
+    const hosts = routes.flatMap((r) => (r.spec as { hostnames: string[] }).hostnames).sort();
+    expect(hosts).toEqual(['dev.acme.openchoreoapis.internal', 'dev.acme.openchoreoapis.localhost']);
+    expect(
+      (await list(TRAFFIC, storefront)).filter(
+        (o) => o.metadata?.labels?.['deployment-name'] === 'stock-dev',
+      ),
+    ).toHaveLength(1);
   });
 
   it('the cell network: a default-deny CiliumNetworkPolicy per deployed component', async () => {

@@ -1,0 +1,391 @@
+/**
+ * Deployment (legacy cell model, reference §2.2 "Legacy Deployment pipeline") on the new engine:
+ *
+ * 1. Context by labels (`openchoreo.dev/project`, `component`, `deployment-track`, `environment`; a value names
+ *    the object by metadata.name or by its `openchoreo.dev/name` label): Project, Component, DeploymentTrack,
+ *    Environment and its DataPlane → Ready=False `<Kind>NotFound` / `MissingLabels`.
+ * 2. The DeployableArtifact `spec.deploymentArtifactRef` and its image (artifact.ts) → `ArtifactResolved`
+ *    True `ArtifactResolvedSuccessfully`, or False `ArtifactNotFound` / `ArtifactBuildNotFound` /
+ *    `ArtifactBuildNotReady` / `ArtifactImageNotSet` / `ArtifactSourceNotSupported`.
+ * 3. Configuration groups the application refers to → `ConfigurationGroupNotFound`.
+ * 4. Render through the binding renderers (artifact.ts) → `RenderFailed`; ONE Release named like the Deployment
+ *    (controller ownerReference, labels as the bindings'), written only when it differs. The Release engine
+ *    applies it into the project's cell of the environment.
+ * 5. One Endpoint CR per endpoint template (controller ownerReference; labels = the Deployment's +
+ *    `openchoreo.dev/deployment`, `openchoreo.dev/name=<template>`); Endpoints no template names are deleted.
+ * 6. Ready from the Release's resource health: False `DeploymentProgressing` → True `DeploymentReady`
+ *    (False `DeploymentDegraded` / `ReleaseFailed` when it goes wrong).
+ * Finalizer `openchoreo.dev/data-plane-cleanup`: delete the Endpoint CRs and wait; the Release goes by garbage
+ * collection and takes the data-plane objects with it (its own finalizer).
+ */
+import { API_VERSION } from '../../api/dsl.js';
+import type { ConfigurationGroup, DeployableArtifact } from '../../api/index.js';
+import { Annotations, Finalizers, Labels } from '../../api/labels.js';
+import { dataPlaneNamespaceName, legacyNames } from '../../api/naming.js';
+import type { KubeObject } from '../../kube/client.js';
+import type { RenderContext, RenderResult } from '../../render/types.js';
+import { RenderError } from '../../render/types.js';
+import { desiredRelease, releaseFailure, releaseUpToDate } from '../binding/core.js';
+import { bindingReadiness, hasLabels, releaseHealths, sameJson } from '../binding/logic.js';
+import { B, L } from '../binding/refs.js';
+import { environmentDataPlane } from '../dataplane/index.js';
+import type { Condition } from '../runtime/conditions.js';
+import type { Request, Result } from '../runtime/controller.js';
+import type { Informer } from '../runtime/informer.js';
+import {
+  addFinalizer,
+  type ControllerFactory,
+  cache,
+  isDeleting,
+  keysIn,
+  R,
+  type ReadyInput,
+  removeFinalizer,
+  writeStatus,
+} from '../shared.js';
+import {
+  type ApplicationConfig,
+  type EndpointTemplate,
+  legacyWorkloadLabels,
+  mergeApplication,
+  referencedGroups,
+  renderLegacyDeployment,
+  resolveImage,
+} from './artifact.js';
+
+export const FIELD_MANAGER = 'deployment-controller';
+
+type ArtifactSpec = DeployableArtifact['spec'];
+interface DeploymentSpecLike {
+  deploymentArtifactRef?: string;
+  configurationOverrides?: { application?: ApplicationConfig };
+}
+type ExtraCondition = { type: string; status: Condition['status']; reason: string; message: string };
+
+/** The object a legacy label value names: by metadata.name, else by its `openchoreo.dev/name` label. */
+export function byLogicalName(inf: Informer, ns: string, value: string): KubeObject | undefined {
+  const direct = inf.getByName(value, ns);
+  if (direct) return direct;
+  return inf.list(ns).find((o) => o.metadata?.labels?.[Labels.name] === value);
+}
+
+export function controlledBy(child: KubeObject, owner: KubeObject): boolean {
+  return (child.metadata?.ownerReferences ?? []).some(
+    (r) => r.controller === true && r.uid === owner.metadata?.uid,
+  );
+}
+
+/** The Endpoint CRs of a Deployment's templates (reference §2.2 step 7). */
+export function desiredEndpoints(d: KubeObject, templates: readonly EndpointTemplate[]): KubeObject[] {
+  const ns = d.metadata?.namespace ?? '';
+  const name = d.metadata?.name ?? '';
+  const depLabel = d.metadata?.labels?.[Labels.name] ?? name;
+  return templates.map((t) => {
+    const annotations: Record<string, string> = {};
+    const ta = (t.metadata.annotations ?? {}) as Record<string, string>;
+    for (const k of [Annotations.displayName, Annotations.description])
+      if (ta[k] !== undefined) annotations[k] = ta[k];
+    return {
+      apiVersion: API_VERSION,
+      kind: 'Endpoint',
+      metadata: {
+        name: legacyNames.endpoint(name, t.metadata.name),
+        namespace: ns,
+        labels: {
+          ...(d.metadata?.labels ?? {}),
+          [Labels.deployment]: depLabel,
+          [Labels.name]: t.metadata.name,
+        },
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+        ownerReferences: [
+          {
+            apiVersion: API_VERSION,
+            kind: 'Deployment',
+            name,
+            uid: d.metadata?.uid ?? '',
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
+      spec: t.spec,
+    };
+  });
+}
+
+function endpointUpToDate(live: KubeObject | undefined, want: KubeObject): boolean {
+  if (!live) return false;
+  return (
+    hasLabels(live.metadata?.labels, want.metadata?.labels ?? {}) &&
+    hasLabels(live.metadata?.annotations, want.metadata?.annotations ?? {}) &&
+    (live.metadata?.ownerReferences ?? []).some(
+      (r) => r.controller && r.uid === want.metadata?.ownerReferences?.[0]?.uid,
+    ) &&
+    sameJson(live.spec, want.spec)
+  );
+}
+
+/** Ready of a legacy Deployment from its Release's health (the binding rules, upstream's reasons). */
+export function deploymentReadiness(bindingReady: ReadyInput): ReadyInput {
+  if (bindingReady.status === 'True')
+    return {
+      status: 'True',
+      reason: 'DeploymentReady',
+      message: `Deployment is ready: ${bindingReady.message}`,
+    };
+  if (bindingReady.reason === 'ResourceHealthDegraded')
+    return { status: 'False', reason: 'DeploymentDegraded', message: bindingReady.message };
+  return {
+    status: 'False',
+    reason: 'DeploymentProgressing',
+    message: `Deployment is progressing: ${bindingReady.message}`,
+  };
+}
+
+const REQUIRED_LABELS = [
+  Labels.project,
+  Labels.component,
+  Labels.deploymentTrack,
+  Labels.environment,
+] as const;
+
+export const deploymentController: ControllerFactory = (ctx) => {
+  const deployments = () => cache(ctx.manager, L.deployments);
+  const artifacts = () => cache(ctx.manager, L.deployableArtifacts);
+  const tracks = () => cache(ctx.manager, L.deploymentTracks);
+  const builds = () => cache(ctx.manager, L.builds);
+  const endpoints = () => cache(ctx.manager, L.endpoints);
+  const releases = () => cache(ctx.manager, B.releases);
+  const groups = () => cache(ctx.manager, B.configurationGroups);
+
+  const ownedEndpoints = (d: KubeObject) =>
+    endpoints()
+      .list(d.metadata?.namespace ?? '')
+      .filter((e) => controlledBy(e, d));
+
+  async function finalize(d: KubeObject): Promise<Result | undefined> {
+    const ns = d.metadata?.namespace ?? '';
+    const left = ownedEndpoints(d);
+    for (const e of left) {
+      if (isDeleting(e)) continue;
+      await ctx.client.delete(L.endpoints, e.metadata?.name ?? '', { namespace: ns }).catch(() => {});
+    }
+    if (left.length > 0) {
+      await writeStatus(ctx, FIELD_MANAGER, L.deployments, d, {
+        status: 'False',
+        reason: 'DeploymentFinalizing',
+        message: `Deployment is finalizing: waiting for ${left.length} Endpoint(s) to be deleted`,
+      });
+      return { requeueAfterMs: 5_000 };
+    }
+    await removeFinalizer(ctx.client, L.deployments, d, Finalizers.deployment);
+    return undefined;
+  }
+
+  async function reconcile(req: Request): Promise<Result | undefined> {
+    const d = deployments().getByName(req.name, req.namespace);
+    if (!d) return undefined;
+    if (isDeleting(d)) return finalize(d);
+    if (await addFinalizer(ctx.client, L.deployments, d, Finalizers.deployment)) return undefined;
+    const ns = req.namespace ?? '';
+    const name = req.name;
+    const extra: ExtraCondition[] = [];
+    const status = (ready: ReadyInput) => writeStatus(ctx, FIELD_MANAGER, L.deployments, d, ready, {}, extra);
+    const fail = async (reason: string, message: string) => {
+      await status({ status: 'False', reason, message });
+      return undefined;
+    };
+
+    const labels = d.metadata?.labels ?? {};
+    const missing = REQUIRED_LABELS.filter((k) => !labels[k]);
+    if (missing.length > 0)
+      return fail(
+        'MissingLabels',
+        `a legacy Deployment names its context by labels: set ${missing.join(', ')} (values: the project, component, deployment track and environment names)`,
+      );
+    const [projectName, componentName, trackName, envName] = REQUIRED_LABELS.map(
+      (k) => labels[k] as string,
+    ) as [string, string, string, string];
+    const lookup = (inf: Informer, kind: string, value: string) => {
+      const o = byLogicalName(inf, ns, value);
+      return o && !isDeleting(o)
+        ? o
+        : { reason: `${kind}NotFound`, message: `${kind} "${value}" not found in namespace "${ns}"` };
+    };
+    const isMiss = (
+      x: KubeObject | { reason: string; message: string },
+    ): x is { reason: string; message: string } =>
+      'reason' in x && typeof x.reason === 'string' && !('metadata' in x);
+    const project = lookup(cache(ctx.manager, R.projects), 'Project', projectName);
+    if (isMiss(project)) return fail(project.reason, project.message);
+    const component = lookup(cache(ctx.manager, R.components), 'Component', componentName);
+    if (isMiss(component)) return fail(component.reason, component.message);
+    const track = lookup(tracks(), 'DeploymentTrack', trackName);
+    if (isMiss(track)) return fail(track.reason, track.message);
+    const env = lookup(cache(ctx.manager, R.environments), 'Environment', envName);
+    if (isMiss(env)) return fail(env.reason, env.message);
+    const dpName = environmentDataPlane(env);
+    const dp = cache(ctx.manager, R.dataPlanes).getByName(dpName, ns);
+    if (!dp || isDeleting(dp))
+      return fail('DataPlaneNotFound', `DataPlane "${dpName}" of environment "${envName}" not found`);
+    // Names as the objects carry them (a label may name an object by its openchoreo.dev/name).
+    const project_ = project.metadata?.name ?? projectName;
+    const component_ = component.metadata?.name ?? componentName;
+    const env_ = env.metadata?.name ?? envName;
+
+    const spec = (d.spec ?? {}) as DeploymentSpecLike;
+    const ref = spec.deploymentArtifactRef ?? '';
+    const artifact = artifacts().getByName(ref, ns);
+    const artifactProblem = async (reason: string, message: string) => {
+      extra.push({ type: 'ArtifactResolved', status: 'False', reason, message });
+      return fail(reason, message);
+    };
+    if (!artifact || isDeleting(artifact))
+      return artifactProblem('ArtifactNotFound', `Artifact "${ref}" not found`);
+    const aspec = (artifact.spec ?? {}) as ArtifactSpec;
+    const buildName = aspec.targetArtifact?.fromBuildRef?.name;
+    const image = resolveImage(aspec, {
+      artifactName: ref,
+      build: buildName ? builds().getByName(buildName, ns) : undefined,
+      registryPrefix: (dp.spec as { registry?: { prefix?: string } } | undefined)?.registry?.prefix,
+      project: project_,
+      component: component_,
+    });
+    if (!image.ok) return artifactProblem(image.reason, image.message);
+    extra.push({
+      type: 'ArtifactResolved',
+      status: 'True',
+      reason: 'ArtifactResolvedSuccessfully',
+      message: `Artifact "${ref}" resolved to image ${image.image}`,
+    });
+
+    const application = mergeApplication(
+      aspec.configuration?.application,
+      spec.configurationOverrides?.application,
+    );
+    const configurationGroups: Record<string, ConfigurationGroup> = {};
+    const missingGroups: string[] = [];
+    for (const g of referencedGroups(application)) {
+      const obj = groups().getByName(g, ns);
+      if (obj && !isDeleting(obj)) configurationGroups[g] = obj as unknown as ConfigurationGroup;
+      else missingGroups.push(`"${g}"`);
+    }
+    if (missingGroups.length > 0)
+      return fail(
+        'ConfigurationGroupNotFound',
+        `ConfigurationGroup ${missingGroups.join(', ')} not found in namespace "${ns}"`,
+      );
+
+    const templates = aspec.configuration?.endpointTemplates ?? [];
+    const componentType = (component.spec as { type?: string } | undefined)?.type ?? '';
+    let rendered: RenderResult;
+    try {
+      const rc: RenderContext = {
+        organization: ns,
+        project: project_,
+        component: component_,
+        environment: env as unknown as RenderContext['environment'],
+        dataPlane: dp as unknown as RenderContext['dataPlane'],
+        namespace: dataPlaneNamespaceName(ns, project_, env_),
+        connections: [],
+        configurationGroups,
+        workloadLabels: legacyWorkloadLabels(trackName, name),
+      };
+      rendered = renderLegacyDeployment(
+        { name, componentType, image: image.image, application, endpointTemplates: templates },
+        rc,
+      );
+    } catch (e) {
+      if (e instanceof RenderError)
+        return fail('RenderFailed', e.field ? `${e.field}: ${e.message}` : e.message);
+      throw e;
+    }
+
+    const release = releases().getByName(name, ns);
+    if (release && !controlledBy(release, d))
+      return fail(
+        'ReleaseConflict',
+        `Release "${name}" exists and is not controlled by Deployment "${name}"`,
+      );
+    if (release && isDeleting(release))
+      return fail('DeploymentProgressing', `waiting for the previous Release "${name}" to be deleted`);
+    const owner = { projectName: project_, componentName: component_ };
+    const desired = desiredRelease(d, 'Deployment', owner, env_, rendered);
+    const write = !releaseUpToDate(release, desired);
+    if (write) {
+      try {
+        await ctx.client.apply(desired, { fieldManager: FIELD_MANAGER, force: true, namespace: ns });
+      } catch (e) {
+        await fail(
+          release ? 'ReleaseUpdateFailed' : 'ReleaseCreationFailed',
+          `failed to ${release ? 'update' : 'create'} release "${name}": ${(e as Error).message}`,
+        );
+        throw e;
+      }
+    }
+
+    // Endpoint CRs: one per template, the others pruned.
+    const want = desiredEndpoints(d, templates);
+    const wantNames = new Set(want.map((e) => e.metadata?.name));
+    const problems: string[] = [];
+    for (const e of want) {
+      const live = endpoints().getByName(e.metadata?.name ?? '', ns);
+      if (live && !controlledBy(live, d)) {
+        problems.push(`Endpoint "${e.metadata?.name}" exists and is not controlled by this Deployment`);
+        continue;
+      }
+      if (endpointUpToDate(live, e)) continue;
+      await ctx.client.apply(e, { fieldManager: FIELD_MANAGER, force: true, namespace: ns });
+    }
+    for (const e of ownedEndpoints(d)) {
+      if (wantNames.has(e.metadata?.name) || isDeleting(e)) continue;
+      await ctx.client.delete(L.endpoints, e.metadata?.name ?? '', { namespace: ns }).catch(() => {});
+    }
+    if (problems.length > 0) return fail('EndpointReconciliationFailed', problems.join('; '));
+
+    const ids = rendered.resources.map((r) => r.id);
+    const healths = write ? ids.map(() => 'Unknown' as const) : releaseHealths(release, ids);
+    const failure = write ? undefined : releaseFailure(release);
+    await status(failure ?? deploymentReadiness(bindingReadiness(healths, 'Active')));
+    return undefined;
+  }
+
+  const allInNamespace = (o: KubeObject) => keysIn(deployments(), o.metadata?.namespace);
+  const byArtifact = (artifactName: string | undefined, ns: string | undefined) =>
+    ns
+      ? deployments()
+          .list(ns)
+          .filter((d) => (d.spec as DeploymentSpecLike | undefined)?.deploymentArtifactRef === artifactName)
+          .map((d) => `${ns}/${d.metadata?.name}`)
+      : [];
+  return {
+    name: 'deployment',
+    for: L.deployments,
+    owns: [B.releases, L.endpoints],
+    watches: [
+      { ref: L.deployableArtifacts, map: (a) => byArtifact(a.metadata?.name, a.metadata?.namespace) },
+      {
+        ref: L.builds,
+        map: (b) => {
+          const ns = b.metadata?.namespace;
+          if (!ns) return [];
+          return artifacts()
+            .list(ns)
+            .filter(
+              (a) =>
+                (a.spec as ArtifactSpec | undefined)?.targetArtifact?.fromBuildRef?.name === b.metadata?.name,
+            )
+            .flatMap((a) => byArtifact(a.metadata?.name, ns));
+        },
+      },
+      { ref: L.deploymentTracks, map: allInNamespace },
+      { ref: R.projects, map: allInNamespace },
+      { ref: R.components, map: allInNamespace },
+      { ref: R.environments, map: allInNamespace },
+      { ref: R.dataPlanes, map: allInNamespace },
+      { ref: B.configurationGroups, map: allInNamespace },
+    ],
+    reconciler: { reconcile },
+    ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
+  };
+};

@@ -1,0 +1,191 @@
+/**
+ * Endpoint (legacy cell model): an Endpoint → its gateway objects by visibility (src/render/endpoint.ts), in a
+ * Release of its own named like the Endpoint (controller ownerReference) — the Release engine applies and
+ * prunes them, as for every binding; there is no second applier.
+ *
+ * Context: the Deployment that controls the Endpoint (its ownerReference, else the `openchoreo.dev/deployment`
+ * label) gives the in-cell Service (named like the Deployment's rendered Service) and the pod labels; the
+ * Component (`openchoreo.dev/component`) its type, the Environment (`openchoreo.dev/environment`) and its
+ * DataPlane the hosts. Ready=False names what is missing (`DeploymentNotFound`, `ComponentNotFound`,
+ * `EnvironmentNotFound`, `DataPlaneNotFound`, `RenderFailed`, `EndpointProgressing`); Ready=True `EndpointReady`
+ * once the Release reports its objects healthy. `status.address`: the public URL, else the organization URL,
+ * else the in-cell Service URL (project visibility).
+ * No finalizer: the Release goes with the Endpoint (garbage collection) and its own finalizer cleans the plane.
+ */
+import type { Endpoint } from '../../api/index.js';
+import { Labels } from '../../api/labels.js';
+import { bindingWorkloadName, dataPlaneNamespaceName } from '../../api/naming.js';
+import type { KubeObject } from '../../kube/client.js';
+import { renderEndpoint } from '../../render/endpoint.js';
+import type { RenderContext, RenderResult } from '../../render/types.js';
+import { RenderError } from '../../render/types.js';
+import { desiredRelease, releaseFailure, releaseUpToDate } from '../binding/core.js';
+import { bindingReadiness, releaseHealths } from '../binding/logic.js';
+import { B, L } from '../binding/refs.js';
+import { environmentDataPlane } from '../dataplane/index.js';
+import { legacyWorkloadLabels } from '../deployment/artifact.js';
+import { byLogicalName, controlledBy } from '../deployment/index.js';
+import type { Request, Result } from '../runtime/controller.js';
+import {
+  type ControllerFactory,
+  cache,
+  isDeleting,
+  keysIn,
+  R,
+  type ReadyInput,
+  writeStatus,
+} from '../shared.js';
+
+export const FIELD_MANAGER = 'endpoint-controller';
+
+/** The name of the Deployment an Endpoint belongs to: its controller ownerReference, else its label. */
+export function deploymentOf(e: KubeObject): string | undefined {
+  const owner = (e.metadata?.ownerReferences ?? []).find((r) => r.controller && r.kind === 'Deployment');
+  return owner?.name ?? e.metadata?.labels?.[Labels.deployment];
+}
+
+export const endpointController: ControllerFactory = (ctx) => {
+  const endpoints = () => cache(ctx.manager, L.endpoints);
+  const releases = () => cache(ctx.manager, B.releases);
+
+  async function reconcile(req: Request): Promise<Result | undefined> {
+    const ep = endpoints().getByName(req.name, req.namespace);
+    if (!ep || isDeleting(ep)) return undefined;
+    const ns = req.namespace ?? '';
+    const name = req.name;
+    const oldAddress = (ep.status as { address?: string } | undefined)?.address;
+    const status = (ready: ReadyInput, address: string | undefined) =>
+      writeStatus(ctx, FIELD_MANAGER, L.endpoints, ep, ready, { address });
+    const fail = async (reason: string, message: string) => {
+      await status({ status: 'False', reason, message }, oldAddress);
+      return undefined;
+    };
+    const labels = ep.metadata?.labels ?? {};
+
+    const depName = deploymentOf(ep);
+    const dep = depName ? byLogicalName(cache(ctx.manager, L.deployments), ns, depName) : undefined;
+    if (!dep || isDeleting(dep))
+      return fail(
+        'DeploymentNotFound',
+        depName
+          ? `Deployment "${depName}" not found in namespace "${ns}"`
+          : `the Endpoint names no Deployment (controller ownerReference or label ${Labels.deployment})`,
+      );
+    const dl = dep.metadata?.labels ?? {};
+    const componentName = labels[Labels.component] ?? dl[Labels.component] ?? '';
+    const envName = labels[Labels.environment] ?? dl[Labels.environment] ?? '';
+    const projectName = labels[Labels.project] ?? dl[Labels.project] ?? '';
+    const component = byLogicalName(cache(ctx.manager, R.components), ns, componentName);
+    if (!component || isDeleting(component))
+      return fail('ComponentNotFound', `Component "${componentName}" not found in namespace "${ns}"`);
+    const env = byLogicalName(cache(ctx.manager, R.environments), ns, envName);
+    if (!env || isDeleting(env))
+      return fail('EnvironmentNotFound', `Environment "${envName}" not found in namespace "${ns}"`);
+    const dpName = environmentDataPlane(env);
+    const dp = cache(ctx.manager, R.dataPlanes).getByName(dpName, ns);
+    if (!dp || isDeleting(dp))
+      return fail('DataPlaneNotFound', `DataPlane "${dpName}" of environment "${envName}" not found`);
+    const project =
+      (component.spec as { owner?: { projectName?: string } } | undefined)?.owner?.projectName ?? projectName;
+    const env_ = env.metadata?.name ?? envName;
+    const component_ = component.metadata?.name ?? componentName;
+    const depObjName = dep.metadata?.name ?? '';
+    const track = dl[Labels.deploymentTrack] ?? '';
+
+    let rendered: RenderResult;
+    let address: string;
+    try {
+      const rc: RenderContext = {
+        organization: ns,
+        project,
+        component: component_,
+        environment: env as unknown as RenderContext['environment'],
+        dataPlane: dp as unknown as RenderContext['dataPlane'],
+        namespace: dataPlaneNamespaceName(ns, project, env_),
+        connections: [],
+        configurationGroups: {},
+        workloadLabels: legacyWorkloadLabels(track, depObjName),
+      };
+      const r = renderEndpoint(
+        ep as unknown as Endpoint,
+        {
+          service: bindingWorkloadName(depObjName),
+          webApplication: (component.spec as { type?: string } | undefined)?.type === 'WebApplication',
+        },
+        rc,
+      );
+      rendered = { resources: r.resources, endpoints: [] };
+      address = r.address;
+    } catch (e) {
+      if (e instanceof RenderError)
+        return fail('RenderFailed', e.field ? `${e.field}: ${e.message}` : e.message);
+      throw e;
+    }
+
+    const release = releases().getByName(name, ns);
+    if (release && !controlledBy(release, ep))
+      return fail('ReleaseConflict', `Release "${name}" exists and is not controlled by Endpoint "${name}"`);
+    if (release && isDeleting(release))
+      return fail('EndpointProgressing', `waiting for the previous Release "${name}" to be deleted`);
+    const desired = desiredRelease(
+      ep,
+      'Endpoint',
+      { projectName: project, componentName: component_ },
+      env_,
+      rendered,
+    );
+    const write = !releaseUpToDate(release, desired);
+    if (write) {
+      try {
+        await ctx.client.apply(desired, { fieldManager: FIELD_MANAGER, force: true, namespace: ns });
+      } catch (e) {
+        await fail(
+          release ? 'ReleaseUpdateFailed' : 'ReleaseCreationFailed',
+          `failed to ${release ? 'update' : 'create'} release "${name}": ${(e as Error).message}`,
+        );
+        throw e;
+      }
+    }
+    const ids = rendered.resources.map((r) => r.id);
+    const healths = write ? ids.map(() => 'Unknown' as const) : releaseHealths(release, ids);
+    const failure = write ? undefined : releaseFailure(release);
+    const b = failure ?? bindingReadiness(healths, 'Active');
+    const ready: ReadyInput =
+      b.status === 'True'
+        ? { status: 'True', reason: 'EndpointReady', message: 'Endpoint is ready' }
+        : b.reason === 'ReleaseFailed'
+          ? b
+          : {
+              status: 'False',
+              reason: 'EndpointProgressing',
+              message: `Endpoint is progressing: ${b.message}`,
+            };
+    await status(ready, address);
+    return undefined;
+  }
+
+  const allInNamespace = (o: KubeObject) => keysIn(endpoints(), o.metadata?.namespace);
+  return {
+    name: 'endpoint',
+    for: L.endpoints,
+    owns: [B.releases],
+    watches: [
+      {
+        ref: L.deployments,
+        map: (d) => {
+          const ns = d.metadata?.namespace;
+          if (!ns) return [];
+          return endpoints()
+            .list(ns)
+            .filter((e) => deploymentOf(e) === d.metadata?.name)
+            .map((e) => `${ns}/${e.metadata?.name}`);
+        },
+      },
+      { ref: R.components, map: allInNamespace },
+      { ref: R.environments, map: allInNamespace },
+      { ref: R.dataPlanes, map: allInNamespace },
+    ],
+    reconciler: { reconcile },
+    ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
+  };
+};
