@@ -12,7 +12,7 @@ export {
   resolveConfigurationValue,
 } from './configuration.js';
 export { apiKeySecretName, basicAuthSecretName } from './gateway.js';
-export { cellPolicyName, renderCellBaseline, renderCellPolicies } from './network.js';
+export { cellPolicyName, externalServicesOf, renderCellBaseline, renderCellPolicies } from './network.js';
 export { renderServiceBinding } from './service.js';
 export { renderScheduledTaskBinding } from './task.js';
 export * from './types.js';
