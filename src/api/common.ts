@@ -266,33 +266,84 @@ export const WorkloadEndpoint = z
   })
   .describe('A network endpoint the workload exposes.');
 
-export const CONNECTION_TYPES = ['api'] as const;
-export const Connection = z
-  .strictObject({
-    type: z.enum(CONNECTION_TYPES).describe('Kind of dependency; only `api` is supported.'),
-    params: stringMap(
-      'Parameters: componentName and endpoint of the provider. projectName is accepted but ignored (providers are looked up in the same namespace).',
-    ).optional(),
-    inject: z
-      .strictObject({
-        env: z
-          .array(
-            z
-              .strictObject({
-                name: nonEmpty('Environment variable to set in the consumer.'),
-                value: z
-                  .string()
-                  .describe(
-                    'Go template over the provider address: {{ .host }} {{ .port }} {{ .scheme }} {{ .basePath }} {{ .uri }} {{ .url }}.',
-                  ),
-              })
-              .describe('One injected variable.'),
-          )
-          .describe('Environment variables injected into the consumer.'),
-      })
-      .describe('How the resolved address is handed to the workload.'),
-  })
-  .describe('A dependency on another component’s endpoint.');
+export const CONNECTION_TYPES = ['api', 'external'] as const;
+/** A DNS name, or a wildcard `*.` in front of one (one label: `*.s3.amazonaws.com` matches `eu.s3.amazonaws.com`). */
+export const EXTERNAL_HOST_PATTERN =
+  '^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+export const Connection = withRules(
+  z
+    .strictObject({
+      type: z
+        .enum(CONNECTION_TYPES)
+        .describe(
+          'Kind of dependency: `api` (another component’s endpoint, eastbound) or `external` (a service outside the cluster, southbound: the only egress the cell allows besides connections and DNS).',
+        ),
+      params: stringMap(
+        'For type api: componentName and endpoint of the provider. projectName is accepted but ignored (providers are looked up in the same namespace).',
+      ).optional(),
+      host: z
+        .string()
+        .max(253)
+        .regex(new RegExp(EXTERNAL_HOST_PATTERN), {
+          message: `should match '${EXTERNAL_HOST_PATTERN}' (a lowercase DNS name, optionally starting with a *. wildcard label)`,
+        })
+        .optional()
+        .describe(
+          'For type external: the DNS name of the service, e.g. api.stripe.com, or a one-label wildcard such as *.s3.amazonaws.com.',
+        ),
+      ports: z
+        .array(port('A port of the external service (1-65535).'))
+        .min(1)
+        .max(16)
+        .optional()
+        .describe(
+          'For type external: the ports the workload may reach on host; the first one is injected as {{ .port }}.',
+        ),
+      protocol: z
+        .enum(['TCP', 'UDP'])
+        .optional()
+        .describe('For type external: the transport protocol of ports (default TCP).'),
+      inject: z
+        .strictObject({
+          env: z
+            .array(
+              z
+                .strictObject({
+                  name: nonEmpty('Environment variable to set in the consumer.'),
+                  value: z
+                    .string()
+                    .describe(
+                      'Go template over the provider address: {{ .host }} {{ .port }} {{ .scheme }} {{ .basePath }} {{ .uri }} {{ .url }}. For type external: host and the first port; scheme https for 443/8443, http for 80, else empty.',
+                    ),
+                })
+                .describe('One injected variable.'),
+            )
+            .describe('Environment variables injected into the consumer.'),
+        })
+        .describe('How the resolved address is handed to the workload.'),
+    })
+    .describe('A dependency on another component’s endpoint or on an external service.'),
+  [
+    {
+      rule: "self.type != 'external' || (has(self.host) && has(self.ports))",
+      message: 'an external connection needs host and ports',
+      check: (self) => self.type !== 'external' || (self.host !== undefined && self.ports !== undefined),
+    },
+    {
+      rule: "self.type == 'external' || (!has(self.host) && !has(self.ports) && !has(self.protocol))",
+      message: 'host, ports and protocol are only for type external',
+      check: (self) =>
+        self.type === 'external' ||
+        (self.host === undefined && self.ports === undefined && self.protocol === undefined),
+    },
+    {
+      rule: "self.type != 'external' || !has(self.params)",
+      message: 'params are only for type api (an external connection names its host and ports)',
+      fieldPath: '.params',
+      check: (self) => self.type !== 'external' || self.params === undefined,
+    },
+  ],
+);
 
 export const workloadTemplateShape = {
   containers: boundedRecord(

@@ -6,7 +6,8 @@
  *   rules present in that direction); otherwise everything is allowed in that direction;
  * - `fromEndpoints` / `toEndpoints` selectors are scoped to the policy's namespace unless they constrain
  *   `k8s:io.kubernetes.pod.namespace`; `{}` means every pod of that namespace;
- * - `toFQDNs` matches external destinations (pods with `fqdn`); `fromEntities`/`toEntities` match none of ours;
+ * - `toFQDNs` matches external destinations (pods with `fqdn`): `matchName` exactly, `matchPattern` with `*` as
+ *   any DNS characters within one label (Cilium's rule); `fromEntities`/`toEntities` match none of ours;
  * - `toPorts` restricts the port (a rule without it allows every port); `authentication` is not modelled.
  * A flow is allowed when the source's egress and the destination's ingress both allow it.
  */
@@ -106,6 +107,20 @@ function parse(o: KubeObject): Policy | undefined {
   };
 }
 
+/** A `toFQDNs` entry against a DNS name: `matchName` exactly, `matchPattern` with `*` inside one label. */
+export function fqdnMatches(entry: JsonObject, name: string): boolean {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  if (typeof entry.matchName === 'string') return entry.matchName.toLowerCase().replace(/\.$/, '') === n;
+  if (typeof entry.matchPattern !== 'string') return false;
+  const pattern = entry.matchPattern.toLowerCase().replace(/\.$/, '');
+  if (pattern === '*') return true;
+  const re = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[-a-z0-9_]*');
+  return new RegExp(`^${re}$`).test(n);
+}
+
 function egressAllows(policies: Policy[], src: PodInfo, dst: PodInfo, port: number): boolean {
   const mine = policies.filter((p) => p.namespace === src.namespace && matches(p.selector, src, p.namespace));
   if (src.fqdn || !mine.some((p) => p.denyEgress)) return true;
@@ -115,7 +130,7 @@ function egressAllows(policies: Policy[], src: PodInfo, dst: PodInfo, port: numb
       const eps = (Array.isArray(r.toEndpoints) ? r.toEndpoints : []).filter(isObject) as Selector[];
       if (eps.some((s) => matches(s, dst, p.namespace))) return true;
       const fqdns = (Array.isArray(r.toFQDNs) ? r.toFQDNs : []).filter(isObject);
-      return dst.fqdn !== undefined && fqdns.some((f) => f.matchName === dst.fqdn);
+      return dst.fqdn !== undefined && fqdns.some((f) => fqdnMatches(f, dst.fqdn ?? ''));
     }),
   );
 }

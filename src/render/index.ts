@@ -13,7 +13,7 @@ export {
 } from './configuration.js';
 export { type EndpointTarget, endpointLevels, type RenderedEndpoint, renderEndpoint } from './endpoint.js';
 export { apiKeySecretName, basicAuthSecretName } from './gateway.js';
-export { cellPolicyName, renderCellBaseline, renderCellPolicies } from './network.js';
+export { cellPolicyName, externalServicesOf, renderCellBaseline, renderCellPolicies } from './network.js';
 export { renderServiceBinding } from './service.js';
 export { renderScheduledTaskBinding } from './task.js';
 export * from './types.js';

@@ -7,9 +7,9 @@
  * - east (ingress): from pods of the same organization in other cells, only to Organization/Public ports,
  *   with mutual authentication; east (egress): only to the endpoints the workload's connections name in other
  *   cells (namespace + component label + port), with mutual authentication;
- * - south: only to declared external services (`toFQDNs`). The Workload schema has no external connection
- *   type yet (connections are `type: api` to components), so these come from `RenderContext.externalServices`,
- *   which the controllers leave empty today: southbound egress is denied apart from DNS.
+ * - south: only to the external services the workload declares (`connections.<name>.type: external`, host and
+ *   ports; see `externalServicesOf`), as `toFQDNs` (`matchName`, or `matchPattern` for a `*.` wildcard host). The
+ *   controllers pass them in `RenderContext.externalServices`; without any, nothing leaves the cell but DNS.
  * `renderCellBaseline` is the namespace-wide default deny (in-cell and DNS only) for the pods no binding selects;
  * it belongs to the cell (project × environment), not to a binding, so it is not part of a binding's Release.
  */
@@ -17,7 +17,7 @@ import { generateK8sNameWithLengthLimit, MAX_LABEL_NAME_LENGTH } from '../api/in
 import type { KubeObject } from '../kube/client.js';
 import { GATEWAY_EXTERNAL, GATEWAY_INTERNAL, GATEWAY_NAMESPACE, metadata, selectorLabels } from './common.js';
 import type { JsonObject } from './merge.js';
-import type { RenderContext, RenderedResource, ResolvedConnection } from './types.js';
+import type { ExternalService, RenderContext, RenderedResource, ResolvedConnection } from './types.js';
 import type { PortSpec } from './workload.js';
 
 export const NAMESPACE_LABEL = 'k8s:io.kubernetes.pod.namespace';
@@ -66,6 +66,29 @@ function eastboundEgress(c: ResolvedConnection): JsonObject {
     toPorts: toPorts([{ port: c.access.port }]),
     authentication: { mode: 'required' },
   };
+}
+
+/** The fields of a workload connection that declare an external service (a WorkloadTemplate fits). */
+export interface ExternalConnectionLike {
+  type?: string;
+  host?: string;
+  ports?: number[];
+  protocol?: string;
+}
+
+/** The workload's southbound destinations: one per port of each `type: external` connection, in name order. */
+export function externalServicesOf(
+  wl: { connections?: Record<string, ExternalConnectionLike> } | undefined,
+): ExternalService[] {
+  const out: ExternalService[] = [];
+  const byName = Object.entries(wl?.connections ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [name, c] of byName) {
+    if (c.type !== 'external' || !c.host) continue;
+    const protocol = c.protocol === 'UDP' || c.protocol === 'TCP' ? c.protocol : undefined;
+    for (const port of c.ports ?? [])
+      out.push({ name, host: c.host, port, ...(protocol ? { protocol } : {}) });
+  }
+  return out;
 }
 
 /** Name (and Release id) of a binding's cell policy. */
@@ -124,12 +147,19 @@ export function renderCellPolicies(
     seen.add(key);
     egress.push(eastboundEgress(c));
   }
-  const externals = [...(ctx.externalServices ?? [])].sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const x of externals)
+  const southKeys = new Set<string>();
+  const externals = [...(ctx.externalServices ?? [])].sort(
+    (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || a.port - b.port,
+  );
+  for (const x of externals) {
+    const key = `${x.host}/${x.port}/${x.protocol ?? 'TCP'}`;
+    if (southKeys.has(key)) continue;
+    southKeys.add(key);
     egress.push({
-      toFQDNs: [{ matchName: x.host }],
+      toFQDNs: [x.host.includes('*') ? { matchPattern: x.host } : { matchName: x.host }],
       toPorts: toPorts([{ port: x.port, protocol: x.protocol }]),
     });
+  }
 
   const name = cellPolicyName(binding);
   return [

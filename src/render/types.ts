@@ -69,8 +69,8 @@ export interface RenderContext {
   /** Configuration groups the workload references, by name. */
   configurationGroups: Record<string, ConfigurationGroup>;
   /**
-   * Southbound destinations the workload may reach (egress `toFQDNs`). Optional: the Workload schema has no
-   * external connection type yet, so controllers leave it out and only DNS leaves the cell.
+   * Southbound destinations the workload may reach (egress `toFQDNs`): its `type: external` connections, one
+   * per port (`externalServicesOf(workloadSpec)`). Without any, only DNS leaves the cell.
    */
   externalServices?: ExternalService[];
   /** For an APIBinding: the API it binds and the in-cell Service that serves it (renderAPIBinding needs it). */
@@ -85,7 +85,9 @@ export interface RenderContext {
 
 /** An external (southbound) destination: a DNS name and port outside the cluster. */
 export interface ExternalService {
+  /** The connection that declares it. */
   name: string;
+  /** A DNS name, or a pattern with a `*.` wildcard label (rendered as `matchPattern`). */
   host: string;
   port: number;
   protocol?: 'TCP' | 'UDP';

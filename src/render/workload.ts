@@ -19,7 +19,13 @@ import {
   resolveConfigurationValue,
 } from './configuration.js';
 import { isObject, type Json, type JsonObject, prune, strategicMerge } from './merge.js';
-import type { EndpointStatus, RenderContext, RenderedResource, ResolvedConnection } from './types.js';
+import type {
+  EndpointAccess,
+  EndpointStatus,
+  RenderContext,
+  RenderedResource,
+  ResolvedConnection,
+} from './types.js';
 import { RenderError } from './types.js';
 
 export type WorkloadTemplate = ServiceBinding['spec']['workloadSpec'];
@@ -42,7 +48,11 @@ function child(o: JsonObject | undefined, ...path: string[]): Json | undefined {
 export const CONNECTION_TEMPLATE_KEYS = ['host', 'port', 'scheme', 'basePath', 'uri', 'url'] as const;
 
 /** Renders `{{ .host }}`-style templates over a resolved connection; unknown keys are a RenderError. */
-export function renderConnectionTemplate(template: string, conn: ResolvedConnection, field: string): string {
+export function renderConnectionTemplate(
+  template: string,
+  conn: Pick<ResolvedConnection, 'name' | 'access'>,
+  field: string,
+): string {
   const a = conn.access;
   const uri = a.uri ?? access(a).uri ?? '';
   const vars: Record<string, string> = {
@@ -126,11 +136,25 @@ function renderEnv(
   return out;
 }
 
-/** Env vars injected by the workload's connections, in connection-name order. */
+/** How a workload reaches an external connection: its host and first port (scheme from the port). */
+export function externalAccess(host: string, port: number): EndpointAccess {
+  const scheme = port === 443 || port === 8443 ? 'https' : port === 80 ? 'http' : undefined;
+  return access({ host, port, ...(scheme ? { scheme } : {}) });
+}
+
+/**
+ * Env vars injected by the workload's connections, in connection-name order. An `api` connection takes its
+ * address from the resolved provider (ctx.connections); an `external` one from its own host and first port.
+ */
 export function connectionEnv(wl: WorkloadTemplate, ctx: RenderContext): JsonObject[] {
   const out: JsonObject[] = [];
   for (const [name, conn] of sortedEntries(wl.connections)) {
-    const resolved = ctx.connections.find((c) => c.name === name);
+    const resolved: Pick<ResolvedConnection, 'name' | 'access'> | undefined =
+      conn.type === 'external'
+        ? conn.host && conn.ports?.[0] !== undefined
+          ? { name, access: externalAccess(conn.host, conn.ports[0]) }
+          : undefined
+        : ctx.connections.find((c) => c.name === name);
     if (!resolved) throw new RenderError(`connection ${name} is not resolved`, `${WL}.connections.${name}`);
     conn.inject.env.forEach((inj, i) => {
       out.push({

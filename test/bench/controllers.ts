@@ -3,13 +3,15 @@
  * project Ready (its three cell namespaces created), against a control plane this script starts.
  *
  * Printed beside a raw write loop against the same apiserver in the same run — the same objects the controllers
- * end up writing (600 labelled namespaces and 200 projects' worth of writes), created by a plain loop at the
+ * end up writing (600 labelled namespaces, each with its cell-baseline CiliumNetworkPolicy, and 200 projects'
+ * worth of writes), created by a plain loop at the
  * same concurrency (8 requests in flight; the manager runs with --concurrency 8) — because absolute seconds mean
  * little on a shared 2-core machine. Also printed: reconciles/s, API writes/s and the controller manager's peak
  * RSS (it runs as its own `choreoctl controller run` process).
  *
  * Targets (issue): within 2× of the raw write loop; peak RSS under 150 MB.
  */
+import { cellBaseline } from '../../src/controllers/project/baseline.js';
 import { KubeClient, type KubeObject } from '../../src/kube/client.js';
 import type { GVR } from '../../src/kube/discovery.js';
 import { loadConnection } from '../../src/kube/kubeconfig.js';
@@ -37,6 +39,12 @@ const gvr = (resource: string): GVR => ({
   namespaced: true,
 });
 const NAMESPACES: GVR = { group: '', version: 'v1', resource: 'namespaces', namespaced: false };
+const CILIUM: GVR = {
+  group: 'cilium.io',
+  version: 'v2',
+  resource: 'ciliumnetworkpolicies',
+  namespaced: true,
+};
 const CONFIGMAPS: GVR = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
 
 function ready(o: KubeObject): boolean {
@@ -75,6 +83,12 @@ async function main(): Promise<void> {
             labels: { 'openchoreo.dev/project': `p${i}`, 'openchoreo.dev/environment': env },
           },
         });
+        await client.create(
+          cellBaseline(`raw-${i}-${env}`, {
+            'openchoreo.dev/project': `p${i}`,
+            'openchoreo.dev/environment': env,
+          }),
+        );
       }
     });
     const rawSeconds = (performance.now() - rawStart) / 1000;
@@ -161,10 +175,15 @@ async function main(): Promise<void> {
         labelSelector: `openchoreo.dev/organization=${ORG},openchoreo.dev/project`,
       })
     ).items.length;
+    const baselines = (
+      await client.list(CILIUM, {
+        labelSelector: `openchoreo.dev/organization=${ORG},openchoreo.dev/project`,
+      })
+    ).items.length;
 
     const f = (n: number, d = 1) => n.toFixed(d);
     const lines = [
-      `projects: ${PROJECTS} × ${ENVS.length} environments → ${cells} cell namespaces`,
+      `projects: ${PROJECTS} × ${ENVS.length} environments → ${cells} cell namespaces, ${baselines} cell baselines`,
       `raw write loop:   ${f(rawSeconds)} s, ${rawWrites} writes, ${f(rawWrites / rawSeconds)} writes/s`,
       `controllers:      ${f(seconds)} s (apply → every project Ready), ${reconciles} reconciles (${f(reconciles / seconds)}/s), ${managerWrites} API writes by the manager (${f(managerWrites / seconds)}/s) + ${PROJECTS} project applies`,
       `ratio:            ${f(seconds / rawSeconds, 2)}× the raw write loop (target ≤ 2×)`,

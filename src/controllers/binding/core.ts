@@ -19,6 +19,7 @@ import { Finalizers, hierarchyLabels } from '../../api/labels.js';
 import { dataPlaneNamespaceName } from '../../api/naming.js';
 import type { KubeObject } from '../../kube/client.js';
 import type { GVR } from '../../kube/discovery.js';
+import { externalServicesOf } from '../../render/network.js';
 import type { EndpointStatus, RenderContext, RenderResult, ResolvedConnection } from '../../render/types.js';
 import { RenderError } from '../../render/types.js';
 import { environmentDataPlane } from '../dataplane/index.js';
@@ -235,6 +236,7 @@ export function bindingController(kind: BindingKind): ControllerFactory {
           namespace: dataPlaneNamespaceName(ns, owner.projectName, envName),
           connections,
           configurationGroups,
+          externalServices: externalServicesOf(prepared.workloadSpec),
         });
       } catch (e) {
         if (e instanceof RenderError) {

@@ -5,6 +5,7 @@
  */
 import { dataPlaneNamespaceName } from '../../api/naming.js';
 import type { KubeObject } from '../../kube/client.js';
+import type { ExternalConnectionLike } from '../../render/network.js';
 import type { EndpointAccess, EndpointStatus, ResolvedConnection } from '../../render/types.js';
 import type { ReadyInput } from '../shared.js';
 
@@ -76,7 +77,7 @@ export interface WorkloadTemplateLike {
     { env?: { key: string; valueFrom?: { configurationGroupRef?: { name: string } } }[] }
   >;
   endpoints?: Record<string, unknown>;
-  connections?: Record<string, { type?: string; params?: Record<string, string> }>;
+  connections?: Record<string, { params?: Record<string, string> } & ExternalConnectionLike>;
 }
 
 /** A provider binding as the resolution needs it. */
@@ -95,7 +96,8 @@ export interface ConnectionResolution {
 /**
  * Resolve a workload's connections against the ServiceBindings of the same organization (reference §6.3): the
  * provider is the ServiceBinding of `params.componentName` in the same environment (and of `params.projectName`
- * when given), the access its `status.endpoints[params.endpoint].project`. Connections in sorted name order.
+ * when given), the access its `status.endpoints[params.endpoint].project`. Connections in sorted name order;
+ * `type: external` ones are left to the renderer (their address is in the workload itself).
  */
 export function resolveConnections(
   workload: WorkloadTemplateLike | undefined,
@@ -105,7 +107,10 @@ export function resolveConnections(
 ): ConnectionResolution {
   const resolved: ResolvedConnection[] = [];
   const problems: string[] = [];
-  const names = Object.keys(workload?.connections ?? {}).sort();
+  // External (southbound) connections name their own host and ports: nothing to resolve.
+  const names = Object.keys(workload?.connections ?? {})
+    .filter((n) => workload?.connections?.[n]?.type !== 'external')
+    .sort();
   for (const name of names) {
     const params = workload?.connections?.[name]?.params ?? {};
     const component = params.componentName;

@@ -3,6 +3,10 @@
  * `dp-<org>-<project>-<env>-<hash>` (≤63 characters), in that environment's DataPlane cluster, labelled with the
  * control-plane `openchoreo.dev/*` and data-plane `*-name` labels. `status.cells` lists them.
  *
+ * Each cell also gets its network baseline (`cell-baseline`, a default-deny CiliumNetworkPolicy allowing in-cell
+ * traffic and DNS; see baseline.ts), written only when it is not as desired. A data plane without Cilium's CRDs
+ * gets its cells without it, and the Ready message says so (no error, no retry loop).
+ *
  * Ready=False names what is missing: `DeploymentPipelineNotFound`, `EnvironmentNotFound`, `DataPlaneNotFound`,
  * `DataPlaneNotReady`, `CellProvisioningFailed`; every referenced kind is watched, so it recovers by itself.
  * Cells of environments that left the pipeline are deleted. The finalizer deletes the project's components
@@ -29,6 +33,7 @@ import {
   removeFinalizer,
   writeStatus,
 } from '../shared.js';
+import { CellBaselines, cellBaseline } from './baseline.js';
 
 export const FIELD_MANAGER = 'project-controller';
 
@@ -87,25 +92,40 @@ const REASON_ORDER = [
   'CellProvisioningFailed',
 ];
 
-/** Ready from the problems found while provisioning cells (pure). */
-export function projectReadiness(problems: readonly Problem[], cells: readonly Cell[]): ReadyInput {
+/** The note for cells created without their network baseline, by data plane (pure). */
+export function noBaselineNote(byPlane: ReadonlyMap<string, readonly string[]>): string | undefined {
+  if (byPlane.size === 0) return undefined;
+  const planes = [...byPlane].map(
+    ([dp, envs]) =>
+      `DataPlane "${dp}" (environment${envs.length > 1 ? 's' : ''} ${envs.map((e) => `"${e}"`).join(', ')})`,
+  );
+  return `no network baseline in ${planes.join(', ')}: the cluster serves no CiliumNetworkPolicy (cilium.io/v2), so the cells are not isolated; install Cilium there and the baseline follows at the next resync`;
+}
+
+/** Ready from the problems found while provisioning cells (pure); `note` is appended to the message. */
+export function projectReadiness(
+  problems: readonly Problem[],
+  cells: readonly Cell[],
+  note?: string,
+): ReadyInput {
+  const withNote = (r: ReadyInput): ReadyInput => (note ? { ...r, message: `${r.message}; ${note}` } : r);
   if (problems.length === 0) {
-    return {
+    return withNote({
       status: 'True',
       reason: 'CellsReady',
       message: cells.length
         ? `${cells.length} cell(s) ready: ${cells.map((c) => `${c.environment} (${c.namespace})`).join(', ')}`
         : 'the pipeline has no environments',
-    };
+    });
   }
   const sorted = [...problems].sort(
     (a, b) => REASON_ORDER.indexOf(a.reason) - REASON_ORDER.indexOf(b.reason),
   );
-  return {
+  return withNote({
     status: 'False',
     reason: sorted[0]?.reason ?? 'NotReady',
     message: sorted.map((p) => p.message).join('; '),
-  };
+  });
 }
 
 export const projectController: ControllerFactory = (ctx) => {
@@ -115,6 +135,7 @@ export const projectController: ControllerFactory = (ctx) => {
   const dps = () => cache<PlaneObject>(ctx.manager, R.dataPlanes);
   const components = () => cache(ctx.manager, R.components);
   const namespaces = () => cache(ctx.manager, R.namespaces);
+  const baselines = new CellBaselines(FIELD_MANAGER, (key) => ctx.manager.enqueue('project', key), ctx.log);
 
   function pipelineOf(project: KubeObject): string {
     return ((project.spec ?? {}) as { deploymentPipelineRef?: string }).deploymentPipelineRef ?? '';
@@ -209,6 +230,7 @@ export const projectController: ControllerFactory = (ctx) => {
       p.envs.push(envName);
       planeProblems.set(dpName, p);
     };
+    const noBaseline = new Map<string, string[]>();
     let retry = false;
     for (const envName of pipelineEnvironments(pipeline.spec as PipelineSpecLike | undefined)) {
       const nsName = dataPlaneNamespaceName(org, name, envName);
@@ -242,6 +264,10 @@ export const projectController: ControllerFactory = (ctx) => {
         // Remote data planes are not watched, so their cells are applied (a no-op write) every pass.
         if (client !== ctx.client || !upToDate(namespaces().getByName(nsName), desired)) {
           await client.apply(desired, { fieldManager: FIELD_MANAGER, force: true });
+        }
+        const baseline = cellBaseline(nsName, cellLabels(org, name, envName));
+        if ((await baselines.ensure(`${org}/${dpName}`, client, baseline)) === 'absent') {
+          noBaseline.set(dpName, [...(noBaseline.get(dpName) ?? []), envName]);
         }
         cells.push({ environment: envName, namespace: nsName, dataPlane: dpName });
       } catch (e) {
@@ -292,7 +318,14 @@ export const projectController: ControllerFactory = (ctx) => {
 
     const createdNow = cells.filter((c) => !oldCells?.some((o) => o.namespace === c.namespace));
     const wasReady = readyOf(project)?.status === 'True';
-    await writeStatus(ctx, FIELD_MANAGER, R.projects, project, projectReadiness(problems, cells), { cells });
+    await writeStatus(
+      ctx,
+      FIELD_MANAGER,
+      R.projects,
+      project,
+      projectReadiness(problems, cells, noBaselineNote(noBaseline)),
+      { cells },
+    );
     if (createdNow.length > 0 && wasReady) {
       // Cells added to a project that was already Ready (its pipeline grew): one event for all of them. When the
       // project becomes Ready, the Ready event already lists its cells.
@@ -330,6 +363,7 @@ export const projectController: ControllerFactory = (ctx) => {
     ],
     reads: [R.secrets, R.namespaces],
     reconciler: { reconcile },
+    onStop: () => baselines.stop(),
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };
 };

@@ -12,11 +12,38 @@ import { type RunningControllers, runControllers } from '../../../src/controller
 import { R } from '../../../src/controllers/shared.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
-import { conditionOf, installCrds, installExternalCrds, newClient, uniqueName, until } from '../helpers.js';
+import { type ControlPlane, startControlPlane } from '../../../src/local/controlplane.js';
+import {
+  conditionOf,
+  installCrds,
+  installExternalCrds,
+  newClient,
+  remoteDataPlane,
+  uniqueName,
+  until,
+} from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
 const DEPLOYMENTS: GVR = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
 const SERVICES: GVR = { group: '', version: 'v1', resource: 'services', namespaced: true };
+const HTTPROUTES: GVR = {
+  group: 'gateway.networking.k8s.io',
+  version: 'v1',
+  resource: 'httproutes',
+  namespaced: true,
+};
+const TRAFFIC: GVR = {
+  group: 'gateway.envoyproxy.io',
+  version: 'v1alpha1',
+  resource: 'backendtrafficpolicies',
+  namespaced: true,
+};
+const CILIUM: GVR = {
+  group: 'cilium.io',
+  version: 'v2',
+  resource: 'ciliumnetworkpolicies',
+  namespaced: true,
+};
 /** The instance, binding and component controllers run in their own manager, with their own client. */
 const OURS = [
   'component',
@@ -656,6 +683,367 @@ describe('the other kinds', () => {
       'the API address',
     );
     expect(address).toMatch(/^https:\/\/.*\/shop\/cart/);
+  });
+});
+
+describe('endpoints, external services and the cell network', () => {
+  /** Live objects of `ref` in the development cell that belong to `component`. */
+  const liveOf = async (ref: GVR, componentName: string) =>
+    (await client.listAll(ref, { namespace: devCell(), labelSelector: `component-name=${componentName}` }))
+      .items;
+
+  it('the cell has its network baseline', async () => {
+    const baseline = await until(() => get(CILIUM, 'cell-baseline', devCell()), 'the cell baseline');
+    expect(baseline.metadata?.labels).toMatchObject({
+      'openchoreo.dev/organization': org,
+      'openchoreo.dev/project': 'shop',
+      'openchoreo.dev/environment': 'development',
+    });
+    expect(baseline.spec).toMatchObject({
+      endpointSelector: {},
+      enableDefaultDeny: { ingress: true, egress: true },
+      ingress: [{ fromEndpoints: [{}] }, { fromEntities: ['host'] }],
+      egress: [{ toEndpoints: [{}] }, { toPorts: [{ ports: [{ port: '53', protocol: 'ANY' }] }] }],
+    });
+    // Deleted behind the controller's back: it comes back.
+    await client.delete(CILIUM, 'cell-baseline', { namespace: devCell() });
+    await until(
+      async () => {
+        const b = await get(CILIUM, 'cell-baseline', devCell());
+        return b && b.metadata?.uid !== baseline.metadata?.uid ? b : undefined;
+      },
+      'the cell baseline to be recreated',
+      30_000,
+    );
+  });
+
+  it('external connections: env injected and egress allowed to exactly those hosts and ports', async () => {
+    await client.create(component('mailer'));
+    await client.create(
+      workload('mailer', 'ghcr.io/acme/mailer:1', {
+        connections: {
+          smtp: {
+            type: 'external',
+            host: 'smtp.mail.example',
+            ports: [587],
+            inject: {
+              env: [
+                { name: 'SMTP_HOST', value: '{{ .host }}' },
+                { name: 'SMTP_PORT', value: '{{ .port }}' },
+              ],
+            },
+          },
+          buckets: {
+            type: 'external',
+            host: '*.s3.amazonaws.com',
+            ports: [443],
+            inject: { env: [{ name: 'S3_URL', value: '{{ .url }}' }] },
+          },
+        },
+      }),
+    );
+    await client.create(service('mailer'));
+    const env = await until(async () => {
+      const e = deploymentOf(await releaseResources('mailer'))?.spec.template.spec.containers[0]?.env;
+      return e?.some((x) => x.name === 'SMTP_HOST') ? e : undefined;
+    }, 'the injected SMTP_HOST');
+    expect(env).toEqual(
+      expect.arrayContaining([
+        { name: 'SMTP_HOST', value: 'smtp.mail.example' },
+        { name: 'SMTP_PORT', value: '587' },
+        { name: 'S3_URL', value: 'https://*.s3.amazonaws.com' },
+      ]),
+    );
+    const cnp = await until(async () => {
+      const p = (await liveOf(CILIUM, 'mailer'))[0];
+      return p ? p : undefined;
+    }, 'the mailer cell policy in the cell');
+    const south = ((cnp.spec as { egress: Record<string, unknown>[] }).egress ?? []).filter(
+      (r) => 'toFQDNs' in r,
+    );
+    expect(south).toEqual([
+      {
+        toFQDNs: [{ matchPattern: '*.s3.amazonaws.com' }],
+        toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }],
+      },
+      {
+        toFQDNs: [{ matchName: 'smtp.mail.example' }],
+        toPorts: [{ ports: [{ port: '587', protocol: 'TCP' }] }],
+      },
+    ]);
+
+    // Dropping a declaration closes the door.
+    await client.patch(
+      B.workloads,
+      'mailer',
+      { spec: { connections: { buckets: null } } },
+      { namespace: org, type: 'merge' },
+    );
+    await until(async () => {
+      const p = (await liveOf(CILIUM, 'mailer'))[0];
+      const egress = (p?.spec as { egress?: Record<string, unknown>[] } | undefined)?.egress ?? [];
+      return egress.filter((r) => 'toFQDNs' in r).length === 1;
+    }, 'the live policy without the bucket egress');
+  });
+
+  it('removing an endpoint prunes its route, its policies and its gateway ingress', async () => {
+    await client.create({
+      apiVersion: API,
+      kind: 'APIClass',
+      metadata: meta('limited'),
+      spec: { restPolicy: { defaults: {}, public: { rateLimit: { requests: 10, window: '1m' } } } },
+    });
+    await client.create(component('shelf'));
+    await client.create(
+      workload('shelf', 'ghcr.io/acme/shelf:1', {
+        endpoints: { books: { type: 'REST', port: 8080 }, admin: { type: 'REST', port: 9090 } },
+      }),
+    );
+    const api = (port: number, basePath: string, level: string) => ({
+      type: 'REST',
+      className: 'limited',
+      rest: { backend: { port, basePath }, exposeLevels: [level] },
+    });
+    await client.create(
+      service('shelf', {
+        apis: { books: api(8080, '/books', 'Public'), admin: api(9090, '/admin', 'Public') },
+      }),
+    );
+    const routesFor = async () =>
+      (await liveOf(HTTPROUTES, 'shelf')).map(
+        (r) =>
+          (r.spec as { rules: { matches: { path: { value: string } }[] }[] }).rules[0]?.matches[0]?.path
+            .value,
+      );
+    await until(async () => (await routesFor()).length === 2, 'both routes in the cell', 60_000);
+    expect((await routesFor()).sort()).toEqual(['/shop/shelf/admin', '/shop/shelf/books']);
+    await until(async () => (await liveOf(TRAFFIC, 'shelf')).length === 2, 'both rate limits', 60_000);
+    const gatewayPorts = async () => {
+      const p = (await liveOf(CILIUM, 'shelf'))[0];
+      const ingress = (p?.spec as { ingress?: Record<string, unknown>[] } | undefined)?.ingress ?? [];
+      const gw = ingress.find((r) => JSON.stringify(r).includes('gateway-external')) as
+        | { toPorts: { ports: { port: string }[] }[] }
+        | undefined;
+      return gw?.toPorts[0]?.ports.map((x) => x.port) ?? [];
+    };
+    await until(async () => (await gatewayPorts()).length === 2, 'gateway ingress on both ports');
+
+    // The endpoint goes from the Workload while the Service still exposes it: a named render failure, the
+    // running objects stay as they were.
+    await client.patch(
+      B.workloads,
+      'shelf',
+      { spec: { endpoints: { admin: null } } },
+      { namespace: org, type: 'merge' },
+    );
+    const failed = await waitReady(B.serviceBindings, 'shelf', 'False', 'RenderFailed');
+    expect(failed.message).toContain('spec.apis.admin');
+    expect(failed.message).toContain('port 9090');
+    expect(await routesFor()).toHaveLength(2);
+
+    // The API goes too: its route, its rate limit and the gateway's way into port 9090 are pruned.
+    await client.patch(
+      B.services,
+      'shelf',
+      { spec: { apis: { admin: null } } },
+      { namespace: org, type: 'merge' },
+    );
+    await until(async () => (await routesFor()).length === 1, 'the admin route to be pruned', 60_000);
+    expect(await routesFor()).toEqual(['/shop/shelf/books']);
+    await until(
+      async () => (await liveOf(TRAFFIC, 'shelf')).length === 1,
+      'the admin rate limit pruned',
+      60_000,
+    );
+    await until(
+      async () => JSON.stringify(await gatewayPorts()) === JSON.stringify(['8080']),
+      'gateway ingress on 8080 only',
+    );
+    const resources = (await releaseResources('shelf')) ?? [];
+    expect(resources.filter((r) => r.object.kind === 'HTTPRoute')).toHaveLength(1);
+  });
+
+  it('a WebApplication: dropping an HTTP endpoint from the Workload prunes its public route', async () => {
+    await client.create({
+      ...component('portal'),
+      spec: { owner: { projectName: 'shop' }, type: 'WebApplication' },
+    });
+    await client.create(
+      workload('portal', 'ghcr.io/acme/portal:1', {
+        endpoints: { web: { type: 'HTTP', port: 8080 }, docs: { type: 'HTTP', port: 8081 } },
+      }),
+    );
+    await client.create({
+      apiVersion: API,
+      kind: 'WebApplication',
+      metadata: meta('portal'),
+      spec: { owner: { projectName: 'shop', componentName: 'portal' }, workloadName: 'portal' },
+    });
+    await until(async () => (await liveOf(HTTPROUTES, 'portal')).length === 2, 'two routes', 60_000);
+    await client.patch(
+      B.workloads,
+      'portal',
+      { spec: { endpoints: { docs: null } } },
+      { namespace: org, type: 'merge' },
+    );
+    const left = await until(
+      async () => {
+        const r = await liveOf(HTTPROUTES, 'portal');
+        return r.length === 1 ? r : undefined;
+      },
+      'the docs route to be pruned',
+      60_000,
+    );
+    const backend = ((left[0]?.spec ?? {}) as { rules?: { backendRefs: { port: number }[] }[] }).rules?.[0]
+      ?.backendRefs[0];
+    expect(backend?.port).toBe(8080);
+  });
+});
+
+describe('the same flow with the data plane in a second apiserver', () => {
+  let cp2: ControlPlane;
+  let remote: KubeClient;
+  const org2 = uniqueName('bindr');
+  const cell = () => dataPlaneNamespaceName(org2, 'shop', 'development');
+  const m2 = (name: string) => ({ name, namespace: org2 });
+  const KINDS = [DEPLOYMENTS, SERVICES, HTTPROUTES, CILIUM] as const;
+  const byComponent = (c: KubeClient, ref: GVR, component: string) =>
+    c.listAll(ref, { labelSelector: `organization-name=${org2},component-name=${component}` });
+
+  beforeAll(async () => {
+    cp2 = await startControlPlane({ name: 'choreoctl-bindings-dp' });
+    remote = newClient(cp2.admin.kubeconfig);
+    await installExternalCrds(remote, (crd) => DP_CRDS.has(String(crd.metadata?.name)));
+    await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org2 }, spec: {} });
+    await until(async () => get(R.namespaces, org2), 'the second organization namespace');
+    for (const o of remoteDataPlane(org2, 'remote', 'remote-creds', cp2)) await client.create(o);
+    await client.create({
+      apiVersion: API,
+      kind: 'Environment',
+      metadata: m2('development'),
+      spec: { dataPlaneRef: 'remote' },
+    });
+    await client.create({
+      apiVersion: API,
+      kind: 'DeploymentPipeline',
+      metadata: m2('default'),
+      spec: { promotionPaths: [{ sourceEnvironmentRef: 'development', targetEnvironmentRefs: [] }] },
+    });
+    await client.create({
+      apiVersion: API,
+      kind: 'Project',
+      metadata: m2('shop'),
+      spec: { deploymentPipelineRef: 'default' },
+    });
+    await client.create({
+      apiVersion: API,
+      kind: 'ServiceClass',
+      metadata: m2('default'),
+      spec: { deploymentTemplate: { replicas: 1 } },
+    });
+    await client.create({
+      apiVersion: API,
+      kind: 'APIClass',
+      metadata: m2('default'),
+      spec: { restPolicy: { defaults: {} } },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (client) {
+      // While the second apiserver still answers: the project's finalizer deletes its cells there.
+      await client.delete(R.organizations, org2).catch(() => {});
+      await until(
+        async () => !(await get(R.organizations, org2)),
+        'the second org to be gone',
+        120_000,
+      ).catch(() => {});
+    }
+    remote?.close();
+    await cp2?.stop();
+  });
+
+  it('Deployment, Service, HTTPRoutes and policies land in the data-plane cluster only, and leave with the component', async () => {
+    await until(
+      async () => conditionOf(await get(R.projects, 'shop', org2))?.reason === 'CellsReady',
+      'the project Ready in the remote plane',
+      90_000,
+    );
+    const baseline = await until(
+      () => remote.getOrUndefined<KubeObject>(CILIUM, 'cell-baseline', { namespace: cell() }),
+      'the cell baseline in the data plane',
+    );
+    expect((baseline.spec as { enableDefaultDeny: unknown }).enableDefaultDeny).toEqual({
+      ingress: true,
+      egress: true,
+    });
+
+    const at = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, namespace: org2 } });
+    await client.create(at(component('edge')));
+    await client.create(
+      at({
+        ...workload('edge', 'ghcr.io/acme/edge:1', { endpoints: { http: { type: 'REST', port: 8080 } } }),
+      }),
+    );
+    await client.create(
+      at(
+        service('edge', {
+          apis: {
+            http: {
+              type: 'REST',
+              rest: { backend: { port: 8080, basePath: '/edge' }, exposeLevels: ['Organization', 'Public'] },
+            },
+          },
+        }),
+      ),
+    );
+    const landed = await until(
+      async () => {
+        const found = await Promise.all(KINDS.map(async (k) => (await byComponent(remote, k, 'edge')).items));
+        const [deps, svcs, routes, cnps] = found;
+        return deps?.length === 1 && svcs?.length === 1 && routes?.length === 2 && (cnps?.length ?? 0) >= 1
+          ? found
+          : undefined;
+      },
+      'Deployment, Service, two HTTPRoutes and the cell policy in the data plane',
+      90_000,
+    );
+    const [deps, , routes, cnps] = landed;
+    expect(deps?.[0]?.metadata?.namespace).toBe(cell());
+    const pod = (
+      (deps?.[0]?.spec ?? {}) as { template: { spec: { containers: { name: string; image: string }[] } } }
+    ).template.spec;
+    expect(pod.containers[0]).toMatchObject({ name: 'main', image: 'ghcr.io/acme/edge:1' });
+    const gateways = (routes ?? [])
+      .flatMap((r) => (r.spec as { parentRefs: { name: string }[] }).parentRefs.map((p) => p.name))
+      .sort();
+    expect(gateways).toEqual(['gateway-external', 'gateway-internal']);
+    expect(cnps?.some((c) => c.metadata?.name?.startsWith('edge-cell-'))).toBe(true);
+
+    // The control plane holds our resources only: no workload objects, no cells (only the org's namespace).
+    for (const k of KINDS) {
+      expect((await client.listAll(k, { labelSelector: `organization-name=${org2}` })).items).toEqual([]);
+    }
+    const localNamespaces = (
+      await client.listAll(R.namespaces, { labelSelector: `openchoreo.dev/organization=${org2}` })
+    ).items.map((n) => n.metadata?.name);
+    expect(localNamespaces).toEqual([org2]);
+    expect(await client.getOrUndefined(R.namespaces, cell())).toBeUndefined();
+    expect(await get(B.releases, 'edge', org2)).toBeDefined();
+
+    // Deleting the component: instance, binding and Release go, and so does everything in the data plane.
+    await client.delete(R.components, 'edge', { namespace: org2 });
+    await until(async () => !(await get(B.releases, 'edge', org2)), 'the Release to be collected', 90_000);
+    await until(
+      async () => {
+        const left = await Promise.all(KINDS.map(async (k) => (await byComponent(remote, k, 'edge')).items));
+        return left.every((l) => l.length === 0);
+      },
+      'the data-plane objects of edge to be deleted',
+      60_000,
+    );
+    // The cell (and its baseline) stays: it belongs to the project.
+    expect(await remote.getOrUndefined(CILIUM, 'cell-baseline', { namespace: cell() })).toBeDefined();
   });
 });
 

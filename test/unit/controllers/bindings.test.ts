@@ -181,6 +181,21 @@ describe('resolveConnections', () => {
     expect(other.problems).toHaveLength(1);
   });
 
+  it('leaves external connections to the renderer (nothing to resolve, no provider named)', () => {
+    const wl = {
+      connections: {
+        stripe: { type: 'external', host: 'api.stripe.com', ports: [443] },
+        x: { type: 'api', params: { componentName: 'payments', endpoint: 'grpc' } },
+      },
+    };
+    const res = resolveConnections(wl, 'development', 'acme', [
+      provider('payments', 'development', [{ name: 'grpc', type: 'gRPC', project: access }]),
+    ]);
+    expect(res.problems).toEqual([]);
+    expect(res.resolved.map((r) => r.name)).toEqual(['x']);
+    expect(connectedComponents(wl)).toEqual(['payments']);
+  });
+
   it('lists connected components and referenced configuration groups', () => {
     expect(connectedComponents(workload).sort()).toEqual(['payments', 'stock']);
     expect(

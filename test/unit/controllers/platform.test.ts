@@ -17,7 +17,13 @@ import {
   resolveCluster,
   secretNames,
 } from '../../../src/controllers/planes.js';
-import { cellNamespace, projectReadiness } from '../../../src/controllers/project/index.js';
+import { baselineUpToDate, cellBaseline, contains } from '../../../src/controllers/project/baseline.js';
+import {
+  cellLabels,
+  cellNamespace,
+  noBaselineNote,
+  projectReadiness,
+} from '../../../src/controllers/project/index.js';
 import { worthAnEvent } from '../../../src/controllers/shared.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 
@@ -291,5 +297,45 @@ describe('events on Ready transitions', () => {
     expect(
       worthAnEvent(cond('True', 'Ok'), { status: 'False', reason: 'ResourceHealthDegraded', message: '' }),
     ).toBe(true);
+  });
+});
+
+describe('cell baseline', () => {
+  const desired = cellBaseline('dp-acme-shop-dev-1', cellLabels('acme', 'shop', 'dev'));
+
+  it('is the rendered default-deny policy of the cell namespace, with the cell labels', () => {
+    expect(desired.kind).toBe('CiliumNetworkPolicy');
+    expect(desired.metadata).toMatchObject({ name: 'cell-baseline', namespace: 'dp-acme-shop-dev-1' });
+    expect(desired.metadata?.labels?.['openchoreo.dev/project']).toBe('shop');
+    expect((desired.spec as { enableDefaultDeny: unknown }).enableDefaultDeny).toEqual({
+      ingress: true,
+      egress: true,
+    });
+  });
+
+  it('is up to date when the live object contains it (defaults and extra labels allowed), not otherwise', () => {
+    const live = structuredClone(desired);
+    expect(baselineUpToDate(live, desired)).toBe(true);
+    (live.metadata as { labels: Record<string, string> }).labels.extra = 'x';
+    (live.spec as Record<string, unknown>).description = 'defaulted';
+    expect(baselineUpToDate(live, desired)).toBe(true);
+    const edited = structuredClone(desired);
+    (edited.spec as { egress: unknown[] }).egress.push({ toEntities: ['world'] });
+    expect(baselineUpToDate(edited, desired)).toBe(false);
+    expect(baselineUpToDate(undefined, desired)).toBe(false);
+    expect(
+      baselineUpToDate({ ...live, metadata: { ...live.metadata, deletionTimestamp: 'now' } }, desired),
+    ).toBe(false);
+    expect(contains({ a: [1, { b: 2, c: 3 }] }, { a: [1, { b: 2 }] })).toBe(true);
+    expect(contains({ a: [1] }, { a: [1, 2] })).toBe(false);
+  });
+
+  it('a data plane without Cilium: Ready keeps its status and the message says what is missing', () => {
+    const note = noBaselineNote(new Map([['remote', ['dev', 'prod']]]));
+    const r = projectReadiness([], [{ environment: 'dev', namespace: 'dp-x', dataPlane: 'remote' }], note);
+    expect(r.status).toBe('True');
+    expect(r.message).toContain('no network baseline in DataPlane "remote" (environments "dev", "prod")');
+    expect(r.message).toContain('CiliumNetworkPolicy (cilium.io/v2)');
+    expect(noBaselineNote(new Map())).toBeUndefined();
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The four directions of the Cell model, derived from the rendered CiliumNetworkPolicies of a two-project
  * example. Project shop: frontend (public API) → backend (project-only endpoint); backend → billing's payments
- * (a connection) and → api.stripe.com (a declared external service). Project billing: payments (Organization
- * API), ledger (project-only).
+ * (a connection) and → api.stripe.com:443 and *.s3.amazonaws.com:443 (external connections of its Workload,
+ * derived as the controllers do with externalServicesOf). Project billing: payments (Organization API), ledger
+ * (project-only).
  */
 import { describe, expect, it } from 'vitest';
 import type {
@@ -17,6 +18,7 @@ import type { KubeObject } from '../../../src/kube/client.js';
 import {
   type AllowedPair,
   allowedPairs,
+  externalServicesOf,
   type PodInfo,
   type RenderContext,
   type ResolvedConnection,
@@ -61,7 +63,7 @@ interface Comp {
   port: number;
   level?: 'Organization' | 'Public';
   connections?: { name: string; to: Comp }[];
-  externals?: { name: string; host: string; port: number }[];
+  externals?: { name: string; host: string; ports: number[] }[];
 }
 
 function bindingOf(c: Comp): ServiceBinding {
@@ -77,8 +79,8 @@ function bindingOf(c: Comp): ServiceBinding {
       workloadSpec: {
         containers: { main: { image: `r/${c.component}:1` } },
         endpoints: { api: { type: 'REST', port: c.port } },
-        connections: Object.fromEntries(
-          (c.connections ?? []).map((x) => [
+        connections: Object.fromEntries([
+          ...(c.connections ?? []).map((x) => [
             x.name,
             {
               type: 'api' as const,
@@ -86,7 +88,16 @@ function bindingOf(c: Comp): ServiceBinding {
               inject: { env: [{ name: `${x.name.toUpperCase()}_URL`, value: '{{ .url }}' }] },
             },
           ]),
-        ),
+          ...(c.externals ?? []).map((x) => [
+            x.name,
+            {
+              type: 'external' as const,
+              host: x.host,
+              ports: x.ports,
+              inject: { env: [{ name: `${x.name.toUpperCase()}_URL`, value: '{{ .url }}' }] },
+            },
+          ]),
+        ]),
       },
       apis: c.level
         ? {
@@ -102,6 +113,7 @@ function bindingOf(c: Comp): ServiceBinding {
 }
 
 function policiesOf(c: Comp): KubeObject[] {
+  const binding = bindingOf(c);
   const connections: ResolvedConnection[] = (c.connections ?? []).map((x) => ({
     name: x.name,
     component: x.to.component,
@@ -119,9 +131,9 @@ function policiesOf(c: Comp): KubeObject[] {
     namespace: ns(c.project),
     connections,
     configurationGroups: {},
-    externalServices: c.externals ?? [],
+    externalServices: externalServicesOf(binding.spec.workloadSpec),
   };
-  return renderServiceBinding(bindingOf(c), cls, apiClasses, ctx)
+  return renderServiceBinding(binding, cls, apiClasses, ctx)
     .resources.map((r) => r.object)
     .filter((o) => o.kind === 'CiliumNetworkPolicy');
 }
@@ -133,7 +145,10 @@ const backend: Comp = {
   component: 'backend',
   port: 8080,
   connections: [{ name: 'payments', to: payments }],
-  externals: [{ name: 'stripe', host: 'api.stripe.com', port: 443 }],
+  externals: [
+    { name: 'stripe', host: 'api.stripe.com', ports: [443] },
+    { name: 'buckets', host: '*.s3.amazonaws.com', ports: [443] },
+  ],
 };
 const frontend: Comp = {
   project: 'shop',
@@ -173,8 +188,13 @@ const pods: PodInfo[] = [
     labels: { 'organization-name': 'other', 'component-name': 'intruder' },
     ports: [8080],
   },
-  { name: 'api.stripe.com', namespace: '', labels: {}, ports: [443], fqdn: 'api.stripe.com' },
-  { name: 'evil.example.com', namespace: '', labels: {}, ports: [443], fqdn: 'evil.example.com' },
+  ...[
+    'api.stripe.com',
+    'evil.example.com',
+    'eu.s3.amazonaws.com',
+    's3.amazonaws.com',
+    'a.b.s3.amazonaws.com',
+  ].map((fqdn): PodInfo => ({ name: fqdn, namespace: '', labels: {}, ports: [80, 443], fqdn })),
 ];
 
 const workloads = new Set(comps.map((c) => `${c.project}/${c.component}`));
@@ -209,8 +229,9 @@ describe('cell network: the four directions', () => {
       row('gateway-internal', 'billing/payments', 8080),
       // east: only the declared connection across cells
       row('shop/backend', 'billing/payments', 8080),
-      // south: only the declared external service
+      // south: only the declared external services, on their declared port (a wildcard covers one label)
       row('shop/backend', 'api.stripe.com', 443),
+      row('shop/backend', 'eu.s3.amazonaws.com', 443),
     ];
     const key = (p: AllowedPair) => `${p.source} ${p.destination} ${p.port}`;
     expect(got.map(key).sort()).toEqual(intended.map(key).sort());
@@ -224,6 +245,10 @@ describe('cell network: the four directions', () => {
     expect(has('gateway-internal', 'shop/frontend')).toBe(false); // public, not organization
     expect(has('other-org/intruder', 'billing/payments')).toBe(false); // another organization
     expect(has('shop/backend', 'evil.example.com')).toBe(false); // undeclared external
+    expect(has('shop/frontend', 'api.stripe.com')).toBe(false); // declared by backend, not by frontend
+    expect(got.some((p) => p.destination === 'api.stripe.com' && p.port === 80)).toBe(false); // undeclared port
+    expect(has('shop/backend', 's3.amazonaws.com')).toBe(false); // the wildcard needs a label
+    expect(has('shop/backend', 'a.b.s3.amazonaws.com')).toBe(false); // … exactly one
   });
 
   it('the eastbound rules require mutual authentication', () => {
@@ -231,5 +256,27 @@ describe('cell network: the four directions', () => {
     const east = backendPolicy.spec.egress.filter((r) => JSON.stringify(r).includes(ns('billing')));
     expect(east).toHaveLength(1);
     expect(east[0]?.authentication).toEqual({ mode: 'required' });
+  });
+});
+
+describe('cell network: southbound declarations', () => {
+  it('one egress rule per declared host and port, a wildcard as matchPattern, and the URL injected', () => {
+    const b = bindingOf(backend);
+    const services = externalServicesOf(b.spec.workloadSpec);
+    expect(services).toEqual([
+      { name: 'buckets', host: '*.s3.amazonaws.com', port: 443 },
+      { name: 'stripe', host: 'api.stripe.com', port: 443 },
+    ]);
+    const egress = (policiesOf(backend)[0] as { spec: { egress: Record<string, unknown>[] } }).spec.egress;
+    expect(egress.filter((r) => 'toFQDNs' in r)).toEqual([
+      {
+        toFQDNs: [{ matchPattern: '*.s3.amazonaws.com' }],
+        toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }],
+      },
+      {
+        toFQDNs: [{ matchName: 'api.stripe.com' }],
+        toPorts: [{ ports: [{ port: '443', protocol: 'TCP' }] }],
+      },
+    ]);
   });
 });

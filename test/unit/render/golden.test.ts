@@ -15,6 +15,7 @@ describe('render golden files', () => {
       'api-binding',
       'suspend',
       'multi-container-config-connection',
+      'external-services',
     ])
       expect(names).toContain(c);
   });

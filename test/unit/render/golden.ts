@@ -19,6 +19,7 @@ import type {
 import { dataPlaneNamespaceName } from '../../../src/api/index.js';
 import {
   type ExternalService,
+  externalServicesOf,
   type RenderContext,
   RenderError,
   type RenderResult,
@@ -61,7 +62,10 @@ export function contextOf(input: CaseInput): RenderContext {
       (input.configurationGroups ?? []).map((g) => [g.metadata.name, g]),
     ),
   };
-  if (input.externalServices) ctx.externalServices = input.externalServices;
+  // As the binding controllers do: the southbound services the binding's workload declares.
+  const wl = 'workloadSpec' in input.binding.spec ? input.binding.spec.workloadSpec : undefined;
+  const externals = input.externalServices ?? externalServicesOf(wl);
+  if (externals.length > 0) ctx.externalServices = externals;
   if (input.api) ctx.api = { api: input.api, ...(input.apiService ? { service: input.apiService } : {}) };
   return ctx;
 }
