@@ -58,6 +58,17 @@ export function organizationNamespace(org: KubeObject, owned: boolean): KubeObje
   };
 }
 
+/** The live namespace carries every label of the desired one, and its owner reference when it has one. */
+export function namespaceUpToDate(live: KubeObject | undefined, desired: KubeObject): boolean {
+  if (!live) return false;
+  const labels = live.metadata?.labels ?? {};
+  const wantLabels = Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => labels[k] === v);
+  const want = desired.metadata?.ownerReferences?.[0];
+  const owned =
+    !want || (live.metadata?.ownerReferences ?? []).some((r) => r.uid === want.uid && r.controller);
+  return wantLabels && owned;
+}
+
 function ownedBy(ns: KubeObject | undefined, org: KubeObject): boolean {
   return !!ns?.metadata?.ownerReferences?.some((r) => r.uid === org.metadata?.uid);
 }
@@ -107,10 +118,11 @@ export const organizationController: ControllerFactory = (ctx) => {
     }
     // Own a namespace we create (or created before); adopt one that was there already.
     const adopted = !!ns && !ownedBy(ns, org);
-    await ctx.client.apply(organizationNamespace(org, !adopted), {
-      fieldManager: FIELD_MANAGER,
-      force: true,
-    });
+    const desired = organizationNamespace(org, !adopted);
+    // No write when the cached namespace is already as wanted (a restart over a settled cluster writes nothing).
+    if (!namespaceUpToDate(ns, desired)) {
+      await ctx.client.apply(desired, { fieldManager: FIELD_MANAGER, force: true });
+    }
     await writeStatus(
       ctx,
       FIELD_MANAGER,
