@@ -279,10 +279,15 @@ export function bindingController(kind: BindingKind): ControllerFactory {
         }
       }
       const ids = rendered.resources.map((r) => r.id);
-      // A Release written just now is not applied yet: progressing until its status catches up.
-      const healths = write ? ids.map(() => 'Unknown' as const) : releaseHealths(release, ids);
-      const failure = write ? undefined : releaseFailure(release);
-      await status(b, failure ?? bindingReadiness(healths, releaseState), rendered.endpoints);
+      if (write) {
+        // The Release written just now is not applied yet: its first status (within the second, usually)
+        // brings us back, and one status write then says how its objects are doing — instead of a
+        // "n/n progressing" now and the real counts a moment later. The requeue covers a slow engine.
+        return { requeueAfterMs: STATUS_AFTER_RELEASE_WRITE_MS };
+      }
+      if (awaitingFirstReport(release)) return { requeueAfterMs: STATUS_AFTER_RELEASE_WRITE_MS };
+      const healths = releaseHealths(release, ids);
+      await status(b, releaseFailure(release) ?? bindingReadiness(healths, releaseState), rendered.endpoints);
       return undefined;
     }
 
@@ -303,13 +308,27 @@ export function bindingController(kind: BindingKind): ControllerFactory {
     return {
       name: kind.name,
       for: kind.ref,
-      owns: [B.releases],
+      // The engine reports a Release in a few steps (applied, then each object's health): take them together.
+      owns: [{ ref: B.releases, delayMs: 300 }],
       watches,
       reads: kind.reads ?? [],
       reconciler: { reconcile },
       ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
     };
   };
+}
+
+/** After writing its Release, how long a binding waits for the engine's report before writing status anyway. */
+export const STATUS_AFTER_RELEASE_WRITE_MS = 1_000;
+
+/**
+ * A Release created moments ago that the engine has not reported on yet: its report comes shortly (and brings
+ * the binding back). Past a few seconds without one, the binding says what it knows instead.
+ */
+export function awaitingFirstReport(release: KubeObject | undefined, now = Date.now()): boolean {
+  if (!release || release.status) return false;
+  const created = Date.parse(release.metadata?.creationTimestamp ?? '');
+  return Number.isFinite(created) && now - created < 5_000;
 }
 
 /** Reasons the Release engine reports when it could not do its work (not resource health). */

@@ -190,6 +190,9 @@ export const componentController: ControllerFactory = (ctx) => {
       })),
     ],
     reads: [R.pipelines],
+    // A new component is usually followed within the second by its instance and binding: one status
+    // write for all of it instead of "ready" (no bindings yet), then "pending", then "progressing".
+    delayMs: ROLLUP_DELAY_MS,
     reconciler: { reconcile },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };

@@ -237,7 +237,8 @@ function instanceController(k: InstanceKind): ControllerFactory {
     return {
       name: k.name,
       for: k.ref,
-      owns: [k.bindingRef],
+      // Bindings change status in steps while they go live; the instance only needs them to exist as wanted.
+      owns: [{ ref: k.bindingRef, delayMs: 500 }],
       watches,
       reconciler: { reconcile },
       ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),

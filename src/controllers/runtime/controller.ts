@@ -62,6 +62,8 @@ export interface ControllerSpec {
   onStop?: () => Promise<void>;
   /** Parallel reconciles (different keys only); default 2. */
   concurrency?: number;
+  /** Coalesce events of the primary as WatchSpec.delayMs does (roll-up controllers only). */
+  delayMs?: number;
 }
 
 export function ownsSpec(o: ResourceRef | OwnsSpec): OwnsSpec {
@@ -107,13 +109,14 @@ export class Controller {
     const enqueuer = (delayMs: number | undefined) => (keys: string[]) => {
       for (const k of keys) delayMs ? this.queue.addAfter(k, delayMs) : this.queue.add(k);
     };
+    const primary = enqueuer(this.spec.delayMs);
     informers(this.spec.for).addHandlers({
-      add: (o) => this.queue.add(objectKey(o)),
+      add: (o) => primary([objectKey(o)]),
       // Every update, status-only ones included: a reconcile decides from the cache, and a cache that had not
       // yet seen this controller's last status write would make it skip a needed write ("unchanged") with
       // nothing left to bring it back. Status is written only when it differs, so the extra pass converges.
-      update: (_o, n) => this.queue.add(objectKey(n)),
-      delete: (o) => this.queue.add(objectKey(o)),
+      update: (_o, n) => primary([objectKey(n)]),
+      delete: (o) => primary([objectKey(o)]),
     });
     const owner = ownerMapper(primaryKind, primaryNamespaced);
     for (const o of this.spec.owns ?? []) {

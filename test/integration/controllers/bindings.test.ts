@@ -376,7 +376,11 @@ describe('Service → ServiceBinding → Release', () => {
       'the Deployment to be deleted',
       60_000,
     );
-    expect(conditionOf(await get(B.serviceBindings, 'cart'))?.message).toBe('Resources undeployed');
+    // The Release's deletion brings the binding back (a moment later: it coalesces its Release's events).
+    await until(
+      async () => conditionOf(await get(B.serviceBindings, 'cart'))?.message === 'Resources undeployed',
+      'the binding to report its resources undeployed',
+    );
     await client.patch(B.serviceBindings, 'cart', { spec: { releaseState: 'Active' } }, { namespace: org });
     await until(() => get(B.releases, 'cart'), 'the Release to come back');
     await waitReady(B.serviceBindings, 'cart', 'False', 'ResourceHealthProgressing');
