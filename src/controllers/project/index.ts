@@ -356,9 +356,17 @@ export const projectController: ControllerFactory = (ctx) => {
       { ref: R.pipelines, map: byPipeline },
       { ref: R.environments, map: (e) => keysIn(projects(), e.metadata?.namespace) },
       { ref: R.dataPlanes, map: (d) => keysIn(projects(), d.metadata?.namespace) },
+      // Components matter only to a project being deleted (it waits for them to go): every status step of
+      // every component queued its project for a pass, a namespace list included.
       {
         ref: R.components,
-        map: (c) => (c.metadata?.namespace ? [`${c.metadata.namespace}/${componentProject(c)}`] : []),
+        map: (c) => {
+          const ns = c.metadata?.namespace;
+          if (!ns) return [];
+          return isDeleting(projects().getByName(componentProject(c), ns))
+            ? [`${ns}/${componentProject(c)}`]
+            : [];
+        },
       },
     ],
     reads: [R.secrets, R.namespaces],
