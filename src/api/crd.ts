@@ -32,6 +32,7 @@ export interface JSONSchemaProps {
   'x-kubernetes-int-or-string'?: boolean;
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
   'x-kubernetes-list-map-keys'?: string[];
+  'x-kubernetes-map-type'?: 'atomic' | 'granular';
   'x-kubernetes-validations'?: { rule: string; message?: string; fieldPath?: string; reason?: string }[];
 }
 
@@ -84,6 +85,7 @@ const ALLOWED_KEYS = new Set<string>([
   'x-kubernetes-int-or-string',
   'x-kubernetes-list-type',
   'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
   'x-kubernetes-validations',
 ]);
 

@@ -98,6 +98,19 @@ export const freeForm = (description: string) =>
     .record(z.string(), z.unknown())
     .meta({ description, 'x-kubernetes-preserve-unknown-fields': true, type: 'object' });
 
+/**
+ * A free-form object that server-side apply treats as one value (`x-kubernetes-map-type: atomic`): an apply
+ * replaces it whole and managedFields name it once, instead of tracking every field inside — for objects one
+ * controller writes whole (a Release's rendered resources), where per-field ownership only costs the apiserver.
+ */
+export const atomicFreeForm = (description: string) =>
+  z.record(z.string(), z.unknown()).meta({
+    description,
+    'x-kubernetes-preserve-unknown-fields': true,
+    'x-kubernetes-map-type': 'atomic',
+    type: 'object',
+  });
+
 export const stringMap = (description: string) => z.record(z.string(), z.string()).describe(description);
 
 // ---------------------------------------------------------------------------------------------------------

@@ -46,6 +46,61 @@ const readyStatus = (n: number) => ({
     },
   ],
 });
+const release = (name: string, image: string): KubeObject => ({
+  apiVersion: 'openchoreo.dev/v1alpha1',
+  kind: 'Release',
+  metadata: { name, namespace: NS },
+  spec: {
+    owner: { projectName: 'default', componentName: name },
+    environmentName: 'development',
+    resources: [
+      {
+        id: `${name}-deployment`,
+        object: {
+          ...deployment(name),
+          spec: {
+            ...(deployment(name).spec as object),
+            template: {
+              metadata: { labels: { app: name } },
+              spec: {
+                containers: [
+                  {
+                    name: 'main',
+                    image,
+                    ports: [{ containerPort: 8080 }],
+                    env: Array.from({ length: 8 }, (_, i) => ({ name: `VAR_${i}`, value: `value-${i}` })),
+                  },
+                ],
+              },
+            },
+          },
+        },
+      },
+      {
+        id: `${name}-service`,
+        object: {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name, namespace: NS },
+          spec: { selector: { app: name }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] },
+        },
+      },
+      {
+        id: `${name}-cell`,
+        object: {
+          apiVersion: 'cilium.io/v2',
+          kind: 'CiliumNetworkPolicy',
+          metadata: { name, namespace: NS },
+          spec: {
+            endpointSelector: { matchLabels: { app: name } },
+            ingress: [{ fromEndpoints: [{}] }],
+            egress: [{ toEndpoints: [{}] }],
+          },
+        },
+      },
+    ],
+  },
+});
 const deployment = (name: string): KubeObject => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
@@ -135,6 +190,8 @@ async function main(): Promise<void> {
     );
     await run('ServiceBinding apply (new)', names('sb'), (n) => client.apply(binding(n), fm));
     await run('ServiceBinding create', names('sc'), (n) => client.create(binding(n)));
+    await run('Release apply (new)', names('rl'), (n) => client.apply(release(n, 'img:1'), fm));
+    await run('Release apply (changed)', names('rl'), (n) => client.apply(release(n, 'img:2'), fm));
     await run('Deployment apply (new)', names('da'), (n) => client.apply(deployment(n), fm));
     await run('Deployment create', names('dc'), (n) => client.create(deployment(n)));
     await run('Event create', names('ev'), (n) =>

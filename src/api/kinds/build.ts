@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { baseStatus, EnvVar, Owner2 } from '../common.js';
 import {
+  atomicFreeForm,
   cron,
   dnsLabel,
   dnsSubdomain,
@@ -365,7 +366,7 @@ export const ReleaseSpec = z
       z
         .strictObject({
           id: nonEmpty('Stable id of the resource within the release (used for pruning).'),
-          object: freeForm('The complete Kubernetes object to apply.'),
+          object: atomicFreeForm('The complete Kubernetes object to apply (written whole).'),
         })
         .describe('One rendered resource.'),
       ['id'],
