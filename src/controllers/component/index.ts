@@ -78,6 +78,13 @@ interface BindingStatusLike {
   }[];
 }
 
+/** Created less than JUST_CREATED_MS ago (by its creationTimestamp). */
+export function justCreated(o: KubeObject, now = Date.now()): boolean {
+  const created = Date.parse(o.metadata?.creationTimestamp ?? '');
+  return Number.isFinite(created) && now - created < JUST_CREATED_MS;
+}
+const JUST_CREATED_MS = 5_000;
+
 /** The entry of one binding (pure). */
 export function environmentEntry(b: KubeObject): EnvironmentEntry {
   const spec = (b.spec ?? {}) as { environment?: string };
@@ -138,12 +145,15 @@ export const componentController: ControllerFactory = (ctx) => {
     const c = components().getByName(req.name, req.namespace);
     if (!c || isDeleting(c)) return undefined;
     const project = projects().getByName(componentProject(c), req.namespace);
-    const entries = BINDING_REFS.flatMap((ref) =>
+    const bindings = BINDING_REFS.flatMap((ref) =>
       cache(ctx.manager, ref)
         .list(req.namespace)
-        .filter((b) => ownerComponent(b) === req.name && !isDeleting(b))
-        .map(environmentEntry),
+        .filter((b) => ownerComponent(b) === req.name && !isDeleting(b)),
     );
+    // A binding created moments ago reports shortly (its first status brings us back): writing "pending" now
+    // would be one more status write for every component going live.
+    if (bindings.some((b) => justCreated(b) && !readyOf(b))) return { requeueAfterMs: ROLLUP_DELAY_MS };
+    const entries = bindings.map(environmentEntry);
     const pipeline = project
       ? pipelines().getByName(
           ((project.spec ?? {}) as { deploymentPipelineRef?: string }).deploymentPipelineRef ?? '',

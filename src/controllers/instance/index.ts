@@ -93,11 +93,14 @@ function instanceController(k: InstanceKind): ControllerFactory {
       return { env };
     }
 
-    /** Make the instance a dependent of its component (garbage collection on component deletion). */
-    async function adopt(inst: KubeObject, component: KubeObject): Promise<void> {
+    /**
+     * Make the instance a dependent of its component (garbage collection on component deletion). Returns the
+     * instance as stored after that write (its status writes then compare with the right version), or as given.
+     */
+    async function adopt(inst: KubeObject, component: KubeObject): Promise<KubeObject> {
       const uid = component.metadata?.uid;
-      if ((inst.metadata?.ownerReferences ?? []).some((r) => r.uid === uid)) return;
-      await ctx.client.apply(
+      if ((inst.metadata?.ownerReferences ?? []).some((r) => r.uid === uid)) return inst;
+      return ctx.client.apply(
         {
           apiVersion: inst.apiVersion ?? API_VERSION,
           kind: inst.kind ?? k.kind,
@@ -152,8 +155,9 @@ function instanceController(k: InstanceKind): ControllerFactory {
         template = workloadTemplate(workload);
       }
 
+      let adopted: KubeObject;
       try {
-        await adopt(inst, component);
+        adopted = await adopt(inst, component);
       } catch (e) {
         if (isNotFound(e)) return undefined;
         throw e;
@@ -195,7 +199,7 @@ function instanceController(k: InstanceKind): ControllerFactory {
         ctx,
         fieldManager,
         k.ref,
-        inst,
+        adopted,
         {
           status: 'True',
           reason: 'BindingSynced',
