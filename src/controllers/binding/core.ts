@@ -266,18 +266,7 @@ export function bindingController(kind: BindingKind): ControllerFactory {
         return undefined;
       }
       const desired = desiredRelease(b, kind.kind, owner, envName, rendered);
-      const write = !releaseUpToDate(release, desired);
-      if (write) {
-        try {
-          await ctx.client.apply(desired, { fieldManager, force: true, namespace: ns });
-        } catch (e) {
-          await fail(
-            release ? 'ReleaseUpdateFailed' : 'ReleaseCreationFailed',
-            `failed to ${release ? 'update' : 'create'} release "${name}": ${(e as Error).message}`,
-          );
-          throw e;
-        }
-      }
+      const write = await writeRelease(ctx, fieldManager, release, desired, fail);
       const ids = rendered.resources.map((r) => r.id);
       if (write) {
         // The Release written just now is not applied yet: its first status (within the second, usually)
@@ -404,6 +393,36 @@ export function desiredRelease(
       resources: rendered.resources.map((r) => ({ id: r.id, object: r.object })),
     },
   };
+}
+
+/**
+ * Write the desired Release when the cached one differs (server-side apply, the caller's field manager).
+ * A failed write is reported through `fail` as ReleaseCreationFailed / ReleaseUpdateFailed and rethrown (the
+ * caller retries with backoff). Returns whether it wrote.
+ */
+export async function writeRelease(
+  ctx: ControllerContext,
+  fieldManager: string,
+  live: KubeObject | undefined,
+  desired: KubeObject,
+  fail: (reason: string, message: string) => Promise<unknown>,
+): Promise<boolean> {
+  if (releaseUpToDate(live, desired)) return false;
+  const name = desired.metadata?.name ?? '';
+  try {
+    await ctx.client.apply(desired, {
+      fieldManager,
+      force: true,
+      namespace: desired.metadata?.namespace ?? '',
+    });
+  } catch (e) {
+    await fail(
+      live ? 'ReleaseUpdateFailed' : 'ReleaseCreationFailed',
+      `failed to ${live ? 'update' : 'create'} release "${name}": ${(e as Error).message}`,
+    );
+    throw e;
+  }
+  return true;
 }
 
 /** The cached Release already carries the desired labels, owner reference and spec. */

@@ -25,7 +25,7 @@ import { dataPlaneNamespaceName, legacyNames } from '../../api/naming.js';
 import type { KubeObject } from '../../kube/client.js';
 import type { RenderContext, RenderResult } from '../../render/types.js';
 import { RenderError } from '../../render/types.js';
-import { desiredRelease, releaseFailure, releaseUpToDate } from '../binding/core.js';
+import { desiredRelease, releaseFailure, writeRelease } from '../binding/core.js';
 import { bindingReadiness, hasLabels, releaseHealths, sameJson } from '../binding/logic.js';
 import { B, L } from '../binding/refs.js';
 import { environmentDataPlane } from '../dataplane/index.js';
@@ -311,18 +311,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
       return fail('DeploymentProgressing', `waiting for the previous Release "${name}" to be deleted`);
     const owner = { projectName: project_, componentName: component_ };
     const desired = desiredRelease(d, 'Deployment', owner, env_, rendered);
-    const write = !releaseUpToDate(release, desired);
-    if (write) {
-      try {
-        await ctx.client.apply(desired, { fieldManager: FIELD_MANAGER, force: true, namespace: ns });
-      } catch (e) {
-        await fail(
-          release ? 'ReleaseUpdateFailed' : 'ReleaseCreationFailed',
-          `failed to ${release ? 'update' : 'create'} release "${name}": ${(e as Error).message}`,
-        );
-        throw e;
-      }
-    }
+    const write = await writeRelease(ctx, FIELD_MANAGER, release, desired, fail);
 
     // Endpoint CRs: one per template, the others pruned.
     const want = desiredEndpoints(d, templates);

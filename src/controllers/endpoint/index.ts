@@ -19,7 +19,7 @@ import type { KubeObject } from '../../kube/client.js';
 import { renderEndpoint } from '../../render/endpoint.js';
 import type { RenderContext, RenderResult } from '../../render/types.js';
 import { RenderError } from '../../render/types.js';
-import { desiredRelease, releaseFailure, releaseUpToDate } from '../binding/core.js';
+import { desiredRelease, releaseFailure, writeRelease } from '../binding/core.js';
 import { bindingReadiness, releaseHealths } from '../binding/logic.js';
 import { B, L } from '../binding/refs.js';
 import { environmentDataPlane } from '../dataplane/index.js';
@@ -134,18 +134,7 @@ export const endpointController: ControllerFactory = (ctx) => {
       env_,
       rendered,
     );
-    const write = !releaseUpToDate(release, desired);
-    if (write) {
-      try {
-        await ctx.client.apply(desired, { fieldManager: FIELD_MANAGER, force: true, namespace: ns });
-      } catch (e) {
-        await fail(
-          release ? 'ReleaseUpdateFailed' : 'ReleaseCreationFailed',
-          `failed to ${release ? 'update' : 'create'} release "${name}": ${(e as Error).message}`,
-        );
-        throw e;
-      }
-    }
+    const write = await writeRelease(ctx, FIELD_MANAGER, release, desired, fail);
     const ids = rendered.resources.map((r) => r.id);
     const healths = write ? ids.map(() => 'Unknown' as const) : releaseHealths(release, ids);
     const failure = write ? undefined : releaseFailure(release);
