@@ -82,6 +82,23 @@ export interface ReadyInput {
   message: string;
 }
 
+/** Every label of `want` is on `have`. */
+export function hasLabels(have: Record<string, string> | undefined, want: Record<string, string>): boolean {
+  return Object.entries(want).every(([k, v]) => have?.[k] === v);
+}
+
+/**
+ * The object was created less than `ms` ago (by its creationTimestamp): a child that has not reported yet is
+ * then about to, and a roll-up can wait for it instead of writing "pending" first.
+ */
+export function createdWithin(o: KubeObject, ms: number, now = Date.now()): boolean {
+  const created = Date.parse(o.metadata?.creationTimestamp ?? '');
+  return Number.isFinite(created) && now - created < ms;
+}
+
+/** How long a new child is waited for before its parent reports it as not reporting (see createdWithin). */
+export const FIRST_REPORT_GRACE_MS = 5_000;
+
 /** The Ready condition of an object, or undefined. */
 export function readyOf(obj: KubeObject | undefined): Condition | undefined {
   const status = obj?.status as { conditions?: Condition[] } | undefined;

@@ -28,6 +28,9 @@ import {
   type ControllerContext,
   type ControllerFactory,
   cache,
+  createdWithin,
+  FIRST_REPORT_GRACE_MS,
+  hasLabels,
   isDeleting,
   keysIn,
   R,
@@ -38,7 +41,6 @@ import {
 import {
   bindingReadiness,
   connectedComponents,
-  hasLabels,
   type ProviderBinding,
   type ReleaseState,
   referencedConfigurationGroups,
@@ -274,7 +276,10 @@ export function bindingController(kind: BindingKind): ControllerFactory {
         // "n/n progressing" now and the real counts a moment later. The requeue covers a slow engine.
         return { requeueAfterMs: STATUS_AFTER_RELEASE_WRITE_MS };
       }
-      if (awaitingFirstReport(release)) return { requeueAfterMs: STATUS_AFTER_RELEASE_WRITE_MS };
+      // A Release created moments ago that the engine has not reported on yet: its report comes shortly (and
+      // brings us back); past the grace period the binding says what it knows instead.
+      if (release && !release.status && createdWithin(release, FIRST_REPORT_GRACE_MS))
+        return { requeueAfterMs: STATUS_AFTER_RELEASE_WRITE_MS };
       const healths = releaseHealths(release, ids);
       await status(b, releaseFailure(release) ?? bindingReadiness(healths, releaseState), rendered.endpoints);
       return undefined;
@@ -309,16 +314,6 @@ export function bindingController(kind: BindingKind): ControllerFactory {
 
 /** After writing its Release, how long a binding waits for the engine's report before writing status anyway. */
 export const STATUS_AFTER_RELEASE_WRITE_MS = 1_000;
-
-/**
- * A Release created moments ago that the engine has not reported on yet: its report comes shortly (and brings
- * the binding back). Past a few seconds without one, the binding says what it knows instead.
- */
-export function awaitingFirstReport(release: KubeObject | undefined, now = Date.now()): boolean {
-  if (!release || release.status) return false;
-  const created = Date.parse(release.metadata?.creationTimestamp ?? '');
-  return Number.isFinite(created) && now - created < 5_000;
-}
 
 /** Reasons the Release engine reports when it could not do its work (not resource health). */
 const RELEASE_FAILURES = new Set([

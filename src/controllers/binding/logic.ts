@@ -197,8 +197,3 @@ function normalize(v: unknown): unknown {
 export function sameJson(a: unknown, b: unknown): boolean {
   return canonical(a) === canonical(b);
 }
-
-/** Every label of `want` is on `have`. */
-export function hasLabels(have: Record<string, string> | undefined, want: Record<string, string>): boolean {
-  return Object.entries(want).every(([k, v]) => have?.[k] === v);
-}

@@ -14,6 +14,8 @@ import type { Request, Result } from '../runtime/controller.js';
 import {
   type ControllerFactory,
   cache,
+  createdWithin,
+  FIRST_REPORT_GRACE_MS,
   isDeleting,
   R,
   type ReadyInput,
@@ -77,13 +79,6 @@ interface BindingStatusLike {
     project?: EndpointAccessLike;
   }[];
 }
-
-/** Created less than JUST_CREATED_MS ago (by its creationTimestamp). */
-export function justCreated(o: KubeObject, now = Date.now()): boolean {
-  const created = Date.parse(o.metadata?.creationTimestamp ?? '');
-  return Number.isFinite(created) && now - created < JUST_CREATED_MS;
-}
-const JUST_CREATED_MS = 5_000;
 
 /** The entry of one binding (pure). */
 export function environmentEntry(b: KubeObject): EnvironmentEntry {
@@ -152,7 +147,8 @@ export const componentController: ControllerFactory = (ctx) => {
     );
     // A binding created moments ago reports shortly (its first status brings us back): writing "pending" now
     // would be one more status write for every component going live.
-    if (bindings.some((b) => justCreated(b) && !readyOf(b))) return { requeueAfterMs: ROLLUP_DELAY_MS };
+    if (bindings.some((b) => !readyOf(b) && createdWithin(b, FIRST_REPORT_GRACE_MS)))
+      return { requeueAfterMs: ROLLUP_DELAY_MS };
     const entries = bindings.map(environmentEntry);
     const pipeline = project
       ? pipelines().getByName(

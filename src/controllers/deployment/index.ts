@@ -26,7 +26,7 @@ import type { KubeObject } from '../../kube/client.js';
 import type { RenderContext, RenderResult } from '../../render/types.js';
 import { RenderError } from '../../render/types.js';
 import { desiredRelease, releaseFailure, writeRelease } from '../binding/core.js';
-import { bindingReadiness, hasLabels, releaseHealths, sameJson } from '../binding/logic.js';
+import { bindingReadiness, releaseHealths, sameJson } from '../binding/logic.js';
 import { B, L } from '../binding/refs.js';
 import { environmentDataPlane } from '../dataplane/index.js';
 import type { Condition } from '../runtime/conditions.js';
@@ -36,6 +36,7 @@ import {
   addFinalizer,
   type ControllerFactory,
   cache,
+  hasLabels,
   isDeleting,
   keysIn,
   R,

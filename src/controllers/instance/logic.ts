@@ -2,9 +2,10 @@
 import { API_VERSION } from '../../api/dsl.js';
 import { hierarchyLabels } from '../../api/labels.js';
 import type { KubeObject } from '../../kube/client.js';
-import { hasLabels, sameJson } from '../binding/logic.js';
+import { sameJson } from '../binding/logic.js';
 import type { PipelineSpecLike } from '../deploymentpipeline/graph.js';
 import { pipelineEnvironments } from '../deploymentpipeline/graph.js';
+import { hasLabels } from '../shared.js';
 
 /**
  * Where a component is deployed first: the first source (in order of appearance) that is never a target.

@@ -16,6 +16,7 @@ import {
   addFinalizer,
   type ControllerFactory,
   cache,
+  hasLabels,
   isDeleting,
   R,
   removeFinalizer,
@@ -61,12 +62,10 @@ export function organizationNamespace(org: KubeObject, owned: boolean): KubeObje
 /** The live namespace carries every label of the desired one, and its owner reference when it has one. */
 export function namespaceUpToDate(live: KubeObject | undefined, desired: KubeObject): boolean {
   if (!live) return false;
-  const labels = live.metadata?.labels ?? {};
-  const wantLabels = Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => labels[k] === v);
   const want = desired.metadata?.ownerReferences?.[0];
   const owned =
     !want || (live.metadata?.ownerReferences ?? []).some((r) => r.uid === want.uid && r.controller);
-  return wantLabels && owned;
+  return owned && hasLabels(live.metadata?.labels, desired.metadata?.labels ?? {});
 }
 
 function ownedBy(ns: KubeObject | undefined, org: KubeObject): boolean {

@@ -25,6 +25,7 @@ import {
   addFinalizer,
   type ControllerFactory,
   cache,
+  hasLabels,
   isDeleting,
   keysIn,
   R,
@@ -75,8 +76,7 @@ export function projectSelector(org: string, project: string): string {
 /** A live namespace already carries every label of the desired one (and is not being deleted). */
 export function upToDate(live: KubeObject | undefined, desired: KubeObject): boolean {
   if (!live || live.metadata?.deletionTimestamp) return false;
-  const have = live.metadata?.labels ?? {};
-  return Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => have[k] === v);
+  return hasLabels(live.metadata?.labels, desired.metadata?.labels ?? {});
 }
 
 interface Problem {
