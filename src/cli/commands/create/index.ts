@@ -1,5 +1,6 @@
-import { CliError, UsageError } from '../../errors.js';
+import { CliError, UsageError, withMessage } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
+import { escapeControl } from '../../output/escape.js';
 import { nameOf, printObjects } from '../../output/printers.js';
 import { outputFormat } from '../../resources.js';
 import type { RawContext } from '../../spec.js';
@@ -107,14 +108,24 @@ export default async function create({ factory, args, flags, commandPath }: RawC
     throw e;
   }
   const { validate, formatError } = await import('../../../api/validate.js');
+  const { inlineCredentialWarning, maskObject, scrubText, secretsOf } = await import(
+    '../../../services/mask.js'
+  );
+  const secrets = secretsOf([doc]);
   const v = validate(doc);
   if (!v.ok) {
-    for (const e of v.errors) factory.io.err(`${doc.kind}/${doc.metadata.name}: ${formatError(e)}\n`);
+    for (const e of v.errors) {
+      factory.io.err(
+        `${escapeControl(scrubText(`${doc.kind}/${doc.metadata.name}: ${formatError(e)}`, secrets))}\n`,
+      );
+    }
     throw new CliError(`the ${doc.kind} is invalid: nothing was created`, { reason: 'Invalid' });
   }
+  const warning = inlineCredentialWarning(doc, `${doc.kind}/${doc.metadata.name}`);
+  if (warning !== undefined) factory.io.err(`Warning: ${escapeControl(warning)}\n`);
   if (dryRun === 'client') {
     if (format.kind === 'table') factory.io.out(`${nameOf(doc)} created (dry run)\n`);
-    else factory.io.out(printObjects([doc], format, { single: true }));
+    else factory.io.out(printObjects([maskObject(doc)], format, { single: true }));
     return ExitCode.OK;
   }
   const { directClient } = await import('../../resources.js');
@@ -126,9 +137,10 @@ export default async function create({ factory, args, flags, commandPath }: RawC
     const created = await client.kube.create(doc as never, dryRun === 'server' ? { dryRun: 'All' } : {});
     const suffix = dryRun === 'server' ? ' (server dry run)' : '';
     if (format.kind === 'table') factory.io.out(`${nameOf(created)} created${suffix}\n`);
-    else factory.io.out(printObjects([created], format, { single: true }));
+    else factory.io.out(printObjects([maskObject(created)], format, { single: true }));
   } catch (e) {
-    throw toCliError(e);
+    const err = toCliError(e);
+    throw withMessage(err, scrubText(err.message, secrets));
   } finally {
     client.close();
   }

@@ -1,7 +1,9 @@
 import type { DirectClient, Resolved } from '../../direct.js';
-import { CliError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
-import { objectLabel, parseSources, rankGroups, readSources } from '../../manifests.js';
+import { loadManifests } from '../../manifest-input.js';
+import { rankGroups } from '../../manifests.js';
+import { escapeControl } from '../../output/escape.js';
 import type { KubeObject } from '../../output/printers.js';
 import { directClient, mapLimit } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
@@ -67,37 +69,22 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
   let client: DirectClient;
   let groups: Victim[][];
   if (byFile) {
-    const sources = await readSources(flags.filename, { recursive: flags.recursive, stdin: io.stdin });
-    const { manifests, errors } = parseSources(sources);
-    if (errors.length > 0) {
-      const { formatManifestError } = await import('../../manifests.js');
-      for (const e of errors) io.err(`${formatManifestError(e)}\n`);
-      throw new CliError(`${errors.length} error(s) in the input: nothing was deleted`, {
-        reason: 'Invalid',
-      });
-    }
-    client = await directClient(factory);
-    const c = client;
-    const resolved = await Promise.all(
-      manifests.map(async (m) => {
-        if (
-          typeof m.object.apiVersion !== 'string' ||
-          typeof m.object.kind !== 'string' ||
-          !m.object.metadata?.name
-        ) {
-          throw new CliError(
-            `${m.source}:${m.line}: ${objectLabel(m.object)}: apiVersion, kind and metadata.name are required`,
-          );
-        }
-        const r = await c.resolveKind(m.object.apiVersion, m.object.kind);
-        const victim: Victim = {
-          resolved: r,
-          name: m.object.metadata.name,
-          namespace: r.info.namespaced ? (m.object.metadata.namespace ?? c.namespace) : undefined,
-        };
-        return { object: m.object, victim };
-      }),
-    );
+    const loaded = await loadManifests(factory, {
+      filenames: flags.filename,
+      recursive: flags.recursive,
+      commandPath,
+      validate: false,
+      verb: 'deleted',
+    });
+    client = loaded.client;
+    const resolved = loaded.prepared.map((p) => ({
+      object: p.manifest.object,
+      victim: {
+        resolved: p.resolved,
+        name: p.object.metadata?.name ?? '',
+        namespace: p.namespace,
+      } satisfies Victim,
+    }));
     groups = rankGroups(resolved)
       .reverse()
       .map((g) => g.map((x) => x.victim));
@@ -136,7 +123,7 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
         if (!existed) {
           if (!flags.ignoreNotFound) {
             failed = true;
-            io.err(`Error from server (NotFound): ${quoted(v)} not found\n`);
+            io.err(`${escapeControl(`Error from server (NotFound): ${quoted(v)} not found`)}\n`);
           }
           return;
         }
@@ -144,7 +131,7 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
         deleted.push({ victim: v, uid: live?.metadata?.uid as string | undefined });
       } catch (e) {
         failed = true;
-        io.err(`${toCliError(e).message}\n`);
+        io.err(`${escapeControl(toCliError(e).message)}\n`);
       }
     });
   }

@@ -1,7 +1,9 @@
+import { maskObject, scrubText, secretsOf } from '../../../services/mask.js';
 import type { DirectClient, Resolved } from '../../direct.js';
 import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { KINDS } from '../../kinds.js';
+import { escapeControl } from '../../output/escape.js';
 import type { KubeObject } from '../../output/printers.js';
 import { directClient, withTypeMeta } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
@@ -81,7 +83,13 @@ async function describeOne(client: DirectClient, r: Resolved, name: string): Pro
       .then((l) => l.items)
       .catch(() => [] as EventLike[]),
   ]);
-  return renderDescribe({ object: full, children: kids, events });
+  // Credentials never shown: the object masked, and their values scrubbed from event messages.
+  const secrets = secretsOf([full]);
+  return renderDescribe({
+    object: maskObject(full),
+    children: kids,
+    events: events.map((e) => (e.message ? { ...e, message: scrubText(e.message, secrets) } : e)),
+  });
 }
 
 export default defineHandler<typeof describeSpec>(async ({ factory, args, commandPath }) => {
@@ -112,7 +120,7 @@ export default defineHandler<typeof describeSpec>(async ({ factory, args, comman
       factory.io.out(printed++ > 0 ? `\n\n${text}` : text);
     } catch (e) {
       failed = true;
-      factory.io.err(`${toCliError(e).message}\n`);
+      factory.io.err(`${escapeControl(toCliError(e).message)}\n`);
     }
   }
   client.close();

@@ -3,13 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unifiedDiff } from '../../diff.js';
-import { CliError, formatError, toCliError } from '../../errors.js';
+import { CliError, formatError, toCliError, withMessage } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
+import { loadManifests, type PreparedManifest as Prepared } from '../../manifest-input.js';
 import type { KubeObject } from '../../output/printers.js';
 import { toYAML } from '../../output/yaml.js';
 import { mapLimit } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
-import { fetchLive, loadManifests, type Prepared } from '../apply/index.js';
 import type { diffSpec } from './command.js';
 
 const NOISE = ['managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp', 'selfLink'];
@@ -74,9 +74,18 @@ async function external(
 export default defineHandler<typeof diffSpec>(async ({ factory, flags, commandPath }) => {
   const { io } = factory;
   try {
-    const { client, prepared } = await loadManifests(factory, flags.filename, flags.recursive, commandPath);
-    const { toCliError: kubeError, FIELD_MANAGER } = await import('../../direct.js');
-    const live = await fetchLive(client, prepared);
+    const { client, prepared } = await loadManifests(factory, {
+      filenames: flags.filename,
+      recursive: flags.recursive,
+      commandPath,
+    });
+    const { toCliError: kubeError } = await import('../../direct.js');
+    const { FIELD_MANAGER, fetchLive } = await import('../../../services/apply.js');
+    const { maskPair, scrubText, secretsOf } = await import('../../../services/mask.js');
+    const secrets = secretsOf(prepared.map((p) => p.object));
+    const live = await fetchLive(client, prepared).catch((e: unknown) => {
+      throw kubeError(e);
+    });
     const merged = await mapLimit(prepared, 16, async (p) => {
       try {
         return await client.kube.apply<KubeObject>(p.object, {
@@ -87,13 +96,16 @@ export default defineHandler<typeof diffSpec>(async ({ factory, flags, commandPa
           ...(flags.forceConflicts ? { force: true } : {}),
         });
       } catch (e) {
-        throw kubeError(e);
+        const err = kubeError(e);
+        throw withMessage(err, scrubText(err.message, secrets));
       }
     });
     client.close();
     const pairs = prepared.map((p, i) => {
-      const l = clean(live.get(p));
-      const m = clean(merged[i]);
+      // credentials never reach the diff: a changed one shows as `<redacted>` → `<redacted> (changed)`
+      const [ml, mm] = maskPair(live.get(p), merged[i]);
+      const l = clean(ml);
+      const m = clean(mm);
       return { name: diffFileName(p), live: l ? toYAML(l) : '', merged: m ? toYAML(m) : '', l, m };
     });
     const ext = factory.env.CHOREOCTL_EXTERNAL_DIFF;

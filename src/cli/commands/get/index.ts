@@ -1,3 +1,4 @@
+import { maskObject, maskObjects } from '../../../services/mask.js';
 import type { DirectClient, Resolved } from '../../direct.js';
 import { CliError, formatError, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
@@ -63,7 +64,7 @@ async function fetchTarget(
         }
       }),
     );
-    return { items: items.filter((o): o is KubeObject => o !== undefined), resourceVersion: '' };
+    return { items: maskObjects(items.filter((o): o is KubeObject => o !== undefined)), resourceVersion: '' };
   }
   try {
     const r = await client.kube.listAll<KubeObject>(t.resolved.info, {
@@ -71,7 +72,7 @@ async function fetchTarget(
       ...(selector ? { labelSelector: selector } : {}),
     });
     return {
-      items: withTypeMeta(r.items, apiVersionOf(t.resolved), t.resolved.info.kind),
+      items: maskObjects(withTypeMeta(r.items, apiVersionOf(t.resolved), t.resolved.info.kind)),
       resourceVersion: r.resourceVersion,
     };
   } catch (e) {
@@ -201,7 +202,7 @@ async function watch(
   const columns = columnsFor(t.resolved, { allNamespaces: opts.allNamespaces });
   const apiVersion = apiVersionOf(t.resolved);
   const print = (obj: KubeObject): void => {
-    const o = { apiVersion, kind: t.resolved.info.kind, ...obj };
+    const o = maskObject({ apiVersion, kind: t.resolved.info.kind, ...obj });
     switch (format.kind) {
       case 'table':
         opts.out(renderColumns([o], columns, { wide: format.wide, noHeaders: headers }));
