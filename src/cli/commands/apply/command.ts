@@ -1,23 +1,8 @@
+import { dryRunFlag, filenameFlag, forceConflictsFlag, recursiveFlag } from '../../flags.js';
 import { defineCommand, type HandlerModule } from '../../spec.js';
 
 /** Typed separately so the spec's type does not depend on the handler module (which imports it). */
 const load = (): Promise<HandlerModule> => import('./index.js');
-
-export const filenameFlag = {
-  name: 'filename',
-  short: 'f',
-  type: 'string[]',
-  placeholder: 'file',
-  complete: 'file',
-  description: 'File, directory or http(s) URL (repeatable; - for stdin)',
-} as const;
-
-export const recursiveFlag = {
-  name: 'recursive',
-  short: 'R',
-  type: 'boolean',
-  description: 'Process the directories given with -f recursively',
-} as const;
 
 export const applySpec = defineCommand({
   name: 'apply',
@@ -34,19 +19,8 @@ export const applySpec = defineCommand({
   flags: [
     filenameFlag,
     recursiveFlag,
-    {
-      name: 'dry-run',
-      type: 'string',
-      placeholder: 'mode',
-      choices: ['none', 'client', 'server'],
-      default: 'none',
-      description: 'client: validate and print only; server: submit without persisting',
-    },
-    {
-      name: 'force-conflicts',
-      type: 'boolean',
-      description: 'Take ownership of fields another field manager owns',
-    },
+    dryRunFlag('client: validate and print only; server: submit without persisting (bare --dry-run: client)'),
+    forceConflictsFlag,
   ],
   outputFormats: ['json', 'yaml', 'name'],
   examples: [

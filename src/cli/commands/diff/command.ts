@@ -1,5 +1,5 @@
+import { filenameFlag, recursiveFlag } from '../../flags.js';
 import { defineCommand, type HandlerModule } from '../../spec.js';
-import { filenameFlag, recursiveFlag } from '../apply/command.js';
 
 /** Typed separately so the spec's type does not depend on the handler module (which imports it). */
 const load = (): Promise<HandlerModule> => import('./index.js');
