@@ -58,6 +58,8 @@ export interface ColumnOptions {
   /** Qualify names with `kind.group/` (listing several kinds). */
   readonly qualifiedNames?: boolean;
   readonly now?: number;
+  /** Colours the READY cell (the theme's `paintReady`; absent without colour). */
+  readonly paintReady?: (cell: string) => string;
 }
 
 /** NAME, the kind's printer columns, READY (Ready condition with its reason), AGE. */
@@ -80,7 +82,11 @@ export function columnsFor(
     for (const c of r.choreo.columns) {
       cols.push({ header: c.name.toUpperCase(), value: (o) => cell(o, c.jsonPath, c.type) });
     }
-    cols.push({ header: 'READY', value: (o) => readyCell(o as never) });
+    cols.push({
+      header: 'READY',
+      value: (o) => readyCell(o as never),
+      ...(options.paintReady ? { paint: options.paintReady } : {}),
+    });
   }
   cols.push({
     header: 'AGE',

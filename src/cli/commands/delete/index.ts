@@ -137,7 +137,13 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
   }
   if (flags.wait && deleted.length > 0) {
     const signal = AbortSignal.timeout(timeoutMs);
-    const remaining = await Promise.all(deleted.map((d) => waitGone(client, d.victim, d.uid, signal)));
+    const waitAll = () => Promise.all(deleted.map((d) => waitGone(client, d.victim, d.uid, signal)));
+    const { withSpinner } = await import('../../spinner.js');
+    const n = deleted.length;
+    const remaining =
+      factory.globals.output === 'name'
+        ? await waitAll()
+        : await withSpinner(io, `waiting for the deletion of ${n} object${n === 1 ? '' : 's'}`, waitAll);
     const left = deleted.filter((_, i) => !remaining[i]);
     if (left.length > 0) {
       for (const d of left) {

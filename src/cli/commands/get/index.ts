@@ -118,6 +118,12 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
   const noHeaders = flags.noHeaders;
   let printedAny = false;
   const now = Date.now();
+  // colour only on a terminal that allows it (NO_COLOR, --no-color, pipes: none); chalk loads only then
+  let paintReady: ((cell: string) => string) | undefined;
+  if (io.color) {
+    const t = await import('../../theme.js');
+    paintReady = t.paintReady(t.theme(io));
+  }
   if (format.kind === 'table') {
     const blocks: string[] = [];
     targets.forEach((t, i) => {
@@ -130,6 +136,7 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
               allNamespaces: flags.allNamespaces,
               qualifiedNames: parsed.multi,
               now,
+              ...(paintReady ? { paintReady } : {}),
             }),
             noHeaders,
             ...(sortBy ? { sortBy } : {}),
