@@ -48,7 +48,7 @@ export async function loadManifests(
   const verb = options.verb ?? 'applied';
   if (filenames.length === 0) throw new UsageError('must specify one of -f and -k', commandPath);
   const { readSources, parseSources, objectLabel } = await import('../services/manifests.js');
-  const { checkManifests, prepareManifests } = await import('../services/apply.js');
+  const { checkManifests } = await import('../services/apply.js');
   const sources = await readSources(filenames, { recursive, stdin: factory.io.stdin });
   const { manifests, errors } = parseSources(sources);
   if (manifests.length > 0 && options.validate !== false) {
@@ -71,13 +71,7 @@ export async function loadManifests(
   if (errors.length > 0) failInvalid(factory, errors, sources.length, verb);
   if (manifests.length === 0) throw new CliError('no objects passed to apply', { reason: 'NoObjects' });
   const client = await directClient(factory);
-  const { toCliError } = await import('./direct.js');
-  let res: Awaited<ReturnType<typeof prepareManifests<Resolved>>>;
-  try {
-    res = await prepareManifests(client, manifests);
-  } catch (e) {
-    throw toCliError(e);
-  }
+  const res = await client.prepare(manifests);
   if (res.errors.length > 0) failInvalid(factory, res.errors, sources.length, verb);
   return { client, prepared: res.prepared, sources: sources.length };
 }

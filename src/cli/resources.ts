@@ -95,14 +95,7 @@ export function columnsFor(
   return cols;
 }
 
-/** Lists return items without apiVersion/kind: put them back so `-o json|yaml|name` are complete. */
-export function withTypeMeta<T extends KubeObject>(
-  items: readonly T[],
-  apiVersion: string,
-  kind: string,
-): T[] {
-  return items.map((o) => ({ apiVersion, kind, ...o }));
-}
+export { withTypeMeta } from '../services/resources.js';
 
 /** Where an empty listing looked: `in acme organization`, `in default namespace`, `` (cluster-scoped). */
 export function scopeText(

@@ -38,7 +38,7 @@ import {
   objectLabel,
   rankGroups,
 } from './manifests.js';
-import { inlineCredentialWarning, maskObject, scrubText, secretsOf } from './mask.js';
+import { inlineCredentialWarning, maskObject, maskPair, scrubText, secretsOf } from './mask.js';
 
 export const FIELD_MANAGER = 'choreoctl';
 export const APPLY_CONCURRENCY = 16;
@@ -318,6 +318,46 @@ export async function dryRunAll(
     }
   });
   return errors;
+}
+
+/** An error about one object with the set's credentials scrubbed from its message. */
+function scrubbedError(e: unknown, secrets: readonly string[]): OperationError {
+  if (isKubeApiError(e)) {
+    return new OperationError(
+      `Error from server (${e.reason || 'Unknown'}): ${scrubText(e.status.message ?? e.message, secrets)}`,
+      { reason: e.reason || 'Unknown', bare: true, cause: e, ...(e.code ? { status: e.code } : {}) },
+    );
+  }
+  return new OperationError(scrubText(e instanceof Error ? e.message : String(e), secrets), { cause: e });
+}
+
+export interface DiffPair<R extends ResolvedKind = ResolvedKind> {
+  readonly prepared: Prepared<R>;
+  /** The live object (undefined: not there yet), masked. */
+  readonly live: KubeObject | undefined;
+  /** What applying would make of it (a server-side dry-run), masked; a changed credential reads `<redacted> (changed)`. */
+  readonly merged: KubeObject;
+}
+
+/** The live and the would-be object of each prepared object (in input order): what `diff` shows. */
+export async function diffPrepared<R extends ResolvedKind>(
+  client: Pick<ApplyClient<R>, 'kube'>,
+  prepared: readonly Prepared<R>[],
+  options: { readonly force?: boolean } = {},
+): Promise<DiffPair<R>[]> {
+  const secrets = secretsOf(prepared.map((p) => p.object));
+  const live = await fetchLive(client, prepared);
+  const merged = await mapLimit(prepared, APPLY_CONCURRENCY, async (p) => {
+    try {
+      return await client.kube.apply<KubeObject>(p.object, applyOptions(p, options.force ?? false, true));
+    } catch (e) {
+      throw scrubbedError(e, secrets);
+    }
+  });
+  return prepared.map((p, i) => {
+    const [l, m] = maskPair(live.get(p), merged[i] as KubeObject);
+    return { prepared: p, live: l, merged: m as KubeObject };
+  });
 }
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';

@@ -7,22 +7,15 @@ import { run } from './helpers.js';
 
 describe('shared flags', () => {
   const seen: string[] = [];
+  const applySpec = defineCommand({ name: 'apply', summary: 'apply', flags: [dryRunFlag('mode')] });
+  const handler = defineHandler<typeof applySpec>(async ({ flags }) => {
+    seen.push(flags.dryRun);
+    return 0;
+  });
   const tool = defineCommand({
     name: 'tool',
     summary: 'test root',
-    subcommands: [
-      defineCommand({
-        name: 'apply',
-        summary: 'apply',
-        flags: [dryRunFlag('mode')],
-        load: async () => ({
-          default: defineHandler(async ({ flags }) => {
-            seen.push(String((flags as { dryRun: string }).dryRun));
-            return 0;
-          }),
-        }),
-      }),
-    ],
+    subcommands: [{ ...applySpec, load: async () => ({ default: handler }) }],
   });
   it('a bare --dry-run means client (kubectl); =server, =none and the default still work', async () => {
     seen.length = 0;

@@ -28,14 +28,13 @@ export default defineHandler<typeof applySpec>(async ({ factory, flags, commandP
     recursive: flags.recursive,
     commandPath,
   });
-  const { applyPrepared } = await import('../../../services/apply.js');
   const { toCliError } = await import('../../direct.js');
   const { scrubText, secretsOf } = await import('../../../services/mask.js');
   const secrets = secretsOf(prepared.map((p) => p.object));
   const dryRun = flags.dryRun;
   const suffix = dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
   let failed = false;
-  const result = await applyPrepared(client, prepared, {
+  const result = await client.apply(prepared, {
     dryRun,
     force: flags.forceConflicts,
     onWarning: (w) => io.err(`Warning: ${escapeControl(w)}\n`),
@@ -50,8 +49,6 @@ export default defineHandler<typeof applySpec>(async ({ factory, flags, commandP
         io.out(`${escapeControl(nameOf(o.result ?? o.prepared.object))}\n`);
       }
     },
-  }).catch((e: unknown) => {
-    throw toCliError(e);
   });
   if (result.invalid.length > 0) {
     client.close();

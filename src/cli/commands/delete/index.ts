@@ -4,7 +4,6 @@ import { ExitCode } from '../../exit-codes.js';
 import { loadManifests } from '../../manifest-input.js';
 import { rankGroups } from '../../manifests.js';
 import { escapeControl } from '../../output/escape.js';
-import type { KubeObject } from '../../output/printers.js';
 import { directClient, mapLimit } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import type { deleteSpec } from './command.js';
@@ -94,15 +93,8 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
     const namespace = resolved.info.namespaced ? client.namespace : undefined;
     let victimNames = names;
     if (names.length === 0) {
-      try {
-        const list = await client.kube.listAll<KubeObject>(resolved.info, {
-          ...(namespace ? { namespace } : {}),
-          ...(flags.selector ? { labelSelector: flags.selector } : {}),
-        });
-        victimNames = list.items.map((o) => o.metadata?.name ?? '').filter((n) => n !== '');
-      } catch (e) {
-        throw toCliError(e);
-      }
+      const list = await client.list(resolved, { namespace, selector: flags.selector });
+      victimNames = list.items.map((o) => o.metadata?.name ?? '').filter((n) => n !== '');
       if (victimNames.length === 0) {
         io.err(
           `No resources found${namespace ? ` in ${namespace} ${resolved.choreo ? 'organization' : 'namespace'}` : ''}.\n`,
@@ -117,10 +109,8 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
   for (const group of groups) {
     await mapLimit(group, 16, async (v) => {
       try {
-        const ns = v.namespace ? { namespace: v.namespace } : {};
-        const live = await client.kube.getOrUndefined<KubeObject>(v.resolved.info, v.name, ns);
-        const existed = live !== undefined && (await client.kube.delete(v.resolved.info, v.name, ns));
-        if (!existed) {
+        const outcome = await client.delete(v.resolved, v.name, { namespace: v.namespace });
+        if (!outcome.deleted) {
           if (!flags.ignoreNotFound) {
             failed = true;
             io.err(`${escapeControl(`Error from server (NotFound): ${quoted(v)} not found`)}\n`);
@@ -128,7 +118,7 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
           return;
         }
         io.out(factory.globals.output === 'name' ? `${label(v)}\n` : `${quoted(v)} deleted\n`);
-        deleted.push({ victim: v, uid: live?.metadata?.uid as string | undefined });
+        deleted.push({ victim: v, uid: outcome.uid });
       } catch (e) {
         failed = true;
         io.err(`${escapeControl(toCliError(e).message)}\n`);
@@ -137,7 +127,16 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
   }
   if (flags.wait && deleted.length > 0) {
     const signal = AbortSignal.timeout(timeoutMs);
-    const waitAll = () => Promise.all(deleted.map((d) => waitGone(client, d.victim, d.uid, signal)));
+    const waitAll = () =>
+      Promise.all(
+        deleted.map((d) =>
+          client.waitDeleted(d.victim.resolved, d.victim.name, {
+            namespace: d.victim.namespace,
+            uid: d.uid,
+            signal,
+          }),
+        ),
+      );
     const { withSpinner } = await import('../../spinner.js');
     const n = deleted.length;
     const remaining =
@@ -158,35 +157,3 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
   client.close();
   return failed ? ExitCode.ERROR : ExitCode.OK;
 });
-
-/** Resolves true once the object (with this uid) is gone; false when `signal` fires first. */
-async function waitGone(
-  client: DirectClient,
-  v: Victim,
-  uid: string | undefined,
-  signal: AbortSignal,
-): Promise<boolean> {
-  const ns = v.namespace ? { namespace: v.namespace } : {};
-  while (!signal.aborted) {
-    let live: KubeObject | undefined;
-    try {
-      live = await client.kube.getOrUndefined<KubeObject>(v.resolved.info, v.name, { ...ns, signal });
-    } catch {
-      return false;
-    }
-    if (live === undefined || (uid !== undefined && live.metadata?.uid !== uid)) return true;
-    try {
-      for await (const ev of client.kube.watch<KubeObject>(v.resolved.info, {
-        ...ns,
-        name: v.name,
-        resourceVersion: live.metadata?.resourceVersion as string,
-        signal,
-      })) {
-        if (ev.type === 'DELETED') return true;
-      }
-    } catch {
-      // 410 Gone or a dropped stream: look again
-    }
-  }
-  return false;
-}

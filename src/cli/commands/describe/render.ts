@@ -1,4 +1,5 @@
 /** kubectl-describe-like text for one object. Pure: the handler fetches, this renders. */
+import type { EventData } from '../../../services/resources.js';
 import { age } from '../../output/age.js';
 import type { Condition } from '../../output/conditions.js';
 import { readyCell } from '../../output/conditions.js';
@@ -7,18 +8,8 @@ import type { KubeObject } from '../../output/printers.js';
 import { renderTable } from '../../output/table.js';
 import { toYAML } from '../../output/yaml.js';
 
-export interface EventLike {
-  readonly type?: string;
-  readonly reason?: string;
-  readonly message?: string;
-  readonly count?: number;
-  readonly source?: { readonly component?: string };
-  readonly reportingComponent?: string;
-  readonly firstTimestamp?: string | null;
-  readonly lastTimestamp?: string | null;
-  readonly eventTime?: string | null;
-  readonly metadata?: { readonly creationTimestamp?: string };
-}
+/** An event as describe shows it (the operation layer's shape). */
+export type EventLike = EventData;
 
 export interface DescribeInput {
   readonly object: KubeObject;

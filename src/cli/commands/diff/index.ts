@@ -3,12 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unifiedDiff } from '../../diff.js';
-import { CliError, formatError, toCliError, withMessage } from '../../errors.js';
+import { CliError, formatError, toCliError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { loadManifests, type PreparedManifest as Prepared } from '../../manifest-input.js';
 import type { KubeObject } from '../../output/printers.js';
 import { toYAML } from '../../output/yaml.js';
-import { mapLimit } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import type { diffSpec } from './command.js';
 
@@ -79,34 +78,11 @@ export default defineHandler<typeof diffSpec>(async ({ factory, flags, commandPa
       recursive: flags.recursive,
       commandPath,
     });
-    const { toCliError: kubeError } = await import('../../direct.js');
-    const { FIELD_MANAGER, fetchLive } = await import('../../../services/apply.js');
-    const { maskPair, scrubText, secretsOf } = await import('../../../services/mask.js');
-    const secrets = secretsOf(prepared.map((p) => p.object));
-    const live = await fetchLive(client, prepared).catch((e: unknown) => {
-      throw kubeError(e);
-    });
-    const merged = await mapLimit(prepared, 16, async (p) => {
-      try {
-        return await client.kube.apply<KubeObject>(p.object, {
-          fieldManager: FIELD_MANAGER,
-          fieldValidation: 'Strict',
-          dryRun: 'All',
-          ...(p.namespace ? { namespace: p.namespace } : {}),
-          ...(flags.forceConflicts ? { force: true } : {}),
-        });
-      } catch (e) {
-        const err = kubeError(e);
-        throw withMessage(err, scrubText(err.message, secrets));
-      }
-    });
-    client.close();
-    const pairs = prepared.map((p, i) => {
-      // credentials never reach the diff: a changed one shows as `<redacted>` → `<redacted> (changed)`
-      const [ml, mm] = maskPair(live.get(p), merged[i]);
-      const l = clean(ml);
-      const m = clean(mm);
-      return { name: diffFileName(p), live: l ? toYAML(l) : '', merged: m ? toYAML(m) : '', l, m };
+    const diffs = await client.diff(prepared, { force: flags.forceConflicts }).finally(() => client.close());
+    const pairs = diffs.map((d) => {
+      const l = clean(d.live);
+      const m = clean(d.merged);
+      return { name: diffFileName(d.prepared), live: l ? toYAML(l) : '', merged: m ? toYAML(m) : '', l, m };
     });
     const ext = factory.env.CHOREOCTL_EXTERNAL_DIFF;
     if (ext !== undefined && ext !== '') {
