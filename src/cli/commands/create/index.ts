@@ -1,10 +1,10 @@
-import { CliError, UsageError, withMessage } from '../../errors.js';
+import * as b from '../../../services/create.js';
+import { CliError, toCliError, UsageError, withMessage } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { escapeControl } from '../../output/escape.js';
 import { nameOf, printObjects } from '../../output/printers.js';
 import { outputFormat } from '../../resources.js';
 import type { RawContext } from '../../spec.js';
-import * as b from './builders.js';
 
 type Flags = Record<string, unknown>;
 
@@ -129,15 +129,14 @@ export default async function create({ factory, args, flags, commandPath }: RawC
     return ExitCode.OK;
   }
   const { directClient } = await import('../../resources.js');
-  const { toCliError } = await import('../../direct.js');
   const client = await directClient(factory);
   // Namespaced kinds go to the effective organization (kubeconfig namespace when none is configured).
   if (doc.metadata.namespace !== undefined) doc.metadata.namespace = client.namespace;
   try {
-    const created = await client.kube.create(doc as never, dryRun === 'server' ? { dryRun: 'All' } : {});
+    const created = await client.create(doc, dryRun === 'server' ? { dryRun: 'server' } : {});
     const suffix = dryRun === 'server' ? ' (server dry run)' : '';
     if (format.kind === 'table') factory.io.out(`${nameOf(created)} created${suffix}\n`);
-    else factory.io.out(printObjects([maskObject(created)], format, { single: true }));
+    else factory.io.out(printObjects([created], format, { single: true }));
   } catch (e) {
     const err = toCliError(e);
     throw withMessage(err, scrubText(err.message, secrets));
