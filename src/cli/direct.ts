@@ -14,13 +14,9 @@ import {
   type ResourceInfo,
   UnknownResourceError,
 } from '../kube/index.js';
-import type { ApplyOptions, ApplyResult, Prepared } from '../services/apply.js';
-import type { LoadCatalogOptions } from '../services/catalog.js';
-import type { ChoreoClient as Operations } from '../services/client.js';
 import { OperationError } from '../services/errors.js';
-import type { InstallOptions, UninstallOptions } from '../services/install.js';
-import type { Manifest } from '../services/manifests.js';
-import type { ChoreoClient, ClientEnvironment, ServerVersionInfo } from './client.js';
+import { KubeChoreoClient } from '../services/kube-client.js';
+import type { ChoreoClient, ClientEnvironment } from './client.js';
 import type { ResolvedContext } from './config/types.js';
 import { toCliError as baseToCliError, CliError } from './errors.js';
 import { API_GROUP, API_VERSION_V1ALPHA1, KINDS, type KindInfo, kindByKind, lookupKind } from './kinds.js';
@@ -60,39 +56,24 @@ export function qualifiedKind(info: Pick<ResourceInfo, 'kind' | 'group'>): strin
   return info.group ? `${k}.${info.group}` : k;
 }
 
-type KubeObjectLike = {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { name?: string; namespace?: string };
-};
-type Ns = { namespace?: string | undefined; signal?: AbortSignal };
-
 /**
- * Direct mode: every operation of the services' ChoreoClient through the Kubernetes API. Errors come
- * out as CliErrors (kubectl's wording); the operations' modules load on first use.
+ * Direct mode: the services' ChoreoClient over the Kubernetes API (KubeChoreoClient), with the CLI's
+ * kinds (printer columns), its context and kubectl's error wording (CliError).
  */
-export class DirectClient implements ChoreoClient, Operations<Resolved> {
+export class DirectClient extends KubeChoreoClient<Resolved> implements ChoreoClient {
   readonly context: ResolvedContext;
-  readonly kube: KubeClient;
-  /** The organization (= namespace) of this invocation. */
-  readonly namespace: string;
 
   constructor(context: ResolvedContext, kube: KubeClient) {
+    super(kube, context.organization ?? kube.namespace ?? 'default');
     this.context = context;
-    this.kube = kube;
-    this.namespace = context.organization ?? kube.namespace ?? 'default';
+  }
+
+  protected override mapError(e: unknown): unknown {
+    return toCliError(e);
   }
 
   get direct(): DirectClient {
     return this;
-  }
-
-  async serverVersion(options: { signal?: AbortSignal } = {}): Promise<ServerVersionInfo> {
-    try {
-      return await this.kube.version(options.signal);
-    } catch (e) {
-      throw toCliError(e);
-    }
   }
 
   /** Resolves what the user typed (`comp`, `components.openchoreo.dev`, `cm`, `deployments.apps`). */
@@ -128,122 +109,6 @@ export class DirectClient implements ChoreoClient, Operations<Resolved> {
       }
       throw toCliError(e);
     }
-  }
-
-  #ns(r: Resolved, options: Ns): string | undefined {
-    return r.info.namespaced ? (options.namespace ?? this.namespace) : undefined;
-  }
-
-  async #call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw toCliError(e);
-    }
-  }
-
-  async get(r: Resolved, name: string, options: Ns = {}) {
-    const { getObject } = await import('../services/resources.js');
-    return this.#call(() =>
-      getObject(this.kube, r.info, name, { ...options, namespace: this.#ns(r, options) }),
-    );
-  }
-
-  async list(r: Resolved, options: Ns & { all?: boolean; selector?: string | undefined } = {}) {
-    const { listObjects } = await import('../services/resources.js');
-    const namespace = options.all ? undefined : this.#ns(r, options);
-    return this.#call(() => listObjects(this.kube, r.info, { ...options, namespace }));
-  }
-
-  async *watch(
-    r: Resolved,
-    options: Ns & {
-      all?: boolean;
-      selector?: string | undefined;
-      name?: string | undefined;
-      resourceVersion?: string | undefined;
-    },
-  ) {
-    const { watchObjects } = await import('../services/resources.js');
-    const namespace = options.all ? undefined : this.#ns(r, options);
-    yield* watchObjects(this.kube, r.info, { ...options, namespace });
-  }
-
-  async describe(r: Resolved, name: string, options: Ns = {}) {
-    const { describeObject } = await import('../services/resources.js');
-    return this.#call(() => describeObject(this.kube, r.info, name, { namespace: this.#ns(r, options) }));
-  }
-
-  async delete(r: Resolved, name: string, options: Ns = {}) {
-    const { deleteObject } = await import('../services/resources.js');
-    return this.#call(() => deleteObject(this.kube, r.info, name, { namespace: this.#ns(r, options) }));
-  }
-
-  async waitDeleted(
-    r: Resolved,
-    name: string,
-    options: Ns & { uid?: string | undefined; signal: AbortSignal },
-  ) {
-    const { waitDeleted } = await import('../services/resources.js');
-    return waitDeleted(this.kube, r.info, name, { ...options, namespace: this.#ns(r, options) });
-  }
-
-  async prepare(manifests: readonly Manifest[]) {
-    const { prepareManifests } = await import('../services/apply.js');
-    return this.#call(() => prepareManifests(this, manifests));
-  }
-
-  async apply(
-    prepared: readonly Prepared<Resolved>[],
-    options: ApplyOptions<Resolved> = {},
-  ): Promise<ApplyResult<Resolved>> {
-    const { applyPrepared } = await import('../services/apply.js');
-    return this.#call(() => applyPrepared(this, prepared, options));
-  }
-
-  async diff(prepared: readonly Prepared<Resolved>[], options: { force?: boolean } = {}) {
-    const { diffPrepared } = await import('../services/apply.js');
-    return this.#call(() => diffPrepared(this, prepared, options));
-  }
-
-  async create(obj: KubeObjectLike, options: Ns & { dryRun?: 'server' } = {}) {
-    const { maskObject } = await import('../services/mask.js');
-    return this.#call(async () =>
-      maskObject(
-        await this.kube.create(obj as never, {
-          ...(options.namespace ? { namespace: options.namespace } : {}),
-          ...(options.dryRun === 'server' ? { dryRun: 'All' as const } : {}),
-        }),
-      ),
-    );
-  }
-
-  async catalog(options: LoadCatalogOptions = {}) {
-    const { loadCatalog } = await import('../services/catalog.js');
-    return this.#call(() => loadCatalog(this.kube, options));
-  }
-
-  async install(options: InstallOptions = {}) {
-    const { install } = await import('../services/install.js');
-    return this.#call(() => install(this.kube, options));
-  }
-
-  async uninstall(options: UninstallOptions = {}) {
-    const { uninstall } = await import('../services/install.js');
-    return uninstall(this.kube, options);
-  }
-
-  async listNames(kind: string, options: { signal?: AbortSignal } = {}): Promise<string[]> {
-    const r = await this.resolveName(kind, options.signal);
-    const list = await this.kube.list(r.info, {
-      ...(r.info.namespaced ? { namespace: this.namespace } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    return list.items.map((o) => o.metadata?.name ?? '').filter((n) => n !== '');
-  }
-
-  close(): void {
-    this.kube.close();
   }
 }
 
