@@ -78,14 +78,25 @@ export function checkManifests(
 ): ManifestError[] {
   const errors: ManifestError[] = [];
   for (const m of manifests) {
-    const own = checkManifest(m, options.validate);
+    // messages quote values: never a credential of the object
+    const secrets = secretsOf([m.object]);
+    const own = checkManifest(m, options.validate).map((e) => ({
+      ...e,
+      message: scrubText(e.message, secrets),
+    }));
     errors.push(...own);
     const label = objectLabel(m.object);
     for (const e of validateObjectMeta(m.object.metadata)) {
       const at = m.locate(e.segments);
       // the kind's schema may already have reported this field
       if (own.some((o) => o.line === at.line && o.col === at.col)) continue;
-      errors.push({ source: m.source, ...at, object: label, path: e.path, message: e.message });
+      errors.push({
+        source: m.source,
+        ...at,
+        object: label,
+        path: e.path,
+        message: scrubText(e.message, secrets),
+      });
     }
     const ns = m.object.metadata?.namespace;
     const explicit = options.organization;
