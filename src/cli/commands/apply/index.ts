@@ -1,7 +1,4 @@
 import type { ApplyOutcome } from '../../../services/apply.js';
-
-export { actionOf } from '../../../services/apply.js';
-
 import type { Resolved } from '../../direct.js';
 import { ExitCode } from '../../exit-codes.js';
 import { failInvalid, loadManifests } from '../../manifest-input.js';
@@ -11,6 +8,8 @@ import { type KubeObject, nameOf, printObjects } from '../../output/printers.js'
 import { outputFormat } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import type { applySpec } from './command.js';
+
+export { actionOf } from '../../../services/apply.js';
 
 /** kubectl's wording for an object the server refused during the writes (after a passing dry-run). */
 function failureLine(o: ApplyOutcome<Resolved>, message: string, bare: boolean): string {
