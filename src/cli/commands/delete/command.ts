@@ -8,10 +8,10 @@ export const deleteSpec = defineCommand({
   name: 'delete',
   summary: 'Delete resources by file names, stdin, kind and names, or kind and label selector',
   description:
-    'Delete resources by file names (-f), by KIND NAME..., by KIND -l selector, or every object of a kind\n' +
+    'Delete resources by file names (-f), by KIND NAME..., by KIND -l selector, or every object of a kind ' +
     '(--all). Objects from files are deleted in reverse dependency order.\n\n' +
-    'With --wait, waits (watching, not polling) until the objects are gone: finalizers may keep them for a\n' +
-    'while. Exit codes: 0 deleted, 1 error, not found (without --ignore-not-found) or --timeout reached,\n' +
+    'With --wait, waits (watching, not polling) until the objects are gone: finalizers may keep them for a ' +
+    'while. Exit codes: 0 deleted, 1 error, not found (without --ignore-not-found) or --timeout reached, ' +
     '2 usage error.',
   args: [
     {
