@@ -14,6 +14,7 @@ export * from './kinds/build.js';
 export * from './kinds/classes.js';
 export * from './kinds/development.js';
 export * from './kinds/platform.js';
+export * from './kinds/promotion.js';
 export * from './labels.js';
 export * from './naming.js';
 export * from './registry.js';

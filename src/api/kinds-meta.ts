@@ -318,6 +318,51 @@ const defs: MetaDef[] = [
     description: 'A request to commit and push file edits to a git repository.',
     nameFormat: 'subdomain',
   },
+  // rank 10: promotion (revisions are recorded by the controller; requests and approvals by people)
+  {
+    kind: 'ComponentRevision',
+    rank: 10,
+    shortNames: ['crev', 'crevs', 'revision', 'revisions'],
+    columns: [
+      col('Component', '.spec.owner.componentName'),
+      col('Environment', '.spec.environment'),
+      col('Revision', '.spec.revision', 'integer'),
+      col('Image', '.spec.image'),
+      col('Source', '.spec.source.type'),
+      col('From', '.spec.source.environment'),
+      col('By', '.spec.createdBy'),
+    ],
+    description: 'What ran in one environment: an immutable, numbered copy of a binding’s workload.',
+    nameFormat: 'subdomain',
+  },
+  {
+    kind: 'PromotionRequest',
+    rank: 10,
+    shortNames: ['promo', 'promos', 'promotion', 'promotions'],
+    columns: [
+      col('Component', '.spec.owner.componentName'),
+      col('From', '.spec.sourceEnvironment'),
+      col('To', '.spec.targetEnvironment'),
+      col('Revision', '.status.revision', 'integer'),
+      col('Phase', '.status.phase'),
+      col('Requester', '.spec.requestedBy'),
+      col('Approver', '.status.approvedBy'),
+    ],
+    description: 'A request to deploy a revision to the next environment (or an older one again).',
+    nameFormat: 'subdomain',
+  },
+  {
+    kind: 'PromotionApproval',
+    rank: 11,
+    shortNames: ['approval', 'approvals'],
+    columns: [
+      col('Request', '.spec.requestName'),
+      col('Decision', '.spec.decision'),
+      col('Approver', '.spec.approver'),
+    ],
+    description: 'The decision (Approve or Reject) on a PromotionRequest; who may create it is RBAC’s call.',
+    nameFormat: 'subdomain',
+  },
 ];
 
 function pluralOf(kind: string): string {

@@ -7,6 +7,7 @@ import * as build from './kinds/build.js';
 import * as classes from './kinds/classes.js';
 import * as dev from './kinds/development.js';
 import * as platform from './kinds/platform.js';
+import * as promotion from './kinds/promotion.js';
 import {
   API_VERSION,
   CATEGORY,
@@ -71,6 +72,9 @@ const SCHEMAS: Record<string, z.ZodObject<{ spec: z.ZodType }>> = {
   Release: build.Release,
   Endpoint: dev.Endpoint,
   GitCommitRequest: build.GitCommitRequest,
+  ComponentRevision: promotion.ComponentRevision,
+  PromotionRequest: promotion.PromotionRequest,
+  PromotionApproval: promotion.PromotionApproval,
 };
 
 export const KINDS: readonly KindInfo[] = KIND_META.map((m) => {

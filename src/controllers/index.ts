@@ -22,6 +22,7 @@ import { deployableArtifactController, deploymentTrackController } from './legac
 import { organizationController } from './organization/index.js';
 import { PlaneClients } from './planes.js';
 import { projectController } from './project/index.js';
+import { componentRevisionController, promotionController } from './promotion/index.js';
 import { releaseController } from './release/index.js';
 import { Manager, type ManagerOptions } from './runtime/manager.js';
 import { type ControllerContext, type ControllerFactory, R } from './shared.js';
@@ -49,6 +50,8 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   deployment: deploymentController,
   endpoint: endpointController,
   release: releaseController,
+  componentrevision: componentRevisionController,
+  promotion: promotionController,
 };
 
 export const CONTROLLER_NAMES: readonly string[] = Object.keys(CONTROLLERS);

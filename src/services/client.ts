@@ -9,6 +9,7 @@ import type { ApplyOptions, ApplyResult, DiffPair, Prepared, ResolvedKind } from
 import type { CatalogResult, LoadCatalogOptions } from './catalog.js';
 import type { InstallOptions, InstallResult, UninstallOptions, UninstallResult } from './install.js';
 import type { Manifest, ManifestError } from './manifests.js';
+import type { RequestResult, WaitOutcome } from './promote.js';
 import type { DeleteOutcome, DescribeData, ListResult } from './resources.js';
 
 export interface ServerVersionInfo {
@@ -73,6 +74,34 @@ export interface ChoreoClient<R extends ResolvedKind = ResolvedKind> {
   catalog(options?: LoadCatalogOptions): Promise<CatalogResult>;
   install(options?: InstallOptions): Promise<InstallResult>;
   uninstall(options?: UninstallOptions): Promise<UninstallResult>;
+
+  /** Requests a promotion of one component (defaults: from its furthest environment to the next). */
+  promote(options: {
+    readonly component: string;
+    readonly project?: string | undefined;
+    readonly from?: string | undefined;
+    readonly to?: string | undefined;
+  }): Promise<RequestResult>;
+  /** Requests a promotion of every component of a project that runs in the source environment. */
+  promoteProject(options: {
+    readonly project: string;
+    readonly from?: string | undefined;
+    readonly to?: string | undefined;
+  }): Promise<RequestResult[]>;
+  /** Requests a rollback of one environment to an older revision (default: the previous one). */
+  rollback(options: {
+    readonly component: string;
+    readonly environment: string;
+    readonly toRevision?: number | undefined;
+  }): Promise<RequestResult & { revision: number }>;
+  /** Approves or rejects a PromotionRequest (as the authenticated user). */
+  decidePromotion(
+    name: string,
+    decision: 'Approve' | 'Reject',
+    reason?: string,
+  ): Promise<{ approver: string }>;
+  /** Waits until a request is done and its target Ready, or the signal fires. */
+  waitPromotion(name: string, signal: AbortSignal): Promise<WaitOutcome>;
 
   /** Release sockets so the process can exit. */
   close(): void;

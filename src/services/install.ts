@@ -8,6 +8,7 @@
  * Every object but the CRDs carries `openchoreo.dev/managed-by: choreoctl-install`, which is how uninstall
  * finds them again and tells them apart from user resources.
  */
+
 import pkg from '../../package.json' with { type: 'json' };
 import {
   API_VERSION,
@@ -25,6 +26,7 @@ import type { KubeClient, KubeObject } from '../kube/client.js';
 import { applyCrds, CRDS } from '../kube/crds.js';
 import type { GVR } from '../kube/discovery.js';
 import { isNotFound, KubeError, UnknownResourceError } from '../kube/errors.js';
+import { promotionAccessObjects } from './promotion-access.js';
 
 export const MANAGED_BY_LABEL = Labels.managedBy;
 export const MANAGED_BY_VALUE = 'choreoctl-install';
@@ -552,6 +554,8 @@ export function planInstall(opts: PlanOptions = {}): KubeObject[] {
   return [
     ...(opts.crds === false ? [] : (allCrds() as unknown as KubeObject[])),
     ...ctl.filter((o) => o.kind !== 'Deployment'),
+    // who may request and approve promotions: only meaningful with the controller that performs them
+    ...(withController ? promotionAccessObjects(meta) : []),
     ...orgNamespace,
     ...defaultPlatform(org),
     ...deployment,
@@ -713,6 +717,14 @@ const FOREIGN: { ref: GVR; kind: string; apiVersion: string }[] = [
       rolebindings: 'RoleBinding',
     }[resource],
     apiVersion: 'rbac.authorization.k8s.io/v1',
+  })),
+  ...(['validatingadmissionpolicies', 'validatingadmissionpolicybindings'] as const).map((resource) => ({
+    ref: { group: 'admissionregistration.k8s.io', version: 'v1', resource, namespaced: false },
+    kind:
+      resource === 'validatingadmissionpolicies'
+        ? 'ValidatingAdmissionPolicy'
+        : 'ValidatingAdmissionPolicyBinding',
+    apiVersion: 'admissionregistration.k8s.io/v1',
   })),
   {
     ref: { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true },

@@ -147,6 +147,36 @@ export abstract class KubeChoreoClient<R extends ResolvedKind> implements Choreo
     return this.call(() => install(this.kube, options));
   }
 
+  async promote(options: {
+    component: string;
+    project?: string | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+  }) {
+    const { requestPromotion } = await import('./promote.js');
+    return this.call(() => requestPromotion(this.kube, this.namespace, options));
+  }
+
+  async promoteProject(options: { project: string; from?: string | undefined; to?: string | undefined }) {
+    const { requestProjectPromotion } = await import('./promote.js');
+    return this.call(() => requestProjectPromotion(this.kube, this.namespace, options));
+  }
+
+  async rollback(options: { component: string; environment: string; toRevision?: number | undefined }) {
+    const { requestRollback } = await import('./promote.js');
+    return this.call(() => requestRollback(this.kube, this.namespace, options));
+  }
+
+  async decidePromotion(name: string, decision: 'Approve' | 'Reject', reason?: string) {
+    const { decidePromotion } = await import('./promote.js');
+    return this.call(() => decidePromotion(this.kube, this.namespace, name, decision, reason));
+  }
+
+  async waitPromotion(name: string, signal: AbortSignal) {
+    const { waitPromotion } = await import('./promote.js');
+    return this.call(() => waitPromotion(this.kube, this.namespace, name, signal));
+  }
+
   async uninstall(options: UninstallOptions = {}) {
     const { uninstall } = await import('./install.js');
     return uninstall(this.kube, options);

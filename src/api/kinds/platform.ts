@@ -162,6 +162,17 @@ export const DeploymentPipelineSpec = z
       64,
       'The promotion graph: one entry per source environment.',
     ).optional(),
+    allowSelfApproval: z
+      .boolean()
+      .optional()
+      .describe('Whether the requester of a promotion may approve it themselves (default false).'),
+    revisionHistoryLimit: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('ComponentRevisions kept per component and environment (default 10).'),
   })
   .describe('Which environments a component may be promoted between.');
 export const DeploymentPipelineStatus = z

@@ -5,6 +5,7 @@
 import { defineCommand } from '../spec.js';
 import { completeSpec } from './__complete/command.js';
 import { applySpec } from './apply/command.js';
+import { approveSpec, rejectSpec } from './approve/command.js';
 import { completionSpec } from './completion/command.js';
 import { configSpec } from './config/command.js';
 import { controllerSpec } from './controller/command.js';
@@ -16,6 +17,8 @@ import { explainSpec } from './explain/command.js';
 import { getSpec } from './get/command.js';
 import { installSpec, uninstallSpec } from './install/command.js';
 import { localSpec } from './local/command.js';
+import { promoteSpec } from './promote/command.js';
+import { rollbackSpec } from './rollback/command.js';
 import { versionSpec } from './version/command.js';
 
 export const rootSpec = defineCommand({
@@ -34,6 +37,10 @@ export const rootSpec = defineCommand({
     applySpec,
     diffSpec,
     deleteSpec,
+    promoteSpec,
+    approveSpec,
+    rejectSpec,
+    rollbackSpec,
     explainSpec,
     configSpec,
     completionSpec,

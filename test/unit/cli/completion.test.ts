@@ -26,6 +26,10 @@ describe('completion engine', () => {
       'apply',
       'diff',
       'delete',
+      'promote',
+      'approve',
+      'reject',
+      'rollback',
       'explain',
       'config',
       'completion',
@@ -39,7 +43,7 @@ describe('completion engine', () => {
     expect(await values(['config', 'use'])).toEqual(['use-context']);
   });
   it('completes kinds (plural) and resource names of the previous kind', async () => {
-    expect(await values(['get', 'comp'])).toEqual(['components']);
+    expect(await values(['get', 'comp'])).toEqual(['components', 'componentrevisions']);
     expect(await values(['get', 'deploy'])).toEqual([
       'deploymentpipelines',
       'deployableartifacts',

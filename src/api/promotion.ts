@@ -1,0 +1,109 @@
+/**
+ * Pure rules of promotion along a DeploymentPipeline, shared by the promotion controller (which enforces them)
+ * and the operations of src/services (which check them early and pick defaults): allowed targets, approval,
+ * the default source and target of `promote`, revision names and history pruning.
+ */
+export interface PipelineTargetLike {
+  name: string;
+  requiresApproval?: boolean | undefined;
+  isManualApprovalRequired?: boolean | undefined;
+}
+export interface PipelineLike {
+  name: string;
+  spec?:
+    | {
+        promotionPaths?:
+          | { sourceEnvironmentRef: string; targetEnvironmentRefs: PipelineTargetLike[] }[]
+          | undefined;
+        allowSelfApproval?: boolean | undefined;
+        revisionHistoryLimit?: number | undefined;
+      }
+    | undefined;
+}
+
+export const DEFAULT_REVISION_HISTORY = 10;
+
+/** Targets the pipeline allows from `source`. */
+export function allowedTargets(pipeline: PipelineLike, source: string): PipelineTargetLike[] {
+  return (
+    pipeline.spec?.promotionPaths?.find((p) => p.sourceEnvironmentRef === source)?.targetEnvironmentRefs ?? []
+  );
+}
+
+/** Every environment of the pipeline in order (sources before their targets). */
+export function environmentsInOrder(pipeline: PipelineLike): string[] {
+  const out: string[] = [];
+  for (const p of pipeline.spec?.promotionPaths ?? []) {
+    for (const e of [p.sourceEnvironmentRef, ...p.targetEnvironmentRefs.map((t) => t.name)]) {
+      if (!out.includes(e)) out.push(e);
+    }
+  }
+  return out;
+}
+
+const quote = (items: readonly string[]) => items.map((i) => `"${i}"`).join(', ');
+
+/**
+ * Why the pipeline refuses source → target, or undefined when it allows it. A rollback (source == target) is
+ * allowed for any environment of the pipeline.
+ */
+export function pathProblem(pipeline: PipelineLike, source: string, target: string): string | undefined {
+  const envs = environmentsInOrder(pipeline);
+  if (source === target) {
+    return envs.includes(target)
+      ? undefined
+      : `environment "${target}" is not on DeploymentPipeline "${pipeline.name}" (environments: ${quote(envs) || 'none'})`;
+  }
+  const targets = allowedTargets(pipeline, source).map((t) => t.name);
+  if (targets.includes(target)) return undefined;
+  return (
+    `DeploymentPipeline "${pipeline.name}" does not allow promotion from "${source}" to "${target}": ` +
+    (targets.length
+      ? `allowed targets from "${source}": ${quote(targets)}`
+      : `"${source}" has no promotion targets${envs.includes(source) ? '' : ` (it is not on the pipeline; environments: ${quote(envs) || 'none'})`}`)
+  );
+}
+
+/**
+ * Whether deploying to `target` from `source` needs an approval. A rollback needs one when any path into the
+ * target does (same path, same rules).
+ */
+export function requiresApproval(pipeline: PipelineLike, source: string, target: string): boolean {
+  const needs = (t: PipelineTargetLike) => !!(t.requiresApproval || t.isManualApprovalRequired);
+  if (source !== target) return allowedTargets(pipeline, source).some((t) => t.name === target && needs(t));
+  return (pipeline.spec?.promotionPaths ?? []).some((p) =>
+    p.targetEnvironmentRefs.some((t) => t.name === target && needs(t)),
+  );
+}
+
+/** The environment furthest along the pipeline among `present` (environments off the pipeline come first). */
+export function furthestEnvironment(pipeline: PipelineLike, present: readonly string[]): string | undefined {
+  const order = environmentsInOrder(pipeline);
+  const rank = (e: string) => order.indexOf(e);
+  return [...present].sort((a, b) => rank(a) - rank(b)).at(-1);
+}
+
+/** The default target of a promotion from `source`: its only target, else an error listing the choices. */
+export function defaultTarget(pipeline: PipelineLike, source: string): { target?: string; problem?: string } {
+  const targets = allowedTargets(pipeline, source).map((t) => t.name);
+  if (targets.length === 1) return { target: targets[0] as string };
+  if (targets.length === 0) {
+    return {
+      problem: `"${source}" is the last environment of DeploymentPipeline "${pipeline.name}": there is nothing to promote to`,
+    };
+  }
+  return {
+    problem: `DeploymentPipeline "${pipeline.name}" allows several targets from "${source}" (${quote(targets)}): choose one with --to`,
+  };
+}
+
+/** Name of revision `n` of a component in an environment. */
+export function revisionName(component: string, environment: string, n: number): string {
+  return `${component}-${environment}-${n}`;
+}
+
+/** Revision numbers to delete so that only the newest `limit` stay. */
+export function revisionsToPrune(numbers: readonly number[], limit: number): number[] {
+  const sorted = [...numbers].sort((a, b) => b - a);
+  return sorted.slice(Math.max(1, limit));
+}

@@ -1,0 +1,46 @@
+import { UsageError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import { escapeControl } from '../../output/escape.js';
+import { directClient } from '../../resources.js';
+import { defineHandler } from '../../spec.js';
+import { parseDuration } from '../delete/index.js';
+import type { promoteSpec } from './command.js';
+import { reportRequests } from './report.js';
+
+export default defineHandler<typeof promoteSpec>(async ({ factory, args, flags, commandPath }) => {
+  const timeoutMs = parseDuration(flags.timeout);
+  if (timeoutMs === undefined) throw new UsageError(`invalid --timeout "${flags.timeout}"`, commandPath);
+  if (flags.all === (args.component !== undefined)) {
+    throw new UsageError('give either a COMPONENT or --all (with --project)', commandPath);
+  }
+  const project = factory.globals.project;
+  if (flags.all && !project) throw new UsageError('--all needs --project', commandPath);
+  const client = await directClient(factory);
+  try {
+    const { toCliError } = await import('../../direct.js');
+    let results: Awaited<ReturnType<typeof client.promoteProject>>;
+    try {
+      results = flags.all
+        ? await client.promoteProject({ project: project as string, from: flags.from, to: flags.to })
+        : [
+            await client.promote({
+              component: args.component as string,
+              project,
+              from: flags.from,
+              to: flags.to,
+            }),
+          ];
+    } catch (e) {
+      factory.io.err(`${escapeControl(toCliError(e).message)}\n`);
+      return ExitCode.ERROR;
+    }
+    return await reportRequests(
+      factory,
+      client,
+      results,
+      flags.wait ? { timeoutMs, timeout: flags.timeout } : undefined,
+    );
+  } finally {
+    client.close();
+  }
+});

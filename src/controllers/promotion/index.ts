@@ -1,0 +1,514 @@
+/**
+ * Promotion: two reconcilers in one folder.
+ *
+ * `componentrevision` (for Components, watching their Service/WebApplication/ScheduledTask bindings) records a
+ * ComponentRevision whenever what runs in an environment changes: a binding whose workload differs from the
+ * latest revision of its component and environment gets revision N+1, a frozen copy of the workload, the class
+ * and environment settings it rendered with, where it came from (the promotion annotation written below when its
+ * workload hash still matches, else Build for a binding an instance controls, Manual otherwise) and who made it
+ * (requester/approver, else the field manager that last wrote spec.workloadSpec in managedFields). It keeps the
+ * newest `revisionHistoryLimit` (pipeline; default 10) per component and environment.
+ *
+ * `promotion` (for PromotionRequests, watching PromotionApprovals and revisions) performs a request: the
+ * project's pipeline must allow source → target (Failed `InvalidPromotionPath` naming the pipeline and the
+ * allowed targets); the source revision is resolved once (spec.revision or the latest) and kept in the status;
+ * where the path `requiresApproval` the request stays Pending until a PromotionApproval names it (Reject →
+ * Rejected; an approval by the requester counts only when the pipeline has `allowSelfApproval`); then the target
+ * environment's binding gets the revision's workload (created as `<component>-<env>` with the revision's class and
+ * settings when absent; an existing binding keeps its class, apis and overrides) and the request Succeeded.
+ */
+import { createHash } from 'node:crypto';
+import type { ComponentRevision, PromotionApproval, PromotionRequest } from '../../api/kinds/promotion.js';
+import { Labels } from '../../api/labels.js';
+import {
+  DEFAULT_REVISION_HISTORY,
+  type PipelineLike,
+  pathProblem,
+  requiresApproval,
+  revisionName,
+  revisionsToPrune,
+} from '../../api/promotion.js';
+import { kindInfo } from '../../api/registry.js';
+import type { KubeObject } from '../../kube/client.js';
+import type { GVR } from '../../kube/discovery.js';
+import { isAlreadyExists, isNotFound } from '../../kube/errors.js';
+import { B } from '../binding/refs.js';
+import type { Request, Result } from '../runtime/controller.js';
+import {
+  type ControllerContext,
+  type ControllerFactory,
+  cache,
+  canonicalJson,
+  isDeleting,
+  R,
+  type ReadyInput,
+  type Stored,
+  writeStatus,
+} from '../shared.js';
+
+export const REVISION_FIELD_MANAGER = 'componentrevision-controller';
+export const PROMOTION_FIELD_MANAGER = 'promotion-controller';
+/** On a binding the promotion controller wrote: what it wrote (JSON of PromotionStamp). */
+export const PROMOTION_ANNOTATION = 'openchoreo.dev/promotion';
+/** How long a request waits for the first revision of its source environment to be recorded. */
+export const REVISION_GRACE_MS = 30_000;
+
+function ours(kind: string): GVR {
+  const info = kindInfo(kind);
+  if (!info) throw new Error(`unknown kind ${kind}`);
+  return { group: info.group, version: info.version, resource: info.plural, namespaced: info.namespaced };
+}
+export const P = {
+  revisions: ours('ComponentRevision'),
+  requests: ours('PromotionRequest'),
+  approvals: ours('PromotionApproval'),
+} as const;
+
+const BINDINGS: Record<string, GVR> = {
+  ServiceBinding: B.serviceBindings,
+  WebApplicationBinding: B.webApplicationBindings,
+  ScheduledTaskBinding: B.scheduledTaskBindings,
+};
+
+type Revision = Stored<typeof ComponentRevision>;
+type PRequest = Stored<typeof PromotionRequest>;
+type Approval = Stored<typeof PromotionApproval>;
+
+interface BindingSpecLike {
+  owner?: { projectName?: string; componentName?: string };
+  environment?: string;
+  className?: string;
+  workloadSpec?: { containers?: Record<string, { image?: string }> } & Record<string, unknown>;
+  apis?: Record<string, unknown>;
+  overrides?: Record<string, unknown>;
+}
+const bspec = (b: KubeObject) => (b.spec ?? {}) as BindingSpecLike;
+
+/** What the promotion controller writes on a binding, so the revision it causes says where it came from. */
+export interface PromotionStamp {
+  type: 'Promotion' | 'Rollback';
+  environment: string;
+  revision: number;
+  promotionRequest: string;
+  requestedBy: string;
+  approvedBy?: string;
+  /** Hash of the workload written: the stamp only describes the binding while its workload is this one. */
+  workloadHash: string;
+}
+
+export function workloadHash(w: unknown): string {
+  return createHash('sha256')
+    .update(canonicalJson(w ?? {}))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** The image of the first container of a workload spec. */
+export function imageOf(w: BindingSpecLike['workloadSpec']): string | undefined {
+  return Object.values(w?.containers ?? {})[0]?.image;
+}
+
+/** The field manager that last wrote spec.workloadSpec, from managedFields (as Kubernetes recorded it). */
+export function workloadWriter(b: KubeObject): string | undefined {
+  const entries = (b.metadata?.managedFields ?? []) as {
+    manager?: string;
+    time?: string;
+    subresource?: string;
+    fieldsV1?: { 'f:spec'?: Record<string, unknown> };
+  }[];
+  const writers = entries.filter((e) => !e.subresource && e.fieldsV1?.['f:spec']?.['f:workloadSpec']);
+  writers.sort((a, c) => Date.parse(a.time ?? '') - Date.parse(c.time ?? ''));
+  return writers.at(-1)?.manager;
+}
+
+export function stampOf(b: KubeObject): PromotionStamp | undefined {
+  const text = b.metadata?.annotations?.[PROMOTION_ANNOTATION];
+  if (!text) return undefined;
+  try {
+    const s = JSON.parse(text) as PromotionStamp;
+    return s.workloadHash === workloadHash(bspec(b).workloadSpec) ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The revision a binding's current workload deserves (pure). */
+export function revisionFor(b: KubeObject, n: number): KubeObject {
+  const s = bspec(b);
+  const ns = b.metadata?.namespace ?? '';
+  const component = s.owner?.componentName ?? '';
+  const env = s.environment ?? '';
+  const stamp = stampOf(b);
+  const controlled = (b.metadata?.ownerReferences ?? []).some((o) => o.controller);
+  const image = imageOf(s.workloadSpec);
+  const createdBy = stamp
+    ? `${stamp.requestedBy}${stamp.approvedBy ? ` (approved by ${stamp.approvedBy})` : ''}`
+    : workloadWriter(b);
+  return {
+    apiVersion: b.apiVersion ?? 'openchoreo.dev/v1alpha1',
+    kind: 'ComponentRevision',
+    metadata: {
+      name: revisionName(component, env, n),
+      namespace: ns,
+      labels: {
+        [Labels.organization]: ns,
+        [Labels.project]: s.owner?.projectName ?? '',
+        [Labels.component]: component,
+        [Labels.environment]: env,
+      },
+    },
+    spec: {
+      owner: { projectName: s.owner?.projectName ?? '', componentName: component },
+      environment: env,
+      revision: n,
+      bindingKind: b.kind,
+      binding: b.metadata?.name,
+      ...(s.className ? { className: s.className } : {}),
+      ...(image ? { image } : {}),
+      workloadSpec: s.workloadSpec ?? {},
+      ...(s.apis && Object.keys(s.apis).length ? { apis: s.apis } : {}),
+      ...(s.overrides && Object.keys(s.overrides).length ? { overrides: s.overrides } : {}),
+      source: stamp
+        ? {
+            type: stamp.type,
+            environment: stamp.environment,
+            revision: stamp.revision,
+            promotionRequest: stamp.promotionRequest,
+          }
+        : { type: controlled ? 'Build' : 'Manual' },
+      ...(createdBy ? { createdBy } : {}),
+    },
+  };
+}
+
+const pipelineOf = (ctx: ControllerContext, ns: string, project: string): PipelineLike | undefined => {
+  const p = cache(ctx.manager, R.projects).getByName(project, ns);
+  const ref = (p?.spec as { deploymentPipelineRef?: string } | undefined)?.deploymentPipelineRef;
+  const pl = ref ? cache(ctx.manager, R.pipelines).getByName(ref, ns) : undefined;
+  return pl ? { name: pl.metadata?.name ?? '', spec: pl.spec as PipelineLike['spec'] } : undefined;
+};
+
+function revisionsOf(ctx: ControllerContext, ns: string, component: string, env: string): Revision[] {
+  return cache<Revision & KubeObject>(ctx.manager, P.revisions)
+    .list(ns)
+    .filter((r) => r.spec.owner.componentName === component && r.spec.environment === env)
+    .sort((a, b) => a.spec.revision - b.spec.revision);
+}
+
+function bindingsOf(ctx: ControllerContext, ns: string, component: string): KubeObject[] {
+  return Object.values(BINDINGS).flatMap((ref) =>
+    cache(ctx.manager, ref)
+      .list(ns)
+      .filter((b) => bspec(b).owner?.componentName === component && !isDeleting(b)),
+  );
+}
+
+// ---- revisions ------------------------------------------------------------------------------------------
+
+export const componentRevisionController: ControllerFactory = (ctx) => {
+  async function reconcile(req: Request): Promise<Result | undefined> {
+    const ns = req.namespace ?? '';
+    let again = false;
+    for (const b of bindingsOf(ctx, ns, req.name)) {
+      const s = bspec(b);
+      if (!s.environment || !s.workloadSpec) continue;
+      const history = revisionsOf(ctx, ns, req.name, s.environment);
+      const latest = history.at(-1);
+      if (!latest || canonicalJson(latest.spec.workloadSpec) !== canonicalJson(s.workloadSpec)) {
+        const n = (latest?.spec.revision ?? 0) + 1;
+        try {
+          await ctx.client.create(revisionFor(b, n), { namespace: ns, fieldManager: REVISION_FIELD_MANAGER });
+        } catch (e) {
+          // The cache has not seen revision n yet: look again when it has.
+          if (!isAlreadyExists(e)) throw e;
+          again = true;
+        }
+        continue;
+      }
+      const limit =
+        pipelineOf(ctx, ns, s.owner?.projectName ?? '')?.spec?.revisionHistoryLimit ??
+        DEFAULT_REVISION_HISTORY;
+      for (const n of revisionsToPrune(
+        history.map((r) => r.spec.revision),
+        limit,
+      )) {
+        await ctx.client
+          .delete(P.revisions, revisionName(req.name, s.environment, n), { namespace: ns })
+          .catch((e: unknown) => {
+            if (!isNotFound(e)) throw e;
+          });
+      }
+    }
+    return again ? { requeueAfterMs: 500 } : undefined;
+  }
+  const toComponent = (o: KubeObject) => {
+    const ns = o.metadata?.namespace;
+    const c = bspec(o).owner?.componentName;
+    return ns && c ? [`${ns}/${c}`] : [];
+  };
+  return {
+    name: 'componentrevision',
+    for: R.components,
+    watches: [
+      ...Object.values(BINDINGS).map((ref) => ({ ref, map: toComponent })),
+      { ref: P.revisions, map: toComponent },
+    ],
+    reads: [R.projects, R.pipelines],
+    reconciler: { reconcile },
+    ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
+  };
+};
+
+// ---- requests -------------------------------------------------------------------------------------------
+
+type Phase = NonNullable<NonNullable<PRequest['status']>['phase']>;
+const TERMINAL = new Set<Phase>(['Succeeded', 'Failed', 'Rejected']);
+
+export const promotionController: ControllerFactory = (ctx) => {
+  const requests = () => cache<PRequest & KubeObject>(ctx.manager, P.requests);
+  const approvals = () => cache<Approval & KubeObject>(ctx.manager, P.approvals);
+
+  async function report(
+    r: PRequest,
+    phase: Phase,
+    ready: Omit<ReadyInput, 'status'>,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    await writeStatus(
+      ctx,
+      PROMOTION_FIELD_MANAGER,
+      P.requests,
+      r as KubeObject,
+      { status: phase === 'Succeeded' ? 'True' : 'False', ...ready },
+      {
+        phase,
+        ...(r.status?.revision !== undefined ? { revision: r.status.revision } : {}),
+        ...(r.status?.image !== undefined ? { image: r.status.image } : {}),
+        ...(phase === 'Failed' || phase === 'Rejected' ? { reason: ready.message } : {}),
+        ...extra,
+      },
+    );
+  }
+
+  async function reconcile(req: Request): Promise<Result | undefined> {
+    const r = requests().getByName(req.name, req.namespace);
+    if (!r || isDeleting(r as KubeObject)) return undefined;
+    if (r.status?.phase && TERMINAL.has(r.status.phase)) return undefined;
+    const ns = req.namespace ?? '';
+    const { owner, sourceEnvironment: from, targetEnvironment: to } = r.spec;
+    const pipeline = pipelineOf(ctx, ns, owner.projectName);
+    if (!pipeline) {
+      await report(r, 'Failed', {
+        reason: 'DeploymentPipelineNotFound',
+        message: `project "${owner.projectName}" or its DeploymentPipeline not found in organization "${ns}"`,
+      });
+      return undefined;
+    }
+    const problem = pathProblem(pipeline, from, to);
+    if (problem) {
+      await report(r, 'Failed', { reason: 'InvalidPromotionPath', message: problem });
+      return undefined;
+    }
+    // The source revision, resolved once: an approval approves exactly this one.
+    const history = revisionsOf(ctx, ns, owner.componentName, from);
+    const wanted = r.status?.revision ?? r.spec.revision;
+    const rev = wanted === undefined ? history.at(-1) : history.find((h) => h.spec.revision === wanted);
+    if (!rev) {
+      const age = Date.now() - Date.parse(r.metadata.creationTimestamp ?? '');
+      if (wanted === undefined && age < REVISION_GRACE_MS) {
+        await report(r, 'Pending', {
+          reason: 'WaitingForRevision',
+          message: `waiting for a revision of "${owner.componentName}" in "${from}"`,
+        });
+        return { requeueAfterMs: 1_000 };
+      }
+      const kept = history.map((h) => h.spec.revision).join(', ');
+      await report(r, 'Failed', {
+        reason: 'RevisionNotFound',
+        message:
+          wanted === undefined
+            ? `component "${owner.componentName}" has no revision in environment "${from}": it does not run there`
+            : `revision ${wanted} of component "${owner.componentName}" in "${from}" not found (kept: ${kept || 'none'})`,
+      });
+      return undefined;
+    }
+    const resolved = { revision: rev.spec.revision, ...(rev.spec.image ? { image: rev.spec.image } : {}) };
+    const rr: PRequest = { ...r, status: { ...r.status, ...resolved } };
+    const needsApproval = requiresApproval(pipeline, from, to);
+    let approvedBy: string | undefined;
+    if (needsApproval) {
+      const decision = approvals()
+        .list(ns)
+        .filter((a) => a.spec.requestName === req.name && !isDeleting(a as KubeObject))
+        .sort(
+          (a, b) =>
+            Date.parse(a.metadata.creationTimestamp ?? '') - Date.parse(b.metadata.creationTimestamp ?? ''),
+        )
+        .at(0);
+      if (!decision) {
+        await report(
+          rr,
+          'Pending',
+          {
+            reason: 'AwaitingApproval',
+            message: `DeploymentPipeline "${pipeline.name}" requires an approval to deploy to "${to}": choreoctl approve ${req.name}`,
+          },
+          { requiresApproval: true },
+        );
+        return undefined;
+      }
+      if (decision.spec.decision === 'Reject') {
+        await report(
+          rr,
+          'Rejected',
+          {
+            reason: 'Rejected',
+            message: `rejected by ${decision.spec.approver}${decision.spec.reason ? `: ${decision.spec.reason}` : ''}`,
+          },
+          { requiresApproval: true, approvedBy: decision.spec.approver },
+        );
+        return undefined;
+      }
+      if (decision.spec.approver === r.spec.requestedBy && !pipeline.spec?.allowSelfApproval) {
+        await report(
+          rr,
+          'Pending',
+          {
+            reason: 'SelfApprovalNotAllowed',
+            message:
+              `"${decision.spec.approver}" requested this promotion and cannot approve it: DeploymentPipeline ` +
+              `"${pipeline.name}" does not set allowSelfApproval. Delete PromotionApproval "${decision.metadata.name}" and ask someone else to approve`,
+          },
+          { requiresApproval: true },
+        );
+        return undefined;
+      }
+      approvedBy = decision.spec.approver;
+    }
+    const written = await deploy(rev, r, to, approvedBy);
+    await report(
+      rr,
+      'Succeeded',
+      {
+        reason: 'Promoted',
+        message: `revision ${rev.spec.revision} of "${from}" (${rev.spec.image ?? 'no image'}) written to ${written.kind} "${written.name}"`,
+      },
+      {
+        requiresApproval: needsApproval,
+        ...(approvedBy ? { approvedBy } : {}),
+        targetBinding: written,
+      },
+    );
+    return undefined;
+  }
+
+  /** Writes the revision's workload to the target environment's binding; returns what it wrote. */
+  async function deploy(
+    rev: Revision,
+    r: PRequest,
+    to: string,
+    approvedBy: string | undefined,
+  ): Promise<{ kind: string; name: string; generation?: number }> {
+    const ns = r.metadata.namespace ?? '';
+    const stamp: PromotionStamp = {
+      type: r.spec.sourceEnvironment === to ? 'Rollback' : 'Promotion',
+      environment: r.spec.sourceEnvironment,
+      revision: rev.spec.revision,
+      promotionRequest: r.metadata.name ?? '',
+      requestedBy: r.spec.requestedBy,
+      ...(approvedBy ? { approvedBy } : {}),
+      workloadHash: workloadHash(rev.spec.workloadSpec),
+    };
+    const existing = bindingsOf(ctx, ns, rev.spec.owner.componentName).find(
+      (b) => bspec(b).environment === to,
+    );
+    if (existing) {
+      const ref = BINDINGS[existing.kind ?? ''] as GVR;
+      const annotations = existing.metadata?.annotations;
+      // A JSON patch replaces the workload as a whole (a merge patch would keep containers, env entries and
+      // endpoints the revision does not have); everything else of the binding stays the target's.
+      const out = await ctx.client.patch<KubeObject>(
+        ref,
+        existing.metadata?.name ?? '',
+        [
+          { op: 'test', path: '/metadata/uid', value: existing.metadata?.uid },
+          { op: 'replace', path: '/spec/workloadSpec', value: rev.spec.workloadSpec },
+          annotations
+            ? {
+                op: 'add',
+                path: `/metadata/annotations/${PROMOTION_ANNOTATION.replace('/', '~1')}`,
+                value: JSON.stringify(stamp),
+              }
+            : {
+                op: 'add',
+                path: '/metadata/annotations',
+                value: { [PROMOTION_ANNOTATION]: JSON.stringify(stamp) },
+              },
+        ],
+        { type: 'json', namespace: ns, fieldManager: PROMOTION_FIELD_MANAGER },
+      );
+      return { kind: existing.kind ?? '', name: existing.metadata?.name ?? '', ...gen(out) };
+    }
+    const kind = rev.spec.bindingKind;
+    const name = `${rev.spec.owner.componentName}-${to}`;
+    const out = await ctx.client.create(
+      {
+        apiVersion: 'openchoreo.dev/v1alpha1',
+        kind,
+        metadata: {
+          name,
+          namespace: ns,
+          labels: {
+            [Labels.organization]: ns,
+            [Labels.project]: rev.spec.owner.projectName,
+            [Labels.component]: rev.spec.owner.componentName,
+            [Labels.environment]: to,
+          },
+          annotations: { [PROMOTION_ANNOTATION]: JSON.stringify(stamp) },
+        },
+        spec: {
+          owner: rev.spec.owner,
+          environment: to,
+          ...(rev.spec.className ? { className: rev.spec.className } : {}),
+          workloadSpec: rev.spec.workloadSpec,
+          ...(rev.spec.apis && kind === 'ServiceBinding' ? { apis: rev.spec.apis } : {}),
+          ...(rev.spec.overrides && kind !== 'ServiceBinding' ? { overrides: rev.spec.overrides } : {}),
+        },
+      },
+      { namespace: ns, fieldManager: PROMOTION_FIELD_MANAGER },
+    );
+    return { kind, name, ...gen(out) };
+  }
+
+  const toRequest = (a: KubeObject) => {
+    const ns = a.metadata?.namespace;
+    const n = (a.spec as { requestName?: string } | undefined)?.requestName;
+    return ns && n ? [`${ns}/${n}`] : [];
+  };
+  /** Requests of the revision's component still waiting for a revision. */
+  const waiting = (rev: KubeObject) => {
+    const ns = rev.metadata?.namespace;
+    const c = (rev.spec as { owner?: { componentName?: string } } | undefined)?.owner?.componentName;
+    if (!ns || !c) return [];
+    return requests()
+      .list(ns)
+      .filter((q) => q.spec.owner.componentName === c && q.status?.phase !== 'Succeeded')
+      .map((q) => `${ns}/${q.metadata.name}`);
+  };
+  return {
+    name: 'promotion',
+    for: P.requests,
+    watches: [
+      { ref: P.approvals, map: toRequest },
+      { ref: P.revisions, map: waiting },
+    ],
+    reads: [R.projects, R.pipelines, ...Object.values(BINDINGS)],
+    reconciler: { reconcile },
+    ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
+  };
+};
+
+function gen(o: KubeObject | undefined): { generation?: number } {
+  const g = o?.metadata?.generation;
+  return g === undefined ? {} : { generation: g };
+}

@@ -1,0 +1,356 @@
+/**
+ * Promotion against the real apiserver, every controller running (the DataPlane is this cluster): revisions are
+ * recorded as bindings change; development → staging copies exactly the source revision and becomes Ready;
+ * development → production is refused naming the pipeline and its allowed targets; staging → production waits
+ * for an approval, which the `restricted` user bound to choreoctl-developer cannot give (403) and an admin can;
+ * a request created as a plain object (kubectl) is performed once approved; rollback restores the previous image;
+ * a whole project is promoted together.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
+import { B } from '../../../src/controllers/binding/refs.js';
+import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
+import { P } from '../../../src/controllers/promotion/index.js';
+import { R } from '../../../src/controllers/shared.js';
+import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
+import type { GVR } from '../../../src/kube/discovery.js';
+import { ForbiddenError } from '../../../src/kube/errors.js';
+import {
+  decidePromotion,
+  planPromotion,
+  requestProjectPromotion,
+  requestPromotion,
+  requestRollback,
+  waitPromotion,
+} from '../../../src/services/promote.js';
+import { DEVELOPER_ROLE, promotionAccessObjects } from '../../../src/services/promotion-access.js';
+import { conditionOf, installCrds, installExternalCrds, newClient, uniqueName, until } from '../helpers.js';
+import { simulatePods } from './pods.js';
+
+const API = 'openchoreo.dev/v1alpha1';
+const DP_CRDS = new Set([
+  'httproutes.gateway.networking.k8s.io',
+  'gateways.gateway.networking.k8s.io',
+  'securitypolicies.gateway.envoyproxy.io',
+  'backendtrafficpolicies.gateway.envoyproxy.io',
+  'httproutefilters.gateway.envoyproxy.io',
+  'ciliumnetworkpolicies.cilium.io',
+]);
+const ALL = [
+  'organization',
+  'dataplane',
+  'environment',
+  'deploymentpipeline',
+  'project',
+  'release',
+  'component',
+  'service',
+  'servicebinding',
+  'componentrevision',
+  'promotion',
+];
+let client: KubeClient;
+let restricted: KubeClient;
+let ctrl: RunningControllers;
+let stopPods: (() => void) | undefined;
+const org = uniqueName('promo');
+const logs: string[] = [];
+const meta = (name: string) => ({ name, namespace: org });
+const get = (ref: GVR, name: string) =>
+  client.getOrUndefined<KubeObject>(ref, name, ref.namespaced ? { namespace: org } : {});
+// biome-ignore lint/suspicious/noExplicitAny: the assertions read stored objects as plain JSON
+type Json = Record<string, any>;
+const spec = (o: KubeObject | undefined) => (o?.spec ?? {}) as Json;
+const status = (o: KubeObject | undefined) => (o?.status ?? {}) as Json;
+
+async function waitReady(ref: GVR, name: string, reason?: string, timeoutMs = 60_000) {
+  return until(
+    async () => {
+      const c = conditionOf(await get(ref, name));
+      return c && c.status === 'True' && (!reason || c.reason === reason) ? c : undefined;
+    },
+    `${ref.resource} ${name} Ready`,
+    timeoutMs,
+  );
+}
+
+function app(name: string, image: string): KubeObject[] {
+  return [
+    {
+      apiVersion: API,
+      kind: 'Component',
+      metadata: meta(name),
+      spec: { owner: { projectName: 'shop' }, type: 'Service' },
+    },
+    {
+      apiVersion: API,
+      kind: 'Workload',
+      metadata: meta(name),
+      spec: { owner: { projectName: 'shop', componentName: name }, containers: { main: { image } } },
+    },
+    {
+      apiVersion: API,
+      kind: 'Service',
+      metadata: meta(name),
+      spec: { owner: { projectName: 'shop', componentName: name }, workloadName: name },
+    },
+  ];
+}
+
+const timeout = (ms = 60_000) => AbortSignal.timeout(ms);
+async function expectDone(kube: KubeClient, ns: string, name: string, signal: AbortSignal) {
+  const outcome = await waitPromotion(kube, ns, name, signal);
+  expect(outcome.ok ? 'done' : outcome.message).toBe('done');
+}
+const requestPhase = async (name: string, phase: string, reason?: string) =>
+  until(async () => {
+    const r = await get(P.requests, name);
+    return status(r).phase === phase && (!reason || conditionOf(r)?.reason === reason) ? r : undefined;
+  }, `PromotionRequest ${name} ${phase}`);
+
+beforeAll(async () => {
+  client = newClient(inject('kubeconfig'));
+  restricted = newClient(inject('restrictedKubeconfig'));
+  await installCrds(client);
+  await installExternalCrds(client, (crd) => DP_CRDS.has(String(crd.metadata?.name)));
+  for (const o of promotionAccessObjects((name, namespace) => ({
+    name,
+    ...(namespace ? { namespace } : {}),
+  }))) {
+    await client.apply(o, { fieldManager: 'choreoctl-test', force: true });
+  }
+  const cells = new Set(
+    ['development', 'staging', 'production'].map((e) => dataPlaneNamespaceName(org, 'shop', e)),
+  );
+  stopPods = simulatePods(client, `sim-${org}`, (ns) => cells.has(ns));
+  ctrl = runControllers({ client, controllers: ALL, handleSignals: false, log: (m) => logs.push(m) });
+  await ctrl.started;
+  await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
+  await until(async () => get(R.namespaces, org), 'the organization namespace');
+  await client.create({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: meta('restricted-developer'),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: DEVELOPER_ROLE },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'restricted' }],
+  } as KubeObject);
+  await client.create({
+    apiVersion: API,
+    kind: 'DataPlane',
+    metadata: meta('default'),
+    spec: {
+      registry: { prefix: 'registry.local:5000' },
+      gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
+    },
+  });
+  for (const e of ['development', 'staging', 'production']) {
+    await client.create({
+      apiVersion: API,
+      kind: 'Environment',
+      metadata: meta(e),
+      spec: { dataPlaneRef: 'default' },
+    });
+  }
+  await client.create({
+    apiVersion: API,
+    kind: 'DeploymentPipeline',
+    metadata: meta('default'),
+    spec: {
+      promotionPaths: [
+        { sourceEnvironmentRef: 'development', targetEnvironmentRefs: [{ name: 'staging' }] },
+        {
+          sourceEnvironmentRef: 'staging',
+          targetEnvironmentRefs: [{ name: 'production', requiresApproval: true }],
+        },
+      ],
+    },
+  });
+  await client.create({
+    apiVersion: API,
+    kind: 'Project',
+    metadata: meta('shop'),
+    spec: { deploymentPipelineRef: 'default' },
+  });
+  await client.create({ apiVersion: API, kind: 'ServiceClass', metadata: meta('default'), spec: {} });
+  for (const o of [...app('cart', 'ghcr.io/acme/cart:1.0'), ...app('orders', 'ghcr.io/acme/orders:1.0')]) {
+    await client.create(o);
+  }
+  await waitReady(R.dataPlanes, 'default');
+}, 180_000);
+
+afterAll(async () => {
+  if (client) {
+    await client.delete(R.organizations, org).catch(() => {});
+    await until(async () => !(await get(R.organizations, org)), 'the org to be gone', 120_000).catch(
+      () => {},
+    );
+  }
+  stopPods?.();
+  await client
+    ?.delete({ group: '', version: 'v1', resource: 'nodes', namespaced: false }, `sim-${org}`)
+    .catch(() => {});
+  await ctrl?.stop();
+  client?.close();
+  restricted?.close();
+  if (process.env.PROMOTION_TEST_LOGS) process.stderr.write(`${logs.join('\n')}\n`);
+});
+
+describe('promotion along the pipeline', () => {
+  it('records revision 1 of development from the build, then development → staging copies exactly it and is Ready', async () => {
+    const rev1 = await until(
+      () => get(P.revisions, 'cart-development-1'),
+      'revision 1 of cart in development',
+    );
+    expect(spec(rev1)).toMatchObject({
+      environment: 'development',
+      revision: 1,
+      image: 'ghcr.io/acme/cart:1.0',
+    });
+    expect(spec(rev1).source).toEqual({ type: 'Build' });
+    expect(spec(rev1).createdBy).toBeTruthy();
+
+    const { plan, request } = await requestPromotion(client, org, { component: 'cart' });
+    expect(plan).toMatchObject({
+      from: 'development',
+      to: 'staging',
+      requiresApproval: false,
+      pipeline: 'default',
+    });
+    const outcome = await waitPromotion(client, org, request.metadata?.name ?? '', timeout(60_000));
+    expect(outcome).toMatchObject({ ok: true });
+    const staging = await get(B.serviceBindings, 'cart-staging');
+    expect(spec(staging).workloadSpec).toEqual(spec(rev1).workloadSpec);
+    expect(spec(staging).environment).toBe('staging');
+    expect(conditionOf(staging)?.status).toBe('True');
+    const srev = await until(() => get(P.revisions, 'cart-staging-1'), 'revision 1 of cart in staging');
+    expect(spec(srev).source).toMatchObject({ type: 'Promotion', environment: 'development', revision: 1 });
+    expect(spec(srev).createdBy).toBe('admin');
+  }, 120_000);
+
+  it('development → production is refused, naming the pipeline and the allowed targets (early and by the controller)', async () => {
+    const msg =
+      'DeploymentPipeline "default" does not allow promotion from "development" to "production": allowed targets from "development": "staging"';
+    await expect(
+      planPromotion(client, org, { component: 'cart', from: 'development', to: 'production' }),
+    ).rejects.toThrow(msg);
+    await client.create({
+      apiVersion: API,
+      kind: 'PromotionRequest',
+      metadata: meta('cart-skip'),
+      spec: {
+        owner: { projectName: 'shop', componentName: 'cart' },
+        sourceEnvironment: 'development',
+        targetEnvironment: 'production',
+        requestedBy: 'admin',
+      },
+    });
+    const r = await requestPhase('cart-skip', 'Failed', 'InvalidPromotionPath');
+    expect(conditionOf(r)?.message).toBe(msg);
+    expect(await get(B.serviceBindings, 'cart-production')).toBeUndefined();
+  });
+
+  it('staging → production waits for approval; the developer can request but not approve (403); an admin approves', async () => {
+    const { plan, request } = await requestPromotion(restricted, org, { component: 'cart' });
+    expect(plan).toMatchObject({ from: 'staging', to: 'production', requiresApproval: true });
+    const name = request.metadata?.name ?? '';
+    expect(spec(request).requestedBy).toBe('restricted');
+    const pending = await requestPhase(name, 'Pending', 'AwaitingApproval');
+    expect(status(pending).revision).toBe(1);
+    expect(await get(B.serviceBindings, 'cart-production')).toBeUndefined();
+
+    const denied = await decidePromotion(restricted, org, name, 'Approve').catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(ForbiddenError);
+    expect((denied as Error).message).toContain('cannot create resource "promotionapprovals"');
+    // Admission: a request in someone else's name is refused.
+    const forged = await restricted
+      .create({
+        apiVersion: API,
+        kind: 'PromotionRequest',
+        metadata: meta('forged'),
+        spec: { ...spec(request), requestedBy: 'admin' },
+      })
+      .catch((e: unknown) => e);
+    expect((forged as Error).message).toContain(
+      'spec.requestedBy must be the name you are authenticated as ("restricted")',
+    );
+
+    const { approver } = await decidePromotion(client, org, name, 'Approve');
+    expect(approver).toBe('admin');
+    await expectDone(client, org, name, timeout(60_000));
+    const done = await get(P.requests, name);
+    expect(status(done)).toMatchObject({ phase: 'Succeeded', approvedBy: 'admin', revision: 1 });
+    const prod = await get(B.serviceBindings, 'cart-production');
+    expect(spec(prod).workloadSpec).toEqual(spec(await get(P.revisions, 'cart-staging-1')).workloadSpec);
+  }, 120_000);
+
+  it('the requester cannot approve their own request unless the pipeline allows it; a rejection is final', async () => {
+    const { request } = await requestPromotion(client, org, { component: 'cart', from: 'staging' });
+    const name = request.metadata?.name ?? '';
+    await decidePromotion(client, org, name, 'Approve');
+    const r = await requestPhase(name, 'Pending', 'SelfApprovalNotAllowed');
+    expect(conditionOf(r)?.message).toContain('"admin" requested this promotion and cannot approve it');
+    const other = await requestPromotion(client, org, { component: 'cart', from: 'staging' });
+    const oname = other.request.metadata?.name ?? '';
+    await decidePromotion(client, org, oname, 'Reject', 'not this week');
+    const rej = await requestPhase(oname, 'Rejected');
+    expect(status(rej)).toMatchObject({ approvedBy: 'admin', reason: 'rejected by admin: not this week' });
+    expect(await waitPromotion(client, org, oname, timeout(5_000))).toMatchObject({ ok: false });
+  });
+
+  it('a request created as a plain object (kubectl) by the developer is promoted once an approval object exists', async () => {
+    await restricted.create({
+      apiVersion: API,
+      kind: 'PromotionRequest',
+      metadata: meta('cart-by-kubectl'),
+      spec: {
+        owner: { projectName: 'shop', componentName: 'cart' },
+        sourceEnvironment: 'staging',
+        targetEnvironment: 'production',
+        requestedBy: 'restricted',
+      },
+    });
+    await requestPhase('cart-by-kubectl', 'Pending', 'AwaitingApproval');
+    await client.create({
+      apiVersion: API,
+      kind: 'PromotionApproval',
+      metadata: meta('cart-by-kubectl'),
+      spec: { requestName: 'cart-by-kubectl', decision: 'Approve', approver: 'admin' },
+    });
+    const r = await requestPhase('cart-by-kubectl', 'Succeeded');
+    expect(status(r).targetBinding).toMatchObject({ kind: 'ServiceBinding', name: 'cart-production' });
+  });
+
+  it('rollback restores the previous image of an environment (and records it as a rollback)', async () => {
+    await client.patch(
+      B.workloads,
+      'cart',
+      { spec: { containers: { main: { image: 'ghcr.io/acme/cart:2.0' } } } },
+      { namespace: org },
+    );
+    await until(() => get(P.revisions, 'cart-development-2'), 'revision 2 of cart in development');
+    const up = await requestPromotion(client, org, { component: 'cart', from: 'development' });
+    await expectDone(client, org, up.request.metadata?.name ?? '', timeout(60_000));
+    const image = async () =>
+      spec(await get(B.serviceBindings, 'cart-staging')).workloadSpec.containers.main.image;
+    expect(await image()).toBe('ghcr.io/acme/cart:2.0');
+    await until(() => get(P.revisions, 'cart-staging-2'), 'revision 2 of cart in staging');
+
+    const back = await requestRollback(client, org, { component: 'cart', environment: 'staging' });
+    expect(back.revision).toBe(1);
+    await expectDone(client, org, back.request.metadata?.name ?? '', timeout(60_000));
+    expect(await image()).toBe('ghcr.io/acme/cart:1.0');
+    const r3 = await until(() => get(P.revisions, 'cart-staging-3'), 'revision 3 of cart in staging');
+    expect(spec(r3).source).toMatchObject({ type: 'Rollback', environment: 'staging', revision: 1 });
+  }, 180_000);
+
+  it('--all: every component of the project running in the source environment is promoted together', async () => {
+    const results = await requestProjectPromotion(client, org, { project: 'shop', from: 'development' });
+    expect(results.map((r) => r.plan.component).sort()).toEqual(['cart', 'orders']);
+    for (const r of results) {
+      await expectDone(client, org, r.request.metadata?.name ?? '', timeout(60_000));
+    }
+    expect(spec(await get(B.serviceBindings, 'orders-staging')).workloadSpec.containers.main.image).toBe(
+      'ghcr.io/acme/orders:1.0',
+    );
+  }, 180_000);
+});
