@@ -14,7 +14,15 @@ import { createHash } from 'node:crypto';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { KubeClient as Client } from '../kube/client.js';
 import { type ConnectionParts, connectionFromParts, type KubeConnection } from '../kube/connection.js';
-import { isConnectionError, isForbidden, isNotFound, isUnauthorized, KubeError } from '../kube/errors.js';
+import {
+  CredentialsNotAllowedError,
+  isClientClosed,
+  isConnectionError,
+  isForbidden,
+  isNotFound,
+  isUnauthorized,
+  KubeError,
+} from '../kube/errors.js';
 import { connectionFromKubeconfigYaml } from '../kube/kubeconfig.js';
 
 export interface ValueFrom {
@@ -40,7 +48,7 @@ export type SecretLookup = (namespace: string, name: string) => KubeObject | und
 export class PlaneCredentialsError extends KubeError {
   override name = 'PlaneCredentialsError';
   constructor(
-    readonly reason: 'SecretNotFound' | 'SecretKeyNotFound' | 'InvalidCredentials',
+    readonly reason: 'SecretNotFound' | 'SecretKeyNotFound' | 'InvalidCredentials' | 'CredentialsNotAllowed',
     message: string,
   ) {
     super(message);
@@ -49,7 +57,7 @@ export class PlaneCredentialsError extends KubeError {
 
 export type ResolvedCluster =
   | { type: 'local' }
-  | { type: 'kubeconfig'; yaml: string; source: string }
+  | { type: 'kubeconfig'; yaml: string; source: string; secret: string }
   | { type: 'parts'; parts: ConnectionParts };
 
 const DEFAULT_KEYS = { ca: 'ca.crt', clientCert: 'tls.crt', clientKey: 'tls.key', token: 'token' } as const;
@@ -128,6 +136,7 @@ export function resolveCluster(
       type: 'kubeconfig',
       yaml: secretValue(getSecret, namespace, name, key, 'kubeconfig', source),
       source,
+      secret: `Secret "${name}" key "${key}"`,
     };
   }
   const parts: ConnectionParts = { server: spec.server ?? '', source };
@@ -229,13 +238,14 @@ export class PlaneClients {
     if (cached && cached.fingerprint === fp) return cached.client;
     let conn: KubeConnection;
     try {
+      // A kubeconfig from a Secret is tenant input: inline data only, never a program to run or a file to read.
       conn =
         resolved.type === 'kubeconfig'
-          ? connectionFromKubeconfigYaml(resolved.yaml, { name: `${describePlane(plane)} kubeconfig` })
+          ? connectionFromKubeconfigYaml(resolved.yaml, { name: resolved.secret, inlineOnly: true })
           : connectionFromParts(resolved.parts);
     } catch (e) {
       throw new PlaneCredentialsError(
-        'InvalidCredentials',
+        e instanceof CredentialsNotAllowedError ? 'CredentialsNotAllowed' : 'InvalidCredentials',
         `${describePlane(plane)}: ${(e as Error).message}`,
       );
     }
@@ -333,6 +343,8 @@ export async function checkCluster(
   try {
     await client.request('GET', '/api/v1/namespaces', { verb: 'list', query: { limit: 1 } });
   } catch (e) {
+    // Shutting down: not a finding about the plane, so no condition is written from it.
+    if (isClientClosed(e)) throw e;
     const msg = (e as Error).message;
     if (isUnauthorized(e))
       return { ok: false, reason: 'Unauthorized', message: `${what}: Unauthorized: ${msg}` };
@@ -354,6 +366,7 @@ export async function checkCluster(
       });
       served = new Set((list.resources ?? []).map((r) => r.name));
     } catch (e) {
+      if (isClientClosed(e)) throw e;
       if (!isNotFound(e))
         return { ok: false, reason: 'ClusterError', message: `${what}: ${(e as Error).message}` };
       served = new Set();

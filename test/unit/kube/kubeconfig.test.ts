@@ -1,11 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PlaneClients, PlaneCredentialsError } from '../../../src/controllers/planes.js';
 import {
+  CredentialsNotAllowedError,
   connectionFromKubeconfigYaml,
   connectionFromParts,
   ExecCredentials,
+  KubeClient,
   KubeconfigError,
   loadConnection,
   loadKubeconfig,
@@ -373,5 +376,177 @@ describe('connections from parts and YAML strings', () => {
     expect(() => connectionFromParts({ server: 'not a url', source: 'DataPlane "p"' })).toThrow(
       'invalid API server URL "not a url" for DataPlane "p": expected something like https://host:6443',
     );
+  });
+});
+
+// Inline-only kubeconfigs (issue 19, finding 2): a kubeconfig read from a DataPlane's Secret may not run a
+// program or read a local file. Every such field is refused by name before anything is run or read; the user's
+// own kubeconfig (the default mode) keeps kubectl's behaviour.
+
+/** A kubeconfig with one cluster and one user, their entries given as YAML lines. */
+function kubeconfig(cluster: string[], user: string[]): string {
+  const ind = (lines: string[]) => lines.map((l) => `    ${l}`).join('\n');
+  return `apiVersion: v1
+kind: Config
+current-context: dp
+clusters:
+- name: remote
+  cluster:
+    server: https://127.0.0.1:1
+${ind(cluster)}
+users:
+- name: dp
+  user:
+${ind(user)}
+contexts:
+- name: dp
+  context: {cluster: remote, user: dp}
+`;
+}
+
+/** A script that, if it ever runs, leaves `marker` behind. */
+function markerPlugin(marker: string): string {
+  const script = join(dir, 'plugin.sh');
+  writeFileSync(
+    script,
+    `#!/bin/sh\ntouch ${marker}\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t"}}'\n`,
+  );
+  chmodSync(script, 0o755);
+  return script;
+}
+
+function refused(text: string): CredentialsNotAllowedError {
+  try {
+    connectionFromKubeconfigYaml(text, { name: 'Secret "dp" key "kubeconfig"', inlineOnly: true });
+  } catch (e) {
+    expect(e).toBeInstanceOf(CredentialsNotAllowedError);
+    expect(e).toBeInstanceOf(KubeconfigError);
+    return e as CredentialsNotAllowedError;
+  }
+  throw new Error('the kubeconfig was accepted');
+}
+
+describe('inline-only kubeconfig', () => {
+  it('refuses user.exec without running the plugin, naming the field', async () => {
+    const marker = join(dir, 'ran');
+    const text = kubeconfig(
+      [],
+      [
+        'exec:',
+        '  apiVersion: client.authentication.k8s.io/v1',
+        `  command: ${markerPlugin(marker)}`,
+        '  interactiveMode: Never',
+      ],
+    );
+    const e = refused(text);
+    expect(e.field).toBe('users["dp"].user.exec');
+    expect(e.message).toContain('users["dp"].user.exec runs a program');
+    expect(e.message).toContain('Secret "dp" key "kubeconfig"');
+    expect(existsSync(marker)).toBe(false);
+
+    // The same kubeconfig in the default (user's own) mode keeps kubectl's behaviour: the plugin runs.
+    const conn = connectionFromKubeconfigYaml(text);
+    expect(conn.credentials).toBeInstanceOf(ExecCredentials);
+    expect(await conn.credentials?.get()).toEqual({ token: 't' });
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it('refuses tokenFile, client-certificate, client-key and certificate-authority, naming each', () => {
+    const file = join(dir, 'secret');
+    writeFileSync(file, 'stolen-token');
+    const cases: [string[], string[], string][] = [
+      [[], [`tokenFile: ${file}`], 'users["dp"].user.tokenFile'],
+      [
+        [],
+        [`client-certificate: ${file}`, `client-key-data: ${b64(PEM_KEY)}`],
+        'users["dp"].user.client-certificate',
+      ],
+      [
+        [],
+        [`client-certificate-data: ${b64(PEM_CERT)}`, `client-key: ${file}`],
+        'users["dp"].user.client-key',
+      ],
+      [[`certificate-authority: ${file}`], ['token: t'], 'clusters["remote"].cluster.certificate-authority'],
+      [[], ['auth-provider:', '  name: oidc', '  config: {id-token: x}'], 'users["dp"].user.auth-provider'],
+    ];
+    for (const [cluster, user, field] of cases) {
+      const e = refused(kubeconfig(cluster, user));
+      expect(e.field).toBe(field);
+      expect(e.message).toContain(field);
+      expect(e.message).not.toContain('stolen-token');
+    }
+    // Relative paths too (they would resolve against the process's directory).
+    expect(refused(kubeconfig([], ['tokenFile: token'])).field).toBe('users["dp"].user.tokenFile');
+  });
+
+  it('accepts fully inline credentials', async () => {
+    const conn = connectionFromKubeconfigYaml(
+      kubeconfig(
+        [`certificate-authority-data: ${b64(PEM_CA)}`, 'tls-server-name: dp.internal'],
+        [`client-certificate-data: ${b64(PEM_CERT)}`, `client-key-data: ${b64(PEM_KEY)}`, 'token: abc'],
+      ),
+      { inlineOnly: true },
+    );
+    expect(conn.ca).toBe(PEM_CA);
+    expect(conn.clientCert).toBe(PEM_CERT);
+    expect(conn.clientKey).toBe(PEM_KEY);
+    expect(conn.credentials).toBeInstanceOf(StaticCredentials);
+    expect(await conn.credentials?.get()).toEqual({ token: 'abc' });
+  });
+
+  it('is not the default: a user kubeconfig may still use tokenFile', async () => {
+    const file = join(dir, 'token');
+    writeFileSync(file, 'from-file\n');
+    const conn = connectionFromKubeconfigYaml(kubeconfig([], [`tokenFile: ${file}`]));
+    expect(conn.credentials).toBeInstanceOf(TokenFileCredentials);
+    expect(await conn.credentials?.get()).toEqual({ token: 'from-file' });
+  });
+});
+
+describe('plane clients', () => {
+  it('turn a kubeconfig Secret with exec into a CredentialsNotAllowed error naming the field', () => {
+    const marker = join(dir, 'ran');
+    const yaml = kubeconfig(
+      [],
+      ['exec:', '  apiVersion: client.authentication.k8s.io/v1', `  command: ${markerPlugin(marker)}`],
+    );
+    const local = new KubeClient({
+      server: 'https://127.0.0.1:1',
+      namespace: 'default',
+      source: 't',
+      notes: [],
+    });
+    const planes = new PlaneClients({
+      local,
+      getSecret: (namespace, name) =>
+        name === 'dp-kc'
+          ? {
+              apiVersion: 'v1',
+              kind: 'Secret',
+              metadata: { name, namespace },
+              data: { kubeconfig: b64(yaml) },
+            }
+          : undefined,
+    });
+    const plane = {
+      apiVersion: 'openchoreo.dev/v1alpha1',
+      kind: 'DataPlane',
+      metadata: { name: 'remote', namespace: 'acme' },
+      spec: { kubernetesCluster: { kubeconfigSecretRef: { name: 'dp-kc' } } },
+    };
+    let err: unknown;
+    try {
+      planes.client(plane);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PlaneCredentialsError);
+    expect((err as PlaneCredentialsError).reason).toBe('CredentialsNotAllowed');
+    expect((err as Error).message).toMatch(
+      /^DataPlane "remote": .*Secret "dp-kc" key "kubeconfig".*user\.exec/,
+    );
+    expect(existsSync(marker)).toBe(false);
+    planes.close();
+    local.close();
   });
 });
