@@ -15,6 +15,7 @@ import type { KubeClient, KubeObject } from '../kube/client.js';
 import { KubeClient as Client } from '../kube/client.js';
 import { type ConnectionParts, connectionFromParts, type KubeConnection } from '../kube/connection.js';
 import {
+  ClientClosedError,
   CredentialsNotAllowedError,
   isClientClosed,
   isConnectionError,
@@ -206,6 +207,7 @@ export interface PlaneClientsOptions {
 
 export class PlaneClients {
   private readonly cache = new Map<string, Entry>();
+  private closed: ClientClosedError | undefined;
 
   constructor(private readonly opts: PlaneClientsOptions) {}
 
@@ -215,6 +217,7 @@ export class PlaneClients {
    * the last client that worked, so cleanup can still reach the cluster.
    */
   client(plane: PlaneObject, options: { allowStale?: boolean } = {}): KubeClient {
+    if (this.closed) throw this.closed;
     const key = planeKey(plane);
     let resolved: ResolvedCluster;
     try {
@@ -276,6 +279,16 @@ export class PlaneClients {
 
   close(): void {
     for (const key of [...this.cache.keys()]) this.drop(key);
+  }
+
+  /**
+   * For shutdown: abort every request and watch in flight on every plane (ClientClosedError, so informers on
+   * them stop for good) and refuse new clients. Whatever a data plane does, nothing waits for it any longer.
+   */
+  shutdown(reason = 'the controller manager is shutting down'): void {
+    this.closed ??= new ClientClosedError(reason);
+    for (const e of this.cache.values()) e.client.destroy(reason);
+    this.cache.clear();
   }
 }
 

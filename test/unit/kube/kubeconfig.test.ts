@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlaneClients, PlaneCredentialsError } from '../../../src/controllers/planes.js';
 import {
+  ClientClosedError,
   CredentialsNotAllowedError,
   connectionFromKubeconfigYaml,
   connectionFromParts,
@@ -547,6 +548,38 @@ describe('plane clients', () => {
     );
     expect(existsSync(marker)).toBe(false);
     planes.close();
+    local.close();
+  });
+
+  it('after shutdown() destroy their clients and refuse new ones', () => {
+    const local = new KubeClient({
+      server: 'https://127.0.0.1:1',
+      namespace: 'default',
+      source: 't',
+      notes: [],
+    });
+    const planes = new PlaneClients({
+      local,
+      getSecret: (namespace, name) => ({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name, namespace },
+        data: { token: b64('t') },
+      }),
+    });
+    const plane = {
+      kind: 'DataPlane',
+      metadata: { name: 'remote', namespace: 'acme' },
+      spec: {
+        kubernetesCluster: { server: 'https://127.0.0.1:2', auth: { bearerToken: { secretRef: 's' } } },
+      },
+    };
+    const c = planes.client(plane);
+    expect(c.destroyed).toBe(false);
+    planes.shutdown('stopping');
+    expect(c.destroyed).toBe(true);
+    expect(() => planes.client(plane)).toThrow(ClientClosedError);
+    expect(() => planes.client(plane)).toThrow('stopping');
     local.close();
   });
 });
