@@ -9,7 +9,7 @@
  * - `choreoctl controller run` (the BUILT CLI: `npm run build` first) with a data plane that stops answering
  *   mid-flight exits within its grace period after SIGTERM.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { type RunningControllers, runControllers } from '../../../src/controller
 import { R } from '../../../src/controllers/shared.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import { type ControlPlane, startControlPlane } from '../../../src/local/controlplane.js';
+import { kubeconfigYaml, markerPlugin } from '../../fixtures/kubeconfig.js';
 import { conditionOf, installCrds, installExternalCrds, newClient, until } from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
@@ -81,27 +82,6 @@ async function waitCondition(name: string, reason: string, timeoutMs = 30_000) {
   );
 }
 
-/** A kubeconfig naming `server`, with the given user entry lines. */
-function kubeconfig(server: string, cluster: string[], user: string[]): string {
-  const ind = (lines: string[]) => lines.map((l) => `    ${l}`).join('\n');
-  return `apiVersion: v1
-kind: Config
-current-context: dp
-clusters:
-- name: remote
-  cluster:
-    server: ${server}
-${ind(cluster)}
-users:
-- name: dp
-  user:
-${ind(user)}
-contexts:
-- name: dp
-  context: {cluster: remote, user: dp}
-`;
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hostile-planes-'));
   cp = await startControlPlane({ name: 'choreoctl-hostile' });
@@ -138,12 +118,7 @@ describe('in-process manager against hostile data planes', () => {
   it('never runs exec nor reads tokenFile, certificate-authority or client-key from a kubeconfig Secret', async () => {
     const srv = await hostile((_req, res) => res.writeHead(401).end());
     const marker = join(dir, 'exec-ran');
-    const plugin = join(dir, 'plugin.sh');
-    writeFileSync(
-      plugin,
-      `#!/bin/sh\ntouch ${marker}\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-exec"}}'\n`,
-    );
-    chmodSync(plugin, 0o755);
+    const plugin = markerPlugin(dir, marker);
     const tokenFile = join(dir, 'sa-token');
     writeFileSync(tokenFile, 'stolen-service-account-token');
     const pem = join(dir, 'some.pem');
@@ -176,7 +151,7 @@ describe('in-process manager against hostile data planes', () => {
       },
     ];
     for (const c of cases) {
-      await client.create(secret(`${c.name}-kc`, { kubeconfig: kubeconfig(srv.url, c.cluster, c.user) }));
+      await client.create(secret(`${c.name}-kc`, { kubeconfig: kubeconfigYaml(srv.url, c.cluster, c.user) }));
       await client.create(dataPlane(c.name, { kubeconfigSecretRef: { name: `${c.name}-kc` } }));
     }
     for (const c of cases) {

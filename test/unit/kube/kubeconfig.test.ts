@@ -1,8 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PlaneClients, PlaneCredentialsError } from '../../../src/controllers/planes.js';
+import { PlaneClients, PlaneCredentialsError, type SecretLookup } from '../../../src/controllers/planes.js';
 import {
   ClientClosedError,
   CredentialsNotAllowedError,
@@ -16,6 +16,7 @@ import {
   StaticCredentials,
   TokenFileCredentials,
 } from '../../../src/kube/index.js';
+import { markerPlugin as fixturePlugin, kubeconfigYaml } from '../../fixtures/kubeconfig.js';
 
 const PEM_CA = '-----BEGIN CERTIFICATE-----\nQ0EtY2VydA==\n-----END CERTIFICATE-----\n';
 const PEM_CERT = '-----BEGIN CERTIFICATE-----\nY2xpZW50\n-----END CERTIFICATE-----\n';
@@ -384,37 +385,9 @@ describe('connections from parts and YAML strings', () => {
 // program or read a local file. Every such field is refused by name before anything is run or read; the user's
 // own kubeconfig (the default mode) keeps kubectl's behaviour.
 
-/** A kubeconfig with one cluster and one user, their entries given as YAML lines. */
-function kubeconfig(cluster: string[], user: string[]): string {
-  const ind = (lines: string[]) => lines.map((l) => `    ${l}`).join('\n');
-  return `apiVersion: v1
-kind: Config
-current-context: dp
-clusters:
-- name: remote
-  cluster:
-    server: https://127.0.0.1:1
-${ind(cluster)}
-users:
-- name: dp
-  user:
-${ind(user)}
-contexts:
-- name: dp
-  context: {cluster: remote, user: dp}
-`;
-}
-
-/** A script that, if it ever runs, leaves `marker` behind. */
-function markerPlugin(marker: string): string {
-  const script = join(dir, 'plugin.sh');
-  writeFileSync(
-    script,
-    `#!/bin/sh\ntouch ${marker}\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t"}}'\n`,
-  );
-  chmodSync(script, 0o755);
-  return script;
-}
+const kubeconfig = (cluster: string[], user: string[]) =>
+  kubeconfigYaml('https://127.0.0.1:1', cluster, user);
+const markerPlugin = (marker: string) => fixturePlugin(dir, marker);
 
 function refused(text: string): CredentialsNotAllowedError {
   try {
@@ -504,6 +477,17 @@ describe('inline-only kubeconfig', () => {
   });
 });
 
+/** Plane clients over `getSecret`, with a control-plane client that is never contacted. */
+function planeClients(getSecret: SecretLookup): { local: KubeClient; planes: PlaneClients } {
+  const local = new KubeClient({
+    server: 'https://127.0.0.1:1',
+    namespace: 'default',
+    source: 't',
+    notes: [],
+  });
+  return { local, planes: new PlaneClients({ local, getSecret }) };
+}
+
 describe('plane clients', () => {
   it('turn a kubeconfig Secret with exec into a CredentialsNotAllowed error naming the field', () => {
     const marker = join(dir, 'ran');
@@ -511,24 +495,16 @@ describe('plane clients', () => {
       [],
       ['exec:', '  apiVersion: client.authentication.k8s.io/v1', `  command: ${markerPlugin(marker)}`],
     );
-    const local = new KubeClient({
-      server: 'https://127.0.0.1:1',
-      namespace: 'default',
-      source: 't',
-      notes: [],
-    });
-    const planes = new PlaneClients({
-      local,
-      getSecret: (namespace, name) =>
-        name === 'dp-kc'
-          ? {
-              apiVersion: 'v1',
-              kind: 'Secret',
-              metadata: { name, namespace },
-              data: { kubeconfig: b64(yaml) },
-            }
-          : undefined,
-    });
+    const { local, planes } = planeClients((namespace, name) =>
+      name === 'dp-kc'
+        ? {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name, namespace },
+            data: { kubeconfig: b64(yaml) },
+          }
+        : undefined,
+    );
     const plane = {
       apiVersion: 'openchoreo.dev/v1alpha1',
       kind: 'DataPlane',
@@ -552,21 +528,12 @@ describe('plane clients', () => {
   });
 
   it('after shutdown() destroy their clients and refuse new ones', () => {
-    const local = new KubeClient({
-      server: 'https://127.0.0.1:1',
-      namespace: 'default',
-      source: 't',
-      notes: [],
-    });
-    const planes = new PlaneClients({
-      local,
-      getSecret: (namespace, name) => ({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name, namespace },
-        data: { token: b64('t') },
-      }),
-    });
+    const { local, planes } = planeClients((namespace, name) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace },
+      data: { token: b64('t') },
+    }));
     const plane = {
       kind: 'DataPlane',
       metadata: { name: 'remote', namespace: 'acme' },
