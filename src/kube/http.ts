@@ -84,7 +84,7 @@ export interface MaxBodyBytes {
  * one object is at most ~1.5 MiB in etcd, so 16 MiB leaves room for any get, apply, status or discovery answer.
  */
 export const DEFAULT_MAX_BODY_BYTES: Readonly<MaxBodyBytes> = {
-  list: 64 * 1024 * 1024,
+  list: 32 * 1024 * 1024,
   other: 16 * 1024 * 1024,
 };
 
@@ -240,7 +240,8 @@ export class HttpTransport {
     const res = await this.#send(method, path, opts, false);
     let text: string;
     try {
-      text = await readBody(res, this.#limit(method, opts), this.context(method, path), opts.signal);
+      const ctx = this.context(method, path + buildQuery(opts.query));
+      text = await readBody(res, this.#limit(method, opts), ctx, opts.signal);
     } catch (e) {
       if (e instanceof KubeError || opts.signal?.aborted) throw e;
       throw new ConnectionError(this.connection.server, e, this.#identity);

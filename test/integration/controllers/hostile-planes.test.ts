@@ -7,7 +7,11 @@
  * - a server answering with a 700 MiB body, and one whose body never ends: the manager reports each by name and
  *   size, its memory stays bounded, and it keeps reconciling;
  * - `choreoctl controller run` (the BUILT CLI: `npm run build` first) with a data plane that stops answering
- *   mid-flight exits within its grace period after SIGTERM.
+ *   mid-flight exits within its grace period after SIGTERM. That data plane is reached with the least-privilege
+ *   ServiceAccount the README's "Giving a remote data plane least privilege" defines, so the README is checked
+ *   too: with it, the DataPlane check and the project's cells (namespaces, network baseline) work.
+ * Before the fixes: the exec plugin ran, a 700 MiB body crashed the process (ERR_STRING_TOO_LONG), and the
+ * manager took 45 s to exit.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -278,45 +282,6 @@ describe('choreoctl controller run with a data plane that hangs', () => {
       return (s?.data as Record<string, string> | undefined)?.token;
     }, 'the data-plane ServiceAccount token');
 
-    const org = 'partition';
-    await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
-    await until(async () => client.getOrUndefined(R.namespaces, org), 'the organization namespace');
-    await client.create({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'flaky-creds', namespace: org },
-      data: { token, 'ca.crt': cp.caData },
-    });
-    await client.create({
-      ...dataPlane('flaky', {
-        server: proxyUrl,
-        tls: { ca: { secretRef: 'flaky-creds' } },
-        auth: { bearerToken: { secretRef: 'flaky-creds' } },
-      }),
-      metadata: { name: 'flaky', namespace: org },
-    });
-    for (const e of ['dev', 'prod']) {
-      await client.create({
-        apiVersion: API,
-        kind: 'Environment',
-        metadata: { name: e, namespace: org },
-        spec: { dataPlaneRef: 'flaky' },
-      });
-    }
-    await client.create({
-      apiVersion: API,
-      kind: 'DeploymentPipeline',
-      metadata: { name: 'default', namespace: org },
-      spec: { promotionPaths: [{ sourceEnvironmentRef: 'dev', targetEnvironmentRefs: [{ name: 'prod' }] }] },
-    });
-    const project = (name: string): KubeObject => ({
-      apiVersion: API,
-      kind: 'Project',
-      metadata: { name, namespace: org },
-      spec: { deploymentPipelineRef: 'default' },
-    });
-    await client.create(project('shop'));
-
     const child = execa(
       node,
       [bin, 'controller', 'run', '--kubeconfig', cp.admin.kubeconfig, '--metrics-addr', '0'],
@@ -325,6 +290,8 @@ describe('choreoctl controller run with a data plane that hangs', () => {
         extendEnv: false,
         reject: false,
         stdin: 'ignore',
+        // No SIGKILL from execa after SIGTERM: how long the manager takes is what this measures.
+        forceKillAfterDelay: false,
       },
     );
     let stderr = '';
@@ -333,6 +300,47 @@ describe('choreoctl controller run with a data plane that hangs', () => {
     });
     try {
       await until(() => stderr.includes('controllers running'), 'the manager to start', 60_000);
+      const org = 'partition';
+      await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
+      await until(async () => client.getOrUndefined(R.namespaces, org), 'the organization namespace');
+      await client.create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'flaky-creds', namespace: org },
+        data: { token, 'ca.crt': cp.caData },
+      });
+      await client.create({
+        ...dataPlane('flaky', {
+          server: proxyUrl,
+          tls: { ca: { secretRef: 'flaky-creds' } },
+          auth: { bearerToken: { secretRef: 'flaky-creds' } },
+        }),
+        metadata: { name: 'flaky', namespace: org },
+      });
+      for (const e of ['dev', 'prod']) {
+        await client.create({
+          apiVersion: API,
+          kind: 'Environment',
+          metadata: { name: e, namespace: org },
+          spec: { dataPlaneRef: 'flaky' },
+        });
+      }
+      await client.create({
+        apiVersion: API,
+        kind: 'DeploymentPipeline',
+        metadata: { name: 'default', namespace: org },
+        spec: {
+          promotionPaths: [{ sourceEnvironmentRef: 'dev', targetEnvironmentRefs: [{ name: 'prod' }] }],
+        },
+      });
+      const project = (name: string): KubeObject => ({
+        apiVersion: API,
+        kind: 'Project',
+        metadata: { name, namespace: org },
+        spec: { deploymentPipelineRef: 'default' },
+      });
+      await client.create(project('shop'));
+
       const ready = async (ref: typeof R.projects | typeof R.dataPlanes, name: string, reason: string) =>
         until(
           async () =>
@@ -357,6 +365,7 @@ describe('choreoctl controller run with a data plane that hangs', () => {
       console.log(
         `controller run exited ${seconds.toFixed(2)} s after SIGTERM (grace period 10 s), code ${r.exitCode}`,
       );
+      if (r.exitCode !== 0) console.log(`signal ${r.signal}; stderr:\n${stderr.slice(-4000)}`);
       expect(r.exitCode).toBe(0);
       expect(seconds).toBeLessThan(10.5);
       expect(stderr).toContain('received SIGTERM: stopping');
