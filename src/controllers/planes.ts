@@ -24,6 +24,7 @@ import {
   isUnauthorized,
   KubeError,
 } from '../kube/errors.js';
+import type { MaxBodyBytes } from '../kube/http.js';
 import { connectionFromKubeconfigYaml } from '../kube/kubeconfig.js';
 
 export interface ValueFrom {
@@ -203,7 +204,14 @@ export interface PlaneClientsOptions {
   getSecret: SecretLookup;
   /** Request timeout for plane clients (default 15 s: an unreachable plane must not stall a reconcile). */
   timeoutMs?: number;
+  /**
+   * Response size limits for plane clients (default: lists 16 MiB, anything else 8 MiB). Tighter than the
+   * client's defaults: a manager may talk to many planes, none of them trusted, and its lists are paged anyway.
+   */
+  maxBodyBytes?: Partial<MaxBodyBytes>;
 }
+
+const PLANE_MAX_BODY_BYTES: MaxBodyBytes = { list: 16 * 1024 * 1024, other: 8 * 1024 * 1024 };
 
 export class PlaneClients {
   private readonly cache = new Map<string, Entry>();
@@ -252,7 +260,11 @@ export class PlaneClients {
         `${describePlane(plane)}: ${(e as Error).message}`,
       );
     }
-    const client = new Client(conn, { timeoutMs: this.opts.timeoutMs ?? 15_000, maxRetries429: 1 });
+    const client = new Client(conn, {
+      timeoutMs: this.opts.timeoutMs ?? 15_000,
+      maxRetries429: 1,
+      maxBodyBytes: { ...PLANE_MAX_BODY_BYTES, ...this.opts.maxBodyBytes },
+    });
     this.drop(key);
     this.cache.set(key, { fingerprint: fp, client, server: conn.server });
     return client;

@@ -33,6 +33,11 @@ const ORG = 'hostile';
 const MiB = 1024 * 1024;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
+const repo = resolve(import.meta.dirname, '../../..');
+const bin = join(repo, 'bin/choreoctl.js');
+const localNode = join(repo, 'node_modules/.bin/node');
+const node = existsSync(localNode) ? localNode : process.execPath;
+
 let cp: ControlPlane;
 let client: KubeClient;
 let dir: string;
@@ -55,6 +60,26 @@ async function hostile(
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   servers.push(srv);
   return { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, received };
+}
+
+/** A server answering every request with a 700 MiB body, streamed from one 64 KiB buffer with backpressure. */
+async function hugeServer(): Promise<{ url: string; sent: () => number }> {
+  const chunk = Buffer.alloc(64 * 1024, ' ');
+  let sent = 0;
+  const srv = await hostile((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"items":[');
+    const pump = () => {
+      while (!res.destroyed && sent < 700 * MiB) {
+        sent += chunk.length;
+        if (!res.write(chunk)) return;
+      }
+      if (!res.destroyed) res.end(']}');
+    };
+    res.on('drain', pump);
+    pump();
+  });
+  return { url: srv.url, sent: () => sent };
 }
 
 function dataPlane(name: string, kubernetesCluster: Record<string, unknown> | undefined): KubeObject {
@@ -87,6 +112,8 @@ async function waitCondition(name: string, reason: string, timeoutMs = 30_000) {
 }
 
 beforeAll(async () => {
+  if (!existsSync(join(repo, 'dist/cli/main.js')))
+    throw new Error('dist/cli/main.js is missing: run `npm run build`');
   dir = mkdtempSync(join(tmpdir(), 'hostile-planes-'));
   cp = await startControlPlane({ name: 'choreoctl-hostile' });
   client = newClient(cp.admin.kubeconfig);
@@ -170,22 +197,7 @@ describe('in-process manager against hostile data planes', () => {
   });
 
   it('reports a 700 MiB body and a body that never ends by name and size, with bounded memory', async () => {
-    // The huge body is streamed from one 64 KiB buffer (never allocated whole), respecting backpressure.
-    const chunk = Buffer.alloc(64 * 1024, ' ');
-    let hugeSent = 0;
-    const huge = await hostile((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"items":[');
-      const pump = () => {
-        while (!res.destroyed && hugeSent < 700 * MiB) {
-          hugeSent += chunk.length;
-          if (!res.write(chunk)) return;
-        }
-        if (!res.destroyed) res.end(']}');
-      };
-      res.on('drain', pump);
-      pump();
-    });
+    const huge = await hugeServer();
     const endless = await hostile((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"items":[');
@@ -209,7 +221,7 @@ describe('in-process manager against hostile data planes', () => {
       const h = await waitCondition('huge', 'ClusterError');
       expect(h.message).toContain(`GET ${huge.url}/api/v1/namespaces?limit=1`);
       expect(h.message).toMatch(
-        /the response is larger than the 32 MiB this client accepts \(it exceeded it after 32(\.\d)? MiB\)/,
+        /the response is larger than the 16 MiB this client accepts \(it exceeded it after 16(\.\d)? MiB\)/,
       );
       // The plane client's deadline (15 s) cuts the body that never ends.
       const e = await waitCondition('endless', 'ClusterError', 40_000);
@@ -219,25 +231,40 @@ describe('in-process manager against hostile data planes', () => {
     }
     const growthMb = (peak - base) / MiB;
     console.log(
-      `hostile bodies: RSS ${Math.round(base / MiB)} MB → peak ${Math.round(peak / MiB)} MB (+${growthMb.toFixed(1)} MB); huge server sent ${Math.round(hugeSent / MiB)} MiB`,
+      `hostile bodies: RSS ${Math.round(base / MiB)} MB → peak ${Math.round(peak / MiB)} MB (+${growthMb.toFixed(1)} MB); huge server sent ${Math.round(huge.sent() / MiB)} MiB`,
     );
     expect(growthMb).toBeLessThan(100);
-    expect(hugeSent).toBeLessThan(700 * MiB);
+    expect(huge.sent()).toBeLessThan(700 * MiB);
     // Still reconciling: a DataPlane created now gets its condition.
     await client.create(dataPlane('after', undefined));
     await waitCondition('after', 'MissingCRDs');
   });
 });
 
+describe('the CLI against a server answering with 700 MiB', () => {
+  it('exits 1 with an error naming the server and the size', async () => {
+    const huge = await hugeServer();
+    const kc = join(dir, 'huge.kubeconfig');
+    writeFileSync(kc, kubeconfigYaml(huge.url, [], ['token: x']));
+    const r = await execa(node, [bin, '--kubeconfig', kc, 'get', 'projects'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, NO_COLOR: '1' },
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      timeout: 60_000,
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^error: GET ${huge.url}/\\S+: the response is larger than the 32 MiB this client accepts`,
+        'm',
+      ),
+    );
+  });
+});
+
 describe('choreoctl controller run with a data plane that hangs', () => {
   it('exits within its grace period after SIGTERM', async () => {
-    const repo = resolve(import.meta.dirname, '../../..');
-    const bin = join(repo, 'bin/choreoctl.js');
-    if (!existsSync(join(repo, 'dist/cli/main.js')))
-      throw new Error('dist/cli/main.js is missing: run `npm run build`');
-    const localNode = join(repo, 'node_modules/.bin/node');
-    const node = existsSync(localNode) ? localNode : process.execPath;
-
     // The data plane is this cluster behind a TCP proxy that can stop answering (a partition): accepted
     // connections and bytes sent are swallowed, nothing comes back.
     let hang = false;
