@@ -25,6 +25,7 @@ import type { KubeClient, KubeObject } from '../kube/client.js';
 import { applyCrds, CRDS } from '../kube/crds.js';
 import type { GVR } from '../kube/discovery.js';
 import { isNotFound, KubeError, UnknownResourceError } from '../kube/errors.js';
+import { dependencyCrds } from './dependencies.js';
 
 export const MANAGED_BY_LABEL = Labels.managedBy;
 export const MANAGED_BY_VALUE = 'choreoctl-install';
@@ -71,6 +72,11 @@ export interface PlanOptions {
   resources?: ContainerResources;
   /** Also deploy the REST server (`choreoctl server`): ServiceAccount, RBAC, Deployment and Service. */
   server?: boolean;
+  /**
+   * Also apply the bundled CRDs of Gateway API, Envoy Gateway, Cilium and Argo Workflows (data/), which the
+   * data and build planes need; uninstall leaves them (other software may use them).
+   */
+  dependencies?: boolean;
 }
 
 export interface ContainerResources {
@@ -691,6 +697,7 @@ export function planInstall(opts: PlanOptions = {}): KubeObject[] {
     org === 'default' ? [] : [{ apiVersion: 'v1', kind: 'Namespace', metadata: meta(org, undefined) }];
   return [
     ...(opts.crds === false ? [] : (allCrds() as unknown as KubeObject[])),
+    ...(opts.dependencies ? dependencyCrds() : []),
     ...ctl.filter((o) => !last.has(String(o.kind))),
     ...orgNamespace,
     ...defaultPlatform(org),

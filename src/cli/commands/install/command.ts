@@ -47,6 +47,12 @@ export const installSpec = defineCommand({
       description: 'Comma-separated controllers the manager runs (default: all)',
     },
     {
+      name: 'with-dependencies',
+      type: 'boolean',
+      description:
+        'Also install the pinned Gateway API, Envoy Gateway, Cilium and Argo Workflows CRDs the planes need',
+    },
+    {
       name: 'with-server',
       type: 'boolean',
       description: 'Also deploy the REST server (choreoctl server) with its Service',

@@ -50,6 +50,7 @@ export default defineHandler<typeof installSpec>(async ({ factory, flags, comman
     replicas: flags.replicas,
     ...(controllers.length ? { controllers } : {}),
     server: flags.withServer ?? false,
+    dependencies: flags.withDependencies ?? false,
   };
   // `--dry-run=client -o yaml` prints the plan itself, without needing a cluster.
   if (flags.dryRun === 'client' && format !== undefined && format.kind !== 'name') {
