@@ -64,19 +64,9 @@ export function chartFiles(version: string): Record<string, string> {
   setPath(deployment, ['spec', 'template', 'spec', 'containers', 0, 'resources'], RESOURCES);
   const pdb = ctl.filter((o) => o.kind === 'PodDisruptionBudget');
   const rest = ctl.filter((o) => o.kind !== 'PodDisruptionBudget');
-  const controller =
-    GENERATED +
-    templated(docs(rest)) +
-    '{{- if gt (int .Values.replicas) 1 }}\n' +
-    docs(pdb) +
-    '{{- end }}\n';
-  const server =
-    GENERATED +
-    '{{- if .Values.server.enabled }}\n' +
-    templated(docs(serverObjects({ image: IMAGE }))) +
-    '{{- end }}\n';
-  const platform =
-    GENERATED + '{{- if .Values.platform.enabled }}\n' + docs(defaultPlatform('default')) + '{{- end }}\n';
+  const controller = `${GENERATED}${templated(docs(rest))}{{- if gt (int .Values.replicas) 1 }}\n${docs(pdb)}{{- end }}\n`;
+  const server = `${GENERATED}{{- if .Values.server.enabled }}\n${templated(docs(serverObjects({ image: IMAGE })))}{{- end }}\n`;
+  const platform = `${GENERATED}{{- if .Values.platform.enabled }}\n${docs(defaultPlatform('default'))}{{- end }}\n`;
   const crds = GENERATED + docs(allCrds() as unknown as KubeObject[]);
   const chart = {
     apiVersion: 'v2',

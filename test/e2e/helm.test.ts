@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../src/kube/client.js';
 import { type ControlPlane, startControlPlane } from '../../src/local/controlplane.js';
 import { findHelm } from '../../src/local/helm.js';

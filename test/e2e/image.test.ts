@@ -130,7 +130,8 @@ describe.skipIf(skipReason !== '')('the container image', () => {
   });
 
   it('as `controller run`, serves /readyz and reconciles a component the CLI applies', async () => {
-    const installed = await cli('install', '--no-controller');
+    // a bare cluster: --with-dependencies brings the Gateway API, Envoy, Cilium and Argo CRDs the planes need
+    const installed = await cli('install', '--no-controller', '--with-dependencies');
     expect(installed.exitCode, installed.stderr).toBe(0);
     const port = await freePort();
     const started = await execa(
@@ -199,6 +200,16 @@ describe.skipIf(skipReason !== '')('the container image', () => {
       );
       const namespaces = { apiVersion: 'v1', kind: 'Namespace' };
       for (const c of project) expect(await client.getOrUndefined(namespaces, c.namespace)).toBeDefined();
+      const planes = { apiVersion: 'openchoreo.dev/v1alpha1', kind: 'DataPlane' };
+      const plane = await until(
+        async () => {
+          const cond = conditionOf(await client.getOrUndefined(planes, 'default', { namespace: 'default' }));
+          return cond?.status === 'True' ? cond : undefined;
+        },
+        'the default DataPlane to report Ready',
+        30_000,
+      );
+      expect(plane).toMatchObject({ status: 'True', reason: 'ClusterReady' });
     } catch (e) {
       throw new Error(`${(e as Error).message}\n--- container logs ---\n${await logs()}`);
     }
