@@ -7,7 +7,8 @@
  *   layer 2  the Node binary the project runs on (the `node` devDependency), stripped;
  *   layer 3  the bundled CLI (dist/cli, which holds the controllers too), its launcher and data files.
  *
- * Every file's mtime is SOURCE_DATE_EPOCH (default: the commit time of HEAD), tar sorts names and drops
+ * The app layer's file times and the image's `created` are SOURCE_DATE_EPOCH (default: the commit time of
+ * HEAD); the base layers' are a fixed date, so they stay the same across commits. tar sorts names and drops
  * owners, atime and ctime, and Node's gzip writes no name or time, so the same inputs give the same digest.
  * Layers are cached by the hash of their inputs under ~/.cache/choreoctl/image, so a rebuild with unchanged
  * inputs only re-reads the app layer (seconds) and needs no network.
@@ -48,6 +49,8 @@ export const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 /** The non-root user and group the image runs as (as distroless' `nonroot`). */
 export const IMAGE_UID = 65532;
 export const IMAGE_SOURCE = 'https://github.com/openchoreo/choreoctl';
+/** The file time of base layers: 2025-01-01T00:00:00Z. */
+export const BASE_EPOCH = 1735689600;
 /** Where the app lives inside the image. */
 export const APP_DIR = '/opt/choreoctl';
 
@@ -189,6 +192,12 @@ export type BuiltLayer = Layer & { cached: boolean; unpackedSize: number; file: 
 
 interface LayerRecipe {
   name: string;
+  /**
+   * A base layer (Debian, Node): its files get the fixed time BASE_EPOCH instead of SOURCE_DATE_EPOCH, so the
+   * layer's digest changes only when its packages or binary do, and registries and nodes keep it across
+   * releases.
+   */
+  base?: boolean;
   comment: string;
   /** Everything the layer's bytes depend on. */
   key: string;
@@ -239,6 +248,7 @@ function rootfsRecipe(scriptsHash: string, env: NodeJS.ProcessEnv): LayerRecipe 
   const mirror = env.CHOREOCTL_IMAGE_MIRROR || DEBIAN_MIRROR;
   return {
     name: 'rootfs',
+    base: true,
     comment: `Debian ${suite}: ${DEBIAN_PACKAGES.join(' ')}`,
     key: JSON.stringify({ suite, mirror, packages: DEBIAN_PACKAGES, scriptsHash }),
     fill: (dir) => {
@@ -302,6 +312,7 @@ function nodeRecipe(nodeBinary: string): LayerRecipe {
   const nodeVersion = sh(nodeBinary, ['--version']).trim();
   return {
     name: 'node',
+    base: true,
     comment: `Node ${nodeVersion} (the node devDependency), stripped`,
     key: JSON.stringify({ hash, stripVersion }),
     fill: (dir) => {
@@ -391,7 +402,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const dirty = (git(root, ['status', '--porcelain', '--untracked-files=no']) ?? '') !== '';
   const revision = dirty ? `${head}-dirty` : head;
   const scriptsHash = hashTree(root, ['scripts/image']);
-  const buildEnv = { ...env, SOURCE_DATE_EPOCH: String(epoch) };
+  const buildEnv = { ...env, SOURCE_DATE_EPOCH: String(BASE_EPOCH) };
 
   const recipes = [
     rootfsRecipe(scriptsHash, buildEnv),
@@ -401,7 +412,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const layers: BuildResult['layers'] = [];
   for (const r of recipes) {
     const t = Date.now();
-    const l = await buildLayer(r, epoch, cache, opts.noCache ?? false);
+    const l = await buildLayer(r, r.base ? BASE_EPOCH : epoch, cache, opts.noCache ?? false);
     progress(
       `layer ${r.name}: ${l.digest.slice(7, 19)} ${(l.size / 1e6).toFixed(1)} MB${l.cached ? ' (cached)' : ''} in ${((Date.now() - t) / 1000).toFixed(1)}s`,
     );
