@@ -66,8 +66,9 @@ describe.skipIf(skipReason !== '')('the container image', () => {
     ]);
     image = built;
     cp = plane;
-    const pulled = await execa('podman', ['pull', '-q', `oci:${image.layout}:${image.tag}`]);
-    imageId = pulled.stdout.trim().split('\n').pop() ?? '';
+    // what a push does, into podman's local storage instead of a registry
+    imageId = `localhost/choreoctl-image-test:${process.pid}`;
+    await execa('skopeo', ['copy', '-q', `oci:${image.layout}:${image.tag}`, `containers-storage:${imageId}`]);
     // The kubeconfig, readable by the image's user only (0600), in a directory the test removes.
     work = mkdtempSync(join(tmpdir(), 'choreoctl-image-kube-'));
     copyFileSync(cp.admin.kubeconfig, join(work, 'kubeconfig'));
