@@ -68,7 +68,12 @@ describe.skipIf(skipReason !== '')('the container image', () => {
     cp = plane;
     // what a push does, into podman's local storage instead of a registry
     imageId = `localhost/choreoctl-image-test:${process.pid}`;
-    await execa('skopeo', ['copy', '-q', `oci:${image.layout}:${image.tag}`, `containers-storage:${imageId}`]);
+    await execa('skopeo', [
+      'copy',
+      '-q',
+      `oci:${image.layout}:${image.tag}`,
+      `containers-storage:${imageId}`,
+    ]);
     // The kubeconfig, readable by the image's user only (0600), in a directory the test removes.
     work = mkdtempSync(join(tmpdir(), 'choreoctl-image-kube-'));
     copyFileSync(cp.admin.kubeconfig, join(work, 'kubeconfig'));
@@ -131,9 +136,14 @@ describe.skipIf(skipReason !== '')('the container image', () => {
   });
 
   it('as `controller run`, serves /readyz and reconciles a component the CLI applies', async () => {
+    let t0 = Date.now();
+    const marks: string[] = [];
+    const mark = (what: string) => marks.push(`${what} ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     // a bare cluster: --with-dependencies brings the Gateway API, Envoy, Cilium and Argo CRDs the planes need
     const installed = await cli('install', '--no-controller', '--with-dependencies');
     expect(installed.exitCode, installed.stderr).toBe(0);
+    mark('install --no-controller --with-dependencies');
+    t0 = Date.now();
     const port = await freePort();
     const started = await execa(
       'podman',
@@ -161,6 +171,7 @@ describe.skipIf(skipReason !== '')('the container image', () => {
         'the containerised manager to answer /readyz',
         60_000,
       );
+      mark('/readyz');
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(health.status).toBe(200);
 
@@ -188,6 +199,7 @@ describe.skipIf(skipReason !== '')('the container image', () => {
         60_000,
       );
       expect(ready.reason).toBe('ComponentReady');
+      mark('component Ready');
       // the project's cells: namespaces only the manager in the container creates
       const projects = { apiVersion: 'openchoreo.dev/v1alpha1', kind: 'Project' };
       const project = await until(
@@ -211,6 +223,7 @@ describe.skipIf(skipReason !== '')('the container image', () => {
         30_000,
       );
       expect(plane).toMatchObject({ status: 'True', reason: 'ClusterReady' });
+      mark('DataPlane Ready');
     } catch (e) {
       throw new Error(`${(e as Error).message}\n--- container logs ---\n${await logs()}`);
     }
@@ -219,6 +232,8 @@ describe.skipIf(skipReason !== '')('the container image', () => {
     expect(stopped.exitCode, stopped.stderr).toBe(0);
     const state = await execa('podman', ['inspect', '-f', '{{.State.ExitCode}}', container]);
     expect(state.stdout.trim()).toBe('0');
+    mark('stopped');
+    process.stderr.write(`[image] ${marks.join('; ')} (from the container's start)\n`);
   });
 
   it('is reproducible: a rebuild of every layer without the cache gives the same digest', async () => {
