@@ -28,6 +28,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
@@ -216,6 +217,8 @@ async function buildLayer(
   const meta = `${blob}.json`;
   if (!noCache && existsSync(blob) && existsSync(meta)) {
     const m = JSON.parse(readFileSync(meta, 'utf8')) as Layer & { unpackedSize: number };
+    const now = new Date();
+    utimesSync(blob, now, now); // recently used: pruneCache keeps it
     return { ...m, comment: r.comment, cached: true, file: blob };
   }
   mkdirSync(join(cache, 'layers'), { recursive: true });
@@ -232,6 +235,22 @@ async function buildLayer(
     return { ...layer, cached: false, unpackedSize, file: blob };
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Keep the `keep` most recently used cached blobs of each layer; a changing app layer adds one per build. */
+function pruneCache(cache: string, keep = 3): void {
+  const dir = join(cache, 'layers');
+  const byName = new Map<string, { f: string; t: number }[]>();
+  for (const f of readdirSync(dir)) {
+    const m = /^([a-z]+)-[0-9a-f]{32}\.tar\.gz$/.exec(f);
+    if (!m?.[1]) continue;
+    byName.set(m[1], [...(byName.get(m[1]) ?? []), { f, t: statSync(join(dir, f)).mtimeMs }]);
+  }
+  for (const files of byName.values()) {
+    for (const { f } of files.sort((a, b) => b.t - a.t).slice(keep)) {
+      for (const p of [join(dir, f), join(dir, `${f}.json`)]) rmSync(p, { force: true });
+    }
   }
 }
 
@@ -461,6 +480,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
     }
   }
   const manifest = writeLayout(layout, config, layers, tag, labels);
+  pruneCache(cache);
   const size =
     layers.reduce((n, l) => n + l.size, 0) +
     manifest.size +
