@@ -189,7 +189,10 @@ function duBytes(dir: string): number {
   return n;
 }
 
-export type BuiltLayer = Layer & { cached: boolean; unpackedSize: number; file: string };
+/** A layer in the cache: `packages` lists the Debian packages (name_version_arch) of the root filesystem. */
+export type BuiltLayer = Layer & { cached: boolean; unpackedSize: number; file: string; packages?: string[] };
+
+const PACKAGE_LIST = 'usr/share/choreoctl/debian-packages.txt';
 
 interface LayerRecipe {
   name: string;
@@ -216,7 +219,7 @@ async function buildLayer(
   const blob = join(cache, 'layers', `${r.name}-${key}.tar.gz`);
   const meta = `${blob}.json`;
   if (!noCache && existsSync(blob) && existsSync(meta)) {
-    const m = JSON.parse(readFileSync(meta, 'utf8')) as Layer & { unpackedSize: number };
+    const m = JSON.parse(readFileSync(meta, 'utf8')) as Layer & { unpackedSize: number; packages?: string[] };
     const now = new Date();
     utimesSync(blob, now, now); // recently used: pruneCache keeps it
     return { ...m, comment: r.comment, cached: true, file: blob };
@@ -230,9 +233,11 @@ async function buildLayer(
     chmodSync(dir, 0o755);
     r.fill(dir);
     const unpackedSize = duBytes(dir);
+    const list = join(dir, PACKAGE_LIST);
+    const packages = existsSync(list) ? readFileSync(list, 'utf8').trim().split('\n') : undefined;
     const layer = await tarLayer(dir, epoch, blob, r.comment);
-    writeFileSync(meta, JSON.stringify({ ...layer, unpackedSize }));
-    return { ...layer, cached: false, unpackedSize, file: blob };
+    writeFileSync(meta, JSON.stringify({ ...layer, unpackedSize, ...(packages ? { packages } : {}) }));
+    return { ...layer, cached: false, unpackedSize, file: blob, ...(packages ? { packages } : {}) };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -319,7 +324,7 @@ function rootfsRecipe(scriptsHash: string, env: NodeJS.ProcessEnv): LayerRecipe 
       writeFile(dir, 'etc/timezone', 'Etc/UTC\n');
       rmSync(join(dir, 'etc/localtime'), { force: true });
       symlinkSync('/usr/share/zoneinfo/Etc/UTC', join(dir, 'etc/localtime'));
-      writeFile(dir, 'usr/share/choreoctl/debian-packages.txt', readFileSync(list, 'utf8'));
+      writeFile(dir, PACKAGE_LIST, readFileSync(list, 'utf8'));
     },
   };
 }
