@@ -4,7 +4,9 @@
  * install = the openchoreo.dev CRDs, the default platform of one organization (Organization, three
  * Environments, a DeploymentPipeline with approval before production, a Project, a DataPlane and a BuildPlane
  * on this cluster, the default classes and the upstream APIClasses) and the controller: a ServiceAccount with
- * least-privilege RBAC and a Deployment running `choreoctl controller run --leader-elect`.
+ * least-privilege RBAC and a Deployment running `choreoctl controller run --leader-elect` (replicas, with a
+ * PodDisruptionBudget from two on); optionally the REST server (`server`) and the bundled CRDs of Gateway API,
+ * Envoy Gateway, Cilium and Argo Workflows (`dependencies`). deploy/helm/choreoctl is generated from this plan.
  * Every object but the CRDs carries `openchoreo.dev/managed-by: choreoctl-install`, which is how uninstall
  * finds them again and tells them apart from user resources.
  */
@@ -446,8 +448,7 @@ const podSpec = (serviceAccountName: string, container: Record<string, unknown>)
  * The controller: namespace (restricted pod security), ServiceAccount, RBAC (least privilege), the Deployment
  * and, with more than one replica, a PodDisruptionBudget.
  */
-export function controllerObjects(opts: ControllerOptions | string): KubeObject[] {
-  const o = typeof opts === 'string' ? { image: opts } : opts;
+export function controllerObjects(o: ControllerOptions): KubeObject[] {
   const image = o.image;
   const replicas = o.replicas ?? 1;
   const ns = SYSTEM_NAMESPACE;
