@@ -77,6 +77,12 @@ describe.skipIf(!helm)('the Helm chart', () => {
     },
   ];
 
+  it('passes helm lint --strict', async () => {
+    const lint = await helmRun('lint', '--strict', chart);
+    expect(lint.exitCode, lint.stdout + lint.stderr).toBe(0);
+    expect(lint.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+  });
+
   for (const c of cases) {
     it(`renders what choreoctl install prints: ${c.name}`, async () => {
       const rendered = await helmRun('template', 'choreoctl', chart, '--include-crds', ...c.values);
