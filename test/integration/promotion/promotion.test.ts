@@ -7,11 +7,8 @@
  * a whole project is promoted together.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
 import { B } from '../../../src/controllers/binding/refs.js';
-import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
 import { P } from '../../../src/controllers/promotion/index.js';
-import { R } from '../../../src/controllers/shared.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
 import { ForbiddenError } from '../../../src/kube/errors.js';
@@ -23,36 +20,13 @@ import {
   requestRollback,
   waitPromotion,
 } from '../../../src/services/promote.js';
-import { DEVELOPER_ROLE, promotionAccessObjects } from '../../../src/services/promotion-access.js';
-import { conditionOf, installCrds, installExternalCrds, newClient, uniqueName, until } from '../helpers.js';
-import { simulatePods } from './pods.js';
+import { conditionOf, newClient, uniqueName, until } from '../helpers.js';
+import { type PromotionPlatform, startPromotionPlatform } from './platform.js';
 
 const API = 'openchoreo.dev/v1alpha1';
-const DP_CRDS = new Set([
-  'httproutes.gateway.networking.k8s.io',
-  'gateways.gateway.networking.k8s.io',
-  'securitypolicies.gateway.envoyproxy.io',
-  'backendtrafficpolicies.gateway.envoyproxy.io',
-  'httproutefilters.gateway.envoyproxy.io',
-  'ciliumnetworkpolicies.cilium.io',
-]);
-const ALL = [
-  'organization',
-  'dataplane',
-  'environment',
-  'deploymentpipeline',
-  'project',
-  'release',
-  'component',
-  'service',
-  'servicebinding',
-  'componentrevision',
-  'promotion',
-];
 let client: KubeClient;
 let restricted: KubeClient;
-let ctrl: RunningControllers;
-let stopPods: (() => void) | undefined;
+let platform: PromotionPlatform | undefined;
 const org = uniqueName('promo');
 const logs: string[] = [];
 const meta = (name: string) => ({ name, namespace: org });
@@ -62,40 +36,6 @@ const get = (ref: GVR, name: string) =>
 type Json = Record<string, any>;
 const spec = (o: KubeObject | undefined) => (o?.spec ?? {}) as Json;
 const status = (o: KubeObject | undefined) => (o?.status ?? {}) as Json;
-
-async function waitReady(ref: GVR, name: string, reason?: string, timeoutMs = 60_000) {
-  return until(
-    async () => {
-      const c = conditionOf(await get(ref, name));
-      return c && c.status === 'True' && (!reason || c.reason === reason) ? c : undefined;
-    },
-    `${ref.resource} ${name} Ready`,
-    timeoutMs,
-  );
-}
-
-function app(name: string, image: string): KubeObject[] {
-  return [
-    {
-      apiVersion: API,
-      kind: 'Component',
-      metadata: meta(name),
-      spec: { owner: { projectName: 'shop' }, type: 'Service' },
-    },
-    {
-      apiVersion: API,
-      kind: 'Workload',
-      metadata: meta(name),
-      spec: { owner: { projectName: 'shop', componentName: name }, containers: { main: { image } } },
-    },
-    {
-      apiVersion: API,
-      kind: 'Service',
-      metadata: meta(name),
-      spec: { owner: { projectName: 'shop', componentName: name }, workloadName: name },
-    },
-  ];
-}
 
 const timeout = (ms = 60_000) => AbortSignal.timeout(ms);
 async function expectDone(kube: KubeClient, ns: string, name: string, signal: AbortSignal) {
@@ -111,85 +51,19 @@ const requestPhase = async (name: string, phase: string, reason?: string) =>
 beforeAll(async () => {
   client = newClient(inject('kubeconfig'));
   restricted = newClient(inject('restrictedKubeconfig'));
-  await installCrds(client);
-  await installExternalCrds(client, (crd) => DP_CRDS.has(String(crd.metadata?.name)));
-  for (const o of promotionAccessObjects((name, namespace) => ({
-    name,
-    ...(namespace ? { namespace } : {}),
-  }))) {
-    await client.apply(o, { fieldManager: 'choreoctl-test', force: true });
-  }
-  const cells = new Set(
-    ['development', 'staging', 'production'].map((e) => dataPlaneNamespaceName(org, 'shop', e)),
+  platform = await startPromotionPlatform(
+    client,
+    org,
+    [
+      ['cart', 'ghcr.io/acme/cart:1.0'],
+      ['orders', 'ghcr.io/acme/orders:1.0'],
+    ],
+    (m) => logs.push(m),
   );
-  stopPods = simulatePods(client, `sim-${org}`, (ns) => cells.has(ns));
-  ctrl = runControllers({ client, controllers: ALL, handleSignals: false, log: (m) => logs.push(m) });
-  await ctrl.started;
-  await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
-  await until(async () => get(R.namespaces, org), 'the organization namespace');
-  await client.create({
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: meta('restricted-developer'),
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: DEVELOPER_ROLE },
-    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'restricted' }],
-  } as KubeObject);
-  await client.create({
-    apiVersion: API,
-    kind: 'DataPlane',
-    metadata: meta('default'),
-    spec: {
-      registry: { prefix: 'registry.local:5000' },
-      gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
-    },
-  });
-  for (const e of ['development', 'staging', 'production']) {
-    await client.create({
-      apiVersion: API,
-      kind: 'Environment',
-      metadata: meta(e),
-      spec: { dataPlaneRef: 'default' },
-    });
-  }
-  await client.create({
-    apiVersion: API,
-    kind: 'DeploymentPipeline',
-    metadata: meta('default'),
-    spec: {
-      promotionPaths: [
-        { sourceEnvironmentRef: 'development', targetEnvironmentRefs: [{ name: 'staging' }] },
-        {
-          sourceEnvironmentRef: 'staging',
-          targetEnvironmentRefs: [{ name: 'production', requiresApproval: true }],
-        },
-      ],
-    },
-  });
-  await client.create({
-    apiVersion: API,
-    kind: 'Project',
-    metadata: meta('shop'),
-    spec: { deploymentPipelineRef: 'default' },
-  });
-  await client.create({ apiVersion: API, kind: 'ServiceClass', metadata: meta('default'), spec: {} });
-  for (const o of [...app('cart', 'ghcr.io/acme/cart:1.0'), ...app('orders', 'ghcr.io/acme/orders:1.0')]) {
-    await client.create(o);
-  }
-  await waitReady(R.dataPlanes, 'default');
 }, 180_000);
 
 afterAll(async () => {
-  if (client) {
-    await client.delete(R.organizations, org).catch(() => {});
-    await until(async () => !(await get(R.organizations, org)), 'the org to be gone', 120_000).catch(
-      () => {},
-    );
-  }
-  stopPods?.();
-  await client
-    ?.delete({ group: '', version: 'v1', resource: 'nodes', namespaced: false }, `sim-${org}`)
-    .catch(() => {});
-  await ctrl?.stop();
+  await platform?.stop();
   client?.close();
   restricted?.close();
   if (process.env.PROMOTION_TEST_LOGS) process.stderr.write(`${logs.join('\n')}\n`);

@@ -1,6 +1,4 @@
 import { UsageError } from '../../errors.js';
-import { ExitCode } from '../../exit-codes.js';
-import { escapeControl } from '../../output/escape.js';
 import { directClient } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import { parseDuration } from '../delete/index.js';
@@ -17,23 +15,16 @@ export default defineHandler<typeof promoteSpec>(async ({ factory, args, flags, 
   if (flags.all && !project) throw new UsageError('--all needs --project', commandPath);
   const client = await directClient(factory);
   try {
-    const { toCliError } = await import('../../direct.js');
-    let results: Awaited<ReturnType<typeof client.promoteProject>>;
-    try {
-      results = flags.all
-        ? await client.promoteProject({ project: project as string, from: flags.from, to: flags.to })
-        : [
-            await client.promote({
-              component: args.component as string,
-              project,
-              from: flags.from,
-              to: flags.to,
-            }),
-          ];
-    } catch (e) {
-      factory.io.err(`${escapeControl(toCliError(e).message)}\n`);
-      return ExitCode.ERROR;
-    }
+    const results = flags.all
+      ? await client.promoteProject({ project: project as string, from: flags.from, to: flags.to })
+      : [
+          await client.promote({
+            component: args.component as string,
+            project,
+            from: flags.from,
+            to: flags.to,
+          }),
+        ];
     return await reportRequests(
       factory,
       client,

@@ -1,6 +1,4 @@
 import { UsageError } from '../../errors.js';
-import { ExitCode } from '../../exit-codes.js';
-import { escapeControl } from '../../output/escape.js';
 import { directClient } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import { parseDuration } from '../delete/index.js';
@@ -24,14 +22,7 @@ export default defineHandler<typeof rollbackSpec>(async ({ factory, args, flags,
   }
   const client = await directClient(factory);
   try {
-    const { toCliError } = await import('../../direct.js');
-    let result: Awaited<ReturnType<typeof client.rollback>>;
-    try {
-      result = await client.rollback({ component: args.component, environment, toRevision });
-    } catch (e) {
-      factory.io.err(`${escapeControl(toCliError(e).message)}\n`);
-      return ExitCode.ERROR;
-    }
+    const result = await client.rollback({ component: args.component, environment, toRevision });
     return await reportRequests(
       factory,
       client,

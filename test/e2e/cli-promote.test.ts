@@ -1,0 +1,166 @@
+/**
+ * The BUILT choreoctl's promote, approve, reject and rollback against the real apiserver (`npm run build`
+ * first), with the controllers in-process and a stand-in kubelet (test/integration/promotion/platform.ts):
+ * exit codes of `promote --wait` on success and on timeout, the refused path, the developer identity that can
+ * request but not approve (the 403 as a readable error), approval by an admin, rollback, `--all`.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { B } from '../../src/controllers/binding/refs.js';
+import type { KubeClient, KubeObject } from '../../src/kube/client.js';
+import { newClient, uniqueName } from '../integration/helpers.js';
+import { type PromotionPlatform, startPromotionPlatform } from '../integration/promotion/platform.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+const bin = join(repo, 'bin/choreoctl.js');
+const localNode = join(repo, 'node_modules/.bin/node');
+const node = existsSync(localNode) ? localNode : process.execPath;
+
+let client: KubeClient;
+let platform: PromotionPlatform | undefined;
+let env: Record<string, string>;
+const org = uniqueName('e2e-promo');
+
+async function cli(args: string[], user: 'admin' | 'restricted' = 'admin') {
+  return execa(node, [bin, ...args, '-n', org], {
+    env: { ...env, KUBECONFIG: inject(user === 'admin' ? 'kubeconfig' : 'restrictedKubeconfig') },
+    extendEnv: false,
+    reject: false,
+    stripFinalNewline: false,
+    stdin: 'ignore',
+  });
+}
+const requestName = (stdout: string) =>
+  /promotionrequest\.openchoreo\.dev\/(\S+) created/.exec(stdout)?.[1] ?? '';
+const image = async (binding: string) =>
+  (
+    (await client.getOrUndefined<KubeObject>(B.serviceBindings, binding, { namespace: org }))?.spec as
+      | { workloadSpec?: { containers?: { main?: { image?: string } } } }
+      | undefined
+  )?.workloadSpec?.containers?.main?.image;
+
+beforeAll(async () => {
+  client = newClient(inject('kubeconfig'));
+  const dir = await mkdtemp(join(tmpdir(), 'choreoctl-e2e-promo-'));
+  env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    CHOREOCTL_CONFIG: join(dir, 'config'),
+    NO_COLOR: '1',
+  };
+  platform = await startPromotionPlatform(
+    client,
+    org,
+    [
+      ['api', 'ghcr.io/acme/api:1.0'],
+      ['web', 'ghcr.io/acme/web:1.0'],
+    ],
+    () => {},
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  client?.close();
+});
+
+describe('choreoctl promote / approve / rollback', () => {
+  it('promote --wait: development → staging, exit 0 once the target is Ready', async () => {
+    const r = await cli(['promote', 'api', '--wait', '--timeout', '90s']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain(' created: api development → staging\n');
+    expect(r.stdout).toContain('succeeded: ServiceBinding "api-staging" is Ready');
+    expect(await image('api-staging')).toBe('ghcr.io/acme/api:1.0');
+  }, 120_000);
+
+  it('a path the pipeline does not allow: exit 1 naming the pipeline and the allowed targets', async () => {
+    const r = await cli(['promote', 'api', '--from', 'development', '--to', 'production']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe(
+      'error: DeploymentPipeline "default" does not allow promotion from "development" to "production": allowed targets from "development": "staging"\n',
+    );
+  });
+
+  it('the developer requests (pending approval) but cannot approve: 403 as a readable error; --wait times out with exit 1', async () => {
+    const req = await cli(['promote', 'api'], 'restricted');
+    expect(req.exitCode).toBe(0);
+    expect(req.stdout).toContain('api staging → production (pending approval: choreoctl approve ');
+    const name = requestName(req.stdout);
+    const denied = await cli(['approve', name], 'restricted');
+    expect(denied.exitCode).toBe(1);
+    expect(denied.stderr).toContain(
+      'Error from server (Forbidden): promotionapprovals.openchoreo.dev is forbidden: User "restricted" cannot create resource "promotionapprovals"',
+    );
+    const waited = await cli(
+      ['promote', 'api', '--from', 'staging', '--wait', '--timeout', '3s'],
+      'restricted',
+    );
+    expect(waited.exitCode).toBe(1);
+    expect(waited.stderr).toMatch(
+      /^error: timed out after 3s: PromotionRequest "\S+" is still Pending: DeploymentPipeline "default" requires an approval/,
+    );
+
+    const ok = await cli(['approve', name]);
+    expect(ok.stdout).toBe(`promotionrequest.openchoreo.dev/${name} approved by admin\n`);
+    expect(ok.exitCode).toBe(0);
+    await expect.poll(() => image('api-production'), { timeout: 30_000 }).toBe('ghcr.io/acme/api:1.0');
+  }, 120_000);
+
+  it('reject ends a request; rollback --wait restores the previous image; --all promotes the project', async () => {
+    const req = await cli(['promote', 'api', '--from', 'staging']);
+    const name = requestName(req.stdout);
+    const rej = await cli(['reject', name, '--reason', 'freeze']);
+    expect(rej.exitCode).toBe(0);
+    expect(rej.stdout).toBe(`promotionrequest.openchoreo.dev/${name} rejected by admin\n`);
+
+    await client.patch(
+      { group: 'openchoreo.dev', version: 'v1alpha1', resource: 'workloads', namespaced: true },
+      'api',
+      { spec: { containers: { main: { image: 'ghcr.io/acme/api:2.0' } } } },
+      { namespace: org },
+    );
+    await expect
+      .poll(
+        async () =>
+          (
+            await cli([
+              'get',
+              'revisions',
+              '-l',
+              'openchoreo.dev/component=api,openchoreo.dev/environment=development',
+            ])
+          ).stdout,
+        { timeout: 30_000 },
+      )
+      .toContain('ghcr.io/acme/api:2.0');
+    const up = await cli(['promote', 'api', '--from', 'development', '--wait', '--timeout', '90s']);
+    expect(up.exitCode).toBe(0);
+    expect(await image('api-staging')).toBe('ghcr.io/acme/api:2.0');
+    const back = await cli(['rollback', 'api', '--env', 'staging', '--wait', '--timeout', '90s']);
+    expect(back.stderr).toBe('');
+    expect(back.exitCode).toBe(0);
+    expect(back.stdout).toContain(' created: api rollback of staging\n');
+    expect(await image('api-staging')).toBe('ghcr.io/acme/api:1.0');
+
+    const all = await cli([
+      'promote',
+      '--all',
+      '--project',
+      'shop',
+      '--from',
+      'development',
+      '--wait',
+      '--timeout',
+      '90s',
+    ]);
+    expect(all.exitCode).toBe(0);
+    expect(all.stdout).toContain(' created: web development → staging\n');
+    expect(all.stdout).toContain(' created: api development → staging\n');
+    expect(await image('web-staging')).toBe('ghcr.io/acme/web:1.0');
+  }, 240_000);
+});
