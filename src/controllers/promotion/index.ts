@@ -296,6 +296,18 @@ export const promotionController: ControllerFactory = (ctx) => {
     if (r.status?.phase && TERMINAL.has(r.status.phase)) return undefined;
     const ns = req.namespace ?? '';
     const { owner, sourceEnvironment: from, targetEnvironment: to } = r.spec;
+    // The pipeline is the project's of the component as it is, not the one the request names.
+    const component = cache(ctx.manager, R.components).getByName(owner.componentName, ns);
+    const actual = (component?.spec as { owner?: { projectName?: string } } | undefined)?.owner?.projectName;
+    if (actual !== owner.projectName) {
+      await report(r, 'Failed', {
+        reason: 'ComponentNotFound',
+        message: component
+          ? `component "${owner.componentName}" belongs to project "${actual}", not "${owner.projectName}"`
+          : `component "${owner.componentName}" not found in organization "${ns}"`,
+      });
+      return undefined;
+    }
     const pipeline = pipelineOf(ctx, ns, owner.projectName);
     if (!pipeline) {
       await report(r, 'Failed', {
@@ -502,7 +514,7 @@ export const promotionController: ControllerFactory = (ctx) => {
       { ref: P.approvals, map: toRequest },
       { ref: P.revisions, map: waiting },
     ],
-    reads: [R.projects, R.pipelines, ...Object.values(BINDINGS)],
+    reads: [R.projects, R.pipelines, R.components, ...Object.values(BINDINGS)],
     reconciler: { reconcile },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };

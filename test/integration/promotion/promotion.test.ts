@@ -121,6 +121,20 @@ describe('promotion along the pipeline', () => {
     const r = await requestPhase('cart-skip', 'Failed', 'InvalidPromotionPath');
     expect(conditionOf(r)?.message).toBe(msg);
     expect(await get(B.serviceBindings, 'cart-production')).toBeUndefined();
+    // Naming another project (whose pipeline might allow more) does not help: the component's project counts.
+    await client.create({
+      apiVersion: API,
+      kind: 'PromotionRequest',
+      metadata: meta('cart-other-project'),
+      spec: {
+        owner: { projectName: 'lax', componentName: 'cart' },
+        sourceEnvironment: 'development',
+        targetEnvironment: 'production',
+        requestedBy: 'admin',
+      },
+    });
+    const other = await requestPhase('cart-other-project', 'Failed', 'ComponentNotFound');
+    expect(conditionOf(other)?.message).toBe('component "cart" belongs to project "shop", not "lax"');
   });
 
   it('staging → production waits for approval; the developer can request but not approve (403); an admin approves', async () => {
