@@ -1,6 +1,7 @@
 /** The envelope shared by every kind: apiVersion, kind, metadata, spec, status. */
 import { z } from 'zod';
-import { API_VERSION, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN } from './dsl.js';
+import { API_VERSION, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, dnsLabel } from './dsl.js';
+import { metadataAnnotations, metadataLabels } from './rules.js';
 
 export type NameFormat = 'label' | 'subdomain';
 
@@ -24,18 +25,14 @@ export function objectMeta(nameFormat: NameFormat, namespaced: boolean) {
     .looseObject({
       name,
       namespace: namespaced
-        ? z
-            .string()
-            .optional()
-            .describe(
-              'Namespace of the resource; for OpenChoreo this is the organization (default: default).',
-            )
+        ? dnsLabel(
+            'Namespace of the resource; for OpenChoreo this is the organization (default: default).',
+          ).optional()
         : z.never().optional().describe('Organizations are cluster-scoped: no namespace.'),
-      labels: z.record(z.string(), z.string()).optional().describe('Labels, see openchoreo.dev/* keys.'),
-      annotations: z
-        .record(z.string(), z.string())
-        .optional()
-        .describe('Annotations, e.g. openchoreo.dev/display-name and openchoreo.dev/description.'),
+      labels: metadataLabels('Labels, see openchoreo.dev/* keys.').optional(),
+      annotations: metadataAnnotations(
+        'Annotations, e.g. openchoreo.dev/display-name and openchoreo.dev/description.',
+      ).optional(),
     })
     .describe('Standard Kubernetes object metadata.');
 }
