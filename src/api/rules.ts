@@ -38,7 +38,10 @@ export const matching = (pattern: string, what: string, description: string, min
   if (min > 0) s = s.min(min);
   return s
     .max(max)
-    .regex(new RegExp(pattern), { message: `should match '${pattern}' (${what})` })
+    .regex(new RegExp(pattern), {
+      // long patterns (images, cron, paths) say what they mean instead of spelling out the regex
+      message: pattern.length > 100 ? `should match ${what}` : `should match '${pattern}' (${what})`,
+    })
     .describe(description);
 };
 

@@ -3,7 +3,7 @@ import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { KINDS } from '../../kinds.js';
 import type { KubeObject } from '../../output/printers.js';
-import { directClient, withTypeMeta } from '../../resources.js';
+import { checkNames, directClient, withTypeMeta } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import type { describeSpec } from './command.js';
 import { type EventLike, renderDescribe } from './render.js';
@@ -91,6 +91,7 @@ export default defineHandler<typeof describeSpec>(async ({ factory, args, comman
     names.unshift(kind.slice(kind.indexOf('/') + 1));
     kind = kind.slice(0, kind.indexOf('/'));
   }
+  checkNames(names, commandPath);
   const client = await directClient(factory);
   const { toCliError } = await import('../../direct.js');
   const r = await client.resolveName(kind);
