@@ -118,6 +118,9 @@ export const ABSOLUTE_PATH_PATTERN = `^(/${SEGMENT})+/?$`;
 /** A path inside a repository: `/`, `.`, or segments (optionally `/`-led), never `..`, no control characters. */
 export const REPO_PATH_PATTERN = `^(/|\\.|\\./|/?${SEGMENT}(/${SEGMENT})*/?)$`;
 
+/** A git branch name (git check-ref-format, simplified): no spaces, `..`, `~^:?*[\\`, no leading `-`/`.`. */
+export const GIT_BRANCH_PATTERN = String.raw`^[A-Za-z0-9_]([^\s~^:?*[\\.]|\.[^\s~^:?*[\\.])*$`;
+
 // ---- network --------------------------------------------------------------------------------------------
 
 /** A lowercase DNS name: gateway virtual hosts. */

@@ -11,6 +11,7 @@ import {
   CONFIG_KEY_PATTERN,
   CRON_PATTERN,
   ENV_VAR_NAME_PATTERN,
+  GIT_BRANCH_PATTERN,
   HEADER_NAME_PATTERN,
   HOSTNAME_PATTERN,
   IMAGE_REF_OR_TAG_PATTERN,
@@ -262,7 +263,7 @@ export const repoPath = (description: string) =>
 /** A git branch name (git check-ref-format, simplified): no spaces, `..`, `~^:?*[\\`, no leading `-`/`.`. */
 export const gitBranch = (description: string) =>
   matching(
-    String.raw`^[A-Za-z0-9_]([^\s~^:?*[\\.]|\.[^\s~^:?*[\\.])*$`,
+    GIT_BRANCH_PATTERN,
     "a git branch name: no spaces, '..' or any of '~^:?*[\\', not starting with '-' or '.'",
     description,
     0,
