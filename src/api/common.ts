@@ -24,6 +24,9 @@ import {
   keyedRecord,
   labelMap,
   nonEmptyText,
+  portOrName,
+  QUALIFIED_NAME_KEYS,
+  quantityValue,
   text,
   textList,
   timeZone,
@@ -360,6 +363,38 @@ export const Connection = withRules(
   ],
 );
 
+// ---------------------------------------------------------------------------------------------------------
+// Probes (legacy application configuration): a core/v1 Probe, typed where Kubernetes would refuse it later.
+
+const probePort = () => portOrName('Port number (1-65535) or name of a container port.');
+
+export const Probe = z
+  .looseObject({
+    httpGet: z
+      .looseObject({
+        path: urlPath('Path to request, e.g. /healthz.').max(2048).optional(),
+        port: probePort(),
+        scheme: z.enum(['HTTP', 'HTTPS']).optional().describe('HTTP or HTTPS.'),
+      })
+      .optional()
+      .describe('An HTTP GET check.'),
+    tcpSocket: z.looseObject({ port: probePort() }).optional().describe('A TCP connect check.'),
+    grpc: z
+      .looseObject({ port: port('gRPC port (1-65535).') })
+      .optional()
+      .describe('A gRPC health check.'),
+    exec: z
+      .looseObject({ command: textList('Command run in the container.', 64, 4096).optional() })
+      .optional()
+      .describe('A command check.'),
+    initialDelaySeconds: int32('Seconds before the first check.').optional(),
+    periodSeconds: int32('Seconds between checks.', 1).optional(),
+    timeoutSeconds: int32('Seconds a check may take.', 1).optional(),
+    successThreshold: int32('Successes to count as healthy.', 1).optional(),
+    failureThreshold: int32('Failures to count as unhealthy.', 1).optional(),
+  })
+  .describe('A core/v1 Probe: unknown fields are kept, the ones above are checked.');
+
 export const workloadTemplateShape = {
   containers: keyedRecord(
     Container,
@@ -448,6 +483,14 @@ export const overrides = () =>
 
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
 
+const quantities = (description: string) =>
+  keyedRecord(
+    quantityValue('A quantity: an integer or e.g. 500m, 256Mi.'),
+    QUALIFIED_NAME_KEYS,
+    16,
+    description,
+  ).optional();
+
 const TemplateContainer = z
   .looseObject({
     name: dnsLabel('Container name: a workload container of the same name is merged over it.'),
@@ -463,6 +506,13 @@ const TemplateContainer = z
       256,
       'Environment variables (distinct names).',
     ).optional(),
+    resources: z
+      .looseObject({
+        limits: quantities('Resource limits by resource name, e.g. cpu: 500m, memory: 256Mi.'),
+        requests: quantities('Resource requests by resource name.'),
+      })
+      .optional()
+      .describe('Compute resources (core/v1 ResourceRequirements).'),
     ports: z
       .array(
         z

@@ -132,6 +132,9 @@ const IPV6 = '[0-9a-fA-F]{0,4}(:[0-9a-fA-F]{0,4}){2,7}';
 /** An IPv4/IPv6 address or CIDR (`10.0.0.0/8`, `2001:db8::/32`). */
 export const IP_OR_CIDR_PATTERN = `^(${IPV4}(/(3[0-2]|[12]?[0-9]))?|${IPV6}(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$`;
 
+/** A named port (IANA service name): ≤15 lowercase letters, digits and `-`, alphanumeric ends. */
+export const PORT_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+
 /** A port in a URL: 1-65535. */
 const URL_PORT = '(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})';
 const URL_HOST = `(${DOMAIN_COMPONENT}(\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:.]+\\])`;

@@ -20,6 +20,7 @@ import {
   IP_OR_CIDR_PATTERN,
   LABEL_VALUE_PATTERN,
   labelValueProblem,
+  PORT_NAME_PATTERN,
   QUALIFIED_NAME_PATTERN,
   qualifiedNameProblem,
   REGISTRY_PREFIX_PATTERN,
@@ -285,4 +286,44 @@ export const resourceQuantity = (description: string) =>
     description,
     0,
     64,
+  );
+
+/**
+ * An int-or-string whose integer is in [min, max]: the range is a CEL rule server-side (a structural
+ * int-or-string carries no minimum), the string branch's pattern becomes the field's pattern.
+ */
+function intOrPatterned(min: number, max: number, str: z.ZodString, what: string, description: string) {
+  const range = `self >= ${min} && self <= ${max}`;
+  return z
+    .union([z.number().int().min(min).max(max), str])
+    .describe(description)
+    .meta({
+      [CEL_KEY]: [
+        { rule: `type(self) == string || (${range})`, message: `must be ${what}` },
+      ] satisfies CelRule[],
+    });
+}
+
+/**
+ * A quantity as Kubernetes takes it in `resources`: a non-negative integer, or a quantity string. The string
+ * pattern holds on both sides; a negative integer is refused by the client only (a CEL range rule under the
+ * class template's container lists would exceed the apiserver's cost budget).
+ */
+export const quantityValue = (description: string) =>
+  z.union([z.number().int().min(0), resourceQuantity(description)]).describe(description);
+
+/** A port as a probe or Service takes it: a number 1-65535, or the name of a container port. */
+export const portOrName = (description: string) =>
+  intOrPatterned(
+    1,
+    65535,
+    matching(
+      PORT_NAME_PATTERN,
+      'a port name: lowercase letters, digits and -, at most 15',
+      description,
+      1,
+      15,
+    ),
+    'a port number 1-65535 or a port name',
+    description,
   );

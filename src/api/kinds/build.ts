@@ -1,6 +1,6 @@
 /** Build and deploy kinds: Build, DeployableArtifact, DeploymentTrack, Deployment, Release; GitOps: GitCommitRequest. */
 import { z } from 'zod';
-import { baseStatus, EnvVar, Owner2 } from '../common.js';
+import { baseStatus, EnvVar, Owner2, Probe } from '../common.js';
 import {
   atomicFreeForm,
   dnsLabel,
@@ -149,8 +149,8 @@ export const Application = z
       .describe('Resource limits.'),
     probes: z
       .strictObject({
-        readinessProbe: freeForm('core/v1 Probe.').optional(),
-        livenessProbe: freeForm('core/v1 Probe.').optional(),
+        readinessProbe: Probe.optional(),
+        livenessProbe: Probe.optional(),
       })
       .optional()
       .describe('Health probes.'),

@@ -6,18 +6,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EXTERNAL_HOST_PATTERN } from '../../../src/api/common.js';
+import * as dsl from '../../../src/api/dsl.js';
 import { type JSONSchemaProps, KINDS, openApiSchemaFor } from '../../../src/api/index.js';
 import * as patterns from '../../../src/api/patterns.js';
 import { NAME_RULES } from '../../../src/api/resource.js';
-import * as dsl from '../../../src/api/dsl.js';
-import { EXTERNAL_HOST_PATTERN } from '../../../src/api/common.js';
 
 const DOC = join(import.meta.dirname, '../../../docs/validation.md');
 const BEGIN = '<!-- BEGIN GENERATED FIELD TABLE -->';
 const END = '<!-- END GENERATED FIELD TABLE -->';
 
 /** zod escapes `/` in JSON-schema patterns; names are looked up without that. */
-const unescape = (p: string) => p.replace(/\\\//g, '/');
+const unslash = (p: string) => p.replace(/\\\//g, '/');
 
 /** Pattern → the name the doc uses for it. */
 const PATTERN_NAMES = new Map<string, string>(
@@ -46,15 +46,16 @@ const PATTERN_NAMES = new Map<string, string>(
       [patterns.CORS_ORIGIN_PATTERN, 'CORS origin (`*` or http(s)://host[:port])'],
       [patterns.HEADER_NAME_PATTERN, 'HTTP header name'],
       [patterns.GIT_BRANCH_PATTERN, 'git branch name'],
+      [patterns.PORT_NAME_PATTERN, 'DNS-1123 label'],
       [EXTERNAL_HOST_PATTERN, 'DNS name or `*.` wildcard'],
     ] as const
-  ).map(([p, name]) => [unescape(p), name]),
+  ).map(([p, name]) => [unslash(p), name]),
 );
 
 function stringRule(n: JSONSchemaProps): string {
   const parts: string[] = [];
   if (n.enum) parts.push(`enum ${n.enum.map((e) => String(e)).join(' / ')}`);
-  if (n.pattern) parts.push(PATTERN_NAMES.get(unescape(n.pattern)) ?? `\`${n.pattern}\``);
+  if (n.pattern) parts.push(PATTERN_NAMES.get(unslash(n.pattern)) ?? `\`${n.pattern}\``);
   if (n.format) parts.push(n.format);
   if (n.minLength !== undefined || n.maxLength !== undefined)
     parts.push(`length ${n.minLength ?? 0}..${n.maxLength ?? '∞'}`);
@@ -64,7 +65,8 @@ function stringRule(n: JSONSchemaProps): string {
 /** One line per rule of a node (without its children). */
 function ruleOf(n: JSONSchemaProps): string {
   const parts: string[] = [];
-  if (n['x-kubernetes-int-or-string']) parts.push('int or string');
+  if (n['x-kubernetes-int-or-string'])
+    parts.push(`int or string${n.pattern ? ` (${PATTERN_NAMES.get(unslash(n.pattern)) ?? n.pattern})` : ''}`);
   else if (n.type === 'string') parts.push(stringRule(n));
   else if (n.type === 'integer' || n.type === 'number') {
     parts.push(`${n.type} ${n.minimum ?? '-∞'}..${n.maximum ?? '∞'}`);
@@ -108,7 +110,7 @@ function collect(n: JSONSchemaProps, path: string, out: Map<string, string>, req
   if (n.additionalProperties) collect(n.additionalProperties, `${path}.*`, out, false);
 }
 
-export function fieldTable(): string {
+function fieldTable(): string {
   const byPath = new Map<string, Row>();
   for (const k of KINDS) {
     const spec = openApiSchemaFor(k.kind).properties?.spec;
