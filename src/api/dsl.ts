@@ -4,13 +4,7 @@
  * so a document the CLI accepts is accepted by the apiserver and vice versa.
  */
 import { z } from 'zod';
-import {
-  CRON_PATTERN,
-  GIT_URL_PATTERN,
-  GO_DURATION_PATTERN,
-  HTTP_URL_PATTERN,
-  INT32_MAX,
-} from './patterns.js';
+import { GIT_URL_PATTERN, GO_DURATION_PATTERN, HTTP_URL_PATTERN, INT32_MAX } from './patterns.js';
 
 export { API_VERSION, GROUP, VERSION } from './kinds-meta.js';
 export {
@@ -40,8 +34,6 @@ export const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]
 /** URL path starting with `/`. */
 export const URL_PATH_PATTERN = '^/[^\\s]*$';
 export const GIT_SHA_PATTERN = '^[0-9a-f]{7,40}$';
-export const QUANTITY_PATTERN =
-  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 
 const re = (pattern: string) => new RegExp(pattern);
 
@@ -78,20 +70,12 @@ export const patterned = (pattern: string, what: string, description: string) =>
 
 export const goDuration = (description: string) =>
   patterned(GO_DURATION_PATTERN, 'a Go duration such as 30s, 5m or 1h30m', description).max(64);
-export const cron = (description: string) =>
-  patterned(
-    CRON_PATTERN,
-    'a five-field cron expression (minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6) or @hourly/@daily/…',
-    description,
-  ).max(256);
 export const httpUrl = (description: string) =>
   patterned(HTTP_URL_PATTERN, 'an http(s) URL with a host', description).max(2048);
 export const gitUrl = (description: string) =>
   patterned(GIT_URL_PATTERN, 'a git URL: https://, ssh://, git:// or git@host:path', description).max(2048);
 export const urlPath = (description: string) =>
   patterned(URL_PATH_PATTERN, 'a URL path starting with /', description);
-export const quantity = (description: string) =>
-  patterned(QUANTITY_PATTERN, 'a Kubernetes quantity such as 500m, 1 or 256Mi', description);
 
 export const port = (description: string) => z.number().int().min(1).max(65535).describe(description);
 /** Integers are int32 in the Kubernetes objects they end up in: bounded to 2^31-1. */
@@ -122,8 +106,6 @@ export const atomicFreeForm = (description: string) =>
     'x-kubernetes-map-type': 'atomic',
     type: 'object',
   });
-
-export const stringMap = (description: string) => z.record(z.string(), z.string()).describe(description);
 
 // ---------------------------------------------------------------------------------------------------------
 // Rules with a CEL twin.
@@ -218,21 +200,4 @@ export function notBoth<T>(a: keyof T & string, b: keyof T & string, message?: s
     fieldPath: `.${b}`,
     check: (self) => !(self[a] !== undefined && self[b] !== undefined),
   };
-}
-
-/** A map with at most `maxProperties` entries (bounded so CEL rules inside stay within the cost budget). */
-export function boundedRecord<V extends z.ZodType>(value: V, maxProperties: number, description: string) {
-  return z
-    .record(z.string(), value)
-    .superRefine((rec, ctx) => {
-      const n = Object.keys(rec).length;
-      if (n > maxProperties) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [],
-          message: `Too many: ${n}: must have at most ${maxProperties} items`,
-        });
-      }
-    })
-    .meta({ description, maxProperties });
 }

@@ -27,7 +27,6 @@ const PATTERN_NAMES = new Map<string, string>(
       [dsl.DNS_SUBDOMAIN_PATTERN, 'DNS-1123 subdomain'],
       [dsl.URL_PATH_PATTERN, 'URL path (`/…`, no spaces)'],
       [dsl.GIT_SHA_PATTERN, 'git SHA (7-40 hex)'],
-      [dsl.QUANTITY_PATTERN, 'quantity'],
       [patterns.ENV_VAR_NAME_PATTERN, 'env var name `[-._a-zA-Z][-._a-zA-Z0-9]*`'],
       [patterns.CONFIG_KEY_PATTERN, 'ConfigMap/Secret key'],
       [patterns.LABEL_VALUE_PATTERN, 'label value'],
