@@ -16,41 +16,9 @@ export const CONFIG_KEY_PATTERN = '^([-_a-zA-Z0-9][-._a-zA-Z0-9]*|\\.[-_a-zA-Z0-
 
 /** Label value: empty or ≤63 chars of `[-_.A-Za-z0-9]` with alphanumeric ends. */
 export const LABEL_VALUE_PATTERN = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 /** Qualified name (label and annotation keys): `[prefix/]name`, prefix a DNS subdomain ≤253, name ≤63. */
 export const QUALIFIED_NAME_PATTERN =
-  '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
-
-const NAME_PART =
-  "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-
-/** Why `key` is not a qualified name (in Kubernetes' wording), or undefined when it is one. */
-export function qualifiedNameProblem(key: string): string | undefined {
-  const parts = key.split('/');
-  if (parts.length > 2) return `${NAME_PART}, with an optional DNS subdomain prefix and '/'`;
-  const name = parts.at(-1) ?? '';
-  if (parts.length === 2) {
-    const prefix = parts[0] ?? '';
-    if (prefix.length === 0) return 'prefix part must be non-empty';
-    if (prefix.length > 253) return 'prefix part must be no more than 253 characters';
-    if (!DNS_SUBDOMAIN.test(prefix))
-      return "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-  }
-  if (name.length === 0) return 'name part must be non-empty';
-  if (name.length > 63) return 'name part must be no more than 63 characters';
-  if (!LABEL_NAME.test(name)) return NAME_PART;
-  return undefined;
-}
-
-/** Why `v` is not a label value (in Kubernetes' wording), or undefined when it is one. */
-export function labelValueProblem(v: string): string | undefined {
-  if (v.length > 63) return 'must be no more than 63 characters';
-  if (!new RegExp(LABEL_VALUE_PATTERN).test(v))
-    return "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-  return undefined;
-}
+  '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
 
 // ---- images ---------------------------------------------------------------------------------------------
 

@@ -1,7 +1,6 @@
 /** The envelope shared by every kind: apiVersion, kind, metadata, spec, status. */
 import { z } from 'zod';
 import { API_VERSION, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, dnsLabel } from './dsl.js';
-import { metadataAnnotations, metadataLabels } from './rules.js';
 
 export type NameFormat = 'label' | 'subdomain';
 
@@ -29,10 +28,13 @@ export function objectMeta(nameFormat: NameFormat, namespaced: boolean) {
             'Namespace of the resource; for OpenChoreo this is the organization (default: default).',
           ).optional()
         : z.never().optional().describe('Organizations are cluster-scoped: no namespace.'),
-      labels: metadataLabels('Labels, see openchoreo.dev/* keys.').optional(),
-      annotations: metadataAnnotations(
-        'Annotations, e.g. openchoreo.dev/display-name and openchoreo.dev/description.',
-      ).optional(),
+      // label and annotation rules (Kubernetes' ObjectMeta validation) are checked for every object, ours and
+      // others, by src/kube/validation.ts before apply writes anything
+      labels: z.record(z.string(), z.string()).optional().describe('Labels, see openchoreo.dev/* keys.'),
+      annotations: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe('Annotations, e.g. openchoreo.dev/display-name and openchoreo.dev/description.'),
     })
     .describe('Standard Kubernetes object metadata.');
 }

@@ -19,10 +19,8 @@ import {
   INT32_MAX,
   IP_OR_CIDR_PATTERN,
   LABEL_VALUE_PATTERN,
-  labelValueProblem,
   PORT_NAME_PATTERN,
   QUALIFIED_NAME_PATTERN,
-  qualifiedNameProblem,
   REGISTRY_PREFIX_PATTERN,
   REPO_PATH_PATTERN,
   RESOURCE_QUANTITY_PATTERN,
@@ -81,54 +79,6 @@ export const labelValue = (description: string) =>
 
 export const headerName = (description: string) =>
   matching(HEADER_NAME_PATTERN, 'an HTTP header name', description, 1, 256);
-
-/** Problems of a labels map, as the apiserver reports them on `metadata.labels`. */
-function labelProblems(rec: Record<string, string>): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(rec)) {
-    const kp = qualifiedNameProblem(k);
-    if (kp) out.push(`Invalid value: ${JSON.stringify(k)}: ${kp}`);
-    const vp = labelValueProblem(v);
-    if (vp) out.push(`Invalid value: ${JSON.stringify(v)}: ${vp}`);
-  }
-  return out;
-}
-
-/**
- * metadata.labels: keys are qualified names, values label values. The apiserver validates ObjectMeta
- * itself; this is its client-side twin (reported on `metadata.labels` like the apiserver does).
- */
-export const metadataLabels = (description: string) =>
-  z
-    .record(z.string(), z.string())
-    .superRefine((rec, ctx) => {
-      for (const message of labelProblems(rec)) ctx.addIssue({ code: 'custom', path: [], message });
-    })
-    .describe(description);
-
-/** Total size of annotations (keys + values) the apiserver accepts. */
-export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
-
-/** metadata.annotations: keys are qualified names, ≤256 KiB in total (client-side twin of the apiserver). */
-export const metadataAnnotations = (description: string) =>
-  z
-    .record(z.string(), z.string())
-    .superRefine((rec, ctx) => {
-      let size = 0;
-      for (const [k, v] of Object.entries(rec)) {
-        size += Buffer.byteLength(k) + Buffer.byteLength(v);
-        const kp = qualifiedNameProblem(k.toLowerCase());
-        if (kp)
-          ctx.addIssue({ code: 'custom', path: [], message: `Invalid value: ${JSON.stringify(k)}: ${kp}` });
-      }
-      if (size > ANNOTATIONS_MAX_BYTES)
-        ctx.addIssue({
-          code: 'custom',
-          path: [],
-          message: `Too long: must have at most ${ANNOTATIONS_MAX_BYTES} bytes`,
-        });
-    })
-    .describe(description);
 
 /** A regex literal for a CEL string: backslashes doubled, single quotes escaped. */
 function celString(pattern: string): string {

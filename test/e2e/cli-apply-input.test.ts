@@ -89,7 +89,7 @@ describe('apply refuses input Kubernetes would refuse later', () => {
     );
     const r = await cli(['apply', '-f', f, '-n', org]);
     expect(r.stderr).toMatch(
-      /label\.yaml:5:\d+: Project\/labelled: metadata\.labels: Invalid value: "bad key!": name part must consist/,
+      /label\.yaml:6:\d+: Project\/labelled: metadata\.labels: Invalid value: "bad key!": name part must consist/,
     );
     expect(r.exitCode).toBe(1);
     expect(await exists('labelled')).toBe(false);

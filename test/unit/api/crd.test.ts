@@ -234,8 +234,6 @@ describe('generated CRDs', () => {
       const kind = c.doc.kind as string;
       // the apiserver itself rejects unserved versions and a missing name
       if (c.path === 'apiVersion' || (c.path === 'metadata.name' && c.message === 'Required value')) continue;
-      // ... and labels and annotations (ObjectMeta validation, not the CRD schema)
-      if (c.path === 'metadata.labels' || c.path === 'metadata.annotations') continue;
       const segs = parsePath(c.path);
       const chain = nodeAt(openApiSchemaFor(kind), segs);
       const node = chain[segs.length];

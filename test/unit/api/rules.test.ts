@@ -14,8 +14,7 @@ import {
   imageRefOrTag,
   int32,
   ipOrCidr,
-  labelValueProblem,
-  qualifiedNameProblem,
+  labelMap,
   registryPrefix,
   repoPath,
   resourceQuantity,
@@ -248,22 +247,19 @@ table(
 );
 table('int32', int32('x'), [0, 1, 2147483647], [-1, 2147483648, 1.5, '1']);
 
-describe('qualified names and label values (the apiserver’s ObjectMeta rules)', () => {
-  it.each([['app'], ['openchoreo.dev/project'], ['a.b/c_d-e.f'], ['A1']])('%s is a qualified name', (k) => {
-    expect(qualifiedNameProblem(k)).toBeUndefined();
-  });
-  it.each([['bad key!'], ['/x'], ['a/'], ['a/b/c'], ['UPPER.dev/x'], [`${'a'.repeat(64)}`], ['-a']])(
-    '%s is not',
-    (k) => {
-      expect(qualifiedNameProblem(k)).toBeDefined();
-    },
-  );
-  it('label values', () => {
-    expect(labelValueProblem('')).toBeUndefined();
-    expect(labelValueProblem('shop')).toBeUndefined();
-    expect(labelValueProblem('a.b_c-d')).toBeUndefined();
-    expect(labelValueProblem('shop; rm')).toMatch(/a valid label must be an empty string/);
-    expect(labelValueProblem('a'.repeat(64))).toMatch(/no more than 63/);
-    expect(labelValueProblem('-a')).toBeDefined();
-  });
-});
+table(
+  'label maps (ConfigurationGroup scope, template labels): qualified-name keys, label values',
+  labelMap('x'),
+  [{}, { app: 'shop' }, { 'openchoreo.dev/project': 'shop' }, { 'a.b/c_d-e.f': '' }, { A1: 'x.y_z-1' }],
+  [
+    { 'bad key!': 'x' },
+    { '/x': 'x' },
+    { 'a/': 'x' },
+    { 'a/b/c': 'x' },
+    { 'UPPER.dev/x': 'x' },
+    { ['a'.repeat(64)]: 'x' },
+    { app: 'shop; rm' },
+    { app: 'a'.repeat(64) },
+    { app: '-a' },
+  ],
+);

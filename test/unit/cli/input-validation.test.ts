@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../../src/api/validate.js';
-import { CliError, UsageError } from '../../../src/cli/errors.js';
+import { UsageError } from '../../../src/cli/errors.js';
 import {
   checkManifest,
   decodeUtf8,
@@ -18,6 +18,7 @@ import {
   readSources,
 } from '../../../src/cli/manifests.js';
 import { checkNames } from '../../../src/cli/resources.js';
+import { OperationError } from '../../../src/services/errors.js';
 
 const bytes = (...parts: (string | number[])[]) =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
@@ -41,7 +42,7 @@ describe('UTF-8 manifests', () => {
       [0xff],
       '"\n',
     );
-    expect(() => decodeUtf8('cm.yaml', doc)).toThrow(CliError);
+    expect(() => decodeUtf8('cm.yaml', doc)).toThrow(OperationError);
     expect(() => decodeUtf8('cm.yaml', doc)).toThrow(/^cm\.yaml:6:9: invalid UTF-8 \(byte 0xff\)/);
     expect(decodeUtf8('ok.yaml', bytes('a: "ü"\n'))).toBe('a: "ü"\n');
   });
