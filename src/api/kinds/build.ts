@@ -67,8 +67,6 @@ export const Build = resource({
   kind: 'Build',
   spec: BuildSpec,
   status: BuildStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Build = z.infer<typeof Build>;
 
@@ -261,8 +259,6 @@ export const DeployableArtifact = resource({
   kind: 'DeployableArtifact',
   spec: DeployableArtifactSpec,
   status: DeployableArtifactStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type DeployableArtifact = z.infer<typeof DeployableArtifact>;
 
@@ -315,8 +311,6 @@ export const DeploymentTrack = resource({
   kind: 'DeploymentTrack',
   spec: DeploymentTrackSpec,
   status: DeploymentTrackStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type DeploymentTrack = z.infer<typeof DeploymentTrack>;
 
@@ -346,8 +340,6 @@ export const Deployment = resource({
   kind: 'Deployment',
   spec: DeploymentSpec,
   status: DeploymentStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Deployment = z.infer<typeof Deployment>;
 
@@ -410,8 +402,6 @@ export const Release = resource({
   kind: 'Release',
   spec: ReleaseSpec,
   status: ReleaseStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Release = z.infer<typeof Release>;
 
@@ -467,7 +457,5 @@ export const GitCommitRequest = resource({
   kind: 'GitCommitRequest',
   spec: GitCommitRequestSpec,
   status: GitCommitRequestStatus,
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type GitCommitRequest = z.infer<typeof GitCommitRequest>;

@@ -106,8 +106,6 @@ export const Component = resource({
   kind: 'Component',
   spec: ComponentSpec,
   status: ComponentStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Component = z.infer<typeof Component>;
 
@@ -121,8 +119,6 @@ export const Workload = resource({
   kind: 'Workload',
   spec: WorkloadSpec,
   status: WorkloadStatus,
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type Workload = z.infer<typeof Workload>;
 
@@ -408,8 +404,6 @@ export const Endpoint = resource({
   kind: 'Endpoint',
   spec: EndpointSpec,
   status: EndpointStatus,
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type Endpoint = z.infer<typeof Endpoint>;
 
@@ -480,7 +474,5 @@ export const ConfigurationGroup = resource({
   kind: 'ConfigurationGroup',
   spec: ConfigurationGroupSpec,
   status: ConfigurationGroupStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type ConfigurationGroup = z.infer<typeof ConfigurationGroup>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KINDS as REGISTRY, lookupKind as registryLookup } from '../../../src/api/registry.js';
+import { allKindNames, KINDS as REGISTRY, lookupKind as registryLookup } from '../../../src/api/registry.js';
 import { KINDS, lookupKind } from '../../../src/cli/kinds.js';
 
 const HIDDEN = new Set(['Ready', 'Reason', 'Age']);
@@ -21,12 +21,30 @@ describe('cli kinds are derived from the same kind table as the src/api registry
           ...(c.type === 'string' ? {} : { type: c.type }),
         })),
     }));
-    expect(KINDS).toEqual(expected);
+    expect(
+      KINDS.map((k) => ({
+        kind: k.kind,
+        plural: k.plural,
+        singular: k.singular,
+        shortNames: k.shortNames,
+        namespaced: k.namespaced,
+        rank: k.rank,
+        columns: k.columns.map((c) => ({
+          name: c.name,
+          jsonPath: c.jsonPath,
+          ...(c.type === 'string' ? {} : { type: c.type }),
+        })),
+      })),
+    ).toEqual(expected);
   });
   it('looks kinds up like the registry, plus kind.group forms', () => {
     for (const n of ['comp', 'components', 'Component', 'components.openchoreo.dev', 'org', 'deppipe']) {
       expect(lookupKind(n)?.kind).toBe(registryLookup(n)?.kind);
     }
+    // One set of spellings: the validator's (registry) lookup accepts every form the CLI does.
+    for (const n of allKindNames()) expect(registryLookup(n)?.kind).toBe(lookupKind(n)?.kind);
+    expect(registryLookup('component.openchoreo.dev')?.kind).toBe('Component');
+    expect(registryLookup('Components.V1alpha1.openchoreo.dev')?.kind).toBe('Component');
     expect(lookupKind('component.openchoreo.dev')?.kind).toBe('Component');
     expect(lookupKind('components.v1alpha1.openchoreo.dev')?.kind).toBe('Component');
     expect(lookupKind('configmaps')).toBeUndefined();
