@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import type { KubeClient } from '../kube/client.js';
+import { KUBE_REF } from '../kube/kinds.js';
 import { apiBinding, scheduledTaskBinding, serviceBinding, webApplicationBinding } from './binding/index.js';
 import { buildPlaneController } from './buildplane/index.js';
 import { componentController } from './component/index.js';
@@ -24,7 +25,7 @@ import { PlaneClients } from './planes.js';
 import { projectController } from './project/index.js';
 import { releaseController } from './release/index.js';
 import { Manager, type ManagerOptions } from './runtime/manager.js';
-import { type ControllerContext, type ControllerFactory, R } from './shared.js';
+import type { ControllerContext, ControllerFactory } from './shared.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   organization: organizationController,
@@ -124,7 +125,7 @@ export function runControllers(opts: RunControllersOptions): RunningControllers 
   });
   const planes = new PlaneClients({
     local: opts.client,
-    getSecret: (namespace, name) => manager.informer(R.secrets).getByName(name, namespace),
+    getSecret: (namespace, name) => manager.informer(KUBE_REF.Secret).getByName(name, namespace),
   });
   const ctx: ControllerContext = {
     manager,

@@ -4,8 +4,7 @@
  * changed), finalizer edits guarded by resourceVersion, and the Ready condition with its transition event.
  */
 import type { z } from 'zod';
-import { API_VERSION, GROUP, VERSION } from '../api/dsl.js';
-import { kindInfo } from '../api/registry.js';
+import { API_VERSION } from '../api/dsl.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import type { GVR } from '../kube/discovery.js';
 import { isNotFound } from '../kube/errors.js';
@@ -14,24 +13,6 @@ import { type Condition, conditionsChanged, findCondition, setCondition } from '
 import type { ControllerSpec } from './runtime/controller.js';
 import type { Informer } from './runtime/informer.js';
 import type { Manager } from './runtime/manager.js';
-
-function ours(kind: string): GVR {
-  const info = kindInfo(kind);
-  if (!info) throw new Error(`unknown kind ${kind}`);
-  return { group: GROUP, version: VERSION, resource: info.plural, namespaced: info.namespaced };
-}
-
-export const R = {
-  organizations: ours('Organization'),
-  dataPlanes: ours('DataPlane'),
-  buildPlanes: ours('BuildPlane'),
-  environments: ours('Environment'),
-  pipelines: ours('DeploymentPipeline'),
-  projects: ours('Project'),
-  components: ours('Component'),
-  namespaces: { group: '', version: 'v1', resource: 'namespaces', namespaced: false } as GVR,
-  secrets: { group: '', version: 'v1', resource: 'secrets', namespaced: true } as GVR,
-} as const;
 
 /** A stored object of one of our kinds: the zod type, with the metadata the apiserver adds. */
 export type Stored<S extends z.ZodType> = Omit<z.infer<S>, 'metadata'> & {

@@ -17,6 +17,7 @@
 import { API_VERSION } from '../../api/dsl.js';
 import { Finalizers, hierarchyLabels } from '../../api/labels.js';
 import { dataPlaneNamespaceName } from '../../api/naming.js';
+import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import type { GVR } from '../../kube/discovery.js';
 import { externalServicesOf } from '../../render/network.js';
@@ -33,7 +34,6 @@ import {
   hasLabels,
   isDeleting,
   keysIn,
-  R,
   type ReadyInput,
   readyOf,
   writeStatus,
@@ -49,7 +49,6 @@ import {
   sameJson,
   type WorkloadTemplateLike,
 } from './logic.js';
-import { B } from './refs.js';
 
 export interface Owner {
   projectName: string;
@@ -137,11 +136,11 @@ export function bindingController(kind: BindingKind): ControllerFactory {
   return (ctx) => {
     const fieldManager = `${kind.name}-controller`;
     const bindings = () => cache(ctx.manager, kind.ref);
-    const releases = () => cache(ctx.manager, B.releases);
-    const envs = () => cache(ctx.manager, R.environments);
-    const dps = () => cache(ctx.manager, R.dataPlanes);
-    const providers = () => cache<KubeObject & ProviderBinding>(ctx.manager, B.serviceBindings);
-    const groups = () => cache(ctx.manager, B.configurationGroups);
+    const releases = () => cache(ctx.manager, REF.Release);
+    const envs = () => cache(ctx.manager, REF.Environment);
+    const dps = () => cache(ctx.manager, REF.DataPlane);
+    const providers = () => cache<KubeObject & ProviderBinding>(ctx.manager, REF.ServiceBinding);
+    const groups = () => cache(ctx.manager, REF.ConfigurationGroup);
 
     const status = (b: KubeObject, ready: ReadyInput, endpoints: EndpointStatus[] | undefined) =>
       writeStatus(ctx, fieldManager, kind.ref, b, ready, {
@@ -152,7 +151,7 @@ export function bindingController(kind: BindingKind): ControllerFactory {
       const release = releases().getByName(name, ns);
       if (release && !isDeleting(release) && controlledBy(release, b)) {
         try {
-          await ctx.client.delete(B.releases, name, { namespace: ns });
+          await ctx.client.delete(REF.Release, name, { namespace: ns });
         } catch (e) {
           await status(
             b,
@@ -287,12 +286,12 @@ export function bindingController(kind: BindingKind): ControllerFactory {
 
     const watches: WatchSpec[] = [
       {
-        ref: R.environments,
+        ref: REF.Environment,
         map: bindingsNaming(ctx, kind.ref, (b) => kind.environmentOf(b)),
       },
-      { ref: R.dataPlanes, map: (d) => keysIn(bindings(), d.metadata?.namespace) },
+      { ref: REF.DataPlane, map: (d) => keysIn(bindings(), d.metadata?.namespace) },
       {
-        ref: B.configurationGroups,
+        ref: REF.ConfigurationGroup,
         map: bindingsNaming(ctx, kind.ref, (b) =>
           referencedConfigurationGroups(specOf<{ workloadSpec: WorkloadTemplateLike }>(b).workloadSpec),
         ),
@@ -303,7 +302,7 @@ export function bindingController(kind: BindingKind): ControllerFactory {
       name: kind.name,
       for: kind.ref,
       // The engine reports a Release in a few steps (applied, then each object's health): take them together.
-      owns: [{ ref: B.releases, delayMs: 300 }],
+      owns: [{ ref: REF.Release, delayMs: 300 }],
       watches,
       reads: kind.reads ?? [],
       reconciler: { reconcile },

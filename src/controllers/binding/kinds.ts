@@ -14,7 +14,9 @@ import type {
   WebApplicationClass,
 } from '../../api/index.js';
 import { bindingWorkloadName } from '../../api/naming.js';
+import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
+import type { GVR } from '../../kube/discovery.js';
 import type {
   RenderAPIBinding,
   RenderContext,
@@ -32,7 +34,6 @@ import {
 } from '../shared.js';
 import { type BindingKind, bindingController, bindingsNaming, consumersOf, ownerOf, specOf } from './core.js';
 import type { WorkloadTemplateLike } from './logic.js';
-import { B } from './refs.js';
 
 export interface Renderers {
   renderServiceBinding: RenderServiceBinding;
@@ -59,7 +60,7 @@ export function apiClassNames(b: KubeObject): string[] {
 
 function lookupClass(
   ctx: ControllerContext,
-  ref: (typeof B)[keyof typeof B],
+  ref: GVR,
   kind: string,
   name: string,
   ns: string,
@@ -81,15 +82,11 @@ const isProblem = (x: unknown): x is { problem: ReadyInput } =>
   typeof x === 'object' && x !== null && 'problem' in x;
 
 /** Watches every workload binding kind shares: its class, and providers of its connections. */
-function workloadBindingWatches(
-  ctx: ControllerContext,
-  ref: (typeof B)[keyof typeof B],
-  classRef: (typeof B)[keyof typeof B],
-): BindingKind['watches'] {
+function workloadBindingWatches(ctx: ControllerContext, ref: GVR, classRef: GVR): BindingKind['watches'] {
   return () => [
     { ref: classRef, map: bindingsNaming(ctx, ref, classNameOf) },
     // Providers' endpoint changes re-render their consumers (upstream never did: §9.10).
-    { ref: B.serviceBindings, map: (p) => consumersOf(ctx, ref, p) },
+    { ref: REF.ServiceBinding, map: (p) => consumersOf(ctx, ref, p) },
   ];
 }
 
@@ -97,18 +94,18 @@ export function serviceBindingController(r: Renderers): ControllerFactory {
   const kind: BindingKind = {
     name: 'servicebinding',
     kind: 'ServiceBinding',
-    ref: B.serviceBindings,
+    ref: REF.ServiceBinding,
     environmentOf,
     prepare(ctx, b) {
       const ns = b.metadata?.namespace ?? '';
-      const cls = lookupClass(ctx, B.serviceClasses, 'ServiceClass', classNameOf(b), ns);
+      const cls = lookupClass(ctx, REF.ServiceClass, 'ServiceClass', classNameOf(b), ns);
       if (isProblem(cls)) return cls;
       const apiClasses: Record<string, APIClass> = {};
       for (const [apiName, api] of Object.entries(spec(b).apis ?? {}).sort(([a], [c]) =>
         a.localeCompare(c),
       )) {
         const cn = api.className || 'default';
-        const ac = cache(ctx.manager, B.apiClasses).getByName(cn, ns);
+        const ac = cache(ctx.manager, REF.APIClass).getByName(cn, ns);
         if (!ac || isDeleting(ac)) {
           return {
             problem: {
@@ -133,8 +130,8 @@ export function serviceBindingController(r: Renderers): ControllerFactory {
       };
     },
     watches: (ctx) => [
-      ...workloadBindingWatches(ctx, B.serviceBindings, B.serviceClasses)(ctx),
-      { ref: B.apiClasses, map: bindingsNaming(ctx, B.serviceBindings, apiClassNames) },
+      ...workloadBindingWatches(ctx, REF.ServiceBinding, REF.ServiceClass)(ctx),
+      { ref: REF.APIClass, map: bindingsNaming(ctx, REF.ServiceBinding, apiClassNames) },
     ],
   };
   return bindingController(kind);
@@ -147,8 +144,8 @@ export function serviceBindingController(r: Renderers): ControllerFactory {
 function classBindingController<Binding, Class>(def: {
   name: string;
   kind: string;
-  ref: (typeof B)[keyof typeof B];
-  classRef: (typeof B)[keyof typeof B];
+  ref: GVR;
+  classRef: GVR;
   classKind: string;
   render: (binding: Binding, cls: Class, rc: RenderContext) => RenderResult;
 }): ControllerFactory {
@@ -175,8 +172,8 @@ export function webApplicationBindingController(r: Renderers): ControllerFactory
   return classBindingController<WebApplicationBinding, WebApplicationClass>({
     name: 'webapplicationbinding',
     kind: 'WebApplicationBinding',
-    ref: B.webApplicationBindings,
-    classRef: B.webApplicationClasses,
+    ref: REF.WebApplicationBinding,
+    classRef: REF.WebApplicationClass,
     classKind: 'WebApplicationClass',
     render: r.renderWebApplicationBinding,
   });
@@ -186,8 +183,8 @@ export function scheduledTaskBindingController(r: Renderers): ControllerFactory 
   return classBindingController<ScheduledTaskBinding, ScheduledTaskClass>({
     name: 'scheduledtaskbinding',
     kind: 'ScheduledTaskBinding',
-    ref: B.scheduledTaskBindings,
-    classRef: B.scheduledTaskClasses,
+    ref: REF.ScheduledTaskBinding,
+    classRef: REF.ScheduledTaskClass,
     classKind: 'ScheduledTaskClass',
     render: r.renderScheduledTaskBinding,
   });
@@ -200,7 +197,7 @@ function servingBinding(
   component: string,
   environment: string,
 ): KubeObject | undefined {
-  return cache(ctx.manager, B.serviceBindings)
+  return cache(ctx.manager, REF.ServiceBinding)
     .list(ns)
     .filter(
       (sb) =>
@@ -222,14 +219,14 @@ export function apiBindingController(r: Renderers): ControllerFactory {
   return bindingController({
     name: 'apibinding',
     kind: 'APIBinding',
-    ref: B.apiBindings,
+    ref: REF.APIBinding,
     environmentOf: (b) => aspec(b).environmentName ?? '',
     prepare(ctx, b) {
       const ns = b.metadata?.namespace ?? '';
-      const cls = lookupClass(ctx, B.apiClasses, 'APIClass', aspec(b).apiClassName ?? '', ns);
+      const cls = lookupClass(ctx, REF.APIClass, 'APIClass', aspec(b).apiClassName ?? '', ns);
       if (isProblem(cls)) return cls;
       const apiName = aspec(b).apiName ?? '';
-      const api = cache(ctx.manager, B.apis).getByName(apiName, ns);
+      const api = cache(ctx.manager, REF.API).getByName(apiName, ns);
       if (!api || isDeleting(api)) {
         return {
           problem: {
@@ -255,18 +252,18 @@ export function apiBindingController(r: Renderers): ControllerFactory {
       };
     },
     watches: (ctx) => [
-      { ref: B.apiClasses, map: bindingsNaming(ctx, B.apiBindings, (b) => aspec(b).apiClassName) },
-      { ref: B.apis, map: bindingsNaming(ctx, B.apiBindings, (b) => aspec(b).apiName) },
+      { ref: REF.APIClass, map: bindingsNaming(ctx, REF.APIBinding, (b) => aspec(b).apiClassName) },
+      { ref: REF.API, map: bindingsNaming(ctx, REF.APIBinding, (b) => aspec(b).apiName) },
       // The serving component's ServiceBinding appearing (or going) changes the backend Service name.
       {
-        ref: B.serviceBindings,
+        ref: REF.ServiceBinding,
         map: (sb) => {
           const ns = sb.metadata?.namespace;
           if (!ns) return [];
           const component = ownerOf(sb).componentName;
           const env = specOf<{ environment: string }>(sb).environment;
-          const apis = cache(ctx.manager, B.apis);
-          return cache(ctx.manager, B.apiBindings)
+          const apis = cache(ctx.manager, REF.API);
+          return cache(ctx.manager, REF.APIBinding)
             .list(ns)
             .filter((ab) => {
               const api = apis.getByName(aspec(ab).apiName ?? '', ns);

@@ -7,8 +7,8 @@
  * listed but do not make the component not ready.
  */
 import { COMPONENT_TYPES } from '../../api/kinds/development.js';
+import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
-import { B } from '../binding/refs.js';
 import { type PipelineSpecLike, pipelineEnvironments } from '../deploymentpipeline/graph.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
@@ -17,7 +17,6 @@ import {
   createdWithin,
   FIRST_REPORT_GRACE_MS,
   isDeleting,
-  R,
   type ReadyInput,
   readyOf,
   writeStatus,
@@ -127,12 +126,12 @@ export function componentRollup(base: ReadyInput, entries: readonly EnvironmentE
   return { status: 'False', reason: 'EnvironmentsNotReady', message: summary };
 }
 
-const BINDING_REFS = [B.serviceBindings, B.webApplicationBindings, B.scheduledTaskBindings];
+const BINDING_REFS = [REF.ServiceBinding, REF.WebApplicationBinding, REF.ScheduledTaskBinding];
 
 export const componentController: ControllerFactory = (ctx) => {
-  const components = () => cache(ctx.manager, R.components);
-  const projects = () => cache(ctx.manager, R.projects);
-  const pipelines = () => cache(ctx.manager, R.pipelines);
+  const components = () => cache(ctx.manager, REF.Component);
+  const projects = () => cache(ctx.manager, REF.Project);
+  const pipelines = () => cache(ctx.manager, REF.DeploymentPipeline);
   const ownerComponent = (b: KubeObject) =>
     ((b.spec ?? {}) as { owner?: { componentName?: string } }).owner?.componentName;
 
@@ -160,7 +159,7 @@ export const componentController: ControllerFactory = (ctx) => {
     await writeStatus(
       ctx,
       FIELD_MANAGER,
-      R.components,
+      REF.Component,
       c,
       componentRollup(componentReadiness(c, project), sorted),
       { environments: sorted.length > 0 ? sorted : undefined },
@@ -170,10 +169,10 @@ export const componentController: ControllerFactory = (ctx) => {
 
   return {
     name: 'component',
-    for: R.components,
+    for: REF.Component,
     watches: [
       {
-        ref: R.projects,
+        ref: REF.Project,
         map: (p) => {
           const ns = p.metadata?.namespace;
           if (!ns) return [];
@@ -195,7 +194,7 @@ export const componentController: ControllerFactory = (ctx) => {
         },
       })),
     ],
-    reads: [R.pipelines],
+    reads: [REF.DeploymentPipeline],
     // A new component is usually followed within the second by its instance and binding: one status
     // write for all of it instead of "ready" (no bindings yet), then "pending", then "progressing".
     delayMs: ROLLUP_DELAY_MS,

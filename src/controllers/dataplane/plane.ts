@@ -1,11 +1,6 @@
-/**
- * The shared reconciler of DataPlane and BuildPlane: a plane is Ready when its cluster answers, accepts the
- * credentials (resolved from the spec and its Secrets, see planes.ts) and serves the custom resources the
- * controllers will write there. The check is repeated periodically and whenever a referenced Secret changes,
- * so a rotated or revoked token shows up without a restart.
- */
 import type { KubeObject } from '../../kube/client.js';
 import type { GVR } from '../../kube/discovery.js';
+import { KUBE_REF } from '../../kube/kinds.js';
 import {
   type ClusterCheck,
   checkCluster,
@@ -16,7 +11,7 @@ import {
   secretNames,
 } from '../planes.js';
 import type { ControllerSpec, Request, Result, WatchSpec } from '../runtime/controller.js';
-import { addFinalizer, type ControllerContext, cache, isDeleting, R, writeStatus } from '../shared.js';
+import { addFinalizer, type ControllerContext, cache, isDeleting, writeStatus } from '../shared.js';
 
 export interface PlaneControllerOptions {
   name: string;
@@ -78,7 +73,7 @@ export function planeController(ctx: ControllerContext, opts: PlaneControllerOpt
   }
 
   const secretWatch: WatchSpec = {
-    ref: R.secrets,
+    ref: KUBE_REF.Secret,
     map: (secret) => {
       const ns = secret.metadata?.namespace;
       const name = secret.metadata?.name ?? '';

@@ -5,7 +5,9 @@
  * for them to be gone.
  */
 import { DataPlaneLabels, Finalizers } from '../../api/labels.js';
+import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
+import { KUBE_REF } from '../../kube/kinds.js';
 import { environmentDataPlane } from '../dataplane/index.js';
 import type { PlaneObject } from '../planes.js';
 import type { Request, Result } from '../runtime/controller.js';
@@ -15,7 +17,6 @@ import {
   type ControllerFactory,
   cache,
   isDeleting,
-  R,
   readyOf,
   removeFinalizer,
   writeStatus,
@@ -51,8 +52,8 @@ export function environmentReadiness(
 }
 
 export const environmentController: ControllerFactory = (ctx: ControllerContext) => {
-  const envs = () => cache(ctx.manager, R.environments);
-  const dps = () => cache<PlaneObject>(ctx.manager, R.dataPlanes);
+  const envs = () => cache(ctx.manager, REF.Environment);
+  const dps = () => cache<PlaneObject>(ctx.manager, REF.DataPlane);
 
   async function reconcile(req: Request): Promise<Result | undefined> {
     const env = envs().getByName(req.name, req.namespace);
@@ -64,28 +65,28 @@ export const environmentController: ControllerFactory = (ctx: ControllerContext)
       const selector = `${DataPlaneLabels.organization}=${req.namespace},${DataPlaneLabels.environment}=${req.name}`;
       const pending = await cleanupPlaneNamespaces(ctx, env, dp, selector);
       if (pending > 0) {
-        await writeStatus(ctx, FIELD_MANAGER, R.environments, env, {
+        await writeStatus(ctx, FIELD_MANAGER, REF.Environment, env, {
           status: 'False',
           reason: 'EnvironmentFinalizing',
           message: `waiting for ${pending} namespace(s) of the environment to be deleted in its data plane`,
         });
         return { requeueAfterMs: 1_000 };
       }
-      await removeFinalizer(ctx.client, R.environments, env, Finalizers.environment);
+      await removeFinalizer(ctx.client, REF.Environment, env, Finalizers.environment);
       return undefined;
     }
 
-    await addFinalizer(ctx.client, R.environments, env, Finalizers.environment);
-    await writeStatus(ctx, FIELD_MANAGER, R.environments, env, environmentReadiness(env, dp));
+    await addFinalizer(ctx.client, REF.Environment, env, Finalizers.environment);
+    await writeStatus(ctx, FIELD_MANAGER, REF.Environment, env, environmentReadiness(env, dp));
     return undefined;
   }
 
   return {
     name: 'environment',
-    for: R.environments,
+    for: REF.Environment,
     watches: [
       {
-        ref: R.dataPlanes,
+        ref: REF.DataPlane,
         map: (dp) => {
           const ns = dp.metadata?.namespace;
           if (!ns) return [];
@@ -96,7 +97,7 @@ export const environmentController: ControllerFactory = (ctx: ControllerContext)
         },
       },
     ],
-    reads: [R.secrets, R.namespaces],
+    reads: [KUBE_REF.Secret, KUBE_REF.Namespace],
     reconciler: { reconcile },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };

@@ -11,11 +11,11 @@
  * binding → Release.
  */
 import { API_VERSION } from '../../api/dsl.js';
+import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import type { GVR } from '../../kube/discovery.js';
 import { isNotFound } from '../../kube/errors.js';
 import { ownerOf, specOf } from '../binding/core.js';
-import { B } from '../binding/refs.js';
 import type { PipelineSpecLike } from '../deploymentpipeline/graph.js';
 import type { Request, Result, WatchSpec } from '../runtime/controller.js';
 import {
@@ -24,7 +24,6 @@ import {
   cache,
   isDeleting,
   keysIn,
-  R,
   type ReadyInput,
   writeStatus,
 } from '../shared.js';
@@ -54,10 +53,10 @@ function instanceController(k: InstanceKind): ControllerFactory {
     const fieldManager = `${k.name}-controller`;
     const instances = () => cache(ctx.manager, k.ref);
     const bindings = () => cache(ctx.manager, k.bindingRef);
-    const components = () => cache(ctx.manager, R.components);
-    const projects = () => cache(ctx.manager, R.projects);
-    const pipelines = () => cache(ctx.manager, R.pipelines);
-    const workloads = () => cache(ctx.manager, B.workloads);
+    const components = () => cache(ctx.manager, REF.Component);
+    const projects = () => cache(ctx.manager, REF.Project);
+    const pipelines = () => cache(ctx.manager, REF.DeploymentPipeline);
+    const workloads = () => cache(ctx.manager, REF.Workload);
 
     /** The environment of the binding, or the problem that keeps us from knowing it. */
     function environmentFor(inst: KubeObject, ns: string): { env: string } | { problem: ReadyInput } {
@@ -221,13 +220,13 @@ function instanceController(k: InstanceKind): ControllerFactory {
           .map((i) => `${ns}/${i.metadata?.name}`);
       };
     const watches: WatchSpec[] = [
-      { ref: R.components, map: byOwner('componentName') },
-      { ref: R.projects, map: byOwner('projectName') },
-      { ref: R.pipelines, map: (p) => keysIn(instances(), p.metadata?.namespace) },
+      { ref: REF.Component, map: byOwner('componentName') },
+      { ref: REF.Project, map: byOwner('projectName') },
+      { ref: REF.DeploymentPipeline, map: (p) => keysIn(instances(), p.metadata?.namespace) },
     ];
     if (k.workload) {
       watches.push({
-        ref: B.workloads,
+        ref: REF.Workload,
         map: (w) => {
           const ns = w.metadata?.namespace;
           if (!ns) return [];
@@ -265,9 +264,9 @@ const workloadBindingSpec =
 export const serviceController = instanceController({
   name: 'service',
   kind: 'Service',
-  ref: B.services,
+  ref: REF.Service,
   bindingKind: 'ServiceBinding',
-  bindingRef: B.serviceBindings,
+  bindingRef: REF.ServiceBinding,
   workload: true,
   bindingSpec: workloadBindingSpec('apis'),
 });
@@ -275,9 +274,9 @@ export const serviceController = instanceController({
 export const webApplicationController = instanceController({
   name: 'webapplication',
   kind: 'WebApplication',
-  ref: B.webApplications,
+  ref: REF.WebApplication,
   bindingKind: 'WebApplicationBinding',
-  bindingRef: B.webApplicationBindings,
+  bindingRef: REF.WebApplicationBinding,
   workload: true,
   bindingSpec: workloadBindingSpec('overrides'),
 });
@@ -285,9 +284,9 @@ export const webApplicationController = instanceController({
 export const scheduledTaskController = instanceController({
   name: 'scheduledtask',
   kind: 'ScheduledTask',
-  ref: B.scheduledTasks,
+  ref: REF.ScheduledTask,
   bindingKind: 'ScheduledTaskBinding',
-  bindingRef: B.scheduledTaskBindings,
+  bindingRef: REF.ScheduledTaskBinding,
   workload: true,
   bindingSpec: workloadBindingSpec('overrides'),
 });
@@ -295,9 +294,9 @@ export const scheduledTaskController = instanceController({
 export const apiController = instanceController({
   name: 'api',
   kind: 'API',
-  ref: B.apis,
+  ref: REF.API,
   bindingKind: 'APIBinding',
-  bindingRef: B.apiBindings,
+  bindingRef: REF.APIBinding,
   workload: false,
   bindingSpec: (inst) => ({
     apiClassName: specOf<{ className: string }>(inst).className ?? 'default',

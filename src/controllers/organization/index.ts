@@ -10,7 +10,9 @@
 
 import type { Organization } from '../../api/kinds/platform.js';
 import { Finalizers, Labels, LabelValues } from '../../api/labels.js';
+import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
+import { KUBE_REF } from '../../kube/kinds.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
   addFinalizer,
@@ -18,7 +20,6 @@ import {
   cache,
   hasLabels,
   isDeleting,
-  R,
   removeFinalizer,
   type Stored,
   writeStatus,
@@ -73,8 +74,8 @@ function ownedBy(ns: KubeObject | undefined, org: KubeObject): boolean {
 }
 
 export const organizationController: ControllerFactory = (ctx) => {
-  const orgs = () => cache<Org & KubeObject>(ctx.manager, R.organizations);
-  const namespaces = () => cache(ctx.manager, R.namespaces);
+  const orgs = () => cache<Org & KubeObject>(ctx.manager, REF.Organization);
+  const namespaces = () => cache(ctx.manager, KUBE_REF.Namespace);
 
   async function reconcile(req: Request): Promise<Result | undefined> {
     const org = orgs().getByName(req.name);
@@ -85,7 +86,7 @@ export const organizationController: ControllerFactory = (ctx) => {
       if (!org.metadata.finalizers?.includes(Finalizers.organization)) return undefined;
       if (ns && ownedBy(ns, org)) {
         if (!isDeleting(ns)) {
-          await ctx.client.delete(R.namespaces, req.name);
+          await ctx.client.delete(KUBE_REF.Namespace, req.name);
           await ctx.manager.events.record(
             org,
             'Normal',
@@ -93,7 +94,7 @@ export const organizationController: ControllerFactory = (ctx) => {
             `Deleting namespace "${req.name}"`,
           );
         }
-        await writeStatus(ctx, FIELD_MANAGER, R.organizations, org, {
+        await writeStatus(ctx, FIELD_MANAGER, REF.Organization, org, {
           status: 'False',
           reason: 'Deleting',
           message: `waiting for namespace "${req.name}" and everything in it to be deleted`,
@@ -101,14 +102,14 @@ export const organizationController: ControllerFactory = (ctx) => {
         // The namespace's delete event brings us back; the requeue is a safety net.
         return { requeueAfterMs: 10_000 };
       }
-      await removeFinalizer(ctx.client, R.organizations, org, Finalizers.organization);
+      await removeFinalizer(ctx.client, REF.Organization, org, Finalizers.organization);
       return undefined;
     }
 
-    await addFinalizer(ctx.client, R.organizations, org, Finalizers.organization);
+    await addFinalizer(ctx.client, REF.Organization, org, Finalizers.organization);
 
     if (ns && isDeleting(ns)) {
-      await writeStatus(ctx, FIELD_MANAGER, R.organizations, org, {
+      await writeStatus(ctx, FIELD_MANAGER, REF.Organization, org, {
         status: 'False',
         reason: 'NamespaceTerminating',
         message: `namespace "${req.name}" is still being deleted (from an earlier organization); it will be recreated once gone`,
@@ -125,7 +126,7 @@ export const organizationController: ControllerFactory = (ctx) => {
     await writeStatus(
       ctx,
       FIELD_MANAGER,
-      R.organizations,
+      REF.Organization,
       org,
       {
         status: 'True',
@@ -141,10 +142,10 @@ export const organizationController: ControllerFactory = (ctx) => {
 
   return {
     name: 'organization',
-    for: R.organizations,
-    owns: [R.namespaces],
+    for: REF.Organization,
+    owns: [KUBE_REF.Namespace],
     // Adopted namespaces carry no owner reference: map them by name too.
-    watches: [{ ref: R.namespaces, map: (o) => (o.metadata?.name ? [o.metadata.name] : []) }],
+    watches: [{ ref: KUBE_REF.Namespace, map: (o) => (o.metadata?.name ? [o.metadata.name] : []) }],
     reconciler: { reconcile },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };

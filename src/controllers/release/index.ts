@@ -22,11 +22,12 @@
  * - Finalizer `openchoreo.dev/dataplane-cleanup` deletes everything labelled with the Release's uid and waits
  *   for it to be gone; with no DataPlane left to clean, a Warning event and the finalizer goes.
  */
-import { GROUP, VERSION } from '../../api/dsl.js';
 import { Finalizers } from '../../api/labels.js';
+import { REF } from '../../api/refs.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
-import { apiVersionOf, type GVR, type ResourceInfo } from '../../kube/discovery.js';
+import { apiVersionOf, type ResourceInfo } from '../../kube/discovery.js';
 import { isAlreadyExists, isForbidden, isNotFound, UnknownResourceError } from '../../kube/errors.js';
+import { KUBE_REF } from '../../kube/kinds.js';
 import { environmentDataPlane } from '../dataplane/index.js';
 import { type PlaneObject, planeKey } from '../planes.js';
 import { nowRfc3339 } from '../runtime/conditions.js';
@@ -38,7 +39,6 @@ import {
   cache,
   canonicalJson,
   isDeleting,
-  R,
   type ReadyInput,
   readyOf,
   removeFinalizer,
@@ -70,8 +70,6 @@ import {
 
 export const FIELD_MANAGER = 'release-controller';
 const CONTROLLER_NAME = 'release';
-
-export const RELEASES: GVR = { group: GROUP, version: VERSION, resource: 'releases', namespaced: true };
 
 /** Retry delay after a failed pass or an unreachable plane. */
 const RETRY_MS = 5_000;
@@ -189,9 +187,9 @@ interface Inventory {
 }
 
 export const releaseController: ControllerFactory = (ctx: ControllerContext) => {
-  const releases = () => cache<ReleaseLike>(ctx.manager, RELEASES);
-  const envs = () => cache(ctx.manager, R.environments);
-  const dps = () => cache<PlaneObject>(ctx.manager, R.dataPlanes);
+  const releases = () => cache<ReleaseLike>(ctx.manager, REF.Release);
+  const envs = () => cache(ctx.manager, REF.Environment);
+  const dps = () => cache<PlaneObject>(ctx.manager, REF.DataPlane);
   /** plane|uid|identity → marker of the object as our last apply returned it. */
   const applied = new Map<string, string>();
   /** What we applied, per plane, from informers whose events queue the owning Release. */
@@ -295,7 +293,8 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     for (const n of names) {
       if (known.has(n)) continue;
       try {
-        if (!(await client.getOrUndefined(R.namespaces, n))) await client.create(namespaceFor(n, release));
+        if (!(await client.getOrUndefined(KUBE_REF.Namespace, n)))
+          await client.create(namespaceFor(n, release));
         known.add(n);
       } catch (e) {
         if (isAlreadyExists(e)) {
@@ -319,7 +318,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       writeStatus(
         ctx,
         FIELD_MANAGER,
-        RELEASES,
+        REF.Release,
         release,
         { status: 'False', reason: 'Finalizing', message },
         extra,
@@ -342,7 +341,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
           ? `DataPlane "${environmentDataPlane(env)}" of Environment "${envName}" is gone: its resources cannot be cleaned up`
           : `Environment "${envName}" and every DataPlane of namespace "${ns}" are gone: resources cannot be cleaned up`,
       );
-      await removeFinalizer(ctx.client, RELEASES, release, Finalizers.release);
+      await removeFinalizer(ctx.client, REF.Release, release, Finalizers.release);
       return undefined;
     }
     let pending = 0;
@@ -376,7 +375,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       await status(`Cleaning up dataplane resources: waiting for ${pending} object(s) to be deleted`);
       return { requeueAfterMs: 1_000 };
     }
-    await removeFinalizer(ctx.client, RELEASES, release, Finalizers.release);
+    await removeFinalizer(ctx.client, REF.Release, release, Finalizers.release);
     return undefined;
   }
 
@@ -386,7 +385,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     if (isDeleting(release)) return finalize(release);
     // Bindings create their Releases with the finalizer; one created without it gets it before anything is
     // applied (the pass goes on: what follows does not depend on the stored metadata).
-    await addFinalizer(ctx.client, RELEASES, release, Finalizers.release);
+    await addFinalizer(ctx.client, REF.Release, release, Finalizers.release);
 
     const ns = req.namespace ?? '';
     const uid = release.metadata?.uid ?? '';
@@ -398,7 +397,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     );
     if (!loc.ok) {
       // Environment and DataPlane events bring us back.
-      await writeStatus(ctx, FIELD_MANAGER, RELEASES, release, loc.ready, { resources: old });
+      await writeStatus(ctx, FIELD_MANAGER, REF.Release, release, loc.ready, { resources: old });
       return undefined;
     }
     const dp = loc.dp;
@@ -409,7 +408,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       await writeStatus(
         ctx,
         FIELD_MANAGER,
-        RELEASES,
+        REF.Release,
         release,
         {
           status: 'False',
@@ -495,7 +494,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       return { requeueAfterMs: after === undefined ? wait : Math.min(after, wait) };
     }
     if (
-      await writeStatus(ctx, FIELD_MANAGER, RELEASES, release, ready, {
+      await writeStatus(ctx, FIELD_MANAGER, REF.Release, release, ready, {
         resources: resources.length ? resources : undefined,
       })
     ) {
@@ -516,14 +515,14 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
 
   return {
     name: CONTROLLER_NAME,
-    for: RELEASES,
+    for: REF.Release,
     watches: [
       {
-        ref: R.environments,
+        ref: REF.Environment,
         map: (e) => releasesOf(e.metadata?.namespace, (r) => r.spec?.environmentName === e.metadata?.name),
       },
       {
-        ref: R.dataPlanes,
+        ref: REF.DataPlane,
         map: (d) => {
           const ns = d.metadata?.namespace;
           return releasesOf(ns, (r) => {
@@ -533,7 +532,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
         },
       },
     ],
-    reads: [R.secrets],
+    reads: [KUBE_REF.Secret],
     reconciler: { reconcile },
     onStop: () => live.stop(),
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),

@@ -1,3 +1,4 @@
+import { KUBE_REF } from '../../../kube/kinds.js';
 import type { DirectClient, Resolved } from '../../direct.js';
 import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
@@ -7,8 +8,6 @@ import { directClient, withTypeMeta } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import type { describeSpec } from './command.js';
 import { type EventLike, renderDescribe } from './render.js';
-
-const EVENTS = { group: '', version: 'v1', resource: 'events', namespaced: true };
 
 interface Owner {
   readonly projectName?: string;
@@ -74,7 +73,7 @@ async function describeOne(client: DirectClient, r: Resolved, name: string): Pro
         ? children(client, full, name)
         : Promise.resolve([]),
     client.kube
-      .list<EventLike>(EVENTS, {
+      .list<EventLike>(KUBE_REF.Event, {
         ...(namespace ? { namespace } : {}),
         fieldSelector: `involvedObject.uid=${uid}`,
       })
