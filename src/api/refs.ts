@@ -15,6 +15,8 @@ export type KindName = keyof Schemas;
 export type KindObject<K extends KindName> = z.infer<Schemas[K]>;
 export type KindSpec<K extends KindName> = KindObject<K>['spec'];
 export type KindStatus<K extends KindName> = NonNullable<KindObject<K>['status']>;
+/** The spec as a user may write it (defaults not yet applied): what pure readers of a spec accept. */
+export type KindSpecInput<K extends KindName> = z.input<Schemas[K]>['spec'];
 
 export interface KindRef<K extends KindName = KindName> {
   readonly group: string;

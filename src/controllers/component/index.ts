@@ -9,7 +9,7 @@
 import { COMPONENT_TYPES } from '../../api/kinds/development.js';
 import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
-import { type PipelineSpecLike, pipelineEnvironments } from '../deploymentpipeline/graph.js';
+import { pipelineEnvironments } from '../deploymentpipeline/graph.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
   type ControllerFactory,
@@ -155,7 +155,7 @@ export const componentController: ControllerFactory = (ctx) => {
           req.namespace,
         )
       : undefined;
-    const sorted = sortEntries(entries, pipelineEnvironments(pipeline?.spec as PipelineSpecLike | undefined));
+    const sorted = sortEntries(entries, pipelineEnvironments(pipeline?.spec));
     await writeStatus(
       ctx,
       FIELD_MANAGER,

@@ -1,3 +1,4 @@
+import type { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import type { GVR } from '../../kube/discovery.js';
 import { KUBE_REF } from '../../kube/kinds.js';
@@ -16,7 +17,7 @@ import { addFinalizer, type ControllerContext, cache, isDeleting, writeStatus } 
 export interface PlaneControllerOptions {
   name: string;
   kind: 'DataPlane' | 'BuildPlane';
-  ref: GVR;
+  ref: typeof REF.DataPlane | typeof REF.BuildPlane;
   requirements: readonly RequiredResource[];
   /** Recheck a Ready plane this often (default 60 s) and a failing one this often (default 5 s). */
   recheckMs?: number;
@@ -48,7 +49,7 @@ export async function checkPlane(
 }
 
 export function planeController(ctx: ControllerContext, opts: PlaneControllerOptions): ControllerSpec {
-  const planes = () => cache<PlaneObject>(ctx.manager, opts.ref);
+  const planes = () => cache(ctx.manager, opts.ref);
   const fieldManager = `${opts.name}-controller`;
 
   async function reconcile(req: Request): Promise<Result | undefined> {

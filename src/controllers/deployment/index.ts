@@ -31,9 +31,9 @@ import { bindingReadiness, releaseHealths, sameJson } from '../binding/logic.js'
 import { environmentDataPlane } from '../dataplane/index.js';
 import type { Condition } from '../runtime/conditions.js';
 import type { Request, Result } from '../runtime/controller.js';
-import type { Informer } from '../runtime/informer.js';
 import {
   addFinalizer,
+  type CacheView,
   type ControllerFactory,
   cache,
   hasLabels,
@@ -63,7 +63,11 @@ interface DeploymentSpecLike {
 type ExtraCondition = { type: string; status: Condition['status']; reason: string; message: string };
 
 /** The object a legacy label value names: by metadata.name, else by its `openchoreo.dev/name` label. */
-export function byLogicalName(inf: Informer, ns: string, value: string): KubeObject | undefined {
+export function byLogicalName<T extends KubeObject>(
+  inf: CacheView<T>,
+  ns: string,
+  value: string,
+): T | undefined {
   const direct = inf.getByName(value, ns);
   if (direct) return direct;
   return inf.list(ns).find((o) => o.metadata?.labels?.[Labels.name] === value);
@@ -207,7 +211,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
     const [projectName, componentName, trackName, envName] = REQUIRED_LABELS.map(
       (k) => labels[k] as string,
     ) as [string, string, string, string];
-    const lookup = (inf: Informer, kind: string, value: string) => {
+    const lookup = <T extends KubeObject>(inf: CacheView<T>, kind: string, value: string) => {
       const o = byLogicalName(inf, ns, value);
       return o && !isDeleting(o)
         ? o
@@ -268,7 +272,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
     const missingGroups: string[] = [];
     for (const g of referencedGroups(application)) {
       const obj = groups().getByName(g, ns);
-      if (obj && !isDeleting(obj)) configurationGroups[g] = obj as unknown as ConfigurationGroup;
+      if (obj && !isDeleting(obj)) configurationGroups[g] = obj;
       else missingGroups.push(`"${g}"`);
     }
     if (missingGroups.length > 0)
@@ -285,8 +289,8 @@ export const deploymentController: ControllerFactory = (ctx) => {
         organization: ns,
         project: project_,
         component: component_,
-        environment: env as unknown as RenderContext['environment'],
-        dataPlane: dp as unknown as RenderContext['dataPlane'],
+        environment: env,
+        dataPlane: dp,
         namespace: dataPlaneNamespaceName(ns, project_, env_),
         connections: [],
         configurationGroups,

@@ -6,7 +6,7 @@
 import { REF } from '../../api/refs.js';
 import type { Request, Result } from '../runtime/controller.js';
 import { type ControllerFactory, cache, isDeleting, keysIn, writeStatus } from '../shared.js';
-import { type PipelineSpecLike, validatePipeline } from './graph.js';
+import { validatePipeline } from './graph.js';
 
 export const FIELD_MANAGER = 'deploymentpipeline-controller';
 
@@ -17,7 +17,7 @@ export const deploymentPipelineController: ControllerFactory = (ctx) => {
   async function reconcile(req: Request): Promise<Result | undefined> {
     const pipeline = pipelines().getByName(req.name, req.namespace);
     if (!pipeline || isDeleting(pipeline)) return undefined;
-    const verdict = validatePipeline(pipeline.spec as PipelineSpecLike | undefined, (name) => {
+    const verdict = validatePipeline(pipeline.spec, (name) => {
       const e = envs().getByName(name, req.namespace);
       return !!e && !isDeleting(e);
     });

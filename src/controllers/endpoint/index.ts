@@ -12,7 +12,6 @@
  * else the in-cell Service URL (project visibility).
  * No finalizer: the Release goes with the Endpoint (garbage collection) and its own finalizer cleans the plane.
  */
-import type { Endpoint } from '../../api/index.js';
 import { Labels } from '../../api/labels.js';
 import { bindingWorkloadName, dataPlaneNamespaceName } from '../../api/naming.js';
 import { REF } from '../../api/refs.js';
@@ -98,15 +97,15 @@ export const endpointController: ControllerFactory = (ctx) => {
         organization: ns,
         project,
         component: component_,
-        environment: env as unknown as RenderContext['environment'],
-        dataPlane: dp as unknown as RenderContext['dataPlane'],
+        environment: env,
+        dataPlane: dp,
         namespace: dataPlaneNamespaceName(ns, project, env_),
         connections: [],
         configurationGroups: {},
         workloadLabels: legacyWorkloadLabels(track, depObjName),
       };
       const r = renderEndpoint(
-        ep as unknown as Endpoint,
+        ep,
         {
           service: bindingWorkloadName(depObjName),
           webApplication: (component.spec as { type?: string } | undefined)?.type === 'WebApplication',

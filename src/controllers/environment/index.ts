@@ -9,7 +9,6 @@ import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import { KUBE_REF } from '../../kube/kinds.js';
 import { environmentDataPlane } from '../dataplane/index.js';
-import type { PlaneObject } from '../planes.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
   addFinalizer,
@@ -53,7 +52,7 @@ export function environmentReadiness(
 
 export const environmentController: ControllerFactory = (ctx: ControllerContext) => {
   const envs = () => cache(ctx.manager, REF.Environment);
-  const dps = () => cache<PlaneObject>(ctx.manager, REF.DataPlane);
+  const dps = () => cache(ctx.manager, REF.DataPlane);
 
   async function reconcile(req: Request): Promise<Result | undefined> {
     const env = envs().getByName(req.name, req.namespace);

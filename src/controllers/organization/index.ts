@@ -7,8 +7,6 @@
  * A namespace that existed before the organization (e.g. `default`) is adopted: labelled, but not owned, and
  * not deleted with the organization.
  */
-
-import type { Organization } from '../../api/kinds/platform.js';
 import { Finalizers, Labels, LabelValues } from '../../api/labels.js';
 import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
@@ -21,13 +19,10 @@ import {
   hasLabels,
   isDeleting,
   removeFinalizer,
-  type Stored,
   writeStatus,
 } from '../shared.js';
 
 export const FIELD_MANAGER = 'organization-controller';
-
-type Org = Stored<typeof Organization>;
 
 /** The namespace an organization owns (same name), as applied by this controller. */
 export function organizationNamespace(org: KubeObject, owned: boolean): KubeObject {
@@ -74,7 +69,7 @@ function ownedBy(ns: KubeObject | undefined, org: KubeObject): boolean {
 }
 
 export const organizationController: ControllerFactory = (ctx) => {
-  const orgs = () => cache<Org & KubeObject>(ctx.manager, REF.Organization);
+  const orgs = () => cache(ctx.manager, REF.Organization);
   const namespaces = () => cache(ctx.manager, KUBE_REF.Namespace);
 
   async function reconcile(req: Request): Promise<Result | undefined> {

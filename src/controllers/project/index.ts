@@ -19,9 +19,9 @@ import type { KubeObject } from '../../kube/client.js';
 import { KUBE_REF } from '../../kube/kinds.js';
 import { componentProject } from '../component/index.js';
 import { environmentDataPlane } from '../dataplane/index.js';
-import { type PipelineSpecLike, pipelineEnvironments } from '../deploymentpipeline/graph.js';
+import { pipelineEnvironments } from '../deploymentpipeline/graph.js';
 import { cleanupPlaneNamespaces } from '../environment/cleanup.js';
-import { PlaneCredentialsError, type PlaneObject } from '../planes.js';
+import { PlaneCredentialsError } from '../planes.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
   addFinalizer,
@@ -133,7 +133,7 @@ export const projectController: ControllerFactory = (ctx) => {
   const projects = () => cache(ctx.manager, REF.Project);
   const pipelines = () => cache(ctx.manager, REF.DeploymentPipeline);
   const envs = () => cache(ctx.manager, REF.Environment);
-  const dps = () => cache<PlaneObject>(ctx.manager, REF.DataPlane);
+  const dps = () => cache(ctx.manager, REF.DataPlane);
   const components = () => cache(ctx.manager, REF.Component);
   const namespaces = () => cache(ctx.manager, KUBE_REF.Namespace);
   const baselines = new CellBaselines(FIELD_MANAGER, (key) => ctx.manager.enqueue('project', key), ctx.log);
@@ -164,7 +164,7 @@ export const projectController: ControllerFactory = (ctx) => {
     const status = (project.status ?? {}) as { cells?: Cell[] };
     const planeNames = new Set((status.cells ?? []).map((c) => c.dataPlane));
     const pipeline = pipelines().getByName(pipelineOf(project), org);
-    for (const envName of pipelineEnvironments(pipeline?.spec as PipelineSpecLike | undefined)) {
+    for (const envName of pipelineEnvironments(pipeline?.spec)) {
       const env = envs().getByName(envName, org);
       if (env) planeNames.add(environmentDataPlane(env));
     }
@@ -234,7 +234,7 @@ export const projectController: ControllerFactory = (ctx) => {
     };
     const noBaseline = new Map<string, string[]>();
     let retry = false;
-    for (const envName of pipelineEnvironments(pipeline.spec as PipelineSpecLike | undefined)) {
+    for (const envName of pipelineEnvironments(pipeline.spec)) {
       const nsName = dataPlaneNamespaceName(org, name, envName);
       wanted.add(nsName);
       const env = envs().getByName(envName, org);

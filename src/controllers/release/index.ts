@@ -59,10 +59,10 @@ import {
   inventoryKinds,
   liveIdentity,
   namespaceFor,
-  type ReleaseLike,
   releaseSelector,
   requeueAfter,
   resourceStatuses,
+  type StoredRelease,
   staleObjects,
   targetNamespaces,
   WELL_KNOWN_KINDS,
@@ -80,7 +80,7 @@ type Located =
 
 /** The Environment and DataPlane of a Release, in the Release's namespace, or why they are not usable (pure). */
 export function locate(
-  release: ReleaseLike,
+  release: StoredRelease,
   getEnv: (name: string) => KubeObject | undefined,
   getDp: (name: string) => PlaneObject | undefined,
 ): Located {
@@ -135,7 +135,7 @@ const COMPLETE = new Set([
  * Whether the last pass is not known to have completed for this spec — then status.resources may miss
  * something applied, and the well-known kinds are listed too.
  */
-export function needsSafetyNet(release: ReleaseLike): boolean {
+export function needsSafetyNet(release: StoredRelease): boolean {
   const ready = readyOf(release);
   return !ready || ready.observedGeneration !== release.metadata?.generation || !COMPLETE.has(ready.reason);
 }
@@ -148,7 +148,7 @@ export const STATUS_REFRESH_MS = 5_000;
  * lastObservedTime): same objects, same health, same Ready, same generation.
  */
 export function onlyCopiesChanged(
-  release: ReleaseLike,
+  release: StoredRelease,
   ready: ReadyInput,
   resources: readonly { id: string; healthStatus?: string }[],
 ): boolean {
@@ -187,9 +187,9 @@ interface Inventory {
 }
 
 export const releaseController: ControllerFactory = (ctx: ControllerContext) => {
-  const releases = () => cache<ReleaseLike>(ctx.manager, REF.Release);
+  const releases = () => cache(ctx.manager, REF.Release);
   const envs = () => cache(ctx.manager, REF.Environment);
-  const dps = () => cache<PlaneObject>(ctx.manager, REF.DataPlane);
+  const dps = () => cache(ctx.manager, REF.DataPlane);
   /** plane|uid|identity → marker of the object as our last apply returned it. */
   const applied = new Map<string, string>();
   /** What we applied, per plane, from informers whose events queue the owning Release. */
@@ -285,7 +285,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
   async function ensureNamespaces(
     client: KubeClient,
     names: readonly string[],
-    release: ReleaseLike,
+    release: StoredRelease,
     failures: Failure[],
     known: Set<string>,
   ): Promise<Set<string>> {
@@ -308,7 +308,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     return broken;
   }
 
-  async function finalize(release: ReleaseLike): Promise<Result | undefined> {
+  async function finalize(release: StoredRelease): Promise<Result | undefined> {
     if (!release.metadata?.finalizers?.includes(Finalizers.release)) return undefined;
     const ns = release.metadata.namespace ?? '';
     const uid = release.metadata.uid ?? '';
@@ -330,7 +330,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     const envName = release.spec?.environmentName ?? '';
     const env = envs().getByName(envName, ns);
     const planes = env
-      ? [dps().getByName(environmentDataPlane(env), ns)].filter((d): d is PlaneObject => !!d)
+      ? [dps().getByName(environmentDataPlane(env), ns)].filter((d) => d !== undefined)
       : dps().list(ns);
     if (planes.length === 0) {
       await ctx.manager.events.record(
@@ -505,7 +505,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
   }
 
   /** Releases of a namespace whose Environment is `envName` (or any, for undefined). */
-  const releasesOf = (ns: string | undefined, match: (r: ReleaseLike) => boolean): string[] => {
+  const releasesOf = (ns: string | undefined, match: (r: StoredRelease) => boolean): string[] => {
     if (!ns) return [];
     return releases()
       .list(ns)

@@ -17,9 +17,9 @@ import {
   desiredObjects,
   inventoryKinds,
   parseGoDuration,
-  type ReleaseLike,
   requeueAfter,
   resourceStatuses,
+  type StoredRelease,
   staleObjects,
   WELL_KNOWN_KINDS,
 } from '../../../src/controllers/release/plan.js';
@@ -221,15 +221,15 @@ describe('Ready from health', () => {
 
 function release(
   resources: { id: string; object: KubeObject }[],
-  extra: Partial<ReleaseLike> = {},
-): ReleaseLike {
+  extra: Partial<StoredRelease> = {},
+): StoredRelease {
   return {
     apiVersion: 'openchoreo.dev/v1alpha1',
     kind: 'Release',
     metadata: { name: 'web', namespace: 'acme', uid: 'u-1', generation: 3 },
     spec: { owner: { projectName: 'shop', componentName: 'web' }, environmentName: 'dev', resources },
     ...extra,
-  };
+  } as StoredRelease; // a fixture: the schema's defaulted fields (intervals) are left out on purpose
 }
 const obj = (apiVersion: string, kind: string, name: string, namespace?: string): KubeObject => ({
   apiVersion,
@@ -459,10 +459,11 @@ describe('environment and data plane', () => {
   });
   it('takes the full inventory until a pass completed for the current generation', () => {
     expect(needsSafetyNet(r)).toBe(true);
-    const cond = (reason: string, observedGeneration = 3) => ({
-      ...r,
-      status: { conditions: [{ type: 'Ready', status: 'False', reason, message: '', observedGeneration }] },
-    });
+    const cond = (reason: string, observedGeneration = 3) =>
+      ({
+        ...r,
+        status: { conditions: [{ type: 'Ready', status: 'False', reason, message: '', observedGeneration }] },
+      }) as StoredRelease;
     expect(needsSafetyNet(cond('ResourcesProgressing'))).toBe(false);
     expect(needsSafetyNet(cond('ResourcesProgressing', 2))).toBe(true);
     expect(needsSafetyNet(cond('ApplyFailed'))).toBe(true);
