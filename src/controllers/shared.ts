@@ -11,7 +11,7 @@ import { isNotFound } from '../kube/errors.js';
 import type { TypedRef } from '../kube/kinds.js';
 import type { PlaneClients } from './planes.js';
 import { type Condition, conditionsChanged, findCondition, setCondition } from './runtime/conditions.js';
-import type { ControllerSpec } from './runtime/controller.js';
+import type { ControllerSpec, MapFunc, WatchSpec } from './runtime/controller.js';
 import type { Informer } from './runtime/informer.js';
 import type { Manager } from './runtime/manager.js';
 
@@ -44,6 +44,18 @@ export type CacheView<T extends KubeObject = KubeObject> = Pick<
   Informer<T>,
   'get' | 'getByName' | 'list' | 'byIndex'
 >;
+
+/**
+ * A watch of `ref` whose map reads the objects as the informer of `ref` holds them (`ObjectOf<Ref>`): that
+ * informer delivers nothing else, so this is the one place the runtime's untyped handler is narrowed.
+ */
+export function watchOf<Ref extends GVR>(
+  ref: Ref,
+  map: (o: ObjectOf<Ref>) => string[],
+  delayMs?: number,
+): WatchSpec {
+  return { ref, map: map as MapFunc, ...(delayMs !== undefined ? { delayMs } : {}) };
+}
 
 /** Keys of every object of `ref` in `namespace` (for "something they all depend on changed" mappings). */
 export function keysIn(inf: CacheView, namespace: string | undefined): string[] {

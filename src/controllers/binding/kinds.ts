@@ -13,7 +13,7 @@ import type {
   RenderServiceBinding,
   RenderWebApplicationBinding,
 } from '../../render/types.js';
-import type { MapFunc, WatchSpec } from '../runtime/controller.js';
+import type { WatchSpec } from '../runtime/controller.js';
 import {
   type ControllerContext,
   type ControllerFactory,
@@ -21,6 +21,7 @@ import {
   isDeleting,
   type ReadyInput,
   type Stored,
+  watchOf,
 } from '../shared.js';
 import {
   type BindingKind,
@@ -69,17 +70,6 @@ function lookupClass<K extends KindName>(
 const isProblem = (x: unknown): x is { problem: ReadyInput } =>
   typeof x === 'object' && x !== null && 'problem' in x;
 
-/**
- * A watch of `ref` whose map reads the objects as that informer holds them: the informer of `ref` delivers
- * only `Stored<KindObject<K>>` (the one place the runtime's untyped handler is narrowed).
- */
-function watchKind<K extends KindName>(
-  ref: KindRef<K>,
-  map: (o: Stored<KindObject<K>>) => string[],
-): WatchSpec {
-  return { ref, map: map as MapFunc };
-}
-
 /** Watches every workload binding kind shares: its class, and providers of its connections. */
 function workloadBindingWatches<K extends WorkloadBindingKindName>(
   ctx: ControllerContext,
@@ -89,7 +79,7 @@ function workloadBindingWatches<K extends WorkloadBindingKindName>(
   return [
     { ref: classRef, map: bindingsNaming(ctx, ref, classNameOf) },
     // Providers' endpoint changes re-render their consumers (upstream never did: §9.10).
-    watchKind(REF.ServiceBinding, (p) => consumersOf(ctx, ref, p)),
+    watchOf(REF.ServiceBinding, (p) => consumersOf(ctx, ref, p)),
   ];
 }
 
@@ -241,7 +231,7 @@ export function apiBindingController(r: Renderers): ControllerFactory {
       { ref: REF.APIClass, map: bindingsNaming(ctx, REF.APIBinding, (b) => b.spec.apiClassName) },
       { ref: REF.API, map: bindingsNaming(ctx, REF.APIBinding, (b) => b.spec.apiName) },
       // The serving component's ServiceBinding appearing (or going) changes the backend Service name.
-      watchKind(REF.ServiceBinding, (sb) => {
+      watchOf(REF.ServiceBinding, (sb) => {
         const ns = sb.metadata.namespace;
         if (!ns) return [];
         const component = ownerOf(sb).componentName;

@@ -19,7 +19,7 @@
  * collection and takes the data-plane objects with it (its own finalizer).
  */
 import { API_VERSION } from '../../api/dsl.js';
-import type { ConfigurationGroup, DeployableArtifact } from '../../api/index.js';
+import type { ConfigurationGroup } from '../../api/index.js';
 import { Annotations, Finalizers, Labels } from '../../api/labels.js';
 import { dataPlaneNamespaceName, legacyNames } from '../../api/naming.js';
 import { REF } from '../../api/refs.js';
@@ -44,7 +44,6 @@ import {
   writeStatus,
 } from '../shared.js';
 import {
-  type ApplicationConfig,
   type EndpointTemplate,
   legacyWorkloadLabels,
   mergeApplication,
@@ -55,11 +54,6 @@ import {
 
 export const FIELD_MANAGER = 'deployment-controller';
 
-type ArtifactSpec = DeployableArtifact['spec'];
-interface DeploymentSpecLike {
-  deploymentArtifactRef?: string;
-  configurationOverrides?: { application?: ApplicationConfig };
-}
 type ExtraCondition = { type: string; status: Condition['status']; reason: string; message: string };
 
 /** The object a legacy label value names: by metadata.name, else by its `openchoreo.dev/name` label. */
@@ -238,7 +232,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
     const component_ = component.metadata?.name ?? componentName;
     const env_ = env.metadata?.name ?? envName;
 
-    const spec = (d.spec ?? {}) as DeploymentSpecLike;
+    const spec = d.spec;
     const ref = spec.deploymentArtifactRef ?? '';
     const artifact = artifacts().getByName(ref, ns);
     const artifactProblem = async (reason: string, message: string) => {
@@ -247,12 +241,12 @@ export const deploymentController: ControllerFactory = (ctx) => {
     };
     if (!artifact || isDeleting(artifact))
       return artifactProblem('ArtifactNotFound', `Artifact "${ref}" not found`);
-    const aspec = (artifact.spec ?? {}) as ArtifactSpec;
+    const aspec = artifact.spec;
     const buildName = aspec.targetArtifact?.fromBuildRef?.name;
     const image = resolveImage(aspec, {
       artifactName: ref,
       build: buildName ? builds().getByName(buildName, ns) : undefined,
-      registryPrefix: (dp.spec as { registry?: { prefix?: string } } | undefined)?.registry?.prefix,
+      registryPrefix: dp.spec.registry?.prefix,
       project: project_,
       component: component_,
     });
@@ -349,7 +343,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
     ns
       ? deployments()
           .list(ns)
-          .filter((d) => (d.spec as DeploymentSpecLike | undefined)?.deploymentArtifactRef === artifactName)
+          .filter((d) => d.spec.deploymentArtifactRef === artifactName)
           .map((d) => `${ns}/${d.metadata?.name}`)
       : [];
   return {
@@ -365,10 +359,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
           if (!ns) return [];
           return artifacts()
             .list(ns)
-            .filter(
-              (a) =>
-                (a.spec as ArtifactSpec | undefined)?.targetArtifact?.fromBuildRef?.name === b.metadata?.name,
-            )
+            .filter((a) => a.spec.targetArtifact?.fromBuildRef?.name === b.metadata?.name)
             .flatMap((a) => byArtifact(a.metadata?.name, ns));
         },
       },

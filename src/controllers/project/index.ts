@@ -33,6 +33,7 @@ import {
   type ReadyInput,
   readyOf,
   removeFinalizer,
+  watchOf,
   writeStatus,
 } from '../shared.js';
 import { CellBaselines, cellBaseline } from './baseline.js';
@@ -362,16 +363,13 @@ export const projectController: ControllerFactory = (ctx) => {
       { ref: REF.DataPlane, map: (d) => keysIn(projects(), d.metadata?.namespace) },
       // Components matter only to a project being deleted (it waits for them to go): every status step of
       // every component queued its project for a pass, a namespace list included.
-      {
-        ref: REF.Component,
-        map: (c) => {
-          const ns = c.metadata?.namespace;
-          if (!ns) return [];
-          return isDeleting(projects().getByName(componentProject(c), ns))
-            ? [`${ns}/${componentProject(c)}`]
-            : [];
-        },
-      },
+      watchOf(REF.Component, (c) => {
+        const ns = c.metadata.namespace;
+        if (!ns) return [];
+        return isDeleting(projects().getByName(componentProject(c), ns))
+          ? [`${ns}/${componentProject(c)}`]
+          : [];
+      }),
     ],
     reads: [KUBE_REF.Secret, KUBE_REF.Namespace],
     reconciler: { reconcile },

@@ -105,7 +105,7 @@ export class Manager {
       });
       this.informers.set(key, inf);
     }
-    return inf as unknown as Informer<T>;
+    return inf as Informer<T>;
   }
 
   get isLeader(): boolean {

@@ -378,7 +378,7 @@ describe('component roll-up', () => {
           ],
           endpoints: [{ name: 'http', type: 'REST', project: { host: 'h', port: 80, uri: 'http://h' } }],
         },
-      }),
+      } as unknown as Parameters<typeof environmentEntry>[0]),
     ).toEqual({
       environment: 'development',
       kind: 'ServiceBinding',
@@ -403,7 +403,7 @@ describe('component roll-up', () => {
           },
         ],
       },
-    });
+    } as unknown as Parameters<typeof environmentEntry>[0]);
     expect(progressing.reason).toBe('ResourceHealthProgressing');
     expect(progressing.message).toBeUndefined(); // counts change every step: not copied into the component
   });

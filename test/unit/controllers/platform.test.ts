@@ -141,10 +141,11 @@ describe('readiness', () => {
   });
 
   it('component: project must exist and not be deleting', () => {
-    const comp: KubeObject = {
+    // Only the fields under test.
+    const comp = {
       metadata: { name: 'c', namespace: 'acme' },
       spec: { owner: { projectName: 'shop' }, type: 'Service' },
-    };
+    } as Parameters<typeof componentReadiness>[0];
     expect(componentReadiness(comp, undefined)).toMatchObject({ status: 'False', reason: 'ProjectNotFound' });
     expect(
       componentReadiness(comp, { metadata: { name: 'shop', deletionTimestamp: '2025-01-01T00:00:00Z' } })
