@@ -24,7 +24,9 @@ import { organizationController } from './organization/index.js';
 import { PlaneClients } from './planes.js';
 import { projectController } from './project/index.js';
 import { releaseController } from './release/index.js';
+import type { Logger } from './runtime/log.js';
 import { Manager, type ManagerOptions } from './runtime/manager.js';
+import type { RateLimit } from './runtime/queue.js';
 import type { ControllerContext, ControllerFactory } from './shared.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
@@ -77,6 +79,10 @@ export interface RunControllersOptions {
   /** `host:port` for /healthz, /readyz and /metrics (port 0 picks one); undefined: no server. */
   metricsAddr?: string;
   log?: (m: string) => void;
+  /** Structured logger of the reconciles (default: text lines through `log`). */
+  logger?: Logger;
+  /** Retry limits of the work queues (default: client-go's; see WorkQueue). */
+  rateLimit?: Partial<RateLimit>;
   /** Stop gracefully on SIGTERM/SIGINT (default true). */
   handleSignals?: boolean;
   /** Informer tuning (tests: short watch timeouts). */
@@ -108,6 +114,8 @@ export function runControllers(opts: RunControllersOptions): RunningControllers 
   const manager = new Manager({
     client: opts.client,
     log,
+    ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
     ...(opts.metricsAddr !== undefined ? { metricsAddr: opts.metricsAddr } : {}),
     ...(opts.informer ? { informer: opts.informer } : {}),
     ...(opts.leaderElect

@@ -11,7 +11,9 @@ import { Controller, type ControllerSpec, ownsSpec } from './controller.js';
 import { EventRecorder } from './events.js';
 import { Informer, type InformerOptions } from './informer.js';
 import { LeaderElector } from './leader.js';
+import type { Logger } from './log.js';
 import { ManagerMetrics } from './metrics.js';
+import type { RateLimit } from './queue.js';
 
 export interface ManagerOptions {
   client: KubeClient;
@@ -28,6 +30,10 @@ export interface ManagerOptions {
   metricsAddr?: string;
   informer?: Pick<InformerOptions, 'resyncMs' | 'silenceMs' | 'watchTimeoutSeconds'>;
   log?: (m: string) => void;
+  /** Structured logger of the reconciles (default: text lines through `log`). */
+  logger?: Logger;
+  /** Retry limits of every controller's queue (default: client-go's, 10 qps / burst 100 overall). */
+  rateLimit?: Partial<RateLimit>;
 }
 
 function refKey(info: ResourceInfo): string {
@@ -69,7 +75,10 @@ export class Manager {
   }
 
   add(spec: ControllerSpec): Controller {
-    const c = new Controller(spec, this.metrics, this.log);
+    const c = new Controller(spec, this.metrics, this.opts.logger ?? this.log, {
+      client: this.client,
+      ...(this.opts.rateLimit ? { rateLimit: this.opts.rateLimit } : {}),
+    });
     this.controllers.push(c);
     return c;
   }
@@ -165,7 +174,12 @@ export class Manager {
 
     for (const c of this.controllers) {
       const info = this.resolved.get(refString(c.spec.for)) as ResourceInfo;
-      c.wire((ref) => this.informer(ref), info.kind, info.namespaced);
+      c.wire((ref) => this.informer(ref), info.kind, info.namespaced, {
+        group: info.group,
+        version: info.version,
+        resource: info.resource,
+        namespaced: info.namespaced,
+      });
     }
     await Promise.all([...this.informers.values()].map((i) => i.start()));
     for (const c of this.controllers) c.start();

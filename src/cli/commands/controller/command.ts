@@ -36,6 +36,21 @@ const runSpec = defineCommand({
       placeholder: 'host:port',
       description: 'Address of /healthz, /readyz and /metrics ("0" disables)',
     },
+    {
+      name: 'log-format',
+      type: 'string',
+      default: 'text',
+      choices: ['text', 'json'],
+      description:
+        'Log lines as text or as JSON objects (one a line); each reconcile logs controller, key, reconcileID, duration and result',
+    },
+    {
+      name: 'log-level',
+      type: 'string',
+      default: 'info',
+      choices: ['debug', 'info', 'error'],
+      description: 'Lowest level logged (debug: a line for every reconcile)',
+    },
   ],
   examples: [
     { description: 'Run every controller against the current context', command: 'choreoctl controller run' },
