@@ -4,12 +4,12 @@
  * re-exports it under the CLI's names. READY (the Ready condition with its reason) and AGE are added to every
  * kind's table by the printers.
  */
-export {
-  API_VERSION,
-  GROUP as API_GROUP,
-  KIND_META as KINDS,
-  type KindMeta as KindInfo,
-  kindMeta as kindByKind,
-  lookupKind,
-  VERSION as API_VERSION_V1ALPHA1,
-} from '../api/kinds-meta.js';
+import * as meta from '../api/kinds-meta.js';
+
+export type KindInfo = meta.KindMeta;
+export const API_VERSION = meta.API_VERSION;
+export const API_GROUP = meta.GROUP;
+export const API_VERSION_V1ALPHA1 = meta.VERSION;
+export const KINDS = meta.KIND_META;
+export const kindByKind = meta.kindMeta;
+export const lookupKind = meta.lookupKind;

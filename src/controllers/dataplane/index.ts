@@ -4,17 +4,17 @@
  * Deleting a DataPlane deletes the Environments on it first (as upstream) and waits for them, so their
  * finalizers can still reach the cluster to remove their namespaces.
  */
+
+import type { Environment } from '../../api/kinds/platform.js';
 import { Finalizers } from '../../api/labels.js';
 import { REF } from '../../api/refs.js';
-import type { KubeObject } from '../../kube/client.js';
 import { DATA_PLANE_REQUIREMENTS, type PlaneObject } from '../planes.js';
-import { type ControllerFactory, cache, isDeleting, removeFinalizer, writeStatus } from '../shared.js';
+import { type ControllerFactory, cache, isDeleting, type Stored, watchOf, writeStatus } from '../shared.js';
 import { planeController } from './plane.js';
 
 /** The DataPlane an environment runs on: `spec.dataPlaneRef`, or `default` when unset. */
-export function environmentDataPlane(env: KubeObject): string {
-  const spec = (env.spec ?? {}) as { dataPlaneRef?: string };
-  return spec.dataPlaneRef || 'default';
+export function environmentDataPlane(env: Pick<Stored<Environment>, 'spec'>): string {
+  return env.spec.dataPlaneRef || 'default';
 }
 
 export const dataPlaneController: ControllerFactory = (ctx) =>
@@ -25,8 +25,7 @@ export const dataPlaneController: ControllerFactory = (ctx) =>
     requirements: DATA_PLANE_REQUIREMENTS,
     finalizer: Finalizers.dataPlane,
     async onDelete(plane: PlaneObject) {
-      if (!plane.metadata?.finalizers?.includes(Finalizers.dataPlane)) return undefined;
-      const ns = plane.metadata.namespace;
+      const ns = plane.metadata?.namespace;
       const envs = cache(ctx.manager, REF.Environment)
         .list(ns)
         .filter((e) => environmentDataPlane(e) === plane.metadata?.name);
@@ -42,13 +41,11 @@ export const dataPlaneController: ControllerFactory = (ctx) =>
         });
         return { requeueAfterMs: 10_000 };
       }
-      await removeFinalizer(ctx.client, REF.DataPlane, plane, Finalizers.dataPlane);
       return undefined;
     },
     extraWatches: [
-      {
-        ref: REF.Environment,
-        map: (e) => (e.metadata?.namespace ? [`${e.metadata.namespace}/${environmentDataPlane(e)}`] : []),
-      },
+      watchOf(REF.Environment, (e) =>
+        e.metadata.namespace ? [`${e.metadata.namespace}/${environmentDataPlane(e)}`] : [],
+      ),
     ],
   });

@@ -12,7 +12,7 @@ import {
   secretNames,
 } from '../planes.js';
 import type { ControllerSpec, Request, Result, WatchSpec } from '../runtime/controller.js';
-import { addFinalizer, type ControllerContext, cache, isDeleting, writeStatus } from '../shared.js';
+import { type ControllerContext, cache, isDeleting, writeStatus } from '../shared.js';
 
 export interface PlaneControllerOptions {
   name: string;
@@ -22,9 +22,9 @@ export interface PlaneControllerOptions {
   /** Recheck a Ready plane this often (default 60 s) and a failing one this often (default 5 s). */
   recheckMs?: number;
   retryMs?: number;
-  /** Finalizer added to every live plane; onDelete removes it. */
+  /** Finalizer the runtime adds to every live plane and removes once onDelete returns undefined. */
   finalizer?: string;
-  /** Deletion handling (finalizers); return a Result to wait, undefined when done. */
+  /** Deletion handling (with the finalizer); return a Result to wait, undefined when done. */
   onDelete?: (plane: PlaneObject) => Promise<Result | undefined>;
   extraWatches?: WatchSpec[];
   extraReads?: GVR[];
@@ -59,11 +59,9 @@ export function planeController(ctx: ControllerContext, opts: PlaneControllerOpt
       return undefined;
     }
     if (isDeleting(plane)) {
-      const r = opts.onDelete ? await opts.onDelete(plane) : undefined;
-      if (!r) ctx.planes.drop(planeKey(plane));
-      return r;
+      ctx.planes.drop(planeKey(plane));
+      return undefined;
     }
-    if (opts.finalizer) await addFinalizer(ctx.client, opts.ref, plane, opts.finalizer);
     const check = await checkPlane(ctx, plane, opts.requirements);
     await writeStatus(ctx, fieldManager, opts.ref, plane as KubeObject, {
       status: check.ok ? 'True' : 'False',
@@ -92,6 +90,20 @@ export function planeController(ctx: ControllerContext, opts: PlaneControllerOpt
     watches: [secretWatch, ...(opts.extraWatches ?? [])],
     ...(opts.extraReads ? { reads: opts.extraReads } : {}),
     reconciler: { reconcile },
+    ...(opts.finalizer
+      ? {
+          finalizer: {
+            name: opts.finalizer,
+            async finalize(obj) {
+              const plane = planes().getByName(obj.metadata?.name ?? '', obj.metadata?.namespace);
+              if (!plane) return undefined;
+              const r = opts.onDelete ? await opts.onDelete(plane) : undefined;
+              if (!r) ctx.planes.drop(planeKey(plane));
+              return r;
+            },
+          },
+        }
+      : {}),
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };
 }

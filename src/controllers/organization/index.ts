@@ -12,15 +12,7 @@ import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import { KUBE_REF } from '../../kube/kinds.js';
 import type { Request, Result } from '../runtime/controller.js';
-import {
-  addFinalizer,
-  type ControllerFactory,
-  cache,
-  hasLabels,
-  isDeleting,
-  removeFinalizer,
-  writeStatus,
-} from '../shared.js';
+import { type ControllerFactory, cache, hasLabels, isDeleting, writeStatus } from '../shared.js';
 
 export const FIELD_MANAGER = 'organization-controller';
 
@@ -72,36 +64,32 @@ export const organizationController: ControllerFactory = (ctx) => {
   const orgs = () => cache(ctx.manager, REF.Organization);
   const namespaces = () => cache(ctx.manager, KUBE_REF.Namespace);
 
+  /** Deleting: the namespace we own goes first (the runtime removes the finalizer once this returns undefined). */
+  async function finalize(obj: KubeObject): Promise<Result | undefined> {
+    const name = obj.metadata?.name ?? '';
+    const org = orgs().getByName(name);
+    if (!org) return undefined;
+    const ns = namespaces().getByName(name);
+    if (ns && ownedBy(ns, org)) {
+      if (!isDeleting(ns)) {
+        await ctx.client.delete(KUBE_REF.Namespace, name);
+        await ctx.manager.events.record(org, 'Normal', 'DeletingNamespace', `Deleting namespace "${name}"`);
+      }
+      await writeStatus(ctx, FIELD_MANAGER, REF.Organization, org, {
+        status: 'False',
+        reason: 'Deleting',
+        message: `waiting for namespace "${name}" and everything in it to be deleted`,
+      });
+      // The namespace's delete event brings us back; the requeue is a safety net.
+      return { requeueAfterMs: 10_000 };
+    }
+    return undefined;
+  }
+
   async function reconcile(req: Request): Promise<Result | undefined> {
     const org = orgs().getByName(req.name);
     if (!org) return undefined;
     const ns = namespaces().getByName(req.name);
-
-    if (isDeleting(org)) {
-      if (!org.metadata.finalizers?.includes(Finalizers.organization)) return undefined;
-      if (ns && ownedBy(ns, org)) {
-        if (!isDeleting(ns)) {
-          await ctx.client.delete(KUBE_REF.Namespace, req.name);
-          await ctx.manager.events.record(
-            org,
-            'Normal',
-            'DeletingNamespace',
-            `Deleting namespace "${req.name}"`,
-          );
-        }
-        await writeStatus(ctx, FIELD_MANAGER, REF.Organization, org, {
-          status: 'False',
-          reason: 'Deleting',
-          message: `waiting for namespace "${req.name}" and everything in it to be deleted`,
-        });
-        // The namespace's delete event brings us back; the requeue is a safety net.
-        return { requeueAfterMs: 10_000 };
-      }
-      await removeFinalizer(ctx.client, REF.Organization, org, Finalizers.organization);
-      return undefined;
-    }
-
-    await addFinalizer(ctx.client, REF.Organization, org, Finalizers.organization);
 
     if (ns && isDeleting(ns)) {
       await writeStatus(ctx, FIELD_MANAGER, REF.Organization, org, {
@@ -142,6 +130,7 @@ export const organizationController: ControllerFactory = (ctx) => {
     // Adopted namespaces carry no owner reference: map them by name too.
     watches: [{ ref: KUBE_REF.Namespace, map: (o) => (o.metadata?.name ? [o.metadata.name] : []) }],
     reconciler: { reconcile },
+    finalizer: { name: Finalizers.organization, finalize },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };
 };

@@ -22,6 +22,7 @@
  * - Finalizer `openchoreo.dev/dataplane-cleanup` deletes everything labelled with the Release's uid and waits
  *   for it to be gone; with no DataPlane left to clean, a Warning event and the finalizer goes.
  */
+import type { Environment } from '../../api/kinds/platform.js';
 import { Finalizers } from '../../api/labels.js';
 import { REF } from '../../api/refs.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
@@ -42,6 +43,7 @@ import {
   type ReadyInput,
   readyOf,
   removeFinalizer,
+  type Stored,
   writeStatus,
 } from '../shared.js';
 import { type Health, healthReadiness, needsAttention } from './health.js';
@@ -75,13 +77,13 @@ const CONTROLLER_NAME = 'release';
 const RETRY_MS = 5_000;
 
 type Located =
-  | { ok: true; env: KubeObject; dp: PlaneObject }
+  | { ok: true; env: Stored<Environment>; dp: PlaneObject }
   | { ok: false; ready: ReadyInput; retry?: boolean };
 
 /** The Environment and DataPlane of a Release, in the Release's namespace, or why they are not usable (pure). */
 export function locate(
   release: StoredRelease,
-  getEnv: (name: string) => KubeObject | undefined,
+  getEnv: (name: string) => Stored<Environment> | undefined,
   getDp: (name: string) => PlaneObject | undefined,
 ): Located {
   const ns = release.metadata?.namespace ?? '';

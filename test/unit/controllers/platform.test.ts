@@ -113,10 +113,12 @@ describe('cells', () => {
 });
 
 describe('readiness', () => {
-  const env = (dataPlaneRef?: string): KubeObject => ({
-    metadata: { name: 'dev', namespace: 'acme' },
-    spec: dataPlaneRef ? { dataPlaneRef } : {},
-  });
+  // Only the fields under test (the schema's defaulted ones are left out).
+  const env = (dataPlaneRef?: string) =>
+    ({
+      metadata: { name: 'dev', namespace: 'acme' },
+      spec: dataPlaneRef ? { dataPlaneRef } : {},
+    }) as Parameters<typeof environmentReadiness>[0];
   const dp = (status?: 'True' | 'False', message = ''): KubeObject => ({
     metadata: { name: 'edge', namespace: 'acme' },
     status: status

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Environment } from '../../../src/api/kinds/platform.js';
 import {
   cronJobHealth,
   deploymentHealth,
@@ -23,6 +24,7 @@ import {
   staleObjects,
   WELL_KNOWN_KINDS,
 } from '../../../src/controllers/release/plan.js';
+import type { Stored } from '../../../src/controllers/shared.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 
 const dep = (spec: Record<string, unknown>, status: Record<string, unknown>, generation = 1): KubeObject => ({
@@ -418,11 +420,12 @@ describe('environment and data plane', () => {
     metadata: { name, namespace: 'acme' },
     status: { conditions: [{ type: 'Ready', status, reason: 'X', message: 'cluster says no' }] },
   });
-  const env: KubeObject = {
+  // Only the fields under test.
+  const env = {
     kind: 'Environment',
     metadata: { name: 'dev', namespace: 'acme' },
     spec: { dataPlaneRef: 'dp1' },
-  };
+  } as unknown as Stored<Environment>;
   it('names what is missing, in the Release namespace', () => {
     const none = locate(
       r,
