@@ -21,6 +21,7 @@ import {
   remoteDataPlane,
   uniqueName,
   until,
+  waitReady as waitReadyOf,
 } from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
@@ -78,22 +79,8 @@ const logs: string[] = [];
 const get = (ref: GVR, name: string, namespace = org) =>
   client.getOrUndefined<KubeObject>(ref, name, ref.namespaced ? { namespace } : {});
 
-async function waitReady(
-  ref: GVR,
-  name: string,
-  status: 'True' | 'False',
-  reason?: string,
-  timeoutMs = 30_000,
-) {
-  return until(
-    async () => {
-      const c = conditionOf(await get(ref, name));
-      return c && c.status === status && (!reason || c.reason === reason) ? c : undefined;
-    },
-    `${ref.resource} ${name} Ready=${status}${reason ? ` ${reason}` : ''}`,
-    timeoutMs,
-  );
-}
+const waitReady = (ref: GVR, name: string, status: 'True' | 'False', reason?: string, timeoutMs?: number) =>
+  waitReadyOf(client, ref, name, org, status, reason, timeoutMs);
 
 interface Resource {
   id: string;
@@ -1083,6 +1070,8 @@ describe('steady state', () => {
       inf.resync();
     }
     await until(async () => (await reconciles()) >= before + expected, 'the resync to be reconciled', 30_000);
+    // A fixed settle: no event says "the writes those reconciles caused have all landed" (their absence is
+    // what the next test measures).
     await new Promise((r) => setTimeout(r, 500));
   }
 

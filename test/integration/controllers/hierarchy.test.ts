@@ -3,19 +3,19 @@
  * Project → one cell per pipeline environment, cleanup on delete, and Ready=False conditions that name what is
  * missing and recover by themselves when it appears. The DataPlane here is the control-plane cluster itself.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
 import { REF } from '../../../src/api/refs.js';
-import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
 import { KUBE_REF } from '../../../src/kube/kinds.js';
-import { conditionOf, installCrds, installExternalCrds, newClient, uniqueName, until } from '../helpers.js';
+import { conditionOf, controllerHarness, uniqueName, until, waitReady as waitReadyOf } from '../helpers.js';
 
+const harness = controllerHarness({
+  externalCrds: (crd) => !String(crd.metadata?.name).endsWith('argoproj.io'),
+});
 let client: KubeClient;
-let ctrl: RunningControllers;
 const API = 'openchoreo.dev/v1alpha1';
-const logs: string[] = [];
 
 const get = (ref: GVR, name: string, namespace?: string) =>
   client.getOrUndefined<KubeObject>(ref, name, namespace ? { namespace } : {});
@@ -24,21 +24,13 @@ async function readyOf(ref: GVR, name: string, namespace?: string) {
   return conditionOf(await get(ref, name, namespace));
 }
 
-async function waitReady(
+const waitReady = (
   ref: GVR,
   name: string,
   namespace: string | undefined,
   status: 'True' | 'False',
   reason?: string,
-) {
-  return until(
-    async () => {
-      const c = await readyOf(ref, name, namespace);
-      return c && c.status === status && (!reason || c.reason === reason) ? c : undefined;
-    },
-    `${ref.resource} ${name} Ready=${status}${reason ? ` ${reason}` : ''}`,
-  );
-}
+) => waitReadyOf(client, ref, name, namespace, status, reason);
 
 async function createOrg(name: string): Promise<void> {
   await client.create({ apiVersion: API, kind: 'Organization', metadata: { name }, spec: {} });
@@ -93,17 +85,8 @@ function component(ns: string, name: string, projectName: string): KubeObject {
   };
 }
 
-beforeAll(async () => {
-  client = newClient(inject('kubeconfig'));
-  await installCrds(client);
-  await installExternalCrds(client, (crd) => !String(crd.metadata?.name).endsWith('argoproj.io'));
-  ctrl = runControllers({ client, handleSignals: false, log: (m) => logs.push(m) });
-  await ctrl.started;
-});
-
-afterAll(async () => {
-  await ctrl?.stop();
-  client?.close();
+beforeAll(() => {
+  client = harness.client;
 });
 
 describe('organization', () => {

@@ -13,13 +13,13 @@ import type { GVR } from '../../../src/kube/discovery.js';
 import { KUBE_REF } from '../../../src/kube/kinds.js';
 import { type ControlPlane, startControlPlane } from '../../../src/local/controlplane.js';
 import {
-  conditionOf,
   installCrds,
   installExternalCrds,
   newClient,
   remoteDataPlane,
   uniqueName,
   until,
+  waitReady as waitReadyOf,
 } from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
@@ -31,22 +31,8 @@ const org = uniqueName('mc');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 type Ref = GVR;
-async function waitReady(
-  ref: Ref,
-  name: string,
-  status: 'True' | 'False',
-  reason?: string,
-  timeoutMs = 30_000,
-) {
-  return until(
-    async () => {
-      const c = conditionOf(await client.getOrUndefined<KubeObject>(ref, name, { namespace: org }));
-      return c && c.status === status && (!reason || c.reason === reason) ? c : undefined;
-    },
-    `${ref.resource} ${name} Ready=${status}${reason ? ` ${reason}` : ''}`,
-    timeoutMs,
-  );
-}
+const waitReady = (ref: Ref, name: string, status: 'True' | 'False', reason?: string, timeoutMs?: number) =>
+  waitReadyOf(client, ref, name, org, status, reason, timeoutMs);
 
 beforeAll(async () => {
   client = newClient(inject('kubeconfig'));

@@ -128,6 +128,7 @@ async function resyncReleases(): Promise<void> {
   const expected = inf.size;
   inf.resync();
   await until(async () => (await done()) >= before + expected, 'the resync to be reconciled', 30_000);
+  // A fixed settle: no event marks the end of the writes those reconciles may still send.
   await new Promise((r) => setTimeout(r, 300));
 }
 
