@@ -1,8 +1,8 @@
 /**
  * The core and ecosystem kinds the controllers and the CLI read and write, once: group, version, resource,
- * kind, scope, and the fields of them that our code reads (written here because these kinds have no schema of
- * ours). The openchoreo.dev kinds are in src/api/refs.ts. A `TypedRef<T>` is a GVR that also says what its
- * objects look like, so caches built from it hand out `T`.
+ * kind and scope, plus the fields our code reads of Secret and Event (these kinds have no schema of ours).
+ * The openchoreo.dev kinds are in src/api/refs.ts. A `TypedRef<T>` is a GVR that also says what its objects
+ * look like, so caches built from it hand out `T`.
  */
 import type { KubeObject, ObjectMeta } from './client.js';
 import type { GVR } from './discovery.js';
@@ -12,45 +12,6 @@ export interface TypedRef<T extends KubeObject = KubeObject> extends GVR {
   readonly namespaced: boolean;
   /** Type only, never set: the objects this reference addresses. */
   readonly __object?: T;
-}
-
-export interface Condition {
-  type?: string;
-  status?: string;
-  reason?: string;
-  message?: string;
-}
-
-/** Deployment and StatefulSet: what health needs. */
-export interface WorkloadObject extends KubeObject {
-  spec?: { replicas?: number; paused?: boolean; [k: string]: unknown };
-  status?: {
-    observedGeneration?: number;
-    replicas?: number;
-    updatedReplicas?: number;
-    readyReplicas?: number;
-    availableReplicas?: number;
-    unavailableReplicas?: number;
-    currentReplicas?: number;
-    conditions?: Condition[];
-    [k: string]: unknown;
-  };
-}
-
-export interface JobObject extends KubeObject {
-  spec?: { suspend?: boolean; [k: string]: unknown };
-  status?: {
-    active?: number;
-    succeeded?: number;
-    failed?: number;
-    conditions?: Condition[];
-    [k: string]: unknown;
-  };
-}
-
-export interface CronJobObject extends KubeObject {
-  spec?: { suspend?: boolean; [k: string]: unknown };
-  status?: { active?: unknown[]; lastScheduleTime?: string; [k: string]: unknown };
 }
 
 export interface SecretObject extends KubeObject {
@@ -72,11 +33,6 @@ export interface EventObject extends KubeObject {
   source?: { component?: string };
 }
 
-/** Objects with only a status of conditions (gateway and policy kinds, CRDs). */
-export interface ConditionedObject extends KubeObject {
-  status?: { conditions?: Condition[]; [k: string]: unknown };
-}
-
 const ref = <T extends KubeObject = KubeObject>(
   group: string,
   version: string,
@@ -94,35 +50,25 @@ export const KUBE_REF = {
   ServiceAccount: ref('', 'v1', 'serviceaccounts', 'ServiceAccount'),
   Event: ref<EventObject>('', 'v1', 'events', 'Event'),
   Lease: ref('coordination.k8s.io', 'v1', 'leases', 'Lease'),
-  Deployment: ref<WorkloadObject>('apps', 'v1', 'deployments', 'Deployment'),
-  StatefulSet: ref<WorkloadObject>('apps', 'v1', 'statefulsets', 'StatefulSet'),
-  Job: ref<JobObject>('batch', 'v1', 'jobs', 'Job'),
-  CronJob: ref<CronJobObject>('batch', 'v1', 'cronjobs', 'CronJob'),
-  CustomResourceDefinition: ref<ConditionedObject>(
+  Deployment: ref('apps', 'v1', 'deployments', 'Deployment'),
+  StatefulSet: ref('apps', 'v1', 'statefulsets', 'StatefulSet'),
+  Job: ref('batch', 'v1', 'jobs', 'Job'),
+  CronJob: ref('batch', 'v1', 'cronjobs', 'CronJob'),
+  CustomResourceDefinition: ref(
     'apiextensions.k8s.io',
     'v1',
     'customresourcedefinitions',
     'CustomResourceDefinition',
     false,
   ),
-  HTTPRoute: ref<ConditionedObject>('gateway.networking.k8s.io', 'v1', 'httproutes', 'HTTPRoute'),
-  SecurityPolicy: ref<ConditionedObject>(
-    'gateway.envoyproxy.io',
-    'v1alpha1',
-    'securitypolicies',
-    'SecurityPolicy',
-  ),
-  BackendTrafficPolicy: ref<ConditionedObject>(
+  HTTPRoute: ref('gateway.networking.k8s.io', 'v1', 'httproutes', 'HTTPRoute'),
+  SecurityPolicy: ref('gateway.envoyproxy.io', 'v1alpha1', 'securitypolicies', 'SecurityPolicy'),
+  BackendTrafficPolicy: ref(
     'gateway.envoyproxy.io',
     'v1alpha1',
     'backendtrafficpolicies',
     'BackendTrafficPolicy',
   ),
-  HTTPRouteFilter: ref<ConditionedObject>(
-    'gateway.envoyproxy.io',
-    'v1alpha1',
-    'httproutefilters',
-    'HTTPRouteFilter',
-  ),
+  HTTPRouteFilter: ref('gateway.envoyproxy.io', 'v1alpha1', 'httproutefilters', 'HTTPRouteFilter'),
   CiliumNetworkPolicy: ref('cilium.io', 'v2', 'ciliumnetworkpolicies', 'CiliumNetworkPolicy'),
 } as const;
