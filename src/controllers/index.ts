@@ -96,7 +96,7 @@ export interface RunningControllers {
   started: Promise<void>;
   /** Resolves when the manager stopped (stop(), a signal, or lost leadership). */
   done: Promise<void>;
-  /** Graceful stop: finish reconciles in flight, release the lease, close plane clients. */
+  /** Graceful stop: cancel the reconciles in flight and wait for them, release the lease, close plane clients. */
   stop(): Promise<void>;
 }
 

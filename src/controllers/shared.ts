@@ -200,6 +200,7 @@ export async function writeStatus(
         fieldManager,
         force: true,
         ...(ref.namespaced && meta.namespace ? { namespace: meta.namespace } : {}),
+        signal: ctx.manager.signal,
       },
     );
   } catch (e) {

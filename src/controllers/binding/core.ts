@@ -409,6 +409,7 @@ export async function writeRelease(
       fieldManager,
       force: true,
       namespace: desired.metadata?.namespace ?? '',
+      signal: ctx.manager.signal,
     });
   } catch (e) {
     await fail(

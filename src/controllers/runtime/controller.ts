@@ -10,6 +10,7 @@
  * declared in the spec is added by the runtime to every live primary and removed once `finalize` succeeds.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import type { GVR, ResourceRef } from '../../kube/discovery.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
@@ -161,6 +162,7 @@ export class Controller {
     private readonly deps: ControllerDeps = {},
   ) {
     this.logger = (typeof log === 'function' ? loggerFromSink(log) : log).with({ controller: spec.name });
+    setMaxListeners(0, this.abort.signal); // every reconcile in flight listens on it
     this.queue = new WorkQueue(deps.rateLimit ?? {}, {
       onDepth: (d) => metrics.queueDepth.set({ controller: spec.name }, d),
     });

@@ -1,8 +1,11 @@
 /**
  * The controller manager: shared informers (one cache per resource, served to every controller that reads it),
  * the controllers and their workers, optional leader election, and an HTTP endpoint with /healthz, /readyz and
- * Prometheus /metrics. stop() is graceful: stop taking work, finish the reconciles in flight, release the lease.
+ * Prometheus /metrics. stop() is graceful: stop taking work, cancel the reconciles in flight (their AbortSignal)
+ * and wait for them, release the lease.
  */
+
+import { setMaxListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KubeClient } from '../../kube/client.js';
@@ -68,6 +71,8 @@ export class Manager {
     this.name = opts.name ?? 'choreoctl-controller-manager';
     this.log = opts.log ?? (() => {});
     this.events = new EventRecorder(this.client, this.name, this.log);
+    // Every client call of every controller may listen on this one signal at once.
+    setMaxListeners(0, this.abort.signal);
     this.metrics.trackRequests(() => this.client.stats.byVerb);
     this.done = new Promise((r) => {
       this.resolveDone = r;
@@ -115,6 +120,11 @@ export class Manager {
       this.informers.set(key, inf);
     }
     return inf as Informer<T>;
+  }
+
+  /** Aborted when the manager stops: client calls made outside a reconcile's own context take it. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
   }
 
   get isLeader(): boolean {

@@ -8,7 +8,8 @@ const runSpec = defineCommand({
   description:
     'Run the OpenChoreo controllers in this process (the local reconciler mode), against the cluster of the\n' +
     'current context or --kubeconfig/--context, or in-cluster with a service account. Stops gracefully on\n' +
-    'SIGINT/SIGTERM: stops taking work, finishes the reconciles in flight and releases the leader lease.',
+    'SIGINT/SIGTERM: stops taking work, cancels the reconciles in flight (they end at once) and releases the\n' +
+    'leader lease.',
   flags: [
     {
       name: 'controllers',
