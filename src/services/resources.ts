@@ -2,7 +2,6 @@
  * get / list / watch, describe data and delete (with wait): the resource operations every front end
  * shares. Each takes a KubeClient and returns data; credentials are masked on the way out.
  */
-
 import { API_VERSION, GROUP, KIND_META, VERSION } from '../api/kinds-meta.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import type { ResourceInfo } from '../kube/discovery.js';
