@@ -24,7 +24,6 @@ import {
   metric,
   pool,
   startManager,
-  until,
   writes,
 } from './lib.js';
 
