@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { B } from '../../src/controllers/binding/refs.js';
+import { REF } from '../../src/api/refs.js';
 import type { KubeClient, KubeObject } from '../../src/kube/client.js';
 import { newClient, uniqueName } from '../integration/helpers.js';
 import { type PromotionPlatform, startPromotionPlatform } from '../integration/promotion/platform.js';
@@ -38,7 +38,7 @@ const requestName = (stdout: string) =>
   /promotionrequest\.openchoreo\.dev\/(\S+) created/.exec(stdout)?.[1] ?? '';
 const image = async (binding: string) =>
   (
-    (await client.getOrUndefined<KubeObject>(B.serviceBindings, binding, { namespace: org }))?.spec as
+    (await client.getOrUndefined<KubeObject>(REF.ServiceBinding, binding, { namespace: org }))?.spec as
       | { workloadSpec?: { containers?: { main?: { image?: string } } } }
       | undefined
   )?.workloadSpec?.containers?.main?.image;

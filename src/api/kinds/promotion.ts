@@ -72,8 +72,6 @@ export const ComponentRevision = resource({
   kind: 'ComponentRevision',
   spec: ComponentRevisionSpec,
   status: ComponentRevisionStatus,
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type ComponentRevision = z.infer<typeof ComponentRevision>;
 
@@ -119,8 +117,6 @@ export const PromotionRequest = resource({
   kind: 'PromotionRequest',
   spec: PromotionRequestSpec,
   status: PromotionRequestStatus,
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type PromotionRequest = z.infer<typeof PromotionRequest>;
 
@@ -148,7 +144,5 @@ export const PromotionApproval = resource({
   kind: 'PromotionApproval',
   spec: PromotionApprovalSpec,
   status: PromotionApprovalStatus,
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type PromotionApproval = z.infer<typeof PromotionApproval>;

@@ -18,7 +18,7 @@
  * settings when absent; an existing binding keeps its class, apis and overrides) and the request Succeeded.
  */
 import { createHash } from 'node:crypto';
-import type { ComponentRevision, PromotionApproval, PromotionRequest } from '../../api/kinds/promotion.js';
+import type { ComponentRevision, PromotionRequest } from '../../api/kinds/promotion.js';
 import { Labels } from '../../api/labels.js';
 import {
   DEFAULT_REVISION_HISTORY,
@@ -28,11 +28,10 @@ import {
   revisionName,
   revisionsToPrune,
 } from '../../api/promotion.js';
-import { kindInfo } from '../../api/registry.js';
+import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import type { GVR } from '../../kube/discovery.js';
 import { isAlreadyExists, isNotFound } from '../../kube/errors.js';
-import { B } from '../binding/refs.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
   type ControllerContext,
@@ -40,7 +39,6 @@ import {
   cache,
   canonicalJson,
   isDeleting,
-  R,
   type ReadyInput,
   type Stored,
   writeStatus,
@@ -53,26 +51,20 @@ export const PROMOTION_ANNOTATION = 'openchoreo.dev/promotion';
 /** How long a request waits for the first revision of its source environment to be recorded. */
 export const REVISION_GRACE_MS = 30_000;
 
-function ours(kind: string): GVR {
-  const info = kindInfo(kind);
-  if (!info) throw new Error(`unknown kind ${kind}`);
-  return { group: info.group, version: info.version, resource: info.plural, namespaced: info.namespaced };
-}
 export const P = {
-  revisions: ours('ComponentRevision'),
-  requests: ours('PromotionRequest'),
-  approvals: ours('PromotionApproval'),
+  revisions: REF.ComponentRevision,
+  requests: REF.PromotionRequest,
+  approvals: REF.PromotionApproval,
 } as const;
 
 const BINDINGS: Record<string, GVR> = {
-  ServiceBinding: B.serviceBindings,
-  WebApplicationBinding: B.webApplicationBindings,
-  ScheduledTaskBinding: B.scheduledTaskBindings,
+  ServiceBinding: REF.ServiceBinding,
+  WebApplicationBinding: REF.WebApplicationBinding,
+  ScheduledTaskBinding: REF.ScheduledTaskBinding,
 };
 
-type Revision = Stored<typeof ComponentRevision>;
-type PRequest = Stored<typeof PromotionRequest>;
-type Approval = Stored<typeof PromotionApproval>;
+type Revision = Stored<ComponentRevision>;
+type PRequest = Stored<PromotionRequest>;
 
 interface BindingSpecLike {
   owner?: { projectName?: string; componentName?: string };
@@ -182,14 +174,14 @@ export function revisionFor(b: KubeObject, n: number): KubeObject {
 }
 
 const pipelineOf = (ctx: ControllerContext, ns: string, project: string): PipelineLike | undefined => {
-  const p = cache(ctx.manager, R.projects).getByName(project, ns);
+  const p = cache(ctx.manager, REF.Project).getByName(project, ns);
   const ref = (p?.spec as { deploymentPipelineRef?: string } | undefined)?.deploymentPipelineRef;
-  const pl = ref ? cache(ctx.manager, R.pipelines).getByName(ref, ns) : undefined;
+  const pl = ref ? cache(ctx.manager, REF.DeploymentPipeline).getByName(ref, ns) : undefined;
   return pl ? { name: pl.metadata?.name ?? '', spec: pl.spec as PipelineLike['spec'] } : undefined;
 };
 
 function revisionsOf(ctx: ControllerContext, ns: string, component: string, env: string): Revision[] {
-  return cache<Revision & KubeObject>(ctx.manager, P.revisions)
+  return cache(ctx.manager, P.revisions)
     .list(ns)
     .filter((r) => r.spec.owner.componentName === component && r.spec.environment === env)
     .sort((a, b) => a.spec.revision - b.spec.revision);
@@ -248,12 +240,12 @@ export const componentRevisionController: ControllerFactory = (ctx) => {
   };
   return {
     name: 'componentrevision',
-    for: R.components,
+    for: REF.Component,
     watches: [
       ...Object.values(BINDINGS).map((ref) => ({ ref, map: toComponent })),
       { ref: P.revisions, map: toComponent },
     ],
-    reads: [R.projects, R.pipelines],
+    reads: [REF.Project, REF.DeploymentPipeline],
     reconciler: { reconcile },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };
@@ -265,8 +257,8 @@ type Phase = NonNullable<NonNullable<PRequest['status']>['phase']>;
 const TERMINAL = new Set<Phase>(['Succeeded', 'Failed', 'Rejected']);
 
 export const promotionController: ControllerFactory = (ctx) => {
-  const requests = () => cache<PRequest & KubeObject>(ctx.manager, P.requests);
-  const approvals = () => cache<Approval & KubeObject>(ctx.manager, P.approvals);
+  const requests = () => cache(ctx.manager, P.requests);
+  const approvals = () => cache(ctx.manager, P.approvals);
 
   async function report(
     r: PRequest,
@@ -297,7 +289,7 @@ export const promotionController: ControllerFactory = (ctx) => {
     const ns = req.namespace ?? '';
     const { owner, sourceEnvironment: from, targetEnvironment: to } = r.spec;
     // The pipeline is the project's of the component as it is, not the one the request names.
-    const component = cache(ctx.manager, R.components).getByName(owner.componentName, ns);
+    const component = cache(ctx.manager, REF.Component).getByName(owner.componentName, ns);
     const actual = (component?.spec as { owner?: { projectName?: string } } | undefined)?.owner?.projectName;
     if (actual !== owner.projectName) {
       await report(r, 'Failed', {
@@ -514,7 +506,7 @@ export const promotionController: ControllerFactory = (ctx) => {
       { ref: P.approvals, map: toRequest },
       { ref: P.revisions, map: waiting },
     ],
-    reads: [R.projects, R.pipelines, R.components, ...Object.values(BINDINGS)],
+    reads: [REF.Project, REF.DeploymentPipeline, REF.Component, ...Object.values(BINDINGS)],
     reconciler: { reconcile },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };

@@ -5,9 +5,10 @@
  * an approval), project `shop`, the `restricted` user bound to choreoctl-developer, and Service components.
  */
 import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
+import { REF } from '../../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
-import { R } from '../../../src/controllers/shared.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
+import { KUBE_REF } from '../../../src/kube/kinds.js';
 import { DEVELOPER_ROLE, promotionAccessObjects } from '../../../src/services/promotion-access.js';
 import { conditionOf, installCrds, installExternalCrds, until } from '../helpers.js';
 import { simulatePods } from './pods.js';
@@ -82,7 +83,7 @@ export async function startPromotionPlatform(
   });
   await ctrl.started;
   await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
-  await until(async () => client.getOrUndefined(R.namespaces, org), 'the organization namespace');
+  await until(async () => client.getOrUndefined(KUBE_REF.Namespace, org), 'the organization namespace');
   await client.create({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
@@ -131,16 +132,16 @@ export async function startPromotionPlatform(
   for (const [name, image] of apps) for (const o of serviceApp(org, name, image)) await client.create(o);
   await until(
     async () =>
-      conditionOf(await client.getOrUndefined(R.dataPlanes, 'default', { namespace: org }))?.status ===
+      conditionOf(await client.getOrUndefined(REF.DataPlane, 'default', { namespace: org }))?.status ===
       'True',
     'the DataPlane Ready',
     60_000,
   );
   return {
     async stop() {
-      await client.delete(R.organizations, org).catch(() => {});
+      await client.delete(REF.Organization, org).catch(() => {});
       await until(
-        async () => !(await client.getOrUndefined(R.organizations, org)),
+        async () => !(await client.getOrUndefined(REF.Organization, org)),
         'the org to be gone',
         120_000,
       ).catch(() => {});

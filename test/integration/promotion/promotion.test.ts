@@ -7,7 +7,7 @@
  * a whole project is promoted together.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { B } from '../../../src/controllers/binding/refs.js';
+import { REF } from '../../../src/api/refs.js';
 import { P } from '../../../src/controllers/promotion/index.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
@@ -92,7 +92,7 @@ describe('promotion along the pipeline', () => {
     });
     const outcome = await waitPromotion(client, org, request.metadata?.name ?? '', timeout(60_000));
     expect(outcome).toMatchObject({ ok: true });
-    const staging = await get(B.serviceBindings, 'cart-staging');
+    const staging = await get(REF.ServiceBinding, 'cart-staging');
     expect(spec(staging).workloadSpec).toEqual(spec(rev1).workloadSpec);
     expect(spec(staging).environment).toBe('staging');
     expect(conditionOf(staging)?.status).toBe('True');
@@ -120,7 +120,7 @@ describe('promotion along the pipeline', () => {
     });
     const r = await requestPhase('cart-skip', 'Failed', 'InvalidPromotionPath');
     expect(conditionOf(r)?.message).toBe(msg);
-    expect(await get(B.serviceBindings, 'cart-production')).toBeUndefined();
+    expect(await get(REF.ServiceBinding, 'cart-production')).toBeUndefined();
     // Naming another project (whose pipeline might allow more) does not help: the component's project counts.
     await client.create({
       apiVersion: API,
@@ -144,7 +144,7 @@ describe('promotion along the pipeline', () => {
     expect(spec(request).requestedBy).toBe('restricted');
     const pending = await requestPhase(name, 'Pending', 'AwaitingApproval');
     expect(status(pending).revision).toBe(1);
-    expect(await get(B.serviceBindings, 'cart-production')).toBeUndefined();
+    expect(await get(REF.ServiceBinding, 'cart-production')).toBeUndefined();
 
     const denied = await decidePromotion(restricted, org, name, 'Approve').catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(ForbiddenError);
@@ -167,7 +167,7 @@ describe('promotion along the pipeline', () => {
     await expectDone(client, org, name, timeout(60_000));
     const done = await get(P.requests, name);
     expect(status(done)).toMatchObject({ phase: 'Succeeded', approvedBy: 'admin', revision: 1 });
-    const prod = await get(B.serviceBindings, 'cart-production');
+    const prod = await get(REF.ServiceBinding, 'cart-production');
     expect(spec(prod).workloadSpec).toEqual(spec(await get(P.revisions, 'cart-staging-1')).workloadSpec);
   }, 120_000);
 
@@ -210,7 +210,7 @@ describe('promotion along the pipeline', () => {
 
   it('rollback restores the previous image of an environment (and records it as a rollback)', async () => {
     await client.patch(
-      B.workloads,
+      REF.Workload,
       'cart',
       { spec: { containers: { main: { image: 'ghcr.io/acme/cart:2.0' } } } },
       { namespace: org },
@@ -219,7 +219,7 @@ describe('promotion along the pipeline', () => {
     const up = await requestPromotion(client, org, { component: 'cart', from: 'development' });
     await expectDone(client, org, up.request.metadata?.name ?? '', timeout(60_000));
     const image = async () =>
-      spec(await get(B.serviceBindings, 'cart-staging')).workloadSpec.containers.main.image;
+      spec(await get(REF.ServiceBinding, 'cart-staging')).workloadSpec.containers.main.image;
     expect(await image()).toBe('ghcr.io/acme/cart:2.0');
     await until(() => get(P.revisions, 'cart-staging-2'), 'revision 2 of cart in staging');
 
@@ -237,7 +237,7 @@ describe('promotion along the pipeline', () => {
     for (const r of results) {
       await expectDone(client, org, r.request.metadata?.name ?? '', timeout(60_000));
     }
-    expect(spec(await get(B.serviceBindings, 'orders-staging')).workloadSpec.containers.main.image).toBe(
+    expect(spec(await get(REF.ServiceBinding, 'orders-staging')).workloadSpec.containers.main.image).toBe(
       'ghcr.io/acme/orders:1.0',
     );
   }, 180_000);
