@@ -1,11 +1,12 @@
 /**
  * Environment: Ready when its DataPlane exists and is Ready (`DataPlaneNotFound` / `DataPlaneNotReady` naming it
  * otherwise, recovering by itself when the DataPlane appears or becomes Ready). The finalizer deletes the
- * environment's namespaces in the DataPlane's cluster (labels `organization-name`, `environment-name`) and waits
- * for them to be gone.
+ * environment's Releases (the cells' and the bindings') and waits for them to be gone: the Release engine, the one
+ * writer to data planes, deletes what they applied there (the cell namespaces with everything in them).
  */
-import { DataPlaneLabels, Finalizers } from '../../api/labels.js';
+import { Finalizers } from '../../api/labels.js';
 import type { KubeObject } from '../../kube/client.js';
+import { B } from '../binding/refs.js';
 import { environmentDataPlane } from '../dataplane/index.js';
 import type { PlaneObject } from '../planes.js';
 import type { Request, Result } from '../runtime/controller.js';
@@ -20,7 +21,6 @@ import {
   removeFinalizer,
   writeStatus,
 } from '../shared.js';
-import { cleanupPlaneNamespaces } from './cleanup.js';
 
 export const FIELD_MANAGER = 'environment-controller';
 
@@ -61,15 +61,21 @@ export const environmentController: ControllerFactory = (ctx: ControllerContext)
 
     if (isDeleting(env)) {
       if (!env.metadata?.finalizers?.includes(Finalizers.environment)) return undefined;
-      const selector = `${DataPlaneLabels.organization}=${req.namespace},${DataPlaneLabels.environment}=${req.name}`;
-      const pending = await cleanupPlaneNamespaces(ctx, env, dp, selector);
-      if (pending > 0) {
+      const ns = req.namespace ?? '';
+      const pending = cache(ctx.manager, B.releases)
+        .list(ns)
+        .filter((r) => (r.spec as { environmentName?: string } | undefined)?.environmentName === req.name);
+      for (const r of pending) {
+        if (!isDeleting(r)) await ctx.client.delete(B.releases, r.metadata?.name ?? '', { namespace: ns });
+      }
+      if (pending.length > 0) {
         await writeStatus(ctx, FIELD_MANAGER, R.environments, env, {
           status: 'False',
           reason: 'EnvironmentFinalizing',
-          message: `waiting for ${pending} namespace(s) of the environment to be deleted in its data plane`,
+          message: `waiting for ${pending.length} Release(s) of the environment to be cleaned up in its data plane`,
         });
-        return { requeueAfterMs: 1_000 };
+        // Their deletion events bring us back; the requeue covers a missed one.
+        return { requeueAfterMs: 5_000 };
       }
       await removeFinalizer(ctx.client, R.environments, env, Finalizers.environment);
       return undefined;
@@ -95,8 +101,17 @@ export const environmentController: ControllerFactory = (ctx: ControllerContext)
             .map((e) => `${ns}/${e.metadata?.name}`);
         },
       },
+      // An environment being deleted waits for its Releases to go.
+      {
+        ref: B.releases,
+        map: (r) => {
+          const ns = r.metadata?.namespace;
+          const envName = (r.spec as { environmentName?: string } | undefined)?.environmentName ?? '';
+          return ns && isDeleting(envs().getByName(envName, ns)) ? [`${ns}/${envName}`] : [];
+        },
+      },
     ],
-    reads: [R.secrets, R.namespaces],
+    reads: [R.secrets],
     reconciler: { reconcile },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };
