@@ -154,9 +154,11 @@ function podSpecViolation(obj: KubeObject): string | undefined {
 /**
  * Why an object may not be part of a Release whose cell is `cell`, or undefined when it may: its kind is on the
  * data-plane allow-list, it is namespaced and in the cell (or has no namespace: then it goes into the cell), or
- * it is the cell's own Namespace, and its pod template does not reach the node.
+ * it is the cell's own Namespace in the project's cell Release (`cellRelease`: no component; deleting that
+ * Release deletes the whole cell, so no component's Release may hold it), and its pod template does not reach
+ * the node.
  */
-export function violation(obj: KubeObject, cell: string): string | undefined {
+export function violation(obj: KubeObject, cell: string, cellRelease = true): string | undefined {
   const { group } = splitApiVersion(obj.apiVersion ?? '');
   const allowed = allowedKind(group, obj.kind ?? '');
   if (!allowed) {
@@ -166,6 +168,9 @@ export function violation(obj: KubeObject, cell: string): string | undefined {
   if (allowed.cluster) {
     if (obj.metadata?.name !== cell || ns) {
       return `a cluster-scoped ${obj.kind} is allowed only as the cell itself ("${cell}")`;
+    }
+    if (!cellRelease) {
+      return `the cell's ${obj.kind} belongs to the project's cell Release, not to a component's`;
     }
     return undefined;
   }
@@ -198,7 +203,7 @@ export function desiredObjects(
       return;
     }
     if (cell !== undefined) {
-      const why = violation(src, cell);
+      const why = violation(src, cell, !release.spec?.owner?.componentName);
       if (why) {
         violations.push({ what: `${src.kind}/${name} (resource "${r.id}")`, message: why });
         return;

@@ -215,3 +215,14 @@ describe('ownerProblem', () => {
     expect(ownerProblem({ ...cellClaim, ...(ctl ? { controller: ctl } : {}) }, get)).toBeUndefined();
   });
 });
+
+describe("the cell's Namespace", () => {
+  it("belongs to the project's cell Release only, never to a component's", () => {
+    const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: cell } };
+    expect(violation(ns, cell, false)).toContain("belongs to the project's cell Release");
+    const r = release([ns]);
+    expect(desiredObjects(r, cell).violations[0]?.message).toContain("belongs to the project's cell Release");
+    const { componentName: _c, ...owner } = r.spec?.owner ?? {};
+    expect(desiredObjects({ ...r, spec: { ...r.spec, owner } }, cell).violations).toEqual([]);
+  });
+});
