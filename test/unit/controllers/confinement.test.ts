@@ -1,6 +1,7 @@
 /** Release confinement (release/plan.ts) and who may deploy (release/legitimacy.ts): pure rules. */
 import { describe, expect, it } from 'vitest';
 import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
+import { cellRelease } from '../../../src/controllers/project/index.js';
 import { controllerOf, ownerProblem } from '../../../src/controllers/release/legitimacy.js';
 import {
   cellOf,
@@ -224,5 +225,40 @@ describe("the cell's Namespace", () => {
     expect(desiredObjects(r, cell).violations[0]?.message).toContain("belongs to the project's cell Release");
     const { componentName: _c, ...owner } = r.spec?.owner ?? {};
     expect(desiredObjects({ ...r, spec: { ...r.spec, owner } }, cell).violations).toEqual([]);
+  });
+});
+
+describe("a project's cell Release", () => {
+  it('passes every rule of the engine: its project controls it, its objects are the cell and its baseline', () => {
+    const project = {
+      apiVersion: 'openchoreo.dev/v1alpha1',
+      kind: 'Project',
+      metadata: { name: 'shop', namespace: 'acme', uid: 'p-uid' },
+      spec: { deploymentPipelineRef: 'flow' },
+    };
+    const r = cellRelease(project, 'dev', true) as ReleaseLike;
+    expect(cellOf(r)).toBe(cell);
+    const { desired, violations, failures } = desiredObjects(r, cell);
+    expect([violations, failures]).toEqual([[], []]);
+    expect(desired.map((d) => `${d.kind}/${d.namespace ?? ''}/${d.name}`)).toEqual([
+      `Namespace//${cell}`,
+      `CiliumNetworkPolicy/${cell}/cell-baseline`,
+    ]);
+    const pipeline = {
+      metadata: { name: 'flow' },
+      spec: { promotionPaths: [{ sourceEnvironmentRef: 'dev', targetEnvironmentRefs: [] }] },
+    };
+    const ctl = controllerOf(r);
+    expect(
+      ownerProblem(
+        {
+          organization: 'acme',
+          projectName: 'shop',
+          environment: 'dev',
+          ...(ctl ? { controller: ctl } : {}),
+        },
+        { project: () => project, pipeline: () => pipeline, component: () => undefined },
+      ),
+    ).toBeUndefined();
   });
 });
