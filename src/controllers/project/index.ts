@@ -10,7 +10,7 @@
  * CRDs (asked through discovery, a read) gets its cells without the baseline, and the Ready message says so.
  *
  * Ready=False names what is missing: `DeploymentPipelineNotFound`, `EnvironmentNotFound`, `DataPlaneNotFound`,
- * `DataPlaneNotReady`, `CellProvisioningFailed` (the cell Release failed: its message), `CellsProvisioning` (the
+ * `DataPlaneNotReady`, `CellProvisioningFailed` (the cell Release failed: its message), `CellsProgressing` (the
  * engine has not reported yet); every referenced kind and the cell Releases are watched, so it recovers by itself.
  * Cells of environments that left the pipeline are deleted (their Release). The finalizer deletes the project's
  * components (and waits for them), then its cell Releases (and waits for the engine to clean them up).
@@ -163,7 +163,7 @@ const REASON_ORDER = [
   'DataPlaneNotFound',
   'DataPlaneNotReady',
   'CellProvisioningFailed',
-  'CellsProvisioning',
+  'CellsProgressing',
 ];
 
 /** The note for cells created without their network baseline, by data plane (pure). */
@@ -362,7 +362,7 @@ export const projectController: ControllerFactory = (ctx) => {
     }
     if (provisioning.length > 0) {
       problems.push({
-        reason: 'CellsProvisioning',
+        reason: 'CellsProgressing',
         message: `cell${provisioning.length > 1 ? 's' : ''} of ${provisioning.map((e) => `"${e}"`).join(', ')} being provisioned by the Release engine`,
       });
     }
@@ -395,6 +395,12 @@ export const projectController: ControllerFactory = (ctx) => {
       );
     }
 
+    // A new project whose cells are only waiting for the engine's first report: that report (an event of the
+    // owned Releases) brings us back, and the first status then says Ready — no "progressing" write and no event
+    // in between. The requeue covers a slow engine.
+    if (!readyOf(project) && problems.length > 0 && problems.every((p) => p.reason === 'CellsProgressing')) {
+      return { requeueAfterMs: 2_000 };
+    }
     const createdNow = cells.filter((c) => !oldCells?.some((o) => o.namespace === c.namespace));
     const wasReady = readyOf(project)?.status === 'True';
     await writeStatus(
