@@ -268,7 +268,9 @@ export class HttpTransport {
     if (opts.body !== undefined) {
       if (typeof opts.body === 'string') payload = Buffer.from(opts.body);
       else if (Buffer.isBuffer(opts.body)) payload = opts.body;
-      else payload = Buffer.from(JSON.stringify(opts.body));
+      // JSON is YAML (server-side apply's body), but YAML forbids DEL and C1 characters that JSON leaves
+      // raw in strings: escape them so any string value can be applied.
+      else payload = Buffer.from(JSON.stringify(opts.body).replace(/[\u007f-\u009f]/g, jsonEscape));
       headers['content-type'] = opts.contentType ?? 'application/json';
       headers['content-length'] = payload.length;
     }
@@ -416,3 +418,7 @@ function parseBody(res: IncomingMessage, text: string): unknown {
 }
 
 export type { KubeStatus };
+
+function jsonEscape(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}

@@ -1,3 +1,4 @@
+import { dryRunFlag } from '../../flags.js';
 import { defineCommand, type HandlerModule } from '../../spec.js';
 
 const load = (): Promise<HandlerModule> => import('./index.js');
@@ -14,14 +15,7 @@ export const installSpec = defineCommand({
     'Idempotent: a second run reports every object unchanged. Objects carry the label\n' +
     'openchoreo.dev/managed-by=choreoctl-install, which `choreoctl uninstall` uses.',
   flags: [
-    {
-      name: 'dry-run',
-      type: 'string',
-      placeholder: 'mode',
-      choices: ['none', 'client', 'server'],
-      default: 'none',
-      description: 'client: compare with the cluster and print only; server: submit without persisting',
-    },
+    dryRunFlag('client: compare with the cluster and print only; server: submit without persisting'),
     {
       name: 'image',
       type: 'string',
