@@ -364,7 +364,7 @@ export async function checkCluster(
     return {
       ok: false,
       reason: 'MissingCRDs',
-      message: `${what} lacks the custom resources ${describeMissing(missing)}: install their CRDs in that cluster`,
+      message: `${what} lacks the custom resources ${describeMissing(missing)}: install their CRDs in that cluster (\`choreoctl install --with-dependencies\` installs the pinned versions)`,
     };
   }
   return {

@@ -27,10 +27,38 @@ export const installSpec = defineCommand({
       type: 'boolean',
       description: 'Leave out the controller Deployment and its RBAC',
     },
+    {
+      name: 'replicas',
+      type: 'number',
+      default: 1,
+      placeholder: 'n',
+      description: 'Controller manager replicas (leader election picks one; 2+ adds a PodDisruptionBudget)',
+    },
+    {
+      name: 'controllers',
+      type: 'string',
+      placeholder: 'a,b',
+      description: 'Comma-separated controllers the manager runs (default: all)',
+    },
+    {
+      name: 'with-dependencies',
+      type: 'boolean',
+      description:
+        'Also install the pinned Gateway API, Envoy Gateway, Cilium and Argo Workflows CRDs the planes need',
+    },
+    {
+      name: 'with-server',
+      type: 'boolean',
+      description: 'Also deploy the REST server (choreoctl server) with its Service',
+    },
   ],
   outputFormats: ['yaml', 'json', 'name'],
   examples: [
     { description: 'Install into the current context', command: 'choreoctl install' },
+    {
+      description: 'Install the controllers from your registry, two replicas, with the REST server',
+      command: 'choreoctl install --image registry.example.com/choreoctl:v0.1.0 --replicas 2 --with-server',
+    },
     {
       description: 'Print everything that would be installed',
       command: 'choreoctl install --dry-run=client -o yaml',
