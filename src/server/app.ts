@@ -136,7 +136,7 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     let e: ApiError;
-    if (err instanceof ApiError || !err.code?.startsWith('FST_')) {
+    if (err instanceof ApiError || typeof err.code !== 'string' || !err.code.startsWith('FST_')) {
       e = toApiError(err);
       if (e.status >= 500 && !(err instanceof ApiError)) {
         log({

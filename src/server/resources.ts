@@ -205,6 +205,14 @@ export async function applyText(r: ApplyRequest) {
   }
   const result = await r.client.apply(prep.prepared, { dryRun: r.dryRun, force: r.force });
   if (result.invalid.length > 0) {
+    // RBAC refused an object's dry-run: that is a 403 for the whole request, not bad input.
+    if (result.invalid.some((e) => e.message.includes('Error from server (Forbidden)'))) {
+      const e = invalid(
+        `${result.invalid.length} object(s) refused by Kubernetes: nothing was applied`,
+        result.invalid,
+      );
+      throw new ApiError(403, 'Forbidden', e.message, e.details);
+    }
     throw invalid(
       `${result.invalid.length} object(s) refused by the server's dry-run: nothing was applied`,
       result.invalid,
