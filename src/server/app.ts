@@ -194,6 +194,12 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
     return registry.metrics();
   });
 
+  let openapi: Promise<object> | undefined;
+  app.get('/openapi.json', async () => {
+    openapi ??= import('./openapi.js').then((m) => m.openApiDocument());
+    return openapi;
+  });
+
   registerResourceRoutes(app);
   registerUpstreamRoutes(app);
 

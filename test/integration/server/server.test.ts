@@ -136,6 +136,19 @@ describe('unauthenticated endpoints', () => {
     );
   });
 
+  it('/openapi.json: OpenAPI 3.1 from the zod schemas, every namespaced kind with its operations', async () => {
+    const r = await call('GET', '/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toBe('3.1.0');
+    expect(r.body.paths['/api/v1alpha1/orgs/{org}/components'].get.operationId).toBe('listComponent');
+    expect(Object.keys(r.body.paths['/api/v1alpha1/orgs/{org}/projects/{name}']).sort()).toEqual([
+      'delete',
+      'get',
+      'put',
+    ]);
+    expect(r.body.components.schemas.Component.properties.spec.properties.type.enum).toContain('Service');
+  });
+
   it('an unknown route is a JSON 404 in the one error shape', async () => {
     const r = await call('GET', '/nope');
     expect(r.status).toBe(404);
