@@ -117,6 +117,15 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
     req.caller = { user, kube: auth.clientFor(user) };
   });
 
+  // Once closing, answers end their connection so a keep-alive client cannot hold the shutdown open.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     const ms = Number(process.hrtime.bigint() - req.startedAt) / 1e6;
     const route = req.routeOptions.url ?? 'unmatched';
