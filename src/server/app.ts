@@ -10,7 +10,12 @@
  */
 import type * as http from 'node:http';
 import * as https from 'node:https';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { Counter, Histogram, Registry } from 'prom-client';
 import pkg from '../../package.json' with { type: 'json' };
 import type { KubeClient } from '../kube/client.js';
@@ -51,6 +56,18 @@ export interface BuiltServer {
   readonly metrics: Registry;
 }
 
+/** Writes an error: the one shape, or upstream's envelope under `/api/v1/`. */
+function sendError(req: FastifyRequest, reply: FastifyReply, e: ApiError) {
+  if (e.status === 401) reply.header('www-authenticate', 'Bearer');
+  if (req.url.startsWith('/api/v1/')) {
+    const route = e.status === 404 && e.message.startsWith('no route');
+    return reply
+      .code(e.status)
+      .send({ success: false, error: e.message, code: route ? 'NOT_FOUND' : upstreamCode(e, 'RESOURCE') });
+  }
+  return reply.code(e.status).send(e.body());
+}
+
 const defaultLog = (line: LogLine) => process.stderr.write(`${JSON.stringify(line)}\n`);
 
 export async function buildServer(options: ServerOptions): Promise<BuiltServer> {
@@ -84,6 +101,8 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 300 },
+    // a URL the router cannot decode (`%ff`): the one error shape too
+    frameworkErrors: (err, req, reply) => sendError(req, reply, new ApiError(400, 'BadRequest', err.message)),
     ...(tls
       ? {
           // An https.Server serves the same request/response objects as an http.Server.
@@ -164,18 +183,12 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
         status === 413 ? 'RequestEntityTooLarge' : status === 415 ? 'UnsupportedMediaType' : 'BadRequest';
       e = new ApiError(status, code, err.message);
     }
-    if (e.status === 401) reply.header('www-authenticate', 'Bearer');
-    if (req.url.startsWith('/api/v1/')) {
-      return reply
-        .code(e.status)
-        .send({ success: false, error: e.message, code: upstreamCode(e, 'RESOURCE') });
-    }
-    return reply.code(e.status).send(e.body());
+    return sendError(req, reply, e);
   });
 
   app.setNotFoundHandler((req, reply) => {
-    const e = new ApiError(404, 'NotFound', `no route for ${req.method} ${req.url.split('?')[0]}`);
-    return reply.code(404).send(e.body());
+    const path = req.url.split('?')[0]?.slice(0, 300);
+    return sendError(req, reply, new ApiError(404, 'NotFound', `no route for ${req.method} ${path}`));
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
