@@ -1,6 +1,6 @@
 /** The envelope shared by every kind: apiVersion, kind, metadata, spec, status. */
 import { z } from 'zod';
-import { API_VERSION, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN } from './dsl.js';
+import { API_VERSION, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, dnsLabel } from './dsl.js';
 
 export type NameFormat = 'label' | 'subdomain';
 
@@ -24,13 +24,12 @@ export function objectMeta(nameFormat: NameFormat, namespaced: boolean) {
     .looseObject({
       name,
       namespace: namespaced
-        ? z
-            .string()
-            .optional()
-            .describe(
-              'Namespace of the resource; for OpenChoreo this is the organization (default: default).',
-            )
+        ? dnsLabel(
+            'Namespace of the resource; for OpenChoreo this is the organization (default: default).',
+          ).optional()
         : z.never().optional().describe('Organizations are cluster-scoped: no namespace.'),
+      // label and annotation rules (Kubernetes' ObjectMeta validation) are checked for every object, ours and
+      // others, by src/kube/validation.ts before apply writes anything
       labels: z.record(z.string(), z.string()).optional().describe('Labels, see openchoreo.dev/* keys.'),
       annotations: z
         .record(z.string(), z.string())

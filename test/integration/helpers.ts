@@ -57,7 +57,9 @@ export async function installExternalCrds(
       if (obj?.kind === 'CustomResourceDefinition' && which(obj)) docs.push(obj);
     }
   }
-  await applyCrds(client, docs, { fieldManager: 'choreoctl-test' });
+  // Argo's Workflow CRD alone is ~3 MB: the apiserver takes ~12 s to establish it on an idle 2-core machine and
+  // over a minute when the machine is busy, so this waits longer than applyCrds' default.
+  await applyCrds(client, docs, { fieldManager: 'choreoctl-test', timeoutMs: 180_000 });
 }
 
 export function conditionOf(

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { baseStatus, KubernetesClusterSpec, ObserverAPI } from '../common.js';
 import { dnsLabel, dnsSubdomain, httpUrl, listMap, withRules } from '../dsl.js';
 import { resource } from '../resource.js';
+import { hostname, registryPrefix } from '../rules.js';
 
 // ---- Organization (cluster-scoped) ---------------------------------------------------------------------
 
@@ -30,10 +31,9 @@ export const DataPlaneSpec = z
   .strictObject({
     registry: z
       .strictObject({
-        prefix: z
-          .string()
-          .min(1)
-          .describe('Registry host and path prefix that images are pulled from, e.g. registry.example:5000.'),
+        prefix: registryPrefix(
+          'Registry host[:port] and optional path prefix that images are pulled from, e.g. registry.example:5000/openchoreo.',
+        ),
         secretRef: dnsSubdomain('Name of an image pull Secret for the registry.').optional(),
       })
       .describe('Container registry used by the data plane.'),
@@ -42,11 +42,10 @@ export const DataPlaneSpec = z
     ),
     gateway: z
       .strictObject({
-        publicVirtualHost: z.string().min(1).describe('Host suffix of the public (external) gateway.'),
-        organizationVirtualHost: z
-          .string()
-          .min(1)
-          .describe('Host suffix of the organization (internal) gateway.'),
+        publicVirtualHost: hostname('Host suffix of the public (external) gateway (a lowercase DNS name).'),
+        organizationVirtualHost: hostname(
+          'Host suffix of the organization (internal) gateway (a lowercase DNS name).',
+        ),
       })
       .describe('Gateway host names of the data plane.'),
     observer: ObserverAPI.optional(),
