@@ -96,8 +96,8 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // receiving a request has a deadline (slow clients); an idle socket does not: watches may be quiet
     requestTimeout: timeoutMs,
-    connectionTimeout: timeoutMs,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 300 },
@@ -112,6 +112,7 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
       : {}),
   });
   app.decorate('kubeOwn', options.kube);
+  app.decorate('watches', new Set<AbortController>());
   app.decorateRequest('caller', undefined);
   app.decorateRequest('deadline', undefined);
   app.decorateRequest('startedAt', 0n);
@@ -140,6 +141,8 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+    // open watches end now: graceful shutdown waits for requests, not for streams
+    for (const w of app.watches) w.abort();
   });
   app.addHook('onSend', async (_req, reply) => {
     if (closing) reply.header('connection', 'close');

@@ -14,6 +14,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The server's own identity (TokenReview, SubjectAccessReview, readiness). */
     kubeOwn: KubeClient;
+    /** Open watch streams, ended when the server closes. */
+    watches: Set<AbortController>;
   }
   interface FastifyRequest {
     caller: Caller | undefined;

@@ -2,7 +2,8 @@
  * `/api/v1alpha1`: every openchoreo.dev kind, scoped by organization; multi-document apply with the
  * CLI's all-or-nothing validation; the service catalog.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { API_VERSION, GROUP, KIND_META } from '../api/kinds-meta.js';
 import { NAME_RULES } from '../api/resource.js';
 import type { KubeObject } from '../kube/client.js';
@@ -12,8 +13,8 @@ import { type ManifestError, manifestErrorText } from '../services/manifests.js'
 import { maskObjects } from '../services/mask.js';
 import { apiVersionOf, withTypeMeta } from '../services/resources.js';
 import { callerOf, clientOf } from './context.js';
-import { ApiError, type ErrorDetail } from './errors.js';
-import { byPlural, ORGANIZATIONS, type ServerClient } from './kinds.js';
+import { ApiError, type ErrorDetail, toApiError } from './errors.js';
+import { byPlural, ORGANIZATIONS, ServerClient } from './kinds.js';
 
 export const BASE = '/api/v1alpha1';
 const NAME_FORMAT = new Map(KIND_META.map((k) => [k.kind, k.nameFormat]));
@@ -271,9 +272,10 @@ export function registerResourceRoutes(app: FastifyInstance): void {
     return { apiVersion: 'v1', kind: 'List', metadata: {}, items: res.entries, missing: res.missing };
   });
 
-  app.get<{ Params: { org: string; plural: string } }>(`${BASE}/orgs/:org/:plural`, async (req) => {
+  app.get<{ Params: { org: string; plural: string } }>(`${BASE}/orgs/:org/:plural`, async (req, reply) => {
     const org = checkOrg(req.params.org);
     const info = namespacedKind(req.params.plural);
+    if (query(req).watch === 'true') return watchStream(req, reply, info, org);
     return listPage(callerOf(req).kube, info, org, req);
   });
 
@@ -379,6 +381,55 @@ export function registerResourceRoutes(app: FastifyInstance): void {
       });
     });
   });
+}
+
+/**
+ * `?watch=true`: newline-delimited JSON watch events (masked objects) from `resourceVersion`, or from now.
+ * A one-item list first, as the caller, answers a refusal with a proper 403 before the stream starts; a
+ * failure mid-stream is an ERROR event, then the stream ends.
+ */
+async function watchStream(req: FastifyRequest, reply: FastifyReply, info: ResourceInfo, org: string) {
+  const q = query(req);
+  const kube = callerOf(req).kube;
+  const first = await kube.list<KubeObject>(info, {
+    namespace: org,
+    limit: 1,
+    ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}),
+    ...signalOf(req),
+  });
+  const ctl = new AbortController();
+  const watches = req.server.watches;
+  watches.add(ctl);
+  req.raw.on('close', () => ctl.abort());
+  const client = new ServerClient(kube, org);
+  const resourceVersion = q.resourceVersion || first.metadata.resourceVersion;
+  async function* lines(): AsyncGenerator<string> {
+    // a first line at once: headers go out, and the client learns where the watch starts
+    yield `${JSON.stringify({ type: 'BOOKMARK', object: { apiVersion: apiVersionOf(info), kind: info.kind, metadata: { resourceVersion } } })}\n`;
+    try {
+      for await (const ev of client.watch(
+        { info },
+        {
+          namespace: org,
+          selector: q.labelSelector,
+          resourceVersion,
+          signal: ctl.signal,
+        },
+      )) {
+        yield `${JSON.stringify(ev)}\n`;
+      }
+    } catch (e) {
+      if (!ctl.signal.aborted) {
+        const err = toApiError(e);
+        yield `${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', status: 'Failure', code: err.status, reason: err.code, message: err.message } })}\n`;
+      }
+    } finally {
+      watches.delete(ctl);
+    }
+  }
+  reply.header('content-type', 'application/x-ndjson');
+  reply.header('cache-control', 'no-cache');
+  return reply.send(Readable.from(lines()));
 }
 
 interface ObjectBody extends KubeObject {

@@ -237,6 +237,37 @@ describe('resources as the caller', () => {
     expect((await call('DELETE', `${base}/p2`, { token: adminToken })).status).toBe(404);
   });
 
+  it('watch: newline-delimited events as the caller, from now; 403 before the stream when not allowed', async () => {
+    const base = `/api/v1alpha1/orgs/${orgA}/projects`;
+    const ctl = new AbortController();
+    const res = await fetch(`${server.url}${base}?watch=true`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+      signal: ctl.signal,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/x-ndjson');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const created = call('POST', base, { token: adminToken, body: project('watched', orgA) });
+    let buf = '';
+    let event: { type: string; object: KubeObject } | undefined;
+    while (!event) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += new TextDecoder().decode(value);
+      for (const line of buf.split('\n').slice(0, -1)) {
+        const ev = JSON.parse(line) as { type: string; object: KubeObject };
+        if (ev.type === 'ADDED' && ev.object.metadata?.name === 'watched') event = ev;
+      }
+    }
+    expect((await created).status).toBe(201);
+    expect(event?.object.kind).toBe('Project');
+    ctl.abort();
+    const denied = await call('GET', `/api/v1alpha1/orgs/${orgB}/projects?watch=true`, {
+      token: restrictedToken,
+    });
+    expect(denied.status).toBe(403);
+  });
+
   it('bad names and bodies are refused before Kubernetes is asked, with field paths', async () => {
     const bad = await call('GET', `/api/v1alpha1/orgs/Bad_Org/projects`, { token: adminToken });
     expect(bad.status).toBe(400);
