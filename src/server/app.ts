@@ -225,6 +225,14 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
     return openapi;
   });
 
+  let docs: Promise<string> | undefined;
+  app.get('/docs', async (_req, reply) => {
+    docs ??= import('./openapi.js').then((m) => m.docsPage());
+    reply.header('content-type', 'text/html; charset=utf-8');
+    reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
+    return docs;
+  });
+
   registerResourceRoutes(app);
   registerUpstreamRoutes(app);
 

@@ -174,3 +174,42 @@ export async function openApiDocument(): Promise<object> {
     paths,
   };
 }
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+interface Operation {
+  operationId?: string;
+  summary?: string;
+  parameters?: { name: string; in: string; description?: string }[];
+  responses?: Record<string, unknown>;
+}
+
+/** `/docs`: the OpenAPI document as a plain HTML page (rendered here: no script, no external asset). */
+export async function docsPage(): Promise<string> {
+  const doc = (await openApiDocument()) as {
+    info: { title: string; version: string };
+    paths: Record<string, Record<string, Operation>>;
+  };
+  const rows = Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => {
+      const params = (op.parameters ?? [])
+        .map((p) => `<code>${esc(p.name)}</code> (${esc(p.in)})`)
+        .join(', ');
+      const codes = Object.keys(op.responses ?? {}).join(' ');
+      return `<tr id="${esc(op.operationId ?? '')}"><td class="m ${esc(method)}">${esc(method.toUpperCase())}</td><td><code>${esc(path)}</code></td><td>${esc(op.operationId ?? '')}</td><td>${esc(op.summary ?? '')}</td><td>${params}</td><td>${esc(codes)}</td></tr>`;
+    }),
+  );
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(doc.info.title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}.m{font-weight:bold}.get{color:#06c}.post{color:#090}.put{color:#a60}.delete{color:#c00}</style>
+</head><body>
+<h1>${esc(doc.info.title)} <small>${esc(doc.info.version)}</small></h1>
+<p>Send <code>Authorization: Bearer &lt;token&gt;</code>: the server acts as you, Kubernetes RBAC decides. The machine-readable document: <a href="/openapi.json">/openapi.json</a>.</p>
+<table><thead><tr><th>Method</th><th>Path</th><th>Operation</th><th>Summary</th><th>Parameters</th><th>Responses</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody></table>
+</body></html>
+`;
+}

@@ -149,6 +149,15 @@ describe('unauthenticated endpoints', () => {
     expect(r.body.components.schemas.Component.properties.spec.properties.type.enum).toContain('Service');
   });
 
+  it('/docs: an HTML page listing every operation, no script', async () => {
+    const r = await call('GET', '/docs');
+    expect(r.status).toBe(200);
+    expect(r.text).toMatch(/^<!doctype html>/);
+    expect(r.text).toContain('id="listComponent"');
+    expect(r.text).toContain('<code>/api/v1alpha1/orgs/{org}/projects/{name}</code>');
+    expect(r.text).not.toContain('<script');
+  });
+
   it('an unknown route is a JSON 404 in the one error shape', async () => {
     const r = await call('GET', '/nope');
     expect(r.status).toBe(404);
