@@ -429,6 +429,8 @@ async function watchStream(req: FastifyRequest, reply: FastifyReply, info: Resou
   }
   reply.header('content-type', 'application/x-ndjson');
   reply.header('cache-control', 'no-cache');
+  // the connection ends with the stream: a shutdown then waits for nothing
+  reply.header('connection', 'close');
   return reply.send(Readable.from(lines()));
 }
 

@@ -277,6 +277,20 @@ describe('resources as the caller', () => {
     expect(denied.status).toBe(403);
   });
 
+  it('closing the server ends open watch streams instead of waiting for them', async () => {
+    const second = await startServer({ kube: admin, log: () => {} });
+    const res = await fetch(`${second.url}/api/v1alpha1/orgs/${orgA}/projects?watch=true`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(res.status).toBe(200);
+    const text = res.text();
+    const t0 = Date.now();
+    await second.close();
+    expect(Date.now() - t0).toBeLessThan(5_000); // not the 72 s keep-alive timeout
+    const lines = (await text).trim().split('\n');
+    expect(JSON.parse(lines[0] as string).type).toBe('BOOKMARK');
+  });
+
   it('bad names and bodies are refused before Kubernetes is asked, with field paths', async () => {
     const bad = await call('GET', `/api/v1alpha1/orgs/Bad_Org/projects`, { token: adminToken });
     expect(bad.status).toBe(400);
