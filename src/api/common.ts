@@ -419,6 +419,7 @@ export const workloadTemplateShape = {
 export const WorkloadTemplateSpec = z
   .strictObject(workloadTemplateShape)
   .describe('The developer contract: containers, endpoints and connections.');
+export type WorkloadTemplate = z.infer<typeof WorkloadTemplateSpec>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Service APIs

@@ -73,8 +73,6 @@ export const Build = resource({
   kind: 'Build',
   spec: BuildSpec,
   status: BuildStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Build = z.infer<typeof Build>;
 
@@ -274,8 +272,6 @@ export const DeployableArtifact = resource({
   kind: 'DeployableArtifact',
   spec: DeployableArtifactSpec,
   status: DeployableArtifactStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type DeployableArtifact = z.infer<typeof DeployableArtifact>;
 
@@ -334,8 +330,6 @@ export const DeploymentTrack = resource({
   kind: 'DeploymentTrack',
   spec: DeploymentTrackSpec,
   status: DeploymentTrackStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type DeploymentTrack = z.infer<typeof DeploymentTrack>;
 
@@ -366,8 +360,6 @@ export const Deployment = resource({
   kind: 'Deployment',
   spec: DeploymentSpec,
   status: DeploymentStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Deployment = z.infer<typeof Deployment>;
 
@@ -436,8 +428,6 @@ export const Release = resource({
   kind: 'Release',
   spec: ReleaseSpec,
   status: ReleaseStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Release = z.infer<typeof Release>;
 
@@ -494,7 +484,5 @@ export const GitCommitRequest = resource({
   kind: 'GitCommitRequest',
   spec: GitCommitRequestSpec,
   status: GitCommitRequestStatus,
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type GitCommitRequest = z.infer<typeof GitCommitRequest>;

@@ -70,8 +70,6 @@ export const ServiceClass = resource({
   kind: 'ServiceClass',
   spec: ServiceClassSpec.optional(),
   status: classStatus('ServiceClass'),
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type ServiceClass = z.infer<typeof ServiceClass>;
 
@@ -88,8 +86,6 @@ export const Service = resource({
   kind: 'Service',
   spec: ServiceSpec,
   status: instanceStatus('Service'),
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Service = z.infer<typeof Service>;
 
@@ -107,8 +103,6 @@ export const ServiceBinding = resource({
   kind: 'ServiceBinding',
   spec: ServiceBindingSpec,
   status: bindingStatus('ServiceBinding'),
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type ServiceBinding = z.infer<typeof ServiceBinding>;
 
@@ -124,8 +118,6 @@ export const WebApplicationClass = resource({
   kind: 'WebApplicationClass',
   spec: WebApplicationClassSpec.optional(),
   status: classStatus('WebApplicationClass'),
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type WebApplicationClass = z.infer<typeof WebApplicationClass>;
 
@@ -141,8 +133,6 @@ export const WebApplication = resource({
   kind: 'WebApplication',
   spec: WebApplicationSpec,
   status: instanceStatus('WebApplication'),
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type WebApplication = z.infer<typeof WebApplication>;
 
@@ -160,8 +150,6 @@ export const WebApplicationBinding = resource({
   kind: 'WebApplicationBinding',
   spec: WebApplicationBindingSpec,
   status: bindingStatus('WebApplicationBinding'),
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type WebApplicationBinding = z.infer<typeof WebApplicationBinding>;
 
@@ -176,8 +164,6 @@ export const ScheduledTaskClass = resource({
   kind: 'ScheduledTaskClass',
   spec: ScheduledTaskClassSpec.optional(),
   status: classStatus('ScheduledTaskClass'),
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type ScheduledTaskClass = z.infer<typeof ScheduledTaskClass>;
 
@@ -193,8 +179,6 @@ export const ScheduledTask = resource({
   kind: 'ScheduledTask',
   spec: ScheduledTaskSpec,
   status: instanceStatus('ScheduledTask'),
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type ScheduledTask = z.infer<typeof ScheduledTask>;
 
@@ -212,8 +196,6 @@ export const ScheduledTaskBinding = resource({
   kind: 'ScheduledTaskBinding',
   spec: ScheduledTaskBindingSpec,
   status: bindingStatus('ScheduledTaskBinding'),
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type ScheduledTaskBinding = z.infer<typeof ScheduledTaskBinding>;
 
@@ -377,8 +359,6 @@ export const APIClass = resource({
   kind: 'APIClass',
   spec: APIClassSpec.optional(),
   status: classStatus('APIClass'),
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type APIClass = z.infer<typeof APIClass>;
 
@@ -408,8 +388,6 @@ export const API = resource({
   kind: 'API',
   spec: APISpec,
   status: APIStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type API = z.infer<typeof API>;
 
@@ -428,7 +406,5 @@ export const APIBinding = resource({
   kind: 'APIBinding',
   spec: APIBindingSpec,
   status: bindingStatus('APIBinding'),
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type APIBinding = z.infer<typeof APIBinding>;

@@ -120,8 +120,6 @@ export const Component = resource({
   kind: 'Component',
   spec: ComponentSpec,
   status: ComponentStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Component = z.infer<typeof Component>;
 
@@ -135,8 +133,6 @@ export const Workload = resource({
   kind: 'Workload',
   spec: WorkloadSpec,
   status: WorkloadStatus,
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type Workload = z.infer<typeof Workload>;
 
@@ -452,8 +448,6 @@ export const Endpoint = resource({
   kind: 'Endpoint',
   spec: EndpointSpec,
   status: EndpointStatus,
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type Endpoint = z.infer<typeof Endpoint>;
 
@@ -520,7 +514,5 @@ export const ConfigurationGroup = resource({
   kind: 'ConfigurationGroup',
   spec: ConfigurationGroupSpec,
   status: ConfigurationGroupStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type ConfigurationGroup = z.infer<typeof ConfigurationGroup>;

@@ -20,8 +20,6 @@ export const Organization = resource({
   kind: 'Organization',
   spec: OrganizationSpec.optional(),
   status: OrganizationStatus,
-  nameFormat: 'label',
-  namespaced: false,
 });
 export type Organization = z.infer<typeof Organization>;
 
@@ -56,8 +54,6 @@ export const DataPlane = resource({
   kind: 'DataPlane',
   spec: DataPlaneSpec,
   status: DataPlaneStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type DataPlane = z.infer<typeof DataPlane>;
 
@@ -78,8 +74,6 @@ export const BuildPlane = resource({
   kind: 'BuildPlane',
   spec: BuildPlaneSpec,
   status: BuildPlaneStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type BuildPlane = z.infer<typeof BuildPlane>;
 
@@ -113,8 +107,6 @@ export const Environment = resource({
   kind: 'Environment',
   spec: EnvironmentSpec,
   status: EnvironmentStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Environment = z.infer<typeof Environment>;
 
@@ -170,8 +162,6 @@ export const DeploymentPipeline = resource({
   kind: 'DeploymentPipeline',
   spec: DeploymentPipelineSpec,
   status: DeploymentPipelineStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type DeploymentPipeline = z.infer<typeof DeploymentPipeline>;
 
@@ -204,7 +194,5 @@ export const Project = resource({
   kind: 'Project',
   spec: ProjectSpec,
   status: ProjectStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Project = z.infer<typeof Project>;
