@@ -16,6 +16,7 @@ import { explainSpec } from './explain/command.js';
 import { getSpec } from './get/command.js';
 import { installSpec, uninstallSpec } from './install/command.js';
 import { localSpec } from './local/command.js';
+import { serverSpec } from './server/command.js';
 import { versionSpec } from './version/command.js';
 
 export const rootSpec = defineCommand({
@@ -41,6 +42,7 @@ export const rootSpec = defineCommand({
     installSpec,
     uninstallSpec,
     controllerSpec,
+    serverSpec,
     localSpec,
     completeSpec,
   ],
