@@ -437,11 +437,21 @@ export async function buildKwok(options: ResolveOptions = {}): Promise<void> {
     await run('go', ['get', `sigs.k8s.io/kwok@v${KWOK_VERSION}`], { cwd: dir, env: genv, log, onLine });
     await run(
       'go',
-      ['build', '-v', '-trimpath', '-ldflags', '-s -w', '-o', join(out, 'kwok.tmp'), 'sigs.k8s.io/kwok/cmd/kwok'],
+      [
+        'build',
+        '-v',
+        '-trimpath',
+        '-ldflags',
+        '-s -w',
+        '-o',
+        join(out, 'kwok.tmp'),
+        'sigs.k8s.io/kwok/cmd/kwok',
+      ],
       { cwd: dir, env: genv, log, onLine },
     );
     renameSync(join(out, 'kwok.tmp'), join(out, 'kwok'));
     progress(`  kwok built (${elapsed()})`);
   });
-  if (!existsSync(join(out, 'kwok'))) throw new SetupError(`the build of kwok produced no binary; see ${log}`);
+  if (!existsSync(join(out, 'kwok')))
+    throw new SetupError(`the build of kwok produced no binary; see ${log}`);
 }

@@ -381,7 +381,8 @@ async function startOnce(
     }
 
     if (nodeBinaries) {
-      const opts = typeof options.nodes === 'number' ? { count: options.nodes } : (options.nodes ?? { count: 1 });
+      const opts =
+        typeof options.nodes === 'number' ? { count: options.nodes } : (options.nodes ?? { count: 1 });
       nodes = await startNodes(opts, {
         dir,
         kubeconfig: admin.kubeconfig,

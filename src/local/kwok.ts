@@ -55,7 +55,11 @@ export function nodeObject(name: string, size: NodeSize = DEFAULT_NODE_SIZE): Re
 }
 
 /** One line in the CRI log format kwok reads (`<RFC3339Nano> stdout F <text>`). */
-export function criLogLine(text: string, at: Date = new Date(), stream: 'stdout' | 'stderr' = 'stdout'): string {
+export function criLogLine(
+  text: string,
+  at: Date = new Date(),
+  stream: 'stdout' | 'stderr' = 'stdout',
+): string {
   // RFC3339Nano: the milliseconds padded to nanoseconds.
   const ts = at.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
   return `${ts} ${stream} F ${text}\n`;
@@ -209,7 +213,11 @@ export function kwokConfig(logs: LogFiles): string {
       [
         notDeleting,
         phase('Running'),
-        { key: '.status.conditions.[] | select( .type == "Ready" ) | .status', operator: 'In', values: ['False'] },
+        {
+          key: '.status.conditions.[] | select( .type == "Ready" ) | .status',
+          operator: 'In',
+          values: ['False'],
+        },
       ],
       { statusTemplate: POD_PROBE_PASS },
       1000,

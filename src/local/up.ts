@@ -128,7 +128,8 @@ export async function nodeSummary(paths: LocalPaths): Promise<string> {
     const list = await client.list({ apiVersion: 'v1', kind: 'Node' });
     if (list.items.length === 0) return 'none (pods stay Pending: start with `choreoctl local up --nodes 3`)';
     const parts = list.items.map((n) => {
-      const conds = (n.status as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions;
+      const conds = (n.status as { conditions?: { type?: string; status?: string }[] } | undefined)
+        ?.conditions;
       const ready = conds?.find((c) => c.type === 'Ready')?.status === 'True';
       return `${n.metadata?.name} ${ready ? 'Ready' : 'NotReady'}`;
     });
