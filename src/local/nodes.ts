@@ -10,7 +10,14 @@ import { isAlreadyExists } from '../kube/errors.js';
 import { loadConnection } from '../kube/kubeconfig.js';
 import type { NodeBinaryPaths, Progress } from './binaries.js';
 import { SetupError } from './errors.js';
-import { DEFAULT_NODE_SIZE, KWOK_NODE_ANNOTATION, kwokConfig, type NodeSize, nodeObject } from './kwok.js';
+import {
+  criLogLine,
+  DEFAULT_NODE_SIZE,
+  KWOK_NODE_ANNOTATION,
+  kwokConfig,
+  type NodeSize,
+  nodeObject,
+} from './kwok.js';
 import { ManagedProcess } from './process.js';
 
 export interface NodesOptions {
@@ -56,7 +63,14 @@ export async function startNodes(options: NodesOptions, input: StartNodesInput):
   mkdirSync(kwokDir, { recursive: true, mode: 0o700 });
   const logFile = join(kwokDir, 'pods.log');
   const previousLogFile = join(kwokDir, 'pods-previous.log');
-  for (const f of [logFile, previousLogFile]) if (!existsSync(f)) writeFileSync(f, '');
+  // One line to begin with, so `choreoctl logs` on a fresh machine shows where logs come from.
+  if (!existsSync(logFile)) {
+    writeFileSync(
+      logFile,
+      criLogLine(`simulated container (kwok): no process runs here; its log is ${logFile}`),
+    );
+  }
+  if (!existsSync(previousLogFile)) writeFileSync(previousLogFile, '');
   const configFile = join(kwokDir, 'kwok.yaml');
   writeFileSync(configFile, kwokConfig({ current: logFile, previous: previousLogFile }));
   const logs = join(dir, 'logs');
