@@ -105,22 +105,8 @@ initContainerStatuses:
       reason: Completed
       startedAt: {{ $now | Quote }}
 {{ end }}
-{{ $hostIPs := NodeIPsWith .spec.nodeName }}
-{{ with $hostIPs }}
-hostIP: {{ index . 0 | Quote }}
-hostIPs:
-{{ range . }}
-- ip: {{ . | Quote }}
-{{ end }}
-{{ end }}
-{{ $podIPs := PodIPsWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) }}
-{{ with $podIPs }}
-podIP: {{ index . 0 | Quote }}
-podIPs:
-{{ range . }}
-- ip: {{ . | Quote }}
-{{ end }}
-{{ end }}
+hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
+podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
 phase: Running
 startTime: {{ $now | Quote }}
 `;
@@ -233,7 +219,7 @@ export function kwokConfig(logs: LogFiles): string {
       [notDeleting, phase('Running'), ownedByJob, { key: exitCodeKey, operator: 'Exists' }],
       {
         statusTemplate: jobEnd(
-          `{{ index .metadata.annotations "${EXIT_CODE_ANNOTATION}" }}`,
+          `{{ index $.metadata.annotations "${EXIT_CODE_ANNOTATION}" }}`,
           'Failed',
           'Error',
         ),
