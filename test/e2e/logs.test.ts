@@ -276,8 +276,19 @@ describe('choreoctl logs component', () => {
       120_000,
     );
     const secondName = second.metadata?.name ?? '';
-    // The new replica's stream starts from its beginning: the file's lines show up under its name.
-    await output.until((out) => out.includes(`${secondName} main `), 'lines of the second replica');
+    // The new replica's stream opens once the pod watch sees it Running (with --tail 0: from then on); a line
+    // appended after that shows up under its name.
+    const marker2 = `second replica ${Date.now()}`;
+    const seen2 = output.until(
+      (out) => out.includes(`${secondName} main ${marker2}`),
+      'lines of the second replica',
+    );
+    const appender2 = setInterval(() => log(marker2), 500);
+    try {
+      await seen2;
+    } finally {
+      clearInterval(appender2);
+    }
 
     proc.kill('SIGINT');
     const result = await proc;
