@@ -14,12 +14,14 @@ import {
   type ResourceInfo,
   UnknownResourceError,
 } from '../kube/index.js';
-import type { ChoreoClient, ClientEnvironment, ServerVersionInfo } from './client.js';
+import { OperationError } from '../services/errors.js';
+import { KubeChoreoClient } from '../services/kube-client.js';
+import type { ChoreoClient, ClientEnvironment } from './client.js';
 import type { ResolvedContext } from './config/types.js';
-import { CliError } from './errors.js';
+import { toCliError as baseToCliError, CliError } from './errors.js';
 import { API_GROUP, API_VERSION_V1ALPHA1, KINDS, type KindInfo, kindByKind, lookupKind } from './kinds.js';
 
-export const FIELD_MANAGER = 'choreoctl';
+export { FIELD_MANAGER } from '../services/apply.js';
 
 /** A kind the CLI can address: one of ours (with printer columns) or any served resource. */
 export interface Resolved {
@@ -54,28 +56,24 @@ export function qualifiedKind(info: Pick<ResourceInfo, 'kind' | 'group'>): strin
   return info.group ? `${k}.${info.group}` : k;
 }
 
-export class DirectClient implements ChoreoClient {
+/**
+ * Direct mode: the services' ChoreoClient over the Kubernetes API (KubeChoreoClient), with the CLI's
+ * kinds (printer columns), its context and kubectl's error wording (CliError).
+ */
+export class DirectClient extends KubeChoreoClient<Resolved> implements ChoreoClient {
   readonly context: ResolvedContext;
-  readonly kube: KubeClient;
-  /** The organization (= namespace) of this invocation. */
-  readonly namespace: string;
 
   constructor(context: ResolvedContext, kube: KubeClient) {
+    super(kube, context.organization ?? kube.namespace ?? 'default');
     this.context = context;
-    this.kube = kube;
-    this.namespace = context.organization ?? kube.namespace ?? 'default';
+  }
+
+  protected override mapError(e: unknown): unknown {
+    return toCliError(e);
   }
 
   get direct(): DirectClient {
     return this;
-  }
-
-  async serverVersion(options: { signal?: AbortSignal } = {}): Promise<ServerVersionInfo> {
-    try {
-      return await this.kube.version(options.signal);
-    } catch (e) {
-      throw toCliError(e);
-    }
   }
 
   /** Resolves what the user typed (`comp`, `components.openchoreo.dev`, `cm`, `deployments.apps`). */
@@ -112,19 +110,6 @@ export class DirectClient implements ChoreoClient {
       throw toCliError(e);
     }
   }
-
-  async listNames(kind: string, options: { signal?: AbortSignal } = {}): Promise<string[]> {
-    const r = await this.resolveName(kind, options.signal);
-    const list = await this.kube.list(r.info, {
-      ...(r.info.namespaced ? { namespace: this.namespace } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    return list.items.map((o) => o.metadata?.name ?? '').filter((n) => n !== '');
-  }
-
-  close(): void {
-    this.kube.close();
-  }
 }
 
 export async function createDirectClient(
@@ -154,6 +139,7 @@ export async function createDirectClient(
  */
 export function toCliError(e: unknown): CliError {
   if (e instanceof CliError) return e;
+  if (e instanceof OperationError) return baseToCliError(e);
   if (isKubeApiError(e)) {
     const reason = e.reason || 'Unknown';
     return new CliError(`Error from server (${reason}): ${e.status.message ?? e.message}`, {

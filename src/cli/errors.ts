@@ -1,4 +1,6 @@
+import { OperationError } from '../services/errors.js';
 import { ExitCode } from './exit-codes.js';
+import { escapeControl } from './output/escape.js';
 
 /**
  * An error meant for the user. `reason` is a stable, CamelCase machine-readable word (like a
@@ -65,9 +67,12 @@ export function formatError(err: unknown, options: { json: boolean; color?: (s: 
     };
     return `${JSON.stringify(payload)}\n`;
   }
-  if (e.bare) return `${e.message}\n`;
+  // Messages quote input (names, YAML, server errors): one line, control bytes escaped. Usage errors are
+  // ours (suggestions on their own lines) about what the user typed on this command line.
+  const message = escapeControl(e.message, { keepLayout: e instanceof UsageError });
+  if (e.bare) return `${message}\n`;
   const prefix = options.color ? options.color('error:') : 'error:';
-  let text = `${prefix} ${e.message}\n`;
+  let text = `${prefix} ${message}\n`;
   if (e instanceof UsageError) {
     text += `Run '${e.commandPath ?? 'choreoctl'} --help' for usage.\n`;
   }
@@ -76,9 +81,28 @@ export function formatError(err: unknown, options: { json: boolean; color?: (s: 
 
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
+  if (err instanceof OperationError) {
+    return new CliError(err.message, {
+      reason: err.reason,
+      bare: err.bare,
+      cause: err,
+      ...(err.status === undefined ? {} : { status: err.status }),
+    });
+  }
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
     return new CliError(err.message, { reason: code ?? 'InternalError', cause: err });
   }
   return new CliError(String(err), { reason: 'InternalError' });
+}
+
+/** The same error with another message (e.g. credentials scrubbed from it). */
+export function withMessage(err: CliError, message: string): CliError {
+  return new CliError(message, {
+    reason: err.reason,
+    exitCode: err.exitCode,
+    bare: err.bare,
+    cause: err,
+    ...(err.status === undefined ? {} : { status: err.status }),
+  });
 }

@@ -55,6 +55,7 @@ function flagSyntax(flag: FlagSpec): string {
   const short = flag.short === undefined ? '' : `-${flag.short}, `;
   const long = `--${flag.name}`;
   if (flag.type === 'boolean' || flag.type === 'count') return `${short}${long}`;
+  if (flag.bareValue !== undefined) return `${short}${long} [${flag.placeholder ?? 'value'}]`;
   return `${short}${long} <${flag.placeholder ?? (flag.type === 'number' ? 'n' : 'value')}>`;
 }
 
@@ -63,6 +64,7 @@ function toOption(flag: FlagSpec, global: boolean): Option {
   if (flag.hidden) opt.hideHelp();
   opt.helpGroup(global ? GLOBAL_GROUP : 'Flags:');
   if (flag.choices !== undefined) opt.choices(flag.choices);
+  if (flag.bareValue !== undefined) opt.preset(flag.bareValue);
   switch (flag.type) {
     case 'string[]':
       opt.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
@@ -88,6 +90,28 @@ function toOption(flag: FlagSpec, global: boolean): Option {
       if (flag.default !== undefined) opt.default(flag.default);
   }
   return opt;
+}
+
+/**
+ * Help text as paragraphs: the line breaks inside a paragraph (descriptions written pre-wrapped) are
+ * joined so the help printer can flow the text to the terminal width. Blank lines separate paragraphs;
+ * lines starting with whitespace, a bullet (`-`, `*`) or a number (`1.`) keep their own line.
+ */
+export function flowParagraphs(text: string): string {
+  return text
+    .split(/\n{2,}/)
+    .map((para) =>
+      para
+        .split('\n')
+        .reduce<string[]>((lines, line) => {
+          const keep = lines.length === 0 || /^(\s|[-*•]\s|\d+[.)]\s)/.test(line);
+          if (keep) lines.push(line);
+          else lines[lines.length - 1] = `${lines[lines.length - 1]} ${line}`;
+          return lines;
+        }, [])
+        .join('\n'),
+    )
+    .join('\n\n');
 }
 
 function examplesText(spec: CommandSpec): string {
@@ -205,9 +229,14 @@ async function runLeaf(spec: CommandSpec, cmd: Command, state: RunState): Promis
   return invoke(spec, { factory: makeFactory(state.options, globals), args, flags, commandPath: path });
 }
 
+function widthOf(stream: Writable): number {
+  const columns = (stream as Writable & { columns?: number; isTTY?: boolean }).columns;
+  return typeof columns === 'number' && columns > 0 ? columns : 80;
+}
+
 export function buildCommand(spec: CommandSpec, state: RunState): Command {
   const cmd = new Command(spec.name);
-  cmd.description(spec.description ?? spec.summary);
+  cmd.description(flowParagraphs(spec.description ?? spec.summary));
   cmd.summary(spec.summary);
   if (spec.aliases !== undefined) cmd.aliases([...spec.aliases]);
   for (const a of spec.args ?? []) {
@@ -227,6 +256,9 @@ export function buildCommand(spec: CommandSpec, state: RunState): Command {
     writeOut: (s) => state.options.stdout.write(s),
     writeErr: (s) => state.options.stderr.write(s),
     outputError: () => {}, // printed by runCli in our own format
+    // help flows to the terminal's width (80 when not a terminal)
+    getOutHelpWidth: () => widthOf(state.options.stdout),
+    getErrHelpWidth: () => widthOf(state.options.stderr),
   });
   cmd.configureHelp({
     sortOptions: false,

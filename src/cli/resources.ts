@@ -58,6 +58,8 @@ export interface ColumnOptions {
   /** Qualify names with `kind.group/` (listing several kinds). */
   readonly qualifiedNames?: boolean;
   readonly now?: number;
+  /** Colours the READY cell (the theme's `paintReady`; absent without colour). */
+  readonly paintReady?: (cell: string) => string;
 }
 
 /** NAME, the kind's printer columns, READY (Ready condition with its reason), AGE. */
@@ -80,7 +82,11 @@ export function columnsFor(
     for (const c of r.choreo.columns) {
       cols.push({ header: c.name.toUpperCase(), value: (o) => cell(o, c.jsonPath, c.type) });
     }
-    cols.push({ header: 'READY', value: (o) => readyCell(o as never) });
+    cols.push({
+      header: 'READY',
+      value: (o) => readyCell(o as never),
+      ...(options.paintReady ? { paint: options.paintReady } : {}),
+    });
   }
   cols.push({
     header: 'AGE',
@@ -89,14 +95,7 @@ export function columnsFor(
   return cols;
 }
 
-/** Lists return items without apiVersion/kind: put them back so `-o json|yaml|name` are complete. */
-export function withTypeMeta<T extends KubeObject>(
-  items: readonly T[],
-  apiVersion: string,
-  kind: string,
-): T[] {
-  return items.map((o) => ({ apiVersion, kind, ...o }));
-}
+export { withTypeMeta } from '../services/resources.js';
 
 /** Where an empty listing looked: `in acme organization`, `in default namespace`, `` (cluster-scoped). */
 export function scopeText(
@@ -108,21 +107,4 @@ export function scopeText(
   return r.choreo ? ` in ${namespace} organization` : ` in ${namespace} namespace`;
 }
 
-/** Run `fn` over items with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, i: number) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const i = next++;
-      if (i >= items.length) return;
-      out[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
+export { mapLimit } from '../services/concurrency.js';

@@ -39,6 +39,11 @@ export interface FlagSpec {
   /** Value name shown in help (`--output <format>`). */
   readonly placeholder?: string;
   readonly default?: string | number | boolean | readonly string[];
+  /**
+   * The value of the bare flag (`--dry-run` alone means `--dry-run=client`, as in kubectl); the value may
+   * then only be attached with `=`... or follow as the next word when it is one of `choices`.
+   */
+  readonly bareValue?: string;
   /** Allowed values; anything else is a usage error (exit 2). Also offered by completion. */
   readonly choices?: readonly string[];
   readonly complete?: CompletionHint;
@@ -69,7 +74,10 @@ export interface CommandSpec {
   readonly name: string;
   /** One line, shown in the parent's command list. */
   readonly summary: string;
-  /** Long help; defaults to the summary. */
+  /**
+   * Long help; defaults to the summary. Write paragraphs (separated by a blank line): the help printer
+   * flows them to the terminal width. Lines starting with a space, `-`, `*` or `1.` stay lines.
+   */
   readonly description?: string;
   readonly aliases?: readonly string[];
   readonly args?: readonly ArgSpec[];

@@ -1,11 +1,17 @@
 import type { IOStreams } from './iostreams.js';
 
 /**
- * Runs `fn` with an ora spinner on stderr — only when stderr is a TTY with colour allowed (so never in
- * pipes, CI logs or with NO_COLOR/--no-color). ora is imported only when a spinner is actually shown.
+ * Spinners on long waits, on stderr — only when stderr is a terminal with colour allowed (so never in
+ * pipes, CI logs or with NO_COLOR/--no-color; callers also skip them with -o json/yaml/name). ora is
+ * imported only when a spinner is actually shown.
  */
+function spinnerWanted(io: IOStreams): boolean {
+  return io.stderrIsTTY && io.stderrColor;
+}
+
+/** Runs `fn` with a spinner showing `text` while it runs. */
 export async function withSpinner<T>(io: IOStreams, text: string, fn: () => Promise<T>): Promise<T> {
-  if (!io.stderrIsTTY || !io.stderrColor) return fn();
+  if (!spinnerWanted(io)) return fn();
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream: io.stderr }).start();
   try {
@@ -13,4 +19,35 @@ export async function withSpinner<T>(io: IOStreams, text: string, fn: () => Prom
   } finally {
     spinner.stop();
   }
+}
+
+export interface Progress {
+  /** Reports a step: a line on stderr; on a terminal, the finished step keeps a mark and the new one spins. */
+  (message: string): void;
+  /** Ends the spinner (if any); later messages are plain lines. */
+  stop(): void;
+}
+
+/** Progress lines on stderr, with a spinner on the current step when stderr is a terminal. */
+export async function progressReporter(io: IOStreams): Promise<Progress> {
+  if (!spinnerWanted(io)) {
+    return Object.assign((m: string) => io.err(`${m}\n`), { stop: () => {} });
+  }
+  const { default: ora } = await import('ora');
+  let spinner: ReturnType<typeof ora> | undefined;
+  const report = (m: string): void => {
+    if (spinner === undefined) {
+      io.err(`${m}\n`);
+      return;
+    }
+    if (spinner.isSpinning) spinner.stopAndPersist({ symbol: '•' });
+    spinner.start(m);
+  };
+  spinner = ora({ stream: io.stderr });
+  return Object.assign(report, {
+    stop: () => {
+      if (spinner?.isSpinning) spinner.stopAndPersist({ symbol: '•' });
+      spinner = undefined;
+    },
+  });
 }

@@ -26,3 +26,9 @@ export function theme(io: IOStreams, stream: 'out' | 'err' = 'out'): Theme {
     yellow: (s) => c.yellow(s),
   };
 }
+
+/** The READY cell coloured by status: True green, False red, anything else yellow. */
+export function paintReady(t: Theme): (cell: string) => string {
+  return (cell) =>
+    cell === 'True' ? t.green(cell) : cell.startsWith('False') ? t.red(cell) : t.yellow(cell);
+}

@@ -80,6 +80,12 @@ export interface RunControllersOptions {
   handleSignals?: boolean;
   /** Informer tuning (tests: short watch timeouts). */
   informer?: ManagerOptions['informer'];
+  /**
+   * How long stop() waits (default 10 s). Reconciles in flight get the first half to finish on their own; then
+   * every data-plane request and watch is aborted; at the end stop() returns whatever is left (the caller then
+   * destroys its client and exits).
+   */
+  gracePeriodMs?: number;
 }
 
 export interface RunningControllers {
@@ -87,9 +93,12 @@ export interface RunningControllers {
   planes: PlaneClients;
   /** Resolves when the controllers run (for a standby: once it has become the leader). Rejects on start errors. */
   started: Promise<void>;
-  /** Resolves when the manager stopped (stop(), a signal, or lost leadership). */
+  /** Resolves when the manager stopped (stop(), a signal, or lost leadership), within the grace period. */
   done: Promise<void>;
-  /** Graceful stop: finish reconciles in flight, release the lease, close plane clients. */
+  /**
+   * Graceful stop within the grace period: finish reconciles in flight, release the lease, abort what is still
+   * waiting on a data plane, shut plane clients down. Resolves at the latest when the grace period ends.
+   */
   stop(): Promise<void>;
 }
 
@@ -133,9 +142,13 @@ export function runControllers(opts: RunControllersOptions): RunningControllers 
     log,
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
   };
-  for (const n of names) manager.add((CONTROLLERS[n] as ControllerFactory)(ctx));
+  const controllers = names.map((n) => manager.add((CONTROLLERS[n] as ControllerFactory)(ctx)));
 
   let stopping: Promise<void> | undefined;
+  let stopped: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    stopped = resolve;
+  });
   const onSignal = (sig: NodeJS.Signals) => {
     log(`received ${sig}: stopping`);
     void stop();
@@ -151,8 +164,32 @@ export function runControllers(opts: RunControllersOptions): RunningControllers 
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);
       }
-      await manager.stop();
-      planes.close();
+      const grace = opts.gracePeriodMs ?? 10_000;
+      const timers: NodeJS.Timeout[] = [];
+      const after = (ms: number) => new Promise<void>((r) => timers.push(setTimeout(r, ms)));
+      // A data plane that hangs must not hold the shutdown: after half the grace period, whatever still waits
+      // on one is aborted (its reconcile fails, its informers end for good, no new plane client is made).
+      void after(grace / 2).then(() =>
+        planes.shutdown(`the controller manager is shutting down (no answer within ${grace / 2000} s)`),
+      );
+      const graceful = manager.stop().then(
+        () => true,
+        (e: unknown) => {
+          log(`stopping the manager failed: ${(e as Error).message}`);
+          return true;
+        },
+      );
+      const inTime = await Promise.race([graceful, after(grace).then(() => false)]);
+      for (const t of timers) clearTimeout(t);
+      planes.shutdown();
+      if (!inTime) {
+        const busy = controllers.flatMap((c) => c.busyKeys.map((k) => `${c.spec.name} ${k}`));
+        log(
+          `not stopped within the grace period of ${grace / 1000} s` +
+            (busy.length ? `; reconciles still in flight: ${busy.join(', ')}` : ''),
+        );
+      }
+      stopped();
     })();
     return stopping;
   };
@@ -160,8 +197,9 @@ export function runControllers(opts: RunControllersOptions): RunningControllers 
     await stop();
     throw e;
   });
-  // Lost leadership stops the manager on its own: close the plane clients too.
-  const done = manager.done.then(() => stop());
+  // Lost leadership stops the manager on its own: shut the plane clients down too. `done` resolves when stop()
+  // returns, in time or not.
+  void manager.done.then(() => stop());
   started.catch(() => {});
   log(`controllers: ${names.join(', ')}`);
   return { manager, planes, started, done, stop };

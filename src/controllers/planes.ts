@@ -14,7 +14,17 @@ import { createHash } from 'node:crypto';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { KubeClient as Client } from '../kube/client.js';
 import { type ConnectionParts, connectionFromParts, type KubeConnection } from '../kube/connection.js';
-import { isConnectionError, isForbidden, isNotFound, isUnauthorized, KubeError } from '../kube/errors.js';
+import {
+  ClientClosedError,
+  CredentialsNotAllowedError,
+  isClientClosed,
+  isConnectionError,
+  isForbidden,
+  isNotFound,
+  isUnauthorized,
+  KubeError,
+} from '../kube/errors.js';
+import type { MaxBodyBytes } from '../kube/http.js';
 import { connectionFromKubeconfigYaml } from '../kube/kubeconfig.js';
 
 export interface ValueFrom {
@@ -40,7 +50,7 @@ export type SecretLookup = (namespace: string, name: string) => KubeObject | und
 export class PlaneCredentialsError extends KubeError {
   override name = 'PlaneCredentialsError';
   constructor(
-    readonly reason: 'SecretNotFound' | 'SecretKeyNotFound' | 'InvalidCredentials',
+    readonly reason: 'SecretNotFound' | 'SecretKeyNotFound' | 'InvalidCredentials' | 'CredentialsNotAllowed',
     message: string,
   ) {
     super(message);
@@ -49,7 +59,7 @@ export class PlaneCredentialsError extends KubeError {
 
 export type ResolvedCluster =
   | { type: 'local' }
-  | { type: 'kubeconfig'; yaml: string; source: string }
+  | { type: 'kubeconfig'; yaml: string; source: string; secret: string }
   | { type: 'parts'; parts: ConnectionParts };
 
 const DEFAULT_KEYS = { ca: 'ca.crt', clientCert: 'tls.crt', clientKey: 'tls.key', token: 'token' } as const;
@@ -128,6 +138,7 @@ export function resolveCluster(
       type: 'kubeconfig',
       yaml: secretValue(getSecret, namespace, name, key, 'kubeconfig', source),
       source,
+      secret: `Secret "${name}" key "${key}"`,
     };
   }
   const parts: ConnectionParts = { server: spec.server ?? '', source };
@@ -193,10 +204,18 @@ export interface PlaneClientsOptions {
   getSecret: SecretLookup;
   /** Request timeout for plane clients (default 15 s: an unreachable plane must not stall a reconcile). */
   timeoutMs?: number;
+  /**
+   * Response size limits for plane clients (default: lists 16 MiB, anything else 8 MiB). Tighter than the
+   * client's defaults: a manager may talk to many planes, none of them trusted, and its lists are paged anyway.
+   */
+  maxBodyBytes?: Partial<MaxBodyBytes>;
 }
+
+const PLANE_MAX_BODY_BYTES: MaxBodyBytes = { list: 16 * 1024 * 1024, other: 8 * 1024 * 1024 };
 
 export class PlaneClients {
   private readonly cache = new Map<string, Entry>();
+  private closed: ClientClosedError | undefined;
 
   constructor(private readonly opts: PlaneClientsOptions) {}
 
@@ -206,6 +225,7 @@ export class PlaneClients {
    * the last client that worked, so cleanup can still reach the cluster.
    */
   client(plane: PlaneObject, options: { allowStale?: boolean } = {}): KubeClient {
+    if (this.closed) throw this.closed;
     const key = planeKey(plane);
     let resolved: ResolvedCluster;
     try {
@@ -229,17 +249,22 @@ export class PlaneClients {
     if (cached && cached.fingerprint === fp) return cached.client;
     let conn: KubeConnection;
     try {
+      // A kubeconfig from a Secret is tenant input: inline data only, never a program to run or a file to read.
       conn =
         resolved.type === 'kubeconfig'
-          ? connectionFromKubeconfigYaml(resolved.yaml, { name: `${describePlane(plane)} kubeconfig` })
+          ? connectionFromKubeconfigYaml(resolved.yaml, { name: resolved.secret, inlineOnly: true })
           : connectionFromParts(resolved.parts);
     } catch (e) {
       throw new PlaneCredentialsError(
-        'InvalidCredentials',
+        e instanceof CredentialsNotAllowedError ? 'CredentialsNotAllowed' : 'InvalidCredentials',
         `${describePlane(plane)}: ${(e as Error).message}`,
       );
     }
-    const client = new Client(conn, { timeoutMs: this.opts.timeoutMs ?? 15_000, maxRetries429: 1 });
+    const client = new Client(conn, {
+      timeoutMs: this.opts.timeoutMs ?? 15_000,
+      maxRetries429: 1,
+      maxBodyBytes: { ...PLANE_MAX_BODY_BYTES, ...this.opts.maxBodyBytes },
+    });
     this.drop(key);
     this.cache.set(key, { fingerprint: fp, client, server: conn.server });
     return client;
@@ -266,6 +291,16 @@ export class PlaneClients {
 
   close(): void {
     for (const key of [...this.cache.keys()]) this.drop(key);
+  }
+
+  /**
+   * For shutdown: abort every request and watch in flight on every plane (ClientClosedError, so informers on
+   * them stop for good) and refuse new clients. Whatever a data plane does, nothing waits for it any longer.
+   */
+  shutdown(reason = 'the controller manager is shutting down'): void {
+    this.closed ??= new ClientClosedError(reason);
+    for (const e of this.cache.values()) e.client.destroy(reason);
+    this.cache.clear();
   }
 }
 
@@ -333,6 +368,8 @@ export async function checkCluster(
   try {
     await client.request('GET', '/api/v1/namespaces', { verb: 'list', query: { limit: 1 } });
   } catch (e) {
+    // Shutting down: not a finding about the plane, so no condition is written from it.
+    if (isClientClosed(e)) throw e;
     const msg = (e as Error).message;
     if (isUnauthorized(e))
       return { ok: false, reason: 'Unauthorized', message: `${what}: Unauthorized: ${msg}` };
@@ -354,6 +391,7 @@ export async function checkCluster(
       });
       served = new Set((list.resources ?? []).map((r) => r.name));
     } catch (e) {
+      if (isClientClosed(e)) throw e;
       if (!isNotFound(e))
         return { ok: false, reason: 'ClusterError', message: `${what}: ${(e as Error).message}` };
       served = new Set();
@@ -364,7 +402,7 @@ export async function checkCluster(
     return {
       ok: false,
       reason: 'MissingCRDs',
-      message: `${what} lacks the custom resources ${describeMissing(missing)}: install their CRDs in that cluster`,
+      message: `${what} lacks the custom resources ${describeMissing(missing)}: install their CRDs in that cluster (\`choreoctl install --with-dependencies\` installs the pinned versions)`,
     };
   }
   return {

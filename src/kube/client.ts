@@ -2,7 +2,7 @@
 
 import type { KubeConnection } from './connection.js';
 import { Discovery, type GVR, isGVK, type ResourceInfo, type ResourceRef } from './discovery.js';
-import { isNotFound, KubeError, type KubeStatus } from './errors.js';
+import { isNotFound, KubeError, type KubeStatus, ResponseTooLargeError } from './errors.js';
 import {
   type HttpResponse,
   HttpTransport,
@@ -205,6 +205,18 @@ export class KubeClient {
     this.#http.close();
   }
 
+  /**
+   * Abort every request in flight (watches included) and refuse new ones with ClientClosedError: for shutdown,
+   * when nothing this client waits for may hold the process any longer.
+   */
+  destroy(reason?: string): void {
+    this.#http.destroy(reason);
+  }
+
+  get destroyed(): boolean {
+    return this.#http.destroyed;
+  }
+
   // --- low level -------------------------------------------------------------------------------
 
   /** Send a request; JSON in/out. Throws typed errors for >= 400. */
@@ -327,9 +339,19 @@ export class KubeClient {
   /** Iterate pages of `limit` items (default 500), following continue tokens. */
   async *listPages<T = KubeObject>(ref: ResourceRef, opts: ListOptions = {}): AsyncGenerator<KubeList<T>> {
     let cont = opts.continue;
-    const limit = opts.limit ?? 500;
+    let limit = opts.limit ?? 500;
     for (;;) {
-      const page = await this.list<T>(ref, { ...opts, limit, ...(cont ? { continue: cont } : {}) });
+      let page: KubeList<T>;
+      try {
+        page = await this.list<T>(ref, { ...opts, limit, ...(cont ? { continue: cont } : {}) });
+      } catch (e) {
+        // A page over the body limit: ask again for smaller pages (the continue token does not depend on it).
+        if (e instanceof ResponseTooLargeError && limit > 1) {
+          limit = Math.max(1, Math.floor(limit / 2));
+          continue;
+        }
+        throw e;
+      }
       yield page;
       cont = page.metadata.continue;
       if (!cont) return;
@@ -502,7 +524,12 @@ export class KubeClient {
       throw e;
     }
     const ctx = this.#http.context('GET', path);
-    yield* guardStream(res, parseWatchStream<T>(res, ctx), opts.signal, ctx);
+    yield* guardStream(
+      res,
+      parseWatchStream<T>(res, ctx, this.#http.maxBodyBytes('watch')),
+      opts.signal,
+      ctx,
+    );
   }
 
   /** Container logs, line by line (without the trailing newline). */
@@ -525,7 +552,9 @@ export class KubeClient {
       if (opts.signal?.aborted) return;
       throw e;
     }
-    yield* guardStream(res, splitLines(res), opts.signal, this.#http.context('GET', path));
+    const ctx = this.#http.context('GET', path);
+    const limit = { max: this.#http.maxBodyBytes('logs'), request: ctx, what: 'a log line' };
+    yield* guardStream(res, splitLines(res, limit), opts.signal, ctx);
   }
 
   /** `/version` of the server. */

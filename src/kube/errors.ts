@@ -184,6 +184,43 @@ export class KubeconfigError extends KubeError {
   }
 }
 
+/**
+ * A kubeconfig that must carry only inline data (one read from a Secret) names something that would run a
+ * program or read a local file: `field` is the offending key, e.g. `users["dp"].user.exec`.
+ */
+export class CredentialsNotAllowedError extends KubeconfigError {
+  override name = 'CredentialsNotAllowedError';
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A response body (or one watch event / log line) was larger than the client accepts for that request. */
+export class ResponseTooLargeError extends KubeError {
+  override name = 'ResponseTooLargeError';
+  constructor(
+    message: string,
+    readonly server: string,
+    /** The limit in bytes, and how many bytes had arrived (or the announced Content-Length) when it was cut. */
+    readonly limit: number,
+    readonly received: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The client was destroyed (the process is shutting down): requests in flight were aborted, new ones refused. */
+export class ClientClosedError extends KubeError {
+  override name = 'ClientClosedError';
+}
+
+export function isClientClosed(e: unknown): e is ClientClosedError {
+  return e instanceof ClientClosedError;
+}
+
 /** Credentials could not be obtained (exec plugin failed, token file unreadable...). */
 export class CredentialError extends KubeError {
   override name = 'CredentialError';

@@ -1,14 +1,23 @@
 // HTTP transport: one keep-alive Agent per connection (carrying CA / client certificate), auth headers,
 // 401 → refresh credentials → retry once, 429 → honour Retry-After, error mapping, request statistics.
+//
+// Bounded: every response body is read against a size limit per kind of request (lists larger, everything else
+// smaller; watch events and log lines one by one, see watch.ts) and every non-streaming request has one total
+// deadline covering retries and the body, so a server that answers forever or with gigabytes yields a
+// ResponseTooLargeError or TimeoutError naming it, never an exhausted process. `destroy()` aborts every request
+// in flight (watches included) and refuses new ones: what a shutting-down manager does to its data planes.
 
 import type { Agent as HttpAgent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { type Credentials, describeIdentity, type KubeConnection } from './connection.js';
 import {
+  ClientClosedError,
   ConnectionError,
   errorFromResponse,
+  KubeError,
   type KubeStatus,
   type RequestContext,
+  ResponseTooLargeError,
   TimeoutError,
 } from './errors.js';
 
@@ -23,8 +32,13 @@ export interface RequestOptions {
   accept?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
-  /** Client-side deadline for the whole request (for streams: until the response headers). */
+  /**
+   * Client-side deadline for the whole request, retries and body included (for streams: until the response
+   * headers).
+   */
   timeoutMs?: number;
+  /** Largest response body accepted, bytes (default from TransportOptions.maxBodyBytes by verb; 0 = none). */
+  maxBytes?: number;
   /** Label for `stats` (a Kubernetes verb such as `list`); defaults from the HTTP method. */
   verb?: string;
 }
@@ -49,10 +63,42 @@ export interface TransportOptions {
   /** Maximum retries on 429 Too Many Requests. Default 3. */
   maxRetries429?: number;
   /**
+   * Largest response body accepted, bytes: `list` for list requests, `other` for everything else and for one
+   * watch event or log line. Defaults: DEFAULT_MAX_BODY_BYTES.
+   */
+  maxBodyBytes?: Partial<MaxBodyBytes>;
+  /**
    * Called with each `Warning` header the server sends (deprecated APIs, unknown fields with
    * fieldValidation=Warn...). kubectl prints these to stderr.
    */
   onWarning?: (message: string, request: RequestContext) => void;
+}
+
+export interface MaxBodyBytes {
+  list: number;
+  other: number;
+}
+
+/**
+ * Lists may be large (the client pages them, and a page too large for the limit is asked again in smaller pages);
+ * one object is at most ~1.5 MiB in etcd, so 16 MiB leaves room for any get, apply, status or discovery answer.
+ */
+export const DEFAULT_MAX_BODY_BYTES: Readonly<MaxBodyBytes> = {
+  list: 32 * 1024 * 1024,
+  other: 16 * 1024 * 1024,
+};
+
+/** `64 MiB`, `1.5 KiB`, `12 bytes`. */
+export function formatBytes(n: number): string {
+  const units = ['KiB', 'MiB', 'GiB'];
+  if (n < 1024) return `${n} bytes`;
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
 }
 
 /** Extract the text of `Warning: 299 - "text"` header values. */
@@ -110,6 +156,10 @@ export class HttpTransport {
   readonly #maxRetries429: number;
   readonly #identity: string | undefined;
   readonly #onWarning: TransportOptions['onWarning'];
+  readonly #maxBody: MaxBodyBytes;
+  /** Requests and streaming responses in flight, destroyed by `destroy()`. */
+  readonly #inflight = new Set<{ destroy(error?: Error): unknown }>();
+  #destroyed: ClientClosedError | undefined;
 
   constructor(connection: KubeConnection, options: TransportOptions = {}) {
     this.connection = connection;
@@ -120,6 +170,16 @@ export class HttpTransport {
     this.#maxRetries429 = options.maxRetries429 ?? 3;
     this.#identity = describeIdentity(connection);
     this.#onWarning = options.onWarning;
+    this.#maxBody = { ...DEFAULT_MAX_BODY_BYTES, ...options.maxBodyBytes };
+  }
+
+  /** The body limit of a request of this verb (and the per-event / per-line limit of streams). */
+  maxBodyBytes(verb: string | undefined): number {
+    return verb === 'list' ? this.#maxBody.list : this.#maxBody.other;
+  }
+
+  #limit(method: string, opts: RequestOptions): number {
+    return opts.maxBytes ?? this.maxBodyBytes(opts.verb ?? METHOD_VERB[method]);
   }
 
   #newHttpsAgent(
@@ -180,9 +240,10 @@ export class HttpTransport {
     const res = await this.#send(method, path, opts, false);
     let text: string;
     try {
-      text = await readBody(res, opts.signal);
+      const ctx = this.context(method, path + buildQuery(opts.query));
+      text = await readBody(res, this.#limit(method, opts), ctx, opts.signal);
     } catch (e) {
-      if (e instanceof TimeoutError || opts.signal?.aborted) throw e;
+      if (e instanceof KubeError || opts.signal?.aborted) throw e;
       throw new ConnectionError(this.connection.server, e, this.#identity);
     }
     const body = parseBody(res, text);
@@ -202,14 +263,23 @@ export class HttpTransport {
   ): Promise<IncomingMessage> {
     const fullPath = path + buildQuery(opts.query);
     const ctx = this.context(method, fullPath);
+    const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
+    // One deadline for the request, whatever retries it takes.
+    const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY;
     let retried401 = false;
     let retries429 = 0;
     let retriedReset = false;
     for (;;) {
+      if (this.#destroyed) throw this.#destroyed;
+      const left = deadline - Date.now();
+      if (left <= 0) throw this.#timeoutError(method, fullPath, timeoutMs);
       const creds = (await this.connection.credentials?.get()) ?? {};
       let res: IncomingMessage;
       try {
-        res = await this.#once(await loadModules(), method, fullPath, opts, creds, streaming);
+        res = await this.#once(await loadModules(), method, fullPath, opts, creds, streaming, {
+          ms: Number.isFinite(left) ? left : 0,
+          total: timeoutMs,
+        });
       } catch (e) {
         // A keep-alive socket closed by the server while we were reusing it: safe to retry once.
         if (!retriedReset && (e as { reusedSocket?: boolean }).reusedSocket && errCode(e) === 'ECONNRESET') {
@@ -223,7 +293,19 @@ export class HttpTransport {
         for (const w of parseWarningHeaders(res.headersDistinct.warning)) this.#onWarning(w, ctx);
       }
       if (code < 400) return res;
-      const text = await readBody(res, opts.signal);
+      // A stream's deadline ended with its headers: the error body gets what is left of it.
+      const text = await readBody(
+        res,
+        this.maxBodyBytes(undefined),
+        ctx,
+        opts.signal,
+        streaming && Number.isFinite(deadline)
+          ? {
+              ms: Math.max(1, deadline - Date.now()),
+              error: () => this.#timeoutError(method, fullPath, timeoutMs),
+            }
+          : undefined,
+      );
       if (code === 401 && !retried401 && this.connection.credentials?.invalidate()) {
         retried401 = true;
         continue;
@@ -231,11 +313,12 @@ export class HttpTransport {
       if (code === 429 && retries429 < this.#maxRetries429) {
         retries429++;
         const after = Number(res.headers['retry-after']);
-        await sleep(
-          Math.min(Number.isFinite(after) && after >= 0 ? after * 1000 : 1000, 10_000),
-          opts.signal,
-        );
-        continue;
+        const wait = Math.min(Number.isFinite(after) && after >= 0 ? after * 1000 : 1000, 10_000);
+        // No retry that the deadline would cut anyway: the 429 is the answer.
+        if (Date.now() + wait < deadline) {
+          await sleep(wait, opts.signal);
+          continue;
+        }
       }
       throw errorFromResponse(code, parseBody(res, text), ctx);
     }
@@ -248,6 +331,7 @@ export class HttpTransport {
     opts: RequestOptions,
     creds: Credentials,
     streaming: boolean,
+    time: { ms: number; total: number },
   ): Promise<IncomingMessage> {
     this.#count(opts.verb ?? METHOD_VERB[method] ?? method.toLowerCase());
     const headers: OutgoingHttpHeaders = {
@@ -268,13 +352,15 @@ export class HttpTransport {
     if (opts.body !== undefined) {
       if (typeof opts.body === 'string') payload = Buffer.from(opts.body);
       else if (Buffer.isBuffer(opts.body)) payload = opts.body;
-      else payload = Buffer.from(JSON.stringify(opts.body));
+      // JSON is YAML (server-side apply's body), but YAML forbids DEL and C1 characters that JSON leaves
+      // raw in strings: escape them so any string value can be applied.
+      else payload = Buffer.from(JSON.stringify(opts.body).replace(/[\u007f-\u009f]/g, jsonEscape));
       headers['content-type'] = opts.contentType ?? 'application/json';
       headers['content-length'] = payload.length;
     }
 
     const signal = opts.signal;
-    const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
+    const timeoutMs = time.ms;
     const doRequest = this.#secure ? m.https.request : m.http.request;
     const ctx = this.context(method, fullPath);
 
@@ -303,6 +389,8 @@ export class HttpTransport {
         reject(new ConnectionError(this.connection.server, e, this.#identity));
         return;
       }
+      this.#inflight.add(req);
+      req.on('close', () => this.#inflight.delete(req));
       const cleanup = () => {
         if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
@@ -315,12 +403,7 @@ export class HttpTransport {
       signal?.addEventListener('abort', onAbort, { once: true });
       if (timeoutMs > 0) {
         timer = setTimeout(() => {
-          const err = new TimeoutError(
-            { kind: 'Status', status: 'Failure', reason: 'Timeout', code: 0 },
-            ctx,
-            true,
-            `${method} ${this.connection.server}${fullPath} timed out after ${timeoutMs} ms waiting for the API server`,
-          );
+          const err = this.#timeoutError(method, fullPath, time.total, ctx);
           if (response) response.destroy(err);
           else req.destroy(err);
         }, timeoutMs);
@@ -328,6 +411,8 @@ export class HttpTransport {
       req.on('response', (res) => {
         settled = true;
         response = res;
+        this.#inflight.add(res);
+        res.on('close', () => this.#inflight.delete(res));
         if (!streaming) {
           // Keep the deadline and abort handling for the body; cleared once the body ends.
           res.on('end', cleanup);
@@ -346,7 +431,7 @@ export class HttpTransport {
         cleanup();
         if (settled) return;
         settled = true;
-        if (err instanceof TimeoutError) reject(err);
+        if (err instanceof TimeoutError || err instanceof ClientClosedError) reject(err);
         else if (signal?.aborted) reject(signal.reason);
         else {
           const wrapped = new ConnectionError(this.connection.server, err, this.#identity);
@@ -356,6 +441,35 @@ export class HttpTransport {
       });
       req.end(payload);
     });
+  }
+
+  #timeoutError(
+    method: string,
+    fullPath: string,
+    ms: number,
+    ctx = this.context(method, fullPath),
+  ): TimeoutError {
+    return new TimeoutError(
+      { kind: 'Status', status: 'Failure', reason: 'Timeout', code: 0 },
+      ctx,
+      true,
+      `${method} ${this.connection.server}${fullPath} timed out after ${ms} ms waiting for the API server`,
+    );
+  }
+
+  /**
+   * Abort every request in flight (watches and log streams included) with a ClientClosedError and refuse new
+   * ones with the same error. For shutdown: nothing this client does can then outlive the caller's grace period.
+   */
+  destroy(reason = 'the client was shut down'): void {
+    this.#destroyed ??= new ClientClosedError(`${this.connection.server}: ${reason}`);
+    for (const r of [...this.#inflight]) r.destroy(this.#destroyed);
+    this.#inflight.clear();
+    this.close();
+  }
+
+  get destroyed(): boolean {
+    return this.#destroyed !== undefined;
   }
 
   /** Close idle keep-alive sockets (open streams are not affected until they end). */
@@ -390,15 +504,72 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function readBody(res: IncomingMessage, signal?: AbortSignal): Promise<string> {
+/** The error for a body (or watch event, or log line) over `limit`. */
+export function tooLarge(
+  ctx: RequestContext,
+  what: string,
+  limit: number,
+  received: number,
+  announced = false,
+): ResponseTooLargeError {
+  const server = ctx.server ?? 'the API server';
+  const size = announced
+    ? `announces ${formatBytes(received)}`
+    : `exceeded it after ${formatBytes(received)}`;
+  return new ResponseTooLargeError(
+    `${ctx.method ?? 'GET'} ${server}${ctx.path ?? ''}: ${what} is larger than the ${formatBytes(limit)} this ` +
+      `client accepts (it ${size}); the server may be misbehaving, or raise the limit (maxBodyBytes)`,
+    server,
+    limit,
+    received,
+  );
+}
+
+/**
+ * Read a whole body of at most `limit` bytes (0: no limit). Over the limit — announced by Content-Length or as it
+ * arrives — the response is destroyed at once (nothing more is read) and a ResponseTooLargeError names the server
+ * and the size. `deadline` bounds the read on its own (for bodies read after the request's deadline has ended).
+ */
+export function readBody(
+  res: IncomingMessage,
+  limit: number,
+  ctx: RequestContext,
+  signal?: AbortSignal,
+  deadline?: { ms: number; error: () => Error },
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', (e) => reject(signal?.aborted ? signal.reason : e));
+    let size = 0;
+    let failed: Error | undefined;
+    const fail = (e: Error) => {
+      failed ??= e;
+      chunks.length = 0;
+      res.destroy(e);
+      reject(e);
+    };
+    const timer = deadline ? setTimeout(() => fail(deadline.error()), deadline.ms) : undefined;
+    const declared = Number(res.headers['content-length']);
+    if (limit > 0 && Number.isFinite(declared) && declared > limit) {
+      fail(tooLarge(ctx, 'the response', limit, declared, true));
+      return;
+    }
+    res.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (limit > 0 && size > limit) fail(tooLarge(ctx, 'the response', limit, size));
+      else chunks.push(c);
+    });
+    res.on('end', () => {
+      if (timer) clearTimeout(timer);
+      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    res.on('error', (e) => reject(failed ?? (signal?.aborted ? signal.reason : e)));
     res.on('close', () => {
+      if (timer) clearTimeout(timer);
       if (!res.complete)
-        reject(signal?.aborted ? signal.reason : (res.errored ?? new Error('response closed early')));
+        reject(
+          failed ?? (signal?.aborted ? signal.reason : (res.errored ?? new Error('response closed early'))),
+        );
     });
   });
 }
@@ -416,3 +587,7 @@ function parseBody(res: IncomingMessage, text: string): unknown {
 }
 
 export type { KubeStatus };
+
+function jsonEscape(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}

@@ -9,6 +9,11 @@
 //
 // Relative file references (certificate-authority, client-certificate, client-key, tokenFile, exec
 // command with a `/`) are resolved against the directory of the file that defined the entry.
+//
+// Inline-only mode (`inlineOnly: true`) is for kubeconfigs that come from somewhere other than the user, such as
+// a DataPlane's Secret: everything that would run a program (exec, auth-provider) or read a local file
+// (certificate-authority, client-certificate, client-key, tokenFile) is refused with CredentialsNotAllowedError
+// before anything is read or run. The user's own kubeconfig keeps kubectl's full behaviour.
 
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -22,7 +27,7 @@ import {
   TokenFileCredentials,
   trimServer,
 } from './connection.js';
-import { KubeconfigError } from './errors.js';
+import { CredentialsNotAllowedError, KubeconfigError } from './errors.js';
 import { type ExecConfig, ExecCredentials } from './exec.js';
 import { type InClusterOptions, inClusterConnection, isInCluster } from './incluster.js';
 
@@ -102,6 +107,14 @@ export interface ContextOverrides {
   tlsServerName?: string;
   /** Bearer token override (--token). */
   token?: string;
+}
+
+export interface ResolveOptions extends ContextOverrides {
+  /**
+   * Accept only inline data (for kubeconfigs not written by the user, e.g. read from a Secret): exec plugins,
+   * auth-providers, tokenFile and every file path are refused with CredentialsNotAllowedError, never run or read.
+   */
+  inlineOnly?: boolean;
 }
 
 export interface LoadConnectionOptions extends LoadKubeconfigOptions, ContextOverrides {
@@ -285,8 +298,49 @@ function decodeData(data: string, what: string, entry: Sourced<unknown>): string
   return pem;
 }
 
+/** What inline-only mode refuses, per entry kind: the key and why. */
+const NOT_INLINE: { cluster: Record<string, string>; user: Record<string, string> } = {
+  cluster: { 'certificate-authority': 'reads a local file' },
+  user: {
+    'client-certificate': 'reads a local file',
+    'client-key': 'reads a local file',
+    tokenFile: 'reads a local file',
+    exec: 'runs a program',
+    'auth-provider': 'runs an authentication provider',
+  },
+};
+
+/**
+ * Refuse, naming the field, a cluster or user entry that would read a file or run a program. Only the exact keys
+ * the resolver acts on matter: any other key is ignored by it, so it can neither read nor run anything.
+ */
+export function assertInlineOnly(
+  where: string,
+  cluster: Sourced<ClusterEntry> | undefined,
+  user: Sourced<UserEntry> | undefined,
+): void {
+  const entries: [Sourced<object> | undefined, 'cluster' | 'user'][] = [
+    [cluster, 'cluster'],
+    [user, 'user'],
+  ];
+  for (const [entry, kind] of entries) {
+    if (!entry) continue;
+    for (const [key, why] of Object.entries(NOT_INLINE[kind])) {
+      const value = (entry.value as Record<string, unknown>)[key];
+      if (value === undefined || value === null || value === '') continue;
+      const field = `${kind}s["${entry.name}"].${kind}.${key}`;
+      throw new CredentialsNotAllowedError(
+        `${where}: ${field} ${why}, which is not allowed in a kubeconfig read from a Secret; give the ` +
+          'credentials inline instead (token, client-certificate-data and client-key-data, ' +
+          'certificate-authority-data)',
+        field,
+      );
+    }
+  }
+}
+
 /** Resolve a context of a loaded kubeconfig to a connection. */
-export function resolveConnection(cfg: Kubeconfig, overrides: ContextOverrides = {}): KubeConnection {
+export function resolveConnection(cfg: Kubeconfig, overrides: ResolveOptions = {}): KubeConnection {
   const files = describeFiles(cfg);
   const fileHint = cfg.files.length === 1 ? cfg.files[0] : undefined;
   const contextName = overrides.context || cfg.currentContext;
@@ -329,6 +383,9 @@ export function resolveConnection(cfg: Kubeconfig, overrides: ContextOverrides =
     user = cfg.users.get(userName);
     if (!user) throw new KubeconfigError(`user "${userName}"${inCtx} not found in ${files}`, fileHint);
   }
+
+  // Before anything is read or run.
+  if (overrides.inlineOnly) assertInlineOnly(files, cluster, user);
 
   const c = cluster?.value ?? {};
   const server = overrides.server || c.server;
@@ -477,10 +534,13 @@ export function loadConnection(opts: LoadConnectionOptions = {}): KubeConnection
   );
 }
 
-/** Build a connection from a kubeconfig YAML string (e.g. a DataPlane's Secret). */
+/**
+ * Build a connection from a kubeconfig YAML string. For one that comes from a Secret (a DataPlane's), pass
+ * `inlineOnly: true`: exec, auth-provider, tokenFile and file paths are then refused.
+ */
 export function connectionFromKubeconfigYaml(
   text: string,
-  opts: ContextOverrides & { baseDir?: string; name?: string } = {},
+  opts: ResolveOptions & { baseDir?: string; name?: string } = {},
 ): KubeConnection {
   const cfg = kubeconfigFromYaml(text, opts);
   return resolveConnection(cfg, opts);

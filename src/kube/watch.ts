@@ -10,6 +10,7 @@ import {
   type KubeStatus,
   type RequestContext,
 } from './errors.js';
+import { tooLarge } from './http.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -19,11 +20,23 @@ export interface WatchEvent<T = unknown> {
   object: T;
 }
 
+/** A bound on one line of a stream: past `max` characters (0: none) the stream fails with ResponseTooLargeError. */
+export interface LineLimit {
+  max: number;
+  request?: RequestContext;
+  /** What a line is, for the message (`a watch event`, `a log line`). */
+  what?: string;
+}
+
 /**
  * Split a byte stream into lines, handling chunks that cut lines (and multi-byte UTF-8 characters) anywhere.
- * A final line without a trailing newline is yielded too. `\r\n` endings are trimmed.
+ * A final line without a trailing newline is yielded too. `\r\n` endings are trimmed. With `limit`, a line longer
+ * than `limit.max` characters throws instead of growing without end.
  */
-export async function* splitLines(source: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+export async function* splitLines(
+  source: AsyncIterable<Buffer | string>,
+  limit?: LineLimit,
+): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8');
   let buffer = '';
   for await (const chunk of source) {
@@ -34,6 +47,9 @@ export async function* splitLines(source: AsyncIterable<Buffer | string>): Async
       buffer = buffer.slice(nl + 1);
       yield line.endsWith('\r') ? line.slice(0, -1) : line;
       nl = buffer.indexOf('\n');
+    }
+    if (limit && limit.max > 0 && buffer.length > limit.max) {
+      throw tooLarge(limit.request ?? {}, limit.what ?? 'a line', limit.max, buffer.length);
     }
   }
   buffer += decoder.decode();
@@ -47,8 +63,9 @@ export async function* splitLines(source: AsyncIterable<Buffer | string>): Async
 export async function* parseWatchStream<T = unknown>(
   source: AsyncIterable<Buffer | string>,
   request: RequestContext = {},
+  maxEventBytes = 0,
 ): AsyncGenerator<WatchEvent<T>> {
-  for await (const line of splitLines(source)) {
+  for await (const line of splitLines(source, { max: maxEventBytes, request, what: 'a watch event' })) {
     if (line.trim() === '') continue;
     let event: { type?: string; object?: unknown };
     try {

@@ -187,7 +187,7 @@ function goVersion(env: NodeJS.ProcessEnv): string {
 }
 
 /** One process at a time builds into the cache; others wait for it (two test harnesses may start together). */
-async function withBuildLock<T>(dir: string, progress: Progress, fn: () => Promise<T>): Promise<T> {
+export async function withBuildLock<T>(dir: string, progress: Progress, fn: () => Promise<T>): Promise<T> {
   mkdirSync(dir, { recursive: true });
   const lock = join(dir, '.build.lock');
   let announced = false;
@@ -222,7 +222,7 @@ async function withBuildLock<T>(dir: string, progress: Progress, fn: () => Promi
   }
 }
 
-function run(
+export function run(
   cmd: string,
   args: string[],
   opts: { cwd: string; env: NodeJS.ProcessEnv; log: string; onLine?: (line: string) => void },
@@ -262,7 +262,7 @@ function run(
   });
 }
 
-function goEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function goEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   // -mod=mod lets `go build` fill go.sum from the module proxy; CGO off gives static binaries like upstream's.
   return {
     ...env,

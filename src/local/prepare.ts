@@ -5,6 +5,7 @@
 import { resolveAllBinaries } from './binaries.js';
 import { SetupError } from './errors.js';
 import { externalCrdFiles } from './external-crds.js';
+import { resolveHelm } from './helm.js';
 
 const started = Date.now();
 try {
@@ -12,6 +13,14 @@ try {
   for (const [name, path] of Object.entries(bins)) process.stderr.write(`${name}: ${path}\n`);
   const crds = externalCrdFiles({ progress: (m) => process.stderr.write(`${m}\n`) });
   process.stderr.write(`${crds.length} external CRD files cached\n`);
+  // Only the chart tests need helm: a failed build skips them instead of failing the set-up.
+  const helm = await resolveHelm({ progress: (m) => process.stderr.write(`${m}\n`) }).catch((e: unknown) => {
+    process.stderr.write(
+      `helm could not be built (${(e as Error).message}): the Helm chart tests will be skipped\n`,
+    );
+    return undefined;
+  });
+  if (helm) process.stderr.write(`helm: ${helm}\n`);
   process.stderr.write(`control-plane binaries ready in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
 } catch (e) {
   if (e instanceof SetupError) {

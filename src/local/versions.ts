@@ -33,3 +33,6 @@ export function stagingVersion(kubernetesVersion: string = KUBERNETES_VERSION): 
   }
   return `v0.${minor}.${patch}`;
 }
+
+/** The helm the chart tests render and install with (built from helm.sh/helm/v3 by `npm run setup`). */
+export const HELM_VERSION = 'v3.22.0';

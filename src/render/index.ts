@@ -3,7 +3,6 @@
  * No IO: everything comes in through the arguments (RenderContext carries the resolved connections).
  */
 
-export { type AllowedPair, allowedPairs, type PodInfo } from './allowed.js';
 export { renderAPIBinding } from './api.js';
 export {
   configurationMapName,

@@ -4,7 +4,9 @@
  * install = the openchoreo.dev CRDs, the default platform of one organization (Organization, three
  * Environments, a DeploymentPipeline with approval before production, a Project, a DataPlane and a BuildPlane
  * on this cluster, the default classes and the upstream APIClasses) and the controller: a ServiceAccount with
- * least-privilege RBAC and a Deployment running `choreoctl controller run --leader-elect`.
+ * least-privilege RBAC and a Deployment running `choreoctl controller run --leader-elect` (replicas, with a
+ * PodDisruptionBudget from two on); optionally the REST server (`server`) and the bundled CRDs of Gateway API,
+ * Envoy Gateway, Cilium and Argo Workflows (`dependencies`). deploy/helm/choreoctl is generated from this plan.
  * Every object but the CRDs carries `openchoreo.dev/managed-by: choreoctl-install`, which is how uninstall
  * finds them again and tells them apart from user resources.
  */
@@ -25,6 +27,7 @@ import type { KubeClient, KubeObject } from '../kube/client.js';
 import { applyCrds, CRDS } from '../kube/crds.js';
 import type { GVR } from '../kube/discovery.js';
 import { isNotFound, KubeError, UnknownResourceError } from '../kube/errors.js';
+import { dependencyCrds } from './dependencies.js';
 
 export const MANAGED_BY_LABEL = Labels.managedBy;
 export const MANAGED_BY_VALUE = 'choreoctl-install';
@@ -32,6 +35,10 @@ export const MANAGED_BY_VALUE = 'choreoctl-install';
 export const INSTALL_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 export const SYSTEM_NAMESPACE = 'choreoctl-system';
 export const CONTROLLER_NAME = 'choreoctl-controller-manager';
+/** The REST server's Deployment, Service and ServiceAccount. */
+export const SERVER_NAME = 'choreoctl-server';
+/** Port of the REST server (HTTP, with /healthz and /readyz). */
+export const SERVER_HTTP_PORT = 8080;
 export const DEFAULT_FIELD_MANAGER = 'choreoctl';
 export const IMAGE_REPOSITORY = 'ghcr.io/openchoreo/choreoctl';
 /** Port of the controller's /healthz, /readyz and /metrics endpoint. */
@@ -56,7 +63,33 @@ export interface PlanOptions {
   crds?: boolean;
   /** Include the controller: namespace, ServiceAccount, RBAC and Deployment (default true). */
   controller?: boolean;
+  /**
+   * Manager replicas (default 1). Leader election is always on (a rolling update overlaps two pods); from 2 on
+   * a PodDisruptionBudget keeps one running through node drains.
+   */
+  replicas?: number;
+  /** Controllers the manager runs (default: all). */
+  controllers?: string[];
+  /** The manager container's resources (default requests 100m/128Mi, limits 1 CPU/512Mi). */
+  resources?: ContainerResources;
+  /** Also deploy the REST server (`choreoctl server`): ServiceAccount, RBAC, Deployment and Service. */
+  server?: boolean;
+  /**
+   * Also apply the bundled CRDs of Gateway API, Envoy Gateway, Cilium and Argo Workflows (data/), which the
+   * data and build planes need; uninstall leaves them (other software may use them).
+   */
+  dependencies?: boolean;
 }
+
+export interface ContainerResources {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+
+export const DEFAULT_RESOURCES: ContainerResources = {
+  requests: { cpu: '100m', memory: '128Mi' },
+  limits: { cpu: '1', memory: '512Mi' },
+};
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
@@ -395,15 +428,45 @@ export function defaultPlatform(org = 'default'): KubeObject[] {
   return sortForApply(docs);
 }
 
-/** The controller: namespace, ServiceAccount, RBAC (least privilege) and the Deployment. */
-export function controllerObjects(image: string): KubeObject[] {
+export interface ControllerOptions {
+  image: string;
+  replicas?: number;
+  controllers?: string[];
+  resources?: ContainerResources;
+}
+
+/** The controller's pods: restricted pod security, a writable /tmp on a read-only root. */
+const podSpec = (serviceAccountName: string, container: Record<string, unknown>) => ({
+  serviceAccountName,
+  securityContext: podSecurityContext,
+  terminationGracePeriodSeconds: 30,
+  ...tmpVolume,
+  containers: [{ ...container, securityContext: containerSecurityContext, ...tmpMount }],
+});
+
+/**
+ * The controller: namespace (restricted pod security), ServiceAccount, RBAC (least privilege), the Deployment
+ * and, with more than one replica, a PodDisruptionBudget.
+ */
+export function controllerObjects(o: ControllerOptions): KubeObject[] {
+  const image = o.image;
+  const replicas = o.replicas ?? 1;
   const ns = SYSTEM_NAMESPACE;
   const appLabels = { 'app.kubernetes.io/name': CONTROLLER_NAME, 'app.kubernetes.io/part-of': 'openchoreo' };
   const rw = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
   const plurals = KINDS.map((k) => k.plural).sort();
   const rbac = 'rbac.authorization.k8s.io/v1';
   return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: meta(ns, undefined, { labels: appLabels }) },
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: meta(ns, undefined, {
+        labels: {
+          'app.kubernetes.io/part-of': 'openchoreo',
+          'pod-security.kubernetes.io/enforce': 'restricted',
+        },
+      }),
+    },
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
@@ -488,48 +551,119 @@ export function controllerObjects(image: string): KubeObject[] {
       kind: 'Deployment',
       metadata: meta(CONTROLLER_NAME, ns, { labels: appLabels }),
       spec: {
-        replicas: 1,
+        replicas,
         selector: { matchLabels: { 'app.kubernetes.io/name': CONTROLLER_NAME } },
         template: {
           metadata: { labels: appLabels },
-          spec: {
-            serviceAccountName: CONTROLLER_NAME,
-            securityContext: podSecurityContext,
-            terminationGracePeriodSeconds: 30,
-            containers: [
-              {
-                name: 'manager',
-                image,
-                args: [
-                  'controller',
-                  'run',
-                  '--leader-elect',
-                  // the Role for leases is in this namespace only (the command's default is kube-system)
-                  `--leader-election-namespace=${ns}`,
-                  // the kubelet probes the pod IP: listen on every address, not loopback (the default)
-                  `--metrics-addr=0.0.0.0:${CONTROLLER_HTTP_PORT}`,
-                ],
-                env: [
-                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                ],
-                ports: [{ name: 'http', containerPort: CONTROLLER_HTTP_PORT, protocol: 'TCP' }],
-                readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 10 },
-                livenessProbe: {
-                  httpGet: { path: '/healthz', port: 'http' },
-                  initialDelaySeconds: 15,
-                  periodSeconds: 20,
-                },
-                resources: {
-                  requests: { cpu: '100m', memory: '128Mi' },
-                  limits: { cpu: '1', memory: '512Mi' },
-                },
-                securityContext: containerSecurityContext,
-              },
+          spec: podSpec(CONTROLLER_NAME, {
+            name: 'manager',
+            image,
+            args: [
+              'controller',
+              'run',
+              '--leader-elect',
+              // the Role for leases is in this namespace only (the command's default is kube-system)
+              `--leader-election-namespace=${ns}`,
+              // the kubelet probes the pod IP: listen on every address, not loopback (the default)
+              `--metrics-addr=0.0.0.0:${CONTROLLER_HTTP_PORT}`,
+              ...(o.controllers?.length ? [`--controllers=${o.controllers.join(',')}`] : []),
             ],
-          },
+            env: [{ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }],
+            ports: [{ name: 'http', containerPort: CONTROLLER_HTTP_PORT, protocol: 'TCP' }],
+            readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 10 },
+            livenessProbe: {
+              httpGet: { path: '/healthz', port: 'http' },
+              initialDelaySeconds: 15,
+              periodSeconds: 20,
+            },
+            resources: o.resources ?? DEFAULT_RESOURCES,
+          }),
         },
       },
     },
+    ...(replicas > 1 ? [disruptionBudget(CONTROLLER_NAME, appLabels)] : []),
+  ];
+}
+
+/** One pod of `name` stays up through voluntary disruptions (node drains). */
+function disruptionBudget(name: string, labels: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: meta(name, SYSTEM_NAMESPACE, { labels }),
+    spec: { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': name } } },
+  };
+}
+
+/**
+ * The REST server (`choreoctl server`): it authenticates callers with TokenReview and acts as them through
+ * impersonation, so its ServiceAccount may do exactly that; a Deployment with probes and a ClusterIP Service.
+ */
+export function serverObjects(opts: { image: string; replicas?: number }): KubeObject[] {
+  const ns = SYSTEM_NAMESPACE;
+  const replicas = opts.replicas ?? 1;
+  const appLabels = { 'app.kubernetes.io/name': SERVER_NAME, 'app.kubernetes.io/part-of': 'openchoreo' };
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: meta(SERVER_NAME, ns, { labels: appLabels }),
+      automountServiceAccountToken: true,
+    },
+    {
+      apiVersion: rbac,
+      kind: 'ClusterRole',
+      metadata: meta(SERVER_NAME, undefined, { labels: appLabels }),
+      rules: [
+        { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+        { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+        { apiGroups: [''], resources: ['users', 'groups', 'serviceaccounts'], verbs: ['impersonate'] },
+      ],
+    },
+    {
+      apiVersion: rbac,
+      kind: 'ClusterRoleBinding',
+      metadata: meta(SERVER_NAME, undefined, { labels: appLabels }),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: SERVER_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: SERVER_NAME, namespace: ns }],
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: meta(SERVER_NAME, ns, { labels: appLabels }),
+      spec: {
+        replicas,
+        selector: { matchLabels: { 'app.kubernetes.io/name': SERVER_NAME } },
+        template: {
+          metadata: { labels: appLabels },
+          spec: podSpec(SERVER_NAME, {
+            name: 'server',
+            image: opts.image,
+            args: ['server', `--addr=0.0.0.0:${SERVER_HTTP_PORT}`],
+            ports: [{ name: 'http', containerPort: SERVER_HTTP_PORT, protocol: 'TCP' }],
+            readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 10 },
+            livenessProbe: {
+              httpGet: { path: '/healthz', port: 'http' },
+              initialDelaySeconds: 10,
+              periodSeconds: 20,
+            },
+            resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '1', memory: '384Mi' } },
+          }),
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(SERVER_NAME, ns, { labels: appLabels }),
+      spec: {
+        type: 'ClusterIP',
+        selector: { 'app.kubernetes.io/name': SERVER_NAME },
+        ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+      },
+    },
+    ...(replicas > 1 ? [disruptionBudget(SERVER_NAME, appLabels)] : []),
   ];
 }
 
@@ -545,13 +679,27 @@ export function defaultImage(version: string = pkg.version): string {
 export function planInstall(opts: PlanOptions = {}): KubeObject[] {
   const org = opts.organization ?? 'default';
   const withController = opts.controller ?? true;
-  const ctl = withController ? controllerObjects(opts.image ?? defaultImage(opts.version)) : [];
-  const deployment = ctl.filter((o) => o.kind === 'Deployment');
+  const image = opts.image ?? defaultImage(opts.version);
+  const ctl = withController
+    ? [
+        ...controllerObjects({
+          image,
+          ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}),
+          ...(opts.controllers ? { controllers: opts.controllers } : {}),
+          ...(opts.resources ? { resources: opts.resources } : {}),
+        }),
+        ...(opts.server ? serverObjects({ image }) : []),
+      ]
+    : [];
+  // The workloads go last, once everything they need exists.
+  const last = new Set(['Deployment', 'Service', 'PodDisruptionBudget']);
+  const deployment = ctl.filter((o) => last.has(String(o.kind)));
   const orgNamespace: KubeObject[] =
     org === 'default' ? [] : [{ apiVersion: 'v1', kind: 'Namespace', metadata: meta(org, undefined) }];
   return [
     ...(opts.crds === false ? [] : (allCrds() as unknown as KubeObject[])),
-    ...ctl.filter((o) => o.kind !== 'Deployment'),
+    ...(opts.dependencies ? dependencyCrds() : []),
+    ...ctl.filter((o) => !last.has(String(o.kind))),
     ...orgNamespace,
     ...defaultPlatform(org),
     ...deployment,
@@ -718,6 +866,16 @@ const FOREIGN: { ref: GVR; kind: string; apiVersion: string }[] = [
     ref: { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true },
     kind: 'Deployment',
     apiVersion: 'apps/v1',
+  },
+  {
+    ref: { group: '', version: 'v1', resource: 'services', namespaced: true },
+    kind: 'Service',
+    apiVersion: 'v1',
+  },
+  {
+    ref: { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespaced: true },
+    kind: 'PodDisruptionBudget',
+    apiVersion: 'policy/v1',
   },
 ];
 

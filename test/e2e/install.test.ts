@@ -33,6 +33,33 @@ describe('choreoctl install', () => {
     expect(get.exitCode).not.toBe(0); // the CRDs are not there: nothing was installed
   });
 
+  it('--replicas, --controllers, --with-server shape the plan; bad values are usage errors (exit 2)', async () => {
+    const res = await run(
+      'install',
+      '--dry-run=client',
+      '-o',
+      'yaml',
+      '--image',
+      'registry.example.com/choreoctl:dev',
+      '--replicas',
+      '2',
+      '--controllers',
+      'organization,project',
+      '--with-server',
+    );
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/kind: PodDisruptionBudget\n/);
+    expect(res.stdout).toContain('- --controllers=organization,project');
+    expect(res.stdout).toContain('name: choreoctl-server');
+    expect(res.stdout.match(/image: registry\.example\.com\/choreoctl:dev/g)).toHaveLength(2);
+    const zero = await run('install', '--dry-run=client', '-o', 'yaml', '--replicas', '0');
+    expect(zero.exitCode).toBe(2);
+    expect(zero.stderr).toContain('--replicas must be a whole number of at least 1');
+    const unknown = await run('install', '--dry-run=client', '-o', 'yaml', '--controllers', 'nope');
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown controller\(s\) nope: choose from organization/);
+  });
+
   it('installs, and a second run changes nothing', async () => {
     const first = await run('install');
     expect(first.exitCode, first.stderr).toBe(0);

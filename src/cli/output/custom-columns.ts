@@ -5,6 +5,8 @@
  * Improvement over kubectl: the spec is split on commas and colons *outside* brackets, parentheses and
  * quotes, so filters such as `[?(@.type=="Ready")]` and unions `[0,1]` work inside a column.
  */
+
+import { escapeControl } from './escape.js';
 import { compileTemplate, findResults, formatValue, JsonPathError, relaxedExpression } from './jsonpath.js';
 import { renderTable } from './table.js';
 
@@ -83,7 +85,7 @@ export function renderCustomColumns(
 ): string {
   return renderTable(
     columns.map((c) => c.header),
-    items.map((item) => columns.map((c) => customColumnCell(c, item))),
+    items.map((item) => columns.map((c) => escapeControl(customColumnCell(c, item)))),
     { upperCase: false, noHeaders: options.noHeaders ?? false },
   );
 }

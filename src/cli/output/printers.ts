@@ -2,6 +2,8 @@
  * `-o` handling for resource output: parse the flag value once, then print one object or a list.
  * Pure functions (files for `*-file=` formats are read by the caller-supplied `readFile`).
  */
+
+import { OUTPUT_FORMATS } from '../flags.js';
 import {
   type CustomColumn,
   parseCustomColumns,
@@ -21,17 +23,7 @@ export type OutputFormat =
   | { readonly kind: 'jsonpath'; readonly template: string; readonly render: (data: unknown) => string }
   | { readonly kind: 'custom-columns'; readonly columns: readonly CustomColumn[] };
 
-/** Every `-o` format name, for help and completion. */
-export const OUTPUT_FORMATS = [
-  'json',
-  'yaml',
-  'name',
-  'wide',
-  'jsonpath',
-  'jsonpath-file',
-  'custom-columns',
-  'custom-columns-file',
-] as const;
+export { OUTPUT_FORMATS } from '../flags.js';
 
 export class OutputFormatError extends Error {
   constructor(message: string) {

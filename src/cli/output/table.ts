@@ -7,6 +7,10 @@
  * (cli-table3 measures with string-width, so ANSI colour and wide characters keep columns aligned.)
  */
 import Table from 'cli-table3';
+import { escapeControl } from './escape.js';
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: our own colour (SGR) sequences pass through
+const SGR = /(\u001b\[[0-9;]*m)/;
 
 const NO_BORDERS = {
   top: '',
@@ -44,9 +48,16 @@ export function renderTable(
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 3, compact: true },
     wordWrap: false,
   });
-  const clean = (cell: string): string => cell.replace(/\r?\n/g, ' ');
+  // One cell is one line: the printers escape user data (escapeControl) before it gets here; as a last
+  // line of defence, newlines flatten and every other control byte but our own colour codes is escaped.
+  const clean = (cell: string): string =>
+    cell
+      .replace(/\r?\n/g, ' ')
+      .split(SGR)
+      .map((part, i) => (i % 2 === 1 ? part : escapeControl(part)))
+      .join('');
   if (!options.noHeaders) {
-    table.push(headers.map((h) => (options.upperCase === false ? h : h.toUpperCase())));
+    table.push(headers.map((h) => clean(options.upperCase === false ? h : h.toUpperCase())));
   }
   for (const row of rows) table.push(headers.map((_, i) => clean(row[i] ?? '')));
   if (table.length === 0) return '';
@@ -62,6 +73,8 @@ export interface Column<T> {
   readonly value: (item: T) => string;
   /** Only shown with `-o wide`. */
   readonly wide?: boolean;
+  /** Styling (colour) of the cell, applied after `value` has been escaped. */
+  readonly paint?: (cell: string, item: T) => string;
 }
 
 export function renderColumns<T>(
@@ -72,7 +85,12 @@ export function renderColumns<T>(
   const shown = columns.filter((c) => !c.wide || options.wide);
   return renderTable(
     shown.map((c) => c.header),
-    items.map((item) => shown.map((c) => c.value(item))),
+    items.map((item) =>
+      shown.map((c) => {
+        const cell = escapeControl(c.value(item));
+        return c.paint ? c.paint(cell, item) : cell;
+      }),
+    ),
     options,
   );
 }

@@ -13,7 +13,7 @@
  */
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import type { ResourceRef } from '../../kube/discovery.js';
-import { isGone } from '../../kube/errors.js';
+import { isClientClosed, isGone } from '../../kube/errors.js';
 
 export interface InformerHandlers<T extends KubeObject> {
   add?(obj: T): void;
@@ -236,6 +236,13 @@ export class Informer<T extends KubeObject = KubeObject> {
         }
       } catch (e) {
         if (!this.running) return;
+        if (isClientClosed(e)) {
+          // The client was destroyed (shutdown): nothing to retry, ever; whoever waits for a sync is told.
+          this.running = false;
+          if (this.resyncTimer) clearInterval(this.resyncTimer);
+          for (const w of this.syncWaiters.splice(0)) w.reject(e);
+          return;
+        }
         if (isGone(e)) {
           needList = true;
           this.restarts++;

@@ -93,6 +93,7 @@ describe('remote data and build planes', () => {
       'SecurityPolicy, BackendTrafficPolicy and HTTPRouteFilter (gateway.envoyproxy.io/v1alpha1)',
     );
     expect(dp.message).toContain('CiliumNetworkPolicy (cilium.io/v2)');
+    expect(dp.message).toContain('choreoctl install --with-dependencies');
     const bp = await waitReady(R.buildPlanes, 'builds', 'False', 'MissingCRDs');
     expect(bp.message).toContain('Workflow and ClusterWorkflowTemplate (argoproj.io/v1alpha1)');
 

@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Informer } from '../../../src/controllers/runtime/informer.js';
 import {
+  ClientClosedError,
   ConnectionError,
   type CredentialSource,
   connectionFromParts,
@@ -16,6 +18,7 @@ import {
   GoneError,
   KubeClient,
   type ResourceInfo,
+  ResponseTooLargeError,
   TimeoutError,
   UnauthorizedError,
   UnknownResourceError,
@@ -657,3 +660,193 @@ describe('streams', () => {
     );
   });
 });
+
+describe('bounded responses (issue 19, finding 4)', () => {
+  const ref = { group: '', version: 'v1', resource: 'pods', namespaced: true };
+  const KiB = 1024;
+
+  /** Stream `chunk` until the client goes away; resolves with the bytes written once the response closes. */
+  function endless(
+    res: ServerResponse,
+    chunk: Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<number> {
+    res.writeHead(200, { 'content-type': 'application/json', ...headers });
+    let written = 0;
+    return new Promise((resolve) => {
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk)) written += chunk.length;
+        if (res.destroyed) resolve(written);
+      };
+      res.on('drain', pump);
+      res.on('close', () => resolve(written));
+      pump();
+    });
+  }
+
+  it('cuts a body over the limit as it arrives, naming the server and the size', async () => {
+    let closed: Promise<number> = Promise.resolve(0);
+    handler = (_req, res) => {
+      closed = endless(res, Buffer.alloc(16 * KiB, 'x'));
+    };
+    const c = client({ maxBodyBytes: { other: 256 * KiB } });
+    const err = await c.request('GET', '/big').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResponseTooLargeError);
+    const e = err as ResponseTooLargeError;
+    expect(e.server).toBe(base);
+    expect(e.limit).toBe(256 * KiB);
+    expect(e.received).toBeGreaterThan(256 * KiB);
+    expect(e.message).toMatch(
+      new RegExp(
+        `^GET ${base}/big: the response is larger than the 256 KiB this client accepts \\(it exceeded it after 2\\d\\d\\.?\\d? KiB\\)`,
+      ),
+    );
+    // The client stopped reading: the server's response was closed, not drained into memory.
+    expect(await closed).toBeLessThan(16 * 1024 * KiB);
+    c.close();
+  });
+
+  it('refuses a body whose Content-Length is over the limit without reading it', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(600 * 1024 * KiB) });
+      res.write('{');
+    };
+    const c = client();
+    const err = await c.request('GET', '/huge').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResponseTooLargeError);
+    expect((err as Error).message).toContain(
+      'larger than the 16 MiB this client accepts (it announces 600 MiB)',
+    );
+    c.close();
+  });
+
+  it('lists get the larger limit, and a page over it is asked again in smaller pages', async () => {
+    const limits: number[] = [];
+    handler = (req, res) => {
+      if (req.url === '/api' || req.url === '/apis') return discoveryHandler()(req, res);
+      const u = new URL(req.url, 'http://x');
+      const limit = Number(u.searchParams.get('limit'));
+      limits.push(limit);
+      const start = Number(u.searchParams.get('continue') ?? '0');
+      const n = Math.min(limit, 10 - start);
+      // Each item is 100 KiB: more than 5 of them is over the 512 KiB list limit.
+      const items = Array.from({ length: n }, (_, i) => ({
+        metadata: { name: `p${start + i}` },
+        pad: 'y'.repeat(100 * KiB),
+      }));
+      const next = start + n < 10 ? String(start + n) : undefined;
+      json(res, 200, {
+        kind: 'PodList',
+        metadata: { resourceVersion: '7', ...(next ? { continue: next } : {}) },
+        items,
+      });
+    };
+    const c = client({ maxBodyBytes: { list: 512 * KiB, other: 64 * KiB } });
+    const { items } = await c.listAll(ref, { namespace: 'a', limit: 20 });
+    expect(items.map((i) => i.metadata?.name)).toEqual(Array.from({ length: 10 }, (_, i) => `p${i}`));
+    expect(limits).toEqual([20, 10, 5, 5]);
+    // A get of one such object is over the smaller limit.
+    await expect(
+      c.request('GET', '/api/v1/namespaces/a/pods?limit=5', { verb: 'get' }),
+    ).rejects.toBeInstanceOf(ResponseTooLargeError);
+    c.close();
+  });
+
+  it('a body that never ends is cut at the request deadline', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"items": [');
+      const t = setInterval(() => (res.destroyed ? clearInterval(t) : res.write('1,')), 20);
+    };
+    const c = client({ timeoutMs: 300 });
+    const t0 = Date.now();
+    const err = await c.request('GET', '/drip').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    c.close();
+  });
+
+  it('the deadline covers 429 retries: no wait the deadline would cut', async () => {
+    let n = 0;
+    handler = (_req, res) => {
+      n++;
+      res.writeHead(429, { 'retry-after': '5', 'content-type': 'application/json' });
+      res.end(JSON.stringify(status(429, 'TooManyRequests', 'slow down')));
+    };
+    const c = client({ timeoutMs: 1000 });
+    const t0 = Date.now();
+    await expect(c.request('GET', '/x')).rejects.toMatchObject({ code: 429 });
+    expect(Date.now() - t0).toBeLessThan(900);
+    expect(n).toBe(1);
+    c.close();
+  });
+
+  it('a watch event or log line longer than the limit ends the stream with a named error', async () => {
+    handler = (_req, res) => {
+      void endless(res, Buffer.alloc(16 * KiB, 'z'));
+    };
+    const c = client({ maxBodyBytes: { other: 128 * KiB } });
+    const werr = await (async () => {
+      for await (const _ of c.watch(ref)) {
+        /* none */
+      }
+    })().catch((e: unknown) => e);
+    expect(werr).toBeInstanceOf(ResponseTooLargeError);
+    expect((werr as Error).message).toContain(`GET ${base}/api/v1/pods`);
+    expect((werr as Error).message).toContain('a watch event is larger than the 128 KiB this client accepts');
+    const lerr = await (async () => {
+      for await (const _ of c.logs('ns', 'p')) {
+        /* none */
+      }
+    })().catch((e: unknown) => e);
+    expect(lerr).toBeInstanceOf(ResponseTooLargeError);
+    expect((lerr as Error).message).toContain('a log line is larger than');
+    c.close();
+  });
+
+  it('destroy() aborts requests and watches in flight and refuses new ones', async () => {
+    handler = (req, res) => {
+      if (req.url.includes('watch')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(`${JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a' } } })}\n`);
+      }
+      // otherwise: never answer
+    };
+    const c = client({ timeoutMs: 0 });
+    const get = c.request('GET', '/hang').catch((e: unknown) => e);
+    const watched: string[] = [];
+    const watch = (async () => {
+      for await (const e of c.watch(ref)) watched.push(e.type);
+    })().catch((e: unknown) => e);
+    await until(() => watched.length === 1 && seen.length >= 2);
+    c.destroy('shutting down');
+    expect(await get).toBeInstanceOf(ClientClosedError);
+    expect(await watch).toBeInstanceOf(ClientClosedError);
+    expect(((await watch) as Error).message).toBe(`${base}: shutting down`);
+    await expect(c.version()).rejects.toBeInstanceOf(ClientClosedError);
+    expect(c.destroyed).toBe(true);
+  });
+
+  it('an informer over a destroyed client stops for good instead of retrying', async () => {
+    handler = () => {
+      /* never answer the list */
+    };
+    const c = client({ timeoutMs: 0 });
+    const inf = new Informer(c, ref, { resyncMs: 0 });
+    const synced = inf.start().catch((e: unknown) => e);
+    await until(() => seen.length >= 1);
+    c.destroy();
+    expect(await synced).toBeInstanceOf(ClientClosedError);
+    await inf.stop();
+    expect(seen.filter((s) => s.url.startsWith('/api/v1/pods'))).toHaveLength(1);
+  });
+});
+
+/** Poll a condition every 5 ms for up to 5 s (event-less fake-server state). */
+async function until(fn: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!fn()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,17 +1,22 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PlaneClients, PlaneCredentialsError, type SecretLookup } from '../../../src/controllers/planes.js';
 import {
+  ClientClosedError,
+  CredentialsNotAllowedError,
   connectionFromKubeconfigYaml,
   connectionFromParts,
   ExecCredentials,
+  KubeClient,
   KubeconfigError,
   loadConnection,
   loadKubeconfig,
   StaticCredentials,
   TokenFileCredentials,
 } from '../../../src/kube/index.js';
+import { markerPlugin as fixturePlugin, kubeconfigYaml } from '../../fixtures/kubeconfig.js';
 
 const PEM_CA = '-----BEGIN CERTIFICATE-----\nQ0EtY2VydA==\n-----END CERTIFICATE-----\n';
 const PEM_CERT = '-----BEGIN CERTIFICATE-----\nY2xpZW50\n-----END CERTIFICATE-----\n';
@@ -373,5 +378,175 @@ describe('connections from parts and YAML strings', () => {
     expect(() => connectionFromParts({ server: 'not a url', source: 'DataPlane "p"' })).toThrow(
       'invalid API server URL "not a url" for DataPlane "p": expected something like https://host:6443',
     );
+  });
+});
+
+// Inline-only kubeconfigs (issue 19, finding 2): a kubeconfig read from a DataPlane's Secret may not run a
+// program or read a local file. Every such field is refused by name before anything is run or read; the user's
+// own kubeconfig (the default mode) keeps kubectl's behaviour.
+
+const kubeconfig = (cluster: string[], user: string[]) =>
+  kubeconfigYaml('https://127.0.0.1:1', cluster, user);
+const markerPlugin = (marker: string) => fixturePlugin(dir, marker);
+
+function refused(text: string): CredentialsNotAllowedError {
+  try {
+    connectionFromKubeconfigYaml(text, { name: 'Secret "dp" key "kubeconfig"', inlineOnly: true });
+  } catch (e) {
+    expect(e).toBeInstanceOf(CredentialsNotAllowedError);
+    expect(e).toBeInstanceOf(KubeconfigError);
+    return e as CredentialsNotAllowedError;
+  }
+  throw new Error('the kubeconfig was accepted');
+}
+
+describe('inline-only kubeconfig', () => {
+  it('refuses user.exec without running the plugin, naming the field', async () => {
+    const marker = join(dir, 'ran');
+    const text = kubeconfig(
+      [],
+      [
+        'exec:',
+        '  apiVersion: client.authentication.k8s.io/v1',
+        `  command: ${markerPlugin(marker)}`,
+        '  interactiveMode: Never',
+      ],
+    );
+    const e = refused(text);
+    expect(e.field).toBe('users["dp"].user.exec');
+    expect(e.message).toContain('users["dp"].user.exec runs a program');
+    expect(e.message).toContain('Secret "dp" key "kubeconfig"');
+    expect(existsSync(marker)).toBe(false);
+
+    // The same kubeconfig in the default (user's own) mode keeps kubectl's behaviour: the plugin runs.
+    const conn = connectionFromKubeconfigYaml(text);
+    expect(conn.credentials).toBeInstanceOf(ExecCredentials);
+    expect(await conn.credentials?.get()).toEqual({ token: 't' });
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it('refuses tokenFile, client-certificate, client-key and certificate-authority, naming each', () => {
+    const file = join(dir, 'secret');
+    writeFileSync(file, 'stolen-token');
+    const cases: [string[], string[], string][] = [
+      [[], [`tokenFile: ${file}`], 'users["dp"].user.tokenFile'],
+      [
+        [],
+        [`client-certificate: ${file}`, `client-key-data: ${b64(PEM_KEY)}`],
+        'users["dp"].user.client-certificate',
+      ],
+      [
+        [],
+        [`client-certificate-data: ${b64(PEM_CERT)}`, `client-key: ${file}`],
+        'users["dp"].user.client-key',
+      ],
+      [[`certificate-authority: ${file}`], ['token: t'], 'clusters["remote"].cluster.certificate-authority'],
+      [[], ['auth-provider:', '  name: oidc', '  config: {id-token: x}'], 'users["dp"].user.auth-provider'],
+    ];
+    for (const [cluster, user, field] of cases) {
+      const e = refused(kubeconfig(cluster, user));
+      expect(e.field).toBe(field);
+      expect(e.message).toContain(field);
+      expect(e.message).not.toContain('stolen-token');
+    }
+    // Relative paths too (they would resolve against the process's directory).
+    expect(refused(kubeconfig([], ['tokenFile: token'])).field).toBe('users["dp"].user.tokenFile');
+  });
+
+  it('accepts fully inline credentials', async () => {
+    const conn = connectionFromKubeconfigYaml(
+      kubeconfig(
+        [`certificate-authority-data: ${b64(PEM_CA)}`, 'tls-server-name: dp.internal'],
+        [`client-certificate-data: ${b64(PEM_CERT)}`, `client-key-data: ${b64(PEM_KEY)}`, 'token: abc'],
+      ),
+      { inlineOnly: true },
+    );
+    expect(conn.ca).toBe(PEM_CA);
+    expect(conn.clientCert).toBe(PEM_CERT);
+    expect(conn.clientKey).toBe(PEM_KEY);
+    expect(conn.credentials).toBeInstanceOf(StaticCredentials);
+    expect(await conn.credentials?.get()).toEqual({ token: 'abc' });
+  });
+
+  it('is not the default: a user kubeconfig may still use tokenFile', async () => {
+    const file = join(dir, 'token');
+    writeFileSync(file, 'from-file\n');
+    const conn = connectionFromKubeconfigYaml(kubeconfig([], [`tokenFile: ${file}`]));
+    expect(conn.credentials).toBeInstanceOf(TokenFileCredentials);
+    expect(await conn.credentials?.get()).toEqual({ token: 'from-file' });
+  });
+});
+
+/** Plane clients over `getSecret`, with a control-plane client that is never contacted. */
+function planeClients(getSecret: SecretLookup): { local: KubeClient; planes: PlaneClients } {
+  const local = new KubeClient({
+    server: 'https://127.0.0.1:1',
+    namespace: 'default',
+    source: 't',
+    notes: [],
+  });
+  return { local, planes: new PlaneClients({ local, getSecret }) };
+}
+
+describe('plane clients', () => {
+  it('turn a kubeconfig Secret with exec into a CredentialsNotAllowed error naming the field', () => {
+    const marker = join(dir, 'ran');
+    const yaml = kubeconfig(
+      [],
+      ['exec:', '  apiVersion: client.authentication.k8s.io/v1', `  command: ${markerPlugin(marker)}`],
+    );
+    const { local, planes } = planeClients((namespace, name) =>
+      name === 'dp-kc'
+        ? {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name, namespace },
+            data: { kubeconfig: b64(yaml) },
+          }
+        : undefined,
+    );
+    const plane = {
+      apiVersion: 'openchoreo.dev/v1alpha1',
+      kind: 'DataPlane',
+      metadata: { name: 'remote', namespace: 'acme' },
+      spec: { kubernetesCluster: { kubeconfigSecretRef: { name: 'dp-kc' } } },
+    };
+    let err: unknown;
+    try {
+      planes.client(plane);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PlaneCredentialsError);
+    expect((err as PlaneCredentialsError).reason).toBe('CredentialsNotAllowed');
+    expect((err as Error).message).toMatch(
+      /^DataPlane "remote": .*Secret "dp-kc" key "kubeconfig".*user\.exec/,
+    );
+    expect(existsSync(marker)).toBe(false);
+    planes.close();
+    local.close();
+  });
+
+  it('after shutdown() destroy their clients and refuse new ones', () => {
+    const { local, planes } = planeClients((namespace, name) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace },
+      data: { token: b64('t') },
+    }));
+    const plane = {
+      kind: 'DataPlane',
+      metadata: { name: 'remote', namespace: 'acme' },
+      spec: {
+        kubernetesCluster: { server: 'https://127.0.0.1:2', auth: { bearerToken: { secretRef: 's' } } },
+      },
+    };
+    const c = planes.client(plane);
+    expect(c.destroyed).toBe(false);
+    planes.shutdown('stopping');
+    expect(c.destroyed).toBe(true);
+    expect(() => planes.client(plane)).toThrow(ClientClosedError);
+    expect(() => planes.client(plane)).toThrow('stopping');
+    local.close();
   });
 });

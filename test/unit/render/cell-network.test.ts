@@ -16,14 +16,12 @@ import type {
 import { bindingWorkloadName, dataPlaneNamespaceName } from '../../../src/api/index.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 import {
-  type AllowedPair,
-  allowedPairs,
   externalServicesOf,
-  type PodInfo,
   type RenderContext,
   type ResolvedConnection,
   renderServiceBinding,
 } from '../../../src/render/index.js';
+import { type AllowedPair, allowedPairs, type PodInfo } from '../../oracles/allowed.js';
 
 const org = 'acme';
 const environment = {

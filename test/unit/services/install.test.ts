@@ -10,6 +10,7 @@ import {
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
   planInstall,
+  SERVER_NAME,
   SYSTEM_NAMESPACE,
 } from '../../../src/services/install.js';
 
@@ -166,6 +167,80 @@ describe('planInstall', () => {
     for (const o of p.slice(1)) {
       if (o.kind !== 'Organization') expect(o.metadata?.namespace).toBe('acme');
     }
+  });
+});
+
+describe('planInstall for a cluster: replicas, server, restricted pods', () => {
+  type Pod = {
+    securityContext: Record<string, unknown>;
+    volumes: unknown[];
+    containers: {
+      args: string[];
+      securityContext: Record<string, unknown>;
+      readinessProbe: { httpGet: { path: string } };
+      livenessProbe: { httpGet: { path: string } };
+      volumeMounts: { mountPath: string }[];
+    }[];
+  };
+  const podOf = (p: KubeObject[], name: string) =>
+    (spec(p.find((o) => o.kind === 'Deployment' && o.metadata?.name === name)).template as { spec: Pod })
+      .spec;
+
+  it('one replica: no PodDisruptionBudget, no server; pods meet the restricted pod security standard', () => {
+    expect(plan.some((o) => o.kind === 'PodDisruptionBudget' || o.metadata?.name === SERVER_NAME)).toBe(
+      false,
+    );
+    const ns = find('Namespace', SYSTEM_NAMESPACE);
+    expect(ns?.metadata?.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    const pod = podOf(plan, CONTROLLER_NAME);
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    const c = pod.containers[0];
+    expect(c?.securityContext).toEqual({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(c?.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(c?.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(c?.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+  });
+
+  it('replicas > 1: leader election and a PodDisruptionBudget keeping one pod; workloads applied last', () => {
+    const p = planInstall({ replicas: 3, controllers: ['organization', 'project'] });
+    const dep = p.find((o) => o.kind === 'Deployment');
+    expect(spec(dep).replicas).toBe(3);
+    expect(podOf(p, CONTROLLER_NAME).containers[0]?.args).toContain('--leader-elect');
+    expect(podOf(p, CONTROLLER_NAME).containers[0]?.args).toContain('--controllers=organization,project');
+    const pdb = p.find((o) => o.kind === 'PodDisruptionBudget');
+    expect(pdb).toMatchObject({
+      apiVersion: 'policy/v1',
+      metadata: { name: CONTROLLER_NAME, namespace: SYSTEM_NAMESPACE },
+      spec: { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': CONTROLLER_NAME } } },
+    });
+    expect(p.slice(-2).map((o) => o.kind)).toEqual(['Deployment', 'PodDisruptionBudget']);
+  });
+
+  it('--with-server adds the REST server: RBAC for TokenReview and impersonation only, Deployment, Service', () => {
+    const p = planInstall({ server: true, image: 'r.example/choreoctl:dev' });
+    const mine = p.filter((o) => o.metadata?.name === SERVER_NAME).map((o) => o.kind);
+    expect(mine.sort()).toEqual([
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Deployment',
+      'Service',
+      'ServiceAccount',
+    ]);
+    const role = p.find((o) => o.kind === 'ClusterRole' && o.metadata?.name === SERVER_NAME) as
+      | { rules: { verbs: string[] }[] }
+      | undefined;
+    expect(role?.rules.flatMap((r) => r.verbs).sort()).toEqual(['create', 'create', 'impersonate']);
+    const pod = podOf(p, SERVER_NAME);
+    expect(pod.containers[0]?.args[0]).toBe('server');
+    expect(pod.containers[0]?.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(JSON.stringify(pod)).toContain('r.example/choreoctl:dev');
+    const svc = p.find((o) => o.kind === 'Service');
+    expect(spec(svc)).toMatchObject({ type: 'ClusterIP', ports: [{ port: 80, targetPort: 'http' }] });
   });
 });
 

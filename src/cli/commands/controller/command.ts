@@ -8,7 +8,9 @@ const runSpec = defineCommand({
   description:
     'Run the OpenChoreo controllers in this process (the local reconciler mode), against the cluster of the\n' +
     'current context or --kubeconfig/--context, or in-cluster with a service account. Stops gracefully on\n' +
-    'SIGINT/SIGTERM: stops taking work, finishes the reconciles in flight and releases the leader lease.',
+    'SIGINT/SIGTERM: stops taking work, finishes the reconciles in flight and releases the leader lease;\n' +
+    'whatever still waits on a data plane after half of --grace-period is aborted, and the process exits\n' +
+    'within --grace-period whatever a cluster does.',
   flags: [
     {
       name: 'controllers',
@@ -28,6 +30,13 @@ const runSpec = defineCommand({
       default: 'kube-system',
       placeholder: 'namespace',
       description: 'Namespace of the leader-election Lease',
+    },
+    {
+      name: 'grace-period',
+      type: 'number',
+      default: 10,
+      placeholder: 'seconds',
+      description: 'Seconds to stop within after SIGINT/SIGTERM',
     },
     {
       name: 'metrics-addr',

@@ -21,6 +21,8 @@ export default defineHandler<typeof controllerRunSpec>(async ({ factory, flags, 
     );
   }
   if (flags.concurrency < 1) throw new UsageError('--concurrency must be at least 1', commandPath);
+  if (!(flags.gracePeriod > 0))
+    throw new UsageError('--grace-period must be a positive number of seconds', commandPath);
   const ctx = await factory.context();
   const client = new KubeClient(
     loadConnection({
@@ -38,6 +40,7 @@ export default defineHandler<typeof controllerRunSpec>(async ({ factory, flags, 
     leaderElect: flags.leaderElect,
     leaderElection: { namespace: flags.leaderElectionNamespace },
     ...(metricsAddr ? { metricsAddr } : {}),
+    gracePeriodMs: flags.gracePeriod * 1000,
     log,
   });
   try {
@@ -49,7 +52,13 @@ export default defineHandler<typeof controllerRunSpec>(async ({ factory, flags, 
   const addr = running.manager.address;
   log(`controllers running${addr ? `; health and metrics on http://${addr}` : ''}; Ctrl-C to stop`);
   await running.done;
-  client.close();
+  // Anything still in flight on the control plane (a stop that ran out of grace) is aborted.
+  client.destroy('the controller manager stopped');
   log('stopped');
+  // The process ends when nothing is left to run; should anything still hold it, it ends anyway a moment later.
+  setTimeout(() => {
+    log(`exiting with handles still open: ${process.getActiveResourcesInfo().join(', ')}`);
+    process.exit(process.exitCode ?? ExitCode.OK);
+  }, 1000).unref();
   return ExitCode.OK;
 });

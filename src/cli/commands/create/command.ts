@@ -1,3 +1,4 @@
+import { dryRunFlag } from '../../flags.js';
 import { defineCommand, type FlagSpec, type HandlerModule } from '../../spec.js';
 
 /** One handler for every `create <kind>`: it dispatches on the command name. */
@@ -6,14 +7,7 @@ const load = (): Promise<HandlerModule> => import('./index.js');
 const name = { name: 'name', required: true, description: 'Name of the new resource' } as const;
 
 const common = [
-  {
-    name: 'dry-run',
-    type: 'string',
-    placeholder: 'mode',
-    choices: ['none', 'client', 'server'],
-    default: 'none',
-    description: 'client: print the object only; server: submit without persisting',
-  },
+  dryRunFlag('client: print the object only; server: submit without persisting'),
   {
     name: 'display-name',
     type: 'string',

@@ -1,9 +1,10 @@
-import { CliError, UsageError } from '../../errors.js';
+import * as b from '../../../services/create.js';
+import { CliError, toCliError, UsageError, withMessage } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
+import { escapeControl } from '../../output/escape.js';
 import { nameOf, printObjects } from '../../output/printers.js';
 import { outputFormat } from '../../resources.js';
 import type { RawContext } from '../../spec.js';
-import * as b from './builders.js';
 
 type Flags = Record<string, unknown>;
 
@@ -107,28 +108,38 @@ export default async function create({ factory, args, flags, commandPath }: RawC
     throw e;
   }
   const { validate, formatError } = await import('../../../api/validate.js');
+  const { inlineCredentialWarning, maskObject, scrubText, secretsOf } = await import(
+    '../../../services/mask.js'
+  );
+  const secrets = secretsOf([doc]);
   const v = validate(doc);
   if (!v.ok) {
-    for (const e of v.errors) factory.io.err(`${doc.kind}/${doc.metadata.name}: ${formatError(e)}\n`);
+    for (const e of v.errors) {
+      factory.io.err(
+        `${escapeControl(scrubText(`${doc.kind}/${doc.metadata.name}: ${formatError(e)}`, secrets))}\n`,
+      );
+    }
     throw new CliError(`the ${doc.kind} is invalid: nothing was created`, { reason: 'Invalid' });
   }
+  const warning = inlineCredentialWarning(doc, `${doc.kind}/${doc.metadata.name}`);
+  if (warning !== undefined) factory.io.err(`Warning: ${escapeControl(warning)}\n`);
   if (dryRun === 'client') {
     if (format.kind === 'table') factory.io.out(`${nameOf(doc)} created (dry run)\n`);
-    else factory.io.out(printObjects([doc], format, { single: true }));
+    else factory.io.out(printObjects([maskObject(doc)], format, { single: true }));
     return ExitCode.OK;
   }
   const { directClient } = await import('../../resources.js');
-  const { toCliError } = await import('../../direct.js');
   const client = await directClient(factory);
   // Namespaced kinds go to the effective organization (kubeconfig namespace when none is configured).
   if (doc.metadata.namespace !== undefined) doc.metadata.namespace = client.namespace;
   try {
-    const created = await client.kube.create(doc as never, dryRun === 'server' ? { dryRun: 'All' } : {});
+    const created = await client.create(doc, dryRun === 'server' ? { dryRun: 'server' } : {});
     const suffix = dryRun === 'server' ? ' (server dry run)' : '';
     if (format.kind === 'table') factory.io.out(`${nameOf(created)} created${suffix}\n`);
     else factory.io.out(printObjects([created], format, { single: true }));
   } catch (e) {
-    throw toCliError(e);
+    const err = toCliError(e);
+    throw withMessage(err, scrubText(err.message, secrets));
   } finally {
     client.close();
   }

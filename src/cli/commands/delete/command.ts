@@ -1,5 +1,5 @@
+import { filenameFlag, recursiveFlag, selectorFlag, timeoutFlag, waitFlag } from '../../flags.js';
 import { defineCommand, type HandlerModule } from '../../spec.js';
-import { filenameFlag, recursiveFlag } from '../apply/command.js';
 
 /** Typed separately so the spec's type does not depend on the handler module (which imports it). */
 const load = (): Promise<HandlerModule> => import('./index.js');
@@ -8,10 +8,10 @@ export const deleteSpec = defineCommand({
   name: 'delete',
   summary: 'Delete resources by file names, stdin, kind and names, or kind and label selector',
   description:
-    'Delete resources by file names (-f), by KIND NAME..., by KIND -l selector, or every object of a kind\n' +
+    'Delete resources by file names (-f), by KIND NAME..., by KIND -l selector, or every object of a kind ' +
     '(--all). Objects from files are deleted in reverse dependency order.\n\n' +
-    'With --wait, waits (watching, not polling) until the objects are gone: finalizers may keep them for a\n' +
-    'while. Exit codes: 0 deleted, 1 error, not found (without --ignore-not-found) or --timeout reached,\n' +
+    'With --wait, waits (watching, not polling) until the objects are gone: finalizers may keep them for a ' +
+    'while. Exit codes: 0 deleted, 1 error, not found (without --ignore-not-found) or --timeout reached, ' +
     '2 usage error.',
   args: [
     {
@@ -24,23 +24,11 @@ export const deleteSpec = defineCommand({
   flags: [
     filenameFlag,
     recursiveFlag,
-    {
-      name: 'selector',
-      short: 'l',
-      type: 'string',
-      placeholder: 'query',
-      description: 'Delete the objects of KIND matching this label selector',
-    },
+    selectorFlag('Delete the objects of KIND matching this label selector'),
     { name: 'all', type: 'boolean', description: 'Delete every object of KIND in the organization' },
     { name: 'ignore-not-found', type: 'boolean', description: 'Treat "not found" as a successful delete' },
-    { name: 'wait', type: 'boolean', description: 'Wait until the objects are gone (finalizers done)' },
-    {
-      name: 'timeout',
-      type: 'string',
-      placeholder: 'duration',
-      default: '60s',
-      description: 'How long --wait waits (e.g. 30s, 2m)',
-    },
+    waitFlag('Wait until the objects are gone (finalizers done)'),
+    timeoutFlag('How long --wait waits (e.g. 30s, 2m)'),
   ],
   outputFormats: ['name'],
   examples: [

@@ -1,8 +1,9 @@
 import type { DirectClient, Resolved } from '../../direct.js';
-import { CliError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
-import { objectLabel, parseSources, rankGroups, readSources } from '../../manifests.js';
-import type { KubeObject } from '../../output/printers.js';
+import { loadManifests } from '../../manifest-input.js';
+import { rankGroups } from '../../manifests.js';
+import { escapeControl } from '../../output/escape.js';
 import { directClient, mapLimit } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import type { deleteSpec } from './command.js';
@@ -67,37 +68,22 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
   let client: DirectClient;
   let groups: Victim[][];
   if (byFile) {
-    const sources = await readSources(flags.filename, { recursive: flags.recursive, stdin: io.stdin });
-    const { manifests, errors } = parseSources(sources);
-    if (errors.length > 0) {
-      const { formatManifestError } = await import('../../manifests.js');
-      for (const e of errors) io.err(`${formatManifestError(e)}\n`);
-      throw new CliError(`${errors.length} error(s) in the input: nothing was deleted`, {
-        reason: 'Invalid',
-      });
-    }
-    client = await directClient(factory);
-    const c = client;
-    const resolved = await Promise.all(
-      manifests.map(async (m) => {
-        if (
-          typeof m.object.apiVersion !== 'string' ||
-          typeof m.object.kind !== 'string' ||
-          !m.object.metadata?.name
-        ) {
-          throw new CliError(
-            `${m.source}:${m.line}: ${objectLabel(m.object)}: apiVersion, kind and metadata.name are required`,
-          );
-        }
-        const r = await c.resolveKind(m.object.apiVersion, m.object.kind);
-        const victim: Victim = {
-          resolved: r,
-          name: m.object.metadata.name,
-          namespace: r.info.namespaced ? (m.object.metadata.namespace ?? c.namespace) : undefined,
-        };
-        return { object: m.object, victim };
-      }),
-    );
+    const loaded = await loadManifests(factory, {
+      filenames: flags.filename,
+      recursive: flags.recursive,
+      commandPath,
+      validate: false,
+      verb: 'deleted',
+    });
+    client = loaded.client;
+    const resolved = loaded.prepared.map((p) => ({
+      object: p.manifest.object,
+      victim: {
+        resolved: p.resolved,
+        name: p.object.metadata?.name ?? '',
+        namespace: p.namespace,
+      } satisfies Victim,
+    }));
     groups = rankGroups(resolved)
       .reverse()
       .map((g) => g.map((x) => x.victim));
@@ -107,15 +93,8 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
     const namespace = resolved.info.namespaced ? client.namespace : undefined;
     let victimNames = names;
     if (names.length === 0) {
-      try {
-        const list = await client.kube.listAll<KubeObject>(resolved.info, {
-          ...(namespace ? { namespace } : {}),
-          ...(flags.selector ? { labelSelector: flags.selector } : {}),
-        });
-        victimNames = list.items.map((o) => o.metadata?.name ?? '').filter((n) => n !== '');
-      } catch (e) {
-        throw toCliError(e);
-      }
+      const list = await client.list(resolved, { namespace, selector: flags.selector });
+      victimNames = list.items.map((o) => o.metadata?.name ?? '').filter((n) => n !== '');
       if (victimNames.length === 0) {
         io.err(
           `No resources found${namespace ? ` in ${namespace} ${resolved.choreo ? 'organization' : 'namespace'}` : ''}.\n`,
@@ -130,27 +109,40 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
   for (const group of groups) {
     await mapLimit(group, 16, async (v) => {
       try {
-        const ns = v.namespace ? { namespace: v.namespace } : {};
-        const live = await client.kube.getOrUndefined<KubeObject>(v.resolved.info, v.name, ns);
-        const existed = live !== undefined && (await client.kube.delete(v.resolved.info, v.name, ns));
-        if (!existed) {
+        const outcome = await client.delete(v.resolved, v.name, { namespace: v.namespace });
+        if (!outcome.deleted) {
           if (!flags.ignoreNotFound) {
             failed = true;
-            io.err(`Error from server (NotFound): ${quoted(v)} not found\n`);
+            io.err(`${escapeControl(`Error from server (NotFound): ${quoted(v)} not found`)}\n`);
           }
           return;
         }
         io.out(factory.globals.output === 'name' ? `${label(v)}\n` : `${quoted(v)} deleted\n`);
-        deleted.push({ victim: v, uid: live?.metadata?.uid as string | undefined });
+        deleted.push({ victim: v, uid: outcome.uid });
       } catch (e) {
         failed = true;
-        io.err(`${toCliError(e).message}\n`);
+        io.err(`${escapeControl(toCliError(e).message)}\n`);
       }
     });
   }
   if (flags.wait && deleted.length > 0) {
     const signal = AbortSignal.timeout(timeoutMs);
-    const remaining = await Promise.all(deleted.map((d) => waitGone(client, d.victim, d.uid, signal)));
+    const waitAll = () =>
+      Promise.all(
+        deleted.map((d) =>
+          client.waitDeleted(d.victim.resolved, d.victim.name, {
+            namespace: d.victim.namespace,
+            uid: d.uid,
+            signal,
+          }),
+        ),
+      );
+    const { withSpinner } = await import('../../spinner.js');
+    const n = deleted.length;
+    const remaining =
+      factory.globals.output === 'name'
+        ? await waitAll()
+        : await withSpinner(io, `waiting for the deletion of ${n} object${n === 1 ? '' : 's'}`, waitAll);
     const left = deleted.filter((_, i) => !remaining[i]);
     if (left.length > 0) {
       for (const d of left) {
@@ -165,35 +157,3 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
   client.close();
   return failed ? ExitCode.ERROR : ExitCode.OK;
 });
-
-/** Resolves true once the object (with this uid) is gone; false when `signal` fires first. */
-async function waitGone(
-  client: DirectClient,
-  v: Victim,
-  uid: string | undefined,
-  signal: AbortSignal,
-): Promise<boolean> {
-  const ns = v.namespace ? { namespace: v.namespace } : {};
-  while (!signal.aborted) {
-    let live: KubeObject | undefined;
-    try {
-      live = await client.kube.getOrUndefined<KubeObject>(v.resolved.info, v.name, { ...ns, signal });
-    } catch {
-      return false;
-    }
-    if (live === undefined || (uid !== undefined && live.metadata?.uid !== uid)) return true;
-    try {
-      for await (const ev of client.kube.watch<KubeObject>(v.resolved.info, {
-        ...ns,
-        name: v.name,
-        resourceVersion: live.metadata?.resourceVersion as string,
-        signal,
-      })) {
-        if (ev.type === 'DELETED') return true;
-      }
-    } catch {
-      // 410 Gone or a dropped stream: look again
-    }
-  }
-  return false;
-}

@@ -1,88 +1,14 @@
-import type { DirectClient, Resolved } from '../../direct.js';
 import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
-import { KINDS } from '../../kinds.js';
+import { escapeControl } from '../../output/escape.js';
 import type { KubeObject } from '../../output/printers.js';
-import { directClient, withTypeMeta } from '../../resources.js';
+import { directClient } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import type { describeSpec } from './command.js';
-import { type EventLike, renderDescribe } from './render.js';
+import { renderDescribe } from './render.js';
 
-const EVENTS = { group: '', version: 'v1', resource: 'events', namespaced: true };
-
-interface Owner {
-  readonly projectName?: string;
-  readonly componentName?: string;
-}
-
-/** Children: owned via ownerReferences, or by name: a Project's Components, a Component's Workload/bindings/builds. */
-export function isChildOf(parent: KubeObject, candidate: KubeObject): boolean {
-  const uid = parent.metadata?.uid;
-  if (
-    uid !== undefined &&
-    (candidate.metadata?.ownerReferences as { uid?: string }[] | undefined)?.some((r) => r.uid === uid)
-  ) {
-    return true;
-  }
-  const name = parent.metadata?.name;
-  const owner = (candidate.spec as { owner?: Owner } | undefined)?.owner;
-  const labels = (candidate.metadata?.labels ?? {}) as Record<string, string>;
-  if (parent.kind === 'Project') {
-    return (
-      candidate.kind === 'Component' &&
-      (owner?.projectName === name || labels['openchoreo.dev/project'] === name)
-    );
-  }
-  if (parent.kind === 'Component') {
-    const project = (parent.spec as { owner?: Owner } | undefined)?.owner?.projectName;
-    if (owner !== undefined && owner.componentName === name)
-      return project === undefined || owner.projectName === undefined || owner.projectName === project;
-    return labels['openchoreo.dev/component'] === name && candidate.kind !== 'Component';
-  }
-  return false;
-}
-
-async function children(client: DirectClient, obj: KubeObject, namespace: string): Promise<KubeObject[]> {
-  const kinds = KINDS.filter((k) => k.namespaced);
-  const lists = await Promise.all(
-    kinds.map(async (k) => {
-      const { resourceInfoOf } = await import('../../direct.js');
-      try {
-        const l = await client.kube.list<KubeObject>(resourceInfoOf(k), { namespace });
-        return withTypeMeta(l.items, 'openchoreo.dev/v1alpha1', k.kind);
-      } catch {
-        return [];
-      }
-    }),
-  );
-  return lists.flat().filter((c) => c.metadata?.uid !== obj.metadata?.uid && isChildOf(obj, c));
-}
-
-async function describeOne(client: DirectClient, r: Resolved, name: string): Promise<string> {
-  const namespace = r.info.namespaced ? client.namespace : undefined;
-  const obj = await client.kube.get<KubeObject>(r.info, name, namespace ? { namespace } : {});
-  const full = {
-    apiVersion: r.info.group ? `${r.info.group}/${r.info.version}` : r.info.version,
-    kind: r.info.kind,
-    ...obj,
-  };
-  const uid = obj.metadata?.uid ?? '';
-  const [kids, events] = await Promise.all([
-    r.choreo && namespace
-      ? children(client, full, namespace)
-      : r.choreo?.kind === 'Organization'
-        ? children(client, full, name)
-        : Promise.resolve([]),
-    client.kube
-      .list<EventLike>(EVENTS, {
-        ...(namespace ? { namespace } : {}),
-        fieldSelector: `involvedObject.uid=${uid}`,
-      })
-      .then((l) => l.items)
-      .catch(() => [] as EventLike[]),
-  ]);
-  return renderDescribe({ object: full, children: kids, events });
-}
+/** Children of a described object (the rule lives in the operation layer). */
+export { isChildOf } from '../../../services/resources.js';
 
 export default defineHandler<typeof describeSpec>(async ({ factory, args, commandPath }) => {
   let kind = args.kind;
@@ -108,11 +34,12 @@ export default defineHandler<typeof describeSpec>(async ({ factory, args, comman
   let printed = 0;
   for (const name of targets) {
     try {
-      const text = await describeOne(client, r, name);
+      const data = await client.describe(r, name);
+      const text = renderDescribe({ object: data.object, children: data.children, events: data.events });
       factory.io.out(printed++ > 0 ? `\n\n${text}` : text);
     } catch (e) {
       failed = true;
-      factory.io.err(`${toCliError(e).message}\n`);
+      factory.io.err(`${escapeControl(toCliError(e).message)}\n`);
     }
   }
   client.close();

@@ -1,23 +1,15 @@
 /** kubectl-describe-like text for one object. Pure: the handler fetches, this renders. */
+import type { EventData } from '../../../services/resources.js';
 import { age } from '../../output/age.js';
 import type { Condition } from '../../output/conditions.js';
 import { readyCell } from '../../output/conditions.js';
+import { escapeControl } from '../../output/escape.js';
 import type { KubeObject } from '../../output/printers.js';
 import { renderTable } from '../../output/table.js';
 import { toYAML } from '../../output/yaml.js';
 
-export interface EventLike {
-  readonly type?: string;
-  readonly reason?: string;
-  readonly message?: string;
-  readonly count?: number;
-  readonly source?: { readonly component?: string };
-  readonly reportingComponent?: string;
-  readonly firstTimestamp?: string | null;
-  readonly lastTimestamp?: string | null;
-  readonly eventTime?: string | null;
-  readonly metadata?: { readonly creationTimestamp?: string };
-}
+/** An event as describe shows it (the operation layer's shape). */
+export type EventLike = EventData;
 
 export interface DescribeInput {
   readonly object: KubeObject;
@@ -38,7 +30,14 @@ function indent(text: string, n: number): string {
 function mapLines(title: string, m: Record<string, unknown> | undefined): string[] {
   const entries = Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
   if (entries.length === 0) return [`${title.padEnd(14)}<none>`];
-  return entries.map(([k, v], i) => `${(i === 0 ? title : '').padEnd(14)}${k}=${String(v)}`);
+  return entries.map(
+    ([k, v], i) => `${(i === 0 ? title : '').padEnd(14)}${escapeControl(k)}=${escapeControl(String(v))}`,
+  );
+}
+
+/** Every cell of user data escaped: one cell stays one line of plain text. */
+function safeRows(rows: readonly (readonly string[])[]): string[][] {
+  return rows.map((r) => r.map((c) => escapeControl(c)));
 }
 
 function eventTime(e: EventLike): string | undefined {
@@ -67,7 +66,7 @@ export function renderDescribe(input: DescribeInput): string {
   const md = o.metadata ?? {};
   const lines: string[] = [];
   const field = (k: string, v: string): void => {
-    lines.push(`${`${k}:`.padEnd(14)}${v}`);
+    lines.push(`${`${k}:`.padEnd(14)}${escapeControl(v)}`);
   };
   field('Name', String(md.name ?? ''));
   if (md.namespace) field('Organization', String(md.namespace));
@@ -87,7 +86,7 @@ export function renderDescribe(input: DescribeInput): string {
   if (status?.conditions !== undefined || o.kind !== undefined) field('Ready', readyCell(o as never));
   const spec = o.spec;
   if (spec !== undefined && spec !== null && !(typeof spec === 'object' && Object.keys(spec).length === 0)) {
-    lines.push('Spec:', indent(toYAML(spec), 2));
+    lines.push('Spec:', indent(escapeControl(toYAML(spec), { keepLayout: true }), 2));
   }
   const conditions = status?.conditions ?? [];
   lines.push('Conditions:');
@@ -103,14 +102,16 @@ export function renderDescribe(input: DescribeInput): string {
     ]);
     lines.push(
       indent(
-        renderTable(['Type', 'Status', 'Reason', 'Last Transition', 'Message'], rows, { upperCase: false }),
+        renderTable(['Type', 'Status', 'Reason', 'Last Transition', 'Message'], safeRows(rows), {
+          upperCase: false,
+        }),
         2,
       ),
     );
   }
   const urls = statusUrls(o.status);
   if (urls.length > 0) {
-    lines.push('Endpoints:', ...urls.map((u) => `  ${u}`));
+    lines.push('Endpoints:', ...urls.map((u) => `  ${escapeControl(u)}`));
   }
   if (input.children.length > 0) {
     const sorted = [...input.children].sort((a, b) =>
@@ -124,7 +125,7 @@ export function renderDescribe(input: DescribeInput): string {
     ]);
     lines.push(
       'Children:',
-      indent(renderTable(['Kind', 'Name', 'Ready', 'Age'], rows, { upperCase: false }), 2),
+      indent(renderTable(['Kind', 'Name', 'Ready', 'Age'], safeRows(rows), { upperCase: false }), 2),
     );
   }
   if (input.events.length === 0) {
@@ -146,7 +147,9 @@ export function renderDescribe(input: DescribeInput): string {
     lines.push(
       'Events:',
       indent(
-        renderTable(['Type', 'Reason', 'Age', 'From', 'Message'], [dashes, ...rows], { upperCase: false }),
+        renderTable(['Type', 'Reason', 'Age', 'From', 'Message'], [dashes, ...safeRows(rows)], {
+          upperCase: false,
+        }),
         2,
       ),
     );

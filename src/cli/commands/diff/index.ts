@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import { unifiedDiff } from '../../diff.js';
 import { CliError, formatError, toCliError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
+import { loadManifests, type PreparedManifest as Prepared } from '../../manifest-input.js';
 import type { KubeObject } from '../../output/printers.js';
 import { toYAML } from '../../output/yaml.js';
-import { mapLimit } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
-import { fetchLive, loadManifests, type Prepared } from '../apply/index.js';
 import type { diffSpec } from './command.js';
 
 const NOISE = ['managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp', 'selfLink'];
@@ -74,27 +73,16 @@ async function external(
 export default defineHandler<typeof diffSpec>(async ({ factory, flags, commandPath }) => {
   const { io } = factory;
   try {
-    const { client, prepared } = await loadManifests(factory, flags.filename, flags.recursive, commandPath);
-    const { toCliError: kubeError, FIELD_MANAGER } = await import('../../direct.js');
-    const live = await fetchLive(client, prepared);
-    const merged = await mapLimit(prepared, 16, async (p) => {
-      try {
-        return await client.kube.apply<KubeObject>(p.object, {
-          fieldManager: FIELD_MANAGER,
-          fieldValidation: 'Strict',
-          dryRun: 'All',
-          ...(p.namespace ? { namespace: p.namespace } : {}),
-          ...(flags.forceConflicts ? { force: true } : {}),
-        });
-      } catch (e) {
-        throw kubeError(e);
-      }
+    const { client, prepared } = await loadManifests(factory, {
+      filenames: flags.filename,
+      recursive: flags.recursive,
+      commandPath,
     });
-    client.close();
-    const pairs = prepared.map((p, i) => {
-      const l = clean(live.get(p));
-      const m = clean(merged[i]);
-      return { name: diffFileName(p), live: l ? toYAML(l) : '', merged: m ? toYAML(m) : '', l, m };
+    const diffs = await client.diff(prepared, { force: flags.forceConflicts }).finally(() => client.close());
+    const pairs = diffs.map((d) => {
+      const l = clean(d.live);
+      const m = clean(d.merged);
+      return { name: diffFileName(d.prepared), live: l ? toYAML(l) : '', merged: m ? toYAML(m) : '', l, m };
     });
     const ext = factory.env.CHOREOCTL_EXTERNAL_DIFF;
     if (ext !== undefined && ext !== '') {

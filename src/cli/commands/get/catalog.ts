@@ -73,20 +73,14 @@ export async function getCatalog(
   format: OutputFormat,
   flags: CatalogFlags,
 ): Promise<number> {
-  const { loadCatalog, catalogSources } = await import('../../../services/catalog.js');
-  const { toCliError } = await import('../../direct.js');
+  const { catalogSources } = await import('../../../services/catalog.js');
   const namespace = flags.allNamespaces ? undefined : client.namespace;
-  let entries: EndpointCatalogEntry[];
-  try {
-    entries = (
-      await loadCatalog(client.kube, {
-        ...(namespace === undefined ? {} : { namespace }),
-        ...(flags.selector ? { labelSelector: flags.selector } : {}),
-      })
-    ).entries;
-  } catch (e) {
-    throw toCliError(e);
-  }
+  let entries: EndpointCatalogEntry[] = (
+    await client.catalog({
+      ...(namespace === undefined ? {} : { namespace }),
+      ...(flags.selector ? { labelSelector: flags.selector } : {}),
+    })
+  ).entries;
   try {
     if (flags.sortBy) entries = sortByJsonPath(entries, flags.sortBy);
   } catch (e) {

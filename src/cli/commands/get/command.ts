@@ -1,3 +1,4 @@
+import { OUTPUT_FORMATS, selectorFlag } from '../../flags.js';
 import { defineCommand, type HandlerModule } from '../../spec.js';
 
 /** Typed separately so the spec's type does not depend on the handler module (which imports it). */
@@ -33,13 +34,7 @@ export const getSpec = defineCommand({
     { name: 'names', variadic: true, description: 'Resource names', complete: 'resource-name' },
   ],
   flags: [
-    {
-      name: 'selector',
-      short: 'l',
-      type: 'string',
-      placeholder: 'query',
-      description: 'Label selector (-l key=value)',
-    },
+    selectorFlag('Label selector (-l key=value)'),
     { name: 'watch', short: 'w', type: 'boolean', description: 'Watch for changes after listing' },
     { name: 'all-namespaces', short: 'A', type: 'boolean', description: 'List across all organizations' },
     {
@@ -50,16 +45,7 @@ export const getSpec = defineCommand({
     },
     { name: 'no-headers', type: 'boolean', description: "Don't print headers" },
   ],
-  outputFormats: [
-    'json',
-    'yaml',
-    'name',
-    'wide',
-    'jsonpath',
-    'jsonpath-file',
-    'custom-columns',
-    'custom-columns-file',
-  ],
+  outputFormats: OUTPUT_FORMATS,
   examples: [
     { description: 'List components of the current organization', command: 'choreoctl get components' },
     { description: 'One component as YAML', command: 'choreoctl get component api -o yaml' },

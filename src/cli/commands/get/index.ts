@@ -6,7 +6,7 @@ import { JsonPathError } from '../../output/jsonpath.js';
 import { type KubeObject, type OutputFormat, printObjects, toJSON } from '../../output/printers.js';
 import { renderColumns } from '../../output/table.js';
 import { toYAML } from '../../output/yaml.js';
-import { columnsFor, directClient, outputFormat, scopeText, withTypeMeta } from '../../resources.js';
+import { columnsFor, directClient, outputFormat, scopeText } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import { CATALOG_NAMES, getCatalog, WATCH_REFUSED } from './catalog.js';
 import type { getSpec } from './command.js';
@@ -48,35 +48,20 @@ async function fetchTarget(
   errors: string[],
   jsonErrors: boolean,
 ): Promise<{ items: KubeObject[]; resourceVersion: string }> {
-  const { toCliError } = await import('../../direct.js');
-  const ns = t.resolved.info.namespaced ? namespace : undefined;
   if (t.names.length > 0) {
     const items = await Promise.all(
       t.names.map(async (name) => {
         try {
-          return await client.kube.get<KubeObject>(t.resolved.info, name, {
-            namespace: ns ?? client.namespace,
-          });
+          return await client.get(t.resolved, name, { namespace: namespace ?? client.namespace });
         } catch (e) {
-          errors.push(formatError(toCliError(e), { json: jsonErrors }).trimEnd());
+          errors.push(formatError(e, { json: jsonErrors }).trimEnd());
           return undefined;
         }
       }),
     );
     return { items: items.filter((o): o is KubeObject => o !== undefined), resourceVersion: '' };
   }
-  try {
-    const r = await client.kube.listAll<KubeObject>(t.resolved.info, {
-      ...(ns === undefined ? {} : { namespace: ns }),
-      ...(selector ? { labelSelector: selector } : {}),
-    });
-    return {
-      items: withTypeMeta(r.items, apiVersionOf(t.resolved), t.resolved.info.kind),
-      resourceVersion: r.resourceVersion,
-    };
-  } catch (e) {
-    throw toCliError(e);
-  }
+  return client.list(t.resolved, { namespace, all: namespace === undefined, selector });
 }
 
 function sortError(e: unknown): never {
@@ -117,6 +102,12 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
   const noHeaders = flags.noHeaders;
   let printedAny = false;
   const now = Date.now();
+  // colour only on a terminal that allows it (NO_COLOR, --no-color, pipes: none); chalk loads only then
+  let paintReady: ((cell: string) => string) | undefined;
+  if (io.color) {
+    const t = await import('../../theme.js');
+    paintReady = t.paintReady(t.theme(io));
+  }
   if (format.kind === 'table') {
     const blocks: string[] = [];
     targets.forEach((t, i) => {
@@ -129,6 +120,7 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
               allNamespaces: flags.allNamespaces,
               qualifiedNames: parsed.multi,
               now,
+              ...(paintReady ? { paintReady } : {}),
             }),
             noHeaders,
             ...(sortBy ? { sortBy } : {}),
@@ -220,14 +212,15 @@ async function watch(
   };
   const ns = t.resolved.info.namespaced ? namespace : undefined;
   try {
+    // objects come masked from the operation layer
     while (!controller.signal.aborted) {
       try {
-        for await (const ev of client.kube.watch<KubeObject>(t.resolved.info, {
-          ...(ns === undefined ? {} : { namespace: ns }),
-          ...(selector ? { labelSelector: selector } : {}),
-          ...(t.names.length === 1 ? { name: t.names[0] as string } : {}),
-          ...(rv ? { resourceVersion: rv } : {}),
-          allowWatchBookmarks: true,
+        for await (const ev of client.watch(t.resolved, {
+          namespace: ns,
+          all: ns === undefined,
+          selector,
+          name: t.names.length === 1 ? t.names[0] : undefined,
+          resourceVersion: rv || undefined,
           signal: controller.signal,
         })) {
           const v = ev.object.metadata?.resourceVersion;

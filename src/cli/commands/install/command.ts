@@ -1,3 +1,4 @@
+import { dryRunFlag } from '../../flags.js';
 import { defineCommand, type HandlerModule } from '../../spec.js';
 
 const load = (): Promise<HandlerModule> => import('./index.js');
@@ -14,14 +15,7 @@ export const installSpec = defineCommand({
     'Idempotent: a second run reports every object unchanged. Objects carry the label\n' +
     'openchoreo.dev/managed-by=choreoctl-install, which `choreoctl uninstall` uses.',
   flags: [
-    {
-      name: 'dry-run',
-      type: 'string',
-      placeholder: 'mode',
-      choices: ['none', 'client', 'server'],
-      default: 'none',
-      description: 'client: compare with the cluster and print only; server: submit without persisting',
-    },
+    dryRunFlag('client: compare with the cluster and print only; server: submit without persisting'),
     {
       name: 'image',
       type: 'string',
@@ -33,10 +27,38 @@ export const installSpec = defineCommand({
       type: 'boolean',
       description: 'Leave out the controller Deployment and its RBAC',
     },
+    {
+      name: 'replicas',
+      type: 'number',
+      default: 1,
+      placeholder: 'n',
+      description: 'Controller manager replicas (leader election picks one; 2+ adds a PodDisruptionBudget)',
+    },
+    {
+      name: 'controllers',
+      type: 'string',
+      placeholder: 'a,b',
+      description: 'Comma-separated controllers the manager runs (default: all)',
+    },
+    {
+      name: 'with-dependencies',
+      type: 'boolean',
+      description:
+        'Also install the pinned Gateway API, Envoy Gateway, Cilium and Argo Workflows CRDs the planes need',
+    },
+    {
+      name: 'with-server',
+      type: 'boolean',
+      description: 'Also deploy the REST server (choreoctl server) with its Service',
+    },
   ],
   outputFormats: ['yaml', 'json', 'name'],
   examples: [
     { description: 'Install into the current context', command: 'choreoctl install' },
+    {
+      description: 'Install the controllers from your registry, two replicas, with the REST server',
+      command: 'choreoctl install --image registry.example.com/choreoctl:v0.1.0 --replicas 2 --with-server',
+    },
     {
       description: 'Print everything that would be installed',
       command: 'choreoctl install --dry-run=client -o yaml',

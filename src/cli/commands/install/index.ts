@@ -1,4 +1,4 @@
-import { CliError } from '../../errors.js';
+import { CliError, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { directClient, outputFormat } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
@@ -29,9 +29,28 @@ export default defineHandler<typeof installSpec>(async ({ factory, flags, comman
   }
 
   const format = factory.globals.output === undefined ? undefined : outputFormat(factory, commandPath);
+  if (!Number.isInteger(flags.replicas) || flags.replicas < 1)
+    throw new UsageError('--replicas must be a whole number of at least 1', commandPath);
+  const controllers = (flags.controllers ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (controllers.length > 0) {
+    const { CONTROLLER_NAMES } = await import('../../../controllers/index.js');
+    const unknown = controllers.filter((n) => !CONTROLLER_NAMES.includes(n));
+    if (unknown.length > 0)
+      throw new UsageError(
+        `unknown controller(s) ${unknown.join(', ')}: choose from ${CONTROLLER_NAMES.join(', ')}`,
+        commandPath,
+      );
+  }
   const plan = {
     ...(flags.image ? { image: flags.image } : {}),
     controller: !flags.noController,
+    replicas: flags.replicas,
+    ...(controllers.length ? { controllers } : {}),
+    server: flags.withServer ?? false,
+    dependencies: flags.withDependencies ?? false,
   };
   // `--dry-run=client -o yaml` prints the plan itself, without needing a cluster.
   if (flags.dryRun === 'client' && format !== undefined && format.kind !== 'name') {

@@ -77,7 +77,9 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
     return ExitCode.OK;
   }
 
-  // up
+  // up: on a terminal the current step spins (ora); elsewhere plain lines
+  const { progressReporter } = await import('../../spinner.js');
+  const upProgress = await progressReporter(io);
   const [{ KubeClient }, { loadConnection }] = await Promise.all([
     import('../../../kube/client.js'),
     import('../../../kube/kubeconfig.js'),
@@ -94,11 +96,11 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
       ...(flags.port !== undefined ? { port: flags.port } : {}),
       nodes: flags.nodes,
       fresh: flags.fresh,
-      progress,
+      progress: upProgress,
       env: factory.env as NodeJS.ProcessEnv,
       install: async (kubeconfig) => {
         const { installPlatform } = await import('./install-hook.js');
-        return installPlatform(clientFor(kubeconfig), progress);
+        return installPlatform(clientFor(kubeconfig), upProgress);
       },
       ...(flags.noControllers
         ? {}
@@ -109,7 +111,7 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
                 client: clientFor(kubeconfig),
                 handleSignals: false,
                 log: (m) => {
-                  if (factory.globals.verbose) progress(m);
+                  if (factory.globals.verbose) upProgress(m);
                 },
               });
               await running.started;
@@ -117,7 +119,7 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
             },
           }),
     }),
-  );
+  ).finally(() => upProgress.stop());
   await writeLocalContext(factory, instance.paths.kubeconfig);
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   io.out(

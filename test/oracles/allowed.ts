@@ -11,9 +11,9 @@
  * - `toPorts` restricts the port (a rule without it allows every port); `authentication` is not modelled.
  * A flow is allowed when the source's egress and the destination's ingress both allow it.
  */
-import type { KubeObject } from '../kube/client.js';
-import { isObject, type JsonObject } from './merge.js';
-import { NAMESPACE_LABEL } from './network.js';
+import type { KubeObject } from '../../src/kube/client.js';
+import { isObject, type JsonObject } from '../../src/render/merge.js';
+import { NAMESPACE_LABEL } from '../../src/render/network.js';
 
 export interface PodInfo {
   /** How the pod appears in the result; default `<namespace>/<component-name label>`. */

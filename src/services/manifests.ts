@@ -1,0 +1,263 @@
+/**
+ * Reading manifests for apply / diff / delete -f (the operations of src/services/apply.ts): files, directories (`-R`), http(s) URLs and stdin,
+ * parsed with line information so every problem is reported as `file:line:col`.
+ *
+ * Pure apart from `readSources` (which touches the file system / network / stdin).
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import { GROUP as API_GROUP, API_VERSION, KIND_META } from '../api/kinds-meta.js';
+import { OperationError } from './errors.js';
+
+const RANKS = new Map(KIND_META.map((k) => [k.kind, k.rank]));
+
+export interface Source {
+  /** File path, URL, or `STDIN`. */
+  readonly name: string;
+  readonly text: string;
+}
+
+export interface Manifest {
+  readonly source: string;
+  /** 1-based line of the document's first line (for messages about the whole document). */
+  readonly line: number;
+  /** Index of the document in its source (0-based). */
+  readonly index: number;
+  readonly object: ManifestObject;
+  /** For mapping field paths to lines. */
+  readonly locate: (segments: readonly (string | number)[]) => { line: number; col: number };
+}
+
+export interface ManifestObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+export interface ManifestError {
+  readonly source: string;
+  readonly line: number;
+  readonly col: number;
+  /** `Component/foo` when known. */
+  readonly object?: string;
+  /** Field path (`spec.type`) when the error is about a field. */
+  readonly path?: string;
+  readonly message: string;
+}
+
+/** `file:line:col: Kind/name: field: message` (unescaped: front ends escape it for a terminal). */
+export function manifestErrorText(e: ManifestError): string {
+  const where = `${e.source}:${e.line}:${e.col}`;
+  const obj = e.object ? ` ${e.object}:` : '';
+  const path = e.path ? ` ${e.path}:` : '';
+  return `${where}:${obj}${path} ${e.message}`;
+}
+
+const MANIFEST_EXT = /\.(ya?ml|json)$/i;
+
+/** kubectl's `-f`: a file, a directory (its .yaml/.yml/.json files; recursively with -R), a URL, or `-`. */
+export async function readSources(
+  filenames: readonly string[],
+  options: { recursive: boolean; stdin: Readable; fetch?: typeof fetch },
+): Promise<Source[]> {
+  const out: Source[] = [];
+  for (const f of filenames) {
+    if (f === '-') {
+      const chunks: Buffer[] = [];
+      for await (const c of options.stdin)
+        chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+      out.push({ name: 'STDIN', text: Buffer.concat(chunks).toString('utf8') });
+      continue;
+    }
+    if (/^https?:\/\//i.test(f)) {
+      const res = await (options.fetch ?? fetch)(f, { signal: AbortSignal.timeout(30_000) }).catch(
+        (e: unknown) => {
+          throw new OperationError(`unable to read URL "${f}": ${(e as Error).message}`, {
+            reason: 'ReadError',
+          });
+        },
+      );
+      if (!res.ok) {
+        throw new OperationError(
+          `unable to read URL "${f}", server reported ${res.status} ${res.statusText}`,
+          {
+            reason: 'ReadError',
+          },
+        );
+      }
+      out.push({ name: f, text: await res.text() });
+      continue;
+    }
+    const st = await stat(f).catch(() => undefined);
+    if (st === undefined) throw new OperationError(`the path "${f}" does not exist`, { reason: 'NotFound' });
+    if (st.isDirectory()) {
+      const files = await listDir(f, options.recursive);
+      for (const p of files) out.push({ name: p, text: await readFile(p, 'utf8') });
+    } else {
+      out.push({ name: f, text: await readFile(f, 'utf8') });
+    }
+  }
+  if (out.length === 0) throw new OperationError('no objects passed to apply', { reason: 'NoObjects' });
+  return out;
+}
+
+async function listDir(dir: string, recursive: boolean): Promise<string[]> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const out: string[] = [];
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (recursive) out.push(...(await listDir(p, true)));
+    } else if (MANIFEST_EXT.test(e.name)) {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+/** Node for `segments`, or the deepest ancestor that exists; the key node for map entries. */
+function locateNode(doc: Document, segments: readonly (string | number)[]): Node | undefined {
+  let node: unknown = doc.contents;
+  let best: Node | undefined = (doc.contents as Node | null) ?? undefined;
+  for (const seg of segments) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (pair === undefined) return best;
+      best = (isScalar(pair.key) ? pair.key : (pair.value as Node | null)) ?? best;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg];
+      if (item === undefined || item === null) return best;
+      best = item as Node;
+      node = item;
+    } else {
+      return best;
+    }
+  }
+  return best;
+}
+
+/** Parses every document of every source; YAML syntax errors are collected, not thrown. */
+export function parseSources(sources: readonly Source[]): { manifests: Manifest[]; errors: ManifestError[] } {
+  const manifests: Manifest[] = [];
+  const errors: ManifestError[] = [];
+  for (const src of sources) {
+    const lc = new LineCounter();
+    const parsed = parseAllDocuments(src.text, { lineCounter: lc, prettyErrors: true });
+    const docs = Array.isArray(parsed) ? parsed : [];
+    const pos = (offset: number): { line: number; col: number } => {
+      const p = lc.linePos(offset);
+      return { line: p.line, col: p.col };
+    };
+    let index = 0;
+    for (const doc of docs) {
+      if (doc.errors.length > 0) {
+        for (const e of doc.errors) {
+          const lp = e.linePos?.[0] ?? pos(e.pos[0]);
+          errors.push({
+            source: src.name,
+            line: lp.line,
+            col: lp.col,
+            message: `error converting YAML to JSON: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
+          });
+        }
+        index++;
+        continue;
+      }
+      const value: unknown = doc.toJS({ maxAliasCount: 100 });
+      const start = pos(doc.contents?.range?.[0] ?? doc.range[0]);
+      const locate = (segments: readonly (string | number)[]) => {
+        const n = locateNode(doc, segments);
+        return n?.range ? pos(n.range[0]) : start;
+      };
+      if (value === null || value === undefined) continue; // empty document
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        errors.push({
+          source: src.name,
+          ...start,
+          message: 'expected a YAML/JSON object (a Kubernetes resource)',
+        });
+        index++;
+        continue;
+      }
+      const obj = value as ManifestObject;
+      if (obj.kind === 'List' && obj.apiVersion === 'v1' && Array.isArray(obj.items)) {
+        obj.items.forEach((item: unknown, i: number) => {
+          manifests.push({
+            source: src.name,
+            line: locate(['items', i]).line,
+            index: index++,
+            object: item as ManifestObject,
+            locate: (segs) => locate(['items', i, ...segs]),
+          });
+        });
+        continue;
+      }
+      manifests.push({ source: src.name, line: start.line, index: index++, object: obj, locate });
+    }
+  }
+  return { manifests, errors };
+}
+
+export function objectLabel(o: ManifestObject): string {
+  return `${o.kind ?? '<no kind>'}/${o.metadata?.name ?? '<no name>'}`;
+}
+
+export function isChoreo(o: ManifestObject): boolean {
+  return typeof o.apiVersion === 'string' && o.apiVersion.startsWith(`${API_GROUP}/`);
+}
+
+type Validate = (
+  doc: unknown,
+) => { ok: true } | { ok: false; errors: { path: string; segments: (string | number)[]; message: string }[] };
+
+/**
+ * Client-side checks of one manifest: the kind's schema for openchoreo.dev objects (`validate` from
+ * src/api, passed in so this module stays zod-free), apiVersion/kind/metadata.name for everything else.
+ */
+export function checkManifest(m: Manifest, validate: Validate): ManifestError[] {
+  const o = m.object;
+  const label = objectLabel(o);
+  const err = (segments: (string | number)[], path: string, message: string): ManifestError => ({
+    source: m.source,
+    ...m.locate(segments),
+    object: label,
+    ...(path ? { path } : {}),
+    message,
+  });
+  const out: ManifestError[] = [];
+  if (isChoreo(o)) {
+    const r = validate(o);
+    if (!r.ok) for (const e of r.errors) out.push(err(e.segments, e.path, e.message));
+  } else {
+    if (typeof o.apiVersion !== 'string' || o.apiVersion === '')
+      out.push(err(['apiVersion'], 'apiVersion', 'Required value'));
+    if (typeof o.kind !== 'string' || o.kind === '') out.push(err(['kind'], 'kind', 'Required value'));
+  }
+  const name = o.metadata?.name;
+  if ((typeof name !== 'string' || name === '') && !out.some((e) => e.path === 'metadata.name')) {
+    out.push(err(['metadata', 'name'], 'metadata.name', 'Required value: name is required'));
+  }
+  return out;
+}
+
+/** Apply rank: Namespaces and CRDs first, then our kinds by registry rank, then everything else. */
+export function applyRank(o: ManifestObject): number {
+  if (o.apiVersion === 'v1' && o.kind === 'Namespace') return -2;
+  if (o.kind === 'CustomResourceDefinition') return -1;
+  if (o.apiVersion === API_VERSION && typeof o.kind === 'string') return RANKS.get(o.kind) ?? 100;
+  return 100;
+}
+
+/** Groups in apply order (stable within a rank). Reverse the result for deletion. */
+export function rankGroups<T extends { object: ManifestObject }>(items: readonly T[]): T[][] {
+  const byRank = new Map<number, T[]>();
+  for (const it of items) {
+    const r = applyRank(it.object);
+    byRank.set(r, [...(byRank.get(r) ?? []), it]);
+  }
+  return [...byRank.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+}

@@ -1,0 +1,269 @@
+/**
+ * get / list / watch, describe data and delete (with wait): the resource operations every front end
+ * shares. Each takes a KubeClient and returns data; credentials are masked on the way out.
+ */
+import { API_VERSION, GROUP, KIND_META, VERSION } from '../api/kinds-meta.js';
+import type { KubeClient, KubeObject } from '../kube/client.js';
+import type { ResourceInfo } from '../kube/discovery.js';
+import type { WatchEvent } from '../kube/watch.js';
+import { mapLimit } from './concurrency.js';
+import { maskObject, maskObjects, scrubText, secretsOf } from './mask.js';
+
+const EVENTS = { group: '', version: 'v1', resource: 'events', namespaced: true };
+
+type Ref = Pick<ResourceInfo, 'group' | 'version' | 'resource' | 'namespaced' | 'kind'>;
+
+export function apiVersionOf(info: Pick<ResourceInfo, 'group' | 'version'>): string {
+  return info.group ? `${info.group}/${info.version}` : info.version;
+}
+
+/** Lists return items without apiVersion/kind: put them back so every consumer gets complete objects. */
+export function withTypeMeta<T extends KubeObject>(
+  items: readonly T[],
+  apiVersion: string,
+  kind: string,
+): T[] {
+  return items.map((o) => ({ apiVersion, kind, ...o }));
+}
+
+/** One object, masked. */
+export async function getObject(
+  kube: KubeClient,
+  info: Ref,
+  name: string,
+  opts: { namespace?: string | undefined; signal?: AbortSignal } = {},
+): Promise<KubeObject> {
+  const o = await kube.get<KubeObject>(info, name, {
+    ...(info.namespaced && opts.namespace ? { namespace: opts.namespace } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  return maskObject({ apiVersion: apiVersionOf(info), kind: info.kind, ...o });
+}
+
+export interface ListResult {
+  readonly items: KubeObject[];
+  readonly resourceVersion: string;
+}
+
+/** Every object (all pages) of a kind in a namespace (or everywhere), with type meta, masked. */
+export async function listObjects(
+  kube: KubeClient,
+  info: Ref,
+  opts: { namespace?: string | undefined; selector?: string | undefined; signal?: AbortSignal } = {},
+): Promise<ListResult> {
+  const r = await kube.listAll<KubeObject>(info, {
+    ...(info.namespaced && opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+    ...(opts.selector ? { labelSelector: opts.selector } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  return {
+    items: maskObjects(withTypeMeta(r.items, apiVersionOf(info), info.kind)),
+    resourceVersion: r.resourceVersion,
+  };
+}
+
+/** Watch events of a kind, objects with type meta and masked. */
+export async function* watchObjects(
+  kube: KubeClient,
+  info: Ref,
+  opts: {
+    namespace?: string | undefined;
+    selector?: string | undefined;
+    name?: string | undefined;
+    resourceVersion?: string | undefined;
+    signal?: AbortSignal;
+  } = {},
+): AsyncGenerator<WatchEvent<KubeObject>> {
+  for await (const ev of kube.watch<KubeObject>(info, {
+    ...(info.namespaced && opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+    ...(opts.selector ? { labelSelector: opts.selector } : {}),
+    ...(opts.name ? { name: opts.name } : {}),
+    ...(opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}),
+    allowWatchBookmarks: true,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  })) {
+    if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') {
+      yield ev;
+      continue;
+    }
+    yield { ...ev, object: maskObject({ apiVersion: apiVersionOf(info), kind: info.kind, ...ev.object }) };
+  }
+}
+
+// ---- describe -------------------------------------------------------------------------------------------
+
+export interface EventData {
+  readonly type?: string;
+  readonly reason?: string;
+  readonly message?: string;
+  readonly count?: number;
+  readonly source?: { readonly component?: string };
+  readonly reportingComponent?: string;
+  readonly firstTimestamp?: string | null;
+  readonly lastTimestamp?: string | null;
+  readonly eventTime?: string | null;
+  readonly metadata?: { readonly creationTimestamp?: string };
+}
+
+export interface DescribeData {
+  /** The object, masked. */
+  readonly object: KubeObject;
+  /** Our objects owned by it (ownerReferences) or naming it (a Project's Components, a Component's parts). */
+  readonly children: KubeObject[];
+  /** Events about it, credentials scrubbed from their messages. */
+  readonly events: EventData[];
+}
+
+interface Owner {
+  readonly projectName?: string;
+  readonly componentName?: string;
+}
+
+/** Any object as read from YAML or the API (fields checked where used). */
+interface LooseObject {
+  readonly kind?: string;
+  readonly metadata?: { readonly [k: string]: unknown };
+  readonly [k: string]: unknown;
+}
+
+/** Children: owned via ownerReferences, or by name: a Project's Components, a Component's Workload/bindings/builds. */
+export function isChildOf(parent: LooseObject, candidate: LooseObject): boolean {
+  const uid = parent.metadata?.uid;
+  if (
+    uid !== undefined &&
+    (candidate.metadata?.ownerReferences as { uid?: string }[] | undefined)?.some((r) => r.uid === uid)
+  ) {
+    return true;
+  }
+  const name = parent.metadata?.name;
+  const owner = (candidate.spec as { owner?: Owner } | undefined)?.owner;
+  const labels = (candidate.metadata?.labels ?? {}) as Record<string, string>;
+  if (parent.kind === 'Project') {
+    return (
+      candidate.kind === 'Component' &&
+      (owner?.projectName === name || labels['openchoreo.dev/project'] === name)
+    );
+  }
+  if (parent.kind === 'Component') {
+    const project = (parent.spec as { owner?: Owner } | undefined)?.owner?.projectName;
+    if (owner !== undefined && owner.componentName === name)
+      return project === undefined || owner.projectName === undefined || owner.projectName === project;
+    return labels['openchoreo.dev/component'] === name && candidate.kind !== 'Component';
+  }
+  return false;
+}
+
+/** Our namespaced kinds, as resources to list. */
+const CHOREO_NAMESPACED: Ref[] = KIND_META.filter((k) => k.namespaced).map((k) => ({
+  group: GROUP,
+  version: VERSION,
+  resource: k.plural,
+  kind: k.kind,
+  namespaced: true,
+}));
+
+async function childrenOf(kube: KubeClient, obj: KubeObject, namespace: string): Promise<KubeObject[]> {
+  const lists = await mapLimit(CHOREO_NAMESPACED, 8, async (k) => {
+    try {
+      const l = await kube.list<KubeObject>(k, { namespace });
+      return withTypeMeta(l.items, API_VERSION, k.kind);
+    } catch {
+      return [];
+    }
+  });
+  return lists.flat().filter((c) => c.metadata?.uid !== obj.metadata?.uid && isChildOf(obj, c));
+}
+
+/** What `describe` shows of one object: the object, its children and its events. */
+export async function describeObject(
+  kube: KubeClient,
+  info: Ref,
+  name: string,
+  opts: { namespace?: string | undefined } = {},
+): Promise<DescribeData> {
+  const namespace = info.namespaced ? opts.namespace : undefined;
+  const obj = await kube.get<KubeObject>(info, name, namespace ? { namespace } : {});
+  const full = { apiVersion: apiVersionOf(info), kind: info.kind, ...obj };
+  const ours = info.group === GROUP;
+  const uid = obj.metadata?.uid ?? '';
+  const [children, events] = await Promise.all([
+    ours && namespace
+      ? childrenOf(kube, full, namespace)
+      : ours && info.kind === 'Organization'
+        ? childrenOf(kube, full, name)
+        : Promise.resolve([]),
+    kube
+      .list<EventData>(EVENTS, {
+        ...(namespace ? { namespace } : {}),
+        fieldSelector: `involvedObject.uid=${uid}`,
+      })
+      .then((l) => l.items)
+      .catch(() => [] as EventData[]),
+  ]);
+  const secrets = secretsOf([full]);
+  return {
+    object: maskObject(full),
+    children: maskObjects(children),
+    events: events.map((e) => (e.message ? { ...e, message: scrubText(e.message, secrets) } : e)),
+  };
+}
+
+// ---- delete ---------------------------------------------------------------------------------------------
+
+export interface DeleteOutcome {
+  /** False: there was nothing to delete. */
+  readonly deleted: boolean;
+  /** The uid of what was deleted, to tell it from a new object of the same name while waiting. */
+  readonly uid?: string;
+}
+
+/** Deletes one object (background propagation, the apiserver's default). */
+export async function deleteObject(
+  kube: KubeClient,
+  info: Ref,
+  name: string,
+  opts: { namespace?: string | undefined } = {},
+): Promise<DeleteOutcome> {
+  const ns = info.namespaced && opts.namespace ? { namespace: opts.namespace } : {};
+  const live = await kube.getOrUndefined<KubeObject>(info, name, ns);
+  if (live === undefined) return { deleted: false };
+  const existed = await kube.delete(info, name, ns);
+  const uid = live.metadata?.uid as string | undefined;
+  return existed ? { deleted: true, ...(uid ? { uid } : {}) } : { deleted: false };
+}
+
+/**
+ * Resolves true once the object (with this uid) is gone, watching (not polling); false when `signal`
+ * fires first.
+ */
+export async function waitDeleted(
+  kube: KubeClient,
+  info: Ref,
+  name: string,
+  opts: { namespace?: string | undefined; uid?: string | undefined; signal: AbortSignal },
+): Promise<boolean> {
+  const ns = info.namespaced && opts.namespace ? { namespace: opts.namespace } : {};
+  const { signal, uid } = opts;
+  while (!signal.aborted) {
+    let live: KubeObject | undefined;
+    try {
+      live = await kube.getOrUndefined<KubeObject>(info, name, { ...ns, signal });
+    } catch {
+      return false;
+    }
+    if (live === undefined || (uid !== undefined && live.metadata?.uid !== uid)) return true;
+    try {
+      for await (const ev of kube.watch<KubeObject>(info, {
+        ...ns,
+        name,
+        resourceVersion: live.metadata?.resourceVersion as string,
+        signal,
+      })) {
+        if (ev.type === 'DELETED') return true;
+      }
+    } catch {
+      // 410 Gone or a dropped stream: look again
+    }
+  }
+  return false;
+}
