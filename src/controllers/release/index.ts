@@ -173,10 +173,15 @@ export function onlyCopiesChanged(
   );
 }
 
+/** How long a Deployment's pod check is reused while the Deployment itself does not change. */
+const SCHEDULING_CHECK_MS = 30_000;
+const schedulingChecks = new Map<string, { rv: string; at: number; why: string | undefined }>();
+
 /**
  * A Release whose Deployments wait for pods the scheduler cannot place says so, naming the object and quoting
  * the scheduler (`Deployment shop-dev/web: pod web-x: 0/3 nodes are available: 3 Insufficient cpu.`). Costs one
- * pod list per not-yet-available Deployment, only while the Release is not Ready.
+ * pod list per not-yet-available Deployment, at most every SCHEDULING_CHECK_MS while the Deployment is unchanged
+ * (resyncs of an unchanged Release send no list), only while the Release is not Ready.
  */
 async function withSchedulingProblems(
   client: KubeClient,
@@ -187,6 +192,13 @@ async function withSchedulingProblems(
   const problems: string[] = [];
   for (const obj of live) {
     if (obj.kind !== 'Deployment' || healthOf(obj) === 'Healthy') continue;
+    const key = obj.metadata?.uid ?? '';
+    const rv = obj.metadata?.resourceVersion ?? '';
+    const memo = schedulingChecks.get(key);
+    if (memo && memo.rv === rv && Date.now() - memo.at < SCHEDULING_CHECK_MS) {
+      if (memo.why) problems.push(memo.why);
+      continue;
+    }
     const labels = ((obj.spec ?? {}) as { selector?: { matchLabels?: Record<string, string> } }).selector
       ?.matchLabels;
     if (!labels || Object.keys(labels).length === 0) continue;
@@ -200,8 +212,11 @@ async function withSchedulingProblems(
             .join(','),
         },
       );
-      const why = unschedulableMessage(pods.items);
-      if (why) problems.push(`Deployment ${obj.metadata?.namespace}/${obj.metadata?.name}: ${why}`);
+      const found = unschedulableMessage(pods.items);
+      const why = found ? `Deployment ${obj.metadata?.namespace}/${obj.metadata?.name}: ${found}` : undefined;
+      if (schedulingChecks.size >= 10_000) schedulingChecks.clear();
+      schedulingChecks.set(key, { rv, at: Date.now(), why });
+      if (why) problems.push(why);
     } catch {
       // Best effort: without pod read access the health summary stays the message.
     }
