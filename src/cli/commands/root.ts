@@ -16,6 +16,7 @@ import { explainSpec } from './explain/command.js';
 import { getSpec } from './get/command.js';
 import { installSpec, uninstallSpec } from './install/command.js';
 import { localSpec } from './local/command.js';
+import { logsSpec } from './logs/command.js';
 import { serverSpec } from './server/command.js';
 import { versionSpec } from './version/command.js';
 
@@ -35,6 +36,7 @@ export const rootSpec = defineCommand({
     applySpec,
     diffSpec,
     deleteSpec,
+    logsSpec,
     explainSpec,
     configSpec,
     completionSpec,

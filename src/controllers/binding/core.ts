@@ -365,6 +365,7 @@ const RELEASE_FAILURES = new Set([
   'DataPlaneNotReady',
   'EnvironmentNotFound',
   'DataPlaneNotFound',
+  'PodsUnschedulable',
 ]);
 
 /** Ready=False `ReleaseFailed` when the Release's current generation failed to apply (upstream: not surfaced). */

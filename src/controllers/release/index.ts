@@ -46,7 +46,7 @@ import {
   type Stored,
   writeStatus,
 } from '../shared.js';
-import { type Health, healthReadiness, needsAttention } from './health.js';
+import { type Health, healthOf, healthReadiness, needsAttention, unschedulableMessage } from './health.js';
 import { controllerOf, ownerProblem } from './legitimacy.js';
 import { LiveObjects } from './live.js';
 import {
@@ -139,6 +139,7 @@ const COMPLETE = new Set([
   'ResourcesProgressing',
   'ResourcesDegraded',
   'ResourcesSuspended',
+  'PodsUnschedulable',
 ]);
 
 /**
@@ -178,6 +179,62 @@ export function onlyCopiesChanged(
     old.length === resources.length &&
     old.every((r, i) => r.id === resources[i]?.id && r.healthStatus === resources[i]?.healthStatus)
   );
+}
+
+/** How long a Deployment's pod check is reused while the Deployment itself does not change. */
+const SCHEDULING_CHECK_MS = 30_000;
+const schedulingChecks = new Map<string, { rv: string; at: number; why: string | undefined }>();
+
+/**
+ * A Release whose Deployments wait for pods the scheduler cannot place says so, naming the object and quoting
+ * the scheduler (`Deployment shop-dev/web: pod web-x: 0/3 nodes are available: 3 Insufficient cpu.`). Costs one
+ * pod list per not-yet-available Deployment, at most every SCHEDULING_CHECK_MS while the Deployment is unchanged
+ * (resyncs of an unchanged Release send no list), only while the Release is not Ready.
+ */
+async function withSchedulingProblems(
+  client: KubeClient,
+  ready: ReadyInput,
+  live: Iterable<KubeObject>,
+): Promise<ReadyInput> {
+  if (ready.status === 'True') return ready;
+  const problems: string[] = [];
+  for (const obj of live) {
+    if (obj.kind !== 'Deployment' || healthOf(obj) === 'Healthy') continue;
+    const key = obj.metadata?.uid ?? '';
+    const rv = obj.metadata?.resourceVersion ?? '';
+    const memo = schedulingChecks.get(key);
+    if (memo && memo.rv === rv && Date.now() - memo.at < SCHEDULING_CHECK_MS) {
+      if (memo.why) problems.push(memo.why);
+      continue;
+    }
+    const labels = ((obj.spec ?? {}) as { selector?: { matchLabels?: Record<string, string> } }).selector
+      ?.matchLabels;
+    if (!labels || Object.keys(labels).length === 0) continue;
+    try {
+      const pods = await client.list(
+        { apiVersion: 'v1', kind: 'Pod' },
+        {
+          namespace: obj.metadata?.namespace ?? '',
+          labelSelector: Object.entries(labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+        },
+      );
+      const found = unschedulableMessage(pods.items);
+      const why = found ? `Deployment ${obj.metadata?.namespace}/${obj.metadata?.name}: ${found}` : undefined;
+      if (schedulingChecks.size >= 10_000) schedulingChecks.clear();
+      schedulingChecks.set(key, { rv, at: Date.now(), why });
+      if (why) problems.push(why);
+    } catch {
+      // Best effort: without pod read access the health summary stays the message.
+    }
+  }
+  if (problems.length === 0) return ready;
+  return {
+    status: 'False',
+    reason: 'PodsUnschedulable',
+    message: `${problems.join('; ')} (${ready.message})`,
+  };
 }
 
 function errorText(e: unknown): string {
@@ -576,7 +633,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
           reason: applyFailures.length ? 'ApplyFailed' : 'PruneFailed',
           message: describeFailures([...applyFailures, ...pruneFailures]),
         }
-      : healthReadiness(healths);
+      : await withSchedulingProblems(client, healthReadiness(healths), live.values());
     const after = requeueAfter(release, failed || needsAttention(healths));
     // Only the copies of the objects' live status moved (a Deployment's conditions while it rolls out): those
     // are written at most every STATUS_REFRESH_MS, not once per step of every rollout.
