@@ -17,8 +17,10 @@ import { explainSpec } from './explain/command.js';
 import { getSpec } from './get/command.js';
 import { installSpec, uninstallSpec } from './install/command.js';
 import { localSpec } from './local/command.js';
+import { logsSpec } from './logs/command.js';
 import { promoteSpec } from './promote/command.js';
 import { rollbackSpec } from './rollback/command.js';
+import { serverSpec } from './server/command.js';
 import { versionSpec } from './version/command.js';
 
 export const rootSpec = defineCommand({
@@ -37,6 +39,7 @@ export const rootSpec = defineCommand({
     applySpec,
     diffSpec,
     deleteSpec,
+    logsSpec,
     promoteSpec,
     approveSpec,
     rejectSpec,
@@ -48,6 +51,7 @@ export const rootSpec = defineCommand({
     installSpec,
     uninstallSpec,
     controllerSpec,
+    serverSpec,
     localSpec,
     completeSpec,
   ],

@@ -26,6 +26,7 @@ describe('completion engine', () => {
       'apply',
       'diff',
       'delete',
+      'logs',
       'promote',
       'approve',
       'reject',
@@ -37,6 +38,7 @@ describe('completion engine', () => {
       'install',
       'uninstall',
       'controller',
+      'server',
       'local',
     ]);
     expect(await values(['con'])).toEqual(['config', 'controller']);
