@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` is pure and fast; `integration` and `e2e` talk to a real
+// Three projects: `unit` is pure and fast; `integration` (with e2e) and `reliability` talk to a real
 // kube-apiserver that test/setup/control-plane.ts starts once for the run.
 export default defineConfig({
   test: {
@@ -17,6 +17,18 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           globalSetup: ['test/setup/control-plane.ts'],
           testTimeout: 120_000,
+          hookTimeout: 300_000,
+          pool: 'forks',
+        },
+      },
+      {
+        // The reliability & security suite (issue 17): faults during rollouts, secrets, isolation. Its own real
+        // control plane; part of `npm test`, and `npm run test:reliability` runs it alone.
+        test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          globalSetup: ['test/setup/control-plane.ts'],
+          testTimeout: 300_000,
           hookTimeout: 300_000,
           pool: 'forks',
         },
