@@ -27,6 +27,9 @@ export default defineConfig({
         test: {
           name: 'reliability',
           include: ['test/reliability/**/*.test.ts'],
+          // One file at a time: each runs a controller manager against the shared control plane, and two
+          // managers without leader election would both reconcile the other's objects.
+          fileParallelism: false,
           globalSetup: ['test/setup/control-plane.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
