@@ -7,7 +7,8 @@
  *   meanwhile is gone from both clusters afterwards, and every other one arrives exactly once;
  * - the data plane's credentials rotated to a token without rights, then revoked: Forbidden / Unauthorized in
  *   status, no crash loop (one plane client, rebuilt in place), and the work waiting meanwhile lands on restore.
- * - the CLI (`apply --server-side`, field manager choreoctl) and the service controller writing the same
+ * - the CLI (`apply`: always server-side apply, field manager choreoctl; it has no --server-side flag) and the
+ *   service controller writing the same
  *   ServiceBinding: a conflicting value is reported (exit 1, the manager named) and not written; a field of
  *   the CLI's own survives the controller's next rewrite.
  * Each prints `[reliability] <fault>: converged in N s` (the README's table is filled from these lines).
@@ -51,6 +52,12 @@ const repo = resolve(import.meta.dirname, '../..');
 const bin = join(repo, 'bin/choreoctl.js');
 const localNode = join(repo, 'node_modules/.bin/node');
 const node = existsSync(localNode) ? localNode : process.execPath;
+const RELEASES: GVR = {
+  group: 'openchoreo.dev',
+  version: 'v1alpha1',
+  resource: 'releases',
+  namespaced: true,
+};
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 let client: KubeClient;
@@ -241,7 +248,16 @@ describe("the data plane's credentials are rotated, then revoked", () => {
       async () => (await deploymentNames()).includes('late'),
       'the waiting component in the data plane',
       120_000,
-    );
+    ).catch(async (e: Error) => {
+      // Say where it stuck: the binding's and the release's conditions.
+      const mine = async (ref: GVR) =>
+        (await client.list<KubeObject>(ref, { namespace: org })).items
+          .filter((o) => o.metadata?.name?.startsWith('late'))
+          .map((o) => o.status);
+      throw new Error(
+        `${e.message}; binding: ${JSON.stringify(await mine(SERVICE_BINDINGS))}; release: ${JSON.stringify(await mine(RELEASES))}`,
+      );
+    });
     report('data-plane token rotated then revoked', Date.now() - restoredAt);
     expect(ctrl.planes.size).toBe(planes);
   });
@@ -266,8 +282,8 @@ describe('the CLI and a controller edit the same object', () => {
       );
     const live = await until(find, `the binding of ${target}`);
     const imageOf = (b: KubeObject | undefined) =>
-      (b?.spec as { workloadSpec: { containers: { main: { image: string } } } }).workloadSpec.containers.main
-        .image;
+      (b?.spec as { workloadSpec?: { containers?: { main?: { image?: string } } } } | undefined)?.workloadSpec
+        ?.containers?.main?.image;
     const mine = (spec: unknown, labels: Record<string, string> = {}) => ({
       apiVersion: API,
       kind: 'ServiceBinding',
@@ -284,7 +300,7 @@ describe('the CLI and a controller edit the same object', () => {
     spec.workloadSpec.containers.main.image = 'registry.reliability.local/hijack:6.6.6';
     const f1 = join(dir, 'conflict.yaml');
     await writeFile(f1, stringify(mine(spec)));
-    const c = await cli(['apply', '--server-side', '-f', f1]);
+    const c = await cli(['apply', '-f', f1]);
     expect(c.exitCode, c.stdout).toBe(1);
     expect(c.stderr).toMatch(/conflict/i);
     expect(c.stderr).toContain('service-controller');
@@ -294,7 +310,7 @@ describe('the CLI and a controller edit the same object', () => {
     //    rewrites the binding after a Workload change.
     const f2 = join(dir, 'label.yaml');
     await writeFile(f2, stringify(mine(live.spec, { 'team.example.com/owner': 'payments' })));
-    const ok = await cli(['apply', '--server-side', '-f', f2]);
+    const ok = await cli(['apply', '-f', f2]);
     expect(ok.exitCode, ok.stderr).toBe(0);
     await client.patch(
       { ...R.components, resource: 'workloads' },
