@@ -1,20 +1,36 @@
 /** Types shared by several kinds (reference §1.2). */
 import { z } from 'zod';
 import {
-  boundedRecord,
   dnsLabel,
   dnsSubdomain,
   exactlyOne,
-  freeForm,
   httpUrl,
   immutable,
+  listMap,
   nonEmpty,
   notBoth,
   port,
-  stringMap,
   urlPath,
   withRules,
 } from './dsl.js';
+import {
+  configKey,
+  cronSchedule,
+  DNS_LABEL_KEYS,
+  envVarName,
+  FEATURE_KEYS,
+  imageRef,
+  int32,
+  keyedRecord,
+  labelMap,
+  nonEmptyText,
+  portOrName,
+  QUALIFIED_NAME_KEYS,
+  quantityValue,
+  text,
+  textList,
+  timeZone,
+} from './rules.js';
 
 export const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
 
@@ -84,14 +100,12 @@ export const ValueFrom = withRules(
   z
     .strictObject({
       secretRef: dnsSubdomain('Name of a Secret (in the plane’s namespace) holding the value.').optional(),
-      secretKey: z
-        .string()
-        .min(1)
+      secretKey: configKey('Key in the Secret.')
         .optional()
         .describe(
           'Key in the Secret; default per field: ca.crt (CA), tls.crt (client certificate), tls.key (client key), token (bearer token).',
         ),
-      value: z.string().optional().describe('Inline value (base64-encoded PEM for certificates and keys).'),
+      value: text('Inline value (base64-encoded PEM for certificates and keys).', 65536).optional(),
     })
     .describe('A value given inline or by reference to a Secret; exactly one of the two.'),
   [exactlyOne('secretRef', 'value')],
@@ -100,7 +114,7 @@ export const ValueFrom = withRules(
 export const KubeconfigSecretRef = z
   .strictObject({
     name: dnsSubdomain('Name of the Secret (in the plane’s namespace) holding a kubeconfig.'),
-    key: z.string().min(1).default('kubeconfig').describe('Key of the kubeconfig in the Secret.'),
+    key: configKey('Key of the kubeconfig in the Secret.').default('kubeconfig'),
   })
   .describe('A kubeconfig stored in a Secret; its current context is used.');
 
@@ -155,8 +169,8 @@ export const ObserverAPI = z
       .strictObject({
         basicAuth: z
           .strictObject({
-            username: nonEmpty('User name.'),
-            password: z.string().describe('Password.'),
+            username: nonEmptyText('User name.', 256),
+            password: text('Password.', 1024),
           })
           .describe('HTTP basic authentication.'),
       })
@@ -209,27 +223,21 @@ export const Owner2 = () =>
 export const EnvVar = withRules(
   z
     .strictObject({
-      key: z
-        .string()
-        .min(1)
-        .regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, {
-          message: "should match '^[-._a-zA-Z][-._a-zA-Z0-9]*$' (an environment variable name)",
-        })
-        .describe('Environment variable name.'),
-      value: z.string().optional().describe('Literal value.'),
+      key: envVarName('Environment variable name.'),
+      value: text('Literal value.', 32768).optional(),
       valueFrom: z
         .strictObject({
           configurationGroupRef: z
             .strictObject({
               name: dnsLabel('ConfigurationGroup name.'),
-              key: nonEmpty('Key inside the configuration group.'),
+              key: configKey('Key inside the configuration group.'),
             })
             .optional()
             .describe('Take the value from a ConfigurationGroup key.'),
           secretRef: z
             .strictObject({
               name: dnsSubdomain('Secret name.'),
-              key: nonEmpty('Key inside the secret.'),
+              key: configKey('Key inside the secret.'),
             })
             .optional()
             .describe('Take the value from a Secret key.'),
@@ -245,9 +253,9 @@ export const EnvVar = withRules(
 
 export const Container = z
   .strictObject({
-    image: nonEmpty('Container image reference.'),
-    command: z.array(z.string()).optional().describe('Entrypoint override.'),
-    args: z.array(z.string()).optional().describe('Arguments to the entrypoint.'),
+    image: imageRef('Container image reference: [registry[:port]/]path[:tag][@digest].'),
+    command: textList('Entrypoint override.', 256, 4096).optional(),
+    args: textList('Arguments to the entrypoint.', 256, 4096).optional(),
     env: z.array(EnvVar).max(256).optional().describe('Environment variables.'),
   })
   .describe('A container of the workload.');
@@ -258,8 +266,8 @@ export const WorkloadEndpoint = z
     port: port('Port the container listens on (1-65535).'),
     schema: z
       .strictObject({
-        type: z.string().optional().describe('Schema type, e.g. REST (OpenAPI), gRPC (proto), GraphQL.'),
-        content: z.string().optional().describe('The schema document itself.'),
+        type: text('Schema type, e.g. REST (OpenAPI), gRPC (proto), GraphQL.', 64).optional(),
+        content: text('The schema document itself.', 262144).optional(),
       })
       .optional()
       .describe('API schema of the endpoint.'),
@@ -267,6 +275,11 @@ export const WorkloadEndpoint = z
   .describe('A network endpoint the workload exposes.');
 
 export const CONNECTION_TYPES = ['api', 'external'] as const;
+const CONNECTION_PARAM_KEYS = {
+  pattern: '^(componentName|endpoint|projectName)$',
+  maxLength: 13,
+  what: 'componentName, endpoint or projectName',
+};
 /** A DNS name, or a wildcard `*.` in front of one (one label: `*.s3.amazonaws.com` matches `eu.s3.amazonaws.com`). */
 export const EXTERNAL_HOST_PATTERN =
   '^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
@@ -278,8 +291,11 @@ export const Connection = withRules(
         .describe(
           'Kind of dependency: `api` (another component’s endpoint, eastbound) or `external` (a service outside the cluster, southbound: the only egress the cell allows besides connections and DNS).',
         ),
-      params: stringMap(
-        'For type api: componentName and endpoint of the provider. projectName is accepted but ignored (providers are looked up in the same namespace).',
+      params: keyedRecord(
+        dnsLabel('A name: of the provider component, its endpoint, or its project.'),
+        CONNECTION_PARAM_KEYS,
+        3,
+        'For type api: componentName and endpoint of the provider (DNS-1123 labels); projectName is optional.',
       ).optional(),
       host: z
         .string()
@@ -309,15 +325,17 @@ export const Connection = withRules(
             .array(
               z
                 .strictObject({
-                  name: nonEmpty('Environment variable to set in the consumer.'),
+                  name: envVarName('Environment variable to set in the consumer.'),
                   value: z
                     .string()
+                    .max(4096)
                     .describe(
                       'Go template over the provider address: {{ .host }} {{ .port }} {{ .scheme }} {{ .basePath }} {{ .uri }} {{ .url }}. For type external: host and the first port; scheme https for 443/8443, http for 80, else empty.',
                     ),
                 })
                 .describe('One injected variable.'),
             )
+            .max(64)
             .describe('Environment variables injected into the consumer.'),
         })
         .describe('How the resolved address is handed to the workload.'),
@@ -345,19 +363,63 @@ export const Connection = withRules(
   ],
 );
 
+// ---------------------------------------------------------------------------------------------------------
+// Probes (legacy application configuration): a core/v1 Probe, typed where Kubernetes would refuse it later.
+
+const probePort = () => portOrName('Port number (1-65535) or name of a container port.');
+
+export const Probe = z
+  .looseObject({
+    httpGet: z
+      .looseObject({
+        path: urlPath('Path to request, e.g. /healthz.').max(2048).optional(),
+        port: probePort(),
+        scheme: z.enum(['HTTP', 'HTTPS']).optional().describe('HTTP or HTTPS.'),
+      })
+      .optional()
+      .describe('An HTTP GET check.'),
+    tcpSocket: z.looseObject({ port: probePort() }).optional().describe('A TCP connect check.'),
+    grpc: z
+      .looseObject({ port: port('gRPC port (1-65535).') })
+      .optional()
+      .describe('A gRPC health check.'),
+    exec: z
+      .looseObject({ command: textList('Command run in the container.', 64, 4096).optional() })
+      .optional()
+      .describe('A command check.'),
+    initialDelaySeconds: int32('Seconds before the first check.').optional(),
+    periodSeconds: int32('Seconds between checks.', 1).optional(),
+    timeoutSeconds: int32('Seconds a check may take.', 1).optional(),
+    successThreshold: int32('Successes to count as healthy.', 1).optional(),
+    failureThreshold: int32('Failures to count as unhealthy.', 1).optional(),
+  })
+  .describe('A core/v1 Probe: unknown fields are kept, the ones above are checked.');
+
 export const workloadTemplateShape = {
-  containers: boundedRecord(
+  containers: keyedRecord(
     Container,
+    DNS_LABEL_KEYS,
     16,
-    'Containers by name. Only the first container is rendered by the new-model bindings.',
+    'Containers by name (DNS-1123 labels: they become container names).',
   ).optional(),
-  endpoints: boundedRecord(WorkloadEndpoint, 64, 'Endpoints by name.').optional(),
-  connections: boundedRecord(Connection, 64, 'Connections to other components by name.').optional(),
+  endpoints: keyedRecord(
+    WorkloadEndpoint,
+    DNS_LABEL_KEYS,
+    64,
+    'Endpoints by name (DNS-1123 labels).',
+  ).optional(),
+  connections: keyedRecord(
+    Connection,
+    DNS_LABEL_KEYS,
+    64,
+    'Connections to other components by name (DNS-1123 labels).',
+  ).optional(),
 };
 
 export const WorkloadTemplateSpec = z
   .strictObject(workloadTemplateShape)
   .describe('The developer contract: containers, endpoints and connections.');
+export type WorkloadTemplate = z.infer<typeof WorkloadTemplateSpec>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Service APIs
@@ -373,6 +435,7 @@ export const RestAPI = z
       .describe('Where the API is served by the workload.'),
     exposeLevels: z
       .array(ExposeLevel)
+      .max(3)
       .optional()
       .describe(
         'Where the API is exposed. Routes are created for Organization and Public; empty means Public.',
@@ -399,6 +462,160 @@ export const ServiceAPI = withRules(
 );
 
 export const serviceApis = () =>
-  boundedRecord(ServiceAPI, 64, 'APIs by name (the name matches a workload endpoint).').optional();
+  keyedRecord(
+    ServiceAPI,
+    DNS_LABEL_KEYS,
+    64,
+    'APIs by name (DNS-1123 labels; the name matches a workload endpoint).',
+  ).optional();
 
-export const classTemplate = (description: string) => freeForm(description).optional();
+/** Feature switches of an instance or binding, by name. */
+export const overrides = () =>
+  keyedRecord(
+    z.boolean(),
+    FEATURE_KEYS,
+    64,
+    'Feature switches overriding the class defaults, by name.',
+  ).optional();
+
+// ---------------------------------------------------------------------------------------------------------
+// Class templates: Kubernetes spec fragments. Unknown fields are kept (they are passed on as written); the
+// fields the renderers read, and those whose bad values Kubernetes would reject later, are validated here.
+
+const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
+
+const quantities = (description: string) =>
+  keyedRecord(
+    quantityValue('A quantity: an integer or e.g. 500m, 256Mi.'),
+    QUALIFIED_NAME_KEYS,
+    16,
+    description,
+  ).optional();
+
+const TemplateContainer = z
+  .looseObject({
+    name: dnsLabel('Container name: a workload container of the same name is merged over it.'),
+    image: imageRef(
+      'Image of a platform sidecar; omit it for a template that workload containers are merged over.',
+    ).optional(),
+    imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional().describe('Image pull policy.'),
+    env: listMap(
+      z
+        .looseObject({ name: envVarName('Variable name.') })
+        .describe('An environment variable (core/v1 EnvVar).'),
+      ['name'],
+      256,
+      'Environment variables (distinct names).',
+    ).optional(),
+    resources: z
+      .looseObject({
+        limits: quantities('Resource limits by resource name, e.g. cpu: 500m, memory: 256Mi.'),
+        requests: quantities('Resource requests by resource name.'),
+      })
+      .optional()
+      .describe('Compute resources (core/v1 ResourceRequirements).'),
+    ports: z
+      .array(
+        z
+          .looseObject({
+            containerPort: port('Port the container listens on (1-65535).'),
+            protocol: z.enum(PROTOCOLS).optional().describe('TCP, UDP or SCTP.'),
+          })
+          .describe('A container port (core/v1 ContainerPort).'),
+      )
+      .max(64)
+      .optional()
+      .describe('Container ports.'),
+  })
+  .describe('A container of the class (core/v1 Container fragment): a template or a sidecar.');
+
+const TemplateObjectMeta = z
+  .looseObject({
+    labels: labelMap('Labels (qualified-name keys, label values).').optional(),
+  })
+  .describe('Object metadata fragment.');
+
+const TemplatePodSpec = z
+  .looseObject({
+    containers: listMap(
+      TemplateContainer,
+      ['name'],
+      32,
+      'Containers (distinct names): templates the workload containers are merged over, and sidecars.',
+    ).optional(),
+    restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).optional().describe('Restart policy.'),
+    serviceAccountName: dnsSubdomain('Service account the pods run as.').optional(),
+  })
+  .describe('core/v1 PodSpec fragment.');
+
+const TemplatePod = z
+  .looseObject({ metadata: TemplateObjectMeta.optional(), spec: TemplatePodSpec.optional() })
+  .describe('core/v1 PodTemplateSpec fragment.');
+
+export const DeploymentTemplate = z
+  .looseObject({
+    replicas: int32('Number of pods.').optional(),
+    revisionHistoryLimit: int32('Old ReplicaSets kept.').optional(),
+    minReadySeconds: int32('Seconds a new pod must be ready before it counts as available.').optional(),
+    progressDeadlineSeconds: int32('Seconds before a rollout counts as stalled.', 1).optional(),
+    strategy: z
+      .looseObject({ type: z.enum(['RollingUpdate', 'Recreate']).optional().describe('Strategy type.') })
+      .optional()
+      .describe('Rollout strategy.'),
+    template: TemplatePod.optional(),
+  })
+  .describe('apps/v1 DeploymentSpec fragment the workload is merged into (selector is set by the renderer).');
+
+export const ServiceTemplate = z
+  .looseObject({
+    type: z
+      .enum(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'])
+      .optional()
+      .describe('Service type (default ClusterIP).'),
+    ports: z
+      .array(
+        z
+          .looseObject({
+            port: port('Service port (1-65535).'),
+            protocol: z.enum(PROTOCOLS).optional().describe('TCP, UDP or SCTP.'),
+            name: dnsLabel('Port name.').optional(),
+          })
+          .describe('A service port (core/v1 ServicePort).'),
+      )
+      .max(64)
+      .optional()
+      .describe('Extra ports; the workload endpoints add theirs.'),
+  })
+  .describe('core/v1 ServiceSpec fragment.');
+
+export const CronJobTemplate = z
+  .looseObject({
+    schedule: cronSchedule('Cron schedule of every task of the class, e.g. 0 2 * * * or @daily.'),
+    timeZone: timeZone('IANA time zone of the schedule, e.g. Etc/UTC.').optional(),
+    concurrencyPolicy: z
+      .enum(['Allow', 'Forbid', 'Replace'])
+      .optional()
+      .describe('What to do when a run is still going: Allow, Forbid or Replace.'),
+    suspend: z.boolean().optional().describe('Suspend every task of the class.'),
+    startingDeadlineSeconds: int32('Seconds a missed run may still start.').optional(),
+    successfulJobsHistoryLimit: int32('Finished jobs kept.').optional(),
+    failedJobsHistoryLimit: int32('Failed jobs kept.').optional(),
+    jobTemplate: z
+      .looseObject({
+        metadata: TemplateObjectMeta.optional(),
+        spec: z
+          .looseObject({
+            backoffLimit: int32('Retries before a job fails.').optional(),
+            activeDeadlineSeconds: int32('Seconds a job may run.', 1).optional(),
+            ttlSecondsAfterFinished: int32('Seconds a finished job is kept.').optional(),
+            parallelism: int32('Pods run in parallel.').optional(),
+            completions: int32('Successful pods needed.').optional(),
+            template: TemplatePod.optional(),
+          })
+          .optional()
+          .describe('batch/v1 JobSpec fragment.'),
+      })
+      .optional()
+      .describe('batch/v1 JobTemplateSpec fragment.'),
+  })
+  .describe('batch/v1 CronJobSpec fragment; its schedule is used for every task.');

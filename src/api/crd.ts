@@ -118,6 +118,9 @@ export function toStructural(
     const types = new Set(union.map((b) => (isObj(b) ? b.type : undefined)));
     if (types.size === 2 && types.has('string') && (types.has('integer') || types.has('number'))) {
       out['x-kubernetes-int-or-string'] = true;
+      // a pattern on the string branch (quantities) applies to the value as a whole, as in Kubernetes' own CRDs
+      const str = union.find((b) => isObj(b) && b.type === 'string') as Json | undefined;
+      if (str?.pattern !== undefined && n.pattern === undefined) n = { ...n, pattern: str.pattern };
     } else {
       throw new Error(`${path}: unions other than int-or-string are not structural`);
     }

@@ -4,8 +4,16 @@
  * so a document the CLI accepts is accepted by the apiserver and vice versa.
  */
 import { z } from 'zod';
+import { GIT_URL_PATTERN, GO_DURATION_PATTERN, HTTP_URL_PATTERN, INT32_MAX } from './patterns.js';
 
 export { API_VERSION, GROUP, VERSION } from './kinds-meta.js';
+export {
+  CRON_PATTERN,
+  GIT_URL_PATTERN,
+  GO_DURATION_PATTERN,
+  HTTP_URL_PATTERN,
+  TIMEZONE_PATTERN,
+} from './patterns.js';
 
 /** One CEL rule as it appears in `x-kubernetes-validations`. */
 export interface CelRule {
@@ -23,21 +31,9 @@ export const CEL_KEY = 'x-kubernetes-validations';
 
 export const DNS_LABEL_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 export const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
-/** Go `time.ParseDuration` subset used upstream for Release intervals. */
-export const GO_DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
-/** Five-field cron (Kubernetes CronJob syntax) or one of the predefined macros. */
-export const CRON_PATTERN =
-  '^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*?/,-]+( +[0-9A-Za-z*?/,-]+){4})$';
-/** IANA time zone name such as `UTC` or `Asia/Colombo`. */
-export const TIMEZONE_PATTERN = '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$';
-export const HTTP_URL_PATTERN = '^https?://[^\\s]+$';
-/** Git remote: http(s), ssh or git URL, or scp-like `git@host:org/repo`. */
-export const GIT_URL_PATTERN = '^((https?|ssh|git)://[^\\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\\s]+)$';
 /** URL path starting with `/`. */
 export const URL_PATH_PATTERN = '^/[^\\s]*$';
 export const GIT_SHA_PATTERN = '^[0-9a-f]{7,40}$';
-export const QUANTITY_PATTERN =
-  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 
 const re = (pattern: string) => new RegExp(pattern);
 
@@ -73,20 +69,20 @@ export const patterned = (pattern: string, what: string, description: string) =>
     .describe(description);
 
 export const goDuration = (description: string) =>
-  patterned(GO_DURATION_PATTERN, 'a Go duration such as 30s, 5m or 1h30m', description);
-export const cron = (description: string) =>
-  patterned(CRON_PATTERN, 'a five-field cron expression or @hourly/@daily/…', description);
-export const httpUrl = (description: string) => patterned(HTTP_URL_PATTERN, 'an http(s) URL', description);
+  patterned(GO_DURATION_PATTERN, 'a Go duration such as 30s, 5m or 1h30m', description).max(64);
+export const httpUrl = (description: string) =>
+  patterned(HTTP_URL_PATTERN, 'an http(s) URL with a host', description).max(2048);
 export const gitUrl = (description: string) =>
-  patterned(GIT_URL_PATTERN, 'a git URL: https://, ssh://, git:// or git@host:path', description);
+  patterned(GIT_URL_PATTERN, 'a git URL: https://, ssh://, git:// or git@host:path', description).max(2048);
 export const urlPath = (description: string) =>
   patterned(URL_PATH_PATTERN, 'a URL path starting with /', description);
-export const quantity = (description: string) =>
-  patterned(QUANTITY_PATTERN, 'a Kubernetes quantity such as 500m, 1 or 256Mi', description);
 
 export const port = (description: string) => z.number().int().min(1).max(65535).describe(description);
-export const nonNegativeInt = (description: string) => z.number().int().min(0).describe(description);
-export const positiveInt = (description: string) => z.number().int().min(1).describe(description);
+/** Integers are int32 in the Kubernetes objects they end up in: bounded to 2^31-1. */
+export const nonNegativeInt = (description: string) =>
+  z.number().int().min(0).max(INT32_MAX).describe(description);
+export const positiveInt = (description: string) =>
+  z.number().int().min(1).max(INT32_MAX).describe(description);
 
 /** A value that is either an integer or a string (`x-kubernetes-int-or-string`). */
 export const intOrString = (description: string) =>
@@ -110,8 +106,6 @@ export const atomicFreeForm = (description: string) =>
     'x-kubernetes-map-type': 'atomic',
     type: 'object',
   });
-
-export const stringMap = (description: string) => z.record(z.string(), z.string()).describe(description);
 
 // ---------------------------------------------------------------------------------------------------------
 // Rules with a CEL twin.
@@ -206,21 +200,4 @@ export function notBoth<T>(a: keyof T & string, b: keyof T & string, message?: s
     fieldPath: `.${b}`,
     check: (self) => !(self[a] !== undefined && self[b] !== undefined),
   };
-}
-
-/** A map with at most `maxProperties` entries (bounded so CEL rules inside stay within the cost budget). */
-export function boundedRecord<V extends z.ZodType>(value: V, maxProperties: number, description: string) {
-  return z
-    .record(z.string(), value)
-    .superRefine((rec, ctx) => {
-      const n = Object.keys(rec).length;
-      if (n > maxProperties) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [],
-          message: `Too many: ${n}: must have at most ${maxProperties} items`,
-        });
-      }
-    })
-    .meta({ description, maxProperties });
 }

@@ -3,12 +3,14 @@
  * No zod here, so the CLI's hot path can read it without loading every schema; src/api/registry.ts adds the
  * schema of each kind. This is the only place these facts are written down.
  */
-import type { NameFormat } from './resource.js';
 
 export const GROUP = 'openchoreo.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 export const CATEGORY = 'openchoreo';
+
+/** How a kind's names are checked: a DNS-1123 label (also used as a label value) or subdomain. */
+export type NameFormat = 'label' | 'subdomain';
 
 export interface PrinterColumn {
   name: string;
@@ -338,3 +340,33 @@ export const KIND_META: readonly KindMeta[] = defs.map((d) => ({
   nameFormat: d.nameFormat,
   description: d.description,
 }));
+
+const byKind = new Map(KIND_META.map((m) => [m.kind, m]));
+const byAnyName = new Map<string, KindMeta>();
+for (const m of KIND_META) {
+  for (const n of [m.kind, m.plural, m.singular, ...m.shortNames]) byAnyName.set(n.toLowerCase(), m);
+  for (const n of [m.plural, m.singular]) {
+    byAnyName.set(`${n}.${GROUP}`, m);
+    byAnyName.set(`${n}.${VERSION}.${GROUP}`, m);
+  }
+}
+
+/** Exact lookup by Kind (`Component`). */
+export function kindMeta(kind: string): KindMeta | undefined {
+  return byKind.get(kind);
+}
+
+/**
+ * The one lookup of a kind by any name a user may type, case-insensitive: Kind, plural, singular, short name,
+ * each of plural and singular qualified with the group or version and group (`Component`, `components`,
+ * `component`, `comp`, `components.openchoreo.dev`, `component.openchoreo.dev`,
+ * `components.v1alpha1.openchoreo.dev`). The CLI, the validator and explain all use it.
+ */
+export function lookupKind(name: string): KindMeta | undefined {
+  return byAnyName.get(name.toLowerCase());
+}
+
+/** Every spelling lookupKind accepts, sorted (shell completion). */
+export function allKindNames(): string[] {
+  return [...byAnyName.keys()].sort();
+}

@@ -12,28 +12,20 @@ import {
   CATEGORY,
   GROUP,
   KIND_META,
+  type KindMeta,
+  lookupKind as lookupMeta,
   type PrinterColumn,
   STATUS_COLUMNS,
   VERSION,
 } from './kinds-meta.js';
-import type { NameFormat } from './resource.js';
 
-export { CATEGORY, type PrinterColumn } from './kinds-meta.js';
+export { allKindNames, CATEGORY, type PrinterColumn } from './kinds-meta.js';
 
-export interface KindInfo {
-  kind: string;
-  /** Lower-case plural, e.g. `components`: the resource name in URLs and CRD names. */
-  plural: string;
-  singular: string;
-  shortNames: string[];
-  namespaced: boolean;
+/** A kind's facts (kinds-meta.ts) with its zod schema and what derives from it. */
+export interface KindInfo extends KindMeta {
   categories: string[];
-  /** Apply order: lower ranks are applied first (and deleted last). */
-  rank: number;
   /** Whether the document must have a spec. */
   specRequired: boolean;
-  nameFormat: NameFormat;
-  description: string;
   printerColumns: PrinterColumn[];
   /** The full document schema (apiVersion, kind, metadata, spec, status). */
   schema: z.ZodObject<{ spec: z.ZodType }>;
@@ -42,7 +34,8 @@ export interface KindInfo {
   apiVersion: string;
 }
 
-const SCHEMAS: Record<string, z.ZodObject<{ spec: z.ZodType }>> = {
+/** The schema of every kind, by Kind; src/api/refs.ts derives the typed references' object types from it. */
+export const SCHEMAS = {
   Organization: platform.Organization,
   DataPlane: platform.DataPlane,
   BuildPlane: platform.BuildPlane,
@@ -71,22 +64,15 @@ const SCHEMAS: Record<string, z.ZodObject<{ spec: z.ZodType }>> = {
   Release: build.Release,
   Endpoint: dev.Endpoint,
   GitCommitRequest: build.GitCommitRequest,
-};
+} satisfies Record<string, z.ZodObject<{ spec: z.ZodType }>>;
 
 export const KINDS: readonly KindInfo[] = KIND_META.map((m) => {
-  const schema = SCHEMAS[m.kind];
+  const schema: z.ZodObject<{ spec: z.ZodType }> | undefined = SCHEMAS[m.kind as keyof typeof SCHEMAS];
   if (!schema) throw new Error(`no schema registered for kind ${m.kind}`);
   return {
-    kind: m.kind,
-    plural: m.plural,
-    singular: m.singular,
-    shortNames: m.shortNames,
-    namespaced: m.namespaced,
+    ...m,
     categories: [CATEGORY],
-    rank: m.rank,
     specRequired: !schema.shape.spec.safeParse(undefined).success,
-    nameFormat: m.nameFormat,
-    description: m.description,
     printerColumns: [...m.columns, ...STATUS_COLUMNS],
     schema,
     group: GROUP,
@@ -96,29 +82,16 @@ export const KINDS: readonly KindInfo[] = KIND_META.map((m) => {
 });
 
 const byKind = new Map(KINDS.map((k) => [k.kind, k]));
-const byAnyName = new Map<string, KindInfo>();
-for (const k of KINDS) {
-  for (const n of [k.kind, k.plural, k.singular, ...k.shortNames, `${k.plural}.${GROUP}`]) {
-    byAnyName.set(n.toLowerCase(), k);
-  }
-}
 
 /** Exact kind lookup (`Component`). */
 export function kindInfo(kind: string): KindInfo | undefined {
   return byKind.get(kind);
 }
 
-/**
- * Lookup by any name form, case-insensitive: kind, plural, singular, short name or `plural.group`
- * (`Component`, `components`, `component`, `comp`, `components.openchoreo.dev`).
- */
+/** Lookup by any name a user may type (kinds-meta.ts `lookupKind`: one set of spellings everywhere). */
 export function lookupKind(name: string): KindInfo | undefined {
-  return byAnyName.get(name.toLowerCase());
-}
-
-/** Every name the CLI accepts for kinds, e.g. for shell completion. */
-export function allKindNames(): string[] {
-  return [...byAnyName.keys()].sort();
+  const meta = lookupMeta(name);
+  return meta && byKind.get(meta.kind);
 }
 
 /** Kinds sorted for apply (stable: rank, then registry order). Reverse it for deletion. */

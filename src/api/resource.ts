@@ -1,8 +1,9 @@
 /** The envelope shared by every kind: apiVersion, kind, metadata, spec, status. */
 import { z } from 'zod';
-import { API_VERSION, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN } from './dsl.js';
+import { API_VERSION, DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, dnsLabel } from './dsl.js';
+import { kindMeta, type NameFormat } from './kinds-meta.js';
 
-export type NameFormat = 'label' | 'subdomain';
+export type { NameFormat } from './kinds-meta.js';
 
 export const NAME_RULES: Record<NameFormat, { pattern: string; maxLength: number; what: string }> = {
   label: { pattern: DNS_LABEL_PATTERN, maxLength: 63, what: 'a DNS-1123 label' },
@@ -24,13 +25,12 @@ export function objectMeta(nameFormat: NameFormat, namespaced: boolean) {
     .looseObject({
       name,
       namespace: namespaced
-        ? z
-            .string()
-            .optional()
-            .describe(
-              'Namespace of the resource; for OpenChoreo this is the organization (default: default).',
-            )
+        ? dnsLabel(
+            'Namespace of the resource; for OpenChoreo this is the organization (default: default).',
+          ).optional()
         : z.never().optional().describe('Organizations are cluster-scoped: no namespace.'),
+      // label and annotation rules (Kubernetes' ObjectMeta validation) are checked for every object, ours and
+      // others, by src/kube/validation.ts before apply writes anything
       labels: z.record(z.string(), z.string()).optional().describe('Labels, see openchoreo.dev/* keys.'),
       annotations: z
         .record(z.string(), z.string())
@@ -40,18 +40,21 @@ export function objectMeta(nameFormat: NameFormat, namespaced: boolean) {
     .describe('Standard Kubernetes object metadata.');
 }
 
-/** Build the full document schema of a kind from its spec and status. */
+/**
+ * Build the full document schema of a kind from its spec and status; its name format and scope are the kind's
+ * facts in kinds-meta.ts (written once, there).
+ */
 export function resource<K extends string, Spec extends z.ZodType, Status extends z.ZodType>(opts: {
   kind: K;
   spec: Spec;
   status: Status;
-  nameFormat: NameFormat;
-  namespaced: boolean;
 }) {
+  const meta = kindMeta(opts.kind);
+  if (!meta) throw new Error(`kind ${opts.kind} has no entry in src/api/kinds-meta.ts`);
   return z.strictObject({
     apiVersion: z.literal(API_VERSION).describe(`Always ${API_VERSION}.`),
     kind: z.literal(opts.kind).describe(`Always ${opts.kind}.`),
-    metadata: objectMeta(opts.nameFormat, opts.namespaced),
+    metadata: objectMeta(meta.nameFormat, meta.namespaced),
     spec: opts.spec,
     status: opts.status.optional(),
   });

@@ -25,6 +25,21 @@ export async function directClient(factory: Factory): Promise<DirectClient> {
   return client.direct;
 }
 
+/**
+ * kubectl's rule for NAME arguments: never empty and never with a `/` (`get project default/status` would
+ * otherwise address the `status` subresource of `default`).
+ */
+export function checkNames(names: readonly string[], commandPath: string): void {
+  for (const n of names) {
+    if (n === '') throw new UsageError('resource name may not be empty', commandPath);
+    if (n.includes('/'))
+      throw new UsageError(
+        `arguments in resource/name form may not have more than one slash: ${JSON.stringify(n)}`,
+        commandPath,
+      );
+  }
+}
+
 export function outputFormat(factory: Factory, commandPath: string): OutputFormat {
   try {
     return parseOutputFormat(factory.globals.output, (p) => readFileSync(p, 'utf8'));

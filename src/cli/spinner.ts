@@ -9,11 +9,14 @@ function spinnerWanted(io: IOStreams): boolean {
   return io.stderrIsTTY && io.stderrColor;
 }
 
+/** ora applies rules of its own (it turns itself off when CI is set); ours above are the ones that decide. */
+const ORA_ENABLED = { isEnabled: true } as const;
+
 /** Runs `fn` with a spinner showing `text` while it runs. */
 export async function withSpinner<T>(io: IOStreams, text: string, fn: () => Promise<T>): Promise<T> {
   if (!spinnerWanted(io)) return fn();
   const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream: io.stderr }).start();
+  const spinner = ora({ text, stream: io.stderr, ...ORA_ENABLED }).start();
   try {
     return await fn();
   } finally {
@@ -43,7 +46,7 @@ export async function progressReporter(io: IOStreams): Promise<Progress> {
     if (spinner.isSpinning) spinner.stopAndPersist({ symbol: '•' });
     spinner.start(m);
   };
-  spinner = ora({ stream: io.stderr });
+  spinner = ora({ stream: io.stderr, ...ORA_ENABLED });
   return Object.assign(report, {
     stop: () => {
       if (spinner?.isSpinning) spinner.stopAndPersist({ symbol: '•' });

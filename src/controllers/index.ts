@@ -4,6 +4,7 @@
  */
 import { hostname } from 'node:os';
 import type { KubeClient } from '../kube/client.js';
+import { KUBE_REF } from '../kube/kinds.js';
 import { apiBinding, scheduledTaskBinding, serviceBinding, webApplicationBinding } from './binding/index.js';
 import { buildPlaneController } from './buildplane/index.js';
 import { componentController } from './component/index.js';
@@ -23,8 +24,10 @@ import { organizationController } from './organization/index.js';
 import { PlaneClients } from './planes.js';
 import { projectController } from './project/index.js';
 import { releaseController } from './release/index.js';
+import type { Logger } from './runtime/log.js';
 import { Manager, type ManagerOptions } from './runtime/manager.js';
-import { type ControllerContext, type ControllerFactory, R } from './shared.js';
+import type { RateLimit } from './runtime/queue.js';
+import type { ControllerContext, ControllerFactory } from './shared.js';
 
 export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   organization: organizationController,
@@ -76,6 +79,10 @@ export interface RunControllersOptions {
   /** `host:port` for /healthz, /readyz and /metrics (port 0 picks one); undefined: no server. */
   metricsAddr?: string;
   log?: (m: string) => void;
+  /** Structured logger of the reconciles (default: text lines through `log`). */
+  logger?: Logger;
+  /** Retry limits of the work queues (default: client-go's; see WorkQueue). */
+  rateLimit?: Partial<RateLimit>;
   /** Stop gracefully on SIGTERM/SIGINT (default true). */
   handleSignals?: boolean;
   /** Informer tuning (tests: short watch timeouts). */
@@ -96,8 +103,9 @@ export interface RunningControllers {
   /** Resolves when the manager stopped (stop(), a signal, or lost leadership), within the grace period. */
   done: Promise<void>;
   /**
-   * Graceful stop within the grace period: finish reconciles in flight, release the lease, abort what is still
-   * waiting on a data plane, shut plane clients down. Resolves at the latest when the grace period ends.
+   * Graceful stop within the grace period: cancel the reconciles in flight (their AbortSignal) and wait for
+   * them, release the lease, abort what is still waiting on a data plane, shut plane clients down. Resolves at
+   * the latest when the grace period ends.
    */
   stop(): Promise<void>;
 }
@@ -116,6 +124,8 @@ export function runControllers(opts: RunControllersOptions): RunningControllers 
   const manager = new Manager({
     client: opts.client,
     log,
+    ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
     ...(opts.metricsAddr !== undefined ? { metricsAddr: opts.metricsAddr } : {}),
     ...(opts.informer ? { informer: opts.informer } : {}),
     ...(opts.leaderElect
@@ -133,7 +143,7 @@ export function runControllers(opts: RunControllersOptions): RunningControllers 
   });
   const planes = new PlaneClients({
     local: opts.client,
-    getSecret: (namespace, name) => manager.informer(R.secrets).getByName(name, namespace),
+    getSecret: (namespace, name) => manager.informer(KUBE_REF.Secret).getByName(name, namespace),
   });
   const ctx: ControllerContext = {
     manager,

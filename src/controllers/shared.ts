@@ -3,40 +3,26 @@
  * controller factory receives, status writes (server-side apply of the status subresource, only when something
  * changed), finalizer edits guarded by resourceVersion, and the Ready condition with its transition event.
  */
-import type { z } from 'zod';
-import { API_VERSION, GROUP, VERSION } from '../api/dsl.js';
-import { kindInfo } from '../api/registry.js';
-import type { KubeClient, KubeObject } from '../kube/client.js';
+import { API_VERSION } from '../api/dsl.js';
+import type { KindObject, KindRef } from '../api/refs.js';
+import type { KubeClient, KubeObject, ObjectMeta } from '../kube/client.js';
 import type { GVR } from '../kube/discovery.js';
 import { isNotFound } from '../kube/errors.js';
+import type { TypedRef } from '../kube/kinds.js';
 import type { PlaneClients } from './planes.js';
 import { type Condition, conditionsChanged, findCondition, setCondition } from './runtime/conditions.js';
-import type { ControllerSpec } from './runtime/controller.js';
+import type { ControllerSpec, MapFunc, WatchSpec } from './runtime/controller.js';
 import type { Informer } from './runtime/informer.js';
 import type { Manager } from './runtime/manager.js';
 
-function ours(kind: string): GVR {
-  const info = kindInfo(kind);
-  if (!info) throw new Error(`unknown kind ${kind}`);
-  return { group: GROUP, version: VERSION, resource: info.plural, namespaced: info.namespaced };
-}
-
-export const R = {
-  organizations: ours('Organization'),
-  dataPlanes: ours('DataPlane'),
-  buildPlanes: ours('BuildPlane'),
-  environments: ours('Environment'),
-  pipelines: ours('DeploymentPipeline'),
-  projects: ours('Project'),
-  components: ours('Component'),
-  namespaces: { group: '', version: 'v1', resource: 'namespaces', namespaced: false } as GVR,
-  secrets: { group: '', version: 'v1', resource: 'secrets', namespaced: true } as GVR,
-} as const;
-
-/** A stored object of one of our kinds: the zod type, with the metadata the apiserver adds. */
-export type Stored<S extends z.ZodType> = Omit<z.infer<S>, 'metadata'> & {
-  metadata: KubeObject['metadata'] & {};
+/** A stored object: the kind's type, with the metadata the apiserver adds (uid, resourceVersion, …). */
+export type Stored<T extends { metadata?: unknown }> = T & {
+  metadata: ObjectMeta & NonNullable<T['metadata']>;
 };
+
+/** The objects a cache of `ref` holds: `Stored<Component>` for `REF.Component`, `T` for a `TypedRef<T>`. */
+export type ObjectOf<Ref> =
+  Ref extends KindRef<infer K> ? Stored<KindObject<K>> : Ref extends TypedRef<infer T> ? T : KubeObject;
 
 export interface ControllerContext {
   manager: Manager;
@@ -48,13 +34,31 @@ export interface ControllerContext {
 
 export type ControllerFactory = (ctx: ControllerContext) => ControllerSpec;
 
-/** Typed access to a shared informer. */
-export function cache<T extends KubeObject>(mgr: Manager, ref: GVR): Informer<T> {
-  return mgr.informer<T>(ref);
+/** The shared informer of `ref`, typed by the reference (REF.<Kind> or KUBE_REF.<Kind>). */
+export function cache<Ref extends GVR>(mgr: Manager, ref: Ref): Informer<ObjectOf<Ref>> {
+  return mgr.informer<ObjectOf<Ref>>(ref);
+}
+
+/** What reading a cache needs (a view: an informer of any object type is one). */
+export type CacheView<T extends KubeObject = KubeObject> = Pick<
+  Informer<T>,
+  'get' | 'getByName' | 'list' | 'byIndex'
+>;
+
+/**
+ * A watch of `ref` whose map reads the objects as the informer of `ref` holds them (`ObjectOf<Ref>`): that
+ * informer delivers nothing else, so this is the one place the runtime's untyped handler is narrowed.
+ */
+export function watchOf<Ref extends GVR>(
+  ref: Ref,
+  map: (o: ObjectOf<Ref>) => string[],
+  delayMs?: number,
+): WatchSpec {
+  return { ref, map: map as MapFunc, ...(delayMs !== undefined ? { delayMs } : {}) };
 }
 
 /** Keys of every object of `ref` in `namespace` (for "something they all depend on changed" mappings). */
-export function keysIn(inf: Informer, namespace: string | undefined): string[] {
+export function keysIn(inf: CacheView, namespace: string | undefined): string[] {
   if (!namespace) return [];
   return inf.list(namespace).map((o) => `${namespace}/${o.metadata?.name}`);
 }
@@ -196,6 +200,7 @@ export async function writeStatus(
         fieldManager,
         force: true,
         ...(ref.namespaced && meta.namespace ? { namespace: meta.namespace } : {}),
+        signal: ctx.manager.signal,
       },
     );
   } catch (e) {

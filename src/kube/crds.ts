@@ -5,13 +5,9 @@
 import type { KubeClient, KubeObject } from './client.js';
 import type { GVR } from './discovery.js';
 import { KubeError } from './errors.js';
+import { KUBE_REF } from './kinds.js';
 
-export const CRDS: GVR = {
-  group: 'apiextensions.k8s.io',
-  version: 'v1',
-  resource: 'customresourcedefinitions',
-  namespaced: false,
-};
+export const CRDS: GVR = KUBE_REF.CustomResourceDefinition;
 
 export interface CrdApplyResult {
   name: string;

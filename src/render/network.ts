@@ -13,6 +13,7 @@
  * `renderCellBaseline` is the namespace-wide default deny (in-cell and DNS only) for the pods no binding selects;
  * it belongs to the cell (project × environment), not to a binding, so it is not part of a binding's Release.
  */
+import type { WorkloadTemplate } from '../api/common.js';
 import { generateK8sNameWithLengthLimit, MAX_LABEL_NAME_LENGTH } from '../api/index.js';
 import type { KubeObject } from '../kube/client.js';
 import { GATEWAY_EXTERNAL, GATEWAY_INTERNAL, GATEWAY_NAMESPACE, metadata, selectorLabels } from './common.js';
@@ -68,18 +69,8 @@ function eastboundEgress(c: ResolvedConnection): JsonObject {
   };
 }
 
-/** The fields of a workload connection that declare an external service (a WorkloadTemplate fits). */
-export interface ExternalConnectionLike {
-  type?: string;
-  host?: string;
-  ports?: number[];
-  protocol?: string;
-}
-
 /** The workload's southbound destinations: one per port of each `type: external` connection, in name order. */
-export function externalServicesOf(
-  wl: { connections?: Record<string, ExternalConnectionLike> } | undefined,
-): ExternalService[] {
+export function externalServicesOf(wl: Pick<WorkloadTemplate, 'connections'> | undefined): ExternalService[] {
   const out: ExternalService[] = [];
   const byName = Object.entries(wl?.connections ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [name, c] of byName) {

@@ -27,6 +27,7 @@ import type { KubeClient, KubeObject } from '../kube/client.js';
 import { applyCrds, CRDS } from '../kube/crds.js';
 import type { GVR } from '../kube/discovery.js';
 import { isNotFound, KubeError, UnknownResourceError } from '../kube/errors.js';
+import { KUBE_REF } from '../kube/kinds.js';
 import { dependencyCrds } from './dependencies.js';
 
 export const MANAGED_BY_LABEL = Labels.managedBy;
@@ -838,12 +839,12 @@ async function getLive(client: KubeClient, o: KubeObject): Promise<KubeObject | 
 /** Kinds install creates outside our group, in apply order. */
 const FOREIGN: { ref: GVR; kind: string; apiVersion: string }[] = [
   {
-    ref: { group: '', version: 'v1', resource: 'namespaces', namespaced: false },
+    ref: KUBE_REF.Namespace,
     kind: 'Namespace',
     apiVersion: 'v1',
   },
   {
-    ref: { group: '', version: 'v1', resource: 'serviceaccounts', namespaced: true },
+    ref: KUBE_REF.ServiceAccount,
     kind: 'ServiceAccount',
     apiVersion: 'v1',
   },
@@ -863,7 +864,7 @@ const FOREIGN: { ref: GVR; kind: string; apiVersion: string }[] = [
     apiVersion: 'rbac.authorization.k8s.io/v1',
   })),
   {
-    ref: { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true },
+    ref: KUBE_REF.Deployment,
     kind: 'Deployment',
     apiVersion: 'apps/v1',
   },

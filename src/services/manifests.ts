@@ -76,7 +76,7 @@ export async function readSources(
       const chunks: Buffer[] = [];
       for await (const c of options.stdin)
         chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-      out.push({ name: 'STDIN', text: Buffer.concat(chunks).toString('utf8') });
+      out.push({ name: 'STDIN', text: decodeUtf8('STDIN', Buffer.concat(chunks)) });
       continue;
     }
     if (/^https?:\/\//i.test(f)) {
@@ -95,16 +95,19 @@ export async function readSources(
           },
         );
       }
-      out.push({ name: f, text: await readCapped(f, res, options.maxUrlBytes ?? MAX_URL_BYTES) });
+      out.push({
+        name: f,
+        text: decodeUtf8(f, await readCapped(f, res, options.maxUrlBytes ?? MAX_URL_BYTES)),
+      });
       continue;
     }
     const st = await stat(f).catch(() => undefined);
     if (st === undefined) throw new OperationError(`the path "${f}" does not exist`, { reason: 'NotFound' });
     if (st.isDirectory()) {
       const files = await listDir(f, options.recursive);
-      for (const p of files) out.push({ name: p, text: await readFile(p, 'utf8') });
+      for (const p of files) out.push({ name: p, text: decodeUtf8(p, await readFile(p)) });
     } else {
-      out.push({ name: f, text: await readFile(f, 'utf8') });
+      out.push({ name: f, text: decodeUtf8(f, await readFile(f)) });
     }
   }
   if (out.length === 0) throw new OperationError('no objects passed to apply', { reason: 'NoObjects' });
@@ -118,7 +121,7 @@ export async function readSources(
 export const MAX_URL_BYTES = DEFAULT_MAX_BODY_BYTES.other;
 
 /** The body of `res`, refused by Content-Length or as soon as more than `limit` bytes have arrived. */
-async function readCapped(url: string, res: Response, limit: number): Promise<string> {
+async function readCapped(url: string, res: Response, limit: number): Promise<Uint8Array> {
   const tooLarge = (size: string) =>
     new OperationError(
       `unable to read URL "${url}": the body is larger than the ${formatBytes(limit)} choreoctl reads ` +
@@ -130,7 +133,7 @@ async function readCapped(url: string, res: Response, limit: number): Promise<st
     await res.body?.cancel().catch(() => {});
     throw tooLarge(`it announces ${formatBytes(declared)}`);
   }
-  if (!res.body) return '';
+  if (!res.body) return new Uint8Array();
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -149,7 +152,57 @@ async function readCapped(url: string, res: Response, limit: number): Promise<st
     if (e instanceof OperationError) throw e;
     throw new OperationError(`unable to read URL "${url}": ${(e as Error).message}`, { reason: 'ReadError' });
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Offset of the first byte that is not part of a well-formed UTF-8 sequence, or -1. */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i] as number;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+    if (n === 0 || i + n >= b.length) return i; // not a lead byte, or a truncated sequence
+    for (let k = 1; k <= n; k++) if (((b[i + k] as number) & 0xc0) !== 0x80) return i;
+    const c1 = b[i + 1] as number;
+    // overlong 3/4-byte forms, UTF-16 surrogates, code points above U+10FFFF
+    if (
+      (c === 0xe0 && c1 < 0xa0) ||
+      (c === 0xed && c1 > 0x9f) ||
+      (c === 0xf0 && c1 < 0x90) ||
+      (c === 0xf4 && c1 > 0x8f)
+    )
+      return i;
+    i += n + 1;
+  }
+  return -1;
+}
+
+/**
+ * Manifests are UTF-8: a file with bytes that are not is refused with its line and column (decoding would
+ * otherwise replace them with U+FFFD and apply something the author never wrote).
+ */
+export function decodeUtf8(source: string, bytes: Uint8Array): string {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) {
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < bad; i++) {
+      if (bytes[i] === 0x0a) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    const hex = (bytes[bad] as number).toString(16).padStart(2, '0');
+    throw new OperationError(
+      `${source}:${line}:${bad - lineStart + 1}: invalid UTF-8 (byte 0x${hex}): manifests must be UTF-8 encoded`,
+      { reason: 'ReadError' },
+    );
+  }
+  return new TextDecoder('utf-8').decode(bytes);
 }
 
 async function listDir(dir: string, recursive: boolean): Promise<string[]> {

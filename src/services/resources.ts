@@ -5,11 +5,10 @@
 import { API_VERSION, GROUP, KIND_META, VERSION } from '../api/kinds-meta.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import type { ResourceInfo } from '../kube/discovery.js';
+import { KUBE_REF } from '../kube/kinds.js';
 import type { WatchEvent } from '../kube/watch.js';
 import { mapLimit } from './concurrency.js';
 import { maskObject, maskObjects, scrubText, secretsOf } from './mask.js';
-
-const EVENTS = { group: '', version: 'v1', resource: 'events', namespaced: true };
 
 type Ref = Pick<ResourceInfo, 'group' | 'version' | 'resource' | 'namespaced' | 'kind'>;
 
@@ -193,7 +192,7 @@ export async function describeObject(
         ? childrenOf(kube, full, name)
         : Promise.resolve([]),
     kube
-      .list<EventData>(EVENTS, {
+      .list<EventData>(KUBE_REF.Event, {
         ...(namespace ? { namespace } : {}),
         fieldSelector: `involvedObject.uid=${uid}`,
       })

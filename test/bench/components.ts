@@ -13,6 +13,7 @@ import { get as httpsGet } from 'node:https';
 import { dataPlaneNamespaceName } from '../../src/api/naming.js';
 import { KubeClient, type KubeObject } from '../../src/kube/client.js';
 import type { GVR } from '../../src/kube/discovery.js';
+import { KUBE_REF } from '../../src/kube/kinds.js';
 import { loadConnection } from '../../src/kube/kubeconfig.js';
 import { startControlPlane } from '../../src/local/controlplane.js';
 import { install } from '../../src/services/install.js';
@@ -23,7 +24,6 @@ import {
   metric,
   pool,
   startManager,
-  until,
   writes,
 } from './lib.js';
 
@@ -302,9 +302,8 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k} ${(v / COMPONENTS).toFixed(1)}`)
       .join(', ');
 
-    const EVENTS: GVR = { group: '', version: 'v1', resource: 'events', namespaced: true };
     const reasons = new Map<string, number>();
-    for (const e of (await client.listAll(EVENTS, { namespace: ORG })).items) {
+    for (const e of (await client.listAll(KUBE_REF.Event, { namespace: ORG })).items) {
       const key = `${(e as { involvedObject?: { kind?: string } }).involvedObject?.kind}/${(e as { reason?: string }).reason}`;
       reasons.set(key, (reasons.get(key) ?? 0) + 1);
     }

@@ -1,9 +1,16 @@
 /** Shared helpers of the integration tests: clients, CRD installation, polling with a deadline, unique names. */
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { allCrds } from '../../src/api/crd.js';
+import {
+  type RunControllersOptions,
+  type RunningControllers,
+  runControllers,
+} from '../../src/controllers/index.js';
 import { KubeClient, type KubeObject } from '../../src/kube/client.js';
 import { applyCrds } from '../../src/kube/crds.js';
+import type { GVR } from '../../src/kube/discovery.js';
 import { loadConnection } from '../../src/kube/kubeconfig.js';
 import { externalCrdYaml } from '../../src/local/external-crds.js';
 
@@ -57,7 +64,9 @@ export async function installExternalCrds(
       if (obj?.kind === 'CustomResourceDefinition' && which(obj)) docs.push(obj);
     }
   }
-  await applyCrds(client, docs, { fieldManager: 'choreoctl-test' });
+  // Argo's Workflow CRD alone is ~3 MB: the apiserver takes ~12 s to establish it on an idle 2-core machine and
+  // over a minute when the machine is busy, so this waits longer than applyCrds' default.
+  await applyCrds(client, docs, { fieldManager: 'choreoctl-test', timeoutMs: 180_000 });
 }
 
 export function conditionOf(
@@ -104,4 +113,79 @@ export function remoteDataPlane(
       },
     },
   ];
+}
+
+/**
+ * Wait until the object's Ready condition has `status` (and `reason`, when given): the one condition wait of the
+ * integration suite. `namespace` is ignored for cluster-scoped references.
+ */
+export function waitReady(
+  client: KubeClient,
+  ref: GVR,
+  name: string,
+  namespace: string | undefined,
+  status: 'True' | 'False',
+  reason?: string,
+  timeoutMs = 30_000,
+) {
+  return until(
+    async () => {
+      const obj = await client.getOrUndefined<KubeObject>(
+        ref,
+        name,
+        ref.namespaced !== false && namespace ? { namespace } : {},
+      );
+      const c = conditionOf(obj);
+      return c && c.status === status && (!reason || c.reason === reason) ? c : undefined;
+    },
+    `${ref.resource} ${name} Ready=${status}${reason ? ` ${reason}` : ''}`,
+    timeoutMs,
+  );
+}
+
+export interface ControllerHarness {
+  /** Client of the shared control plane (CRDs installed). */
+  readonly client: KubeClient;
+  readonly ctrl: RunningControllers;
+  /** What the controllers logged. */
+  readonly logs: string[];
+}
+
+/**
+ * The preamble of a controller test file: a client of the run's control plane, the openchoreo CRDs (and the
+ * external ones `externalCrds` selects), the controllers started before the tests and stopped after them.
+ */
+export function controllerHarness(
+  opts: Omit<RunControllersOptions, 'client' | 'log' | 'handleSignals'> & {
+    externalCrds?: (crd: KubeObject) => boolean;
+  } = {},
+): ControllerHarness {
+  const { externalCrds, ...run } = opts;
+  let client: KubeClient | undefined;
+  let ctrl: RunningControllers | undefined;
+  const logs: string[] = [];
+  beforeAll(async () => {
+    client = newClient(inject('kubeconfig'));
+    await installCrds(client);
+    if (externalCrds) await installExternalCrds(client, externalCrds);
+    ctrl = runControllers({ ...run, client, handleSignals: false, log: (m) => logs.push(m) });
+    await ctrl.started;
+  });
+  afterAll(async () => {
+    await ctrl?.stop();
+    client?.close();
+  });
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`${what} is available inside tests only (after beforeAll)`);
+    return v;
+  };
+  return {
+    get client() {
+      return need(client, 'the harness client');
+    },
+    get ctrl() {
+      return need(ctrl, 'the harness controllers');
+    },
+    logs,
+  };
 }

@@ -22,10 +22,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { DataPlaneLabels } from '../../src/api/labels.js';
 import { dataPlaneNamespaceName } from '../../src/api/naming.js';
+import { REF } from '../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../src/controllers/index.js';
-import { R } from '../../src/controllers/shared.js';
 import type { KubeClient, KubeObject } from '../../src/kube/client.js';
 import type { GVR } from '../../src/kube/discovery.js';
+import { KUBE_REF } from '../../src/kube/kinds.js';
 import { type ControlPlane, startControlPlane } from '../../src/local/controlplane.js';
 import { defaultPlatform } from '../../src/services/install.js';
 import {
@@ -41,23 +42,10 @@ import {
 const N = Number(process.env.RELIABILITY_COMPONENTS ?? 50);
 const OUTAGE_MS = Number(process.env.RELIABILITY_OUTAGE_S ?? 30) * 1000;
 const API = 'openchoreo.dev/v1alpha1';
-const DEPLOYMENTS: GVR = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
-const SERVICE_BINDINGS: GVR = {
-  group: 'openchoreo.dev',
-  version: 'v1alpha1',
-  resource: 'servicebindings',
-  namespaced: true,
-};
 const repo = resolve(import.meta.dirname, '../..');
 const bin = join(repo, 'bin/choreoctl.js');
 const localNode = join(repo, 'node_modules/.bin/node');
 const node = existsSync(localNode) ? localNode : process.execPath;
-const RELEASES: GVR = {
-  group: 'openchoreo.dev',
-  version: 'v1alpha1',
-  resource: 'releases',
-  namespaced: true,
-};
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 let client: KubeClient;
@@ -96,7 +84,7 @@ function component(name: string): KubeObject[] {
 }
 
 async function deploymentNames(): Promise<string[]> {
-  const list = await remote.list<KubeObject>(DEPLOYMENTS, { namespace: cell });
+  const list = await remote.list<KubeObject>(KUBE_REF.Deployment, { namespace: cell });
   return list.items
     .map((d) => d.metadata?.labels?.[DataPlaneLabels.component] ?? d.metadata?.name ?? '')
     .sort();
@@ -106,7 +94,7 @@ async function dataPlaneReady(status: 'True' | 'False', timeoutMs = 60_000) {
   return until(
     async () => {
       const c = conditionOf(
-        await client.getOrUndefined<KubeObject>(R.dataPlanes, 'default', { namespace: org }),
+        await client.getOrUndefined<KubeObject>(REF.DataPlane, 'default', { namespace: org }),
       );
       return c?.status === status ? c : undefined;
     },
@@ -128,7 +116,7 @@ beforeAll(async () => {
   ctrl = runControllers({ client, handleSignals: false });
   await ctrl.started;
   await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
-  await until(async () => client.getOrUndefined(R.namespaces, org), 'the organization namespace');
+  await until(async () => client.getOrUndefined(KUBE_REF.Namespace, org), 'the organization namespace');
   // The default platform of the organization, its DataPlane replaced by the remote cluster.
   for (const o of remoteDataPlane(org, 'default', 'dp-creds', cp2)) await client.create(o);
   for (const o of defaultPlatform(org)) {
@@ -141,9 +129,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (client) {
-    await client.delete(R.organizations, org).catch(() => {});
+    await client.delete(REF.Organization, org).catch(() => {});
     await until(
-      async () => !(await client.getOrUndefined(R.organizations, org)),
+      async () => !(await client.getOrUndefined(REF.Organization, org)),
       'the org to be gone',
       120_000,
     ).catch(() => {});
@@ -175,13 +163,13 @@ describe('the data-plane apiserver goes away mid-rollout', () => {
       process.stderr.write(`[reliability] DataPlane during outage: ${c.reason}: ${c.message}\n`);
       // A deletion requested meanwhile, of a component already in the data plane.
       const victim = landed[0] as string;
-      await client.delete(R.components, victim, { namespace: org });
+      await client.delete(REF.Component, victim, { namespace: org });
       // Nothing else is deleted from the control plane meanwhile.
-      const comps = await client.list<KubeObject>(R.components, { namespace: org });
+      const comps = await client.list<KubeObject>(REF.Component, { namespace: org });
       expect(comps.items.filter((o) => !o.metadata?.deletionTimestamp).length).toBe(N - 1);
       // The outage lasts its set time: there is no event to wait for (that is the fault being injected).
       await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - stoppedAt))));
-      const stillThere = await client.list<KubeObject>(R.components, { namespace: org });
+      const stillThere = await client.list<KubeObject>(REF.Component, { namespace: org });
       expect(stillThere.items.length).toBeGreaterThanOrEqual(N - 1);
     } finally {
       await cp2.startApiserver();
@@ -197,14 +185,14 @@ describe('the data-plane apiserver goes away mid-rollout', () => {
       300_000,
     );
     await until(
-      async () => !(await client.getOrUndefined(R.components, victim, { namespace: org })),
+      async () => !(await client.getOrUndefined(REF.Component, victim, { namespace: org })),
       'the deleted component to be gone from the control plane',
       120_000,
     );
     await dataPlaneReady('True');
     const ms = Date.now() - restartedAt;
     // Nothing lost or duplicated in either cluster: one binding per component, one Deployment per binding.
-    const bindings = await client.list<KubeObject>(SERVICE_BINDINGS, { namespace: org });
+    const bindings = await client.list<KubeObject>(REF.ServiceBinding, { namespace: org });
     const owners = bindings.items
       .map((b) => (b.spec as { owner: { componentName: string } }).owner.componentName)
       .sort();
@@ -224,7 +212,7 @@ describe("the data plane's credentials are rotated, then revoked", () => {
     const restarts = (await ctrl.manager.metrics.text()).length; // the manager is alive and serving metrics
     expect(restarts).toBeGreaterThan(0);
     await client.patch(
-      R.secrets,
+      KUBE_REF.Secret,
       'dp-creds',
       { data: { token: b64(cp2.restricted.token) } },
       { namespace: org },
@@ -233,15 +221,20 @@ describe("the data plane's credentials are rotated, then revoked", () => {
     expect(forbidden.reason).toBe('Forbidden');
     // Work arriving while the plane refuses us waits.
     for (const o of component('late')) await client.create(o);
-    await client.patch(R.secrets, 'dp-creds', { data: { token: b64('revoked') } }, { namespace: org });
+    await client.patch(KUBE_REF.Secret, 'dp-creds', { data: { token: b64('revoked') } }, { namespace: org });
     await until(async () => {
       const c = conditionOf(
-        await client.getOrUndefined<KubeObject>(R.dataPlanes, 'default', { namespace: org }),
+        await client.getOrUndefined<KubeObject>(REF.DataPlane, 'default', { namespace: org }),
       );
       return c?.reason === 'Unauthorized';
     }, 'DataPlane Unauthorized');
-    expect(await remote.getOrUndefined(DEPLOYMENTS, 'late', { namespace: cell })).toBeUndefined();
-    await client.patch(R.secrets, 'dp-creds', { data: { token: b64(cp2.admin.token) } }, { namespace: org });
+    expect(await remote.getOrUndefined(KUBE_REF.Deployment, 'late', { namespace: cell })).toBeUndefined();
+    await client.patch(
+      KUBE_REF.Secret,
+      'dp-creds',
+      { data: { token: b64(cp2.admin.token) } },
+      { namespace: org },
+    );
     const restoredAt = Date.now();
     await dataPlaneReady('True');
     await until(
@@ -255,7 +248,7 @@ describe("the data plane's credentials are rotated, then revoked", () => {
           .filter((o) => o.metadata?.name?.startsWith('late'))
           .map((o) => o.status);
       throw new Error(
-        `${e.message}; binding: ${JSON.stringify(await mine(SERVICE_BINDINGS))}; release: ${JSON.stringify(await mine(RELEASES))}`,
+        `${e.message}; binding: ${JSON.stringify(await mine(REF.ServiceBinding))}; release: ${JSON.stringify(await mine(REF.Release))}`,
       );
     });
     report('data-plane token rotated then revoked', Date.now() - restoredAt);
@@ -277,7 +270,7 @@ describe('the CLI and a controller edit the same object', () => {
       execa(node, [bin, ...args], { env, extendEnv: false, reject: false, stdin: 'ignore' });
     const target = 'svc-001';
     const find = async () =>
-      (await client.list<KubeObject>(SERVICE_BINDINGS, { namespace: org })).items.find(
+      (await client.list<KubeObject>(REF.ServiceBinding, { namespace: org })).items.find(
         (b) => (b.spec as { owner: { componentName: string } }).owner.componentName === target,
       );
     const live = await until(find, `the binding of ${target}`);
@@ -313,7 +306,7 @@ describe('the CLI and a controller edit the same object', () => {
     const ok = await cli(['apply', '-f', f2]);
     expect(ok.exitCode, ok.stderr).toBe(0);
     await client.patch(
-      { ...R.components, resource: 'workloads' },
+      { ...REF.Component, resource: 'workloads' },
       target,
       { spec: { containers: { main: { image: `registry.reliability.local/${target}:2.0.0` } } } },
       { namespace: org },
@@ -328,7 +321,7 @@ describe('the CLI and a controller edit the same object', () => {
     // And the data plane got the controller's change.
     await until(
       async () => {
-        const d = await remote.list<KubeObject>(DEPLOYMENTS, {
+        const d = await remote.list<KubeObject>(KUBE_REF.Deployment, {
           namespace: cell,
           labelSelector: `${DataPlaneLabels.component}=${target}`,
         });

@@ -16,8 +16,9 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { ScheduledTaskClass, ServiceClass, WebApplicationClass } from '../../src/api/index.js';
-import { R } from '../../src/controllers/shared.js';
+import { REF } from '../../src/api/refs.js';
 import { KubeClient, type KubeObject } from '../../src/kube/client.js';
+import { KUBE_REF } from '../../src/kube/kinds.js';
 import { loadConnection } from '../../src/kube/kubeconfig.js';
 import { defaultPlatform } from '../../src/services/install.js';
 import { conditionOf, installCrds, newClient, uniqueName, until } from '../integration/helpers.js';
@@ -29,7 +30,6 @@ const bin = join(repo, 'bin/choreoctl.js');
 const localNode = join(repo, 'node_modules/.bin/node');
 const node = existsSync(localNode) ? localNode : process.execPath;
 const TOKEN = `reliab-sekrit-${uniqueName('tok')}-do-not-print`;
-const EVENTS = { group: '', version: 'v1', resource: 'events', namespaced: true };
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 let client: KubeClient;
@@ -64,7 +64,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const org of [orgA, orgB]) await client?.delete(R.namespaces, org).catch(() => {});
+  for (const org of [orgA, orgB]) await client?.delete(KUBE_REF.Namespace, org).catch(() => {});
   client?.close();
 });
 
@@ -160,11 +160,11 @@ describe('tokens are never printed', () => {
         },
       });
       const dp = await until(async () => {
-        const o = await client.getOrUndefined<KubeObject>(R.dataPlanes, 'leaky', { namespace: orgA });
+        const o = await client.getOrUndefined<KubeObject>(REF.DataPlane, 'leaky', { namespace: orgA });
         return conditionOf(o)?.reason === 'Unauthorized' ? o : undefined;
       }, 'DataPlane Ready=False Unauthorized');
       expect(JSON.stringify(dp)).not.toContain(TOKEN);
-      const events = await client.list<KubeObject>(EVENTS, { namespace: orgA });
+      const events = await client.list<KubeObject>(KUBE_REF.Event, { namespace: orgA });
       expect(events.items.length).toBeGreaterThan(0);
       expect(JSON.stringify(events)).not.toContain(TOKEN);
       const described = await cli(['describe', 'dataplane', 'leaky', '-n', orgA]);
@@ -268,7 +268,7 @@ describe('the default classes pass Pod Security "restricted"', () => {
         ),
       ).rejects.toThrow(/violates PodSecurity "restricted:latest"/);
     } finally {
-      await client.delete(R.namespaces, ns).catch(() => {});
+      await client.delete(KUBE_REF.Namespace, ns).catch(() => {});
     }
   });
 });
@@ -323,8 +323,8 @@ describe('the restricted identity stays in its organization', () => {
       expect(r.stderr, what).not.toMatch(/\n\s+at /); // no stack trace
       expect(r.stdout, what).not.toContain('theirs');
     }
-    expect(await client.getOrUndefined(R.projects, 'theirs', { namespace: orgB })).toBeDefined();
-    expect(await client.getOrUndefined(R.projects, 'sneaky', { namespace: orgB })).toBeUndefined();
-    expect(await client.getOrUndefined(R.projects, 'mine', { namespace: orgA })).toBeDefined();
+    expect(await client.getOrUndefined(REF.Project, 'theirs', { namespace: orgB })).toBeDefined();
+    expect(await client.getOrUndefined(REF.Project, 'sneaky', { namespace: orgB })).toBeUndefined();
+    expect(await client.getOrUndefined(REF.Project, 'mine', { namespace: orgA })).toBeDefined();
   });
 });

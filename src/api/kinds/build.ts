@@ -1,9 +1,8 @@
 /** Build and deploy kinds: Build, DeployableArtifact, DeploymentTrack, Deployment, Release; GitOps: GitCommitRequest. */
 import { z } from 'zod';
-import { baseStatus, EnvVar, Owner2 } from '../common.js';
+import { baseStatus, EnvVar, Owner2, Probe } from '../common.js';
 import {
   atomicFreeForm,
-  cron,
   dnsLabel,
   dnsSubdomain,
   exactlyOne,
@@ -13,15 +12,26 @@ import {
   goDuration,
   immutable,
   listMap,
-  nonEmpty,
-  nonNegativeInt,
   patterned,
   positiveInt,
-  quantity,
-  TIMEZONE_PATTERN,
   withRules,
 } from '../dsl.js';
 import { resource } from '../resource.js';
+import {
+  absolutePath,
+  configKey,
+  cronSchedule,
+  gitBranch,
+  IMAGE_REF_OR_TAG_PATTERN,
+  int32,
+  matching,
+  nonEmptyText,
+  repoPath,
+  resourceQuantity,
+  text,
+  textList,
+  timeZone,
+} from '../rules.js';
 import { EndpointSpec, TemplateRef } from './development.js';
 
 // ---- Build ----------------------------------------------------------------------------------------------
@@ -36,15 +46,11 @@ export const BuildSpec = z
         url: gitUrl('Git repository URL.'),
         revision: z
           .strictObject({
-            branch: z
-              .string()
-              .min(1)
-              .optional()
-              .describe('Branch to build (default main); ignored when commit is set.'),
+            branch: gitBranch('Branch to build (default main); ignored when commit is set.').optional(),
             commit: patterned(GIT_SHA_PATTERN, 'a 7-40 character hex git SHA', 'Commit to build.').optional(),
           })
           .describe('Which revision to build.'),
-        appPath: z.string().min(1).describe('Path of the application inside the repository.'),
+        appPath: repoPath('Path of the application inside the repository.'),
       })
       .describe('Where the source lives.'),
     templateRef: TemplateRef,
@@ -67,8 +73,6 @@ export const Build = resource({
   kind: 'Build',
   spec: BuildSpec,
   status: BuildStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Build = z.infer<typeof Build>;
 
@@ -76,15 +80,18 @@ export type Build = z.infer<typeof Build>;
 
 const nameRef = (d: string) => z.strictObject({ name: dnsSubdomain('Name.') }).describe(d);
 const keyRef = (d: string) =>
-  z.strictObject({ name: dnsSubdomain('Name.'), key: nonEmpty('Key.') }).describe(d);
+  z.strictObject({ name: dnsSubdomain('Name.'), key: configKey('Key.') }).describe(d);
 const mountRef = (d: string) =>
   z
-    .strictObject({ name: dnsSubdomain('Name.'), mountPath: nonEmpty('Directory to mount into.') })
+    .strictObject({
+      name: dnsSubdomain('Name.'),
+      mountPath: absolutePath('Directory to mount into (absolute, no .. segments).'),
+    })
     .describe(d);
 
 export const Application = z
   .strictObject({
-    args: z.array(z.string()).optional().describe('Arguments passed to the container.'),
+    args: textList('Arguments passed to the container.', 256, 4096).optional(),
     env: z.array(EnvVar).max(256).optional().describe('Environment variables.'),
     envFrom: z
       .array(
@@ -101,24 +108,24 @@ export const Application = z
       .max(64)
       .optional()
       .describe('Sources of environment variables.'),
-    fileMounts: z
-      .array(
-        z
-          .strictObject({
-            mountPath: nonEmpty('File path inside the container.'),
-            value: z.string().optional().describe('Literal file content.'),
-            valueFrom: z
-              .strictObject({
-                configurationGroupRef: keyRef('A ConfigurationGroup key.').optional(),
-                secretRef: keyRef('A Secret key.').optional(),
-              })
-              .optional()
-              .describe('Indirect file content.'),
-          })
-          .describe('A file mounted into the container.'),
-      )
-      .optional()
-      .describe('Files mounted into the container.'),
+    fileMounts: listMap(
+      z
+        .strictObject({
+          mountPath: absolutePath('File path inside the container (absolute, no .. segments).'),
+          value: text('Literal file content.', 262144).optional(),
+          valueFrom: z
+            .strictObject({
+              configurationGroupRef: keyRef('A ConfigurationGroup key.').optional(),
+              secretRef: keyRef('A Secret key.').optional(),
+            })
+            .optional()
+            .describe('Indirect file content.'),
+        })
+        .describe('A file mounted into the container.'),
+      ['mountPath'],
+      64,
+      'Files mounted into the container (distinct mount paths).',
+    ).optional(),
     fileMountsFrom: z
       .array(
         z
@@ -128,19 +135,20 @@ export const Application = z
           })
           .describe('A directory of files.'),
       )
+      .max(64)
       .optional()
       .describe('Directories of files mounted into the container.'),
     resourceLimits: z
       .strictObject({
-        cpu: quantity('CPU limit, e.g. 500m.').optional(),
-        memory: quantity('Memory limit, e.g. 256Mi.').optional(),
+        cpu: resourceQuantity('CPU limit, e.g. 500m.').optional(),
+        memory: resourceQuantity('Memory limit, e.g. 256Mi.').optional(),
       })
       .optional()
       .describe('Resource limits.'),
     probes: z
       .strictObject({
-        readinessProbe: freeForm('core/v1 Probe.').optional(),
-        livenessProbe: freeForm('core/v1 Probe.').optional(),
+        readinessProbe: Probe.optional(),
+        livenessProbe: Probe.optional(),
       })
       .optional()
       .describe('Health probes.'),
@@ -192,12 +200,8 @@ export const Application = z
         disabled: z.boolean().optional().describe('Suspend the task.'),
         schedule: z
           .strictObject({
-            cron: cron('Cron schedule, e.g. */5 * * * *.'),
-            timezone: patterned(
-              TIMEZONE_PATTERN,
-              'an IANA time zone',
-              'Time zone, e.g. UTC or Asia/Colombo.',
-            ).optional(),
+            cron: cronSchedule('Cron schedule, e.g. */5 * * * *.'),
+            timezone: timeZone('Time zone, e.g. UTC or Asia/Colombo.').optional(),
           })
           .optional()
           .describe('When the task runs.'),
@@ -217,13 +221,19 @@ export const DeployableArtifactSpec = z
           fromBuildRef: z
             .strictObject({
               name: dnsLabel('Build name.').optional(),
-              gitRevision: z.string().optional().describe('Git revision (not supported by the controllers).'),
+              gitRevision: text('Git revision (not supported by the controllers).', 255).optional(),
             })
             .optional()
             .describe('Use the image of a Build.'),
           fromImageRef: z
             .strictObject({
-              tag: z.string().optional().describe('Image tag.'),
+              tag: matching(
+                IMAGE_REF_OR_TAG_PATTERN,
+                'an image reference [registry[:port]/]path[:tag][@digest], or a tag',
+                'Image reference, or a tag of the component image in the DataPlane registry.',
+                0,
+                512,
+              ).optional(),
               skipVersionValidation: z.boolean().optional().describe('Skip version checks.'),
             })
             .optional()
@@ -245,6 +255,7 @@ export const DeployableArtifactSpec = z
               })
               .describe('An Endpoint to create for each Deployment.'),
           )
+          .max(64)
           .optional()
           .describe('Endpoints created with each Deployment.'),
         dependencies: z.strictObject({}).optional().describe('Reserved; must be empty.'),
@@ -261,8 +272,6 @@ export const DeployableArtifact = resource({
   kind: 'DeployableArtifact',
   spec: DeployableArtifactSpec,
   status: DeployableArtifactStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type DeployableArtifact = z.infer<typeof DeployableArtifact>;
 
@@ -278,15 +287,15 @@ export const DeploymentTrackSpec = z
       .describe('Deploy new artifacts automatically (not implemented upstream).'),
     buildTemplateSpec: z
       .strictObject({
-        branch: nonEmpty('Branch the track follows.'),
-        path: nonEmpty('Path of the application in the repository.'),
+        branch: gitBranch('Branch the track follows.'),
+        path: repoPath('Path of the application in the repository.'),
         buildConfiguration: withRules(
           z
             .strictObject({
               docker: z
                 .strictObject({
-                  context: nonEmpty('Docker build context.'),
-                  dockerfilePath: nonEmpty('Path of the Dockerfile.'),
+                  context: repoPath('Docker build context.'),
+                  dockerfilePath: repoPath('Path of the Dockerfile.'),
                 })
                 .optional()
                 .describe('Build with a Dockerfile.'),
@@ -295,7 +304,13 @@ export const DeploymentTrackSpec = z
                   name: z
                     .enum(BUILDPACKS)
                     .describe('Buildpack: React, Go, Ballerina, Node.js, Python, Ruby or PHP.'),
-                  version: z.string().optional().describe('Language version.'),
+                  version: matching(
+                    '^[A-Za-z0-9][-A-Za-z0-9_.+]*$',
+                    'a version such as 1.22',
+                    'Language version.',
+                    0,
+                    64,
+                  ).optional(),
                 })
                 .optional()
                 .describe('Build with a buildpack.'),
@@ -315,8 +330,6 @@ export const DeploymentTrack = resource({
   kind: 'DeploymentTrack',
   spec: DeploymentTrackSpec,
   status: DeploymentTrackStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type DeploymentTrack = z.infer<typeof DeploymentTrack>;
 
@@ -325,11 +338,12 @@ export type DeploymentTrack = z.infer<typeof DeploymentTrack>;
 export const DeploymentSpec = z
   .strictObject({
     deploymentArtifactRef: dnsLabel('Name of the DeployableArtifact to deploy.'),
-    revisionHistoryLimit: nonNegativeInt('Old revisions kept.').optional(),
+    revisionHistoryLimit: int32('Old revisions kept.').optional(),
     configurationOverrides: z
       .strictObject({
         endpointTemplates: z
           .array(freeForm('Endpoint template override.'))
+          .max(64)
           .optional()
           .describe('Endpoint template overrides.'),
         dependencies: z.strictObject({}).optional().describe('Reserved; must be empty.'),
@@ -346,8 +360,6 @@ export const Deployment = resource({
   kind: 'Deployment',
   spec: DeploymentSpec,
   status: DeploymentStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Deployment = z.infer<typeof Deployment>;
 
@@ -365,7 +377,13 @@ export const ReleaseSpec = z
     resources: listMap(
       z
         .strictObject({
-          id: nonEmpty('Stable id of the resource within the release (used for pruning).'),
+          id: matching(
+            '^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$',
+            "a resource id: lowercase letters, digits, '-', '.' and '_'",
+            'Stable id of the resource within the release (used for pruning).',
+            1,
+            253,
+          ),
           object: atomicFreeForm('The complete Kubernetes object to apply (written whole).'),
         })
         .describe('One rendered resource.'),
@@ -410,8 +428,6 @@ export const Release = resource({
   kind: 'Release',
   spec: ReleaseSpec,
   status: ReleaseStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Release = z.infer<typeof Release>;
 
@@ -422,13 +438,14 @@ export const GIT_COMMIT_PHASES = ['Pending', 'Succeeded', 'Failed'] as const;
 export const GitCommitRequestSpec = z
   .strictObject({
     repoURL: gitUrl('Repository to push to.'),
-    branch: z.string().min(1).optional().describe('Branch to commit on (default: the remote default).'),
-    message: nonEmpty('Commit message.'),
+    branch: gitBranch('Branch to commit on (default: the remote default).').optional(),
+    message: nonEmptyText('Commit message.', 65536),
     author: z
       .strictObject({
-        name: z.string().optional().describe('Author name.'),
+        name: text('Author name.', 256).optional(),
         email: z
           .string()
+          .max(254)
           .regex(/^[^@\s]+@[^@\s]+$/, { message: "should match '^[^@\\s]+@[^@\\s]+$' (an e-mail address)" })
           .optional()
           .describe('Author e-mail.'),
@@ -441,9 +458,9 @@ export const GitCommitRequestSpec = z
         withRules(
           z
             .strictObject({
-              path: nonEmpty('Path of the file in the repository.'),
-              content: z.string().optional().describe('New content of the file.'),
-              patch: z.string().optional().describe('RFC 6902 JSON patch applied to the file.'),
+              path: repoPath('Path of the file in the repository.'),
+              content: text('New content of the file.', 1048576).optional(),
+              patch: text('RFC 6902 JSON patch applied to the file.', 1048576).optional(),
             })
             .describe('One file edit.'),
           [exactlyOne('content', 'patch')],
@@ -467,7 +484,5 @@ export const GitCommitRequest = resource({
   kind: 'GitCommitRequest',
   spec: GitCommitRequestSpec,
   status: GitCommitRequestStatus,
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type GitCommitRequest = z.infer<typeof GitCommitRequest>;

@@ -3,12 +3,15 @@ import { z } from 'zod';
 import {
   BindingEndpointStatus,
   baseStatus,
+  CronJobTemplate,
   className,
-  classTemplate,
+  DeploymentTemplate,
   EndpointType,
   Owner2,
+  overrides,
   RestAPI,
   releaseState,
+  ServiceTemplate,
   serviceApis,
   WorkloadTemplateSpec,
 } from '../common.js';
@@ -23,12 +26,16 @@ import {
   withRules,
 } from '../dsl.js';
 import { resource } from '../resource.js';
-
-const overrides = () =>
-  z
-    .record(z.string(), z.boolean())
-    .optional()
-    .describe('Feature switches overriding the class defaults, by name.');
+import {
+  CORS_ORIGIN_PATTERN,
+  headerName,
+  ipOrCidr,
+  matching,
+  nonEmptyText,
+  text,
+  textList,
+} from '../rules.js';
+import { HTTP_METHODS } from './development.js';
 
 const bindingEnvironment = () =>
   immutable(dnsLabel('Environment this binding deploys to. Immutable.'), 'spec.environment');
@@ -55,16 +62,14 @@ const classStatus = (kind: string) =>
 
 export const ServiceClassSpec = z
   .strictObject({
-    deploymentTemplate: classTemplate('apps/v1 DeploymentSpec fragment the workload is merged into.'),
-    serviceTemplate: classTemplate('core/v1 ServiceSpec fragment.'),
+    deploymentTemplate: DeploymentTemplate.optional(),
+    serviceTemplate: ServiceTemplate.optional(),
   })
   .describe('Platform template for Services.');
 export const ServiceClass = resource({
   kind: 'ServiceClass',
   spec: ServiceClassSpec.optional(),
   status: classStatus('ServiceClass'),
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type ServiceClass = z.infer<typeof ServiceClass>;
 
@@ -81,8 +86,6 @@ export const Service = resource({
   kind: 'Service',
   spec: ServiceSpec,
   status: instanceStatus('Service'),
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Service = z.infer<typeof Service>;
 
@@ -100,8 +103,6 @@ export const ServiceBinding = resource({
   kind: 'ServiceBinding',
   spec: ServiceBindingSpec,
   status: bindingStatus('ServiceBinding'),
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type ServiceBinding = z.infer<typeof ServiceBinding>;
 
@@ -109,16 +110,14 @@ export type ServiceBinding = z.infer<typeof ServiceBinding>;
 
 export const WebApplicationClassSpec = z
   .strictObject({
-    deploymentTemplate: classTemplate('apps/v1 DeploymentSpec fragment the workload is merged into.'),
-    serviceTemplate: classTemplate('core/v1 ServiceSpec fragment.'),
+    deploymentTemplate: DeploymentTemplate.optional(),
+    serviceTemplate: ServiceTemplate.optional(),
   })
   .describe('Platform template for WebApplications.');
 export const WebApplicationClass = resource({
   kind: 'WebApplicationClass',
   spec: WebApplicationClassSpec.optional(),
   status: classStatus('WebApplicationClass'),
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type WebApplicationClass = z.infer<typeof WebApplicationClass>;
 
@@ -134,8 +133,6 @@ export const WebApplication = resource({
   kind: 'WebApplication',
   spec: WebApplicationSpec,
   status: instanceStatus('WebApplication'),
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type WebApplication = z.infer<typeof WebApplication>;
 
@@ -153,8 +150,6 @@ export const WebApplicationBinding = resource({
   kind: 'WebApplicationBinding',
   spec: WebApplicationBindingSpec,
   status: bindingStatus('WebApplicationBinding'),
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type WebApplicationBinding = z.infer<typeof WebApplicationBinding>;
 
@@ -162,15 +157,13 @@ export type WebApplicationBinding = z.infer<typeof WebApplicationBinding>;
 
 export const ScheduledTaskClassSpec = z
   .strictObject({
-    cronJobTemplate: classTemplate('batch/v1 CronJobSpec fragment; its schedule is used for every task.'),
+    cronJobTemplate: CronJobTemplate.optional(),
   })
   .describe('Platform template for ScheduledTasks.');
 export const ScheduledTaskClass = resource({
   kind: 'ScheduledTaskClass',
   spec: ScheduledTaskClassSpec.optional(),
   status: classStatus('ScheduledTaskClass'),
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type ScheduledTaskClass = z.infer<typeof ScheduledTaskClass>;
 
@@ -186,8 +179,6 @@ export const ScheduledTask = resource({
   kind: 'ScheduledTask',
   spec: ScheduledTaskSpec,
   status: instanceStatus('ScheduledTask'),
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type ScheduledTask = z.infer<typeof ScheduledTask>;
 
@@ -205,8 +196,6 @@ export const ScheduledTaskBinding = resource({
   kind: 'ScheduledTaskBinding',
   spec: ScheduledTaskBindingSpec,
   status: bindingStatus('ScheduledTaskBinding'),
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type ScheduledTaskBinding = z.infer<typeof ScheduledTaskBinding>;
 
@@ -214,16 +203,28 @@ export type ScheduledTaskBinding = z.infer<typeof ScheduledTaskBinding>;
 
 export const AUTHENTICATION_TYPES = ['jwt', 'apikey', 'oauth2', 'basic'] as const;
 
-const stringList = (d: string) => z.array(z.string()).optional().describe(d);
+const stringList = (d: string) => textList(d, 64, 1024).optional();
+const headerList = (d: string) => z.array(headerName('A header name.')).max(64).optional().describe(d);
+const _HTTP_METHOD_NAMES = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+] as const;
 
 const Transformation = z
   .strictObject({
-    type: z.string().min(1).describe('What is transformed, e.g. header or json.'),
-    action: z.string().min(1).describe('Action, e.g. add, remove, set.'),
+    type: z.enum(['header']).describe('What is transformed: header (the only type the gateway renders).'),
+    action: z.enum(['add', 'set', 'remove']).describe('Action: add, set or remove.'),
     fields: stringList('Fields affected.'),
-    headers: stringList('Headers affected.'),
-    headerName: z.string().optional().describe('Header name.'),
-    headerValue: z.string().optional().describe('Header value.'),
+    headers: headerList('Headers affected.'),
+    headerName: headerName('Header name.').optional(),
+    headerValue: text('Header value.', 4096).optional(),
   })
   .describe('A request or response transformation.');
 
@@ -245,15 +246,23 @@ export const RESTPolicy = z
           jwt: z
             .strictObject({
               jwks: httpUrl('URL of the JSON Web Key Set.'),
-              issuer: z.string().min(1).describe('Expected issuer.'),
+              issuer: nonEmptyText('Expected issuer.', 2048),
               audience: stringList('Accepted audiences.'),
             })
             .optional()
             .describe('JWT settings; required when type is jwt.'),
           apikey: z
             .strictObject({
-              header: z.string().optional().describe('Header carrying the key.'),
-              queryParam: z.string().optional().describe('Query parameter carrying the key.'),
+              header: headerName('Header carrying the key.').optional(),
+              queryParam: z
+                .string()
+                .min(1)
+                .max(256)
+                .regex(/^[A-Za-z0-9._~-]+$/, {
+                  message: "should match '^[A-Za-z0-9._~-]+$' (a URL query parameter name)",
+                })
+                .optional()
+                .describe('Query parameter carrying the key.'),
             })
             .optional()
             .describe('API key settings.'),
@@ -277,27 +286,46 @@ export const RESTPolicy = z
     ).optional(),
     cors: z
       .strictObject({
-        allowOrigins: stringList('Allowed origins.'),
-        allowMethods: stringList('Allowed methods.'),
-        allowHeaders: stringList('Allowed request headers.'),
-        exposeHeaders: stringList('Response headers exposed to the browser.'),
+        allowOrigins: z
+          .array(matching(CORS_ORIGIN_PATTERN, '* or http(s)://host[:port]', 'An allowed origin.', 0, 2048))
+          .max(64)
+          .optional()
+          .describe('Allowed origins: * or http(s)://host[:port] (the host may start with *.).'),
+        allowMethods: z
+          .array(z.enum(HTTP_METHODS))
+          .max(9)
+          .optional()
+          .describe('Allowed methods (upper case).'),
+        allowHeaders: headerList('Allowed request headers.'),
+        exposeHeaders: headerList('Response headers exposed to the browser.'),
         maxAge: nonNegativeInt('Preflight cache duration in seconds.').optional(),
       })
       .optional()
       .describe('Cross-origin resource sharing.'),
     security: z
       .strictObject({
-        allowedIPs: stringList('Client CIDRs allowed.'),
-        blockedIPs: stringList('Client CIDRs denied.'),
+        allowedIPs: z
+          .array(ipOrCidr('An IP address or CIDR.'))
+          .max(256)
+          .optional()
+          .describe('Client IPs or CIDRs allowed.'),
+        blockedIPs: z
+          .array(ipOrCidr('An IP address or CIDR.'))
+          .max(256)
+          .optional()
+          .describe('Client IPs or CIDRs denied.'),
         requireTLS: z.boolean().optional().describe('Require TLS.'),
-        minTLSVersion: z.string().optional().describe('Minimum TLS version, e.g. 1.2.'),
+        minTLSVersion: z
+          .enum(['1.0', '1.1', '1.2', '1.3'])
+          .optional()
+          .describe('Minimum TLS version: 1.0, 1.1, 1.2 or 1.3.'),
       })
       .optional()
       .describe('Client IP filtering and TLS requirements.'),
     mediation: z
       .strictObject({
-        requestTransformations: z.array(Transformation).optional().describe('Applied to requests.'),
-        responseTransformations: z.array(Transformation).optional().describe('Applied to responses.'),
+        requestTransformations: z.array(Transformation).max(64).optional().describe('Applied to requests.'),
+        responseTransformations: z.array(Transformation).max(64).optional().describe('Applied to responses.'),
       })
       .optional()
       .describe('Request/response transformations.'),
@@ -331,8 +359,6 @@ export const APIClass = resource({
   kind: 'APIClass',
   spec: APIClassSpec.optional(),
   status: classStatus('APIClass'),
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type APIClass = z.infer<typeof APIClass>;
 
@@ -362,8 +388,6 @@ export const API = resource({
   kind: 'API',
   spec: APISpec,
   status: APIStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type API = z.infer<typeof API>;
 
@@ -382,7 +406,5 @@ export const APIBinding = resource({
   kind: 'APIBinding',
   spec: APIBindingSpec,
   status: bindingStatus('APIBinding'),
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type APIBinding = z.infer<typeof APIBinding>;

@@ -8,13 +8,24 @@ import {
   httpUrl,
   immutable,
   listMap,
-  nonEmpty,
   nonNegativeInt,
   port,
   urlPath,
   withRules,
 } from '../dsl.js';
 import { resource } from '../resource.js';
+import {
+  CORS_ORIGIN_PATTERN,
+  configKey,
+  gitBranch,
+  headerName,
+  labelMap,
+  matching,
+  nonEmptyText,
+  repoPath,
+  text,
+  textList,
+} from '../rules.js';
 
 // ---- Component ------------------------------------------------------------------------------------------
 
@@ -31,13 +42,19 @@ export const COMPONENT_TYPES = [
 
 export const TemplateRef = z
   .strictObject({
-    engine: z.string().min(1).default('argo').describe('Build engine; only argo is implemented.'),
+    engine: z.enum(['argo']).default('argo').describe('Build engine; only argo is implemented.'),
     name: dnsSubdomain('Name of the ClusterWorkflowTemplate, e.g. docker, google-cloud-buildpacks, react.'),
     parameters: listMap(
       z
         .strictObject({
-          name: nonEmpty('Parameter name, e.g. docker-context.'),
-          value: z.string().describe('Parameter value.'),
+          name: matching(
+            '^[A-Za-z0-9][-A-Za-z0-9_.]*$',
+            'a workflow parameter name',
+            'Parameter name, e.g. docker-context.',
+            0,
+            253,
+          ),
+          value: text('Parameter value.', 4096),
         })
         .describe('A workflow parameter.'),
       ['name'],
@@ -66,12 +83,9 @@ export const ComponentSpec = z
           .strictObject({
             url: gitUrl('Git repository URL.'),
             revision: z
-              .strictObject({ branch: nonEmpty('Default branch to build.') })
+              .strictObject({ branch: gitBranch('Default branch to build.') })
               .describe('Which revision to build by default.'),
-            appPath: z
-              .string()
-              .min(1)
-              .describe('Path of the application inside the repository, e.g. /service-go.'),
+            appPath: repoPath('Path of the application inside the repository, e.g. /service-go.'),
           })
           .describe('Where the source lives.'),
         templateRef: TemplateRef,
@@ -106,8 +120,6 @@ export const Component = resource({
   kind: 'Component',
   spec: ComponentSpec,
   status: ComponentStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Component = z.infer<typeof Component>;
 
@@ -121,8 +133,6 @@ export const Workload = resource({
   kind: 'Workload',
   spec: WorkloadSpec,
   status: WorkloadStatus,
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type Workload = z.infer<typeof Workload>;
 
@@ -140,13 +150,20 @@ export const HTTP_METHODS = [
   'PATCH',
 ] as const;
 export const POLICY_TYPES = ['oauth2', 'api-key', 'basic-auth', 'rate-limit', 'cors', 'mediation'] as const;
+export const TIME_UNITS = ['Second', 'Minute', 'Hour', 'Day'] as const;
+const TimeUnit = z.enum(TIME_UNITS).describe('Window unit: Second, Minute, Hour or Day.');
+
 export const AUTHZ_API_TYPES = ['REST', 'GRPC', 'GraphQL'] as const;
 
 const ClaimToHeader = z
-  .strictObject({ name: nonEmpty('JWT claim name.'), header: nonEmpty('Header to copy the claim into.') })
+  .strictObject({
+    name: nonEmptyText('JWT claim name.', 256),
+    header: headerName('Header to copy the claim into.'),
+  })
   .describe('Copy a JWT claim into a request header.');
-const claimsToHeaders = () => z.array(ClaimToHeader).optional().describe('Claims copied into headers.');
-const scopes = () => z.array(z.string()).describe('OAuth2 scopes required.');
+const claimsToHeaders = () =>
+  z.array(ClaimToHeader).max(64).optional().describe('Claims copied into headers.');
+const scopes = () => textList('OAuth2 scopes required.', 64, 256);
 
 const OAuth2PolicySpec = z
   .strictObject({
@@ -156,11 +173,12 @@ const OAuth2PolicySpec = z
           .array(
             z
               .strictObject({
-                key: nonEmpty('Claim name.'),
-                values: z.array(z.string()).describe('Accepted values.'),
+                key: nonEmptyText('Claim name.', 256),
+                values: textList('Accepted values.', 64, 1024),
               })
               .describe('A required claim.'),
           )
+          .max(64)
           .optional()
           .describe('Claims the token must carry.'),
         authorization: z
@@ -175,12 +193,13 @@ const OAuth2PolicySpec = z
                   .array(
                     z
                       .strictObject({
-                        target: nonEmpty('Path of the operation, e.g. /books/{id}.'),
+                        target: urlPath('Path of the operation, e.g. /books/{id}.').max(1024),
                         method: z.enum(HTTP_METHODS).describe('HTTP method (upper case).'),
                         scopes: scopes(),
                       })
                       .describe('A REST operation.'),
                   )
+                  .max(256)
                   .optional()
                   .describe('Per-operation scope requirements.'),
               })
@@ -193,17 +212,19 @@ const OAuth2PolicySpec = z
                   .array(
                     z
                       .strictObject({
-                        name: nonEmpty('gRPC service name.'),
+                        name: nonEmptyText('gRPC service name.', 256),
                         methods: z
                           .array(
                             z
-                              .strictObject({ name: nonEmpty('Method name.'), scopes: scopes() })
+                              .strictObject({ name: nonEmptyText('Method name.', 256), scopes: scopes() })
                               .describe('A gRPC method.'),
                           )
+                          .max(256)
                           .describe('Methods of the service.'),
                       })
                       .describe('A gRPC service.'),
                   )
+                  .max(64)
                   .optional()
                   .describe('Per-method scope requirements.'),
               })
@@ -219,11 +240,12 @@ const OAuth2PolicySpec = z
                         type: z
                           .enum(['query', 'mutation', 'subscription'])
                           .describe('query, mutation or subscription.'),
-                        name: nonEmpty('Operation name.'),
+                        name: nonEmptyText('Operation name.', 256),
                         scopes: scopes(),
                       })
                       .describe('A GraphQL operation.'),
                   )
+                  .max(256)
                   .optional()
                   .describe('Per-operation scope requirements.'),
               })
@@ -243,11 +265,11 @@ const PolicySpec = z
       .strictObject({
         keySource: z
           .strictObject({
-            header: nonEmpty('Header carrying the key.'),
-            headerAuthScheme: z.string().optional().describe('Scheme prefix in the header, e.g. Bearer.'),
+            header: headerName('Header carrying the key.'),
+            headerAuthScheme: text('Scheme prefix in the header, e.g. Bearer.', 64).optional(),
           })
           .describe('Where the key is read from.'),
-        secretRefs: z.array(z.string()).describe('Secrets holding valid keys.'),
+        secretRefs: z.array(dnsSubdomain('Secret name.')).max(64).describe('Secrets holding valid keys.'),
       })
       .optional()
       .describe('API key authentication.'),
@@ -257,14 +279,15 @@ const PolicySpec = z
           .array(
             z
               .strictObject({
-                username: nonEmpty('User name.'),
-                passwordFromSecret: nonEmpty('Secret holding the password.'),
+                username: nonEmptyText('User name.', 256),
+                passwordFromSecret: dnsSubdomain('Secret holding the password.'),
               })
               .describe('A user.'),
           )
+          .max(256)
           .describe('Accepted users.'),
-        header: z.string().describe('Header carrying the credentials.'),
-        headerAuthScheme: z.string().describe('Scheme prefix in the header, e.g. Basic.'),
+        header: headerName('Header carrying the credentials.'),
+        headerAuthScheme: text('Scheme prefix in the header, e.g. Basic.', 64),
       })
       .optional()
       .describe('HTTP basic authentication.'),
@@ -272,7 +295,7 @@ const PolicySpec = z
       .strictObject({
         apiLevel: z
           .strictObject({
-            timeUnit: nonEmpty('Window unit, e.g. Minute.'),
+            timeUnit: TimeUnit,
             requestLimit: nonNegativeInt('Requests allowed per window.'),
           })
           .describe('Limit for the whole API.'),
@@ -282,13 +305,14 @@ const PolicySpec = z
               .array(
                 z
                   .strictObject({
-                    target: nonEmpty('Path of the operation.'),
+                    target: urlPath('Path of the operation.').max(1024),
                     method: z.enum(HTTP_METHODS).describe('HTTP method.'),
-                    timeUnit: nonEmpty('Window unit, e.g. Minute.'),
+                    timeUnit: TimeUnit,
                     requestLimit: nonNegativeInt('Requests allowed per window.'),
                   })
                   .describe('A per-operation limit.'),
               )
+              .max(256)
               .optional()
               .describe('Per-operation limits.'),
           })
@@ -299,10 +323,26 @@ const PolicySpec = z
       .describe('Rate limiting.'),
     cors: z
       .strictObject({
-        allowOrigins: z.array(z.string()).optional().describe('Allowed origins.'),
-        allowMethods: z.array(z.string()).optional().describe('Allowed methods.'),
-        allowHeaders: z.array(z.string()).optional().describe('Allowed request headers.'),
-        exposeHeaders: z.array(z.string()).optional().describe('Response headers exposed to the browser.'),
+        allowOrigins: z
+          .array(matching(CORS_ORIGIN_PATTERN, '* or http(s)://host[:port]', 'An allowed origin.', 0, 2048))
+          .max(64)
+          .optional()
+          .describe('Allowed origins: * or http(s)://host[:port] (the host may start with *.).'),
+        allowMethods: z
+          .array(z.enum(HTTP_METHODS))
+          .max(9)
+          .optional()
+          .describe('Allowed methods (upper case).'),
+        allowHeaders: z
+          .array(headerName('A header.'))
+          .max(64)
+          .optional()
+          .describe('Allowed request headers.'),
+        exposeHeaders: z
+          .array(headerName('A header.'))
+          .max(64)
+          .optional()
+          .describe('Response headers exposed to the browser.'),
         maxAge: nonNegativeInt('Preflight cache duration in seconds.').optional(),
         allowCredentials: z.boolean().optional().describe('Whether credentials are allowed.'),
       })
@@ -323,7 +363,7 @@ const POLICY_SPEC_MEMBER: Record<(typeof POLICY_TYPES)[number], string | undefin
 export const Policy = withRules(
   z
     .strictObject({
-      name: nonEmpty('Policy name (unique within the visibility).'),
+      name: dnsSubdomain('Policy name (unique within the visibility).'),
       type: z
         .enum(POLICY_TYPES)
         .describe('Policy type: oauth2, api-key, basic-auth, rate-limit, cors or mediation.'),
@@ -408,8 +448,6 @@ export const Endpoint = resource({
   kind: 'Endpoint',
   spec: EndpointSpec,
   status: EndpointStatus,
-  nameFormat: 'subdomain',
-  namespaced: true,
 });
 export type Endpoint = z.infer<typeof Endpoint>;
 
@@ -419,13 +457,9 @@ export const ConfigurationValue = withRules(
   z
     .strictObject({
       environment: dnsLabel('Environment this value applies to.').optional(),
-      environmentGroupRef: z.string().min(1).optional().describe('Environment group this value applies to.'),
-      value: z.string().optional().describe('Literal value (stored in a ConfigMap).'),
-      vaultKey: z
-        .string()
-        .min(1)
-        .optional()
-        .describe('Key in the secret store (mounted through a CSI driver).'),
+      environmentGroupRef: dnsLabel('Environment group this value applies to.').optional(),
+      value: text('Literal value (stored in a ConfigMap).', 65536).optional(),
+      vaultKey: nonEmptyText('Key in the secret store (mounted through a CSI driver).', 1024).optional(),
     })
     .describe('The value of a key for an environment or environment group.'),
   [
@@ -445,15 +479,15 @@ export const ConfigurationValue = withRules(
 
 export const ConfigurationGroupSpec = z
   .strictObject({
-    scope: z
-      .record(z.string(), z.string())
-      .default({})
-      .describe('Labels selecting where the group applies (organization, project, component).'),
+    scope: labelMap(
+      'Labels selecting where the group applies (organization, project, component): label keys and values.',
+      16,
+    ).default({}),
     environmentGroups: listMap(
       z
         .strictObject({
-          name: nonEmpty('Group name.'),
-          environments: z.array(dnsLabel('Environment name.')).describe('Environments in the group.'),
+          name: dnsLabel('Group name.'),
+          environments: z.array(dnsLabel('Environment name.')).max(64).describe('Environments in the group.'),
         })
         .describe('A named set of environments.'),
       ['name'],
@@ -463,7 +497,7 @@ export const ConfigurationGroupSpec = z
     configurations: listMap(
       z
         .strictObject({
-          key: nonEmpty('Configuration key.'),
+          key: configKey('Configuration key (a ConfigMap/Secret key: it becomes one).'),
           values: z.array(ConfigurationValue).max(64).describe('Values per environment or group.'),
         })
         .describe('One configuration key.'),
@@ -480,7 +514,5 @@ export const ConfigurationGroup = resource({
   kind: 'ConfigurationGroup',
   spec: ConfigurationGroupSpec,
   status: ConfigurationGroupStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type ConfigurationGroup = z.infer<typeof ConfigurationGroup>;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { baseStatus, KubernetesClusterSpec, ObserverAPI } from '../common.js';
 import { dnsLabel, dnsSubdomain, httpUrl, listMap, withRules } from '../dsl.js';
 import { resource } from '../resource.js';
+import { hostname, registryPrefix } from '../rules.js';
 
 // ---- Organization (cluster-scoped) ---------------------------------------------------------------------
 
@@ -19,8 +20,6 @@ export const Organization = resource({
   kind: 'Organization',
   spec: OrganizationSpec.optional(),
   status: OrganizationStatus,
-  nameFormat: 'label',
-  namespaced: false,
 });
 export type Organization = z.infer<typeof Organization>;
 
@@ -30,10 +29,9 @@ export const DataPlaneSpec = z
   .strictObject({
     registry: z
       .strictObject({
-        prefix: z
-          .string()
-          .min(1)
-          .describe('Registry host and path prefix that images are pulled from, e.g. registry.example:5000.'),
+        prefix: registryPrefix(
+          'Registry host[:port] and optional path prefix that images are pulled from, e.g. registry.example:5000/openchoreo.',
+        ),
         secretRef: dnsSubdomain('Name of an image pull Secret for the registry.').optional(),
       })
       .describe('Container registry used by the data plane.'),
@@ -42,11 +40,10 @@ export const DataPlaneSpec = z
     ),
     gateway: z
       .strictObject({
-        publicVirtualHost: z.string().min(1).describe('Host suffix of the public (external) gateway.'),
-        organizationVirtualHost: z
-          .string()
-          .min(1)
-          .describe('Host suffix of the organization (internal) gateway.'),
+        publicVirtualHost: hostname('Host suffix of the public (external) gateway (a lowercase DNS name).'),
+        organizationVirtualHost: hostname(
+          'Host suffix of the organization (internal) gateway (a lowercase DNS name).',
+        ),
       })
       .describe('Gateway host names of the data plane.'),
     observer: ObserverAPI.optional(),
@@ -57,8 +54,6 @@ export const DataPlane = resource({
   kind: 'DataPlane',
   spec: DataPlaneSpec,
   status: DataPlaneStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type DataPlane = z.infer<typeof DataPlane>;
 
@@ -79,8 +74,6 @@ export const BuildPlane = resource({
   kind: 'BuildPlane',
   spec: BuildPlaneSpec,
   status: BuildPlaneStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type BuildPlane = z.infer<typeof BuildPlane>;
 
@@ -114,8 +107,6 @@ export const Environment = resource({
   kind: 'Environment',
   spec: EnvironmentSpec,
   status: EnvironmentStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Environment = z.infer<typeof Environment>;
 
@@ -171,8 +162,6 @@ export const DeploymentPipeline = resource({
   kind: 'DeploymentPipeline',
   spec: DeploymentPipelineSpec,
   status: DeploymentPipelineStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type DeploymentPipeline = z.infer<typeof DeploymentPipeline>;
 
@@ -205,7 +194,5 @@ export const Project = resource({
   kind: 'Project',
   spec: ProjectSpec,
   status: ProjectStatus,
-  nameFormat: 'label',
-  namespaced: true,
 });
 export type Project = z.infer<typeof Project>;

@@ -14,9 +14,11 @@
  * On a problem the Release in place is left alone (the workload keeps running) and the last endpoints are kept
  * (so consumers stay resolved).
  */
+import type { WorkloadTemplate } from '../../api/common.js';
 import { API_VERSION } from '../../api/dsl.js';
 import { Finalizers, hierarchyLabels } from '../../api/labels.js';
 import { dataPlaneNamespaceName } from '../../api/naming.js';
+import { type KindObject, type KindRef, REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import type { GVR } from '../../kube/discovery.js';
 import { externalServicesOf } from '../../render/network.js';
@@ -33,92 +35,90 @@ import {
   hasLabels,
   isDeleting,
   keysIn,
-  R,
   type ReadyInput,
   readyOf,
+  type Stored,
   writeStatus,
 } from '../shared.js';
 import {
   bindingReadiness,
   connectedComponents,
-  type ProviderBinding,
   type ReleaseState,
   referencedConfigurationGroups,
   releaseHealths,
   resolveConnections,
   sameJson,
-  type WorkloadTemplateLike,
 } from './logic.js';
-import { B } from './refs.js';
 
 export interface Owner {
   projectName: string;
   componentName: string;
 }
 
+export type BindingKindName =
+  | 'ServiceBinding'
+  | 'WebApplicationBinding'
+  | 'ScheduledTaskBinding'
+  | 'APIBinding';
+/** A binding of one of the four kinds as the caches hold it. */
+export type StoredBinding<K extends BindingKindName = BindingKindName> = Stored<KindObject<K>>;
+/** The three kinds that carry a workload (all but APIBinding). */
+export type WorkloadBindingKindName = Exclude<BindingKindName, 'APIBinding'>;
+
 /** What a kind's own lookups yield: a problem, or what rendering needs. */
 export type Prepared =
   | { problem: ReadyInput }
   | {
       owner: Owner;
-      workloadSpec?: WorkloadTemplateLike;
+      workloadSpec?: WorkloadTemplate;
       render: (ctx: RenderContext) => RenderResult;
     };
 
-export interface BindingKind {
+export interface BindingKind<K extends BindingKindName> {
   /** Controller name, e.g. `servicebinding`. */
   name: string;
-  kind: string;
-  ref: GVR;
-  environmentOf(b: KubeObject): string;
+  kind: K;
+  ref: KindRef<K>;
+  environmentOf(b: StoredBinding<K>): string;
   /** Kind-specific lookups (from the caches) and the render closure. */
-  prepare(ctx: ControllerContext, b: KubeObject): Prepared;
+  prepare(ctx: ControllerContext, b: StoredBinding<K>): Prepared;
   /** Extra watches mapped to binding keys (the kind's class, the API, …). */
   watches(ctx: ControllerContext): WatchSpec[];
   /** Resources read from the caches that are not watched. */
   reads?: GVR[];
 }
 
-interface BindingStatus {
-  endpoints?: EndpointStatus[];
+export function releaseStateOf(b: StoredBinding): ReleaseState {
+  return b.spec.releaseState ?? 'Active';
 }
 
-export function specOf<T>(o: KubeObject | undefined): Partial<T> {
-  return (o?.spec ?? {}) as Partial<T>;
-}
-
-export function releaseStateOf(b: KubeObject): ReleaseState {
-  return (specOf<{ releaseState: ReleaseState }>(b).releaseState ?? 'Active') as ReleaseState;
-}
-
-export function ownerOf(b: KubeObject): Owner {
-  const o = specOf<{ owner: Partial<Owner> }>(b).owner ?? {};
-  return { projectName: o.projectName ?? '', componentName: o.componentName ?? '' };
+/** The owner of anything with `spec.owner` (a binding, an API, an instance), blanks for what is missing. */
+export function ownerOf(o: { spec?: { owner?: Partial<Owner> } | undefined }): Owner {
+  const owner = o.spec?.owner ?? {};
+  return { projectName: owner.projectName ?? '', componentName: owner.componentName ?? '' };
 }
 
 /** Binding keys of the Service and WebApplication bindings in `ns` that connect to the provider's component. */
-export function consumersOf(ctx: ControllerContext, ref: GVR, provider: KubeObject): string[] {
-  const ns = provider.metadata?.namespace;
+export function consumersOf<K extends WorkloadBindingKindName>(
+  ctx: ControllerContext,
+  ref: KindRef<K>,
+  provider: StoredBinding<'ServiceBinding'>,
+): string[] {
+  const ns = provider.metadata.namespace;
   if (!ns) return [];
   const component = ownerOf(provider).componentName;
-  const env = specOf<{ environment: string }>(provider).environment;
+  const env = provider.spec.environment;
   return cache(ctx.manager, ref)
     .list(ns)
-    .filter(
-      (b) =>
-        specOf<{ environment: string }>(b).environment === env &&
-        connectedComponents(specOf<{ workloadSpec: WorkloadTemplateLike }>(b).workloadSpec).includes(
-          component,
-        ),
-    )
-    .map((b) => `${ns}/${b.metadata?.name}`);
+    .filter((b) => b.spec.environment === env && connectedComponents(b.spec.workloadSpec).includes(component))
+    .map((b) => `${ns}/${b.metadata.name}`);
 }
 
 /** Keys of bindings in the object's namespace whose `pick(binding)` is the object's name. */
-export function bindingsNaming(
+export function bindingsNaming<K extends BindingKindName>(
   ctx: ControllerContext,
-  ref: GVR,
-  pick: (b: KubeObject) => string | string[] | undefined,
+  ref: KindRef<K>,
+  pick: (b: StoredBinding<K>) => string | string[] | undefined,
 ): (o: KubeObject) => string[] {
   return (o) => {
     const ns = o.metadata?.namespace;
@@ -133,15 +133,15 @@ export function bindingsNaming(
   };
 }
 
-export function bindingController(kind: BindingKind): ControllerFactory {
+export function bindingController<K extends BindingKindName>(kind: BindingKind<K>): ControllerFactory {
   return (ctx) => {
     const fieldManager = `${kind.name}-controller`;
     const bindings = () => cache(ctx.manager, kind.ref);
-    const releases = () => cache(ctx.manager, B.releases);
-    const envs = () => cache(ctx.manager, R.environments);
-    const dps = () => cache(ctx.manager, R.dataPlanes);
-    const providers = () => cache<KubeObject & ProviderBinding>(ctx.manager, B.serviceBindings);
-    const groups = () => cache(ctx.manager, B.configurationGroups);
+    const releases = () => cache(ctx.manager, REF.Release);
+    const envs = () => cache(ctx.manager, REF.Environment);
+    const dps = () => cache(ctx.manager, REF.DataPlane);
+    const providers = () => cache(ctx.manager, REF.ServiceBinding);
+    const groups = () => cache(ctx.manager, REF.ConfigurationGroup);
 
     const status = (b: KubeObject, ready: ReadyInput, endpoints: EndpointStatus[] | undefined) =>
       writeStatus(ctx, fieldManager, kind.ref, b, ready, {
@@ -152,7 +152,7 @@ export function bindingController(kind: BindingKind): ControllerFactory {
       const release = releases().getByName(name, ns);
       if (release && !isDeleting(release) && controlledBy(release, b)) {
         try {
-          await ctx.client.delete(B.releases, name, { namespace: ns });
+          await ctx.client.delete(REF.Release, name, { namespace: ns });
         } catch (e) {
           await status(
             b,
@@ -180,7 +180,7 @@ export function bindingController(kind: BindingKind): ControllerFactory {
       if (!b || isDeleting(b)) return undefined;
       const ns = req.namespace ?? '';
       const name = req.name;
-      const oldEndpoints = (b.status as BindingStatus | undefined)?.endpoints;
+      const oldEndpoints = b.status?.endpoints;
       const releaseState = releaseStateOf(b);
       if (releaseState === 'Undeploy') return undeploy(b, ns, name);
 
@@ -216,7 +216,7 @@ export function bindingController(kind: BindingKind): ControllerFactory {
       for (const g of referencedConfigurationGroups(prepared.workloadSpec)) {
         const obj = groups().getByName(g, ns);
         if (obj && !isDeleting(obj)) {
-          configurationGroups[g] = obj as unknown as RenderContext['configurationGroups'][string];
+          configurationGroups[g] = obj;
         } else missingGroups.push(g);
       }
       if (missingGroups.length > 0) {
@@ -233,8 +233,8 @@ export function bindingController(kind: BindingKind): ControllerFactory {
           organization: ns,
           project: owner.projectName,
           component: owner.componentName,
-          environment: env as unknown as RenderContext['environment'],
-          dataPlane: dp as unknown as RenderContext['dataPlane'],
+          environment: env,
+          dataPlane: dp,
           namespace: dataPlaneNamespaceName(ns, owner.projectName, envName),
           connections,
           configurationGroups,
@@ -287,14 +287,14 @@ export function bindingController(kind: BindingKind): ControllerFactory {
 
     const watches: WatchSpec[] = [
       {
-        ref: R.environments,
+        ref: REF.Environment,
         map: bindingsNaming(ctx, kind.ref, (b) => kind.environmentOf(b)),
       },
-      { ref: R.dataPlanes, map: (d) => keysIn(bindings(), d.metadata?.namespace) },
+      { ref: REF.DataPlane, map: (d) => keysIn(bindings(), d.metadata?.namespace) },
       {
-        ref: B.configurationGroups,
+        ref: REF.ConfigurationGroup,
         map: bindingsNaming(ctx, kind.ref, (b) =>
-          referencedConfigurationGroups(specOf<{ workloadSpec: WorkloadTemplateLike }>(b).workloadSpec),
+          'workloadSpec' in b.spec ? referencedConfigurationGroups(b.spec.workloadSpec) : [],
         ),
       },
       ...kind.watches(ctx),
@@ -303,7 +303,7 @@ export function bindingController(kind: BindingKind): ControllerFactory {
       name: kind.name,
       for: kind.ref,
       // The engine reports a Release in a few steps (applied, then each object's health): take them together.
-      owns: [{ ref: B.releases, delayMs: 300 }],
+      owns: [{ ref: REF.Release, delayMs: 300 }],
       watches,
       reads: kind.reads ?? [],
       reconciler: { reconcile },
@@ -409,6 +409,7 @@ export async function writeRelease(
       fieldManager,
       force: true,
       namespace: desired.metadata?.namespace ?? '',
+      signal: ctx.manager.signal,
     });
   } catch (e) {
     await fail(

@@ -2,18 +2,8 @@
  * The four binding kinds on top of core.ts: what each looks up before rendering and which renderer it calls.
  * Renderers are passed in (src/render/index.ts in production, fakes in tests).
  */
-import type {
-  API,
-  APIBinding,
-  APIClass,
-  ScheduledTaskBinding,
-  ScheduledTaskClass,
-  ServiceBinding,
-  ServiceClass,
-  WebApplicationBinding,
-  WebApplicationClass,
-} from '../../api/index.js';
 import { bindingWorkloadName } from '../../api/naming.js';
+import { type KindName, type KindObject, type KindRef, REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import type {
   RenderAPIBinding,
@@ -23,16 +13,25 @@ import type {
   RenderServiceBinding,
   RenderWebApplicationBinding,
 } from '../../render/types.js';
+import type { WatchSpec } from '../runtime/controller.js';
 import {
   type ControllerContext,
   type ControllerFactory,
   cache,
   isDeleting,
   type ReadyInput,
+  type Stored,
+  watchOf,
 } from '../shared.js';
-import { type BindingKind, bindingController, bindingsNaming, consumersOf, ownerOf, specOf } from './core.js';
-import type { WorkloadTemplateLike } from './logic.js';
-import { B } from './refs.js';
+import {
+  type BindingKind,
+  bindingController,
+  bindingsNaming,
+  consumersOf,
+  ownerOf,
+  type StoredBinding,
+  type WorkloadBindingKindName,
+} from './core.js';
 
 export interface Renderers {
   renderServiceBinding: RenderServiceBinding;
@@ -41,36 +40,27 @@ export interface Renderers {
   renderAPIBinding: RenderAPIBinding;
 }
 
-interface WorkloadBindingSpec {
-  environment: string;
-  className: string;
-  workloadSpec: WorkloadTemplateLike;
-  apis: Record<string, { className?: string; type?: string }>;
-}
-
-const spec = (b: KubeObject) => specOf<WorkloadBindingSpec>(b);
-const classNameOf = (b: KubeObject) => spec(b).className || 'default';
-const environmentOf = (b: KubeObject) => spec(b).environment ?? '';
+const classNameOf = (b: StoredBinding<WorkloadBindingKindName>) => b.spec.className || 'default';
+const environmentOf = (b: StoredBinding<WorkloadBindingKindName>) => b.spec.environment ?? '';
 
 /** APIClass names a ServiceBinding's APIs use (an API without a class uses `default`). */
-export function apiClassNames(b: KubeObject): string[] {
-  return [...new Set(Object.values(spec(b).apis ?? {}).map((a) => a.className || 'default'))].sort();
+export function apiClassNames(b: StoredBinding<'ServiceBinding'>): string[] {
+  return [...new Set(Object.values(b.spec.apis ?? {}).map((a) => a.className || 'default'))].sort();
 }
 
-function lookupClass(
+function lookupClass<K extends KindName>(
   ctx: ControllerContext,
-  ref: (typeof B)[keyof typeof B],
-  kind: string,
+  ref: KindRef<K>,
   name: string,
   ns: string,
-): KubeObject | { problem: ReadyInput } {
+): Stored<KindObject<K>> | { problem: ReadyInput } {
   const cls = cache(ctx.manager, ref).getByName(name, ns);
   if (!cls || isDeleting(cls)) {
     return {
       problem: {
         status: 'False',
-        reason: `${kind}NotFound`,
-        message: `${kind} "${name}" not found in namespace "${ns}"`,
+        reason: `${ref.kind}NotFound`,
+        message: `${ref.kind} "${name}" not found in namespace "${ns}"`,
       },
     };
   }
@@ -81,34 +71,32 @@ const isProblem = (x: unknown): x is { problem: ReadyInput } =>
   typeof x === 'object' && x !== null && 'problem' in x;
 
 /** Watches every workload binding kind shares: its class, and providers of its connections. */
-function workloadBindingWatches(
+function workloadBindingWatches<K extends WorkloadBindingKindName>(
   ctx: ControllerContext,
-  ref: (typeof B)[keyof typeof B],
-  classRef: (typeof B)[keyof typeof B],
-): BindingKind['watches'] {
-  return () => [
+  ref: KindRef<K>,
+  classRef: KindRef<KindName>,
+): WatchSpec[] {
+  return [
     { ref: classRef, map: bindingsNaming(ctx, ref, classNameOf) },
     // Providers' endpoint changes re-render their consumers (upstream never did: §9.10).
-    { ref: B.serviceBindings, map: (p) => consumersOf(ctx, ref, p) },
+    watchOf(REF.ServiceBinding, (p) => consumersOf(ctx, ref, p)),
   ];
 }
 
 export function serviceBindingController(r: Renderers): ControllerFactory {
-  const kind: BindingKind = {
+  const kind: BindingKind<'ServiceBinding'> = {
     name: 'servicebinding',
     kind: 'ServiceBinding',
-    ref: B.serviceBindings,
+    ref: REF.ServiceBinding,
     environmentOf,
     prepare(ctx, b) {
-      const ns = b.metadata?.namespace ?? '';
-      const cls = lookupClass(ctx, B.serviceClasses, 'ServiceClass', classNameOf(b), ns);
+      const ns = b.metadata.namespace ?? '';
+      const cls = lookupClass(ctx, REF.ServiceClass, classNameOf(b), ns);
       if (isProblem(cls)) return cls;
-      const apiClasses: Record<string, APIClass> = {};
-      for (const [apiName, api] of Object.entries(spec(b).apis ?? {}).sort(([a], [c]) =>
-        a.localeCompare(c),
-      )) {
+      const apiClasses: Record<string, Stored<KindObject<'APIClass'>>> = {};
+      for (const [apiName, api] of Object.entries(b.spec.apis ?? {}).sort(([a], [c]) => a.localeCompare(c))) {
         const cn = api.className || 'default';
-        const ac = cache(ctx.manager, B.apiClasses).getByName(cn, ns);
+        const ac = cache(ctx.manager, REF.APIClass).getByName(cn, ns);
         if (!ac || isDeleting(ac)) {
           return {
             problem: {
@@ -118,23 +106,17 @@ export function serviceBindingController(r: Renderers): ControllerFactory {
             },
           };
         }
-        apiClasses[cn] = ac as unknown as APIClass;
+        apiClasses[cn] = ac;
       }
       return {
         owner: ownerOf(b),
-        workloadSpec: spec(b).workloadSpec ?? {},
-        render: (rc) =>
-          r.renderServiceBinding(
-            b as unknown as ServiceBinding,
-            cls as unknown as ServiceClass,
-            apiClasses,
-            rc,
-          ),
+        workloadSpec: b.spec.workloadSpec ?? {},
+        render: (rc) => r.renderServiceBinding(b, cls, apiClasses, rc),
       };
     },
     watches: (ctx) => [
-      ...workloadBindingWatches(ctx, B.serviceBindings, B.serviceClasses)(ctx),
-      { ref: B.apiClasses, map: bindingsNaming(ctx, B.serviceBindings, apiClassNames) },
+      ...workloadBindingWatches(ctx, REF.ServiceBinding, REF.ServiceClass),
+      { ref: REF.APIClass, map: bindingsNaming(ctx, REF.ServiceBinding, apiClassNames) },
     ],
   };
   return bindingController(kind);
@@ -144,51 +126,51 @@ export function serviceBindingController(r: Renderers): ControllerFactory {
  * A binding whose only dependency is its class (WebApplication, ScheduledTask): look the class up, render the
  * workload with it.
  */
-function classBindingController<Binding, Class>(def: {
+function classBindingController<
+  K extends 'WebApplicationBinding' | 'ScheduledTaskBinding',
+  C extends KindName,
+>(def: {
   name: string;
-  kind: string;
-  ref: (typeof B)[keyof typeof B];
-  classRef: (typeof B)[keyof typeof B];
-  classKind: string;
-  render: (binding: Binding, cls: Class, rc: RenderContext) => RenderResult;
+  kind: K;
+  ref: KindRef<K>;
+  classRef: KindRef<C>;
+  render: (binding: StoredBinding<K>, cls: Stored<KindObject<C>>, rc: RenderContext) => RenderResult;
 }): ControllerFactory {
-  return bindingController({
+  return bindingController<K>({
     name: def.name,
     kind: def.kind,
     ref: def.ref,
     environmentOf,
     prepare(ctx, b) {
-      const ns = b.metadata?.namespace ?? '';
-      const cls = lookupClass(ctx, def.classRef, def.classKind, classNameOf(b), ns);
+      const ns = b.metadata.namespace ?? '';
+      const cls = lookupClass(ctx, def.classRef, classNameOf(b), ns);
       if (isProblem(cls)) return cls;
       return {
         owner: ownerOf(b),
-        workloadSpec: spec(b).workloadSpec ?? {},
-        render: (rc) => def.render(b as unknown as Binding, cls as unknown as Class, rc),
+        workloadSpec: b.spec.workloadSpec ?? {},
+        render: (rc) => def.render(b, cls, rc),
       };
     },
-    watches: (ctx) => workloadBindingWatches(ctx, def.ref, def.classRef)(ctx),
+    watches: (ctx) => workloadBindingWatches(ctx, def.ref, def.classRef),
   });
 }
 
 export function webApplicationBindingController(r: Renderers): ControllerFactory {
-  return classBindingController<WebApplicationBinding, WebApplicationClass>({
+  return classBindingController({
     name: 'webapplicationbinding',
     kind: 'WebApplicationBinding',
-    ref: B.webApplicationBindings,
-    classRef: B.webApplicationClasses,
-    classKind: 'WebApplicationClass',
+    ref: REF.WebApplicationBinding,
+    classRef: REF.WebApplicationClass,
     render: r.renderWebApplicationBinding,
   });
 }
 
 export function scheduledTaskBindingController(r: Renderers): ControllerFactory {
-  return classBindingController<ScheduledTaskBinding, ScheduledTaskClass>({
+  return classBindingController({
     name: 'scheduledtaskbinding',
     kind: 'ScheduledTaskBinding',
-    ref: B.scheduledTaskBindings,
-    classRef: B.scheduledTaskClasses,
-    classKind: 'ScheduledTaskClass',
+    ref: REF.ScheduledTaskBinding,
+    classRef: REF.ScheduledTaskClass,
     render: r.renderScheduledTaskBinding,
   });
 }
@@ -200,36 +182,27 @@ function servingBinding(
   component: string,
   environment: string,
 ): KubeObject | undefined {
-  return cache(ctx.manager, B.serviceBindings)
+  return cache(ctx.manager, REF.ServiceBinding)
     .list(ns)
     .filter(
       (sb) =>
-        !isDeleting(sb) &&
-        ownerOf(sb).componentName === component &&
-        specOf<{ environment: string }>(sb).environment === environment,
+        !isDeleting(sb) && ownerOf(sb).componentName === component && sb.spec.environment === environment,
     )
     .sort((a, c) => (a.metadata?.name ?? '').localeCompare(c.metadata?.name ?? ''))[0];
 }
 
-interface APIBindingSpec {
-  apiClassName: string;
-  apiName: string;
-  environmentName: string;
-}
-
 export function apiBindingController(r: Renderers): ControllerFactory {
-  const aspec = (b: KubeObject) => specOf<APIBindingSpec>(b);
-  return bindingController({
+  return bindingController<'APIBinding'>({
     name: 'apibinding',
     kind: 'APIBinding',
-    ref: B.apiBindings,
-    environmentOf: (b) => aspec(b).environmentName ?? '',
+    ref: REF.APIBinding,
+    environmentOf: (b) => b.spec.environmentName ?? '',
     prepare(ctx, b) {
-      const ns = b.metadata?.namespace ?? '';
-      const cls = lookupClass(ctx, B.apiClasses, 'APIClass', aspec(b).apiClassName ?? '', ns);
+      const ns = b.metadata.namespace ?? '';
+      const cls = lookupClass(ctx, REF.APIClass, b.spec.apiClassName ?? '', ns);
       if (isProblem(cls)) return cls;
-      const apiName = aspec(b).apiName ?? '';
-      const api = cache(ctx.manager, B.apis).getByName(apiName, ns);
+      const apiName = b.spec.apiName ?? '';
+      const api = cache(ctx.manager, REF.API).getByName(apiName, ns);
       if (!api || isDeleting(api)) {
         return {
           problem: {
@@ -241,40 +214,37 @@ export function apiBindingController(r: Renderers): ControllerFactory {
       }
       const owner = ownerOf(api);
       // The in-cell Service serving the API: that of the component's ServiceBinding in the same environment.
-      const serving = servingBinding(ctx, ns, owner.componentName, aspec(b).environmentName ?? '');
+      const serving = servingBinding(ctx, ns, owner.componentName, b.spec.environmentName ?? '');
       return {
         owner,
         render: (rc) =>
-          r.renderAPIBinding(b as unknown as APIBinding, cls as unknown as APIClass, {
+          r.renderAPIBinding(b, cls, {
             ...rc,
             api: {
-              api: api as unknown as API,
+              api: api,
               ...(serving ? { service: bindingWorkloadName(serving.metadata?.name ?? '') } : {}),
             },
           }),
       };
     },
     watches: (ctx) => [
-      { ref: B.apiClasses, map: bindingsNaming(ctx, B.apiBindings, (b) => aspec(b).apiClassName) },
-      { ref: B.apis, map: bindingsNaming(ctx, B.apiBindings, (b) => aspec(b).apiName) },
+      { ref: REF.APIClass, map: bindingsNaming(ctx, REF.APIBinding, (b) => b.spec.apiClassName) },
+      { ref: REF.API, map: bindingsNaming(ctx, REF.APIBinding, (b) => b.spec.apiName) },
       // The serving component's ServiceBinding appearing (or going) changes the backend Service name.
-      {
-        ref: B.serviceBindings,
-        map: (sb) => {
-          const ns = sb.metadata?.namespace;
-          if (!ns) return [];
-          const component = ownerOf(sb).componentName;
-          const env = specOf<{ environment: string }>(sb).environment;
-          const apis = cache(ctx.manager, B.apis);
-          return cache(ctx.manager, B.apiBindings)
-            .list(ns)
-            .filter((ab) => {
-              const api = apis.getByName(aspec(ab).apiName ?? '', ns);
-              return aspec(ab).environmentName === env && !!api && ownerOf(api).componentName === component;
-            })
-            .map((ab) => `${ns}/${ab.metadata?.name}`);
-        },
-      },
+      watchOf(REF.ServiceBinding, (sb) => {
+        const ns = sb.metadata.namespace;
+        if (!ns) return [];
+        const component = ownerOf(sb).componentName;
+        const env = sb.spec.environment;
+        const apis = cache(ctx.manager, REF.API);
+        return cache(ctx.manager, REF.APIBinding)
+          .list(ns)
+          .filter((ab) => {
+            const api = apis.getByName(ab.spec.apiName ?? '', ns);
+            return ab.spec.environmentName === env && !!api && ownerOf(api).componentName === component;
+          })
+          .map((ab) => `${ns}/${ab.metadata.name}`);
+      }),
     ],
   });
 }

@@ -3,11 +3,12 @@
  * resolution from provider ServiceBindings' status, the configuration groups a workload references, and the
  * key-order-insensitive comparison used to skip Release writes that would change nothing.
  */
+
+import type { WorkloadTemplate } from '../../api/common.js';
+import type { Release, ServiceBinding } from '../../api/index.js';
 import { dataPlaneNamespaceName } from '../../api/naming.js';
-import type { KubeObject } from '../../kube/client.js';
-import type { ExternalConnectionLike } from '../../render/network.js';
-import type { EndpointAccess, EndpointStatus, ResolvedConnection } from '../../render/types.js';
-import type { ReadyInput } from '../shared.js';
+import type { EndpointAccess, ResolvedConnection } from '../../render/types.js';
+import type { ReadyInput, Stored } from '../shared.js';
 
 export type Health = 'Unknown' | 'Progressing' | 'Healthy' | 'Suspended' | 'Degraded';
 export type ReleaseState = 'Active' | 'Suspend' | 'Undeploy';
@@ -47,20 +48,15 @@ export function bindingReadiness(healths: readonly Health[], releaseState: Relea
   };
 }
 
-interface ReleaseLike {
-  metadata?: { generation?: number };
-  status?: {
-    observedGeneration?: number;
-    resources?: { id: string; healthStatus?: Health }[];
-  };
-}
-
 /**
  * The health of each desired resource as the Release reports it. A resource the Release has not reported yet,
  * or a Release whose status is of an older generation, counts as Unknown (so: progressing).
  */
-export function releaseHealths(release: KubeObject | undefined, desiredIds: readonly string[]): Health[] {
-  const r = release as ReleaseLike | undefined;
+export function releaseHealths(
+  release: Pick<Stored<Release>, 'metadata' | 'status'> | undefined,
+  desiredIds: readonly string[],
+): Health[] {
+  const r = release;
   const observed = r?.status?.observedGeneration;
   const stale =
     !r ||
@@ -71,21 +67,8 @@ export function releaseHealths(release: KubeObject | undefined, desiredIds: read
   });
 }
 
-export interface WorkloadTemplateLike {
-  containers?: Record<
-    string,
-    { env?: { key: string; valueFrom?: { configurationGroupRef?: { name: string } } }[] }
-  >;
-  endpoints?: Record<string, unknown>;
-  connections?: Record<string, { params?: Record<string, string> } & ExternalConnectionLike>;
-}
-
-/** A provider binding as the resolution needs it. */
-export interface ProviderBinding {
-  metadata?: { name?: string; deletionTimestamp?: string };
-  spec?: { owner?: { projectName?: string; componentName?: string }; environment?: string };
-  status?: { endpoints?: EndpointStatus[] };
-}
+/** A provider binding as the resolution reads it. */
+export type ProviderBinding = Pick<Stored<ServiceBinding>, 'metadata' | 'spec' | 'status'>;
 
 export interface ConnectionResolution {
   resolved: ResolvedConnection[];
@@ -100,7 +83,7 @@ export interface ConnectionResolution {
  * `type: external` ones are left to the renderer (their address is in the workload itself).
  */
 export function resolveConnections(
-  workload: WorkloadTemplateLike | undefined,
+  workload: WorkloadTemplate | undefined,
   environment: string,
   organization: string,
   providers: readonly ProviderBinding[],
@@ -158,14 +141,14 @@ export function resolveConnections(
 }
 
 /** Components a workload connects to (for mapping provider changes to consumers). */
-export function connectedComponents(workload: WorkloadTemplateLike | undefined): string[] {
+export function connectedComponents(workload: WorkloadTemplate | undefined): string[] {
   return Object.values(workload?.connections ?? {})
     .map((c) => c.params?.componentName ?? '')
     .filter((c) => c !== '');
 }
 
 /** Names of the configuration groups the workload's env vars reference, sorted, distinct. */
-export function referencedConfigurationGroups(workload: WorkloadTemplateLike | undefined): string[] {
+export function referencedConfigurationGroups(workload: WorkloadTemplate | undefined): string[] {
   const out = new Set<string>();
   for (const c of Object.values(workload?.containers ?? {})) {
     for (const e of c.env ?? []) {

@@ -6,10 +6,13 @@
  * ("2/3 environments ready; staging: ResourceHealthProgressing"). Suspended and undeployed environments are
  * listed but do not make the component not ready.
  */
+
+import type { Component } from '../../api/kinds/development.js';
 import { COMPONENT_TYPES } from '../../api/kinds/development.js';
+import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
-import { B } from '../binding/refs.js';
-import { type PipelineSpecLike, pipelineEnvironments } from '../deploymentpipeline/graph.js';
+import { ownerOf, type StoredBinding, type WorkloadBindingKindName } from '../binding/core.js';
+import { pipelineEnvironments } from '../deploymentpipeline/graph.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
   type ControllerFactory,
@@ -17,9 +20,10 @@ import {
   createdWithin,
   FIRST_REPORT_GRACE_MS,
   isDeleting,
-  R,
   type ReadyInput,
   readyOf,
+  type Stored,
+  watchOf,
   writeStatus,
 } from '../shared.js';
 
@@ -28,12 +32,12 @@ export const FIELD_MANAGER = 'component-controller';
 /** How long the roll-up waits after a binding changes (coalescing its steps). */
 export const ROLLUP_DELAY_MS = 1_000;
 
-export function componentProject(c: KubeObject): string {
-  return ((c.spec ?? {}) as { owner?: { projectName?: string } }).owner?.projectName ?? '';
+export function componentProject(c: Pick<Stored<Component>, 'spec'>): string {
+  return c.spec.owner.projectName ?? '';
 }
 
 /** Ready of a component given its project (pure). */
-export function componentReadiness(c: KubeObject, project: KubeObject | undefined): ReadyInput {
+export function componentReadiness(c: Stored<Component>, project: KubeObject | undefined): ReadyInput {
   const name = componentProject(c);
   if (!project) {
     return {
@@ -45,7 +49,7 @@ export function componentReadiness(c: KubeObject, project: KubeObject | undefine
   if (isDeleting(project)) {
     return { status: 'False', reason: 'ProjectDeleting', message: `Project "${name}" is being deleted` };
   }
-  const type = (c.spec as { type?: string } | undefined)?.type ?? '';
+  const type: string = c.spec.type ?? '';
   if (!(COMPONENT_TYPES as readonly string[]).includes(type)) {
     return {
       status: 'False',
@@ -69,22 +73,11 @@ export interface EnvironmentEntry {
 /** Reasons of bindings deliberately not running: listed, but not counted against Ready. */
 const INACTIVE = new Set(['ResourcesSuspended', 'ResourcesUndeployed']);
 
-interface EndpointAccessLike {
-  uri?: string;
-}
-interface BindingStatusLike {
-  endpoints?: {
-    public?: EndpointAccessLike;
-    organization?: EndpointAccessLike;
-    project?: EndpointAccessLike;
-  }[];
-}
-
 /** The entry of one binding (pure). */
-export function environmentEntry(b: KubeObject): EnvironmentEntry {
-  const spec = (b.spec ?? {}) as { environment?: string };
+export function environmentEntry(b: StoredBinding<WorkloadBindingKindName>): EnvironmentEntry {
+  const spec = b.spec;
   const ready = readyOf(b);
-  const urls = ((b.status ?? {}) as BindingStatusLike).endpoints?.flatMap((e) =>
+  const urls = b.status?.endpoints?.flatMap((e) =>
     [e.public?.uri, e.organization?.uri, e.project?.uri].filter((u): u is string => !!u),
   );
   return {
@@ -127,14 +120,12 @@ export function componentRollup(base: ReadyInput, entries: readonly EnvironmentE
   return { status: 'False', reason: 'EnvironmentsNotReady', message: summary };
 }
 
-const BINDING_REFS = [B.serviceBindings, B.webApplicationBindings, B.scheduledTaskBindings];
+const BINDING_REFS = [REF.ServiceBinding, REF.WebApplicationBinding, REF.ScheduledTaskBinding];
 
 export const componentController: ControllerFactory = (ctx) => {
-  const components = () => cache(ctx.manager, R.components);
-  const projects = () => cache(ctx.manager, R.projects);
-  const pipelines = () => cache(ctx.manager, R.pipelines);
-  const ownerComponent = (b: KubeObject) =>
-    ((b.spec ?? {}) as { owner?: { componentName?: string } }).owner?.componentName;
+  const components = () => cache(ctx.manager, REF.Component);
+  const projects = () => cache(ctx.manager, REF.Project);
+  const pipelines = () => cache(ctx.manager, REF.DeploymentPipeline);
 
   async function reconcile(req: Request): Promise<Result | undefined> {
     const c = components().getByName(req.name, req.namespace);
@@ -143,7 +134,7 @@ export const componentController: ControllerFactory = (ctx) => {
     const bindings = BINDING_REFS.flatMap((ref) =>
       cache(ctx.manager, ref)
         .list(req.namespace)
-        .filter((b) => ownerComponent(b) === req.name && !isDeleting(b)),
+        .filter((b) => ownerOf(b).componentName === req.name && !isDeleting(b)),
     );
     // A binding created moments ago reports shortly (its first status brings us back): writing "pending" now
     // would be one more status write for every component going live.
@@ -151,16 +142,13 @@ export const componentController: ControllerFactory = (ctx) => {
       return { requeueAfterMs: ROLLUP_DELAY_MS };
     const entries = bindings.map(environmentEntry);
     const pipeline = project
-      ? pipelines().getByName(
-          ((project.spec ?? {}) as { deploymentPipelineRef?: string }).deploymentPipelineRef ?? '',
-          req.namespace,
-        )
+      ? pipelines().getByName(project.spec.deploymentPipelineRef ?? '', req.namespace)
       : undefined;
-    const sorted = sortEntries(entries, pipelineEnvironments(pipeline?.spec as PipelineSpecLike | undefined));
+    const sorted = sortEntries(entries, pipelineEnvironments(pipeline?.spec));
     await writeStatus(
       ctx,
       FIELD_MANAGER,
-      R.components,
+      REF.Component,
       c,
       componentRollup(componentReadiness(c, project), sorted),
       { environments: sorted.length > 0 ? sorted : undefined },
@@ -170,10 +158,10 @@ export const componentController: ControllerFactory = (ctx) => {
 
   return {
     name: 'component',
-    for: R.components,
+    for: REF.Component,
     watches: [
       {
-        ref: R.projects,
+        ref: REF.Project,
         map: (p) => {
           const ns = p.metadata?.namespace;
           if (!ns) return [];
@@ -185,17 +173,19 @@ export const componentController: ControllerFactory = (ctx) => {
       },
       // The roll-up follows its bindings a moment later: the steps of a binding going live (created, Release
       // written, objects applied) then cost the component one status write instead of one each.
-      ...BINDING_REFS.map((ref) => ({
-        ref,
-        delayMs: ROLLUP_DELAY_MS,
-        map: (b: KubeObject) => {
-          const ns = b.metadata?.namespace;
-          const comp = ownerComponent(b);
-          return ns && comp ? [`${ns}/${comp}`] : [];
-        },
-      })),
+      ...BINDING_REFS.map((ref) =>
+        watchOf(
+          ref,
+          (b) => {
+            const ns = b.metadata.namespace;
+            const comp = ownerOf(b).componentName;
+            return ns && comp ? [`${ns}/${comp}`] : [];
+          },
+          ROLLUP_DELAY_MS,
+        ),
+      ),
     ],
-    reads: [R.pipelines],
+    reads: [REF.DeploymentPipeline],
     // A new component is usually followed within the second by its instance and binding: one status
     // write for all of it instead of "ready" (no bindings yet), then "pending", then "progressing".
     delayMs: ROLLUP_DELAY_MS,

@@ -1,11 +1,7 @@
-/**
- * The shared reconciler of DataPlane and BuildPlane: a plane is Ready when its cluster answers, accepts the
- * credentials (resolved from the spec and its Secrets, see planes.ts) and serves the custom resources the
- * controllers will write there. The check is repeated periodically and whenever a referenced Secret changes,
- * so a rotated or revoked token shows up without a restart.
- */
+import type { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import type { GVR } from '../../kube/discovery.js';
+import { KUBE_REF } from '../../kube/kinds.js';
 import {
   type ClusterCheck,
   checkCluster,
@@ -16,19 +12,19 @@ import {
   secretNames,
 } from '../planes.js';
 import type { ControllerSpec, Request, Result, WatchSpec } from '../runtime/controller.js';
-import { addFinalizer, type ControllerContext, cache, isDeleting, R, writeStatus } from '../shared.js';
+import { type ControllerContext, cache, isDeleting, writeStatus } from '../shared.js';
 
 export interface PlaneControllerOptions {
   name: string;
   kind: 'DataPlane' | 'BuildPlane';
-  ref: GVR;
+  ref: typeof REF.DataPlane | typeof REF.BuildPlane;
   requirements: readonly RequiredResource[];
   /** Recheck a Ready plane this often (default 60 s) and a failing one this often (default 5 s). */
   recheckMs?: number;
   retryMs?: number;
-  /** Finalizer added to every live plane; onDelete removes it. */
+  /** Finalizer the runtime adds to every live plane and removes once onDelete returns undefined. */
   finalizer?: string;
-  /** Deletion handling (finalizers); return a Result to wait, undefined when done. */
+  /** Deletion handling (with the finalizer); return a Result to wait, undefined when done. */
   onDelete?: (plane: PlaneObject) => Promise<Result | undefined>;
   extraWatches?: WatchSpec[];
   extraReads?: GVR[];
@@ -53,7 +49,7 @@ export async function checkPlane(
 }
 
 export function planeController(ctx: ControllerContext, opts: PlaneControllerOptions): ControllerSpec {
-  const planes = () => cache<PlaneObject>(ctx.manager, opts.ref);
+  const planes = () => cache(ctx.manager, opts.ref);
   const fieldManager = `${opts.name}-controller`;
 
   async function reconcile(req: Request): Promise<Result | undefined> {
@@ -63,11 +59,9 @@ export function planeController(ctx: ControllerContext, opts: PlaneControllerOpt
       return undefined;
     }
     if (isDeleting(plane)) {
-      const r = opts.onDelete ? await opts.onDelete(plane) : undefined;
-      if (!r) ctx.planes.drop(planeKey(plane));
-      return r;
+      ctx.planes.drop(planeKey(plane));
+      return undefined;
     }
-    if (opts.finalizer) await addFinalizer(ctx.client, opts.ref, plane, opts.finalizer);
     const check = await checkPlane(ctx, plane, opts.requirements);
     await writeStatus(ctx, fieldManager, opts.ref, plane as KubeObject, {
       status: check.ok ? 'True' : 'False',
@@ -78,7 +72,7 @@ export function planeController(ctx: ControllerContext, opts: PlaneControllerOpt
   }
 
   const secretWatch: WatchSpec = {
-    ref: R.secrets,
+    ref: KUBE_REF.Secret,
     map: (secret) => {
       const ns = secret.metadata?.namespace;
       const name = secret.metadata?.name ?? '';
@@ -96,6 +90,20 @@ export function planeController(ctx: ControllerContext, opts: PlaneControllerOpt
     watches: [secretWatch, ...(opts.extraWatches ?? [])],
     ...(opts.extraReads ? { reads: opts.extraReads } : {}),
     reconciler: { reconcile },
+    ...(opts.finalizer
+      ? {
+          finalizer: {
+            name: opts.finalizer,
+            async finalize(obj) {
+              const plane = planes().getByName(obj.metadata?.name ?? '', obj.metadata?.namespace);
+              if (!plane) return undefined;
+              const r = opts.onDelete ? await opts.onDelete(plane) : undefined;
+              if (!r) ctx.planes.drop(planeKey(plane));
+              return r;
+            },
+          },
+        }
+      : {}),
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };
 }

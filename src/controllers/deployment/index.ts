@@ -19,33 +19,31 @@
  * collection and takes the data-plane objects with it (its own finalizer).
  */
 import { API_VERSION } from '../../api/dsl.js';
-import type { ConfigurationGroup, DeployableArtifact } from '../../api/index.js';
+import type { ConfigurationGroup } from '../../api/index.js';
 import { Annotations, Finalizers, Labels } from '../../api/labels.js';
 import { dataPlaneNamespaceName, legacyNames } from '../../api/naming.js';
+import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import type { RenderContext, RenderResult } from '../../render/types.js';
 import { RenderError } from '../../render/types.js';
 import { desiredRelease, releaseFailure, writeRelease } from '../binding/core.js';
 import { bindingReadiness, releaseHealths, sameJson } from '../binding/logic.js';
-import { B, L } from '../binding/refs.js';
 import { environmentDataPlane } from '../dataplane/index.js';
 import type { Condition } from '../runtime/conditions.js';
 import type { Request, Result } from '../runtime/controller.js';
-import type { Informer } from '../runtime/informer.js';
 import {
   addFinalizer,
+  type CacheView,
   type ControllerFactory,
   cache,
   hasLabels,
   isDeleting,
   keysIn,
-  R,
   type ReadyInput,
   removeFinalizer,
   writeStatus,
 } from '../shared.js';
 import {
-  type ApplicationConfig,
   type EndpointTemplate,
   legacyWorkloadLabels,
   mergeApplication,
@@ -56,15 +54,14 @@ import {
 
 export const FIELD_MANAGER = 'deployment-controller';
 
-type ArtifactSpec = DeployableArtifact['spec'];
-interface DeploymentSpecLike {
-  deploymentArtifactRef?: string;
-  configurationOverrides?: { application?: ApplicationConfig };
-}
 type ExtraCondition = { type: string; status: Condition['status']; reason: string; message: string };
 
 /** The object a legacy label value names: by metadata.name, else by its `openchoreo.dev/name` label. */
-export function byLogicalName(inf: Informer, ns: string, value: string): KubeObject | undefined {
+export function byLogicalName<T extends KubeObject>(
+  inf: CacheView<T>,
+  ns: string,
+  value: string,
+): T | undefined {
   const direct = inf.getByName(value, ns);
   if (direct) return direct;
   return inf.list(ns).find((o) => o.metadata?.labels?.[Labels.name] === value);
@@ -151,13 +148,13 @@ const REQUIRED_LABELS = [
 ] as const;
 
 export const deploymentController: ControllerFactory = (ctx) => {
-  const deployments = () => cache(ctx.manager, L.deployments);
-  const artifacts = () => cache(ctx.manager, L.deployableArtifacts);
-  const tracks = () => cache(ctx.manager, L.deploymentTracks);
-  const builds = () => cache(ctx.manager, L.builds);
-  const endpoints = () => cache(ctx.manager, L.endpoints);
-  const releases = () => cache(ctx.manager, B.releases);
-  const groups = () => cache(ctx.manager, B.configurationGroups);
+  const deployments = () => cache(ctx.manager, REF.Deployment);
+  const artifacts = () => cache(ctx.manager, REF.DeployableArtifact);
+  const tracks = () => cache(ctx.manager, REF.DeploymentTrack);
+  const builds = () => cache(ctx.manager, REF.Build);
+  const endpoints = () => cache(ctx.manager, REF.Endpoint);
+  const releases = () => cache(ctx.manager, REF.Release);
+  const groups = () => cache(ctx.manager, REF.ConfigurationGroup);
 
   const ownedEndpoints = (d: KubeObject) =>
     endpoints()
@@ -169,17 +166,17 @@ export const deploymentController: ControllerFactory = (ctx) => {
     const left = ownedEndpoints(d);
     for (const e of left) {
       if (isDeleting(e)) continue;
-      await ctx.client.delete(L.endpoints, e.metadata?.name ?? '', { namespace: ns }).catch(() => {});
+      await ctx.client.delete(REF.Endpoint, e.metadata?.name ?? '', { namespace: ns }).catch(() => {});
     }
     if (left.length > 0) {
-      await writeStatus(ctx, FIELD_MANAGER, L.deployments, d, {
+      await writeStatus(ctx, FIELD_MANAGER, REF.Deployment, d, {
         status: 'False',
         reason: 'DeploymentFinalizing',
         message: `Deployment is finalizing: waiting for ${left.length} Endpoint(s) to be deleted`,
       });
       return { requeueAfterMs: 5_000 };
     }
-    await removeFinalizer(ctx.client, L.deployments, d, Finalizers.deployment);
+    await removeFinalizer(ctx.client, REF.Deployment, d, Finalizers.deployment);
     return undefined;
   }
 
@@ -187,11 +184,12 @@ export const deploymentController: ControllerFactory = (ctx) => {
     const d = deployments().getByName(req.name, req.namespace);
     if (!d) return undefined;
     if (isDeleting(d)) return finalize(d);
-    if (await addFinalizer(ctx.client, L.deployments, d, Finalizers.deployment)) return undefined;
+    if (await addFinalizer(ctx.client, REF.Deployment, d, Finalizers.deployment)) return undefined;
     const ns = req.namespace ?? '';
     const name = req.name;
     const extra: ExtraCondition[] = [];
-    const status = (ready: ReadyInput) => writeStatus(ctx, FIELD_MANAGER, L.deployments, d, ready, {}, extra);
+    const status = (ready: ReadyInput) =>
+      writeStatus(ctx, FIELD_MANAGER, REF.Deployment, d, ready, {}, extra);
     const fail = async (reason: string, message: string) => {
       await status({ status: 'False', reason, message });
       return undefined;
@@ -207,7 +205,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
     const [projectName, componentName, trackName, envName] = REQUIRED_LABELS.map(
       (k) => labels[k] as string,
     ) as [string, string, string, string];
-    const lookup = (inf: Informer, kind: string, value: string) => {
+    const lookup = <T extends KubeObject>(inf: CacheView<T>, kind: string, value: string) => {
       const o = byLogicalName(inf, ns, value);
       return o && !isDeleting(o)
         ? o
@@ -217,16 +215,16 @@ export const deploymentController: ControllerFactory = (ctx) => {
       x: KubeObject | { reason: string; message: string },
     ): x is { reason: string; message: string } =>
       'reason' in x && typeof x.reason === 'string' && !('metadata' in x);
-    const project = lookup(cache(ctx.manager, R.projects), 'Project', projectName);
+    const project = lookup(cache(ctx.manager, REF.Project), 'Project', projectName);
     if (isMiss(project)) return fail(project.reason, project.message);
-    const component = lookup(cache(ctx.manager, R.components), 'Component', componentName);
+    const component = lookup(cache(ctx.manager, REF.Component), 'Component', componentName);
     if (isMiss(component)) return fail(component.reason, component.message);
     const track = lookup(tracks(), 'DeploymentTrack', trackName);
     if (isMiss(track)) return fail(track.reason, track.message);
-    const env = lookup(cache(ctx.manager, R.environments), 'Environment', envName);
+    const env = lookup(cache(ctx.manager, REF.Environment), 'Environment', envName);
     if (isMiss(env)) return fail(env.reason, env.message);
     const dpName = environmentDataPlane(env);
-    const dp = cache(ctx.manager, R.dataPlanes).getByName(dpName, ns);
+    const dp = cache(ctx.manager, REF.DataPlane).getByName(dpName, ns);
     if (!dp || isDeleting(dp))
       return fail('DataPlaneNotFound', `DataPlane "${dpName}" of environment "${envName}" not found`);
     // Names as the objects carry them (a label may name an object by its openchoreo.dev/name).
@@ -234,7 +232,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
     const component_ = component.metadata?.name ?? componentName;
     const env_ = env.metadata?.name ?? envName;
 
-    const spec = (d.spec ?? {}) as DeploymentSpecLike;
+    const spec = d.spec;
     const ref = spec.deploymentArtifactRef ?? '';
     const artifact = artifacts().getByName(ref, ns);
     const artifactProblem = async (reason: string, message: string) => {
@@ -243,12 +241,12 @@ export const deploymentController: ControllerFactory = (ctx) => {
     };
     if (!artifact || isDeleting(artifact))
       return artifactProblem('ArtifactNotFound', `Artifact "${ref}" not found`);
-    const aspec = (artifact.spec ?? {}) as ArtifactSpec;
+    const aspec = artifact.spec;
     const buildName = aspec.targetArtifact?.fromBuildRef?.name;
     const image = resolveImage(aspec, {
       artifactName: ref,
       build: buildName ? builds().getByName(buildName, ns) : undefined,
-      registryPrefix: (dp.spec as { registry?: { prefix?: string } } | undefined)?.registry?.prefix,
+      registryPrefix: dp.spec.registry?.prefix,
       project: project_,
       component: component_,
     });
@@ -268,7 +266,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
     const missingGroups: string[] = [];
     for (const g of referencedGroups(application)) {
       const obj = groups().getByName(g, ns);
-      if (obj && !isDeleting(obj)) configurationGroups[g] = obj as unknown as ConfigurationGroup;
+      if (obj && !isDeleting(obj)) configurationGroups[g] = obj;
       else missingGroups.push(`"${g}"`);
     }
     if (missingGroups.length > 0)
@@ -285,8 +283,8 @@ export const deploymentController: ControllerFactory = (ctx) => {
         organization: ns,
         project: project_,
         component: component_,
-        environment: env as unknown as RenderContext['environment'],
-        dataPlane: dp as unknown as RenderContext['dataPlane'],
+        environment: env,
+        dataPlane: dp,
         namespace: dataPlaneNamespaceName(ns, project_, env_),
         connections: [],
         configurationGroups,
@@ -329,7 +327,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
     }
     for (const e of ownedEndpoints(d)) {
       if (wantNames.has(e.metadata?.name) || isDeleting(e)) continue;
-      await ctx.client.delete(L.endpoints, e.metadata?.name ?? '', { namespace: ns }).catch(() => {});
+      await ctx.client.delete(REF.Endpoint, e.metadata?.name ?? '', { namespace: ns }).catch(() => {});
     }
     if (problems.length > 0) return fail('EndpointReconciliationFailed', problems.join('; '));
 
@@ -345,35 +343,32 @@ export const deploymentController: ControllerFactory = (ctx) => {
     ns
       ? deployments()
           .list(ns)
-          .filter((d) => (d.spec as DeploymentSpecLike | undefined)?.deploymentArtifactRef === artifactName)
+          .filter((d) => d.spec.deploymentArtifactRef === artifactName)
           .map((d) => `${ns}/${d.metadata?.name}`)
       : [];
   return {
     name: 'deployment',
-    for: L.deployments,
-    owns: [B.releases, L.endpoints],
+    for: REF.Deployment,
+    owns: [REF.Release, REF.Endpoint],
     watches: [
-      { ref: L.deployableArtifacts, map: (a) => byArtifact(a.metadata?.name, a.metadata?.namespace) },
+      { ref: REF.DeployableArtifact, map: (a) => byArtifact(a.metadata?.name, a.metadata?.namespace) },
       {
-        ref: L.builds,
+        ref: REF.Build,
         map: (b) => {
           const ns = b.metadata?.namespace;
           if (!ns) return [];
           return artifacts()
             .list(ns)
-            .filter(
-              (a) =>
-                (a.spec as ArtifactSpec | undefined)?.targetArtifact?.fromBuildRef?.name === b.metadata?.name,
-            )
+            .filter((a) => a.spec.targetArtifact?.fromBuildRef?.name === b.metadata?.name)
             .flatMap((a) => byArtifact(a.metadata?.name, ns));
         },
       },
-      { ref: L.deploymentTracks, map: allInNamespace },
-      { ref: R.projects, map: allInNamespace },
-      { ref: R.components, map: allInNamespace },
-      { ref: R.environments, map: allInNamespace },
-      { ref: R.dataPlanes, map: allInNamespace },
-      { ref: B.configurationGroups, map: allInNamespace },
+      { ref: REF.DeploymentTrack, map: allInNamespace },
+      { ref: REF.Project, map: allInNamespace },
+      { ref: REF.Component, map: allInNamespace },
+      { ref: REF.Environment, map: allInNamespace },
+      { ref: REF.DataPlane, map: allInNamespace },
+      { ref: REF.ConfigurationGroup, map: allInNamespace },
     ],
     reconciler: { reconcile },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),

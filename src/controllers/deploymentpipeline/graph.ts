@@ -1,16 +1,12 @@
 /** Pure logic of a DeploymentPipeline: its environments, cycle detection and the Ready condition it earns. */
 
-export interface PromotionPathLike {
-  sourceEnvironmentRef: string;
-  targetEnvironmentRefs: { name: string }[];
-}
+import type { KindSpecInput } from '../../api/refs.js';
 
-export interface PipelineSpecLike {
-  promotionPaths?: PromotionPathLike[] | undefined;
-}
+/** A pipeline's spec as its readers here take it (a stored one, or one as written). */
+export type PipelineSpec = KindSpecInput<'DeploymentPipeline'>;
 
 /** Every environment the pipeline names, in order of first appearance (sources before their targets). */
-export function pipelineEnvironments(spec: PipelineSpecLike | undefined): string[] {
+export function pipelineEnvironments(spec: PipelineSpec | undefined): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   const add = (e: string) => {
@@ -31,7 +27,7 @@ export function pipelineEnvironments(spec: PipelineSpecLike | undefined): string
  * (`['dev', 'staging', 'dev']`), or undefined. Deterministic: the search starts from environments in order of
  * appearance. A self-loop (source == target) is a cycle of length one.
  */
-export function findCycle(spec: PipelineSpecLike | undefined): string[] | undefined {
+export function findCycle(spec: PipelineSpec | undefined): string[] | undefined {
   const edges = new Map<string, string[]>();
   for (const p of spec?.promotionPaths ?? []) {
     const list = edges.get(p.sourceEnvironmentRef) ?? [];
@@ -75,7 +71,7 @@ export interface PipelineVerdict {
 
 /** The Ready condition of a pipeline, given which environments exist. */
 export function validatePipeline(
-  spec: PipelineSpecLike | undefined,
+  spec: PipelineSpec | undefined,
   exists: (env: string) => boolean,
 ): PipelineVerdict {
   const selfTargets = (spec?.promotionPaths ?? []).filter((p) =>

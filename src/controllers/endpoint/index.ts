@@ -12,16 +12,15 @@
  * else the in-cell Service URL (project visibility).
  * No finalizer: the Release goes with the Endpoint (garbage collection) and its own finalizer cleans the plane.
  */
-import type { Endpoint } from '../../api/index.js';
 import { Labels } from '../../api/labels.js';
 import { bindingWorkloadName, dataPlaneNamespaceName } from '../../api/naming.js';
+import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import { renderEndpoint } from '../../render/endpoint.js';
 import type { RenderContext, RenderResult } from '../../render/types.js';
 import { RenderError } from '../../render/types.js';
 import { desiredRelease, releaseFailure, writeRelease } from '../binding/core.js';
 import { bindingReadiness, releaseHealths } from '../binding/logic.js';
-import { B, L } from '../binding/refs.js';
 import { environmentDataPlane } from '../dataplane/index.js';
 import { legacyWorkloadLabels } from '../deployment/artifact.js';
 import { byLogicalName, controlledBy } from '../deployment/index.js';
@@ -31,7 +30,6 @@ import {
   cache,
   isDeleting,
   keysIn,
-  R,
   type ReadyInput,
   writeStatus,
 } from '../shared.js';
@@ -45,8 +43,8 @@ export function deploymentOf(e: KubeObject): string | undefined {
 }
 
 export const endpointController: ControllerFactory = (ctx) => {
-  const endpoints = () => cache(ctx.manager, L.endpoints);
-  const releases = () => cache(ctx.manager, B.releases);
+  const endpoints = () => cache(ctx.manager, REF.Endpoint);
+  const releases = () => cache(ctx.manager, REF.Release);
 
   async function reconcile(req: Request): Promise<Result | undefined> {
     const ep = endpoints().getByName(req.name, req.namespace);
@@ -55,7 +53,7 @@ export const endpointController: ControllerFactory = (ctx) => {
     const name = req.name;
     const oldAddress = (ep.status as { address?: string } | undefined)?.address;
     const status = (ready: ReadyInput, address: string | undefined) =>
-      writeStatus(ctx, FIELD_MANAGER, L.endpoints, ep, ready, { address });
+      writeStatus(ctx, FIELD_MANAGER, REF.Endpoint, ep, ready, { address });
     const fail = async (reason: string, message: string) => {
       await status({ status: 'False', reason, message }, oldAddress);
       return undefined;
@@ -63,7 +61,7 @@ export const endpointController: ControllerFactory = (ctx) => {
     const labels = ep.metadata?.labels ?? {};
 
     const depName = deploymentOf(ep);
-    const dep = depName ? byLogicalName(cache(ctx.manager, L.deployments), ns, depName) : undefined;
+    const dep = depName ? byLogicalName(cache(ctx.manager, REF.Deployment), ns, depName) : undefined;
     if (!dep || isDeleting(dep))
       return fail(
         'DeploymentNotFound',
@@ -75,14 +73,14 @@ export const endpointController: ControllerFactory = (ctx) => {
     const componentName = labels[Labels.component] ?? dl[Labels.component] ?? '';
     const envName = labels[Labels.environment] ?? dl[Labels.environment] ?? '';
     const projectName = labels[Labels.project] ?? dl[Labels.project] ?? '';
-    const component = byLogicalName(cache(ctx.manager, R.components), ns, componentName);
+    const component = byLogicalName(cache(ctx.manager, REF.Component), ns, componentName);
     if (!component || isDeleting(component))
       return fail('ComponentNotFound', `Component "${componentName}" not found in namespace "${ns}"`);
-    const env = byLogicalName(cache(ctx.manager, R.environments), ns, envName);
+    const env = byLogicalName(cache(ctx.manager, REF.Environment), ns, envName);
     if (!env || isDeleting(env))
       return fail('EnvironmentNotFound', `Environment "${envName}" not found in namespace "${ns}"`);
     const dpName = environmentDataPlane(env);
-    const dp = cache(ctx.manager, R.dataPlanes).getByName(dpName, ns);
+    const dp = cache(ctx.manager, REF.DataPlane).getByName(dpName, ns);
     if (!dp || isDeleting(dp))
       return fail('DataPlaneNotFound', `DataPlane "${dpName}" of environment "${envName}" not found`);
     const project =
@@ -99,15 +97,15 @@ export const endpointController: ControllerFactory = (ctx) => {
         organization: ns,
         project,
         component: component_,
-        environment: env as unknown as RenderContext['environment'],
-        dataPlane: dp as unknown as RenderContext['dataPlane'],
+        environment: env,
+        dataPlane: dp,
         namespace: dataPlaneNamespaceName(ns, project, env_),
         connections: [],
         configurationGroups: {},
         workloadLabels: legacyWorkloadLabels(track, depObjName),
       };
       const r = renderEndpoint(
-        ep as unknown as Endpoint,
+        ep,
         {
           service: bindingWorkloadName(depObjName),
           webApplication: (component.spec as { type?: string } | undefined)?.type === 'WebApplication',
@@ -156,11 +154,11 @@ export const endpointController: ControllerFactory = (ctx) => {
   const allInNamespace = (o: KubeObject) => keysIn(endpoints(), o.metadata?.namespace);
   return {
     name: 'endpoint',
-    for: L.endpoints,
-    owns: [B.releases],
+    for: REF.Endpoint,
+    owns: [REF.Release],
     watches: [
       {
-        ref: L.deployments,
+        ref: REF.Deployment,
         map: (d) => {
           const ns = d.metadata?.namespace;
           if (!ns) return [];
@@ -170,9 +168,9 @@ export const endpointController: ControllerFactory = (ctx) => {
             .map((e) => `${ns}/${e.metadata?.name}`);
         },
       },
-      { ref: R.components, map: allInNamespace },
-      { ref: R.environments, map: allInNamespace },
-      { ref: R.dataPlanes, map: allInNamespace },
+      { ref: REF.Component, map: allInNamespace },
+      { ref: REF.Environment, map: allInNamespace },
+      { ref: REF.DataPlane, map: allInNamespace },
     ],
     reconciler: { reconcile },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),

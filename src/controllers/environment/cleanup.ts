@@ -1,7 +1,7 @@
-/** Deleting namespaces in a data plane by label, for finalizers (Environment, Project). */
 import type { KubeObject } from '../../kube/client.js';
+import { KUBE_REF } from '../../kube/kinds.js';
 import { PlaneCredentialsError, type PlaneObject } from '../planes.js';
-import { type ControllerContext, isDeleting, R } from '../shared.js';
+import { type ControllerContext, isDeleting } from '../shared.js';
 
 /**
  * Delete the data-plane namespaces matching `selector` and return how many still exist (0: done).
@@ -28,7 +28,7 @@ export async function cleanupPlaneNamespaces(
   try {
     client = ctx.planes.client(dp, { allowStale: true });
   } catch (e) {
-    const orgNs = ctx.manager.informer(R.namespaces).getByName(owner.metadata?.namespace ?? '');
+    const orgNs = ctx.manager.informer(KUBE_REF.Namespace).getByName(owner.metadata?.namespace ?? '');
     if (e instanceof PlaneCredentialsError && (isDeleting(dp) || isDeleting(orgNs))) {
       await ctx.manager.events.record(
         owner,
@@ -40,9 +40,9 @@ export async function cleanupPlaneNamespaces(
     }
     throw e;
   }
-  const { items } = await client.listAll(R.namespaces, { labelSelector: selector });
+  const { items } = await client.listAll(KUBE_REF.Namespace, { labelSelector: selector });
   for (const ns of items) {
-    if (!isDeleting(ns)) await client.delete(R.namespaces, ns.metadata?.name ?? '');
+    if (!isDeleting(ns)) await client.delete(KUBE_REF.Namespace, ns.metadata?.name ?? '');
   }
   return items.length;
 }

@@ -4,20 +4,20 @@
  * environment's namespaces in the DataPlane's cluster (labels `organization-name`, `environment-name`) and waits
  * for them to be gone.
  */
+import type { Environment } from '../../api/kinds/platform.js';
 import { DataPlaneLabels, Finalizers } from '../../api/labels.js';
+import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
+import { KUBE_REF } from '../../kube/kinds.js';
 import { environmentDataPlane } from '../dataplane/index.js';
-import type { PlaneObject } from '../planes.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
-  addFinalizer,
   type ControllerContext,
   type ControllerFactory,
   cache,
   isDeleting,
-  R,
   readyOf,
-  removeFinalizer,
+  type Stored,
   writeStatus,
 } from '../shared.js';
 import { cleanupPlaneNamespaces } from './cleanup.js';
@@ -26,11 +26,11 @@ export const FIELD_MANAGER = 'environment-controller';
 
 /** Ready of an environment given its DataPlane (pure). */
 export function environmentReadiness(
-  env: KubeObject,
+  env: Pick<Stored<Environment>, 'metadata' | 'spec'>,
   dp: KubeObject | undefined,
 ): { status: 'True' | 'False'; reason: string; message: string } {
   const name = environmentDataPlane(env);
-  const implicit = !(env.spec as { dataPlaneRef?: string } | undefined)?.dataPlaneRef;
+  const implicit = !env.spec.dataPlaneRef;
   const named = `DataPlane "${name}"${implicit ? ' (the default: spec.dataPlaneRef is not set)' : ''}`;
   if (!dp || isDeleting(dp)) {
     return {
@@ -51,41 +51,43 @@ export function environmentReadiness(
 }
 
 export const environmentController: ControllerFactory = (ctx: ControllerContext) => {
-  const envs = () => cache(ctx.manager, R.environments);
-  const dps = () => cache<PlaneObject>(ctx.manager, R.dataPlanes);
+  const envs = () => cache(ctx.manager, REF.Environment);
+  const dps = () => cache(ctx.manager, REF.DataPlane);
+
+  /** Deleting: its namespaces in the data plane go first (the runtime then removes the finalizer). */
+  async function finalize(obj: KubeObject): Promise<Result | undefined> {
+    const ns = obj.metadata?.namespace ?? '';
+    const name = obj.metadata?.name ?? '';
+    const env = envs().getByName(name, ns);
+    if (!env) return undefined;
+    const dp = dps().getByName(environmentDataPlane(env), ns);
+    const selector = `${DataPlaneLabels.organization}=${ns},${DataPlaneLabels.environment}=${name}`;
+    const pending = await cleanupPlaneNamespaces(ctx, env, dp, selector);
+    if (pending > 0) {
+      await writeStatus(ctx, FIELD_MANAGER, REF.Environment, env, {
+        status: 'False',
+        reason: 'EnvironmentFinalizing',
+        message: `waiting for ${pending} namespace(s) of the environment to be deleted in its data plane`,
+      });
+      return { requeueAfterMs: 1_000 };
+    }
+    return undefined;
+  }
 
   async function reconcile(req: Request): Promise<Result | undefined> {
     const env = envs().getByName(req.name, req.namespace);
     if (!env) return undefined;
     const dp = dps().getByName(environmentDataPlane(env), req.namespace);
-
-    if (isDeleting(env)) {
-      if (!env.metadata?.finalizers?.includes(Finalizers.environment)) return undefined;
-      const selector = `${DataPlaneLabels.organization}=${req.namespace},${DataPlaneLabels.environment}=${req.name}`;
-      const pending = await cleanupPlaneNamespaces(ctx, env, dp, selector);
-      if (pending > 0) {
-        await writeStatus(ctx, FIELD_MANAGER, R.environments, env, {
-          status: 'False',
-          reason: 'EnvironmentFinalizing',
-          message: `waiting for ${pending} namespace(s) of the environment to be deleted in its data plane`,
-        });
-        return { requeueAfterMs: 1_000 };
-      }
-      await removeFinalizer(ctx.client, R.environments, env, Finalizers.environment);
-      return undefined;
-    }
-
-    await addFinalizer(ctx.client, R.environments, env, Finalizers.environment);
-    await writeStatus(ctx, FIELD_MANAGER, R.environments, env, environmentReadiness(env, dp));
+    await writeStatus(ctx, FIELD_MANAGER, REF.Environment, env, environmentReadiness(env, dp));
     return undefined;
   }
 
   return {
     name: 'environment',
-    for: R.environments,
+    for: REF.Environment,
     watches: [
       {
-        ref: R.dataPlanes,
+        ref: REF.DataPlane,
         map: (dp) => {
           const ns = dp.metadata?.namespace;
           if (!ns) return [];
@@ -96,8 +98,9 @@ export const environmentController: ControllerFactory = (ctx: ControllerContext)
         },
       },
     ],
-    reads: [R.secrets, R.namespaces],
+    reads: [KUBE_REF.Secret, KUBE_REF.Namespace],
     reconciler: { reconcile },
+    finalizer: { name: Finalizers.environment, finalize },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };
 };

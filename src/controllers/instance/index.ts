@@ -11,12 +11,10 @@
  * binding → Release.
  */
 import { API_VERSION } from '../../api/dsl.js';
+import { type KindObject, type KindRef, REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
-import type { GVR } from '../../kube/discovery.js';
 import { isNotFound } from '../../kube/errors.js';
-import { ownerOf, specOf } from '../binding/core.js';
-import { B } from '../binding/refs.js';
-import type { PipelineSpecLike } from '../deploymentpipeline/graph.js';
+import { type BindingKindName, ownerOf, type StoredBinding } from '../binding/core.js';
 import type { Request, Result, WatchSpec } from '../runtime/controller.js';
 import {
   type ControllerContext,
@@ -24,25 +22,31 @@ import {
   cache,
   isDeleting,
   keysIn,
-  R,
   type ReadyInput,
+  type Stored,
   writeStatus,
 } from '../shared.js';
 import { bindingUpToDate, desiredBinding, firstEnvironment, workloadTemplate } from './logic.js';
 
+type InstanceKindName = 'Service' | 'WebApplication' | 'ScheduledTask' | 'API';
+type StoredInstance = Stored<KindObject<InstanceKindName>>;
+
 interface InstanceKind {
   /** Controller name (`service`) and field manager `<name>-controller`. */
   name: string;
-  kind: string;
-  ref: GVR;
-  bindingKind: string;
-  bindingRef: GVR;
+  kind: InstanceKindName;
+  ref: KindRef<InstanceKindName>;
+  bindingKind: BindingKindName;
+  bindingRef: KindRef<BindingKindName>;
   /** Whether the binding's environment comes from the pipeline (workload instances) or the instance (API). */
   workload: boolean;
   /** Spec fields of the binding besides the environment, from the instance (and its workload's template). */
-  bindingSpec(instance: KubeObject, template: Record<string, unknown> | undefined): Record<string, unknown>;
+  bindingSpec(
+    instance: StoredInstance,
+    template: Record<string, unknown> | undefined,
+  ): Record<string, unknown>;
   /** Status fields of the instance taken from its binding (API: `address`). */
-  statusFrom?(binding: KubeObject | undefined): Record<string, unknown>;
+  statusFrom?(binding: StoredBinding | undefined): Record<string, unknown>;
 }
 
 function problem(reason: string, message: string): ReadyInput {
@@ -54,15 +58,15 @@ function instanceController(k: InstanceKind): ControllerFactory {
     const fieldManager = `${k.name}-controller`;
     const instances = () => cache(ctx.manager, k.ref);
     const bindings = () => cache(ctx.manager, k.bindingRef);
-    const components = () => cache(ctx.manager, R.components);
-    const projects = () => cache(ctx.manager, R.projects);
-    const pipelines = () => cache(ctx.manager, R.pipelines);
-    const workloads = () => cache(ctx.manager, B.workloads);
+    const components = () => cache(ctx.manager, REF.Component);
+    const projects = () => cache(ctx.manager, REF.Project);
+    const pipelines = () => cache(ctx.manager, REF.DeploymentPipeline);
+    const workloads = () => cache(ctx.manager, REF.Workload);
 
     /** The environment of the binding, or the problem that keeps us from knowing it. */
-    function environmentFor(inst: KubeObject, ns: string): { env: string } | { problem: ReadyInput } {
+    function environmentFor(inst: StoredInstance, ns: string): { env: string } | { problem: ReadyInput } {
       if (!k.workload) {
-        return { env: specOf<{ environmentName: string }>(inst).environmentName ?? '' };
+        return { env: 'environmentName' in inst.spec ? inst.spec.environmentName : '' };
       }
       const { projectName } = ownerOf(inst);
       const project = projects().getByName(projectName, ns);
@@ -71,7 +75,7 @@ function instanceController(k: InstanceKind): ControllerFactory {
           problem: problem('ProjectNotFound', `Project "${projectName}" not found in namespace "${ns}"`),
         };
       }
-      const pipelineName = specOf<{ deploymentPipelineRef: string }>(project).deploymentPipelineRef ?? '';
+      const pipelineName = project.spec.deploymentPipelineRef ?? '';
       const pipeline = pipelines().getByName(pipelineName, ns);
       if (!pipeline || isDeleting(pipeline)) {
         return {
@@ -81,7 +85,7 @@ function instanceController(k: InstanceKind): ControllerFactory {
           ),
         };
       }
-      const env = firstEnvironment(pipeline.spec as PipelineSpecLike | undefined);
+      const env = firstEnvironment(pipeline.spec);
       if (!env) {
         return {
           problem: problem(
@@ -145,7 +149,7 @@ function instanceController(k: InstanceKind): ControllerFactory {
 
       let template: Record<string, unknown> | undefined;
       if (k.workload) {
-        const workloadName = specOf<{ workloadName: string }>(inst).workloadName ?? '';
+        const workloadName = 'workloadName' in inst.spec ? inst.spec.workloadName : '';
         const workload = workloads().getByName(workloadName, ns);
         if (!workload || isDeleting(workload)) {
           return fail(
@@ -182,7 +186,7 @@ function instanceController(k: InstanceKind): ControllerFactory {
             ),
           );
         }
-        const liveEnv = specOf<Record<string, string>>(live)[k.workload ? 'environment' : 'environmentName'];
+        const liveEnv = 'environment' in live.spec ? live.spec.environment : live.spec.environmentName;
         if (liveEnv !== undefined && liveEnv !== where.env) {
           return fail(
             problem(
@@ -221,19 +225,19 @@ function instanceController(k: InstanceKind): ControllerFactory {
           .map((i) => `${ns}/${i.metadata?.name}`);
       };
     const watches: WatchSpec[] = [
-      { ref: R.components, map: byOwner('componentName') },
-      { ref: R.projects, map: byOwner('projectName') },
-      { ref: R.pipelines, map: (p) => keysIn(instances(), p.metadata?.namespace) },
+      { ref: REF.Component, map: byOwner('componentName') },
+      { ref: REF.Project, map: byOwner('projectName') },
+      { ref: REF.DeploymentPipeline, map: (p) => keysIn(instances(), p.metadata?.namespace) },
     ];
     if (k.workload) {
       watches.push({
-        ref: B.workloads,
+        ref: REF.Workload,
         map: (w) => {
           const ns = w.metadata?.namespace;
           if (!ns) return [];
           return instances()
             .list(ns)
-            .filter((i) => specOf<{ workloadName: string }>(i).workloadName === w.metadata?.name)
+            .filter((i) => 'workloadName' in i.spec && i.spec.workloadName === w.metadata?.name)
             .map((i) => `${ns}/${i.metadata?.name}`);
         },
       });
@@ -252,8 +256,8 @@ function instanceController(k: InstanceKind): ControllerFactory {
 
 const workloadBindingSpec =
   (extra: 'apis' | 'overrides') =>
-  (inst: KubeObject, template: Record<string, unknown> | undefined): Record<string, unknown> => {
-    const s = specOf<Record<string, unknown>>(inst);
+  (inst: StoredInstance, template: Record<string, unknown> | undefined): Record<string, unknown> => {
+    const s: Record<string, unknown> = { ...inst.spec };
     return {
       owner: ownerOf(inst),
       className: s.className ?? 'default',
@@ -265,9 +269,9 @@ const workloadBindingSpec =
 export const serviceController = instanceController({
   name: 'service',
   kind: 'Service',
-  ref: B.services,
+  ref: REF.Service,
   bindingKind: 'ServiceBinding',
-  bindingRef: B.serviceBindings,
+  bindingRef: REF.ServiceBinding,
   workload: true,
   bindingSpec: workloadBindingSpec('apis'),
 });
@@ -275,9 +279,9 @@ export const serviceController = instanceController({
 export const webApplicationController = instanceController({
   name: 'webapplication',
   kind: 'WebApplication',
-  ref: B.webApplications,
+  ref: REF.WebApplication,
   bindingKind: 'WebApplicationBinding',
-  bindingRef: B.webApplicationBindings,
+  bindingRef: REF.WebApplicationBinding,
   workload: true,
   bindingSpec: workloadBindingSpec('overrides'),
 });
@@ -285,9 +289,9 @@ export const webApplicationController = instanceController({
 export const scheduledTaskController = instanceController({
   name: 'scheduledtask',
   kind: 'ScheduledTask',
-  ref: B.scheduledTasks,
+  ref: REF.ScheduledTask,
   bindingKind: 'ScheduledTaskBinding',
-  bindingRef: B.scheduledTaskBindings,
+  bindingRef: REF.ScheduledTaskBinding,
   workload: true,
   bindingSpec: workloadBindingSpec('overrides'),
 });
@@ -295,29 +299,20 @@ export const scheduledTaskController = instanceController({
 export const apiController = instanceController({
   name: 'api',
   kind: 'API',
-  ref: B.apis,
+  ref: REF.API,
   bindingKind: 'APIBinding',
-  bindingRef: B.apiBindings,
+  bindingRef: REF.APIBinding,
   workload: false,
   bindingSpec: (inst) => ({
-    apiClassName: specOf<{ className: string }>(inst).className ?? 'default',
+    apiClassName: ('className' in inst.spec ? inst.spec.className : undefined) ?? 'default',
     apiName: inst.metadata?.name ?? '',
   }),
   statusFrom: (binding) => ({ address: apiAddress(binding) }),
 });
 
-interface AccessLike {
-  uri?: string;
-}
-
 /** The address of an API: the widest exposure its binding reports (public, then organization, then project). */
-export function apiAddress(binding: KubeObject | undefined): string | undefined {
-  const eps =
-    (
-      binding?.status as {
-        endpoints?: { public?: AccessLike; organization?: AccessLike; project?: AccessLike }[];
-      }
-    )?.endpoints ?? [];
+export function apiAddress(binding: Pick<StoredBinding, 'status'> | undefined): string | undefined {
+  const eps = binding?.status?.endpoints ?? [];
   for (const level of ['public', 'organization', 'project'] as const) {
     const uri = eps.find((e) => e[level]?.uri)?.[level]?.uri;
     if (uri) return uri;

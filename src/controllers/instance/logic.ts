@@ -3,15 +3,14 @@ import { API_VERSION } from '../../api/dsl.js';
 import { hierarchyLabels } from '../../api/labels.js';
 import type { KubeObject } from '../../kube/client.js';
 import { sameJson } from '../binding/logic.js';
-import type { PipelineSpecLike } from '../deploymentpipeline/graph.js';
-import { pipelineEnvironments } from '../deploymentpipeline/graph.js';
+import { type PipelineSpec, pipelineEnvironments } from '../deploymentpipeline/graph.js';
 import { hasLabels } from '../shared.js';
 
 /**
  * Where a component is deployed first: the first source (in order of appearance) that is never a target.
  * Undefined for a pipeline without paths, or one whose every source is also a target (a cycle).
  */
-export function firstEnvironment(spec: PipelineSpecLike | undefined): string | undefined {
+export function firstEnvironment(spec: PipelineSpec | undefined): string | undefined {
   const paths = spec?.promotionPaths ?? [];
   const targets = new Set(paths.flatMap((p) => p.targetEnvironmentRefs.map((t) => t.name)));
   return pipelineEnvironments(spec).find(

@@ -7,11 +7,12 @@
  * `ArtifactNotFound`) instead of vanishing.
  */
 
-import { L } from '../binding/refs.js';
+import { REF } from '../../api/refs.js';
+import type { GVR } from '../../kube/discovery.js';
 import type { Request, Result } from '../runtime/controller.js';
 import { type ControllerFactory, cache, isDeleting, writeStatus } from '../shared.js';
 
-function availableController(name: string, ref: (typeof L)[keyof typeof L], kind: string): ControllerFactory {
+function availableController(name: string, ref: GVR, kind: string): ControllerFactory {
   return (ctx) => {
     const fieldManager = `${name}-controller`;
     async function reconcile(req: Request): Promise<Result | undefined> {
@@ -30,11 +31,11 @@ function availableController(name: string, ref: (typeof L)[keyof typeof L], kind
 
 export const deploymentTrackController = availableController(
   'deploymenttrack',
-  L.deploymentTracks,
+  REF.DeploymentTrack,
   'DeploymentTrack',
 );
 export const deployableArtifactController = availableController(
   'deployableartifact',
-  L.deployableArtifacts,
+  REF.DeployableArtifact,
   'DeployableArtifact',
 );

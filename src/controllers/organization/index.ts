@@ -7,26 +7,14 @@
  * A namespace that existed before the organization (e.g. `default`) is adopted: labelled, but not owned, and
  * not deleted with the organization.
  */
-
-import type { Organization } from '../../api/kinds/platform.js';
 import { Finalizers, Labels, LabelValues } from '../../api/labels.js';
+import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
+import { KUBE_REF } from '../../kube/kinds.js';
 import type { Request, Result } from '../runtime/controller.js';
-import {
-  addFinalizer,
-  type ControllerFactory,
-  cache,
-  hasLabels,
-  isDeleting,
-  R,
-  removeFinalizer,
-  type Stored,
-  writeStatus,
-} from '../shared.js';
+import { type ControllerFactory, cache, hasLabels, isDeleting, writeStatus } from '../shared.js';
 
 export const FIELD_MANAGER = 'organization-controller';
-
-type Org = Stored<typeof Organization>;
 
 /** The namespace an organization owns (same name), as applied by this controller. */
 export function organizationNamespace(org: KubeObject, owned: boolean): KubeObject {
@@ -73,42 +61,38 @@ function ownedBy(ns: KubeObject | undefined, org: KubeObject): boolean {
 }
 
 export const organizationController: ControllerFactory = (ctx) => {
-  const orgs = () => cache<Org & KubeObject>(ctx.manager, R.organizations);
-  const namespaces = () => cache(ctx.manager, R.namespaces);
+  const orgs = () => cache(ctx.manager, REF.Organization);
+  const namespaces = () => cache(ctx.manager, KUBE_REF.Namespace);
+
+  /** Deleting: the namespace we own goes first (the runtime removes the finalizer once this returns undefined). */
+  async function finalize(obj: KubeObject): Promise<Result | undefined> {
+    const name = obj.metadata?.name ?? '';
+    const org = orgs().getByName(name);
+    if (!org) return undefined;
+    const ns = namespaces().getByName(name);
+    if (ns && ownedBy(ns, org)) {
+      if (!isDeleting(ns)) {
+        await ctx.client.delete(KUBE_REF.Namespace, name);
+        await ctx.manager.events.record(org, 'Normal', 'DeletingNamespace', `Deleting namespace "${name}"`);
+      }
+      await writeStatus(ctx, FIELD_MANAGER, REF.Organization, org, {
+        status: 'False',
+        reason: 'Deleting',
+        message: `waiting for namespace "${name}" and everything in it to be deleted`,
+      });
+      // The namespace's delete event brings us back; the requeue is a safety net.
+      return { requeueAfterMs: 10_000 };
+    }
+    return undefined;
+  }
 
   async function reconcile(req: Request): Promise<Result | undefined> {
     const org = orgs().getByName(req.name);
     if (!org) return undefined;
     const ns = namespaces().getByName(req.name);
 
-    if (isDeleting(org)) {
-      if (!org.metadata.finalizers?.includes(Finalizers.organization)) return undefined;
-      if (ns && ownedBy(ns, org)) {
-        if (!isDeleting(ns)) {
-          await ctx.client.delete(R.namespaces, req.name);
-          await ctx.manager.events.record(
-            org,
-            'Normal',
-            'DeletingNamespace',
-            `Deleting namespace "${req.name}"`,
-          );
-        }
-        await writeStatus(ctx, FIELD_MANAGER, R.organizations, org, {
-          status: 'False',
-          reason: 'Deleting',
-          message: `waiting for namespace "${req.name}" and everything in it to be deleted`,
-        });
-        // The namespace's delete event brings us back; the requeue is a safety net.
-        return { requeueAfterMs: 10_000 };
-      }
-      await removeFinalizer(ctx.client, R.organizations, org, Finalizers.organization);
-      return undefined;
-    }
-
-    await addFinalizer(ctx.client, R.organizations, org, Finalizers.organization);
-
     if (ns && isDeleting(ns)) {
-      await writeStatus(ctx, FIELD_MANAGER, R.organizations, org, {
+      await writeStatus(ctx, FIELD_MANAGER, REF.Organization, org, {
         status: 'False',
         reason: 'NamespaceTerminating',
         message: `namespace "${req.name}" is still being deleted (from an earlier organization); it will be recreated once gone`,
@@ -125,7 +109,7 @@ export const organizationController: ControllerFactory = (ctx) => {
     await writeStatus(
       ctx,
       FIELD_MANAGER,
-      R.organizations,
+      REF.Organization,
       org,
       {
         status: 'True',
@@ -141,11 +125,12 @@ export const organizationController: ControllerFactory = (ctx) => {
 
   return {
     name: 'organization',
-    for: R.organizations,
-    owns: [R.namespaces],
+    for: REF.Organization,
+    owns: [KUBE_REF.Namespace],
     // Adopted namespaces carry no owner reference: map them by name too.
-    watches: [{ ref: R.namespaces, map: (o) => (o.metadata?.name ? [o.metadata.name] : []) }],
+    watches: [{ ref: KUBE_REF.Namespace, map: (o) => (o.metadata?.name ? [o.metadata.name] : []) }],
     reconciler: { reconcile },
+    finalizer: { name: Finalizers.organization, finalize },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };
 };

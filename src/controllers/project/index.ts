@@ -14,12 +14,14 @@
  */
 import { DataPlaneLabels, Finalizers, Labels, LabelValues } from '../../api/labels.js';
 import { dataPlaneNamespaceName } from '../../api/naming.js';
+import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
+import { KUBE_REF } from '../../kube/kinds.js';
 import { componentProject } from '../component/index.js';
 import { environmentDataPlane } from '../dataplane/index.js';
-import { type PipelineSpecLike, pipelineEnvironments } from '../deploymentpipeline/graph.js';
+import { pipelineEnvironments } from '../deploymentpipeline/graph.js';
 import { cleanupPlaneNamespaces } from '../environment/cleanup.js';
-import { PlaneCredentialsError, type PlaneObject } from '../planes.js';
+import { PlaneCredentialsError } from '../planes.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
   addFinalizer,
@@ -28,10 +30,10 @@ import {
   hasLabels,
   isDeleting,
   keysIn,
-  R,
   type ReadyInput,
   readyOf,
   removeFinalizer,
+  watchOf,
   writeStatus,
 } from '../shared.js';
 import { CellBaselines, cellBaseline } from './baseline.js';
@@ -129,12 +131,12 @@ export function projectReadiness(
 }
 
 export const projectController: ControllerFactory = (ctx) => {
-  const projects = () => cache(ctx.manager, R.projects);
-  const pipelines = () => cache(ctx.manager, R.pipelines);
-  const envs = () => cache(ctx.manager, R.environments);
-  const dps = () => cache<PlaneObject>(ctx.manager, R.dataPlanes);
-  const components = () => cache(ctx.manager, R.components);
-  const namespaces = () => cache(ctx.manager, R.namespaces);
+  const projects = () => cache(ctx.manager, REF.Project);
+  const pipelines = () => cache(ctx.manager, REF.DeploymentPipeline);
+  const envs = () => cache(ctx.manager, REF.Environment);
+  const dps = () => cache(ctx.manager, REF.DataPlane);
+  const components = () => cache(ctx.manager, REF.Component);
+  const namespaces = () => cache(ctx.manager, KUBE_REF.Namespace);
   const baselines = new CellBaselines(FIELD_MANAGER, (key) => ctx.manager.enqueue('project', key), ctx.log);
 
   function pipelineOf(project: KubeObject): string {
@@ -149,9 +151,10 @@ export const projectController: ControllerFactory = (ctx) => {
       .filter((c) => componentProject(c) === name);
     if (comps.length > 0) {
       for (const c of comps) {
-        if (!isDeleting(c)) await ctx.client.delete(R.components, c.metadata?.name ?? '', { namespace: org });
+        if (!isDeleting(c))
+          await ctx.client.delete(REF.Component, c.metadata?.name ?? '', { namespace: org });
       }
-      await writeStatus(ctx, FIELD_MANAGER, R.projects, project, {
+      await writeStatus(ctx, FIELD_MANAGER, REF.Project, project, {
         status: 'False',
         reason: 'ProjectFinalizing',
         message: `waiting for ${comps.length} component(s) to be deleted`,
@@ -162,7 +165,7 @@ export const projectController: ControllerFactory = (ctx) => {
     const status = (project.status ?? {}) as { cells?: Cell[] };
     const planeNames = new Set((status.cells ?? []).map((c) => c.dataPlane));
     const pipeline = pipelines().getByName(pipelineOf(project), org);
-    for (const envName of pipelineEnvironments(pipeline?.spec as PipelineSpecLike | undefined)) {
+    for (const envName of pipelineEnvironments(pipeline?.spec)) {
       const env = envs().getByName(envName, org);
       if (env) planeNames.add(environmentDataPlane(env));
     }
@@ -176,14 +179,14 @@ export const projectController: ControllerFactory = (ctx) => {
       );
     }
     if (pending > 0) {
-      await writeStatus(ctx, FIELD_MANAGER, R.projects, project, {
+      await writeStatus(ctx, FIELD_MANAGER, REF.Project, project, {
         status: 'False',
         reason: 'ProjectFinalizing',
         message: `waiting for ${pending} cell namespace(s) to be deleted`,
       });
       return { requeueAfterMs: 1_000 };
     }
-    await removeFinalizer(ctx.client, R.projects, project, Finalizers.project);
+    await removeFinalizer(ctx.client, REF.Project, project, Finalizers.project);
     return undefined;
   }
 
@@ -195,7 +198,7 @@ export const projectController: ControllerFactory = (ctx) => {
     if (isDeleting(project)) return finalize(project, org, name);
 
     // The update event of the finalizer brings us back with the object as stored: do the work once, then.
-    if (await addFinalizer(ctx.client, R.projects, project, Finalizers.project)) return undefined;
+    if (await addFinalizer(ctx.client, REF.Project, project, Finalizers.project)) return undefined;
     const oldCells = ((project.status ?? {}) as { cells?: Cell[] }).cells;
     const pipelineName = pipelineOf(project);
     const pipeline = pipelines().getByName(pipelineName, org);
@@ -203,7 +206,7 @@ export const projectController: ControllerFactory = (ctx) => {
       await writeStatus(
         ctx,
         FIELD_MANAGER,
-        R.projects,
+        REF.Project,
         project,
         projectReadiness(
           [
@@ -232,7 +235,7 @@ export const projectController: ControllerFactory = (ctx) => {
     };
     const noBaseline = new Map<string, string[]>();
     let retry = false;
-    for (const envName of pipelineEnvironments(pipeline.spec as PipelineSpecLike | undefined)) {
+    for (const envName of pipelineEnvironments(pipeline.spec)) {
       const nsName = dataPlaneNamespaceName(org, name, envName);
       wanted.add(nsName);
       const env = envs().getByName(envName, org);
@@ -297,11 +300,13 @@ export const projectController: ControllerFactory = (ctx) => {
     // Cells of environments that left the pipeline: delete them, in every plane we reached.
     for (const [dpName, client] of clients) {
       try {
-        const { items } = await client.listAll(R.namespaces, { labelSelector: projectSelector(org, name) });
+        const { items } = await client.listAll(KUBE_REF.Namespace, {
+          labelSelector: projectSelector(org, name),
+        });
         for (const ns of items) {
           const n = ns.metadata?.name ?? '';
           if (!wanted.has(n) && !isDeleting(ns)) {
-            await client.delete(R.namespaces, n);
+            await client.delete(KUBE_REF.Namespace, n);
             await ctx.manager.events.record(
               project,
               'Normal',
@@ -321,7 +326,7 @@ export const projectController: ControllerFactory = (ctx) => {
     await writeStatus(
       ctx,
       FIELD_MANAGER,
-      R.projects,
+      REF.Project,
       project,
       projectReadiness(problems, cells, noBaselineNote(noBaseline)),
       { cells },
@@ -351,25 +356,22 @@ export const projectController: ControllerFactory = (ctx) => {
 
   return {
     name: 'project',
-    for: R.projects,
+    for: REF.Project,
     watches: [
-      { ref: R.pipelines, map: byPipeline },
-      { ref: R.environments, map: (e) => keysIn(projects(), e.metadata?.namespace) },
-      { ref: R.dataPlanes, map: (d) => keysIn(projects(), d.metadata?.namespace) },
+      { ref: REF.DeploymentPipeline, map: byPipeline },
+      { ref: REF.Environment, map: (e) => keysIn(projects(), e.metadata?.namespace) },
+      { ref: REF.DataPlane, map: (d) => keysIn(projects(), d.metadata?.namespace) },
       // Components matter only to a project being deleted (it waits for them to go): every status step of
       // every component queued its project for a pass, a namespace list included.
-      {
-        ref: R.components,
-        map: (c) => {
-          const ns = c.metadata?.namespace;
-          if (!ns) return [];
-          return isDeleting(projects().getByName(componentProject(c), ns))
-            ? [`${ns}/${componentProject(c)}`]
-            : [];
-        },
-      },
+      watchOf(REF.Component, (c) => {
+        const ns = c.metadata.namespace;
+        if (!ns) return [];
+        return isDeleting(projects().getByName(componentProject(c), ns))
+          ? [`${ns}/${componentProject(c)}`]
+          : [];
+      }),
     ],
-    reads: [R.secrets, R.namespaces],
+    reads: [KUBE_REF.Secret, KUBE_REF.Namespace],
     reconciler: { reconcile },
     onStop: () => baselines.stop(),
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),

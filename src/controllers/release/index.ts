@@ -22,11 +22,13 @@
  * - Finalizer `openchoreo.dev/dataplane-cleanup` deletes everything labelled with the Release's uid and waits
  *   for it to be gone; with no DataPlane left to clean, a Warning event and the finalizer goes.
  */
-import { GROUP, VERSION } from '../../api/dsl.js';
+import type { Environment } from '../../api/kinds/platform.js';
 import { Finalizers } from '../../api/labels.js';
+import { REF } from '../../api/refs.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
-import { apiVersionOf, type GVR, type ResourceInfo } from '../../kube/discovery.js';
+import { apiVersionOf, type ResourceInfo } from '../../kube/discovery.js';
 import { isAlreadyExists, isForbidden, isNotFound, UnknownResourceError } from '../../kube/errors.js';
+import { KUBE_REF } from '../../kube/kinds.js';
 import { environmentDataPlane } from '../dataplane/index.js';
 import { type PlaneObject, planeKey } from '../planes.js';
 import { nowRfc3339 } from '../runtime/conditions.js';
@@ -38,10 +40,10 @@ import {
   cache,
   canonicalJson,
   isDeleting,
-  R,
   type ReadyInput,
   readyOf,
   removeFinalizer,
+  type Stored,
   writeStatus,
 } from '../shared.js';
 import { type Health, healthReadiness, needsAttention } from './health.js';
@@ -59,10 +61,10 @@ import {
   inventoryKinds,
   liveIdentity,
   namespaceFor,
-  type ReleaseLike,
   releaseSelector,
   requeueAfter,
   resourceStatuses,
+  type StoredRelease,
   staleObjects,
   targetNamespaces,
   WELL_KNOWN_KINDS,
@@ -71,19 +73,17 @@ import {
 export const FIELD_MANAGER = 'release-controller';
 const CONTROLLER_NAME = 'release';
 
-export const RELEASES: GVR = { group: GROUP, version: VERSION, resource: 'releases', namespaced: true };
-
 /** Retry delay after a failed pass or an unreachable plane. */
 const RETRY_MS = 5_000;
 
 type Located =
-  | { ok: true; env: KubeObject; dp: PlaneObject }
+  | { ok: true; env: Stored<Environment>; dp: PlaneObject }
   | { ok: false; ready: ReadyInput; retry?: boolean };
 
 /** The Environment and DataPlane of a Release, in the Release's namespace, or why they are not usable (pure). */
 export function locate(
-  release: ReleaseLike,
-  getEnv: (name: string) => KubeObject | undefined,
+  release: StoredRelease,
+  getEnv: (name: string) => Stored<Environment> | undefined,
   getDp: (name: string) => PlaneObject | undefined,
 ): Located {
   const ns = release.metadata?.namespace ?? '';
@@ -137,7 +137,7 @@ const COMPLETE = new Set([
  * Whether the last pass is not known to have completed for this spec — then status.resources may miss
  * something applied, and the well-known kinds are listed too.
  */
-export function needsSafetyNet(release: ReleaseLike): boolean {
+export function needsSafetyNet(release: StoredRelease): boolean {
   const ready = readyOf(release);
   return !ready || ready.observedGeneration !== release.metadata?.generation || !COMPLETE.has(ready.reason);
 }
@@ -150,7 +150,7 @@ export const STATUS_REFRESH_MS = 5_000;
  * lastObservedTime): same objects, same health, same Ready, same generation.
  */
 export function onlyCopiesChanged(
-  release: ReleaseLike,
+  release: StoredRelease,
   ready: ReadyInput,
   resources: readonly { id: string; healthStatus?: string }[],
 ): boolean {
@@ -189,9 +189,9 @@ interface Inventory {
 }
 
 export const releaseController: ControllerFactory = (ctx: ControllerContext) => {
-  const releases = () => cache<ReleaseLike>(ctx.manager, RELEASES);
-  const envs = () => cache(ctx.manager, R.environments);
-  const dps = () => cache<PlaneObject>(ctx.manager, R.dataPlanes);
+  const releases = () => cache(ctx.manager, REF.Release);
+  const envs = () => cache(ctx.manager, REF.Environment);
+  const dps = () => cache(ctx.manager, REF.DataPlane);
   /** plane|uid|identity → marker of the object as our last apply returned it. */
   const applied = new Map<string, string>();
   /** What we applied, per plane, from informers whose events queue the owning Release. */
@@ -287,7 +287,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
   async function ensureNamespaces(
     client: KubeClient,
     names: readonly string[],
-    release: ReleaseLike,
+    release: StoredRelease,
     failures: Failure[],
     known: Set<string>,
   ): Promise<Set<string>> {
@@ -295,7 +295,8 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     for (const n of names) {
       if (known.has(n)) continue;
       try {
-        if (!(await client.getOrUndefined(R.namespaces, n))) await client.create(namespaceFor(n, release));
+        if (!(await client.getOrUndefined(KUBE_REF.Namespace, n)))
+          await client.create(namespaceFor(n, release));
         known.add(n);
       } catch (e) {
         if (isAlreadyExists(e)) {
@@ -309,7 +310,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     return broken;
   }
 
-  async function finalize(release: ReleaseLike): Promise<Result | undefined> {
+  async function finalize(release: StoredRelease): Promise<Result | undefined> {
     if (!release.metadata?.finalizers?.includes(Finalizers.release)) return undefined;
     const ns = release.metadata.namespace ?? '';
     const uid = release.metadata.uid ?? '';
@@ -319,7 +320,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       writeStatus(
         ctx,
         FIELD_MANAGER,
-        RELEASES,
+        REF.Release,
         release,
         { status: 'False', reason: 'Finalizing', message },
         extra,
@@ -331,7 +332,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     const envName = release.spec?.environmentName ?? '';
     const env = envs().getByName(envName, ns);
     const planes = env
-      ? [dps().getByName(environmentDataPlane(env), ns)].filter((d): d is PlaneObject => !!d)
+      ? [dps().getByName(environmentDataPlane(env), ns)].filter((d) => d !== undefined)
       : dps().list(ns);
     if (planes.length === 0) {
       await ctx.manager.events.record(
@@ -342,7 +343,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
           ? `DataPlane "${environmentDataPlane(env)}" of Environment "${envName}" is gone: its resources cannot be cleaned up`
           : `Environment "${envName}" and every DataPlane of namespace "${ns}" are gone: resources cannot be cleaned up`,
       );
-      await removeFinalizer(ctx.client, RELEASES, release, Finalizers.release);
+      await removeFinalizer(ctx.client, REF.Release, release, Finalizers.release);
       return undefined;
     }
     let pending = 0;
@@ -376,7 +377,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       await status(`Cleaning up dataplane resources: waiting for ${pending} object(s) to be deleted`);
       return { requeueAfterMs: 1_000 };
     }
-    await removeFinalizer(ctx.client, RELEASES, release, Finalizers.release);
+    await removeFinalizer(ctx.client, REF.Release, release, Finalizers.release);
     return undefined;
   }
 
@@ -386,7 +387,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     if (isDeleting(release)) return finalize(release);
     // Bindings create their Releases with the finalizer; one created without it gets it before anything is
     // applied (the pass goes on: what follows does not depend on the stored metadata).
-    await addFinalizer(ctx.client, RELEASES, release, Finalizers.release);
+    await addFinalizer(ctx.client, REF.Release, release, Finalizers.release);
 
     const ns = req.namespace ?? '';
     const uid = release.metadata?.uid ?? '';
@@ -398,7 +399,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     );
     if (!loc.ok) {
       // Environment and DataPlane events bring us back.
-      await writeStatus(ctx, FIELD_MANAGER, RELEASES, release, loc.ready, { resources: old });
+      await writeStatus(ctx, FIELD_MANAGER, REF.Release, release, loc.ready, { resources: old });
       return undefined;
     }
     const dp = loc.dp;
@@ -409,7 +410,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       await writeStatus(
         ctx,
         FIELD_MANAGER,
-        RELEASES,
+        REF.Release,
         release,
         {
           status: 'False',
@@ -495,7 +496,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       return { requeueAfterMs: after === undefined ? wait : Math.min(after, wait) };
     }
     if (
-      await writeStatus(ctx, FIELD_MANAGER, RELEASES, release, ready, {
+      await writeStatus(ctx, FIELD_MANAGER, REF.Release, release, ready, {
         resources: resources.length ? resources : undefined,
       })
     ) {
@@ -506,7 +507,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
   }
 
   /** Releases of a namespace whose Environment is `envName` (or any, for undefined). */
-  const releasesOf = (ns: string | undefined, match: (r: ReleaseLike) => boolean): string[] => {
+  const releasesOf = (ns: string | undefined, match: (r: StoredRelease) => boolean): string[] => {
     if (!ns) return [];
     return releases()
       .list(ns)
@@ -516,14 +517,14 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
 
   return {
     name: CONTROLLER_NAME,
-    for: RELEASES,
+    for: REF.Release,
     watches: [
       {
-        ref: R.environments,
+        ref: REF.Environment,
         map: (e) => releasesOf(e.metadata?.namespace, (r) => r.spec?.environmentName === e.metadata?.name),
       },
       {
-        ref: R.dataPlanes,
+        ref: REF.DataPlane,
         map: (d) => {
           const ns = d.metadata?.namespace;
           return releasesOf(ns, (r) => {
@@ -533,7 +534,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
         },
       },
     ],
-    reads: [R.secrets],
+    reads: [KUBE_REF.Secret],
     reconciler: { reconcile },
     onStop: () => live.stop(),
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),

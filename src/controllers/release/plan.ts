@@ -4,10 +4,11 @@
  * interval. No IO here: the controller (index.ts) feeds it what it read.
  */
 import { createHash } from 'node:crypto';
+import type { Release } from '../../api/kinds/build.js';
 import { Labels, LabelValues } from '../../api/labels.js';
 import type { KubeObject } from '../../kube/client.js';
 import { splitApiVersion } from '../../kube/discovery.js';
-import { canonicalJson } from '../shared.js';
+import { canonicalJson, type Stored } from '../shared.js';
 import { type Health, healthOf } from './health.js';
 
 export { canonicalJson };
@@ -15,16 +16,8 @@ export { canonicalJson };
 /** Annotation on every applied object: the hash of what was applied, so an unchanged object is not re-applied. */
 export const APPLIED_HASH = 'openchoreo.dev/applied-hash';
 
-export interface ReleaseLike extends KubeObject {
-  spec?: {
-    owner?: { projectName?: string; componentName?: string };
-    environmentName?: string;
-    resources?: { id: string; object: KubeObject }[];
-    interval?: string;
-    progressingInterval?: string;
-  };
-  status?: { resources?: ResourceStatus[]; conditions?: unknown[]; observedGeneration?: number };
-}
+/** A Release as the caches hold it. */
+export type StoredRelease = Stored<Release>;
 
 export interface ResourceStatus {
   id: string;
@@ -108,7 +101,7 @@ export function ownershipLabels(release: KubeObject, id: string): Record<string,
  * The objects of spec.resources, labelled and hashed, in spec order; objects without apiVersion, kind or name
  * are failures (named by their id) and left out.
  */
-export function desiredObjects(release: ReleaseLike): { desired: Desired[]; failures: Failure[] } {
+export function desiredObjects(release: StoredRelease): { desired: Desired[]; failures: Failure[] } {
   const desired: Desired[] = [];
   const failures: Failure[] = [];
   (release.spec?.resources ?? []).forEach((r, index) => {
@@ -196,7 +189,7 @@ export function targetNamespaces(desired: readonly Desired[]): string[] {
 }
 
 /** A namespace the engine creates for its objects (labels as upstream; never updated or deleted). */
-export function namespaceFor(name: string, release: ReleaseLike): KubeObject {
+export function namespaceFor(name: string, release: StoredRelease): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -336,7 +329,7 @@ export const DEFAULT_PROGRESSING_INTERVAL_MS = 10_000;
  * jitter. undefined: no requeue (an interval of 0).
  */
 export function requeueAfter(
-  release: ReleaseLike,
+  release: StoredRelease,
   attention: boolean,
   random: () => number = Math.random,
 ): number | undefined {

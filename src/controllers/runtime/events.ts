@@ -4,9 +4,7 @@
  * instead of creating a new one, like client-go's recorder. Failures to record are logged, never fatal.
  */
 import type { KubeClient, KubeObject } from '../../kube/client.js';
-import type { GVR } from '../../kube/discovery.js';
-
-export const EVENTS: GVR = { group: '', version: 'v1', resource: 'events', namespaced: true };
+import { KUBE_REF } from '../../kube/kinds.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -39,7 +37,7 @@ export class EventRecorder {
         prev.count++;
         prev.at = Date.now();
         await this.client.patch(
-          EVENTS,
+          KUBE_REF.Event,
           prev.name,
           { count: prev.count, lastTimestamp: ts },
           { namespace: prev.namespace, type: 'merge' },

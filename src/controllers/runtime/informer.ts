@@ -35,7 +35,12 @@ export interface InformerOptions {
   log?(message: string): void;
 }
 
-export type Indexer<T> = (obj: T) => string[];
+/**
+ * Index values of an object. Declared as a method type (checked bivariantly), so an informer of a specific
+ * object type is still an informer of Kubernetes objects: the manager hands out one shared informer per
+ * resource, typed by the reference it was asked for.
+ */
+export type Indexer<T> = { index(obj: T): string[] }['index'];
 
 export function objectKey(obj: KubeObject): string {
   const ns = obj.metadata?.namespace;

@@ -7,15 +7,8 @@
  * - on a clean shutdown the leader releases the lease so a standby takes over at once.
  */
 import type { KubeClient, KubeObject } from '../../kube/client.js';
-import type { GVR } from '../../kube/discovery.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../kube/errors.js';
-
-export const LEASES: GVR = {
-  group: 'coordination.k8s.io',
-  version: 'v1',
-  resource: 'leases',
-  namespaced: true,
-};
+import { KUBE_REF } from '../../kube/kinds.js';
 
 interface LeaseSpec {
   holderIdentity?: string;
@@ -111,7 +104,9 @@ export class LeaderElector {
     if (!this.leading) return;
     this.leading = false;
     try {
-      const lease = await this.client.get<Lease>(LEASES, this.opts.name, { namespace: this.opts.namespace });
+      const lease = await this.client.get<Lease>(KUBE_REF.Lease, this.opts.name, {
+        namespace: this.opts.namespace,
+      });
       if (lease.spec?.holderIdentity !== this.opts.identity) return;
       await this.client.replace<Lease>({
         ...lease,
@@ -134,7 +129,7 @@ export class LeaderElector {
     };
     let lease: Lease;
     try {
-      lease = await this.client.get<Lease>(LEASES, name, { namespace });
+      lease = await this.client.get<Lease>(KUBE_REF.Lease, name, { namespace });
     } catch (e) {
       if (!isNotFound(e)) return false;
       try {

@@ -1,8 +1,11 @@
 /**
  * The controller manager: shared informers (one cache per resource, served to every controller that reads it),
  * the controllers and their workers, optional leader election, and an HTTP endpoint with /healthz, /readyz and
- * Prometheus /metrics. stop() is graceful: stop taking work, finish the reconciles in flight, release the lease.
+ * Prometheus /metrics. stop() is graceful: stop taking work, cancel the reconciles in flight (their AbortSignal)
+ * and wait for them, release the lease.
  */
+
+import { setMaxListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KubeClient } from '../../kube/client.js';
@@ -11,7 +14,9 @@ import { Controller, type ControllerSpec, ownsSpec } from './controller.js';
 import { EventRecorder } from './events.js';
 import { Informer, type InformerOptions } from './informer.js';
 import { LeaderElector } from './leader.js';
+import type { Logger } from './log.js';
 import { ManagerMetrics } from './metrics.js';
+import type { RateLimit } from './queue.js';
 
 export interface ManagerOptions {
   client: KubeClient;
@@ -28,6 +33,10 @@ export interface ManagerOptions {
   metricsAddr?: string;
   informer?: Pick<InformerOptions, 'resyncMs' | 'silenceMs' | 'watchTimeoutSeconds'>;
   log?: (m: string) => void;
+  /** Structured logger of the reconciles (default: text lines through `log`). */
+  logger?: Logger;
+  /** Retry limits of every controller's queue (default: client-go's, 10 qps / burst 100 overall). */
+  rateLimit?: Partial<RateLimit>;
 }
 
 function refKey(info: ResourceInfo): string {
@@ -62,6 +71,8 @@ export class Manager {
     this.name = opts.name ?? 'choreoctl-controller-manager';
     this.log = opts.log ?? (() => {});
     this.events = new EventRecorder(this.client, this.name, this.log);
+    // Every client call of every controller may listen on this one signal at once.
+    setMaxListeners(0, this.abort.signal);
     this.metrics.trackRequests(() => this.client.stats.byVerb);
     this.done = new Promise((r) => {
       this.resolveDone = r;
@@ -69,7 +80,10 @@ export class Manager {
   }
 
   add(spec: ControllerSpec): Controller {
-    const c = new Controller(spec, this.metrics, this.log);
+    const c = new Controller(spec, this.metrics, this.opts.logger ?? this.log, {
+      client: this.client,
+      ...(this.opts.rateLimit ? { rateLimit: this.opts.rateLimit } : {}),
+    });
     this.controllers.push(c);
     return c;
   }
@@ -105,7 +119,12 @@ export class Manager {
       });
       this.informers.set(key, inf);
     }
-    return inf as unknown as Informer<T>;
+    return inf as Informer<T>;
+  }
+
+  /** Aborted when the manager stops: client calls made outside a reconcile's own context take it. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
   }
 
   get isLeader(): boolean {
@@ -165,7 +184,12 @@ export class Manager {
 
     for (const c of this.controllers) {
       const info = this.resolved.get(refString(c.spec.for)) as ResourceInfo;
-      c.wire((ref) => this.informer(ref), info.kind, info.namespaced);
+      c.wire((ref) => this.informer(ref), info.kind, info.namespaced, {
+        group: info.group,
+        version: info.version,
+        resource: info.resource,
+        namespaced: info.namespaced,
+      });
     }
     await Promise.all([...this.informers.values()].map((i) => i.start()));
     for (const c of this.controllers) c.start();

@@ -4,13 +4,43 @@
  * - a key being processed is never handed to a second worker: if it is added meanwhile, it is queued again when
  *   the first worker calls done(), so one reconcile per key is in flight at any time;
  * - FIFO order, so a busy key cannot starve the others;
- * - per-key exponential backoff for failures (addRateLimited/forget) and delayed adds (addAfter).
+ * - retries (addRateLimited) wait for the longer of the key's exponential backoff and an overall token bucket
+ *   (client-go's default controller rate limiter: 5 ms · 2^n up to 1000 s per key, 10 qps with a burst of 100
+ *   overall), so a storm of failing keys cannot hammer the apiserver; delayed adds (addAfter).
  */
 export interface RateLimit {
   /** First retry delay in ms (default 5). */
   baseDelayMs: number;
   /** Longest retry delay in ms (default 300 000). */
   maxDelayMs: number;
+  /** Retries per second across all keys (default 10; 0 turns the overall limit off). */
+  qps: number;
+  /** Retries allowed at once before `qps` applies (default 100). */
+  burst: number;
+}
+
+/** A token bucket: `reserve()` takes a token and says how long to wait until it is there. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    readonly qps: number,
+    readonly burst: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  reserve(): number {
+    if (this.qps <= 0) return 0;
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.qps);
+    this.last = t;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.qps) * 1000);
+  }
 }
 
 export interface QueueHooks {
@@ -30,12 +60,20 @@ export class WorkQueue {
   private shuttingDown = false;
   private drainWaiters: (() => void)[] = [];
   private readonly limit: RateLimit;
+  private readonly bucket: TokenBucket;
 
   constructor(
     limit: Partial<RateLimit> = {},
     private readonly hooks: QueueHooks = {},
+    now: () => number = Date.now,
   ) {
-    this.limit = { baseDelayMs: limit.baseDelayMs ?? 5, maxDelayMs: limit.maxDelayMs ?? 300_000 };
+    this.limit = {
+      baseDelayMs: limit.baseDelayMs ?? 5,
+      maxDelayMs: limit.maxDelayMs ?? 300_000,
+      qps: limit.qps ?? 10,
+      burst: limit.burst ?? 100,
+    };
+    this.bucket = new TokenBucket(this.limit.qps, this.limit.burst, now);
   }
 
   get length(): number {
@@ -86,11 +124,12 @@ export class WorkQueue {
     this.timers.set(key, { at, timer });
   }
 
-  /** Add after this key's next backoff delay: base·2^failures, capped. */
+  /** Add after this key's next backoff delay (base·2^failures, capped) or the overall bucket's, the longer. */
   addRateLimited(key: string): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
-    const delay = Math.min(this.limit.maxDelayMs, this.limit.baseDelayMs * 2 ** n);
+    const backoff = Math.min(this.limit.maxDelayMs, this.limit.baseDelayMs * 2 ** n);
+    const delay = Math.max(backoff, this.bucket.reserve());
     this.hooks.onRetry?.(key);
     this.addAfter(key, delay);
     return delay;

@@ -7,11 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
-import { B } from '../../../src/controllers/binding/refs.js';
+import { REF } from '../../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
-import { R } from '../../../src/controllers/shared.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
+import { KUBE_REF } from '../../../src/kube/kinds.js';
 import { type ControlPlane, startControlPlane } from '../../../src/local/controlplane.js';
 import {
   conditionOf,
@@ -21,6 +21,7 @@ import {
   remoteDataPlane,
   uniqueName,
   until,
+  waitReady as waitReadyOf,
 } from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
@@ -78,29 +79,15 @@ const logs: string[] = [];
 const get = (ref: GVR, name: string, namespace = org) =>
   client.getOrUndefined<KubeObject>(ref, name, ref.namespaced ? { namespace } : {});
 
-async function waitReady(
-  ref: GVR,
-  name: string,
-  status: 'True' | 'False',
-  reason?: string,
-  timeoutMs = 30_000,
-) {
-  return until(
-    async () => {
-      const c = conditionOf(await get(ref, name));
-      return c && c.status === status && (!reason || c.reason === reason) ? c : undefined;
-    },
-    `${ref.resource} ${name} Ready=${status}${reason ? ` ${reason}` : ''}`,
-    timeoutMs,
-  );
-}
+const waitReady = (ref: GVR, name: string, status: 'True' | 'False', reason?: string, timeoutMs?: number) =>
+  waitReadyOf(client, ref, name, org, status, reason, timeoutMs);
 
 interface Resource {
   id: string;
   object: KubeObject & { spec?: Record<string, unknown> };
 }
 async function releaseResources(name: string): Promise<Resource[] | undefined> {
-  const r = await get(B.releases, name);
+  const r = await get(REF.Release, name);
   return (r?.spec as { resources?: Resource[] } | undefined)?.resources;
 }
 function deploymentOf(resources: Resource[] | undefined) {
@@ -164,7 +151,7 @@ beforeAll(async () => {
   });
   await Promise.all([ctrl.started, ours.started]);
   await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
-  await until(async () => get(R.namespaces, org), 'the organization namespace');
+  await until(async () => get(KUBE_REF.Namespace, org), 'the organization namespace');
   await client.create({
     apiVersion: API,
     kind: 'DataPlane',
@@ -217,14 +204,14 @@ beforeAll(async () => {
     metadata: meta('default'),
     spec: { restPolicy: { defaults: {} } },
   });
-  await waitReady(R.dataPlanes, 'default', 'True', undefined, 60_000);
-  await waitReady(R.projects, 'shop', 'True', 'CellsReady', 60_000);
+  await waitReady(REF.DataPlane, 'default', 'True', undefined, 60_000);
+  await waitReady(REF.Project, 'shop', 'True', 'CellsReady', 60_000);
 });
 
 afterAll(async () => {
   if (client) {
-    await client.delete(R.organizations, org).catch(() => {});
-    await until(async () => !(await get(R.organizations, org)), 'the org to be gone', 120_000).catch(
+    await client.delete(REF.Organization, org).catch(() => {});
+    await until(async () => !(await get(REF.Organization, org)), 'the org to be gone', 120_000).catch(
       () => {},
     );
   }
@@ -252,8 +239,8 @@ describe('Service → ServiceBinding → Release', () => {
     );
 
     // The binding: first environment, named like the Service, controlled by it, a copy of the workload.
-    const binding = await until(() => get(B.serviceBindings, 'cart'), 'the ServiceBinding');
-    const svc = await get(B.services, 'cart');
+    const binding = await until(() => get(REF.ServiceBinding, 'cart'), 'the ServiceBinding');
+    const svc = await get(REF.Service, 'cart');
     expect(binding.metadata?.labels).toMatchObject({
       'openchoreo.dev/organization': org,
       'openchoreo.dev/project': 'shop',
@@ -269,10 +256,10 @@ describe('Service → ServiceBinding → Release', () => {
       releaseState: 'Active',
       workloadSpec: { containers: { main: { image: 'ghcr.io/acme/cart:1.0' } } },
     });
-    await waitReady(B.services, 'cart', 'True', 'BindingSynced');
+    await waitReady(REF.Service, 'cart', 'True', 'BindingSynced');
 
     // The Release: same name, controlled by the binding, Deployment + Service in the development cell.
-    const release = await until(() => get(B.releases, 'cart'), 'the Release');
+    const release = await until(() => get(REF.Release, 'cart'), 'the Release');
     expect(release.metadata?.ownerReferences).toEqual([
       expect.objectContaining({
         kind: 'ServiceBinding',
@@ -304,16 +291,16 @@ describe('Service → ServiceBinding → Release', () => {
     const depName = dep?.metadata?.name ?? '';
     await until(() => get(DEPLOYMENTS, depName, devCell()), 'the Deployment in the cell');
     await until(() => get(SERVICES, depName, devCell()), 'the Service in the cell');
-    const c = await waitReady(B.serviceBindings, 'cart', 'False', 'ResourceHealthProgressing');
+    const c = await waitReady(REF.ServiceBinding, 'cart', 'False', 'ResourceHealthProgressing');
     expect(c.message).toMatch(/^Resources status: \d+\/\d+ progressing/);
-    const endpoints = (await get(B.serviceBindings, 'cart'))?.status as {
+    const endpoints = (await get(REF.ServiceBinding, 'cart'))?.status as {
       endpoints?: { name: string; project?: { port: number } }[];
     };
     expect(endpoints.endpoints?.[0]).toMatchObject({ name: 'http', project: { port: 8080 } });
 
     // The component rolls its environments up.
     const comp = await until(async () => {
-      const cc = await get(R.components, 'cart');
+      const cc = await get(REF.Component, 'cart');
       const envs = (cc?.status as { environments?: { environment: string; reason: string }[] } | undefined)
         ?.environments;
       return envs?.[0]?.reason === 'ResourceHealthProgressing' ? cc : undefined;
@@ -326,7 +313,7 @@ describe('Service → ServiceBinding → Release', () => {
 
     // A Workload edit reaches the binding and the Release.
     await client.patch(
-      B.workloads,
+      REF.Workload,
       'cart',
       { spec: { containers: { main: { image: 'ghcr.io/acme/cart:1.1' } } } },
       { namespace: org },
@@ -345,11 +332,11 @@ describe('Service → ServiceBinding → Release', () => {
     }, 'the live Deployment to carry the new image');
 
     // Suspend: zero replicas, ResourcesSuspended; the instance keeps the releaseState.
-    await client.patch(B.serviceBindings, 'cart', { spec: { releaseState: 'Suspend' } }, { namespace: org });
+    await client.patch(REF.ServiceBinding, 'cart', { spec: { releaseState: 'Suspend' } }, { namespace: org });
     await until(async () => deploymentOf(await releaseResources('cart'))?.spec.replicas === 0, 'replicas 0');
-    await waitReady(B.serviceBindings, 'cart', 'False', 'ResourcesSuspended');
+    await waitReady(REF.ServiceBinding, 'cart', 'False', 'ResourcesSuspended');
     await client.patch(
-      B.workloads,
+      REF.Workload,
       'cart',
       { spec: { containers: { main: { image: 'ghcr.io/acme/cart:1.2' } } } },
       { namespace: org },
@@ -360,17 +347,22 @@ describe('Service → ServiceBinding → Release', () => {
         'ghcr.io/acme/cart:1.2',
       'the suspended Release to follow the workload',
     );
-    expect((await get(B.serviceBindings, 'cart'))?.spec).toMatchObject({ releaseState: 'Suspend' });
+    expect((await get(REF.ServiceBinding, 'cart'))?.spec).toMatchObject({ releaseState: 'Suspend' });
     const rolled = await until(async () => {
-      const cc = await get(R.components, 'cart');
+      const cc = await get(REF.Component, 'cart');
       return conditionOf(cc)?.status === 'True' ? cc : undefined;
     }, 'a suspended environment not to count against the component');
     expect(conditionOf(rolled)?.message).toContain('development: ResourcesSuspended');
 
     // Undeploy: the Release goes (and with it the cell objects), Active brings it back.
-    await client.patch(B.serviceBindings, 'cart', { spec: { releaseState: 'Undeploy' } }, { namespace: org });
-    await waitReady(B.serviceBindings, 'cart', 'False', 'ResourcesUndeployed');
-    await until(async () => !(await get(B.releases, 'cart')), 'the Release to be deleted', 60_000);
+    await client.patch(
+      REF.ServiceBinding,
+      'cart',
+      { spec: { releaseState: 'Undeploy' } },
+      { namespace: org },
+    );
+    await waitReady(REF.ServiceBinding, 'cart', 'False', 'ResourcesUndeployed');
+    await until(async () => !(await get(REF.Release, 'cart')), 'the Release to be deleted', 60_000);
     await until(
       async () => !(await get(DEPLOYMENTS, depName, devCell())),
       'the Deployment to be deleted',
@@ -378,21 +370,21 @@ describe('Service → ServiceBinding → Release', () => {
     );
     // The Release's deletion brings the binding back (a moment later: it coalesces its Release's events).
     await until(
-      async () => conditionOf(await get(B.serviceBindings, 'cart'))?.message === 'Resources undeployed',
+      async () => conditionOf(await get(REF.ServiceBinding, 'cart'))?.message === 'Resources undeployed',
       'the binding to report its resources undeployed',
     );
-    await client.patch(B.serviceBindings, 'cart', { spec: { releaseState: 'Active' } }, { namespace: org });
-    await until(() => get(B.releases, 'cart'), 'the Release to come back');
-    await waitReady(B.serviceBindings, 'cart', 'False', 'ResourceHealthProgressing');
+    await client.patch(REF.ServiceBinding, 'cart', { spec: { releaseState: 'Active' } }, { namespace: org });
+    await until(() => get(REF.Release, 'cart'), 'the Release to come back');
+    await waitReady(REF.ServiceBinding, 'cart', 'False', 'ResourceHealthProgressing');
   });
 
   it('reports a missing ServiceClass and recovers when it is created', async () => {
     await client.create(component('gold'));
     await client.create(workload('gold', 'ghcr.io/acme/gold:1'));
     await client.create(service('gold', { className: 'premium' }));
-    const c = await waitReady(B.serviceBindings, 'gold', 'False', 'ServiceClassNotFound');
+    const c = await waitReady(REF.ServiceBinding, 'gold', 'False', 'ServiceClassNotFound');
     expect(c.message).toContain('ServiceClass "premium" not found');
-    expect(await get(B.releases, 'gold')).toBeUndefined();
+    expect(await get(REF.Release, 'gold')).toBeUndefined();
     await client.create({
       apiVersion: API,
       kind: 'ServiceClass',
@@ -408,12 +400,12 @@ describe('Service → ServiceBinding → Release', () => {
   it('reports a missing Workload on the instance and recovers', async () => {
     await client.create(component('late'));
     await client.create(service('late'));
-    const c = await waitReady(B.services, 'late', 'False', 'WorkloadNotFound');
+    const c = await waitReady(REF.Service, 'late', 'False', 'WorkloadNotFound');
     expect(c.message).toContain('Workload "late"');
-    expect(await get(B.serviceBindings, 'late')).toBeUndefined();
+    expect(await get(REF.ServiceBinding, 'late')).toBeUndefined();
     await client.create(workload('late', 'ghcr.io/acme/late:1'));
-    await waitReady(B.services, 'late', 'True', 'BindingSynced');
-    await until(() => get(B.releases, 'late'), 'the Release');
+    await waitReady(REF.Service, 'late', 'True', 'BindingSynced');
+    await until(() => get(REF.Release, 'late'), 'the Release');
   });
 
   it('names a missing component, pipeline and environment, and follows the project’s own pipeline', async () => {
@@ -425,7 +417,7 @@ describe('Service → ServiceBinding → Release', () => {
       spec: { owner: { projectName: 'lab', componentName: name }, workloadName: name },
     });
     await client.create(own('probe'));
-    let c = await waitReady(B.services, 'probe', 'False', 'ComponentNotFound');
+    let c = await waitReady(REF.Service, 'probe', 'False', 'ComponentNotFound');
     expect(c.message).toContain('Component "probe"');
     await client.create({
       apiVersion: API,
@@ -433,7 +425,7 @@ describe('Service → ServiceBinding → Release', () => {
       metadata: meta('probe'),
       spec: { owner: { projectName: 'lab' }, type: 'Service' },
     });
-    c = await waitReady(B.services, 'probe', 'False', 'ProjectNotFound');
+    c = await waitReady(REF.Service, 'probe', 'False', 'ProjectNotFound');
     expect(c.message).toContain('Project "lab"');
     await client.create({
       apiVersion: API,
@@ -441,7 +433,7 @@ describe('Service → ServiceBinding → Release', () => {
       metadata: meta('lab'),
       spec: { deploymentPipelineRef: 'labflow' },
     });
-    c = await waitReady(B.services, 'probe', 'False', 'DeploymentPipelineNotFound');
+    c = await waitReady(REF.Service, 'probe', 'False', 'DeploymentPipelineNotFound');
     expect(c.message).toContain('DeploymentPipeline "labflow"');
     await client.create({
       apiVersion: API,
@@ -451,7 +443,7 @@ describe('Service → ServiceBinding → Release', () => {
         promotionPaths: [{ sourceEnvironmentRef: 'qa', targetEnvironmentRefs: [{ name: 'production' }] }],
       },
     });
-    c = await waitReady(B.services, 'probe', 'False', 'WorkloadNotFound');
+    c = await waitReady(REF.Service, 'probe', 'False', 'WorkloadNotFound');
     await client.create({
       ...workload('probe', 'ghcr.io/acme/probe:1'),
       spec: {
@@ -459,9 +451,9 @@ describe('Service → ServiceBinding → Release', () => {
         containers: { main: { image: 'ghcr.io/acme/probe:1' } },
       },
     });
-    await waitReady(B.services, 'probe', 'True', 'BindingSynced');
-    expect((await get(B.serviceBindings, 'probe'))?.spec).toMatchObject({ environment: 'qa' });
-    c = await waitReady(B.serviceBindings, 'probe', 'False', 'EnvironmentNotFound');
+    await waitReady(REF.Service, 'probe', 'True', 'BindingSynced');
+    expect((await get(REF.ServiceBinding, 'probe'))?.spec).toMatchObject({ environment: 'qa' });
+    c = await waitReady(REF.ServiceBinding, 'probe', 'False', 'EnvironmentNotFound');
     expect(c.message).toContain('Environment "qa"');
     await client.create({
       apiVersion: API,
@@ -490,7 +482,7 @@ describe('Service → ServiceBinding → Release', () => {
       },
     });
     await client.create(service('cfg'));
-    const c = await waitReady(B.serviceBindings, 'cfg', 'False', 'ConfigurationGroupNotFound');
+    const c = await waitReady(REF.ServiceBinding, 'cfg', 'False', 'ConfigurationGroupNotFound');
     expect(c.message).toContain('"settings"');
     await client.create({
       apiVersion: API,
@@ -527,7 +519,7 @@ describe('Service → ServiceBinding → Release', () => {
       }),
     );
     await client.create(service('checkout'));
-    const c = await waitReady(B.serviceBindings, 'checkout', 'False', 'ConnectionNotResolved');
+    const c = await waitReady(REF.ServiceBinding, 'checkout', 'False', 'ConnectionNotResolved');
     expect(c.message).toContain('component "payments"');
 
     await client.create(component('payments'));
@@ -544,7 +536,7 @@ describe('Service → ServiceBinding → Release', () => {
 
     // The provider moves its port: the consumer re-renders without being touched.
     await client.patch(
-      B.workloads,
+      REF.Workload,
       'payments',
       { spec: { endpoints: { grpc: { type: 'gRPC', port: 50052 } } } },
       { namespace: org },
@@ -556,16 +548,16 @@ describe('Service → ServiceBinding → Release', () => {
     await client.create(component('gone'));
     await client.create(workload('gone', 'ghcr.io/acme/gone:1'));
     await client.create(service('gone'));
-    await until(() => get(B.releases, 'gone'), 'the Release');
+    await until(() => get(REF.Release, 'gone'), 'the Release');
     const svc = await until(async () => {
-      const s = await get(B.services, 'gone');
+      const s = await get(REF.Service, 'gone');
       return s?.metadata?.ownerReferences?.some((r) => r.kind === 'Component') ? s : undefined;
     }, 'the Service to be owned by its component');
     expect(svc.metadata?.ownerReferences?.find((r) => r.kind === 'Component')?.controller).toBeFalsy();
-    await client.delete(R.components, 'gone', { namespace: org });
-    await until(async () => !(await get(B.services, 'gone')), 'the Service to be collected', 60_000);
-    await until(async () => !(await get(B.serviceBindings, 'gone')), 'the binding to be collected', 60_000);
-    await until(async () => !(await get(B.releases, 'gone')), 'the Release to be collected', 60_000);
+    await client.delete(REF.Component, 'gone', { namespace: org });
+    await until(async () => !(await get(REF.Service, 'gone')), 'the Service to be collected', 60_000);
+    await until(async () => !(await get(REF.ServiceBinding, 'gone')), 'the binding to be collected', 60_000);
+    await until(async () => !(await get(REF.Release, 'gone')), 'the Release to be collected', 60_000);
   });
 });
 
@@ -590,7 +582,7 @@ describe('the other kinds', () => {
       metadata: meta('site'),
       spec: { owner: { projectName: 'shop', componentName: 'site' }, workloadName: 'site' },
     });
-    const binding = await until(() => get(B.webApplicationBindings, 'site'), 'the WebApplicationBinding');
+    const binding = await until(() => get(REF.WebApplicationBinding, 'site'), 'the WebApplicationBinding');
     expect(binding.spec).toMatchObject({
       environment: 'development',
       workloadSpec: { endpoints: { web: { port: 8080 } } },
@@ -600,11 +592,11 @@ describe('the other kinds', () => {
       return ['Deployment', 'Service', 'HTTPRoute'].every((k) => kinds.includes(k));
     }, 'the Release with Deployment, Service and HTTPRoute');
     const withEndpoints = await until(async () => {
-      const b = await get(B.webApplicationBindings, 'site');
+      const b = await get(REF.WebApplicationBinding, 'site');
       return (b?.status as { endpoints?: unknown[] } | undefined)?.endpoints?.length ? b : undefined;
     }, 'the endpoint status');
     expect((withEndpoints.status as { endpoints: { name: string }[] }).endpoints[0]?.name).toBe('web');
-    await waitReady(B.webApplicationBindings, 'site', 'False', 'ResourceHealthProgressing');
+    await waitReady(REF.WebApplicationBinding, 'site', 'False', 'ResourceHealthProgressing');
   });
 
   it('ScheduledTask → ScheduledTaskBinding → Release with a CronJob, honouring Undeploy and reporting status', async () => {
@@ -623,7 +615,7 @@ describe('the other kinds', () => {
         className: 'nightly',
       },
     });
-    await waitReady(B.scheduledTaskBindings, 'report', 'False', 'ScheduledTaskClassNotFound');
+    await waitReady(REF.ScheduledTaskBinding, 'report', 'False', 'ScheduledTaskClassNotFound');
     await client.create({
       apiVersion: API,
       kind: 'ScheduledTaskClass',
@@ -636,17 +628,17 @@ describe('the other kinds', () => {
     );
     // A CronJob that never ran is progressing until its first schedule.
     await until(
-      async () => conditionOf(await get(B.scheduledTaskBindings, 'report'))?.reason?.startsWith('Resource'),
+      async () => conditionOf(await get(REF.ScheduledTaskBinding, 'report'))?.reason?.startsWith('Resource'),
       'a health-based Ready',
     );
     await client.patch(
-      B.scheduledTaskBindings,
+      REF.ScheduledTaskBinding,
       'report',
       { spec: { releaseState: 'Undeploy' } },
       { namespace: org },
     );
-    await waitReady(B.scheduledTaskBindings, 'report', 'False', 'ResourcesUndeployed');
-    await until(async () => !(await get(B.releases, 'report')), 'the Release to be deleted', 60_000);
+    await waitReady(REF.ScheduledTaskBinding, 'report', 'False', 'ResourcesUndeployed');
+    await until(async () => !(await get(REF.Release, 'report')), 'the Release to be deleted', 60_000);
   });
 
   it('API → APIBinding → Release routing to the component’s service', async () => {
@@ -661,7 +653,7 @@ describe('the other kinds', () => {
         rest: { backend: { port: 8080, basePath: '/cart' }, exposeLevels: ['Public'] },
       },
     });
-    const binding = await until(() => get(B.apiBindings, 'cart-public'), 'the APIBinding');
+    const binding = await until(() => get(REF.APIBinding, 'cart-public'), 'the APIBinding');
     expect(binding.spec).toMatchObject({
       apiClassName: 'default',
       apiName: 'cart-public',
@@ -680,10 +672,10 @@ describe('the other kinds', () => {
     };
     const cartBackend = deploymentOf(await releaseResources('cart'))?.metadata?.name;
     expect(route.spec.rules[0]?.backendRefs[0]?.name).toBe(cartBackend);
-    await until(async () => conditionOf(await get(B.apiBindings, 'cart-public')), 'the APIBinding status');
+    await until(async () => conditionOf(await get(REF.APIBinding, 'cart-public')), 'the APIBinding status');
     // The API reports the address its binding resolved.
     const address = await until(
-      async () => ((await get(B.apis, 'cart-public'))?.status as { address?: string } | undefined)?.address,
+      async () => ((await get(REF.API, 'cart-public'))?.status as { address?: string } | undefined)?.address,
       'the API address',
     );
     expect(address).toMatch(/^https:\/\/.*\/shop\/cart/);
@@ -778,7 +770,7 @@ describe('endpoints, external services and the cell network', () => {
 
     // Dropping a declaration closes the door.
     await client.patch(
-      B.workloads,
+      REF.Workload,
       'mailer',
       { spec: { connections: { buckets: null } } },
       { namespace: org, type: 'merge' },
@@ -835,19 +827,19 @@ describe('endpoints, external services and the cell network', () => {
     // The endpoint goes from the Workload while the Service still exposes it: a named render failure, the
     // running objects stay as they were.
     await client.patch(
-      B.workloads,
+      REF.Workload,
       'shelf',
       { spec: { endpoints: { admin: null } } },
       { namespace: org, type: 'merge' },
     );
-    const failed = await waitReady(B.serviceBindings, 'shelf', 'False', 'RenderFailed');
+    const failed = await waitReady(REF.ServiceBinding, 'shelf', 'False', 'RenderFailed');
     expect(failed.message).toContain('spec.apis.admin');
     expect(failed.message).toContain('port 9090');
     expect(await routesFor()).toHaveLength(2);
 
     // The API goes too: its route, its rate limit and the gateway's way into port 9090 are pruned.
     await client.patch(
-      B.services,
+      REF.Service,
       'shelf',
       { spec: { apis: { admin: null } } },
       { namespace: org, type: 'merge' },
@@ -885,7 +877,7 @@ describe('endpoints, external services and the cell network', () => {
     });
     await until(async () => (await liveOf(HTTPROUTES, 'portal')).length === 2, 'two routes', 60_000);
     await client.patch(
-      B.workloads,
+      REF.Workload,
       'portal',
       { spec: { endpoints: { docs: null } } },
       { namespace: org, type: 'merge' },
@@ -919,7 +911,7 @@ describe('the same flow with the data plane in a second apiserver', () => {
     remote = newClient(cp2.admin.kubeconfig);
     await installExternalCrds(remote, (crd) => DP_CRDS.has(String(crd.metadata?.name)));
     await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org2 }, spec: {} });
-    await until(async () => get(R.namespaces, org2), 'the second organization namespace');
+    await until(async () => get(KUBE_REF.Namespace, org2), 'the second organization namespace');
     for (const o of remoteDataPlane(org2, 'remote', 'remote-creds', cp2)) await client.create(o);
     await client.create({
       apiVersion: API,
@@ -956,9 +948,9 @@ describe('the same flow with the data plane in a second apiserver', () => {
   afterAll(async () => {
     if (client) {
       // While the second apiserver still answers: the project's finalizer deletes its cells there.
-      await client.delete(R.organizations, org2).catch(() => {});
+      await client.delete(REF.Organization, org2).catch(() => {});
       await until(
-        async () => !(await get(R.organizations, org2)),
+        async () => !(await get(REF.Organization, org2)),
         'the second org to be gone',
         120_000,
       ).catch(() => {});
@@ -969,7 +961,7 @@ describe('the same flow with the data plane in a second apiserver', () => {
 
   it('Deployment, Service, HTTPRoutes and policies land in the data-plane cluster only, and leave with the component', async () => {
     await until(
-      async () => conditionOf(await get(R.projects, 'shop', org2))?.reason === 'CellsReady',
+      async () => conditionOf(await get(REF.Project, 'shop', org2))?.reason === 'CellsReady',
       'the project Ready in the remote plane',
       90_000,
     );
@@ -1029,15 +1021,15 @@ describe('the same flow with the data plane in a second apiserver', () => {
       expect((await client.listAll(k, { labelSelector: `organization-name=${org2}` })).items).toEqual([]);
     }
     const localNamespaces = (
-      await client.listAll(R.namespaces, { labelSelector: `openchoreo.dev/organization=${org2}` })
+      await client.listAll(KUBE_REF.Namespace, { labelSelector: `openchoreo.dev/organization=${org2}` })
     ).items.map((n) => n.metadata?.name);
     expect(localNamespaces).toEqual([org2]);
-    expect(await client.getOrUndefined(R.namespaces, cell())).toBeUndefined();
-    expect(await get(B.releases, 'edge', org2)).toBeDefined();
+    expect(await client.getOrUndefined(KUBE_REF.Namespace, cell())).toBeUndefined();
+    expect(await get(REF.Release, 'edge', org2)).toBeDefined();
 
     // Deleting the component: instance, binding and Release go, and so does everything in the data plane.
-    await client.delete(R.components, 'edge', { namespace: org2 });
-    await until(async () => !(await get(B.releases, 'edge', org2)), 'the Release to be collected', 90_000);
+    await client.delete(REF.Component, 'edge', { namespace: org2 });
+    await until(async () => !(await get(REF.Release, 'edge', org2)), 'the Release to be collected', 90_000);
     await until(
       async () => {
         const left = await Promise.all(KINDS.map(async (k) => (await byComponent(remote, k, 'edge')).items));
@@ -1059,15 +1051,15 @@ describe('steady state', () => {
       .reduce((n, v) => n + v.value, 0);
   };
   const FOR = [
-    R.components,
-    B.services,
-    B.webApplications,
-    B.scheduledTasks,
-    B.apis,
-    B.serviceBindings,
-    B.webApplicationBindings,
-    B.scheduledTaskBindings,
-    B.apiBindings,
+    REF.Component,
+    REF.Service,
+    REF.WebApplication,
+    REF.ScheduledTask,
+    REF.API,
+    REF.ServiceBinding,
+    REF.WebApplicationBinding,
+    REF.ScheduledTaskBinding,
+    REF.APIBinding,
   ];
   async function resyncAll(): Promise<void> {
     const before = await reconciles();
@@ -1078,6 +1070,8 @@ describe('steady state', () => {
       inf.resync();
     }
     await until(async () => (await reconciles()) >= before + expected, 'the resync to be reconciled', 30_000);
+    // A fixed settle: no event says "the writes those reconciles caused have all landed" (their absence is
+    // what the next test measures).
     await new Promise((r) => setTimeout(r, 500));
   }
 

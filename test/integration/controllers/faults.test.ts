@@ -7,9 +7,9 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REF } from '../../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
 import type { LeaderElector } from '../../../src/controllers/runtime/leader.js';
-import { R } from '../../../src/controllers/shared.js';
 import { KubeClient, type KubeObject } from '../../../src/kube/client.js';
 import { connectionFromParts } from '../../../src/kube/connection.js';
 import { type ControlPlane, startControlPlane } from '../../../src/local/controlplane.js';
@@ -22,7 +22,7 @@ let client: KubeClient;
 async function orgReady(name: string, timeoutMs = 60_000): Promise<void> {
   await until(
     async () =>
-      conditionOf(await client.getOrUndefined<KubeObject>(R.organizations, name))?.status === 'True',
+      conditionOf(await client.getOrUndefined<KubeObject>(REF.Organization, name))?.status === 'True',
     `organization ${name} Ready`,
     timeoutMs,
   );
@@ -85,7 +85,7 @@ describe('apiserver outage', () => {
       await orgReady(org2);
       await until(
         async () =>
-          conditionOf(await client.getOrUndefined<KubeObject>(R.projects, 'p', { namespace: org }))
+          conditionOf(await client.getOrUndefined<KubeObject>(REF.Project, 'p', { namespace: org }))
             ?.reason === 'CellsReady',
         'the project to converge',
         60_000,

@@ -3,44 +3,38 @@
  * Project → one cell per pipeline environment, cleanup on delete, and Ready=False conditions that name what is
  * missing and recover by themselves when it appears. The DataPlane here is the control-plane cluster itself.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
-import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
-import { R } from '../../../src/controllers/shared.js';
+import { REF } from '../../../src/api/refs.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
-import { conditionOf, installCrds, installExternalCrds, newClient, uniqueName, until } from '../helpers.js';
+import type { GVR } from '../../../src/kube/discovery.js';
+import { KUBE_REF } from '../../../src/kube/kinds.js';
+import { conditionOf, controllerHarness, uniqueName, until, waitReady as waitReadyOf } from '../helpers.js';
 
+const harness = controllerHarness({
+  externalCrds: (crd) => !String(crd.metadata?.name).endsWith('argoproj.io'),
+});
 let client: KubeClient;
-let ctrl: RunningControllers;
 const API = 'openchoreo.dev/v1alpha1';
-const logs: string[] = [];
 
-const get = (ref: (typeof R)[keyof typeof R], name: string, namespace?: string) =>
+const get = (ref: GVR, name: string, namespace?: string) =>
   client.getOrUndefined<KubeObject>(ref, name, namespace ? { namespace } : {});
 
-async function readyOf(ref: (typeof R)[keyof typeof R], name: string, namespace?: string) {
+async function readyOf(ref: GVR, name: string, namespace?: string) {
   return conditionOf(await get(ref, name, namespace));
 }
 
-async function waitReady(
-  ref: (typeof R)[keyof typeof R],
+const waitReady = (
+  ref: GVR,
   name: string,
   namespace: string | undefined,
   status: 'True' | 'False',
   reason?: string,
-) {
-  return until(
-    async () => {
-      const c = await readyOf(ref, name, namespace);
-      return c && c.status === status && (!reason || c.reason === reason) ? c : undefined;
-    },
-    `${ref.resource} ${name} Ready=${status}${reason ? ` ${reason}` : ''}`,
-  );
-}
+) => waitReadyOf(client, ref, name, namespace, status, reason);
 
 async function createOrg(name: string): Promise<void> {
   await client.create({ apiVersion: API, kind: 'Organization', metadata: { name }, spec: {} });
-  await waitReady(R.organizations, name, undefined, 'True', 'NamespaceReady');
+  await waitReady(REF.Organization, name, undefined, 'True', 'NamespaceReady');
 }
 
 function dataPlane(ns: string, name = 'default'): KubeObject {
@@ -91,28 +85,19 @@ function component(ns: string, name: string, projectName: string): KubeObject {
   };
 }
 
-beforeAll(async () => {
-  client = newClient(inject('kubeconfig'));
-  await installCrds(client);
-  await installExternalCrds(client, (crd) => !String(crd.metadata?.name).endsWith('argoproj.io'));
-  ctrl = runControllers({ client, handleSignals: false, log: (m) => logs.push(m) });
-  await ctrl.started;
-});
-
-afterAll(async () => {
-  await ctrl?.stop();
-  client?.close();
+beforeAll(() => {
+  client = harness.client;
 });
 
 describe('organization', () => {
   it('owns its namespace (labels, owner reference, status.namespace) and deletes it when deleted', async () => {
     const name = uniqueName('org');
     await createOrg(name);
-    const org = await get(R.organizations, name);
+    const org = await get(REF.Organization, name);
     expect((org?.status as { namespace?: string } | undefined)?.namespace).toBe(name);
     expect(conditionOf(org)?.observedGeneration).toBe(org?.metadata?.generation);
     expect(org?.metadata?.finalizers).toContain('openchoreo.dev/delete-namespace');
-    const ns = await get(R.namespaces, name);
+    const ns = await get(KUBE_REF.Namespace, name);
     expect(ns?.metadata?.labels).toMatchObject({
       'openchoreo.dev/organization': name,
       'openchoreo.dev/managed-by': 'openchoreo-control-plane',
@@ -121,22 +106,24 @@ describe('organization', () => {
       expect.objectContaining({ kind: 'Organization', name, uid: org?.metadata?.uid, controller: true }),
     ]);
 
-    await client.delete(R.organizations, name);
-    await until(async () => !(await get(R.namespaces, name)), 'the namespace to be gone', 60_000);
-    await until(async () => !(await get(R.organizations, name)), 'the organization to be gone');
+    await client.delete(REF.Organization, name);
+    await until(async () => !(await get(KUBE_REF.Namespace, name)), 'the namespace to be gone', 60_000);
+    await until(async () => !(await get(REF.Organization, name)), 'the organization to be gone');
   });
 
   it('adopts a namespace that existed before it, and leaves it when deleted', async () => {
     const name = uniqueName('pre');
     await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     await createOrg(name);
-    const c = await readyOf(R.organizations, name);
+    const c = await readyOf(REF.Organization, name);
     expect(c?.message).toContain('adopted');
-    expect((await get(R.namespaces, name))?.metadata?.labels?.['openchoreo.dev/organization']).toBe(name);
-    await client.delete(R.organizations, name);
-    await until(async () => !(await get(R.organizations, name)), 'the organization to be gone');
-    expect(await get(R.namespaces, name)).toBeDefined();
-    await client.delete(R.namespaces, name);
+    expect((await get(KUBE_REF.Namespace, name))?.metadata?.labels?.['openchoreo.dev/organization']).toBe(
+      name,
+    );
+    await client.delete(REF.Organization, name);
+    await until(async () => !(await get(REF.Organization, name)), 'the organization to be gone');
+    expect(await get(KUBE_REF.Namespace, name)).toBeDefined();
+    await client.delete(KUBE_REF.Namespace, name);
   });
 });
 
@@ -155,15 +142,15 @@ describe('project cells', () => {
     await client.create(project(org, 'shop', 'default'));
     await client.create(component(org, 'cart', 'shop'));
 
-    await waitReady(R.dataPlanes, 'default', org, 'True', 'ClusterReady');
-    await waitReady(R.pipelines, 'default', org, 'True', 'PipelineValid');
-    const ready = await waitReady(R.projects, 'shop', org, 'True', 'CellsReady');
+    await waitReady(REF.DataPlane, 'default', org, 'True', 'ClusterReady');
+    await waitReady(REF.DeploymentPipeline, 'default', org, 'True', 'PipelineValid');
+    const ready = await waitReady(REF.Project, 'shop', org, 'True', 'CellsReady');
     expect(ready.message).toContain('3 cell(s)');
-    await waitReady(R.components, 'cart', org, 'True', 'ComponentReady');
+    await waitReady(REF.Component, 'cart', org, 'True', 'ComponentReady');
 
     const cells = ['development', 'staging', 'production'].map((e) => dataPlaneNamespaceName(org, 'shop', e));
     for (const [i, e] of ['development', 'staging', 'production'].entries()) {
-      const ns = await get(R.namespaces, cells[i] as string);
+      const ns = await get(KUBE_REF.Namespace, cells[i] as string);
       expect(ns?.metadata?.name).toMatch(/^dp-cell-[0-9a-f]{6}-shop-[a-z]+-[0-9a-f]{8}$/);
       expect(ns?.metadata?.labels).toMatchObject({
         'openchoreo.dev/organization': org,
@@ -174,7 +161,7 @@ describe('project cells', () => {
         'environment-name': e,
       });
     }
-    const proj = await get(R.projects, 'shop', org);
+    const proj = await get(REF.Project, 'shop', org);
     expect((proj?.status as { cells?: unknown[] } | undefined)?.cells).toEqual(
       ['development', 'staging', 'production'].map((e, i) => ({
         environment: e,
@@ -183,13 +170,17 @@ describe('project cells', () => {
       })),
     );
 
-    await client.delete(R.projects, 'shop', { namespace: org });
-    await until(async () => !(await get(R.projects, 'shop', org)), 'the project to be gone', 60_000);
-    expect(await get(R.components, 'cart', org)).toBeUndefined();
-    for (const c of cells) expect(await get(R.namespaces, c)).toBeUndefined();
+    await client.delete(REF.Project, 'shop', { namespace: org });
+    await until(async () => !(await get(REF.Project, 'shop', org)), 'the project to be gone', 60_000);
+    expect(await get(REF.Component, 'cart', org)).toBeUndefined();
+    for (const c of cells) expect(await get(KUBE_REF.Namespace, c)).toBeUndefined();
 
-    await client.delete(R.organizations, org);
-    await until(async () => !(await get(R.namespaces, org)), 'the organization namespace to be gone', 60_000);
+    await client.delete(REF.Organization, org);
+    await until(
+      async () => !(await get(KUBE_REF.Namespace, org)),
+      'the organization namespace to be gone',
+      60_000,
+    );
   });
 
   it('deleting an organization deletes everything in it, cells included', async () => {
@@ -199,14 +190,14 @@ describe('project cells', () => {
     await client.create(environment(org, 'dev'));
     await client.create(pipeline(org, 'p', [['dev', []]]));
     await client.create(project(org, 'app', 'p'));
-    await waitReady(R.projects, 'app', org, 'True', 'CellsReady');
+    await waitReady(REF.Project, 'app', org, 'True', 'CellsReady');
     const cell = dataPlaneNamespaceName(org, 'app', 'dev');
-    expect(await get(R.namespaces, cell)).toBeDefined();
+    expect(await get(KUBE_REF.Namespace, cell)).toBeDefined();
 
-    await client.delete(R.organizations, org);
-    await until(async () => !(await get(R.organizations, org)), 'the organization to be gone', 90_000);
-    expect(await get(R.namespaces, org)).toBeUndefined();
-    expect(await get(R.namespaces, cell)).toBeUndefined();
+    await client.delete(REF.Organization, org);
+    await until(async () => !(await get(REF.Organization, org)), 'the organization to be gone', 90_000);
+    expect(await get(KUBE_REF.Namespace, org)).toBeUndefined();
+    expect(await get(KUBE_REF.Namespace, cell)).toBeUndefined();
   });
 });
 
@@ -217,27 +208,27 @@ describe('missing references', () => {
 
     // Environment without its DataPlane.
     await client.create(environment(org, 'dev', 'edge'));
-    let c = await waitReady(R.environments, 'dev', org, 'False', 'DataPlaneNotFound');
+    let c = await waitReady(REF.Environment, 'dev', org, 'False', 'DataPlaneNotFound');
     expect(c.message).toContain('DataPlane "edge"');
 
     // Project without its pipeline; Component without its project.
     await client.create(project(org, 'web', 'flow'));
-    c = await waitReady(R.projects, 'web', org, 'False', 'DeploymentPipelineNotFound');
+    c = await waitReady(REF.Project, 'web', org, 'False', 'DeploymentPipelineNotFound');
     expect(c.message).toContain('DeploymentPipeline "flow"');
     await client.create(component(org, 'ui', 'site'));
-    c = await waitReady(R.components, 'ui', org, 'False', 'ProjectNotFound');
+    c = await waitReady(REF.Component, 'ui', org, 'False', 'ProjectNotFound');
     expect(c.message).toContain('Project "site"');
 
     // Pipeline naming a missing environment, then a cycle.
     await client.create(pipeline(org, 'flow', [['dev', ['qa']]]));
-    c = await waitReady(R.pipelines, 'flow', org, 'False', 'EnvironmentNotFound');
+    c = await waitReady(REF.DeploymentPipeline, 'flow', org, 'False', 'EnvironmentNotFound');
     expect(c.message).toContain('"qa"');
-    c = await waitReady(R.projects, 'web', org, 'False', 'EnvironmentNotFound');
+    c = await waitReady(REF.Project, 'web', org, 'False', 'EnvironmentNotFound');
     expect(c.message).toContain('"qa"');
 
     await client.create(environment(org, 'qa', 'edge'));
     await client.patch(
-      R.pipelines,
+      REF.DeploymentPipeline,
       'flow',
       {
         spec: {
@@ -249,27 +240,27 @@ describe('missing references', () => {
       },
       { namespace: org },
     );
-    c = await waitReady(R.pipelines, 'flow', org, 'False', 'CycleDetected');
+    c = await waitReady(REF.DeploymentPipeline, 'flow', org, 'False', 'CycleDetected');
     expect(c.message).toContain('dev -> qa -> dev');
-    c = await waitReady(R.projects, 'web', org, 'False', 'DataPlaneNotFound');
+    c = await waitReady(REF.Project, 'web', org, 'False', 'DataPlaneNotFound');
     expect(c.message).toContain('DataPlane "edge"');
 
     // Everything appears: all recover by themselves.
     await client.create(dataPlane(org, 'edge'));
-    await waitReady(R.environments, 'dev', org, 'True', 'EnvironmentReady');
-    await waitReady(R.environments, 'qa', org, 'True', 'EnvironmentReady');
-    await waitReady(R.projects, 'web', org, 'True', 'CellsReady');
+    await waitReady(REF.Environment, 'dev', org, 'True', 'EnvironmentReady');
+    await waitReady(REF.Environment, 'qa', org, 'True', 'EnvironmentReady');
+    await waitReady(REF.Project, 'web', org, 'True', 'CellsReady');
     await client.create(project(org, 'site', 'flow'));
-    await waitReady(R.components, 'ui', org, 'True', 'ComponentReady');
+    await waitReady(REF.Component, 'ui', org, 'True', 'ComponentReady');
     await client.patch(
-      R.pipelines,
+      REF.DeploymentPipeline,
       'flow',
       {
         spec: { promotionPaths: [{ sourceEnvironmentRef: 'dev', targetEnvironmentRefs: [{ name: 'qa' }] }] },
       },
       { namespace: org },
     );
-    await waitReady(R.pipelines, 'flow', org, 'True', 'PipelineValid');
+    await waitReady(REF.DeploymentPipeline, 'flow', org, 'True', 'PipelineValid');
 
     // Events record the transitions.
     const events = await client.list<KubeObject>(
@@ -281,7 +272,7 @@ describe('missing references', () => {
     const reasons = events.items.map((e) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(['DataPlaneNotFound', 'EnvironmentReady', 'CellsReady']));
 
-    await client.delete(R.organizations, org);
-    await until(async () => !(await get(R.organizations, org)), 'the organization to be gone', 90_000);
+    await client.delete(REF.Organization, org);
+    await until(async () => !(await get(REF.Organization, org)), 'the organization to be gone', 90_000);
   });
 });

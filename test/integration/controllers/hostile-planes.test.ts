@@ -13,6 +13,7 @@
  * Before the fixes: the exec plugin ran, a 700 MiB body crashed the process (ERR_STRING_TOO_LONG), and the
  * manager took 45 s to exit.
  */
+
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from 'node:net';
@@ -21,9 +22,10 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { REF } from '../../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
-import { R } from '../../../src/controllers/shared.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
+import { KUBE_REF } from '../../../src/kube/kinds.js';
 import { type ControlPlane, startControlPlane } from '../../../src/local/controlplane.js';
 import { kubeconfigYaml, markerPlugin } from '../../fixtures/kubeconfig.js';
 import { conditionOf, installCrds, installExternalCrds, newClient, until } from '../helpers.js';
@@ -103,7 +105,7 @@ function secret(name: string, data: Record<string, string>): KubeObject {
 async function waitCondition(name: string, reason: string, timeoutMs = 30_000) {
   return until(
     async () => {
-      const c = conditionOf(await client.getOrUndefined<KubeObject>(R.dataPlanes, name, { namespace: ORG }));
+      const c = conditionOf(await client.getOrUndefined<KubeObject>(REF.DataPlane, name, { namespace: ORG }));
       return c?.reason === reason ? c : undefined;
     },
     `DataPlane ${name} Ready reason ${reason}`,
@@ -303,7 +305,7 @@ describe('choreoctl controller run with a data plane that hangs', () => {
     const rbacYaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
     for (const doc of parseAllDocuments(rbacYaml)) await client.create(doc.toJS() as KubeObject);
     const token = await until(async () => {
-      const s = await client.getOrUndefined<KubeObject>(R.secrets, 'choreoctl-data-plane-token', {
+      const s = await client.getOrUndefined<KubeObject>(KUBE_REF.Secret, 'choreoctl-data-plane-token', {
         namespace: 'choreoctl-system',
       });
       return (s?.data as Record<string, string> | undefined)?.token;
@@ -329,7 +331,7 @@ describe('choreoctl controller run with a data plane that hangs', () => {
       await until(() => stderr.includes('controllers running'), 'the manager to start', 60_000);
       const org = 'partition';
       await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
-      await until(async () => client.getOrUndefined(R.namespaces, org), 'the organization namespace');
+      await until(async () => client.getOrUndefined(KUBE_REF.Namespace, org), 'the organization namespace');
       await client.create({
         apiVersion: 'v1',
         kind: 'Secret',
@@ -368,7 +370,7 @@ describe('choreoctl controller run with a data plane that hangs', () => {
       });
       await client.create(project('shop'));
 
-      const ready = async (ref: typeof R.projects | typeof R.dataPlanes, name: string, reason: string) =>
+      const ready = async (ref: typeof REF.Project | typeof REF.DataPlane, name: string, reason: string) =>
         until(
           async () =>
             conditionOf(await client.getOrUndefined<KubeObject>(ref, name, { namespace: org }))?.reason ===
@@ -377,8 +379,8 @@ describe('choreoctl controller run with a data plane that hangs', () => {
           60_000,
         );
       // Cells exist through the proxy, and the project controller watches the plane's network baselines.
-      await ready(R.dataPlanes, 'flaky', 'ClusterReady');
-      await ready(R.projects, 'shop', 'CellsReady');
+      await ready(REF.DataPlane, 'flaky', 'ClusterReady');
+      await ready(REF.Project, 'shop', 'CellsReady');
 
       hang = true;
       await client.create(project('shop2'));

@@ -7,11 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bindingWorkloadName, dataPlaneNamespaceName } from '../../../src/api/naming.js';
-import { B, L } from '../../../src/controllers/binding/refs.js';
+import { REF } from '../../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
-import { R } from '../../../src/controllers/shared.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
+import { KUBE_REF } from '../../../src/kube/kinds.js';
 import { conditionOf, installCrds, installExternalCrds, newClient, uniqueName, until } from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
@@ -114,7 +114,7 @@ const apiArtifactSpec = (image: string, templates: unknown[]) => ({
 });
 const ownedEndpoints = async (deploymentName: string) =>
   (
-    await client.listAll(L.endpoints, {
+    await client.listAll(REF.Endpoint, {
       namespace: org,
       labelSelector: `openchoreo.dev/deployment=${deploymentName}`,
     })
@@ -127,7 +127,7 @@ beforeAll(async () => {
   ctrl = runControllers({ client, controllers: CONTROLLERS, handleSignals: false, log: (m) => logs.push(m) });
   await ctrl.started;
   await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
-  await until(async () => get(R.namespaces, org), 'the organization namespace');
+  await until(async () => get(KUBE_REF.Namespace, org), 'the organization namespace');
   const meta = (name: string) => ({ name, namespace: org });
   await client.create({
     apiVersion: API,
@@ -177,8 +177,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (client) {
-    await client.delete(R.organizations, org).catch(() => {});
-    await until(async () => !(await get(R.organizations, org)), 'the org to be gone', 120_000).catch(
+    await client.delete(REF.Organization, org).catch(() => {});
+    await until(async () => !(await get(REF.Organization, org)), 'the org to be gone', 120_000).catch(
       () => {},
     );
   }
@@ -203,7 +203,7 @@ describe('legacy Deployment → Release → data plane', () => {
     await client.create(deployment('stock-dev', 'stock', 'stock-v1'));
 
     // One Release, controlled by the Deployment, applied into the development cell.
-    const release = await until(() => get(B.releases, 'stock-dev'), 'the Release of the Deployment');
+    const release = await until(() => get(REF.Release, 'stock-dev'), 'the Release of the Deployment');
     expect(release.metadata?.ownerReferences?.[0]).toMatchObject({
       kind: 'Deployment',
       name: 'stock-dev',
@@ -233,7 +233,7 @@ describe('legacy Deployment → Release → data plane', () => {
     expect(await inCell(CONFIGMAPS, 'stock-dev')).toHaveLength(1); // the file mount
 
     const d = await until(async () => {
-      const o = await get(L.deployments, 'stock-dev');
+      const o = await get(REF.Deployment, 'stock-dev');
       return conditionOf(o, 'ArtifactResolved')?.status === 'True' ? o : undefined;
     }, 'ArtifactResolved=True');
     expect(d.metadata?.finalizers).toContain('openchoreo.dev/data-plane-cleanup');
@@ -274,7 +274,7 @@ describe('legacy Deployment → Release → data plane', () => {
       ).toBe(workloadName);
 
     // Editing the artifact updates the Deployment in the cell.
-    const a = await get(L.deployableArtifacts, 'stock-v1');
+    const a = await get(REF.DeployableArtifact, 'stock-v1');
     await client.apply(
       {
         ...artifact(
@@ -320,8 +320,8 @@ describe('legacy Deployment → Release → data plane', () => {
     );
 
     // Deleting the Deployment CR leaves nothing in the data plane.
-    await client.delete(L.deployments, 'stock-dev', { namespace: org });
-    await until(async () => !(await get(L.deployments, 'stock-dev')), 'the Deployment CR gone', 60_000);
+    await client.delete(REF.Deployment, 'stock-dev', { namespace: org });
+    await until(async () => !(await get(REF.Deployment, 'stock-dev')), 'the Deployment CR gone', 60_000);
     await until(
       async () => {
         const left = [
@@ -336,7 +336,7 @@ describe('legacy Deployment → Release → data plane', () => {
       'nothing of stock-dev left in the data plane',
       90_000,
     );
-    expect(await get(B.releases, 'stock-dev')).toBeUndefined();
+    expect(await get(REF.Release, 'stock-dev')).toBeUndefined();
   }, 240_000);
 
   it('a missing Build: ArtifactResolved=False ArtifactBuildNotFound; recovers when it appears with an image', async () => {
@@ -345,14 +345,14 @@ describe('legacy Deployment → Release → data plane', () => {
     );
     await client.create(deployment('stock-built', 'stock', 'stock-b'));
     const c = await until(async () => {
-      const x = conditionOf(await get(L.deployments, 'stock-built'), 'ArtifactResolved');
+      const x = conditionOf(await get(REF.Deployment, 'stock-built'), 'ArtifactResolved');
       return x?.reason === 'ArtifactBuildNotFound' ? x : undefined;
     }, 'ArtifactBuildNotFound');
     expect(c).toMatchObject({
       status: 'False',
       message: 'Build "stock-build-1" not found for the referenced artifact "stock-b"',
     });
-    expect(await get(B.releases, 'stock-built')).toBeUndefined();
+    expect(await get(REF.Release, 'stock-built')).toBeUndefined();
 
     await client.create({
       apiVersion: API,
@@ -365,7 +365,7 @@ describe('legacy Deployment → Release → data plane', () => {
       },
     });
     await client.patchStatus(
-      L.builds,
+      REF.Build,
       'stock-build-1',
       { status: { imageStatus: { image: 'registry.local:5000/shop-stock:default-1234abcd' } } },
       { namespace: org },
@@ -408,12 +408,12 @@ describe('legacy Deployment → Release → data plane', () => {
 
   it('tracks and artifacts report Available', async () => {
     const t = await until(async () => {
-      const o = await get(L.deploymentTracks, 'stock-main');
+      const o = await get(REF.DeploymentTrack, 'stock-main');
       return conditionOf(o, 'Available')?.status === 'True' ? o : undefined;
     }, 'the track Available');
     expect(conditionOf(t, 'Available')?.reason).toBe('DeploymentTrackAvailable');
     const a = await until(async () => {
-      const o = await get(L.deployableArtifacts, 'nightly-v1');
+      const o = await get(REF.DeployableArtifact, 'nightly-v1');
       return conditionOf(o, 'Available')?.status === 'True' ? o : undefined;
     }, 'the artifact Available');
     expect(conditionOf(a, 'Available')?.reason).toBe('DeployableArtifactAvailable');

@@ -6,18 +6,20 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
+import { REF } from '../../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
-import { R } from '../../../src/controllers/shared.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
+import type { GVR } from '../../../src/kube/discovery.js';
+import { KUBE_REF } from '../../../src/kube/kinds.js';
 import { type ControlPlane, startControlPlane } from '../../../src/local/controlplane.js';
 import {
-  conditionOf,
   installCrds,
   installExternalCrds,
   newClient,
   remoteDataPlane,
   uniqueName,
   until,
+  waitReady as waitReadyOf,
 } from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
@@ -28,23 +30,9 @@ let ctrl: RunningControllers;
 const org = uniqueName('mc');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-type Ref = (typeof R)[keyof typeof R];
-async function waitReady(
-  ref: Ref,
-  name: string,
-  status: 'True' | 'False',
-  reason?: string,
-  timeoutMs = 30_000,
-) {
-  return until(
-    async () => {
-      const c = conditionOf(await client.getOrUndefined<KubeObject>(ref, name, { namespace: org }));
-      return c && c.status === status && (!reason || c.reason === reason) ? c : undefined;
-    },
-    `${ref.resource} ${name} Ready=${status}${reason ? ` ${reason}` : ''}`,
-    timeoutMs,
-  );
-}
+type Ref = GVR;
+const waitReady = (ref: Ref, name: string, status: 'True' | 'False', reason?: string, timeoutMs?: number) =>
+  waitReadyOf(client, ref, name, org, status, reason, timeoutMs);
 
 beforeAll(async () => {
   client = newClient(inject('kubeconfig'));
@@ -53,14 +41,14 @@ beforeAll(async () => {
   ctrl = runControllers({ client, handleSignals: false });
   await ctrl.started;
   await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
-  await until(async () => client.getOrUndefined(R.namespaces, org), 'the organization namespace');
+  await until(async () => client.getOrUndefined(KUBE_REF.Namespace, org), 'the organization namespace');
 });
 
 afterAll(async () => {
   if (client) {
-    await client.delete(R.organizations, org).catch(() => {});
+    await client.delete(REF.Organization, org).catch(() => {});
     await until(
-      async () => !(await client.getOrUndefined(R.organizations, org)),
+      async () => !(await client.getOrUndefined(REF.Organization, org)),
       'the org to be gone',
       90_000,
     ).catch(() => {});
@@ -87,19 +75,19 @@ describe('remote data and build planes', () => {
       spec: { kubernetesCluster: { kubeconfigSecretRef: { name: 'bp-kubeconfig', key: 'config' } } },
     });
 
-    const dp = await waitReady(R.dataPlanes, 'remote', 'False', 'MissingCRDs');
+    const dp = await waitReady(REF.DataPlane, 'remote', 'False', 'MissingCRDs');
     expect(dp.message).toContain('HTTPRoute and Gateway (gateway.networking.k8s.io/v1)');
     expect(dp.message).toContain(
       'SecurityPolicy, BackendTrafficPolicy and HTTPRouteFilter (gateway.envoyproxy.io/v1alpha1)',
     );
     expect(dp.message).toContain('CiliumNetworkPolicy (cilium.io/v2)');
     expect(dp.message).toContain('choreoctl install --with-dependencies');
-    const bp = await waitReady(R.buildPlanes, 'builds', 'False', 'MissingCRDs');
+    const bp = await waitReady(REF.BuildPlane, 'builds', 'False', 'MissingCRDs');
     expect(bp.message).toContain('Workflow and ClusterWorkflowTemplate (argoproj.io/v1alpha1)');
 
     await installExternalCrds(remote);
-    await waitReady(R.dataPlanes, 'remote', 'True', 'ClusterReady');
-    await waitReady(R.buildPlanes, 'builds', 'True', 'ClusterReady');
+    await waitReady(REF.DataPlane, 'remote', 'True', 'ClusterReady');
+    await waitReady(REF.BuildPlane, 'builds', 'True', 'ClusterReady');
   });
 
   it('puts the cells in the data-plane cluster only, and removes them there', async () => {
@@ -123,45 +111,55 @@ describe('remote data and build planes', () => {
       metadata: { name: 'shop', namespace: org },
       spec: { deploymentPipelineRef: 'default' },
     });
-    await waitReady(R.projects, 'shop', 'True', 'CellsReady');
+    await waitReady(REF.Project, 'shop', 'True', 'CellsReady');
     const cells = ['dev', 'prod'].map((e) => dataPlaneNamespaceName(org, 'shop', e));
     for (const c of cells) {
-      const ns = await remote.getOrUndefined<KubeObject>(R.namespaces, c);
+      const ns = await remote.getOrUndefined<KubeObject>(KUBE_REF.Namespace, c);
       expect(ns?.metadata?.labels?.['project-name']).toBe('shop');
-      expect(await client.getOrUndefined(R.namespaces, c)).toBeUndefined();
+      expect(await client.getOrUndefined(KUBE_REF.Namespace, c)).toBeUndefined();
     }
 
-    await client.delete(R.projects, 'shop', { namespace: org });
+    await client.delete(REF.Project, 'shop', { namespace: org });
     await until(
-      async () => !(await client.getOrUndefined(R.projects, 'shop', { namespace: org })),
+      async () => !(await client.getOrUndefined(REF.Project, 'shop', { namespace: org })),
       'project gone',
       60_000,
     );
-    for (const c of cells) expect(await remote.getOrUndefined(R.namespaces, c)).toBeUndefined();
+    for (const c of cells) expect(await remote.getOrUndefined(KUBE_REF.Namespace, c)).toBeUndefined();
   });
 
   it('picks up a rotated token without a restart', async () => {
     const clientsBefore = ctrl.planes.size;
     await client.patch(
-      R.secrets,
+      KUBE_REF.Secret,
       'dp-creds',
       { data: { token: b64(cp2.restricted.token) } },
       { namespace: org },
     );
-    const c = await waitReady(R.dataPlanes, 'remote', 'False', 'Forbidden');
+    const c = await waitReady(REF.DataPlane, 'remote', 'False', 'Forbidden');
     expect(c.message).toMatch(/Forbidden/);
     // The environments on it follow.
-    const e = await waitReady(R.environments, 'dev', 'False', 'DataPlaneNotReady');
+    const e = await waitReady(REF.Environment, 'dev', 'False', 'DataPlaneNotReady');
     expect(e.message).toContain('DataPlane "remote" is not ready');
 
-    await client.patch(R.secrets, 'dp-creds', { data: { token: b64('not-a-token') } }, { namespace: org });
-    expect((await waitReady(R.dataPlanes, 'remote', 'False', 'Unauthorized')).message).toMatch(
+    await client.patch(
+      KUBE_REF.Secret,
+      'dp-creds',
+      { data: { token: b64('not-a-token') } },
+      { namespace: org },
+    );
+    expect((await waitReady(REF.DataPlane, 'remote', 'False', 'Unauthorized')).message).toMatch(
       /Unauthorized/,
     );
 
-    await client.patch(R.secrets, 'dp-creds', { data: { token: b64(cp2.admin.token) } }, { namespace: org });
-    await waitReady(R.dataPlanes, 'remote', 'True', 'ClusterReady');
-    await waitReady(R.environments, 'dev', 'True', 'EnvironmentReady');
+    await client.patch(
+      KUBE_REF.Secret,
+      'dp-creds',
+      { data: { token: b64(cp2.admin.token) } },
+      { namespace: org },
+    );
+    await waitReady(REF.DataPlane, 'remote', 'True', 'ClusterReady');
+    await waitReady(REF.Environment, 'dev', 'True', 'EnvironmentReady');
     // One cached client per plane, rebuilt in place (not one per rotation).
     expect(ctrl.planes.size).toBe(clientsBefore);
   });
@@ -181,7 +179,7 @@ describe('remote data and build planes', () => {
         },
       },
     });
-    const c = await waitReady(R.dataPlanes, 'later', 'False', 'SecretNotFound');
+    const c = await waitReady(REF.DataPlane, 'later', 'False', 'SecretNotFound');
     expect(c.message).toContain('Secret "later-token"');
     await client.create({
       apiVersion: 'v1',
@@ -189,13 +187,15 @@ describe('remote data and build planes', () => {
       metadata: { name: 'later-token', namespace: org },
       stringData: { token: cp2.admin.token },
     });
-    expect((await waitReady(R.dataPlanes, 'later', 'False', 'SecretKeyNotFound')).message).toContain('"jwt"');
+    expect((await waitReady(REF.DataPlane, 'later', 'False', 'SecretKeyNotFound')).message).toContain(
+      '"jwt"',
+    );
     await client.patch(
-      R.secrets,
+      KUBE_REF.Secret,
       'later-token',
       { stringData: { jwt: cp2.admin.token } },
       { namespace: org },
     );
-    await waitReady(R.dataPlanes, 'later', 'True', 'ClusterReady');
+    await waitReady(REF.DataPlane, 'later', 'True', 'ClusterReady');
   });
 });

@@ -8,11 +8,11 @@
  * control plane has no scheduler or kubelet: Deployments stay Progressing.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { REF } from '../../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
-import { RELEASES } from '../../../src/controllers/release/index.js';
-import { R } from '../../../src/controllers/shared.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
+import { KUBE_REF } from '../../../src/kube/kinds.js';
 import { type ControlPlane, startControlPlane } from '../../../src/local/controlplane.js';
 import {
   conditionOf,
@@ -27,7 +27,6 @@ import {
 const API = 'openchoreo.dev/v1alpha1';
 const DEPLOYMENTS: GVR = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
 const SERVICES: GVR = { group: '', version: 'v1', resource: 'services', namespaced: true };
-const EVENTS: GVR = { group: '', version: 'v1', resource: 'events', namespaced: true };
 const CONFIGMAPS: GVR = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
 const WRITES = ['create', 'update', 'patch', 'apply', 'delete', 'deletecollection'];
 /** What a DataPlane must serve to be Ready (DATA_PLANE_REQUIREMENTS), and nothing else: installing all is slow. */
@@ -54,7 +53,7 @@ function writes(c: KubeClient): number {
 }
 
 async function getRelease(name: string, ns = org): Promise<KubeObject | undefined> {
-  return client.getOrUndefined<KubeObject>(RELEASES, name, { namespace: ns });
+  return client.getOrUndefined<KubeObject>(REF.Release, name, { namespace: ns });
 }
 
 async function waitRelease(name: string, reason: string, timeoutMs = 30_000) {
@@ -120,7 +119,7 @@ function release(
 
 /** Redeliver every Release to the engine and wait until it reconciled them all (plus a settle). */
 async function resyncReleases(): Promise<void> {
-  const inf = engine.manager.informer(RELEASES);
+  const inf = engine.manager.informer(REF.Release);
   const done = async () => {
     const m = await engine.manager.metrics.reconciles.get();
     return m.values.filter((v) => v.labels.controller === 'release').reduce((n, v) => n + v.value, 0);
@@ -129,6 +128,7 @@ async function resyncReleases(): Promise<void> {
   const expected = inf.size;
   inf.resync();
   await until(async () => (await done()) >= before + expected, 'the resync to be reconciled', 30_000);
+  // A fixed settle: no event marks the end of the writes those reconciles may still send.
   await new Promise((r) => setTimeout(r, 300));
 }
 
@@ -164,7 +164,7 @@ beforeAll(async () => {
   });
   await until(
     async () =>
-      conditionOf(await client.getOrUndefined(R.dataPlanes, 'default', { namespace: org }))?.status ===
+      conditionOf(await client.getOrUndefined(REF.DataPlane, 'default', { namespace: org }))?.status ===
       'True',
     'DataPlane default Ready',
   );
@@ -173,15 +173,15 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const l of logs.filter((m) => m.startsWith('resync'))) process.stderr.write(`${l}\n`);
   if (client) {
-    for (const r of (await client.list(RELEASES, { namespace: org }).catch(() => ({ items: [] }))).items) {
-      await client.delete(RELEASES, r.metadata?.name ?? '', { namespace: org }).catch(() => {});
+    for (const r of (await client.list(REF.Release, { namespace: org }).catch(() => ({ items: [] }))).items) {
+      await client.delete(REF.Release, r.metadata?.name ?? '', { namespace: org }).catch(() => {});
     }
     await until(
-      async () => (await client.list(RELEASES, { namespace: org })).items.length === 0,
+      async () => (await client.list(REF.Release, { namespace: org })).items.length === 0,
       'releases gone',
       30_000,
     ).catch(() => {});
-    await client.delete(R.namespaces, org).catch(() => {});
+    await client.delete(KUBE_REF.Namespace, org).catch(() => {});
   }
   await engine?.stop();
   await planeCtrl?.stop();
@@ -204,7 +204,7 @@ describe('release engine, data plane = control plane', () => {
     const uid = r.metadata?.uid;
     expect(conditionOf(r)?.message).toBe('1/3 progressing, 2/3 healthy');
 
-    const ns = await client.getOrUndefined<KubeObject>(R.namespaces, cell);
+    const ns = await client.getOrUndefined<KubeObject>(KUBE_REF.Namespace, cell);
     expect(ns?.metadata?.labels).toMatchObject({
       'openchoreo.dev/created-by': 'release-controller',
       'openchoreo.dev/release-name': 'web',
@@ -265,7 +265,7 @@ describe('release engine, data plane = control plane', () => {
   it('updates changed objects and prunes removed ones', async () => {
     const before = engineClient.stats.byVerb.delete ?? 0;
     await client.patch(
-      RELEASES,
+      REF.Release,
       'web',
       {
         spec: {
@@ -311,7 +311,7 @@ describe('release engine, data plane = control plane', () => {
     expect(msg).toContain('Service/svc: ');
     expect(msg).toContain('ConfigMap/no-namespace: ConfigMap is namespaced: metadata.namespace is required');
     expect(await get(CONFIGMAPS, 'broken-ok')).toBeDefined();
-    await client.delete(RELEASES, 'broken', { namespace: org });
+    await client.delete(REF.Release, 'broken', { namespace: org });
     await until(async () => !(await getRelease('broken')), 'release broken gone');
     expect(await get(CONFIGMAPS, 'broken-ok')).toBeUndefined();
   });
@@ -333,7 +333,7 @@ describe('release engine, data plane = control plane', () => {
     expect(conditionOf(r2)?.message).toBe(
       `DataPlane "missing" of Environment "qa" not found in namespace "${org}"`,
     );
-    await client.patch(R.environments, 'qa', { spec: { dataPlaneRef: 'default' } }, { namespace: org });
+    await client.patch(REF.Environment, 'qa', { spec: { dataPlaneRef: 'default' } }, { namespace: org });
     const ok = await waitRelease('lonely', 'ResourcesHealthy');
     expect(conditionOf(ok)).toMatchObject({ status: 'True', message: '1/1 healthy' });
     expect(await get(CONFIGMAPS, 'lonely')).toBeDefined();
@@ -344,7 +344,7 @@ describe('release engine, data plane = control plane', () => {
     held.metadata = { ...held.metadata, finalizers: ['example.com/hold'] };
     await client.create(release('held', 'dev', [{ id: 'held', object: held }]));
     await waitRelease('held', 'ResourcesHealthy');
-    await client.delete(RELEASES, 'held', { namespace: org });
+    await client.delete(REF.Release, 'held', { namespace: org });
     const c = await until(async () => {
       const f = conditionOf(await getRelease('held'), 'Finalizing');
       return f?.message.includes('waiting for 1 object(s)') ? f : undefined;
@@ -365,9 +365,9 @@ describe('release engine, data plane = control plane', () => {
     });
     await client.create(release('orphan', 'nowhere', [{ id: 'c', object: configMap('orphan', cell, {}) }]));
     await waitRelease('orphan', 'DataPlaneNotFound');
-    await client.delete(RELEASES, 'orphan', { namespace: org });
+    await client.delete(REF.Release, 'orphan', { namespace: org });
     await until(async () => !(await getRelease('orphan')), 'release orphan gone');
-    const events = await client.list(EVENTS, {
+    const events = await client.list(KUBE_REF.Event, {
       namespace: org,
       fieldSelector: 'involvedObject.name=orphan,reason=DataPlaneGone',
     });
@@ -376,12 +376,12 @@ describe('release engine, data plane = control plane', () => {
   });
 
   it('deletes everything it applied when the Release is deleted, and keeps the namespace', async () => {
-    await client.delete(RELEASES, 'web', { namespace: org });
+    await client.delete(REF.Release, 'web', { namespace: org });
     await until(async () => !(await getRelease('web')), 'release web gone');
     expect(await get(DEPLOYMENTS, 'web')).toBeUndefined();
     expect(await get(CONFIGMAPS, 'web-config')).toBeUndefined();
     expect(await get(CONFIGMAPS, 'lonely')).toBeDefined(); // another Release's
-    expect(await client.getOrUndefined(R.namespaces, cell)).toBeDefined();
+    expect(await client.getOrUndefined(KUBE_REF.Namespace, cell)).toBeDefined();
   });
 });
 
@@ -403,7 +403,7 @@ describe('release engine, write counts', () => {
     }
     await until(
       async () => {
-        const { items } = await client.list(RELEASES, { namespace: org });
+        const { items } = await client.list(REF.Release, { namespace: org });
         const done = items.filter(
           (r) =>
             names.includes(r.metadata?.name ?? '') &&
@@ -446,10 +446,10 @@ describe('release engine, write counts', () => {
 
     engineClient.resetStats();
     const t2 = Date.now();
-    for (const n of names) await client.delete(RELEASES, n, { namespace: org });
+    for (const n of names) await client.delete(REF.Release, n, { namespace: org });
     await until(
       async () => {
-        const { items } = await client.list(RELEASES, { namespace: org });
+        const { items } = await client.list(REF.Release, { namespace: org });
         return !items.some((r) => names.includes(r.metadata?.name ?? ''));
       },
       'the bulk releases to be gone',
@@ -507,11 +507,11 @@ describe('release engine, data plane in a second apiserver', () => {
       expect(o?.metadata?.labels?.['openchoreo.dev/release-uid']).toBe(uid);
       expect(await client.getOrUndefined(ref, name, { namespace: cell })).toBeUndefined();
     }
-    expect(await remote.getOrUndefined(R.namespaces, cell)).toBeDefined();
-    expect(await client.getOrUndefined(R.namespaces, cell)).toBeUndefined();
+    expect(await remote.getOrUndefined(KUBE_REF.Namespace, cell)).toBeDefined();
+    expect(await client.getOrUndefined(KUBE_REF.Namespace, cell)).toBeUndefined();
 
     // The engine's own client of the remote plane (cached in its PlaneClients) counts what reached it.
-    const dp = engine.manager.informer(R.dataPlanes).getByName('remote', org);
+    const dp = engine.manager.informer(REF.DataPlane).getByName('remote', org);
     if (!dp) throw new Error('the engine does not see DataPlane remote');
     const toPlane = engine.planes.client(dp);
     expect(toPlane).not.toBe(engineClient);
@@ -526,7 +526,7 @@ describe('release engine, data plane in a second apiserver', () => {
     expect(writes(toPlane)).toBe(0);
     expect(toPlane.stats.byVerb.list ?? 0).toBe(0); // the remote plane's informers serve the inventory
 
-    await client.delete(RELEASES, 'api', { namespace: org });
+    await client.delete(REF.Release, 'api', { namespace: org });
     await until(async () => !(await getRelease('api')), 'release api gone', 60_000);
     for (const [ref, name] of [
       [DEPLOYMENTS, 'api'],
@@ -535,6 +535,6 @@ describe('release engine, data plane in a second apiserver', () => {
     ] as const) {
       expect(await remote.getOrUndefined(ref, name, { namespace: cell })).toBeUndefined();
     }
-    expect(await remote.getOrUndefined(R.namespaces, cell)).toBeDefined();
+    expect(await remote.getOrUndefined(KUBE_REF.Namespace, cell)).toBeDefined();
   });
 });

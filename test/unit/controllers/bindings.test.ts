@@ -1,11 +1,13 @@
 /** Pure parts of the instance and binding controllers and the Component roll-up. */
 import { describe, expect, it } from 'vitest';
+import type { WorkloadTemplate } from '../../../src/api/common.js';
 import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
 import { desiredRelease, releaseFailure, releaseUpToDate } from '../../../src/controllers/binding/core.js';
 import {
   bindingReadiness,
   canonical,
   connectedComponents,
+  type ProviderBinding,
   referencedConfigurationGroups,
   releaseHealths,
   resolveConnections,
@@ -22,6 +24,7 @@ import {
   firstEnvironment,
   workloadTemplate,
 } from '../../../src/controllers/instance/logic.js';
+import type { StoredRelease } from '../../../src/controllers/release/plan.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 
 const path = (s: string, ...ts: string[]) => ({
@@ -83,16 +86,18 @@ describe('bindingReadiness', () => {
 });
 
 describe('releaseHealths', () => {
-  const release = (generation: number, observed: number | undefined): KubeObject => ({
-    metadata: { generation },
-    status: {
-      ...(observed !== undefined ? { observedGeneration: observed } : {}),
-      resources: [
-        { id: 'a', healthStatus: 'Healthy' },
-        { id: 'b', healthStatus: 'Degraded' },
-      ],
-    },
-  });
+  // Fixtures carry only the fields under test (hence the casts to the stored types).
+  const release = (generation: number, observed: number | undefined) =>
+    ({
+      metadata: { generation },
+      status: {
+        ...(observed !== undefined ? { observedGeneration: observed } : {}),
+        resources: [
+          { id: 'a', healthStatus: 'Healthy' },
+          { id: 'b', healthStatus: 'Degraded' },
+        ],
+      },
+    }) as unknown as StoredRelease;
   it('maps desired ids to reported health, Unknown when not reported', () => {
     expect(releaseHealths(release(2, 2), ['a', 'b', 'c'])).toEqual(['Healthy', 'Degraded', 'Unknown']);
     expect(releaseHealths(undefined, ['a'])).toEqual(['Unknown']);
@@ -125,12 +130,13 @@ describe('resolveConnections', () => {
       zeta: { type: 'api', params: { componentName: 'payments', endpoint: 'grpc' } },
       alpha: { type: 'api', params: { componentName: 'stock', endpoint: 'http' } },
     },
-  };
-  const provider = (component: string, env: string, endpoints: unknown[] = []) => ({
-    metadata: { name: `${component}-${env}` },
-    spec: { owner: { projectName: 'shop', componentName: component }, environment: env },
-    status: { endpoints } as { endpoints: never[] },
-  });
+  } as unknown as WorkloadTemplate;
+  const provider = (component: string, env: string, endpoints: unknown[] = []) =>
+    ({
+      metadata: { name: `${component}-${env}` },
+      spec: { owner: { projectName: 'shop', componentName: component }, environment: env },
+      status: { endpoints } as { endpoints: never[] },
+    }) as unknown as ProviderBinding;
   const access = { host: 'payments-1234', port: 50051, scheme: 'grpc', uri: 'grpc://payments-1234:50051' };
 
   it('takes project access of the provider binding in the same environment, in name order', () => {
@@ -166,14 +172,19 @@ describe('resolveConnections', () => {
 
   it('requires componentName and endpoint, honours projectName when given', () => {
     expect(
-      resolveConnections({ connections: { x: { type: 'api', params: {} } } }, 'dev', 'o', []).problems[0],
+      resolveConnections(
+        { connections: { x: { type: 'api', params: {} } } } as unknown as WorkloadTemplate,
+        'dev',
+        'o',
+        [],
+      ).problems[0],
     ).toContain('params.componentName and params.endpoint are required');
     const other = resolveConnections(
       {
         connections: {
           x: { type: 'api', params: { componentName: 'payments', endpoint: 'grpc', projectName: 'bank' } },
         },
-      },
+      } as unknown as WorkloadTemplate,
       'development',
       'acme',
       [provider('payments', 'development', [{ name: 'grpc', type: 'gRPC', project: access }])],
@@ -187,7 +198,7 @@ describe('resolveConnections', () => {
         stripe: { type: 'external', host: 'api.stripe.com', ports: [443] },
         x: { type: 'api', params: { componentName: 'payments', endpoint: 'grpc' } },
       },
-    };
+    } as unknown as WorkloadTemplate;
     const res = resolveConnections(wl, 'development', 'acme', [
       provider('payments', 'development', [{ name: 'grpc', type: 'gRPC', project: access }]),
     ]);
@@ -210,7 +221,7 @@ describe('resolveConnections', () => {
             ],
           },
         },
-      }),
+      } as unknown as WorkloadTemplate),
     ).toEqual(['a', 'b']);
   });
 });
@@ -367,7 +378,7 @@ describe('component roll-up', () => {
           ],
           endpoints: [{ name: 'http', type: 'REST', project: { host: 'h', port: 80, uri: 'http://h' } }],
         },
-      }),
+      } as unknown as Parameters<typeof environmentEntry>[0]),
     ).toEqual({
       environment: 'development',
       kind: 'ServiceBinding',
@@ -392,7 +403,7 @@ describe('component roll-up', () => {
           },
         ],
       },
-    });
+    } as unknown as Parameters<typeof environmentEntry>[0]);
     expect(progressing.reason).toBe('ResourceHealthProgressing');
     expect(progressing.message).toBeUndefined(); // counts change every step: not copied into the component
   });

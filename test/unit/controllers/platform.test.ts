@@ -113,10 +113,12 @@ describe('cells', () => {
 });
 
 describe('readiness', () => {
-  const env = (dataPlaneRef?: string): KubeObject => ({
-    metadata: { name: 'dev', namespace: 'acme' },
-    spec: dataPlaneRef ? { dataPlaneRef } : {},
-  });
+  // Only the fields under test (the schema's defaulted ones are left out).
+  const env = (dataPlaneRef?: string) =>
+    ({
+      metadata: { name: 'dev', namespace: 'acme' },
+      spec: dataPlaneRef ? { dataPlaneRef } : {},
+    }) as Parameters<typeof environmentReadiness>[0];
   const dp = (status?: 'True' | 'False', message = ''): KubeObject => ({
     metadata: { name: 'edge', namespace: 'acme' },
     status: status
@@ -141,10 +143,11 @@ describe('readiness', () => {
   });
 
   it('component: project must exist and not be deleting', () => {
-    const comp: KubeObject = {
+    // Only the fields under test.
+    const comp = {
       metadata: { name: 'c', namespace: 'acme' },
       spec: { owner: { projectName: 'shop' }, type: 'Service' },
-    };
+    } as Parameters<typeof componentReadiness>[0];
     expect(componentReadiness(comp, undefined)).toMatchObject({ status: 'False', reason: 'ProjectNotFound' });
     expect(
       componentReadiness(comp, { metadata: { name: 'shop', deletionTimestamp: '2025-01-01T00:00:00Z' } })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WorkQueue } from '../../../src/controllers/runtime/queue.js';
+import { TokenBucket, WorkQueue } from '../../../src/controllers/runtime/queue.js';
 
 describe('WorkQueue', () => {
   it('dedupes keys that are queued', async () => {
@@ -87,5 +87,33 @@ describe('WorkQueue', () => {
     expect(drained).toBe(true);
     q.add('later');
     expect(q.length).toBe(0);
+  });
+});
+
+describe('overall retry limit (token bucket)', () => {
+  it("lets a burst through, then spaces retries at qps (client-go's 10 qps / burst 100 by default)", () => {
+    let now = 0;
+    const b = new TokenBucket(10, 100, () => now);
+    for (let i = 0; i < 100; i++) expect(b.reserve()).toBe(0);
+    expect(b.reserve()).toBe(100);
+    expect(b.reserve()).toBe(200);
+    now = 1_000; // ten tokens back, two of them already promised
+    expect(b.reserve()).toBe(0);
+  });
+  it('retries of many failing keys wait for the bucket, not only their own backoff', () => {
+    let now = 0;
+    const q = new WorkQueue({ baseDelayMs: 5, qps: 10, burst: 2 }, {}, () => now);
+    expect(q.addRateLimited('a')).toBe(5);
+    expect(q.addRateLimited('b')).toBe(5);
+    expect(q.addRateLimited('c')).toBe(100);
+    expect(q.addRateLimited('d')).toBe(200);
+    now = 10_000;
+    expect(q.addRateLimited('e')).toBe(5);
+    void q.shutdown();
+  });
+  it('qps 0 turns the overall limit off', () => {
+    const q = new WorkQueue({ baseDelayMs: 5, qps: 0, burst: 0 });
+    for (const k of ['a', 'b', 'c']) expect(q.addRateLimited(k)).toBe(5);
+    void q.shutdown();
   });
 });

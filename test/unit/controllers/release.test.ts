@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Environment } from '../../../src/api/kinds/platform.js';
 import {
   cronJobHealth,
   deploymentHealth,
@@ -17,12 +18,13 @@ import {
   desiredObjects,
   inventoryKinds,
   parseGoDuration,
-  type ReleaseLike,
   requeueAfter,
   resourceStatuses,
+  type StoredRelease,
   staleObjects,
   WELL_KNOWN_KINDS,
 } from '../../../src/controllers/release/plan.js';
+import type { Stored } from '../../../src/controllers/shared.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 
 const dep = (spec: Record<string, unknown>, status: Record<string, unknown>, generation = 1): KubeObject => ({
@@ -221,15 +223,15 @@ describe('Ready from health', () => {
 
 function release(
   resources: { id: string; object: KubeObject }[],
-  extra: Partial<ReleaseLike> = {},
-): ReleaseLike {
+  extra: Partial<StoredRelease> = {},
+): StoredRelease {
   return {
     apiVersion: 'openchoreo.dev/v1alpha1',
     kind: 'Release',
     metadata: { name: 'web', namespace: 'acme', uid: 'u-1', generation: 3 },
     spec: { owner: { projectName: 'shop', componentName: 'web' }, environmentName: 'dev', resources },
     ...extra,
-  };
+  } as StoredRelease; // a fixture: the schema's defaulted fields (intervals) are left out on purpose
 }
 const obj = (apiVersion: string, kind: string, name: string, namespace?: string): KubeObject => ({
   apiVersion,
@@ -418,11 +420,12 @@ describe('environment and data plane', () => {
     metadata: { name, namespace: 'acme' },
     status: { conditions: [{ type: 'Ready', status, reason: 'X', message: 'cluster says no' }] },
   });
-  const env: KubeObject = {
+  // Only the fields under test.
+  const env = {
     kind: 'Environment',
     metadata: { name: 'dev', namespace: 'acme' },
     spec: { dataPlaneRef: 'dp1' },
-  };
+  } as unknown as Stored<Environment>;
   it('names what is missing, in the Release namespace', () => {
     const none = locate(
       r,
@@ -459,10 +462,11 @@ describe('environment and data plane', () => {
   });
   it('takes the full inventory until a pass completed for the current generation', () => {
     expect(needsSafetyNet(r)).toBe(true);
-    const cond = (reason: string, observedGeneration = 3) => ({
-      ...r,
-      status: { conditions: [{ type: 'Ready', status: 'False', reason, message: '', observedGeneration }] },
-    });
+    const cond = (reason: string, observedGeneration = 3) =>
+      ({
+        ...r,
+        status: { conditions: [{ type: 'Ready', status: 'False', reason, message: '', observedGeneration }] },
+      }) as StoredRelease;
     expect(needsSafetyNet(cond('ResourcesProgressing'))).toBe(false);
     expect(needsSafetyNet(cond('ResourcesProgressing', 2))).toBe(true);
     expect(needsSafetyNet(cond('ApplyFailed'))).toBe(true);

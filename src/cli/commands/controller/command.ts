@@ -8,9 +8,9 @@ const runSpec = defineCommand({
   description:
     'Run the OpenChoreo controllers in this process (the local reconciler mode), against the cluster of the\n' +
     'current context or --kubeconfig/--context, or in-cluster with a service account. Stops gracefully on\n' +
-    'SIGINT/SIGTERM: stops taking work, finishes the reconciles in flight and releases the leader lease;\n' +
-    'whatever still waits on a data plane after half of --grace-period is aborted, and the process exits\n' +
-    'within --grace-period whatever a cluster does.',
+    'SIGINT/SIGTERM: stops taking work, cancels the reconciles in flight (their AbortSignal) and releases the\n' +
+    'leader lease; whatever still waits on a data plane after half of --grace-period is aborted, and the process\n' +
+    'exits within --grace-period whatever a cluster does.',
   flags: [
     {
       name: 'controllers',
@@ -44,6 +44,21 @@ const runSpec = defineCommand({
       default: '127.0.0.1:8080',
       placeholder: 'host:port',
       description: 'Address of /healthz, /readyz and /metrics ("0" disables)',
+    },
+    {
+      name: 'log-format',
+      type: 'string',
+      default: 'text',
+      choices: ['text', 'json'],
+      description:
+        'Log lines as text or as JSON objects (one a line); each reconcile logs controller, key, reconcileID, duration and result',
+    },
+    {
+      name: 'log-level',
+      type: 'string',
+      default: 'info',
+      choices: ['debug', 'info', 'error'],
+      description: 'Lowest level logged (debug: a line for every reconcile)',
     },
   ],
   examples: [

@@ -4,11 +4,13 @@ import { defineHandler } from '../../spec.js';
 import type { controllerRunSpec } from './command.js';
 
 export default defineHandler<typeof controllerRunSpec>(async ({ factory, flags, commandPath }) => {
-  const [{ CONTROLLER_NAMES, runControllers }, { KubeClient }, { loadConnection }] = await Promise.all([
-    import('../../../controllers/index.js'),
-    import('../../../kube/client.js'),
-    import('../../../kube/kubeconfig.js'),
-  ]);
+  const [{ CONTROLLER_NAMES, runControllers }, { KubeClient }, { loadConnection }, { createLogger }] =
+    await Promise.all([
+      import('../../../controllers/index.js'),
+      import('../../../kube/client.js'),
+      import('../../../kube/kubeconfig.js'),
+      import('../../../controllers/runtime/log.js'),
+    ]);
   const names = (flags.controllers ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -31,7 +33,12 @@ export default defineHandler<typeof controllerRunSpec>(async ({ factory, flags, 
       env: factory.env,
     }),
   );
-  const log = (m: string) => factory.io.err(`${new Date().toISOString()} ${m}\n`);
+  const logger = createLogger({
+    format: flags.logFormat,
+    level: flags.logLevel,
+    write: (line) => factory.io.err(`${line}\n`),
+  });
+  const log = (m: string) => logger.info(m);
   const metricsAddr = flags.metricsAddr === '0' ? undefined : flags.metricsAddr;
   const running = runControllers({
     client,
@@ -42,6 +49,7 @@ export default defineHandler<typeof controllerRunSpec>(async ({ factory, flags, 
     ...(metricsAddr ? { metricsAddr } : {}),
     gracePeriodMs: flags.gracePeriod * 1000,
     log,
+    logger,
   });
   try {
     await running.started;

@@ -4,7 +4,7 @@ import { ExitCode } from '../../exit-codes.js';
 import { loadManifests } from '../../manifest-input.js';
 import { rankGroups } from '../../manifests.js';
 import { escapeControl } from '../../output/escape.js';
-import { directClient, mapLimit } from '../../resources.js';
+import { checkNames, directClient, mapLimit } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import type { deleteSpec } from './command.js';
 
@@ -50,6 +50,7 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
     names.unshift(kindArg.slice(kindArg.indexOf('/') + 1));
     kindArg = kindArg.slice(0, kindArg.indexOf('/'));
   }
+  checkNames(names, commandPath);
   const byFile = flags.filename.length > 0;
   if (byFile && kindArg !== undefined) throw new UsageError('cannot use -f together with KIND', commandPath);
   if (!byFile && kindArg === undefined) {

@@ -2,7 +2,7 @@ import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { escapeControl } from '../../output/escape.js';
 import type { KubeObject } from '../../output/printers.js';
-import { directClient } from '../../resources.js';
+import { checkNames, directClient } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import type { describeSpec } from './command.js';
 import { renderDescribe } from './render.js';
@@ -17,6 +17,7 @@ export default defineHandler<typeof describeSpec>(async ({ factory, args, comman
     names.unshift(kind.slice(kind.indexOf('/') + 1));
     kind = kind.slice(0, kind.indexOf('/'));
   }
+  checkNames(names, commandPath);
   const client = await directClient(factory);
   const { toCliError } = await import('../../direct.js');
   const r = await client.resolveName(kind);

@@ -6,7 +6,7 @@ import { JsonPathError } from '../../output/jsonpath.js';
 import { type KubeObject, type OutputFormat, printObjects, toJSON } from '../../output/printers.js';
 import { renderColumns } from '../../output/table.js';
 import { toYAML } from '../../output/yaml.js';
-import { columnsFor, directClient, outputFormat, scopeText } from '../../resources.js';
+import { checkNames, columnsFor, directClient, outputFormat, scopeText } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import { CATALOG_NAMES, getCatalog, WATCH_REFUSED } from './catalog.js';
 import type { getSpec } from './command.js';
@@ -73,6 +73,7 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
   const { io } = factory;
   const format = outputFormat(factory, commandPath);
   const parsed = parseKindArgs(args.kind, args.names ?? []);
+  checkNames(parsed.names, commandPath);
   if (parsed.multi && parsed.names.length > 0) {
     throw new UsageError('names cannot be given with several kinds: use KIND/NAME or one kind', commandPath);
   }

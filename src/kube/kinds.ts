@@ -1,0 +1,74 @@
+/**
+ * The core and ecosystem kinds the controllers and the CLI read and write, once: group, version, resource,
+ * kind and scope, plus the fields our code reads of Secret and Event (these kinds have no schema of ours).
+ * The openchoreo.dev kinds are in src/api/refs.ts. A `TypedRef<T>` is a GVR that also says what its objects
+ * look like, so caches built from it hand out `T`.
+ */
+import type { KubeObject, ObjectMeta } from './client.js';
+import type { GVR } from './discovery.js';
+
+export interface TypedRef<T extends KubeObject = KubeObject> extends GVR {
+  readonly kind: string;
+  readonly namespaced: boolean;
+  /** Type only, never set: the objects this reference addresses. */
+  readonly __object?: T;
+}
+
+export interface SecretObject extends KubeObject {
+  metadata?: ObjectMeta;
+  type?: string;
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+
+export interface EventObject extends KubeObject {
+  involvedObject?: { apiVersion?: string; kind?: string; name?: string; namespace?: string; uid?: string };
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+  source?: { component?: string };
+}
+
+const ref = <T extends KubeObject = KubeObject>(
+  group: string,
+  version: string,
+  resource: string,
+  kind: string,
+  namespaced = true,
+): TypedRef<T> => ({ group, version, resource, kind, namespaced });
+
+/** By Kind: `KUBE_REF.Deployment`. */
+export const KUBE_REF = {
+  Namespace: ref('', 'v1', 'namespaces', 'Namespace', false),
+  Secret: ref<SecretObject>('', 'v1', 'secrets', 'Secret'),
+  ConfigMap: ref('', 'v1', 'configmaps', 'ConfigMap'),
+  Service: ref('', 'v1', 'services', 'Service'),
+  ServiceAccount: ref('', 'v1', 'serviceaccounts', 'ServiceAccount'),
+  Event: ref<EventObject>('', 'v1', 'events', 'Event'),
+  Lease: ref('coordination.k8s.io', 'v1', 'leases', 'Lease'),
+  Deployment: ref('apps', 'v1', 'deployments', 'Deployment'),
+  StatefulSet: ref('apps', 'v1', 'statefulsets', 'StatefulSet'),
+  Job: ref('batch', 'v1', 'jobs', 'Job'),
+  CronJob: ref('batch', 'v1', 'cronjobs', 'CronJob'),
+  CustomResourceDefinition: ref(
+    'apiextensions.k8s.io',
+    'v1',
+    'customresourcedefinitions',
+    'CustomResourceDefinition',
+    false,
+  ),
+  HTTPRoute: ref('gateway.networking.k8s.io', 'v1', 'httproutes', 'HTTPRoute'),
+  SecurityPolicy: ref('gateway.envoyproxy.io', 'v1alpha1', 'securitypolicies', 'SecurityPolicy'),
+  BackendTrafficPolicy: ref(
+    'gateway.envoyproxy.io',
+    'v1alpha1',
+    'backendtrafficpolicies',
+    'BackendTrafficPolicy',
+  ),
+  HTTPRouteFilter: ref('gateway.envoyproxy.io', 'v1alpha1', 'httproutefilters', 'HTTPRouteFilter'),
+  CiliumNetworkPolicy: ref('cilium.io', 'v2', 'ciliumnetworkpolicies', 'CiliumNetworkPolicy'),
+} as const;
