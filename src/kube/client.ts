@@ -128,6 +128,8 @@ export interface LogOptions extends Common {
   follow?: boolean;
   tailLines?: number;
   sinceSeconds?: number;
+  /** RFC 3339; not together with sinceSeconds (the API refuses both). */
+  sinceTime?: string;
   timestamps?: boolean;
   previous?: boolean;
   limitBytes?: number;
@@ -538,6 +540,7 @@ export class KubeClient {
       follow: opts.follow ? 'true' : undefined,
       tailLines: opts.tailLines,
       sinceSeconds: opts.sinceSeconds,
+      sinceTime: opts.sinceTime,
       timestamps: opts.timestamps ? 'true' : undefined,
       previous: opts.previous ? 'true' : undefined,
       limitBytes: opts.limitBytes,

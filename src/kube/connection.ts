@@ -40,7 +40,7 @@ export interface KubeConnection {
   /** Dynamic credentials (token, basic auth, exec plugin). */
   credentials?: CredentialSource;
   /** Impersonation (`as`, `as-groups` in kubeconfig). */
-  impersonate?: { user?: string; uid?: string; groups?: string[] };
+  impersonate?: { user?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
   /** Default namespace for namespaced requests without one. */
   namespace: string;
   /** Context name when loaded from a kubeconfig. */

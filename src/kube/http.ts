@@ -347,6 +347,10 @@ export class HttpTransport {
     if (imp?.user) headers['impersonate-user'] = imp.user;
     if (imp?.uid) headers['impersonate-uid'] = imp.uid;
     if (imp?.groups?.length) headers['impersonate-group'] = imp.groups;
+    // Extra keys are case-insensitive header suffixes: percent-encode what a header name cannot carry.
+    for (const [k, v] of Object.entries(imp?.extra ?? {})) {
+      if (v.length) headers[`impersonate-extra-${encodeURIComponent(k).toLowerCase()}`] = v;
+    }
 
     let payload: Buffer | undefined;
     if (opts.body !== undefined) {

@@ -1,11 +1,13 @@
 /**
- * Finds the control-plane binaries (etcd, kube-apiserver, kube-controller-manager), or builds them from their Go
- * modules through the Go module proxy and caches them outside the clone.
+ * Finds the control-plane binaries (etcd, kube-apiserver, kube-controller-manager) and, when simulated nodes are
+ * wanted, kube-scheduler and kwok; or builds them from their Go modules through the Go module proxy and caches them
+ * outside the clone.
  *
  * Resolution order, per binary:
  *   1. `$KUBEBUILDER_ASSETS/<name>` (as envtest);
  *   2. `<name>` on PATH, if it reports the pinned version;
- *   3. the cache, `$CHOREOCTL_CACHE_DIR` or `$XDG_CACHE_HOME/choreoctl` or `~/.cache/choreoctl`, under `k8s/v<version>/`;
+ *   3. the cache, `$CHOREOCTL_CACHE_DIR` or `$XDG_CACHE_HOME/choreoctl` or `~/.cache/choreoctl`, under `k8s/v<version>/`
+ *      (kwok: `kwok/v<version>/`);
  *   4. a build with Go into that cache (minutes, once per machine and version).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,15 +26,20 @@ import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SetupError } from './errors.js';
 import {
+  type BinaryName,
   CONTROL_PLANE_BINARIES,
   type ControlPlaneBinary,
   ETCD_VERSION,
   GO_MIN_VERSION,
   KUBERNETES_VERSION,
+  KWOK_VERSION,
+  NODE_BINARIES,
+  type NodeBinary,
   stagingVersion,
 } from './versions.js';
 
 export type BinaryPaths = Record<ControlPlaneBinary, string>;
+export type NodeBinaryPaths = Record<NodeBinary, string>;
 export type Progress = (message: string) => void;
 
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -42,6 +49,14 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 
 export function binaryCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheRoot(env), 'k8s', `v${KUBERNETES_VERSION}`);
+}
+
+export function kwokCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), 'kwok', `v${KWOK_VERSION}`);
+}
+
+function cacheDirOf(name: BinaryName, env: NodeJS.ProcessEnv): string {
+  return name === 'kwok' ? kwokCacheDir(env) : binaryCacheDir(env);
 }
 
 function isExecutableFile(path: string): boolean {
@@ -62,34 +77,41 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
-/** The version a binary reports, e.g. `v1.35.4` for kube-apiserver or `3.6.5` for etcd. */
+/** The version a binary reports, e.g. `v1.35.4` for kube-apiserver, `3.6.5` for etcd, `v0.7.0` for kwok. */
 export function binaryVersion(path: string): string | undefined {
   const out = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 });
   const text = `${out.stdout ?? ''}${out.stderr ?? ''}`;
-  const m = /Kubernetes (v\d+\.\d+\.\d+)/.exec(text) ?? /etcd Version: (\d+\.\d+\.\d+)/.exec(text);
+  const m =
+    /Kubernetes (v\d+\.\d+\.\d+)/.exec(text) ??
+    /etcd Version: (\d+\.\d+\.\d+)/.exec(text) ??
+    /kwok version (v?\d+\.\d+\.\d+)/.exec(text);
   return m?.[1];
 }
 
-function expectedVersion(name: ControlPlaneBinary): string {
-  return name === 'etcd' ? ETCD_VERSION : `v${KUBERNETES_VERSION}`;
+function expectedVersion(name: BinaryName): string[] {
+  if (name === 'etcd') return [ETCD_VERSION];
+  if (name === 'kwok') return [KWOK_VERSION, `v${KWOK_VERSION}`];
+  return [`v${KUBERNETES_VERSION}`];
 }
 
 /** Where each binary would come from without building; undefined where it must be built. */
-export function findBinaries(env: NodeJS.ProcessEnv = process.env): Partial<BinaryPaths> {
-  const found: Partial<BinaryPaths> = {};
-  const cache = binaryCacheDir(env);
-  for (const name of CONTROL_PLANE_BINARIES) {
+export function findBinaries<N extends BinaryName = ControlPlaneBinary>(
+  env: NodeJS.ProcessEnv = process.env,
+  names: readonly N[] = CONTROL_PLANE_BINARIES as readonly BinaryName[] as readonly N[],
+): Partial<Record<N, string>> {
+  const found: Partial<Record<N, string>> = {};
+  for (const name of names) {
     const assets = env.KUBEBUILDER_ASSETS ? join(env.KUBEBUILDER_ASSETS, name) : undefined;
     if (assets && isExecutableFile(assets)) {
       found[name] = assets;
       continue;
     }
     const fromPath = onPath(name, env);
-    if (fromPath && binaryVersion(fromPath) === expectedVersion(name)) {
+    if (fromPath && expectedVersion(name).includes(binaryVersion(fromPath) ?? '')) {
       found[name] = fromPath;
       continue;
     }
-    const cached = join(cache, name);
+    const cached = join(cacheDirOf(name, env), name);
     if (isExecutableFile(cached)) found[name] = cached;
   }
   return found;
@@ -102,24 +124,44 @@ export interface ResolveOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export async function resolveBinaries(options: ResolveOptions = {}): Promise<BinaryPaths> {
+/** etcd, kube-apiserver and kube-controller-manager: found, or built once. */
+export function resolveBinaries(options: ResolveOptions = {}): Promise<BinaryPaths> {
+  return resolveNamed(CONTROL_PLANE_BINARIES, options);
+}
+
+/** kube-scheduler and kwok, for simulated nodes: found, or built once (only the missing ones). */
+export function resolveNodeBinaries(options: ResolveOptions = {}): Promise<NodeBinaryPaths> {
+  return resolveNamed(NODE_BINARIES, options);
+}
+
+/** Everything (`npm run setup`, `local build`): on a cold machine one `go build` makes all Kubernetes binaries. */
+export function resolveAllBinaries(options: ResolveOptions = {}): Promise<BinaryPaths & NodeBinaryPaths> {
+  return resolveNamed([...CONTROL_PLANE_BINARIES, ...NODE_BINARIES], options);
+}
+
+async function resolveNamed<N extends BinaryName>(
+  names: readonly N[],
+  options: ResolveOptions,
+): Promise<Record<N, string>> {
   const env = options.env ?? process.env;
-  const found = findBinaries(env);
-  const missing = CONTROL_PLANE_BINARIES.filter((n) => !found[n]);
-  if (missing.length === 0) return found as BinaryPaths;
+  const found = findBinaries(env, names);
+  const missing = names.filter((n) => !found[n]);
+  if (missing.length === 0) return found as Record<N, string>;
   if (options.build === false) {
     throw new SetupError(
       `missing ${missing.join(', ')}: set KUBEBUILDER_ASSETS to a directory holding them, or run \`choreoctl local build\` to build them with Go`,
     );
   }
-  await buildBinaries(missing, { ...options, env });
-  const after = findBinaries(env);
-  const still = CONTROL_PLANE_BINARIES.filter((n) => !after[n]);
+  const kube = missing.filter((n): n is Exclude<N, 'kwok'> => n !== 'kwok');
+  if (kube.length > 0) await buildBinaries(kube, { ...options, env });
+  if (missing.includes('kwok' as N)) await buildKwok({ ...options, env });
+  const after = findBinaries(env, names);
+  const still = names.filter((n) => !after[n]);
   if (still.length > 0)
     throw new SetupError(
-      `the build finished but ${still.join(', ')} is still missing from ${binaryCacheDir(env)}`,
+      `the build finished but ${still.join(', ')} is still missing from ${cacheDirOf(still[0] as BinaryName, env)}`,
     );
-  return after as BinaryPaths;
+  return after as Record<N, string>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -129,7 +171,7 @@ function goVersion(env: NodeJS.ProcessEnv): string {
   const out = spawnSync('go', ['version'], { encoding: 'utf8', env });
   if (out.error || out.status !== 0) {
     throw new SetupError(
-      `Go is not installed (needed once to build etcd, kube-apiserver and kube-controller-manager): install Go ≥ ${GO_MIN_VERSION}, or set KUBEBUILDER_ASSETS to a directory holding those binaries`,
+      `Go is not installed (needed once to build etcd and the Kubernetes binaries): install Go ≥ ${GO_MIN_VERSION}, or set KUBEBUILDER_ASSETS to a directory holding those binaries`,
     );
   }
   const m = /go(\d+)\.(\d+)(?:\.(\d+))?/.exec(out.stdout);
@@ -244,8 +286,30 @@ function stagingReplaces(kubernetesGoMod: string): string[] {
   return lines;
 }
 
+/** Turns `go build -v` output into a progress line every 10-15 s. */
+function buildProgress(progress: Progress, started: number) {
+  const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
+  let packages = 0;
+  let lastReport = Date.now();
+  const onLine = (line: string) => {
+    if (/^go: downloading /.test(line)) {
+      if (Date.now() - lastReport > 10_000) {
+        progress(`  downloading modules… (${elapsed()})`);
+        lastReport = Date.now();
+      }
+      return;
+    }
+    if (/^[\w.-]+(\/[\w.~-]+)+$/.test(line.trim())) packages++;
+    if (Date.now() - lastReport > 15_000) {
+      progress(`  compiled ${packages} packages (${elapsed()})`);
+      lastReport = Date.now();
+    }
+  };
+  return { elapsed, onLine };
+}
+
 export async function buildBinaries(
-  names: ControlPlaneBinary[],
+  names: Exclude<BinaryName, 'kwok'>[],
   options: ResolveOptions = {},
 ): Promise<void> {
   const env = options.env ?? process.env;
@@ -263,23 +327,7 @@ export async function buildBinaries(
       `building ${todo.join(', ')} (Kubernetes ${KUBERNETES_VERSION}, etcd ${ETCD_VERSION}) with ${go}: the first build takes 10-20 minutes; log: ${log}`,
     );
     const genv = goEnv(env);
-    const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
-    let packages = 0;
-    let lastReport = Date.now();
-    const onLine = (line: string) => {
-      if (/^go: downloading /.test(line)) {
-        if (Date.now() - lastReport > 10_000) {
-          progress(`  downloading modules… (${elapsed()})`);
-          lastReport = Date.now();
-        }
-        return;
-      }
-      if (/^[\w.-]+(\/[\w.~-]+)+$/.test(line.trim())) packages++;
-      if (Date.now() - lastReport > 15_000) {
-        progress(`  compiled ${packages} packages (${elapsed()})`);
-        lastReport = Date.now();
-      }
-    };
+    const { elapsed, onLine } = buildProgress(progress, started);
 
     if (todo.includes('etcd')) {
       const dir = join(work, 'etcd');
@@ -363,4 +411,47 @@ export async function buildBinaries(
   for (const n of names) {
     if (!existsSync(join(out, n))) throw new SetupError(`the build of ${n} produced no binary; see ${log}`);
   }
+}
+
+/**
+ * kwok from its own wrapper module (`go install sigs.k8s.io/kwok/cmd/kwok@vX` would refuse kwok's replace
+ * directives): its dependencies are its own, not the pinned Kubernetes'.
+ */
+export async function buildKwok(options: ResolveOptions = {}): Promise<void> {
+  const env = options.env ?? process.env;
+  const progress = options.progress ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const go = goVersion(env);
+  const out = kwokCacheDir(env);
+  const work = join(cacheRoot(env), 'kwok', `build-v${KWOK_VERSION}`);
+  const log = join(work, 'build.log');
+  await withBuildLock(work, progress, async () => {
+    mkdirSync(out, { recursive: true });
+    if (isExecutableFile(join(out, 'kwok'))) return;
+    const started = Date.now();
+    progress(`building kwok ${KWOK_VERSION} with ${go} (a few minutes, once); log: ${log}`);
+    const genv = goEnv(env);
+    const { elapsed, onLine } = buildProgress(progress, started);
+    const dir = join(work, 'mod');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'go.mod'), `module choreoctl.local/kwok\n\ngo ${GO_MIN_VERSION}\n`);
+    await run('go', ['get', `sigs.k8s.io/kwok@v${KWOK_VERSION}`], { cwd: dir, env: genv, log, onLine });
+    await run(
+      'go',
+      [
+        'build',
+        '-v',
+        '-trimpath',
+        '-ldflags',
+        '-s -w',
+        '-o',
+        join(out, 'kwok.tmp'),
+        'sigs.k8s.io/kwok/cmd/kwok',
+      ],
+      { cwd: dir, env: genv, log, onLine },
+    );
+    renameSync(join(out, 'kwok.tmp'), join(out, 'kwok'));
+    progress(`  kwok built (${elapsed()})`);
+  });
+  if (!existsSync(join(out, 'kwok')))
+    throw new SetupError(`the build of kwok produced no binary; see ${log}`);
 }

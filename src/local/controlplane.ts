@@ -1,6 +1,6 @@
 /**
- * The embedded control plane: real etcd + kube-apiserver + kube-controller-manager on loopback ports, in one data
- * directory, with two token identities (admin in system:masters, and `restricted` with no RBAC rights) and a
+ * The embedded control plane: real etcd + kube-apiserver + kube-controller-manager on loopback ports (and, when
+ * asked, kube-scheduler + kwok with simulated nodes: ./nodes.ts), in one data directory, with two token identities (admin in system:masters, and `restricted` with no RBAC rights) and a
  * kubeconfig for each. Used by the test harness (vitest globalSetup) and by `choreoctl local up`.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -11,8 +11,16 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type BinaryPaths, binaryVersion, type Progress, resolveBinaries } from './binaries.js';
+import {
+  type BinaryPaths,
+  binaryVersion,
+  type NodeBinaryPaths,
+  type Progress,
+  resolveBinaries,
+  resolveNodeBinaries,
+} from './binaries.js';
 import { SetupError } from './errors.js';
+import { type NodesOptions, type SimulatedNodes, startNodes } from './nodes.js';
 import { type ExitInfo, ManagedProcess } from './process.js';
 
 export interface Identity {
@@ -33,6 +41,12 @@ export interface ControlPlaneOptions {
   /** Start kube-controller-manager (namespace finalization, garbage collection): default true. */
   controllerManager?: boolean;
   binaries?: BinaryPaths;
+  /**
+   * Simulated nodes (kube-scheduler + kwok): pods get scheduled, run, become Ready, complete, and have logs.
+   * Off by default (the plain apiserver is faster for tests that need no pods); a number is a node count.
+   */
+  nodes?: number | NodesOptions;
+  nodeBinaries?: NodeBinaryPaths;
   progress?: Progress;
   /** How long to wait for each component to become ready (default 90 s). */
   readyTimeoutMs?: number;
@@ -51,6 +65,8 @@ export interface ControlPlane {
   admin: Identity;
   restricted: Identity;
   ports: { etcd: number; apiserver: number; controllerManager?: number };
+  /** The simulated nodes, when started with `nodes`. */
+  nodes?: SimulatedNodes;
   pids(): number[];
   /** Stop kube-apiserver alone (fault tests); `startApiserver` brings it back on the same port. */
   stopApiserver(): Promise<void>;
@@ -181,9 +197,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     );
   }
   const binaries = options.binaries ?? (await resolveBinaries({ progress }));
+  const nodeBinaries =
+    options.nodes === undefined || options.nodes === 0
+      ? undefined
+      : (options.nodeBinaries ?? (await resolveNodeBinaries({ progress })));
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(binaries, options, progress);
+      return await startOnce(binaries, nodeBinaries, options, progress);
     } catch (e) {
       if (e instanceof PortClash && attempt < 4 && options.apiserverPort === undefined) {
         progress(`${e.message}; retrying with other ports`);
@@ -201,6 +221,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
 async function startOnce(
   binaries: BinaryPaths,
+  nodeBinaries: NodeBinaryPaths | undefined,
   options: ControlPlaneOptions,
   progress: Progress,
 ): Promise<ControlPlane> {
@@ -236,7 +257,9 @@ async function startOnce(
   const etcdPeerPort = await freePort();
   const apiPort = options.apiserverPort ?? (await freePort());
   const started: ManagedProcess[] = [];
+  let nodes: SimulatedNodes | undefined;
   const cleanupOnFailure = async () => {
+    await nodes?.stop();
     await Promise.all(started.map((p) => p.stop(3000)));
     if (ownsDir && !options.keepDir) rmSync(dir, { recursive: true, force: true });
   };
@@ -285,6 +308,9 @@ async function startOnce(
       '--service-cluster-ip-range=10.96.0.0/16',
       '--allow-privileged=true',
       '--profiling=false',
+      // pods/log and exec go to a node's InternalIP (simulated nodes: 127.0.0.1 and kwok's port), never to its
+      // name, which resolves nowhere.
+      '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
       ...(options.extraApiserverArgs ?? []),
     ];
     const startApi = async (): Promise<ManagedProcess> => {
@@ -354,6 +380,23 @@ async function startOnce(
       );
     }
 
+    if (nodeBinaries) {
+      const opts =
+        typeof options.nodes === 'number' ? { count: options.nodes } : (options.nodes ?? { count: 1 });
+      nodes = await startNodes(opts, {
+        dir,
+        kubeconfig: admin.kubeconfig,
+        certFile: join(pki, 'apiserver.crt'),
+        keyFile: join(pki, 'apiserver.key'),
+        binaries: nodeBinaries,
+        freePort,
+        waitReady: (proc, what, check) => waitReady(proc, what, check, timeout),
+        probe: (url) => probe(url),
+        progress,
+        timeoutMs: timeout,
+      });
+    }
+
     const version = binaryVersion(binaries['kube-apiserver']) ?? 'unknown';
     let stopped = false;
     const cp: ControlPlane = {
@@ -366,7 +409,11 @@ async function startOnce(
       admin,
       restricted,
       ports: { etcd: etcdPort, apiserver: apiPort, ...(kcmPort ? { controllerManager: kcmPort } : {}) },
-      pids: () => [etcd, api, kcm].flatMap((p) => (p?.running && p.pid ? [p.pid] : [])),
+      ...(nodes ? { nodes } : {}),
+      pids: () => [
+        ...[etcd, api, kcm].flatMap((p) => (p?.running && p.pid ? [p.pid] : [])),
+        ...(nodes?.pids() ?? []),
+      ],
       async stopApiserver() {
         await api.stop();
       },
@@ -378,6 +425,7 @@ async function startOnce(
         if (stopped) return;
         stopped = true;
         // Reverse start order: controllers first, etcd last.
+        await nodes?.stop();
         if (kcm) await kcm.stop();
         await api.stop();
         await etcd.stop();

@@ -1,15 +1,15 @@
 /**
  * One-time machine set-up, run by .ci/run before the tests (and by a newcomer through `npm test`): make sure the
- * control-plane binaries exist, building them with Go when they are not cached. Prints one clear line on failure.
+ * control-plane binaries (and kube-scheduler + kwok for simulated nodes) exist, building them with Go when they are not cached. Prints one clear line on failure.
  */
-import { resolveBinaries } from './binaries.js';
+import { resolveAllBinaries } from './binaries.js';
 import { SetupError } from './errors.js';
 import { externalCrdFiles } from './external-crds.js';
 import { resolveHelm } from './helm.js';
 
 const started = Date.now();
 try {
-  const bins = await resolveBinaries({ progress: (m) => process.stderr.write(`${m}\n`) });
+  const bins = await resolveAllBinaries({ progress: (m) => process.stderr.write(`${m}\n`) });
   for (const [name, path] of Object.entries(bins)) process.stderr.write(`${name}: ${path}\n`);
   const crds = externalCrdFiles({ progress: (m) => process.stderr.write(`${m}\n`) });
   process.stderr.write(`${crds.length} external CRD files cached\n`);

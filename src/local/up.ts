@@ -43,6 +43,8 @@ export function runningInstance(paths: LocalPaths): number | undefined {
 
 export interface LocalUpOptions {
   port?: number;
+  /** Simulated nodes (kube-scheduler + kwok); 0 for none. */
+  nodes?: number;
   /** Wipe the data directory first. */
   fresh?: boolean;
   progress: Progress;
@@ -83,6 +85,7 @@ export async function localUp(opts: LocalUpOptions): Promise<LocalInstance> {
       keepDir: true,
       name: 'choreoctl-local',
       ...(opts.port !== undefined ? { apiserverPort: opts.port } : {}),
+      ...(opts.nodes ? { nodes: opts.nodes } : {}),
       progress: opts.progress,
     });
     // A stable kubeconfig path for users and scripts (the data dir's copy is an implementation detail).
@@ -112,4 +115,28 @@ export async function localDown(env: NodeJS.ProcessEnv = process.env, timeoutMs 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new SetupError(`the local control plane (pid ${pid}) did not stop within ${timeoutMs / 1000}s`);
+}
+
+/** `3 simulated (kwok-node-0 Ready, …)` for `local status`: the Nodes the running instance has, read from its API. */
+export async function nodeSummary(paths: LocalPaths): Promise<string> {
+  const [{ KubeClient }, { loadConnection }] = await Promise.all([
+    import('../kube/client.js'),
+    import('../kube/kubeconfig.js'),
+  ]);
+  const client = new KubeClient(loadConnection({ kubeconfig: paths.kubeconfig }));
+  try {
+    const list = await client.list({ apiVersion: 'v1', kind: 'Node' });
+    if (list.items.length === 0) return 'none (pods stay Pending: start with `choreoctl local up --nodes 3`)';
+    const parts = list.items.map((n) => {
+      const conds = (n.status as { conditions?: { type?: string; status?: string }[] } | undefined)
+        ?.conditions;
+      const ready = conds?.find((c) => c.type === 'Ready')?.status === 'True';
+      return `${n.metadata?.name} ${ready ? 'Ready' : 'NotReady'}`;
+    });
+    return `${list.items.length} simulated (${parts.join(', ')})`;
+  } catch (e) {
+    return `unknown (${e instanceof Error ? e.message : String(e)})`;
+  } finally {
+    client.close();
+  }
 }

@@ -14,6 +14,17 @@ export const GO_MIN_VERSION = '1.25.0';
 export const CONTROL_PLANE_BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager'] as const;
 export type ControlPlaneBinary = (typeof CONTROL_PLANE_BINARIES)[number];
 
+/**
+ * Binaries of the simulated nodes, started only when asked for (`startControlPlane({ nodes })`, `local up`):
+ * kube-scheduler (built with the Kubernetes binaries above) and kwok, which plays the kubelets.
+ */
+export const NODE_BINARIES = ['kube-scheduler', 'kwok'] as const;
+export type NodeBinary = (typeof NODE_BINARIES)[number];
+export type BinaryName = ControlPlaneBinary | NodeBinary;
+
+/** The kwok release (sigs.k8s.io/kwok); v0.7.0 is the newest whose go.mod accepts Go 1.25 (v0.8.0 wants 1.26). */
+export const KWOK_VERSION = '0.7.0';
+
 /** `1.35.4` → `v0.35.4`, the tag of every k8s.io staging module released with that Kubernetes. */
 export function stagingVersion(kubernetesVersion: string = KUBERNETES_VERSION): string {
   const [major, minor, patch] = kubernetesVersion.split('.');

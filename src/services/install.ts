@@ -620,6 +620,10 @@ export function serverObjects(opts: { image: string; replicas?: number }): KubeO
         { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
         { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
         { apiGroups: [''], resources: ['users', 'groups', 'serviceaccounts'], verbs: ['impersonate'] },
+        // the caller's uid and extra (`userextras/<key>`): RBAC has no wildcard for the key, hence `*`
+        { apiGroups: ['authentication.k8s.io'], resources: ['*'], verbs: ['impersonate'] },
+        // which organizations a caller bound in some namespaces only may see (checked by SubjectAccessReview)
+        { apiGroups: ['openchoreo.dev'], resources: ['organizations'], verbs: ['get', 'list'] },
       ],
     },
     {

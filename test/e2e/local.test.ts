@@ -25,6 +25,8 @@ describe('choreoctl local', () => {
     expect(first.stderr).toMatch(
       /CRDs: 28 \(28 created or updated\); platform objects: \d+ \(\d+ created or updated\)/,
     );
+    // Simulated nodes by default: kube-scheduler and kwok with three Ready nodes.
+    expect(first.stderr).toMatch(/3 simulated node\(s\) ready: kwok-node-0, kwok-node-1, kwok-node-2/);
     expect(statSync(join(home, 'local', 'kubeconfig')).mode & 0o777).toBe(0o600);
     expect(statSync(join(home, 'config')).mode & 0o777).toBe(0o600);
     expect(readFileSync(join(home, 'config'), 'utf8')).toMatch(/currentContext: local/);

@@ -1,5 +1,7 @@
 /** Shared helpers of the integration tests: clients, CRD installation, polling with a deadline, unique names. */
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { allCrds } from '../../src/api/crd.js';
@@ -113,6 +115,38 @@ export function remoteDataPlane(
       },
     },
   ];
+}
+
+/** Every `.yaml` file under `dir`, recursively, in name order. */
+export function yamlFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? yamlFiles(p) : f.endsWith('.yaml') ? [p] : [];
+    });
+}
+
+/**
+ * examples/acme as objects, plus the Workload the build of `orders` would create (no build runs in tests): an
+ * HTTP API on 8080.
+ */
+export function acmeExampleDocuments(): KubeObject[] {
+  const dir = join(import.meta.dirname, '../../examples/acme');
+  const docs = yamlFiles(dir).flatMap((f) =>
+    parseAllDocuments(readFileSync(f, 'utf8')).map((d) => d.toJS() as KubeObject),
+  );
+  docs.push({
+    apiVersion: 'openchoreo.dev/v1alpha1',
+    kind: 'Workload',
+    metadata: { name: 'orders', namespace: 'acme' },
+    spec: {
+      owner: { projectName: 'storefront', componentName: 'orders' },
+      containers: { main: { image: 'registry.openchoreo-data-plane:5000/acme/orders:4f9c2e1' } },
+      endpoints: { 'orders-api': { type: 'REST', port: 8080 } },
+    },
+  });
+  return docs;
 }
 
 /**

@@ -369,7 +369,17 @@ export const HEALTH_STATUSES = ['Unknown', 'Progressing', 'Healthy', 'Suspended'
 
 export const ReleaseSpec = z
   .strictObject({
-    owner: Owner2(),
+    owner: immutable(
+      z
+        .strictObject({
+          projectName: dnsLabel('Name of the owning Project.'),
+          componentName: dnsLabel(
+            "Name of the owning Component; empty only for a project's own cell Release (controlled by the Project).",
+          ).optional(),
+        })
+        .describe('The project (and component) this Release belongs to. Immutable.'),
+      'spec.owner',
+    ),
     environmentName: immutable(
       dnsLabel('Environment the resources are applied to. Immutable.'),
       'spec.environmentName',
@@ -408,6 +418,10 @@ export const ReleaseStatus = z
             kind: z.string().describe('Kind.'),
             name: z.string().describe('Name.'),
             namespace: z.string().optional().describe('Namespace.'),
+            uid: z
+              .string()
+              .optional()
+              .describe('UID of the live object: prune and cleanup delete only this very object.'),
             status: freeForm('Live status of the object, verbatim.').optional(),
             healthStatus: z
               .enum(HEALTH_STATUSES)

@@ -16,6 +16,8 @@ import { explainSpec } from './explain/command.js';
 import { getSpec } from './get/command.js';
 import { installSpec, uninstallSpec } from './install/command.js';
 import { localSpec } from './local/command.js';
+import { logsSpec } from './logs/command.js';
+import { serverSpec } from './server/command.js';
 import { versionSpec } from './version/command.js';
 
 export const rootSpec = defineCommand({
@@ -34,6 +36,7 @@ export const rootSpec = defineCommand({
     applySpec,
     diffSpec,
     deleteSpec,
+    logsSpec,
     explainSpec,
     configSpec,
     completionSpec,
@@ -41,6 +44,7 @@ export const rootSpec = defineCommand({
     installSpec,
     uninstallSpec,
     controllerSpec,
+    serverSpec,
     localSpec,
     completeSpec,
   ],

@@ -3,7 +3,10 @@
  *
  * 1. `releaseState: Undeploy` → delete the Release; Ready=False `ResourcesUndeployed`.
  * 2. The kind's own lookups (class, APIClasses, the API) → Ready=False `<Kind>ClassNotFound`, `APIClassNotFound`, ….
- * 3. Environment and its DataPlane in the binding's namespace → `EnvironmentNotFound` / `DataPlaneNotFound`.
+ * 3. Its project exists, the environment is on the project's pipeline and the component is the project's →
+ *    `ProjectNotFound` / `DeploymentPipelineNotFound` / `EnvironmentNotOnPipeline` / `ComponentNotFound`
+ *    (release/legitimacy.ts): then no Release is written and nothing reaches a data plane.
+ *    Environment and its DataPlane in the binding's namespace → `EnvironmentNotFound` / `DataPlaneNotFound`.
  * 4. Connections from the providers' ServiceBinding status (§6.3) → `ConnectionNotResolved`; configuration groups
  *    referenced by env valueFrom → `ConfigurationGroupNotFound`.
  * 5. Render (pure) → `RenderFailed` on a RenderError.
@@ -25,6 +28,7 @@ import { externalServicesOf } from '../../render/network.js';
 import type { EndpointStatus, RenderContext, RenderResult, ResolvedConnection } from '../../render/types.js';
 import { RenderError } from '../../render/types.js';
 import { environmentDataPlane } from '../dataplane/index.js';
+import { ownerProblem } from '../release/legitimacy.js';
 import type { Request, Result, WatchSpec } from '../runtime/controller.js';
 import {
   type ControllerContext,
@@ -140,6 +144,9 @@ export function bindingController<K extends BindingKindName>(kind: BindingKind<K
     const releases = () => cache(ctx.manager, REF.Release);
     const envs = () => cache(ctx.manager, REF.Environment);
     const dps = () => cache(ctx.manager, REF.DataPlane);
+    const projects = () => cache(ctx.manager, REF.Project);
+    const pipelines = () => cache(ctx.manager, REF.DeploymentPipeline);
+    const components = () => cache(ctx.manager, REF.Component);
     const providers = () => cache(ctx.manager, REF.ServiceBinding);
     const groups = () => cache(ctx.manager, REF.ConfigurationGroup);
 
@@ -195,6 +202,23 @@ export function bindingController<K extends BindingKindName>(kind: BindingKind<K
         return undefined;
       }
       const envName = kind.environmentOf(b);
+      const illegitimate = ownerProblem(
+        {
+          organization: ns,
+          projectName: prepared.owner.projectName,
+          componentName: prepared.owner.componentName,
+          environment: envName,
+        },
+        {
+          project: (n) => projects().getByName(n, ns),
+          pipeline: (n) => pipelines().getByName(n, ns),
+          component: (n) => components().getByName(n, ns),
+        },
+      );
+      if (illegitimate) {
+        await status(b, illegitimate, oldEndpoints);
+        return undefined;
+      }
       const env = envs().getByName(envName, ns);
       if (!env || isDeleting(env)) {
         return fail('EnvironmentNotFound', `Environment "${envName}" not found in namespace "${ns}"`);
@@ -285,7 +309,16 @@ export function bindingController<K extends BindingKindName>(kind: BindingKind<K
       return undefined;
     }
 
+    /** Bindings in the object's namespace held back by ownerProblem: only those need the event. */
+    const heldBack = (o: KubeObject) =>
+      keysIn(bindings(), o.metadata?.namespace).filter((key) => {
+        const [bns, bname] = key.split('/');
+        return OWNER_PROBLEMS.has(readyOf(bindings().getByName(bname ?? '', bns))?.reason ?? '');
+      });
     const watches: WatchSpec[] = [
+      { ref: REF.Project, map: heldBack },
+      { ref: REF.DeploymentPipeline, map: heldBack },
+      { ref: REF.Component, map: heldBack },
       {
         ref: REF.Environment,
         map: bindingsNaming(ctx, kind.ref, (b) => kind.environmentOf(b)),
@@ -312,16 +345,27 @@ export function bindingController<K extends BindingKindName>(kind: BindingKind<K
   };
 }
 
+/** Ready reasons of a binding that ownerProblem held back (see release/legitimacy.ts). */
+const OWNER_PROBLEMS = new Set([
+  'ProjectNotFound',
+  'DeploymentPipelineNotFound',
+  'EnvironmentNotOnPipeline',
+  'ComponentNotFound',
+]);
+
 /** After writing its Release, how long a binding waits for the engine's report before writing status anyway. */
 export const STATUS_AFTER_RELEASE_WRITE_MS = 1_000;
 
 /** Reasons the Release engine reports when it could not do its work (not resource health). */
 const RELEASE_FAILURES = new Set([
   'ApplyFailed',
+  'ResourceNotAllowed',
+  ...OWNER_PROBLEMS,
   'PruneFailed',
   'DataPlaneNotReady',
   'EnvironmentNotFound',
   'DataPlaneNotFound',
+  'PodsUnschedulable',
 ]);
 
 /** Ready=False `ReleaseFailed` when the Release's current generation failed to apply (upstream: not surfaced). */

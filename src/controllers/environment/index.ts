@@ -1,11 +1,11 @@
 /**
  * Environment: Ready when its DataPlane exists and is Ready (`DataPlaneNotFound` / `DataPlaneNotReady` naming it
  * otherwise, recovering by itself when the DataPlane appears or becomes Ready). The finalizer deletes the
- * environment's namespaces in the DataPlane's cluster (labels `organization-name`, `environment-name`) and waits
- * for them to be gone.
+ * environment's Releases (the cells' and the bindings') and waits for them to be gone: the Release engine, the one
+ * writer to data planes, deletes what they applied there (the cell namespaces with everything in them).
  */
 import type { Environment } from '../../api/kinds/platform.js';
-import { DataPlaneLabels, Finalizers } from '../../api/labels.js';
+import { Finalizers } from '../../api/labels.js';
 import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import { KUBE_REF } from '../../kube/kinds.js';
@@ -18,9 +18,9 @@ import {
   isDeleting,
   readyOf,
   type Stored,
+  watchOf,
   writeStatus,
 } from '../shared.js';
-import { cleanupPlaneNamespaces } from './cleanup.js';
 
 export const FIELD_MANAGER = 'environment-controller';
 
@@ -54,22 +54,26 @@ export const environmentController: ControllerFactory = (ctx: ControllerContext)
   const envs = () => cache(ctx.manager, REF.Environment);
   const dps = () => cache(ctx.manager, REF.DataPlane);
 
-  /** Deleting: its namespaces in the data plane go first (the runtime then removes the finalizer). */
+  /** Deleting: its Releases go first (the runtime then removes the finalizer). */
   async function finalize(obj: KubeObject): Promise<Result | undefined> {
     const ns = obj.metadata?.namespace ?? '';
     const name = obj.metadata?.name ?? '';
     const env = envs().getByName(name, ns);
     if (!env) return undefined;
-    const dp = dps().getByName(environmentDataPlane(env), ns);
-    const selector = `${DataPlaneLabels.organization}=${ns},${DataPlaneLabels.environment}=${name}`;
-    const pending = await cleanupPlaneNamespaces(ctx, env, dp, selector);
-    if (pending > 0) {
+    const pending = cache(ctx.manager, REF.Release)
+      .list(ns)
+      .filter((r) => r.spec.environmentName === name);
+    for (const r of pending) {
+      if (!isDeleting(r)) await ctx.client.delete(REF.Release, r.metadata?.name ?? '', { namespace: ns });
+    }
+    if (pending.length > 0) {
       await writeStatus(ctx, FIELD_MANAGER, REF.Environment, env, {
         status: 'False',
         reason: 'EnvironmentFinalizing',
-        message: `waiting for ${pending} namespace(s) of the environment to be deleted in its data plane`,
+        message: `waiting for ${pending.length} Release(s) of the environment to be cleaned up in its data plane`,
       });
-      return { requeueAfterMs: 1_000 };
+      // Their deletion events bring us back; the requeue covers a missed one.
+      return { requeueAfterMs: 5_000 };
     }
     return undefined;
   }
@@ -97,8 +101,14 @@ export const environmentController: ControllerFactory = (ctx: ControllerContext)
             .map((e) => `${ns}/${e.metadata?.name}`);
         },
       },
+      // An environment being deleted waits for its Releases to go.
+      watchOf(REF.Release, (r) => {
+        const ns = r.metadata?.namespace;
+        const envName = r.spec.environmentName;
+        return ns && isDeleting(envs().getByName(envName, ns)) ? [`${ns}/${envName}`] : [];
+      }),
     ],
-    reads: [KUBE_REF.Secret, KUBE_REF.Namespace],
+    reads: [KUBE_REF.Secret],
     reconciler: { reconcile },
     finalizer: { name: Finalizers.environment, finalize },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),

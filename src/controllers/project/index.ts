@@ -1,26 +1,34 @@
 /**
  * Project: a Cell — one namespace per environment of its DeploymentPipeline, named
  * `dp-<org>-<project>-<env>-<hash>` (≤63 characters), in that environment's DataPlane cluster, labelled with the
- * control-plane `openchoreo.dev/*` and data-plane `*-name` labels. `status.cells` lists them.
+ * control-plane `openchoreo.dev/*` and data-plane `*-name` labels. `status.cells` lists the cells that are ready.
  *
- * Each cell also gets its network baseline (`cell-baseline`, a default-deny CiliumNetworkPolicy allowing in-cell
- * traffic and DNS; see baseline.ts), written only when it is not as desired. A data plane without Cilium's CRDs
- * gets its cells without it, and the Ready message says so (no error, no retry loop).
+ * The project writes nothing to a data plane itself: each cell is a Release (`cell-<project>-<env>-<hash>`,
+ * controlled by the Project, no component) holding the cell Namespace and its network baseline (`cell-baseline`,
+ * a default-deny CiliumNetworkPolicy allowing in-cell traffic and DNS; see baseline.ts), and the Release engine —
+ * the one writer to data planes — applies, re-applies, prunes and reports on them. A data plane without Cilium's
+ * CRDs (asked through discovery, a read) gets its cells without the baseline, and the Ready message says so.
  *
  * Ready=False names what is missing: `DeploymentPipelineNotFound`, `EnvironmentNotFound`, `DataPlaneNotFound`,
- * `DataPlaneNotReady`, `CellProvisioningFailed`; every referenced kind is watched, so it recovers by itself.
- * Cells of environments that left the pipeline are deleted. The finalizer deletes the project's components
- * (and waits for them), then its cells in every data plane (and waits for them).
+ * `DataPlaneNotReady`, `CellProvisioningFailed` (the cell Release failed: its message), `CellsProgressing` (the
+ * engine has not reported yet); every referenced kind and the cell Releases are watched, so it recovers by itself.
+ * Cells of environments that left the pipeline are deleted (their Release). The finalizer deletes the project's
+ * components (and waits for them), then its cell Releases (and waits for the engine to clean them up).
  */
-import { DataPlaneLabels, Finalizers, Labels, LabelValues } from '../../api/labels.js';
-import { dataPlaneNamespaceName } from '../../api/naming.js';
+import { API_VERSION } from '../../api/dsl.js';
+import { DataPlaneLabels, Finalizers, hierarchyLabels, Labels, LabelValues } from '../../api/labels.js';
+import {
+  dataPlaneNamespaceName,
+  generateK8sNameWithLengthLimit,
+  MAX_LABEL_NAME_LENGTH,
+} from '../../api/naming.js';
 import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import { KUBE_REF } from '../../kube/kinds.js';
+import { writeRelease } from '../binding/core.js';
 import { componentProject } from '../component/index.js';
 import { environmentDataPlane } from '../dataplane/index.js';
 import { pipelineEnvironments } from '../deploymentpipeline/graph.js';
-import { cleanupPlaneNamespaces } from '../environment/cleanup.js';
 import { PlaneCredentialsError } from '../planes.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
@@ -36,7 +44,7 @@ import {
   watchOf,
   writeStatus,
 } from '../shared.js';
-import { CellBaselines, cellBaseline } from './baseline.js';
+import { baselineServed, cellBaseline } from './baseline.js';
 
 export const FIELD_MANAGER = 'project-controller';
 
@@ -75,6 +83,70 @@ export function projectSelector(org: string, project: string): string {
   return `${Labels.organization}=${org},${Labels.project}=${project}`;
 }
 
+/** Name of the Release of a project's cell in one environment. */
+export function cellReleaseName(project: string, environment: string): string {
+  return generateK8sNameWithLengthLimit(MAX_LABEL_NAME_LENGTH, 'cell', project, environment);
+}
+
+/**
+ * The Release of one cell: the cell Namespace and (when the plane serves CiliumNetworkPolicy) its baseline, no
+ * component, controlled by the Project (which is what lets the engine accept a Release without a component).
+ */
+export function cellRelease(project: KubeObject, environment: string, baseline: boolean): KubeObject {
+  const org = project.metadata?.namespace ?? '';
+  const name = project.metadata?.name ?? '';
+  const ns = dataPlaneNamespaceName(org, name, environment);
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Release',
+    metadata: {
+      name: cellReleaseName(name, environment),
+      namespace: org,
+      labels: hierarchyLabels({ organization: org, project: name, environment }),
+      ownerReferences: [
+        {
+          apiVersion: API_VERSION,
+          kind: 'Project',
+          name,
+          uid: project.metadata?.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+      finalizers: [Finalizers.release],
+    },
+    spec: {
+      owner: { projectName: name },
+      environmentName: environment,
+      resources: [
+        { id: 'namespace', object: cellNamespace(org, name, environment) },
+        ...(baseline
+          ? [{ id: 'cell-baseline', object: cellBaseline(ns, cellLabels(org, name, environment)) }]
+          : []),
+      ],
+    },
+  };
+}
+
+/** The cell Releases a project controls. */
+function controlledBy(o: KubeObject, owner: KubeObject): boolean {
+  return (o.metadata?.ownerReferences ?? []).some(
+    (r) => r.controller === true && r.uid === owner.metadata?.uid,
+  );
+}
+
+/** Ready reasons of a cell Release that failed (as opposed to: not reported yet, or progressing). */
+const CELL_FAILURES = new Set([
+  'ApplyFailed',
+  'PruneFailed',
+  'ResourceNotAllowed',
+  'ResourcesDegraded',
+  'ProjectNotFound',
+  'DeploymentPipelineNotFound',
+  'EnvironmentNotOnPipeline',
+  'ComponentNotFound',
+]);
+
 /** A live namespace already carries every label of the desired one (and is not being deleted). */
 export function upToDate(live: KubeObject | undefined, desired: KubeObject): boolean {
   if (!live || live.metadata?.deletionTimestamp) return false;
@@ -92,6 +164,7 @@ const REASON_ORDER = [
   'DataPlaneNotFound',
   'DataPlaneNotReady',
   'CellProvisioningFailed',
+  'CellsProgressing',
 ];
 
 /** The note for cells created without their network baseline, by data plane (pure). */
@@ -136,8 +209,11 @@ export const projectController: ControllerFactory = (ctx) => {
   const envs = () => cache(ctx.manager, REF.Environment);
   const dps = () => cache(ctx.manager, REF.DataPlane);
   const components = () => cache(ctx.manager, REF.Component);
-  const namespaces = () => cache(ctx.manager, KUBE_REF.Namespace);
-  const baselines = new CellBaselines(FIELD_MANAGER, (key) => ctx.manager.enqueue('project', key), ctx.log);
+  const releases = () => cache(ctx.manager, REF.Release);
+  const cellReleasesOf = (project: KubeObject, org: string) =>
+    releases()
+      .list(org)
+      .filter((r) => controlledBy(r, project));
 
   function pipelineOf(project: KubeObject): string {
     return ((project.spec ?? {}) as { deploymentPipelineRef?: string }).deploymentPipelineRef ?? '';
@@ -161,30 +237,19 @@ export const projectController: ControllerFactory = (ctx) => {
       });
       return { requeueAfterMs: 5_000 };
     }
-    // 2. Cells, in every data plane the project has or would have cells in.
-    const status = (project.status ?? {}) as { cells?: Cell[] };
-    const planeNames = new Set((status.cells ?? []).map((c) => c.dataPlane));
-    const pipeline = pipelines().getByName(pipelineOf(project), org);
-    for (const envName of pipelineEnvironments(pipeline?.spec)) {
-      const env = envs().getByName(envName, org);
-      if (env) planeNames.add(environmentDataPlane(env));
+    // 2. Cells: their Releases; the engine deletes what they applied (the namespaces) before letting them go.
+    const cellReleases = cellReleasesOf(project, org);
+    for (const r of cellReleases) {
+      if (!isDeleting(r)) await ctx.client.delete(REF.Release, r.metadata?.name ?? '', { namespace: org });
     }
-    let pending = 0;
-    for (const dpName of planeNames) {
-      pending += await cleanupPlaneNamespaces(
-        ctx,
-        project,
-        dps().getByName(dpName, org),
-        projectSelector(org, name),
-      );
-    }
-    if (pending > 0) {
+    if (cellReleases.length > 0) {
       await writeStatus(ctx, FIELD_MANAGER, REF.Project, project, {
         status: 'False',
         reason: 'ProjectFinalizing',
-        message: `waiting for ${pending} cell namespace(s) to be deleted`,
+        message: `waiting for ${cellReleases.length} cell(s) to be deleted`,
       });
-      return { requeueAfterMs: 1_000 };
+      // The Releases' deletion events bring us back; the requeue covers a missed one.
+      return { requeueAfterMs: 5_000 };
     }
     await removeFinalizer(ctx.client, REF.Project, project, Finalizers.project);
     return undefined;
@@ -225,7 +290,6 @@ export const projectController: ControllerFactory = (ctx) => {
     const problems: Problem[] = [];
     const cells: Cell[] = [];
     const wanted = new Set<string>();
-    const clients = new Map<string, ReturnType<typeof ctx.planes.client>>();
     const missingEnvs: string[] = [];
     const planeProblems = new Map<string, { reason: string; what: string; envs: string[] }>();
     const planeProblem = (dpName: string, envName: string, reason: string, what: string) => {
@@ -234,10 +298,12 @@ export const projectController: ControllerFactory = (ctx) => {
       planeProblems.set(dpName, p);
     };
     const noBaseline = new Map<string, string[]>();
+    const provisioning: string[] = [];
     let retry = false;
     for (const envName of pipelineEnvironments(pipeline.spec)) {
       const nsName = dataPlaneNamespaceName(org, name, envName);
-      wanted.add(nsName);
+      const relName = cellReleaseName(name, envName);
+      wanted.add(relName);
       const env = envs().getByName(envName, org);
       if (!env || isDeleting(env)) {
         missingEnvs.push(envName);
@@ -259,28 +325,48 @@ export const projectController: ControllerFactory = (ctx) => {
         );
         continue;
       }
-      try {
-        const client = ctx.planes.client(dp);
-        clients.set(dpName, client);
-        const desired = cellNamespace(org, name, envName);
-        // The control plane's own namespaces are cached: skip the write when the cell is already as wanted.
-        // Remote data planes are not watched, so their cells are applied (a no-op write) every pass.
-        if (client !== ctx.client || !upToDate(namespaces().getByName(nsName), desired)) {
-          await client.apply(desired, { fieldManager: FIELD_MANAGER, force: true });
-        }
-        const baseline = cellBaseline(nsName, cellLabels(org, name, envName));
-        if ((await baselines.ensure(`${org}/${dpName}`, client, baseline)) === 'absent') {
-          noBaseline.set(dpName, [...(noBaseline.get(dpName) ?? []), envName]);
-        }
-        cells.push({ environment: envName, namespace: nsName, dataPlane: dpName });
-      } catch (e) {
-        retry = true;
-        const msg = e instanceof PlaneCredentialsError ? e.message : (e as Error).message;
+      const fail = (message: string) =>
         problems.push({
           reason: 'CellProvisioningFailed',
-          message: `cell of environment "${envName}" in DataPlane "${dpName}": ${msg}`,
+          message: `cell of environment "${envName}" in DataPlane "${dpName}": ${message}`,
         });
+      let live = releases().getByName(relName, org);
+      try {
+        if (live && !controlledBy(live, project)) {
+          fail(`Release "${relName}" exists and is not controlled by Project "${name}"`);
+          continue;
+        }
+        // Discovery only (cached by the plane's client): whether the baseline can be part of the cell.
+        const served = await baselineServed(ctx.planes.client(dp));
+        if (!served) noBaseline.set(dpName, [...(noBaseline.get(dpName) ?? []), envName]);
+        const desired = cellRelease(project, envName, served);
+        if (live && isDeleting(live)) {
+          provisioning.push(envName); // the old one goes first: its deletion event brings us back
+          continue;
+        }
+        if (await writeRelease(ctx, FIELD_MANAGER, live, desired, async () => {})) live = undefined;
+      } catch (e) {
+        retry = true;
+        fail(e instanceof PlaneCredentialsError ? e.message : (e as Error).message);
+        continue;
       }
+      // How the engine is doing with it (the Release's events bring us back).
+      const ready = readyOf(live);
+      if (!live || !ready || ready.observedGeneration !== live.metadata?.generation) {
+        provisioning.push(envName);
+      } else if (ready.status === 'True') {
+        cells.push({ environment: envName, namespace: nsName, dataPlane: dpName });
+      } else if (CELL_FAILURES.has(ready.reason)) {
+        fail(`Release "${relName}": ${ready.reason}: ${ready.message}`);
+      } else {
+        provisioning.push(envName);
+      }
+    }
+    if (provisioning.length > 0) {
+      problems.push({
+        reason: 'CellsProgressing',
+        message: `cell${provisioning.length > 1 ? 's' : ''} of ${provisioning.map((e) => `"${e}"`).join(', ')} being provisioned by the Release engine`,
+      });
     }
     // One problem per data plane, naming its environments (three environments on one plane: one message).
     for (const [dpName, p] of planeProblems) {
@@ -297,30 +383,26 @@ export const projectController: ControllerFactory = (ctx) => {
       });
     }
 
-    // Cells of environments that left the pipeline: delete them, in every plane we reached.
-    for (const [dpName, client] of clients) {
-      try {
-        const { items } = await client.listAll(KUBE_REF.Namespace, {
-          labelSelector: projectSelector(org, name),
-        });
-        for (const ns of items) {
-          const n = ns.metadata?.name ?? '';
-          if (!wanted.has(n) && !isDeleting(ns)) {
-            await client.delete(KUBE_REF.Namespace, n);
-            await ctx.manager.events.record(
-              project,
-              'Normal',
-              'CellDeleted',
-              `deleted cell namespace "${n}" in DataPlane "${dpName}": its environment left the pipeline`,
-            );
-          }
-        }
-      } catch (e) {
-        ctx.log(`project ${org}/${name}: pruning cells in DataPlane ${dpName}: ${(e as Error).message}`);
-        retry = true;
-      }
+    // Cells of environments that left the pipeline: delete their Release (the engine deletes the namespace).
+    for (const r of cellReleasesOf(project, org)) {
+      const relName = r.metadata?.name ?? '';
+      if (wanted.has(relName) || isDeleting(r)) continue;
+      const envName = r.spec.environmentName;
+      await ctx.client.delete(REF.Release, relName, { namespace: org });
+      await ctx.manager.events.record(
+        project,
+        'Normal',
+        'CellDeleted',
+        `deleted the cell of environment "${envName}" (namespace "${dataPlaneNamespaceName(org, name, envName)}", Release "${relName}"): its environment left the pipeline`,
+      );
     }
 
+    // A new project whose cells are only waiting for the engine's first report: that report (an event of the
+    // owned Releases) brings us back, and the first status then says Ready — no "progressing" write and no event
+    // in between. The requeue covers a slow engine.
+    if (!readyOf(project) && problems.length > 0 && problems.every((p) => p.reason === 'CellsProgressing')) {
+      return { requeueAfterMs: 2_000 };
+    }
     const createdNow = cells.filter((c) => !oldCells?.some((o) => o.namespace === c.namespace));
     const wasReady = readyOf(project)?.status === 'True';
     await writeStatus(
@@ -341,8 +423,9 @@ export const projectController: ControllerFactory = (ctx) => {
         `cell namespace(s) ready: ${createdNow.map((c) => `${c.namespace} (environment "${c.environment}", DataPlane "${c.dataPlane}")`).join(', ')}`,
       );
     }
-    // Remote clusters are not watched: look again now and then (cells deleted behind our back are recreated).
-    return { requeueAfterMs: retry ? 5_000 : 300_000 };
+    // The engine watches what it applied (a cell deleted behind our back comes back) and reports through the
+    // Release's status, which brings us back: no periodic pass is needed here.
+    return retry ? { requeueAfterMs: 5_000 } : undefined;
   }
 
   const byPipeline = (p: KubeObject) => {
@@ -364,16 +447,17 @@ export const projectController: ControllerFactory = (ctx) => {
       // Components matter only to a project being deleted (it waits for them to go): every status step of
       // every component queued its project for a pass, a namespace list included.
       watchOf(REF.Component, (c) => {
-        const ns = c.metadata.namespace;
+        const ns = c.metadata?.namespace;
         if (!ns) return [];
         return isDeleting(projects().getByName(componentProject(c), ns))
           ? [`${ns}/${componentProject(c)}`]
           : [];
       }),
     ],
-    reads: [KUBE_REF.Secret, KUBE_REF.Namespace],
+    // The engine reports on each cell in a few steps: take them together.
+    owns: [{ ref: REF.Release, delayMs: 300 }],
+    reads: [KUBE_REF.Secret],
     reconciler: { reconcile },
-    onStop: () => baselines.stop(),
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };
 };

@@ -184,3 +184,26 @@ export function healthReadiness(healths: readonly Health[]): ReadyInput {
 export function needsAttention(healths: readonly Health[]): boolean {
   return healths.some((h) => h === 'Progressing' || h === 'Unknown' || h === 'Degraded');
 }
+
+interface PodCond {
+  type?: string;
+  status?: string;
+  reason?: string;
+  message?: string;
+}
+
+/**
+ * Why a workload's pods do not run, from their PodScheduled condition (the scheduler's own words):
+ * `pod web-5d9c-x2k: 0/3 nodes are available: 3 Insufficient cpu.`; undefined when every pod is scheduled.
+ */
+export function unschedulableMessage(pods: readonly KubeObject[]): string | undefined {
+  for (const pod of pods) {
+    if (pod.metadata?.deletionTimestamp) continue;
+    const conds = ((pod.status ?? {}) as { conditions?: PodCond[] }).conditions ?? [];
+    const scheduled = conds.find((c) => c.type === 'PodScheduled');
+    if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+      return `pod ${pod.metadata?.name}: ${scheduled.message ?? 'no node fits it'}`;
+    }
+  }
+  return undefined;
+}

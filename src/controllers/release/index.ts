@@ -23,7 +23,7 @@
  *   for it to be gone; with no DataPlane left to clean, a Warning event and the finalizer goes.
  */
 import type { Environment } from '../../api/kinds/platform.js';
-import { Finalizers } from '../../api/labels.js';
+import { Finalizers, Labels } from '../../api/labels.js';
 import { REF } from '../../api/refs.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import { apiVersionOf, type ResourceInfo } from '../../kube/discovery.js';
@@ -46,11 +46,13 @@ import {
   type Stored,
   writeStatus,
 } from '../shared.js';
-import { type Health, healthReadiness, needsAttention } from './health.js';
+import { type Health, healthOf, healthReadiness, needsAttention, unschedulableMessage } from './health.js';
+import { controllerOf, ownerProblem } from './legitimacy.js';
 import { LiveObjects } from './live.js';
 import {
   APPLIED_HASH,
   applyOrder,
+  cellOf,
   type Desired,
   describeFailures,
   desiredIdentity,
@@ -60,6 +62,7 @@ import {
   gvkKey,
   inventoryKinds,
   liveIdentity,
+  mayDelete,
   namespaceFor,
   releaseSelector,
   requeueAfter,
@@ -125,12 +128,18 @@ export function locate(
   return { ok: true, env, dp };
 }
 
+/** A Release whose last pass went through: project, pipeline or component events need not bring it back. */
+function readyTrue(r: StoredRelease): boolean {
+  return COMPLETE.has(readyOf(r)?.reason ?? '');
+}
+
 /** Ready reasons of a pass that applied and pruned everything (only health is left to report). */
 const COMPLETE = new Set([
   'ResourcesHealthy',
   'ResourcesProgressing',
   'ResourcesDegraded',
   'ResourcesSuspended',
+  'PodsUnschedulable',
 ]);
 
 /**
@@ -172,6 +181,62 @@ export function onlyCopiesChanged(
   );
 }
 
+/** How long a Deployment's pod check is reused while the Deployment itself does not change. */
+const SCHEDULING_CHECK_MS = 30_000;
+const schedulingChecks = new Map<string, { rv: string; at: number; why: string | undefined }>();
+
+/**
+ * A Release whose Deployments wait for pods the scheduler cannot place says so, naming the object and quoting
+ * the scheduler (`Deployment shop-dev/web: pod web-x: 0/3 nodes are available: 3 Insufficient cpu.`). Costs one
+ * pod list per not-yet-available Deployment, at most every SCHEDULING_CHECK_MS while the Deployment is unchanged
+ * (resyncs of an unchanged Release send no list), only while the Release is not Ready.
+ */
+async function withSchedulingProblems(
+  client: KubeClient,
+  ready: ReadyInput,
+  live: Iterable<KubeObject>,
+): Promise<ReadyInput> {
+  if (ready.status === 'True') return ready;
+  const problems: string[] = [];
+  for (const obj of live) {
+    if (obj.kind !== 'Deployment' || healthOf(obj) === 'Healthy') continue;
+    const key = obj.metadata?.uid ?? '';
+    const rv = obj.metadata?.resourceVersion ?? '';
+    const memo = schedulingChecks.get(key);
+    if (memo && memo.rv === rv && Date.now() - memo.at < SCHEDULING_CHECK_MS) {
+      if (memo.why) problems.push(memo.why);
+      continue;
+    }
+    const labels = ((obj.spec ?? {}) as { selector?: { matchLabels?: Record<string, string> } }).selector
+      ?.matchLabels;
+    if (!labels || Object.keys(labels).length === 0) continue;
+    try {
+      const pods = await client.list(
+        { apiVersion: 'v1', kind: 'Pod' },
+        {
+          namespace: obj.metadata?.namespace ?? '',
+          labelSelector: Object.entries(labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+        },
+      );
+      const found = unschedulableMessage(pods.items);
+      const why = found ? `Deployment ${obj.metadata?.namespace}/${obj.metadata?.name}: ${found}` : undefined;
+      if (schedulingChecks.size >= 10_000) schedulingChecks.clear();
+      schedulingChecks.set(key, { rv, at: Date.now(), why });
+      if (why) problems.push(why);
+    } catch {
+      // Best effort: without pod read access the health summary stays the message.
+    }
+  }
+  if (problems.length === 0) return ready;
+  return {
+    status: 'False',
+    reason: 'PodsUnschedulable',
+    message: `${problems.join('; ')} (${ready.message})`,
+  };
+}
+
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -192,6 +257,9 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
   const releases = () => cache(ctx.manager, REF.Release);
   const envs = () => cache(ctx.manager, REF.Environment);
   const dps = () => cache(ctx.manager, REF.DataPlane);
+  const projects = () => cache(ctx.manager, REF.Project);
+  const pipelines = () => cache(ctx.manager, REF.DeploymentPipeline);
+  const components = () => cache(ctx.manager, REF.Component);
   /** plane|uid|identity → marker of the object as our last apply returned it. */
   const applied = new Map<string, string>();
   /** What we applied, per plane, from informers whose events queue the owning Release. */
@@ -347,7 +415,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       return undefined;
     }
     let pending = 0;
-    const { desired } = desiredObjects(release);
+    const { desired } = desiredObjects(release, cellOf(release));
     for (const dp of planes) {
       let here = 0;
       try {
@@ -359,8 +427,19 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
         for (const o of inv.live) {
           const info = infoOf(inv, o);
           if (!info) continue;
+          if (!mayDelete(o, release, old, false)) {
+            ctx.log(
+              `release ${ns}/${release.metadata.name}: not deleting ${o.kind}/${o.metadata?.name} in "${o.metadata?.namespace ?? ''}": outside its cell or not the object it recorded`,
+            );
+            continue;
+          }
           const where = o.metadata?.namespace ? { namespace: o.metadata.namespace } : {};
-          if (!isDeleting(o)) await client.delete(info, o.metadata?.name ?? '', where);
+          if (!isDeleting(o)) {
+            await client.delete(info, o.metadata?.name ?? '', {
+              ...where,
+              ...(o.metadata?.uid ? { preconditions: { uid: o.metadata.uid } } : {}),
+            });
+          }
           // Most objects go at once (no finalizers, background propagation): then no second pass is needed.
           if (await client.getOrUndefined(info, o.metadata?.name ?? '', where)) here++;
         }
@@ -403,6 +482,46 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       return undefined;
     }
     const dp = loc.dp;
+    // Who may deploy here: the project exists, the environment is on its pipeline, the component is the
+    // project's (or the Release is the project's own cell). Otherwise nothing is applied (or pruned).
+    const owner = release.spec?.owner;
+    const controller = controllerOf(release);
+    const illegitimate = ownerProblem(
+      {
+        organization: ns,
+        projectName: owner?.projectName ?? '',
+        ...(owner?.componentName ? { componentName: owner.componentName } : {}),
+        environment: release.spec?.environmentName ?? '',
+        ...(controller ? { controller } : {}),
+      },
+      {
+        project: (n) => projects().getByName(n, ns),
+        pipeline: (n) => pipelines().getByName(n, ns),
+        component: (n) => components().getByName(n, ns),
+      },
+    );
+    if (illegitimate) {
+      await writeStatus(ctx, FIELD_MANAGER, REF.Release, release, illegitimate, { resources: old });
+      return undefined;
+    }
+    // Confinement: every object in the cell, of an allowed kind; one violation and nothing is applied.
+    const cell = cellOf(release);
+    const { desired, failures: applyFailures, violations } = desiredObjects(release, cell);
+    if (violations.length > 0) {
+      await writeStatus(
+        ctx,
+        FIELD_MANAGER,
+        REF.Release,
+        release,
+        {
+          status: 'False',
+          reason: 'ResourceNotAllowed',
+          message: `nothing applied: ${describeFailures(violations)}`,
+        },
+        { resources: old },
+      );
+      return undefined;
+    }
     let client: KubeClient;
     try {
       client = ctx.planes.client(dp);
@@ -422,7 +541,6 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       return { requeueAfterMs: RETRY_MS };
     }
 
-    const { desired, failures: applyFailures } = desiredObjects(release);
     const pruneFailures: Failure[] = [];
     const wellKnown = needsSafetyNet(release) ? await servedWellKnown(client) : [];
     const inv = await inventory(
@@ -444,14 +562,35 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     };
     const toApply = applyOrder(desired).filter((d) => !upToDate(d));
     const known = namespacesOf(dp);
-    const brokenNs = await ensureNamespaces(client, targetNamespaces(toApply), release, applyFailures, known);
+    // The cell's own Namespace, when this Release holds it, is applied (first) rather than created bare.
+    const ownNamespaces = new Set(
+      desired.filter((d) => d.kind === 'Namespace' && !d.group).map((d) => d.name),
+    );
+    const brokenNs = await ensureNamespaces(
+      client,
+      targetNamespaces(toApply).filter((n) => !ownNamespaces.has(n)),
+      release,
+      applyFailures,
+      known,
+    );
     for (const d of toApply) {
       if (d.namespace && brokenNs.has(d.namespace)) continue;
       try {
         const info = await client.resolve({ apiVersion: d.object.apiVersion ?? '', kind: d.kind });
-        if (info.namespaced && !d.namespace) {
-          // The client would put it in its own default namespace: never what a renderer meant.
-          throw new Error(`${d.kind} is namespaced: metadata.namespace is required`);
+        if (info.namespaced !== !!d.namespace) {
+          throw new Error(`${d.kind} is ${info.namespaced ? '' : 'not '}namespaced in the data plane`);
+        }
+        const identity = desiredIdentity(d);
+        if (!live.has(identity)) {
+          // Never adopt: an object this Release did not create (another Release's, or anyone's) is left alone.
+          const where = d.namespace ? { namespace: d.namespace } : {};
+          const existing = await client.getOrUndefined(info, d.name, where);
+          const owner = existing?.metadata?.labels?.[Labels.releaseUid];
+          if (existing && owner !== uid && !(d.kind === 'Namespace' && d.name === cell)) {
+            throw new Error(
+              `exists${d.namespace ? ` in namespace "${d.namespace}"` : ''} and was not created by this Release${owner ? ` (it belongs to Release ${existing.metadata?.labels?.[Labels.releaseNamespace]}/${existing.metadata?.labels?.[Labels.releaseName]})` : ''}: not adopted; delete it or rename the object`,
+            );
+          }
         }
         const res = await client.apply(d.object, { fieldManager: FIELD_MANAGER, force: true });
         live.set(desiredIdentity(d), res);
@@ -466,9 +605,17 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       const info = infoOf(inv, o);
       const name = o.metadata?.name ?? '';
       if (!info) continue;
+      // Only what the inventory recorded (same uid), in the cell: anything else carrying our labels stays.
+      if (!mayDelete(o, release, old, true)) {
+        ctx.log(
+          `release ${ns}/${req.name}: not pruning ${o.kind}/${name}: not in its inventory or outside its cell`,
+        );
+        continue;
+      }
       try {
         await client.delete(info, name, {
           ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
+          ...(o.metadata?.uid ? { preconditions: { uid: o.metadata.uid } } : {}),
         });
         applied.delete(memoKey(dp, uid, liveIdentity(o)));
         ctx.log(`release ${ns}/${req.name}: pruned ${o.kind}/${name}`);
@@ -486,7 +633,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
           reason: applyFailures.length ? 'ApplyFailed' : 'PruneFailed',
           message: describeFailures([...applyFailures, ...pruneFailures]),
         }
-      : healthReadiness(healths);
+      : await withSchedulingProblems(client, healthReadiness(healths), live.values());
     const after = requeueAfter(release, failed || needsAttention(healths));
     // Only the copies of the objects' live status moved (a Deployment's conditions while it rolls out): those
     // are written at most every STATUS_REFRESH_MS, not once per step of every rollout.
@@ -519,6 +666,24 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     name: CONTROLLER_NAME,
     for: REF.Release,
     watches: [
+      // A Release waiting for its project, pipeline or component (ownerProblem) comes back when they appear.
+      {
+        ref: REF.Project,
+        map: (p) =>
+          releasesOf(
+            p.metadata?.namespace,
+            (r) => r.spec?.owner?.projectName === p.metadata?.name && !readyTrue(r),
+          ),
+      },
+      { ref: REF.DeploymentPipeline, map: (p) => releasesOf(p.metadata?.namespace, (r) => !readyTrue(r)) },
+      {
+        ref: REF.Component,
+        map: (c) =>
+          releasesOf(
+            c.metadata?.namespace,
+            (r) => r.spec?.owner?.componentName === c.metadata?.name && !readyTrue(r),
+          ),
+      },
       {
         ref: REF.Environment,
         map: (e) => releasesOf(e.metadata?.namespace, (r) => r.spec?.environmentName === e.metadata?.name),

@@ -6,8 +6,10 @@
 import { createHash } from 'node:crypto';
 import type { Release } from '../../api/kinds/build.js';
 import { Labels, LabelValues } from '../../api/labels.js';
+import { dataPlaneNamespaceName } from '../../api/naming.js';
 import type { KubeObject } from '../../kube/client.js';
 import { splitApiVersion } from '../../kube/discovery.js';
+import { allowedKind, DATA_PLANE_KINDS } from '../../render/kinds.js';
 import { canonicalJson, type Stored } from '../shared.js';
 import { type Health, healthOf } from './health.js';
 
@@ -26,6 +28,8 @@ export interface ResourceStatus {
   kind: string;
   name: string;
   namespace?: string;
+  /** The live object's uid: what prune and cleanup verify before deleting (the inventory). */
+  uid?: string;
   status?: Record<string, unknown>;
   healthStatus?: Health;
   lastObservedTime?: string;
@@ -97,13 +101,90 @@ export function ownershipLabels(release: KubeObject, id: string): Record<string,
   };
 }
 
+/** The cell a Release applies into: the namespace of (organization = its namespace, project, environment). */
+export function cellOf(release: StoredRelease): string {
+  return dataPlaneNamespaceName(
+    release.metadata?.namespace ?? '',
+    release.spec?.owner?.projectName ?? '',
+    release.spec?.environmentName ?? '',
+  );
+}
+
+const ALLOWED_TEXT = DATA_PLANE_KINDS.map((k) => (k.group ? `${k.kind}.${k.group}` : k.kind)).join(', ');
+
+/** Pod-spec fields that reach the node: no renderer writes them, so a Release may not either. */
+function podSpecViolation(obj: KubeObject): string | undefined {
+  const spec = obj.spec as Record<string, unknown> | undefined;
+  const tpl =
+    obj.kind === 'CronJob'
+      ? (spec?.jobTemplate as { spec?: { template?: { spec?: unknown } } } | undefined)?.spec?.template?.spec
+      : (spec?.template as { spec?: unknown } | undefined)?.spec;
+  if (!tpl || typeof tpl !== 'object') return undefined;
+  const pod = tpl as Record<string, unknown>;
+  for (const f of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
+    if (pod[f] === true) return `spec.${f} is not allowed in a Release`;
+  }
+  for (const v of (pod.volumes as { name?: string; hostPath?: unknown }[] | undefined) ?? []) {
+    if (v?.hostPath !== undefined)
+      return `volume "${v.name ?? ''}": hostPath volumes are not allowed in a Release`;
+  }
+  const containers = [
+    ...((pod.containers as unknown[] | undefined) ?? []),
+    ...((pod.initContainers as unknown[] | undefined) ?? []),
+    ...((pod.ephemeralContainers as unknown[] | undefined) ?? []),
+  ] as { name?: string; securityContext?: { privileged?: unknown }; ports?: { hostPort?: number }[] }[];
+  for (const c of containers) {
+    if (c?.securityContext?.privileged === true) {
+      return `container "${c.name ?? ''}": privileged containers are not allowed in a Release`;
+    }
+    if ((c?.ports ?? []).some((p) => p?.hostPort !== undefined && p.hostPort !== 0)) {
+      return `container "${c.name ?? ''}": host ports are not allowed in a Release`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Why an object may not be part of a Release whose cell is `cell`, or undefined when it may: its kind is on the
+ * data-plane allow-list, it is namespaced and in the cell (or has no namespace: then it goes into the cell), or
+ * it is the cell's own Namespace in the project's cell Release (`cellRelease`: no component; deleting that
+ * Release deletes the whole cell, so no component's Release may hold it), and its pod template does not reach
+ * the node.
+ */
+export function violation(obj: KubeObject, cell: string, cellRelease = true): string | undefined {
+  const { group } = splitApiVersion(obj.apiVersion ?? '');
+  const allowed = allowedKind(group, obj.kind ?? '');
+  if (!allowed) {
+    return `kind ${obj.kind}${group ? `.${group}` : ''} is not allowed in a Release (allowed: ${ALLOWED_TEXT})`;
+  }
+  const ns = obj.metadata?.namespace;
+  if (allowed.cluster) {
+    if (obj.metadata?.name !== cell || ns) {
+      return `a cluster-scoped ${obj.kind} is allowed only as the cell itself ("${cell}")`;
+    }
+    if (!cellRelease) {
+      return `the cell's ${obj.kind} belongs to the project's cell Release, not to a component's`;
+    }
+    return undefined;
+  }
+  if (ns && ns !== cell) {
+    return `namespace "${ns}" is outside the Release's cell: its objects go only into "${cell}" (the namespace of its project and environment)`;
+  }
+  return podSpecViolation(obj);
+}
+
 /**
  * The objects of spec.resources, labelled and hashed, in spec order; objects without apiVersion, kind or name
- * are failures (named by their id) and left out.
+ * are failures (named by their id) and left out. With `cell`, objects without a namespace go into it and every
+ * object breaking a rule of {@link violation} is a violation (the caller then applies nothing).
  */
-export function desiredObjects(release: StoredRelease): { desired: Desired[]; failures: Failure[] } {
+export function desiredObjects(
+  release: StoredRelease,
+  cell?: string,
+): { desired: Desired[]; failures: Failure[]; violations: Failure[] } {
   const desired: Desired[] = [];
   const failures: Failure[] = [];
+  const violations: Failure[] = [];
   (release.spec?.resources ?? []).forEach((r, index) => {
     const src = (r.object ?? {}) as KubeObject;
     const name = src.metadata?.name;
@@ -114,8 +195,17 @@ export function desiredObjects(release: StoredRelease): { desired: Desired[]; fa
       });
       return;
     }
+    if (cell !== undefined) {
+      const why = violation(src, cell, !release.spec?.owner?.componentName);
+      if (why) {
+        violations.push({ what: `${src.kind}/${name} (resource "${r.id}")`, message: why });
+        return;
+      }
+    }
     const { group, version } = splitApiVersion(src.apiVersion);
-    const meta = src.metadata ?? {};
+    const meta = { ...(src.metadata ?? {}) };
+    if (cell !== undefined && !meta.namespace && !allowedKind(group, src.kind)?.cluster)
+      meta.namespace = cell;
     const { [APPLIED_HASH]: _ignored, ...annotations } = meta.annotations ?? {};
     const object: KubeObject = {
       ...src,
@@ -142,7 +232,39 @@ export function desiredObjects(release: StoredRelease): { desired: Desired[]; fa
       index,
     });
   });
-  return { desired, failures };
+  return { desired, failures, violations };
+}
+
+/**
+ * Whether the engine may delete a live object of this Release (prune or cleanup): it carries the Release's
+ * ownership labels, it is confined to the cell with an allowed kind, and — when the inventory recorded the object
+ * — it is the very object recorded (same uid). `requireRecord`: prune deletes only what the inventory holds.
+ */
+export function mayDelete(
+  obj: KubeObject,
+  release: StoredRelease,
+  recorded: readonly ResourceStatus[] | undefined,
+  requireRecord: boolean,
+): boolean {
+  const labels = obj.metadata?.labels ?? {};
+  if (
+    labels[Labels.managedBy] !== LabelValues.managedByReleaseController ||
+    !release.metadata?.uid ||
+    labels[Labels.releaseUid] !== release.metadata.uid
+  ) {
+    return false;
+  }
+  const cell = cellOf(release);
+  const { group } = splitApiVersion(obj.apiVersion ?? '');
+  const allowed = allowedKind(group, obj.kind ?? '');
+  if (!allowed) return false;
+  if (allowed.cluster ? obj.metadata?.name !== cell : obj.metadata?.namespace !== cell) return false;
+  const id = liveIdentity(obj);
+  const record = (recorded ?? []).find(
+    (r) => objectIdentity(r.group ?? '', r.kind, r.namespace, r.name) === id,
+  );
+  if (!record) return !requireRecord;
+  return record.uid === undefined ? !requireRecord : record.uid === obj.metadata?.uid;
 }
 
 const RANKS: Record<string, number> = {
@@ -282,6 +404,7 @@ export function resourceStatuses(
         kind: d.kind,
         name: d.name,
         ...(d.namespace ? { namespace: d.namespace } : {}),
+        ...(obj?.metadata?.uid ? { uid: obj.metadata.uid } : {}),
         ...(status && Object.keys(status).length ? { status } : {}),
         healthStatus: health,
       };

@@ -1043,6 +1043,61 @@ describe('the same flow with the data plane in a second apiserver', () => {
   });
 });
 
+describe('bindings written by hand (issue 19, finding 7)', () => {
+  const binding = (
+    name: string,
+    projectName: string,
+    componentName: string,
+    environment: string,
+  ): KubeObject => ({
+    apiVersion: API,
+    kind: 'ServiceBinding',
+    metadata: meta(name),
+    spec: {
+      owner: { projectName, componentName },
+      environment,
+      className: 'default',
+      workloadSpec: { containers: { main: { image: 'ghcr.io/evil/miner:1' } } },
+    },
+  });
+  const nothingIn = async (ns: string, name: string) => {
+    expect(await get(REF.Release, name)).toBeUndefined();
+    expect(await get(KUBE_REF.Namespace, ns)).toBeUndefined();
+    expect((await client.list(DEPLOYMENTS, { namespace: ns })).items).toEqual([]);
+  };
+
+  it('an environment off the pipeline: a condition, no Release, no namespace, no Deployment', async () => {
+    await client.create({
+      apiVersion: API,
+      kind: 'Environment',
+      metadata: meta('sandbox'),
+      spec: { dataPlaneRef: 'default' },
+    });
+    await client.create(component('rogue'));
+    await client.create(binding('rogue', 'shop', 'rogue', 'sandbox'));
+    const c = await waitReady(REF.ServiceBinding, 'rogue', 'False', 'EnvironmentNotOnPipeline');
+    expect(c.message).toContain(
+      'Environment "sandbox" is not on DeploymentPipeline "default" of Project "shop"',
+    );
+    expect(c.message).toContain('its environments: development, staging, production');
+    await nothingIn(dataPlaneNamespaceName(org, 'shop', 'sandbox'), 'rogue');
+  });
+
+  it('a missing project or component: a condition, no Release, no namespace, no Deployment', async () => {
+    await client.create(binding('phantom', 'ghost', 'phantom', 'development'));
+    let c = await waitReady(REF.ServiceBinding, 'phantom', 'False', 'ProjectNotFound');
+    expect(c.message).toContain(`Project "ghost" not found in namespace "${org}"`);
+    await nothingIn(dataPlaneNamespaceName(org, 'ghost', 'development'), 'phantom');
+
+    await client.create(binding('nobody', 'shop', 'nobody', 'development'));
+    c = await waitReady(REF.ServiceBinding, 'nobody', 'False', 'ComponentNotFound');
+    expect(c.message).toContain(`Component "nobody" not found in namespace "${org}"`);
+    expect(await get(REF.Release, 'nobody')).toBeUndefined();
+    const deployments = await client.list(DEPLOYMENTS, { namespace: devCell() });
+    expect(deployments.items.filter((d) => d.metadata?.labels?.['component-name'] === 'nobody')).toEqual([]);
+  });
+});
+
 describe('steady state', () => {
   const reconciles = async () => {
     const m = await ours.manager.metrics.reconciles.get();

@@ -8,7 +8,7 @@
  *
  * `orders` is built from source; no build runs here, so the test applies the Workload its build would create.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -17,9 +17,15 @@ import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
-import { installCrds, installExternalCrds, newClient, until } from '../helpers.js';
+import {
+  acmeExampleDocuments,
+  installCrds,
+  installExternalCrds,
+  newClient,
+  until,
+  yamlFiles,
+} from '../helpers.js';
 
-const EXAMPLES = join(import.meta.dirname, '../../../examples/acme');
 const CELL_MODEL = join(import.meta.dirname, '../../../examples/cell-model');
 const gvr = (group: string, version: string, resource: string): GVR => ({
   group,
@@ -127,15 +133,6 @@ const cellPolicyOf = async (ns: string, component: string) =>
     120_000,
   );
 
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((f) => {
-      const p = join(dir, f);
-      return statSync(p).isDirectory() ? yamlFiles(p) : f.endsWith('.yaml') ? [p] : [];
-    });
-}
-
 const list = async (ref: GVR, namespace: string) => (await client.listAll(ref, { namespace })).items;
 const labelled = (items: KubeObject[], component: string) =>
   items.filter((o) => o.metadata?.labels?.['component-name'] === component);
@@ -146,20 +143,12 @@ beforeAll(async () => {
   await installExternalCrds(client);
   ctrl = runControllers({ client, handleSignals: false });
   await ctrl.started;
-  const docs = [...yamlFiles(EXAMPLES), ...yamlFiles(CELL_MODEL)].flatMap((f) =>
-    parseAllDocuments(readFileSync(f, 'utf8')).map((d) => d.toJS() as KubeObject),
-  );
-  // What the build of `orders` would create (its workload descriptor): an HTTP API on 8080.
-  docs.push({
-    apiVersion: 'openchoreo.dev/v1alpha1',
-    kind: 'Workload',
-    metadata: { name: 'orders', namespace: 'acme' },
-    spec: {
-      owner: { projectName: 'storefront', componentName: 'orders' },
-      containers: { main: { image: 'registry.openchoreo-data-plane:5000/acme/orders:4f9c2e1' } },
-      endpoints: { 'orders-api': { type: 'REST', port: 8080 } },
-    },
-  });
+  const docs = [
+    ...acmeExampleDocuments(),
+    ...yamlFiles(CELL_MODEL).flatMap((f) =>
+      parseAllDocuments(readFileSync(f, 'utf8')).map((d) => d.toJS() as KubeObject),
+    ),
+  ];
   for (const doc of sortForApply(docs)) {
     await until(
       async () => client.apply(doc, { fieldManager: 'examples-test', force: true }).then(() => true),

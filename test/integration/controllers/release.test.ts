@@ -8,6 +8,7 @@
  * control plane has no scheduler or kubelet: Deployments stay Progressing.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
 import { REF } from '../../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
@@ -27,6 +28,7 @@ import {
 const API = 'openchoreo.dev/v1alpha1';
 const DEPLOYMENTS: GVR = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
 const SERVICES: GVR = { group: '', version: 'v1', resource: 'services', namespaced: true };
+const EVENTS: GVR = { group: '', version: 'v1', resource: 'events', namespaced: true };
 const CONFIGMAPS: GVR = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
 const WRITES = ['create', 'update', 'patch', 'apply', 'delete', 'deletecollection'];
 /** What a DataPlane must serve to be Ready (DATA_PLANE_REQUIREMENTS), and nothing else: installing all is slow. */
@@ -101,13 +103,14 @@ function release(
   name: string,
   environmentName: string,
   resources: { id: string; object: KubeObject }[],
+  projectName = 'shop',
 ): KubeObject {
   return {
     apiVersion: API,
     kind: 'Release',
     metadata: { name, namespace: org },
     spec: {
-      owner: { projectName: 'shop', componentName: name },
+      owner: { projectName, componentName: name },
       environmentName,
       resources,
       // Only events and explicit resyncs drive the passes here (the write counts must not race a timer).
@@ -115,6 +118,21 @@ function release(
       progressingInterval: '1h',
     },
   };
+}
+
+/** The cell a Release of `project` in `env` applies into (the engine derives it; the objects must match). */
+const cellOf = (env: string, project = 'shop') => dataPlaneNamespaceName(org, project, env);
+
+function ours(kind: string, name: string, spec: Record<string, unknown>): KubeObject {
+  return { apiVersion: API, kind, metadata: { name, namespace: org }, spec };
+}
+
+/** The project, pipeline and component a hand-written Release must name to be deployed at all. */
+async function owners(project: string, components: string[]): Promise<void> {
+  await client.create(ours('Project', project, { deploymentPipelineRef: 'flow' }));
+  for (const c of components) {
+    await client.create(ours('Component', c, { owner: { projectName: project }, type: 'Service' }));
+  }
 }
 
 /** Redeliver every Release to the engine and wait until it reconciled them all (plus a settle). */
@@ -128,7 +146,6 @@ async function resyncReleases(): Promise<void> {
   const expected = inf.size;
   inf.resync();
   await until(async () => (await done()) >= before + expected, 'the resync to be reconciled', 30_000);
-  // A fixed settle: no event marks the end of the writes those reconciles may still send.
   await new Promise((r) => setTimeout(r, 300));
 }
 
@@ -168,6 +185,28 @@ beforeAll(async () => {
       'True',
     'DataPlane default Ready',
   );
+  await client.create(
+    ours('DeploymentPipeline', 'flow', {
+      promotionPaths: [
+        {
+          sourceEnvironmentRef: 'dev',
+          targetEnvironmentRefs: [{ name: 'qa' }, { name: 'nowhere' }, { name: 'prod' }],
+        },
+      ],
+    }),
+  );
+  await owners('shop', [
+    'web',
+    'broken',
+    'lonely',
+    'held',
+    'orphan',
+    'api',
+    'hostile',
+    'kinds',
+    'taker',
+    'stray',
+  ]);
 });
 
 afterAll(async () => {
@@ -189,7 +228,7 @@ afterAll(async () => {
 });
 
 describe('release engine, data plane = control plane', () => {
-  const cell = uniqueName('cell');
+  const cell = cellOf('dev');
   const get = (ref: GVR, name: string) => client.getOrUndefined<KubeObject>(ref, name, { namespace: cell });
 
   it('applies the objects with the ownership labels, creates the namespace, reports health', async () => {
@@ -293,12 +332,10 @@ describe('release engine, data plane = control plane', () => {
   });
 
   it('names every object that fails and still applies the others', async () => {
+    // (An object of a kind off the allow-list, like the Widget this test once held, now stops the whole Release:
+    // see "release engine, confinement". A namespaced object without a namespace goes into the cell.)
     await client.create(
       release('broken', 'dev', [
-        {
-          id: 'bad',
-          object: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: cell } },
-        },
         { id: 'good', object: configMap('broken-ok', cell, { a: '1' }) },
         { id: 'invalid', object: { ...service('svc', cell), spec: { ports: [{ port: 'nope' }] } } },
         { id: 'nowhere', object: configMap('no-namespace', '', {}) },
@@ -306,19 +343,19 @@ describe('release engine, data plane = control plane', () => {
     );
     const r = await waitRelease('broken', 'ApplyFailed');
     const msg = conditionOf(r)?.message ?? '';
-    expect(msg).toContain('Widget/w: ');
-    expect(msg).toContain('does not serve kind Widget');
     expect(msg).toContain('Service/svc: ');
-    expect(msg).toContain('ConfigMap/no-namespace: ConfigMap is namespaced: metadata.namespace is required');
+    expect(msg).not.toContain('ConfigMap');
     expect(await get(CONFIGMAPS, 'broken-ok')).toBeDefined();
+    expect(await get(CONFIGMAPS, 'no-namespace')).toBeDefined();
     await client.delete(REF.Release, 'broken', { namespace: org });
     await until(async () => !(await getRelease('broken')), 'release broken gone');
     expect(await get(CONFIGMAPS, 'broken-ok')).toBeUndefined();
+    expect(await get(CONFIGMAPS, 'no-namespace')).toBeUndefined();
   });
 
   it('names a missing Environment and recovers when it appears', async () => {
     await client.create(
-      release('lonely', 'qa', [{ id: 'cfg', object: configMap('lonely', cell, { a: '1' }) }]),
+      release('lonely', 'qa', [{ id: 'cfg', object: configMap('lonely', cellOf('qa'), { a: '1' }) }]),
     );
     const r = await waitRelease('lonely', 'EnvironmentNotFound');
     expect(conditionOf(r)?.message).toBe(`Environment "qa" not found in namespace "${org}"`);
@@ -336,7 +373,7 @@ describe('release engine, data plane = control plane', () => {
     await client.patch(REF.Environment, 'qa', { spec: { dataPlaneRef: 'default' } }, { namespace: org });
     const ok = await waitRelease('lonely', 'ResourcesHealthy');
     expect(conditionOf(ok)).toMatchObject({ status: 'True', message: '1/1 healthy' });
-    expect(await get(CONFIGMAPS, 'lonely')).toBeDefined();
+    expect(await client.getOrUndefined(CONFIGMAPS, 'lonely', { namespace: cellOf('qa') })).toBeDefined();
   });
 
   it('waits for an object held by a finalizer before letting the Release go', async () => {
@@ -363,11 +400,13 @@ describe('release engine, data plane = control plane', () => {
       metadata: { name: 'nowhere', namespace: org },
       spec: { dataPlaneRef: 'gone' },
     });
-    await client.create(release('orphan', 'nowhere', [{ id: 'c', object: configMap('orphan', cell, {}) }]));
+    await client.create(
+      release('orphan', 'nowhere', [{ id: 'c', object: configMap('orphan', cellOf('nowhere'), {}) }]),
+    );
     await waitRelease('orphan', 'DataPlaneNotFound');
     await client.delete(REF.Release, 'orphan', { namespace: org });
     await until(async () => !(await getRelease('orphan')), 'release orphan gone');
-    const events = await client.list(KUBE_REF.Event, {
+    const events = await client.list(EVENTS, {
       namespace: org,
       fieldSelector: 'involvedObject.name=orphan,reason=DataPlaneGone',
     });
@@ -380,25 +419,198 @@ describe('release engine, data plane = control plane', () => {
     await until(async () => !(await getRelease('web')), 'release web gone');
     expect(await get(DEPLOYMENTS, 'web')).toBeUndefined();
     expect(await get(CONFIGMAPS, 'web-config')).toBeUndefined();
-    expect(await get(CONFIGMAPS, 'lonely')).toBeDefined(); // another Release's
+    expect(await client.getOrUndefined(CONFIGMAPS, 'lonely', { namespace: cellOf('qa') })).toBeDefined(); // another Release's
     expect(await client.getOrUndefined(KUBE_REF.Namespace, cell)).toBeDefined();
   });
 });
 
+describe('release engine, confinement (hand-written Releases)', () => {
+  const cell = cellOf('dev');
+  const DAEMONSETS: GVR = { group: 'apps', version: 'v1', resource: 'daemonsets', namespaced: true };
+  const CRB: GVR = {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource: 'clusterrolebindings',
+    namespaced: false,
+  };
+  const at = (ref: GVR, name: string, namespace?: string) =>
+    client.getOrUndefined<KubeObject>(ref, name, namespace ? { namespace } : {});
+  const hostileDeployment = (name: string, ns: string): KubeObject => {
+    const d = deployment(name, ns) as KubeObject & { spec: { template: { spec: Record<string, unknown> } } };
+    d.spec.template.spec = {
+      hostNetwork: true,
+      volumes: [{ name: 'root', hostPath: { path: '/' } }],
+      containers: [{ name: 'main', image: 'evil:1', securityContext: { privileged: true } }],
+    };
+    return d;
+  };
+
+  async function waitGone(name: string) {
+    await client.delete(REF.Release, name, { namespace: org });
+    await until(async () => !(await getRelease(name)), `release ${name} gone`);
+  }
+
+  it('refuses objects naming kube-system or choreoctl-system: a condition, nothing applied, the pre-existing object untouched after delete', async () => {
+    const precious = uniqueName('precious');
+    await client.create(configMap(precious, 'kube-system', { owner: 'cluster-admin' }));
+    try {
+      await client.create(
+        release('hostile', 'dev', [
+          { id: 'ok', object: configMap('hostile-ok', cell, { a: '1' }) },
+          { id: 'takeover', object: configMap(precious, 'kube-system', { owner: 'tenant' }) },
+          { id: 'manager', object: hostileDeployment('choreoctl-manager', 'choreoctl-system') },
+        ]),
+      );
+      const r = await waitRelease('hostile', 'ResourceNotAllowed');
+      const c = conditionOf(r);
+      expect(c?.status).toBe('False');
+      expect(c?.message).toContain(
+        `ConfigMap/${precious} (resource "takeover"): namespace "kube-system" is outside`,
+      );
+      expect(c?.message).toContain(
+        'Deployment/choreoctl-manager (resource "manager"): namespace "choreoctl-system" is outside',
+      );
+      expect(c?.message).toContain(`"${cell}"`);
+      // All or nothing: not even the object inside the cell.
+      expect(await at(CONFIGMAPS, 'hostile-ok', cell)).toBeUndefined();
+      expect(await at(DEPLOYMENTS, 'choreoctl-manager', 'choreoctl-system')).toBeUndefined();
+      const kept = await at(CONFIGMAPS, precious, 'kube-system');
+      expect(kept?.data).toEqual({ owner: 'cluster-admin' });
+      expect(kept?.metadata?.labels?.['openchoreo.dev/release-uid']).toBeUndefined();
+
+      await waitGone('hostile');
+      expect((await at(CONFIGMAPS, precious, 'kube-system'))?.data).toEqual({ owner: 'cluster-admin' });
+    } finally {
+      await client.delete(CONFIGMAPS, precious, { namespace: 'kube-system' }).catch(() => {});
+    }
+  });
+
+  it('refuses kinds off the allow-list, cluster-scoped objects and privileged pods: nothing created', async () => {
+    const crb = uniqueName('tenant-admin');
+    const evilNs = uniqueName('evil');
+    await client.create(
+      release('kinds', 'dev', [
+        {
+          id: 'crb',
+          object: {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'ClusterRoleBinding',
+            metadata: { name: crb },
+            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+            subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: cell }],
+          },
+        },
+        { id: 'ns', object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: evilNs } } },
+        {
+          id: 'ds',
+          object: {
+            ...hostileDeployment('node-agent', cell),
+            kind: 'DaemonSet',
+          },
+        },
+        { id: 'priv', object: hostileDeployment('priv', cell) },
+        { id: 'fine', object: configMap('kinds-ok', cell, { a: '1' }) },
+      ]),
+    );
+    const r = await waitRelease('kinds', 'ResourceNotAllowed');
+    const msg = conditionOf(r)?.message ?? '';
+    expect(msg).toContain(
+      `ClusterRoleBinding/${crb} (resource "crb"): kind ClusterRoleBinding.rbac.authorization.k8s.io is not allowed`,
+    );
+    expect(msg).toContain(
+      `Namespace/${evilNs} (resource "ns"): a cluster-scoped Namespace is allowed only as the cell itself`,
+    );
+    expect(msg).toContain('DaemonSet/node-agent (resource "ds"): kind DaemonSet.apps is not allowed');
+    expect(msg).toContain('Deployment/priv (resource "priv"): spec.hostNetwork is not allowed');
+    expect(await at(CRB, crb)).toBeUndefined();
+    expect(await at(KUBE_REF.Namespace, evilNs)).toBeUndefined();
+    expect(await at(DAEMONSETS, 'node-agent', cell)).toBeUndefined();
+    expect(await at(DEPLOYMENTS, 'priv', cell)).toBeUndefined();
+    expect(await at(CONFIGMAPS, 'kinds-ok', cell)).toBeUndefined();
+    await waitGone('kinds');
+  });
+
+  it('never adopts, and never deletes, an object it did not create', async () => {
+    // A Deployment an administrator made in the cell before any Release named it.
+    await client.create({ ...deployment('manager', cell), metadata: { name: 'manager', namespace: cell } });
+    await client.create(
+      release('taker', 'dev', [
+        {
+          id: 'takeover',
+          object: {
+            ...deployment('manager', cell),
+            metadata: { name: 'manager', namespace: cell, labels: { app: 'manager' } },
+          },
+        },
+        { id: 'own', object: configMap('taker-own', cell, { a: '1' }) },
+      ]),
+    );
+    const r = await waitRelease('taker', 'ApplyFailed');
+    expect(conditionOf(r)?.message).toContain(
+      `Deployment/manager: exists in namespace "${cell}" and was not created by this Release: not adopted`,
+    );
+    const before = await at(DEPLOYMENTS, 'manager', cell);
+    expect(before?.metadata?.labels?.['openchoreo.dev/release-uid']).toBeUndefined();
+    expect(
+      (before?.metadata?.managedFields as { manager?: string }[] | undefined)?.some(
+        (f) => f.manager === 'release-controller',
+      ),
+    ).toBe(false);
+    expect(await at(CONFIGMAPS, 'taker-own', cell)).toBeDefined();
+
+    await waitGone('taker');
+    const after = await at(DEPLOYMENTS, 'manager', cell);
+    expect(after?.metadata?.uid).toBe(before?.metadata?.uid);
+    expect(await at(CONFIGMAPS, 'taker-own', cell)).toBeUndefined();
+    await client.delete(DEPLOYMENTS, 'manager', { namespace: cell });
+  });
+
+  it('deploys nothing for an environment off the pipeline or a missing project', async () => {
+    await client.create(ours('Environment', 'sandbox', { dataPlaneRef: 'default' }));
+    await client.create(
+      release('stray', 'sandbox', [{ id: 'c', object: configMap('stray', cellOf('sandbox'), { a: '1' }) }]),
+    );
+    const r = await waitRelease('stray', 'EnvironmentNotOnPipeline');
+    expect(conditionOf(r)?.message).toContain(
+      'Environment "sandbox" is not on DeploymentPipeline "flow" of Project "shop" (its environments: dev, qa, nowhere, prod)',
+    );
+    await client.create(
+      release(
+        'ghost',
+        'dev',
+        [{ id: 'c', object: configMap('ghost', cellOf('dev', 'ghost'), { a: '1' }) }],
+        'ghost',
+      ),
+    );
+    const g = await waitRelease('ghost', 'ProjectNotFound');
+    expect(conditionOf(g)?.message).toContain(`Project "ghost" not found in namespace "${org}"`);
+    expect(await at(KUBE_REF.Namespace, cellOf('sandbox'))).toBeUndefined();
+    expect(await at(KUBE_REF.Namespace, cellOf('dev', 'ghost'))).toBeUndefined();
+    await waitGone('stray');
+    await waitGone('ghost');
+  });
+});
+
 describe('release engine, write counts', () => {
-  const cell = uniqueName('bulk');
+  const cell = cellOf('dev', 'bulk');
   const N = 100;
 
   it(`${N} Releases (Deployment + Service each) converge with few writes; a resync of them writes nothing`, async () => {
-    engineClient.resetStats();
     const names = Array.from({ length: N }, (_, i) => `svc-${i}`);
+    await owners('bulk', names);
+    engineClient.resetStats();
     const t0 = Date.now();
     for (const n of names) {
       await client.create(
-        release(n, 'dev', [
-          { id: `${n}-deployment`, object: deployment(n, cell) },
-          { id: `${n}-service`, object: service(n, cell) },
-        ]),
+        release(
+          n,
+          'dev',
+          [
+            { id: `${n}-deployment`, object: deployment(n, cell) },
+            { id: `${n}-service`, object: service(n, cell) },
+          ],
+          'bulk',
+        ),
       );
     }
     await until(
@@ -466,7 +678,7 @@ describe('release engine, write counts', () => {
 describe('release engine, data plane in a second apiserver', () => {
   let cp2: ControlPlane;
   let remote: KubeClient;
-  const cell = uniqueName('remote-cell');
+  const cell = cellOf('prod');
 
   beforeAll(async () => {
     cp2 = await startControlPlane({ name: 'choreoctl-release-dp', controllerManager: false });

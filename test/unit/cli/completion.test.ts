@@ -33,6 +33,7 @@ describe('completion engine', () => {
       'install',
       'uninstall',
       'controller',
+      'server',
       'local',
     ]);
     expect(await values(['con'])).toEqual(['config', 'controller']);

@@ -452,6 +452,21 @@ echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","s
     expect(seen[0]?.headers['impersonate-group']).toBe('g1, g2');
   });
 
+  it('sends the impersonated uid and extra, one header per extra key', async () => {
+    handler = (_req, res) => json(res, 200, {});
+    const conn = connectionFromParts({ server: base, token: 't' });
+    conn.impersonate = {
+      user: 'system:serviceaccount:a:b',
+      uid: 'u-1',
+      extra: { 'authentication.kubernetes.io/credential-id': ['JTI=x'], scopes: ['a', 'b'], empty: [] },
+    };
+    await new KubeClient(conn).request('GET', '/healthz');
+    expect(seen[0]?.headers['impersonate-uid']).toBe('u-1');
+    expect(seen[0]?.headers['impersonate-extra-authentication.kubernetes.io%2fcredential-id']).toBe('JTI=x');
+    expect(seen[0]?.headers['impersonate-extra-scopes']).toBe('a, b');
+    expect(seen[0]?.headers['impersonate-extra-empty']).toBeUndefined();
+  });
+
   it('retries 429 honouring Retry-After', async () => {
     let n = 0;
     handler = (_req, res) => {

@@ -234,7 +234,19 @@ describe('planInstall for a cluster: replicas, server, restricted pods', () => {
     const role = p.find((o) => o.kind === 'ClusterRole' && o.metadata?.name === SERVER_NAME) as
       | { rules: { verbs: string[] }[] }
       | undefined;
-    expect(role?.rules.flatMap((r) => r.verbs).sort()).toEqual(['create', 'create', 'impersonate']);
+    expect(role?.rules.flatMap((r) => r.verbs).sort()).toEqual([
+      'create',
+      'create',
+      'get',
+      'impersonate',
+      'impersonate',
+      'list',
+    ]);
+    // reads nothing but organizations: every other call is made as the caller
+    const reads = (role?.rules ?? []) as { resources: string[]; verbs: string[] }[];
+    expect(reads.filter((r) => r.verbs.includes('list')).flatMap((r) => r.resources)).toEqual([
+      'organizations',
+    ]);
     const pod = podOf(p, SERVER_NAME);
     expect(pod.containers[0]?.args[0]).toBe('server');
     expect(pod.containers[0]?.readinessProbe.httpGet.path).toBe('/readyz');

@@ -6,7 +6,8 @@ const upSpec = defineCommand({
   name: 'up',
   summary: 'Start the local control plane, install the platform and run the controllers',
   description:
-    'Start an embedded control plane on this machine (real etcd, kube-apiserver and kube-controller-manager,\n' +
+    'Start an embedded control plane on this machine (real etcd, kube-apiserver, kube-controller-manager and\n' +
+    'kube-scheduler, with kwok simulating the nodes so pods run, become Ready and have logs;\n' +
     'built with Go on first use and cached in ~/.cache/choreoctl), install the OpenChoreo CRDs and the default\n' +
     'platform, run the controllers in this process, and add a choreoctl context named "local" that points at it.\n' +
     'Runs in the foreground until Ctrl-C; the data stays in ~/.choreoctl/local for the next start.',
@@ -16,6 +17,13 @@ const upSpec = defineCommand({
       type: 'number',
       placeholder: 'port',
       description: 'kube-apiserver port (default: a free one)',
+    },
+    {
+      name: 'nodes',
+      type: 'number',
+      placeholder: 'n',
+      default: 3,
+      description: 'Simulated nodes (kube-scheduler + kwok) that run the pods; 0 for none',
     },
     { name: 'fresh', type: 'boolean', description: 'Delete the previous data first' },
     { name: 'no-controllers', type: 'boolean', description: 'Do not run the controllers in this process' },

@@ -46,11 +46,11 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
   const local = await import('../../../local/up.js');
 
   if (verb === 'build') {
-    const [{ resolveBinaries }, { externalCrdFiles }] = await Promise.all([
+    const [{ resolveAllBinaries }, { externalCrdFiles }] = await Promise.all([
       import('../../../local/binaries.js'),
       import('../../../local/external-crds.js'),
     ]);
-    const bins = await asCliError(() => resolveBinaries({ progress }));
+    const bins = await asCliError(() => resolveAllBinaries({ progress }));
     for (const [name, path] of Object.entries(bins)) io.out(`${name}\t${path}\n`);
     const crds = await asCliError(async () => externalCrdFiles({ progress }));
     io.out(`external CRDs\t${crds.length} files\n`);
@@ -73,6 +73,7 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
     io.out(
       `local control plane: running (pid ${pid})\nkubeconfig: ${paths.kubeconfig}\ndata: ${paths.data}\n`,
     );
+    io.out(`nodes: ${await local.nodeSummary(paths)}\n`);
     return ExitCode.OK;
   }
 
@@ -93,6 +94,7 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
   const instance = await asCliError(() =>
     local.localUp({
       ...(flags.port !== undefined ? { port: flags.port } : {}),
+      nodes: flags.nodes,
       fresh: flags.fresh,
       progress: upProgress,
       env: factory.env as NodeJS.ProcessEnv,

@@ -1,0 +1,520 @@
+/**
+ * The REST server in-process on 127.0.0.1 against the harness's real kube-apiserver: auth by TokenReview
+ * and impersonation (admin, restricted, a user bound in one organization), every route, the error
+ * shape, all-or-nothing apply, and no token or credential in responses or logs.
+ */
+
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
+import { Authenticator } from '../../../src/server/auth.js';
+import { type LogLine, type RunningServer, startServer } from '../../../src/server/index.js';
+import { installCrds, newClient, uniqueName } from '../helpers.js';
+
+let admin: KubeClient;
+let server: RunningServer;
+const logs: LogLine[] = [];
+const bodies: string[] = [];
+let adminToken = '';
+let restrictedToken = '';
+const orgA = uniqueName('srv-a');
+const orgB = uniqueName('srv-b');
+const PLANE_SECRET = 'plane-client-key-do-not-leak-9f8e7d';
+const OBSERVER_PASSWORD = 'observer-pass-do-not-leak-1a2b3c';
+
+function tokenOf(kubeconfig: string): string {
+  const k = parseYaml(readFileSync(kubeconfig, 'utf8')) as { users: { user: { token: string } }[] };
+  return k.users[0]?.user.token ?? '';
+}
+
+async function call(
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; contentType?: string } = {},
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers, read field by field by the assertions
+): Promise<{ status: number; body: any; text: string }> {
+  const headers: Record<string, string> = {};
+  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+  let body: string | undefined;
+  if (opts.body !== undefined) {
+    body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    headers['content-type'] = opts.contentType ?? 'application/json';
+  }
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  });
+  const text = await res.text();
+  bodies.push(text);
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // text (metrics)
+  }
+  return { status: res.status, body: parsed, text };
+}
+
+const project = (name: string, org: string) => ({
+  apiVersion: 'openchoreo.dev/v1alpha1',
+  kind: 'Project',
+  metadata: { name, namespace: org, annotations: { 'openchoreo.dev/display-name': `Project ${name}` } },
+  spec: { deploymentPipelineRef: 'default' },
+});
+
+beforeAll(async () => {
+  admin = newClient(inject('kubeconfig'));
+  adminToken = tokenOf(inject('kubeconfig'));
+  restrictedToken = tokenOf(inject('restrictedKubeconfig'));
+  await installCrds(admin);
+  for (const org of [orgA, orgB]) {
+    await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: org } });
+    await admin.create({
+      apiVersion: 'openchoreo.dev/v1alpha1',
+      kind: 'Organization',
+      metadata: { name: org },
+      spec: {},
+    });
+  }
+  // `restricted` may read and write openchoreo.dev objects in orgA only.
+  await admin.create({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: 'choreo-member', namespace: orgA },
+    rules: [
+      {
+        apiGroups: ['openchoreo.dev'],
+        resources: ['*'],
+        verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'],
+      },
+    ],
+  });
+  await admin.create({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'choreo-member', namespace: orgA },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'choreo-member' },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'restricted' }],
+  });
+  server = await startServer({
+    kube: admin,
+    log: (l) => logs.push(l),
+    requestTimeoutMs: 20_000,
+    bodyLimit: 256 * 1024,
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  for (const org of [orgA, orgB]) {
+    await admin
+      .delete(
+        { group: 'openchoreo.dev', version: 'v1alpha1', resource: 'organizations', namespaced: false },
+        org,
+      )
+      .catch(() => {});
+    await admin
+      .delete({ group: '', version: 'v1', resource: 'namespaces', namespaced: false }, org)
+      .catch(() => {});
+  }
+  admin?.close();
+});
+
+describe('unauthenticated endpoints', () => {
+  it('/healthz, /readyz (asks the apiserver), /version, /metrics', async () => {
+    expect((await call('GET', '/healthz')).body).toEqual({ status: 'ok' });
+    expect((await call('GET', '/readyz')).status).toBe(200);
+    const v = await call('GET', '/version');
+    expect(v.body.gitVersion).toMatch(/^v\d+\.\d+\.\d+/);
+    await call('GET', '/api/v1alpha1/orgs', { token: adminToken });
+    const m = await call('GET', '/metrics');
+    expect(m.status).toBe(200);
+    expect(m.text).toContain(
+      'choreoctl_http_requests_total{method="GET",route="/api/v1alpha1/orgs",status="200"}',
+    );
+  });
+
+  it('/openapi.json: OpenAPI 3.1 from the zod schemas, every namespaced kind with its operations', async () => {
+    const r = await call('GET', '/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toBe('3.1.0');
+    expect(r.body.paths['/api/v1alpha1/orgs/{org}/components'].get.operationId).toBe('listComponent');
+    expect(Object.keys(r.body.paths['/api/v1alpha1/orgs/{org}/projects/{name}']).sort()).toEqual([
+      'delete',
+      'get',
+      'put',
+    ]);
+    expect(r.body.components.schemas.Component.properties.spec.properties.type.enum).toContain('Service');
+  });
+
+  it('/docs: an HTML page listing every operation, no script', async () => {
+    const r = await call('GET', '/docs');
+    expect(r.status).toBe(200);
+    expect(r.text).toMatch(/^<!doctype html>/);
+    expect(r.text).toContain('id="listComponent"');
+    expect(r.text).toContain('<code>/api/v1alpha1/orgs/{org}/projects/{name}</code>');
+    expect(r.text).not.toContain('<script');
+  });
+
+  it('an unknown route is a JSON 404 in the one error shape', async () => {
+    const r = await call('GET', '/nope');
+    expect(r.status).toBe(404);
+    expect(r.body).toMatchObject({ status: 404, code: 'NotFound', details: [] });
+  });
+});
+
+describe('authentication', () => {
+  it('401 without a token, with a bad one, and with a malformed header; upstream routes in their envelope', async () => {
+    for (const token of [undefined, 'not-a-real-token', '']) {
+      const r = await call(
+        'GET',
+        `/api/v1alpha1/orgs/${orgA}/projects`,
+        token === undefined ? {} : { token },
+      );
+      expect(r.status).toBe(401);
+      expect(r.body.code).toBe('Unauthorized');
+    }
+    const up = await call('GET', '/api/v1/orgs', { token: 'bad' });
+    expect(up.status).toBe(401);
+    expect(up.body).toEqual({ success: false, error: expect.any(String), code: 'UNAUTHORIZED' });
+  });
+
+  it('TokenReview answers (yes and no) are cached per token hash for the TTL, then asked again', async () => {
+    let now = 1_000_000;
+    const auth = new Authenticator(admin, { ttlMs: 10_000, now: () => now });
+    for (let i = 0; i < 3; i++)
+      expect((await auth.authenticate(restrictedToken)).username).toBe('restricted');
+    expect(auth.reviews).toBe(1);
+    await expect(auth.authenticate('bad-token')).rejects.toMatchObject({ status: 401 });
+    await expect(auth.authenticate('bad-token')).rejects.toMatchObject({ status: 401 });
+    expect(auth.reviews).toBe(2);
+    now += 10_001;
+    const u = await auth.authenticate(restrictedToken);
+    expect(auth.reviews).toBe(3);
+    expect(u.groups).toContain('system:authenticated');
+    auth.close();
+  });
+});
+
+describe('resources as the caller', () => {
+  it('create, get, list (selector, limit/continue), update (apply), delete', async () => {
+    const base = `/api/v1alpha1/orgs/${orgA}/projects`;
+    for (const n of ['p1', 'p2', 'p3']) {
+      const c = await call('POST', base, {
+        token: adminToken,
+        body: {
+          ...project(n, orgA),
+          metadata: { ...project(n, orgA).metadata, labels: { tier: n === 'p3' ? 'gold' : 'std' } },
+        },
+      });
+      expect(c.status, c.text).toBe(201);
+      expect(c.body.metadata.name).toBe(n);
+    }
+    const dup = await call('POST', base, { token: adminToken, body: project('p1', orgA) });
+    expect(dup.status).toBe(409);
+    const g = await call('GET', `${base}/p1`, { token: adminToken });
+    expect(g.body).toMatchObject({
+      apiVersion: 'openchoreo.dev/v1alpha1',
+      kind: 'Project',
+      metadata: { name: 'p1', namespace: orgA },
+    });
+    const sel = await call('GET', `${base}?labelSelector=tier%3Dgold`, { token: adminToken });
+    expect(sel.body.items.map((o: KubeObject) => o.metadata?.name)).toEqual(['p3']);
+    const page1 = await call('GET', `${base}?limit=2`, { token: adminToken });
+    expect(page1.body.items).toHaveLength(2);
+    expect(page1.body.metadata.continue).toBeTruthy();
+    const page2 = await call(
+      'GET',
+      `${base}?limit=2&continue=${encodeURIComponent(page1.body.metadata.continue)}`,
+      { token: adminToken },
+    );
+    expect(page2.body.items.map((o: KubeObject) => o.metadata?.name)).toEqual(['p3']);
+    const upd = await call('PUT', `${base}/p1`, {
+      token: adminToken,
+      body: {
+        ...project('p1', orgA),
+        metadata: { name: 'p1', annotations: { 'openchoreo.dev/description': 'updated' } },
+      },
+    });
+    expect(upd.status, upd.text).toBe(200);
+    expect(upd.body.metadata.annotations['openchoreo.dev/description']).toBe('updated');
+    const del = await call('DELETE', `${base}/p2`, { token: adminToken });
+    expect(del.status).toBe(200);
+    expect((await call('GET', `${base}/p2`, { token: adminToken })).status).toBe(404);
+    expect((await call('DELETE', `${base}/p2`, { token: adminToken })).status).toBe(404);
+  });
+
+  it('watch: newline-delimited events as the caller, from now; 403 before the stream when not allowed', async () => {
+    const base = `/api/v1alpha1/orgs/${orgA}/projects`;
+    const ctl = new AbortController();
+    const res = await fetch(`${server.url}${base}?watch=true`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+      signal: ctl.signal,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/x-ndjson');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const created = call('POST', base, { token: adminToken, body: project('watched', orgA) });
+    let buf = '';
+    let event: { type: string; object: KubeObject } | undefined;
+    while (!event) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += new TextDecoder().decode(value);
+      for (const line of buf.split('\n').slice(0, -1)) {
+        const ev = JSON.parse(line) as { type: string; object: KubeObject };
+        if (ev.type === 'ADDED' && ev.object.metadata?.name === 'watched') event = ev;
+      }
+    }
+    expect((await created).status).toBe(201);
+    expect(event?.object.kind).toBe('Project');
+    ctl.abort();
+    const denied = await call('GET', `/api/v1alpha1/orgs/${orgB}/projects?watch=true`, {
+      token: restrictedToken,
+    });
+    expect(denied.status).toBe(403);
+  });
+
+  it('closing the server ends open watch streams instead of waiting for them', async () => {
+    const second = await startServer({ kube: admin, log: () => {} });
+    const res = await fetch(`${second.url}/api/v1alpha1/orgs/${orgA}/projects?watch=true`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(res.status).toBe(200);
+    const text = res.text();
+    const t0 = Date.now();
+    await second.close();
+    expect(Date.now() - t0).toBeLessThan(5_000); // not the 72 s keep-alive timeout
+    const lines = (await text).trim().split('\n');
+    expect(JSON.parse(lines[0] as string).type).toBe('BOOKMARK');
+  });
+
+  it('bad names and bodies are refused before Kubernetes is asked, with field paths', async () => {
+    const bad = await call('GET', `/api/v1alpha1/orgs/Bad_Org/projects`, { token: adminToken });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details[0].field).toBe('organization');
+    expect((await call('GET', `/api/v1alpha1/orgs/${orgA}/widgets`, { token: adminToken })).status).toBe(404);
+    expect(
+      (await call('GET', `/api/v1alpha1/orgs/${orgA}/projects?limit=-1`, { token: adminToken })).status,
+    ).toBe(400);
+    const wrongNs = await call('POST', `/api/v1alpha1/orgs/${orgA}/projects`, {
+      token: adminToken,
+      body: project('x', orgB),
+    });
+    expect(wrongNs.status).toBe(400);
+    expect(wrongNs.body.details[0].field).toBe('metadata.namespace');
+    const schema = await call('POST', `/api/v1alpha1/orgs/${orgA}/components`, {
+      token: adminToken,
+      body: {
+        apiVersion: 'openchoreo.dev/v1alpha1',
+        kind: 'Component',
+        metadata: { name: 'c1' },
+        spec: { type: 'NoSuchType' },
+      },
+    });
+    expect(schema.status).toBe(422);
+    expect(schema.body.code).toBe('Invalid');
+    expect(schema.body.details.some((d: { field?: string }) => d.field?.startsWith('spec'))).toBe(true);
+    const notJson = await call('POST', `/api/v1alpha1/orgs/${orgA}/projects`, {
+      token: adminToken,
+      body: '{nope',
+      contentType: 'application/json',
+    });
+    expect(notJson.status).toBe(400);
+    const tooBig = await call('POST', '/api/v1alpha1/apply', {
+      token: adminToken,
+      body: 'x'.repeat(300 * 1024),
+      contentType: 'application/yaml',
+    });
+    expect(tooBig.status).toBe(413);
+  });
+
+  it('the restricted identity: 403 naming verb and resource outside its organization, never a 500', async () => {
+    const r = await call('GET', `/api/v1alpha1/orgs/${orgB}/projects`, { token: restrictedToken });
+    expect(r.status).toBe(403);
+    expect(r.body).toMatchObject({ code: 'Forbidden', verb: 'list', resource: 'projects.openchoreo.dev' });
+    expect(r.body.message).toContain('restricted');
+    const w = await call('POST', `/api/v1alpha1/orgs/${orgB}/projects`, {
+      token: restrictedToken,
+      body: project('nope', orgB),
+    });
+    expect(w.status).toBe(403);
+    const g = await call('GET', `/api/v1alpha1/orgs/${orgB}`, { token: restrictedToken });
+    expect(g.status).toBe(403);
+    expect(g.body.verb).toBe('get');
+  });
+
+  it('a user bound in one organization sees only it in lists, and works there', async () => {
+    const orgs = await call('GET', '/api/v1alpha1/orgs', { token: restrictedToken });
+    expect(orgs.status, orgs.text).toBe(200);
+    expect(orgs.body.items.map((o: KubeObject) => o.metadata?.name)).toEqual([orgA]);
+    const up = await call('GET', '/api/v1/orgs', { token: restrictedToken });
+    expect(up.body.data.items.map((o: { name: string }) => o.name)).toEqual([orgA]);
+    const adminOrgs = await call('GET', '/api/v1alpha1/orgs', { token: adminToken });
+    const names = adminOrgs.body.items.map((o: KubeObject) => o.metadata?.name);
+    expect(names).toEqual(expect.arrayContaining([orgA, orgB]));
+    const c = await call('POST', `/api/v1alpha1/orgs/${orgA}/projects`, {
+      token: restrictedToken,
+      body: project('mine', orgA),
+    });
+    expect(c.status, c.text).toBe(201);
+    // made as the caller: the managed fields name our field manager, the audit user is `restricted`
+    const l = await call('GET', `/api/v1alpha1/orgs/${orgA}/projects`, { token: restrictedToken });
+    expect(l.body.items.map((o: KubeObject) => o.metadata?.name)).toContain('mine');
+  });
+});
+
+describe('apply', () => {
+  const yaml = (org: string, second: string) => `apiVersion: openchoreo.dev/v1alpha1
+kind: Project
+metadata:
+  name: applied-1
+  namespace: ${org}
+spec:
+  deploymentPipelineRef: default
+---
+apiVersion: openchoreo.dev/v1alpha1
+kind: Component
+metadata:
+  name: applied-c
+  namespace: ${org}
+spec:
+${second}
+`;
+
+  it('a bad document anywhere: 422 with file:line and field, and nothing is written', async () => {
+    const r = await call('POST', `/api/v1alpha1/apply`, {
+      token: adminToken,
+      body: yaml(orgA, '  owner: {projectName: applied-1}\n  type: Bogus'),
+      contentType: 'application/yaml',
+    });
+    expect(r.status, r.text).toBe(422);
+    expect(r.body.details[0]).toMatchObject({ object: 'Component/applied-c' });
+    expect(r.body.details[0].location).toMatch(/^request:\d+:\d+$/);
+    expect(
+      (await call('GET', `/api/v1alpha1/orgs/${orgA}/projects/applied-1`, { token: adminToken })).status,
+    ).toBe(404);
+    // a kind only the server can judge (a denied namespace) fails the dry-run: nothing is written either
+    const denied = await call('POST', `/api/v1alpha1/apply`, {
+      token: restrictedToken,
+      body: `${yaml(orgA, '  owner: {projectName: applied-1}\n  type: Service').replace(`namespace: ${orgA}\nspec:\n${'  owner'}`, `namespace: ${orgB}\nspec:\n  owner`)}`,
+      contentType: 'application/yaml',
+    });
+    expect(denied.status, denied.text).toBe(403);
+    expect(denied.body.details[0].object).toBe('Component/applied-c');
+    expect(
+      (await call('GET', `/api/v1alpha1/orgs/${orgA}/projects/applied-1`, { token: adminToken })).status,
+    ).toBe(404);
+  });
+
+  it('a good multi-document apply writes all, in order; JSON works too', async () => {
+    const r = await call('POST', `/api/v1alpha1/apply`, {
+      token: adminToken,
+      body: yaml(orgA, '  owner: {projectName: applied-1}\n  type: Service'),
+      contentType: 'application/yaml',
+    });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.results.map((x: { kind: string; action: string }) => `${x.kind}:${x.action}`)).toEqual([
+      'Project:created',
+      'Component:created',
+    ]);
+    const j = await call('POST', `/api/v1alpha1/apply`, {
+      token: adminToken,
+      body: project('applied-2', orgA),
+    });
+    expect(j.status, j.text).toBe(200);
+    const other = await call('POST', `/api/v1alpha1/apply`, {
+      token: adminToken,
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: orgA } },
+    });
+    expect(other.status).toBe(422);
+    expect(other.body.details[0].field).toBe('kind');
+  });
+});
+
+describe('upstream /api/v1 routes', () => {
+  it('projects, components, environments, data planes in upstream envelope; no credential', async () => {
+    await admin
+      .create({
+        apiVersion: 'openchoreo.dev/v1alpha1',
+        kind: 'DataPlane',
+        metadata: { name: 'dp1', namespace: orgA },
+        spec: {
+          kubernetesCluster: {
+            server: 'https://dp.example:6443',
+            auth: { mtls: { clientCert: { value: 'CERT' }, clientKey: { value: PLANE_SECRET } } },
+          },
+          registry: { prefix: 'registry.example/acme' },
+          gateway: { publicVirtualHost: 'pub.example', organizationVirtualHost: 'org.example' },
+          observer: {
+            url: 'https://observer.example',
+            authentication: { basicAuth: { username: 'obs', password: OBSERVER_PASSWORD } },
+          },
+        },
+      } as KubeObject)
+      .catch((e: unknown) => {
+        throw new Error(`creating the DataPlane fixture: ${(e as Error).message}`);
+      });
+    const p = await call('GET', `/api/v1/orgs/${orgA}/projects`, { token: adminToken });
+    expect(p.body.success).toBe(true);
+    expect(p.body.data.totalCount).toBe(p.body.data.items.length);
+    const names = p.body.data.items.map((x: { name: string }) => x.name);
+    expect(names).toEqual([...names].sort());
+    expect(p.body.data.items.find((x: { name: string }) => x.name === 'p3')).toMatchObject({
+      orgName: orgA,
+      displayName: 'Project p3',
+      deploymentPipeline: 'default',
+    });
+    const one = await call('GET', `/api/v1/orgs/${orgA}/projects/p1`, { token: adminToken });
+    expect(one.body).toMatchObject({ success: true, data: { name: 'p1' } });
+    const comps = await call('GET', `/api/v1/orgs/${orgA}/projects/applied-1/components`, {
+      token: adminToken,
+    });
+    expect(comps.body.data.items).toMatchObject([
+      { name: 'applied-c', type: 'Service', projectName: 'applied-1', orgName: orgA },
+    ]);
+    const comp = await call('GET', `/api/v1/orgs/${orgA}/projects/applied-1/components/applied-c`, {
+      token: adminToken,
+    });
+    expect(comp.body.data.buildConfig).toBeDefined();
+    const missing = await call('GET', `/api/v1/orgs/${orgA}/projects/nope/components`, { token: adminToken });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ success: false, code: 'PROJECT_NOT_FOUND' });
+    const envs = await call('GET', `/api/v1/orgs/${orgA}/environments`, { token: adminToken });
+    expect(envs.body).toMatchObject({ success: true, data: { items: [], totalCount: 0 } });
+    const dps = await call('GET', `/api/v1/orgs/${orgA}/dataplanes`, { token: adminToken });
+    expect(dps.body.data.items[0]).toMatchObject({
+      name: 'dp1',
+      apiServerURL: 'https://dp.example:6443',
+      observerUsername: 'obs',
+    });
+    const raw = await call('GET', `/api/v1alpha1/orgs/${orgA}/dataplanes/dp1`, { token: adminToken });
+    expect(raw.status).toBe(200);
+    expect(raw.text).toContain('<redacted>');
+    const forbidden = await call('GET', `/api/v1/orgs/${orgB}/projects`, { token: restrictedToken });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body).toMatchObject({ success: false, code: 'FORBIDDEN' });
+  });
+
+  it('the service catalog of an organization', async () => {
+    const r = await call('GET', `/api/v1alpha1/orgs/${orgA}/catalog`, { token: adminToken });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.items).toEqual([]);
+  });
+});
+
+describe('secrets', () => {
+  it('no token or credential in any response body or log line', () => {
+    expect(logs.length).toBeGreaterThan(10);
+    const logText = logs.map((l) => JSON.stringify(l)).join('\n');
+    expect(logs.some((l) => l.user === 'restricted' && l.status === 403)).toBe(true);
+    for (const secret of [adminToken, restrictedToken, PLANE_SECRET, OBSERVER_PASSWORD]) {
+      expect(logText).not.toContain(secret);
+      for (const b of bodies) expect(b).not.toContain(secret);
+    }
+    for (const l of logs)
+      expect(Object.keys(l).sort()).toEqual(expect.arrayContaining(['method', 'route', 'status', 'ms']));
+  });
+});
