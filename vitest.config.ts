@@ -23,10 +23,13 @@ export default defineConfig({
       },
       {
         // The reliability & security suite (issue 17): faults during rollouts, secrets, isolation. Its own real
-        // control plane; part of `npm test`, and `npm run test:reliability` runs it alone.
+        // control plane. `npm test` runs the quick, deterministic part (security, manifest size caps);
+        // `npm run test:reliability` (RELIABILITY_ALL=1) runs all of it, the data-plane fault scenarios included
+        // (several minutes, and one of them failed once in four runs on a loaded machine: see the README).
         test: {
           name: 'reliability',
           include: ['test/reliability/**/*.test.ts'],
+          exclude: process.env.RELIABILITY_ALL ? [] : ['test/reliability/data-plane-faults.test.ts'],
           // One file at a time: each runs a controller manager against the shared control plane, and two
           // managers without leader election would both reconcile the other's objects.
           fileParallelism: false,
