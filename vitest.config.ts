@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` is pure and fast; `integration` and `e2e` talk to a real
+// Three projects: `unit` is pure and fast; `integration` (with e2e) and `reliability` talk to a real
 // kube-apiserver that test/setup/control-plane.ts starts once for the run.
 export default defineConfig({
   test: {
@@ -17,6 +17,24 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           globalSetup: ['test/setup/control-plane.ts'],
           testTimeout: 120_000,
+          hookTimeout: 300_000,
+          pool: 'forks',
+        },
+      },
+      {
+        // The reliability & security suite (issue 17): faults during rollouts, secrets, isolation. Its own real
+        // control plane. `npm test` runs the quick, deterministic part (security, manifest size caps);
+        // `npm run test:reliability` (RELIABILITY_ALL=1) runs all of it, the data-plane fault scenarios included
+        // (several minutes, and one of them failed once in four runs on a loaded machine: see the README).
+        test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          exclude: process.env.RELIABILITY_ALL ? [] : ['test/reliability/data-plane-faults.test.ts'],
+          // One file at a time: each runs a controller manager against the shared control plane, and two
+          // managers without leader election would both reconcile the other's objects.
+          fileParallelism: false,
+          globalSetup: ['test/setup/control-plane.ts'],
+          testTimeout: 300_000,
           hookTimeout: 300_000,
           pool: 'forks',
         },

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import { GROUP as API_GROUP, API_VERSION, KIND_META } from '../api/kinds-meta.js';
+import { DEFAULT_MAX_BODY_BYTES, formatBytes } from '../kube/http.js';
 import { OperationError } from './errors.js';
 
 const RANKS = new Map(KIND_META.map((k) => [k.kind, k.rank]));
@@ -61,7 +62,13 @@ const MANIFEST_EXT = /\.(ya?ml|json)$/i;
 /** kubectl's `-f`: a file, a directory (its .yaml/.yml/.json files; recursively with -R), a URL, or `-`. */
 export async function readSources(
   filenames: readonly string[],
-  options: { recursive: boolean; stdin: Readable; fetch?: typeof fetch },
+  options: {
+    recursive: boolean;
+    stdin: Readable;
+    fetch?: typeof fetch;
+    /** Largest body read from a URL, bytes. Default MAX_URL_BYTES. */
+    maxUrlBytes?: number;
+  },
 ): Promise<Source[]> {
   const out: Source[] = [];
   for (const f of filenames) {
@@ -88,7 +95,10 @@ export async function readSources(
           },
         );
       }
-      out.push({ name: f, text: decodeUtf8(f, new Uint8Array(await res.arrayBuffer())) });
+      out.push({
+        name: f,
+        text: decodeUtf8(f, await readCapped(f, res, options.maxUrlBytes ?? MAX_URL_BYTES)),
+      });
       continue;
     }
     const st = await stat(f).catch(() => undefined);
@@ -102,6 +112,47 @@ export async function readSources(
   }
   if (out.length === 0) throw new OperationError('no objects passed to apply', { reason: 'NoObjects' });
   return out;
+}
+
+/**
+ * The most `apply -f URL` reads: the kube client's cap for one object's answer (etcd holds at most ~1.5 MiB per
+ * object), so a server sending an endless or huge body cannot exhaust the CLI's memory.
+ */
+export const MAX_URL_BYTES = DEFAULT_MAX_BODY_BYTES.other;
+
+/** The body of `res`, refused by Content-Length or as soon as more than `limit` bytes have arrived. */
+async function readCapped(url: string, res: Response, limit: number): Promise<Uint8Array> {
+  const tooLarge = (size: string) =>
+    new OperationError(
+      `unable to read URL "${url}": the body is larger than the ${formatBytes(limit)} choreoctl reads ` +
+        `(${size}); download it and check it, or split it into smaller files`,
+      { reason: 'ReadError' },
+    );
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    await res.body?.cancel().catch(() => {});
+    throw tooLarge(`it announces ${formatBytes(declared)}`);
+  }
+  if (!res.body) return new Uint8Array();
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(`it exceeded it after ${formatBytes(size)}`);
+      }
+      chunks.push(value);
+    }
+  } catch (e) {
+    if (e instanceof OperationError) throw e;
+    throw new OperationError(`unable to read URL "${url}": ${(e as Error).message}`, { reason: 'ReadError' });
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Offset of the first byte that is not part of a well-formed UTF-8 sequence, or -1. */

@@ -2,7 +2,8 @@
  * The container image (scripts/image): built without a Docker daemon, reproducible, and working as a real
  * container. podman (with runc) runs it rootful, on the host network, read-only, as its non-root user, with a
  * kubeconfig mounted read-only, as `choreoctl controller run` against a control plane of its own; the CLI on the
- * host applies a component and the containerised manager must reconcile it. Where podman is missing the
+ * host applies a component and the containerised manager must reconcile it; and as `choreoctl server`, which must
+ * answer /readyz (asking that apiserver) and refuse a caller without a token. Where podman is missing the
  * image's root filesystem runs under unshare + chroot instead (./image-runner.ts).
  *
  * Skipped, with the reason, where mmdebstrap or both runners are missing (.ci/run installs them as root).
@@ -15,11 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuildResult, buildImage, IMAGE_UID, missingBuildTools } from '../../scripts/image/build.js';
 import { type ControlPlane, freePort, startControlPlane } from '../../src/local/controlplane.js';
 import { conditionOf, newClient, until } from '../integration/helpers.js';
-import { type ImageRunner, imageRunner, runnerKind } from './image-runner.js';
+import { type ImageRunner, imageRunner, runnerKind, type Started } from './image-runner.js';
 
 const root = join(import.meta.dirname, '../..');
 const bin = join(root, 'bin/choreoctl.js');
 const runner = runnerKind();
+/** Where the started containers find the harness's kubeconfig (mounted read-only). */
+const KUBECONFIG = '/etc/choreoctl/kubeconfig';
 const missing = missingBuildTools();
 const skipReason =
   missing.length > 0
@@ -38,6 +41,30 @@ describe.skipIf(skipReason !== '')(`the container image (run by ${runner.kind})`
       reject: false,
       env: { NO_COLOR: '1', CHOREOCTL_CONFIG: '/nonexistent/choreoctl-config' },
     });
+
+  /** Runs fn; a failure carries the container's logs. */
+  const withLogs = async <T>(started: Started, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- container logs ---\n${await started.logs()}`);
+    }
+  };
+
+  /** Starts the image with the kubeconfig mounted; returns once it answers 200 on /readyz and /healthz at port. */
+  const startReady = async (args: string[], port: number, what: string): Promise<Started> => {
+    const started = await run.start(args, { from: join(work, 'kubeconfig'), to: KUBECONFIG });
+    await withLogs(started, async () => {
+      await until(
+        async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
+        `${what} to answer /readyz`,
+        60_000,
+      );
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+    });
+    return started;
+  };
 
   beforeAll(async () => {
     const [built, plane] = await Promise.all([
@@ -111,21 +138,13 @@ describe.skipIf(skipReason !== '')(`the container image (run by ${runner.kind})`
     mark('install --no-controller --with-dependencies');
     t0 = Date.now();
     const port = await freePort();
-    const started = await run.start(
-      ['controller', 'run', '--kubeconfig', '/etc/choreoctl/kubeconfig', `--metrics-addr=127.0.0.1:${port}`],
-      { from: join(work, 'kubeconfig'), to: '/etc/choreoctl/kubeconfig' },
+    const started = await startReady(
+      ['controller', 'run', '--kubeconfig', KUBECONFIG, `--metrics-addr=127.0.0.1:${port}`],
+      port,
+      'the containerised manager',
     );
-    const logs = () => started.logs();
-    try {
-      await until(
-        async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
-        'the containerised manager to answer /readyz',
-        60_000,
-      );
-      mark('/readyz');
-      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
-      expect(health.status).toBe(200);
-
+    mark('/readyz');
+    await withLogs(started, async () => {
       const created = await cli(
         'create',
         'component',
@@ -175,15 +194,35 @@ describe.skipIf(skipReason !== '')(`the container image (run by ${runner.kind})`
       );
       expect(plane).toMatchObject({ status: 'True', reason: 'ClusterReady' });
       mark('DataPlane Ready');
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- container logs ---\n${await logs()}`);
-    }
+    });
     // SIGTERM: the manager stops gracefully and exits 0
     expect(await started.stop(20)).toBe(0);
     mark('stopped');
     process.stderr.write(`[image] ${marks.join('; ')} (from the container's start)\n`);
     // the apiserver takes its time over the 15 dependency CRDs (Argo's Workflow schema alone is 3 MB)
   }, 300_000);
+
+  it('as `server`, answers /readyz and /healthz, refuses a caller without a token (401), stops on SIGTERM', async () => {
+    const t0 = Date.now();
+    const port = await freePort();
+    const started = await startReady(
+      ['server', `--addr=127.0.0.1:${port}`, '--kubeconfig', KUBECONFIG],
+      port,
+      'the containerised REST server',
+    );
+    const ready = Date.now() - t0;
+    await withLogs(started, async () => {
+      // no bearer token: refused before any Kubernetes call, a 401 (not a 500 from a missing piece in the image)
+      const orgs = await fetch(`http://127.0.0.1:${port}/api/v1alpha1/orgs`);
+      expect(orgs.status).toBe(401);
+      expect(orgs.headers.get('www-authenticate')).toBe('Bearer');
+    });
+    // SIGTERM: the server closes its listener and exits 0
+    expect(await started.stop(20)).toBe(0);
+    process.stderr.write(
+      `[image] server: /readyz ${(ready / 1000).toFixed(1)}s, stopped ${((Date.now() - t0) / 1000).toFixed(1)}s (from the container's start)\n`,
+    );
+  }, 120_000);
 
   it('is reproducible: a rebuild of every layer without the cache gives the same digest', async () => {
     const build = async () => {
