@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
 import { REF } from '../../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
+import { STATUS_REFRESH_MS } from '../../../src/controllers/release/index.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
 import { KUBE_REF } from '../../../src/kube/kinds.js';
@@ -149,6 +150,24 @@ async function resyncReleases(): Promise<void> {
   await new Promise((r) => setTimeout(r, 300));
 }
 
+/**
+ * Waits until the engine has sent no write for longer than STATUS_REFRESH_MS. Copies of live status that moved
+ * within that window are written by a delayed pass (requeueAfter), and no event says that none is pending, so
+ * quiet time is the only signal; on a busy machine the Deployment controller keeps reporting for longer, and a
+ * resync measured too early counted those deferred writes (seen in CI: 1-4 of them).
+ */
+async function quiesce(timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = writes(engineClient);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, STATUS_REFRESH_MS + 500));
+    const now = writes(engineClient);
+    if (now === last) return;
+    if (Date.now() > deadline) throw new Error(`the engine kept writing for ${timeoutMs} ms (${now} writes)`);
+    last = now;
+  }
+}
+
 beforeAll(async () => {
   client = newClient(inject('kubeconfig'));
   engineClient = newClient(inject('kubeconfig'));
@@ -285,6 +304,7 @@ describe('release engine, data plane = control plane', () => {
 
   it('a resync of an unchanged Release sends zero writes', async () => {
     await resyncReleases(); // absorbs status changes the Deployment controller made meanwhile
+    await quiesce();
     engineClient.resetStats();
     await resyncReleases();
     const byVerb = { ...engineClient.stats.byVerb };
@@ -648,6 +668,7 @@ describe('release engine, write counts', () => {
     );
     logs.push(`resync: deployments settled after ${Date.now() - t0} ms`);
     await resyncReleases();
+    await quiesce();
     engineClient.resetStats();
     const t1 = Date.now();
     await resyncReleases();
@@ -728,6 +749,7 @@ describe('release engine, data plane in a second apiserver', () => {
     const toPlane = engine.planes.client(dp);
     expect(toPlane).not.toBe(engineClient);
     await resyncReleases();
+    await quiesce();
     engineClient.resetStats();
     toPlane.resetStats();
     await resyncReleases();
