@@ -13,6 +13,7 @@ import {
   DEFAULT_RESOURCES,
   defaultPlatform,
   IMAGE_REPOSITORY,
+  promotionAccess,
   serverObjects,
 } from '../../src/services/install.js';
 
@@ -63,7 +64,8 @@ export function chartFiles(version: string): Record<string, string> {
   setPath(deployment, ['spec', 'replicas'], REPLICAS);
   setPath(deployment, ['spec', 'template', 'spec', 'containers', 0, 'resources'], RESOURCES);
   const pdb = ctl.filter((o) => o.kind === 'PodDisruptionBudget');
-  const rest = ctl.filter((o) => o.kind !== 'PodDisruptionBudget');
+  // who may request and approve promotions: installed with the controller, as `choreoctl install` does
+  const rest = [...ctl.filter((o) => o.kind !== 'PodDisruptionBudget'), ...promotionAccess()];
   const controller = `${GENERATED}${templated(docs(rest))}{{- if gt (int .Values.replicas) 1 }}\n${docs(pdb)}{{- end }}\n`;
   const server = `${GENERATED}{{- if .Values.server.enabled }}\n${templated(docs(serverObjects({ image: IMAGE })))}{{- end }}\n`;
   const platform = `${GENERATED}{{- if .Values.platform.enabled }}\n${docs(defaultPlatform('default'))}{{- end }}\n`;

@@ -174,6 +174,11 @@ function meta(
   };
 }
 
+/** Who may request and approve promotions (ClusterRoles and the admission policies that pin identities). */
+export function promotionAccess(): KubeObject[] {
+  return promotionAccessObjects(meta);
+}
+
 function described(displayName: string, description: string): Record<string, string> {
   return { 'openchoreo.dev/display-name': displayName, 'openchoreo.dev/description': description };
 }
@@ -708,7 +713,7 @@ export function planInstall(opts: PlanOptions = {}): KubeObject[] {
     ...(opts.dependencies ? dependencyCrds() : []),
     ...ctl.filter((o) => !last.has(String(o.kind))),
     // who may request and approve promotions: only meaningful with the controller that performs them
-    ...(withController ? promotionAccessObjects(meta) : []),
+    ...(withController ? promotionAccess() : []),
     ...orgNamespace,
     ...defaultPlatform(org),
     ...deployment,
