@@ -827,8 +827,14 @@ export async function install(client: KubeClient, opts: InstallOptions = {}): Pr
           ? 'unchanged'
           : 'configured';
     } else {
-      action =
-        before.metadata?.resourceVersion === after.metadata?.resourceVersion ? 'unchanged' : 'configured';
+      // Same resourceVersion: nothing changed. Otherwise compare without status and volatile metadata: the
+      // apiserver may have written status between our read and the apply (a ValidatingAdmissionPolicy's type
+      // checking does, a second after it is created), which is not a change this apply made.
+      const same =
+        before.metadata?.resourceVersion === after.metadata?.resourceVersion ||
+        JSON.stringify(stripVolatile({ ...before, status: undefined })) ===
+          JSON.stringify(stripVolatile({ ...after, status: undefined }));
+      action = same ? 'unchanged' : 'configured';
     }
     report(resultOf(o, action));
   }

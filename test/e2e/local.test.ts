@@ -23,7 +23,7 @@ describe('choreoctl local', () => {
     expect(first.stdout).toMatch(/OpenChoreo is running locally \(ready in [\d.]+s\): Kubernetes v1\.35\.4/);
     expect(first.stdout).toContain(`kubeconfig:      ${join(home, 'local', 'kubeconfig')}`);
     expect(first.stderr).toMatch(
-      /CRDs: 28 \(28 created or updated\); platform objects: \d+ \(\d+ created or updated\)/,
+      /CRDs: 31 \(31 created or updated\); platform objects: \d+ \(\d+ created or updated\)/,
     );
     // Simulated nodes by default: kube-scheduler and kwok with three Ready nodes.
     expect(first.stderr).toMatch(/3 simulated node\(s\) ready: kwok-node-0, kwok-node-1, kwok-node-2/);
@@ -37,7 +37,7 @@ describe('choreoctl local', () => {
     });
     expect(second.exitCode, second.stderr).toBe(0);
     expect(second.stderr).toMatch(
-      /CRDs: 28 \(0 created or updated\); platform objects: \d+ \(0 created or updated\)/,
+      /CRDs: 31 \(0 created or updated\); platform objects: \d+ \(0 created or updated\)/,
     );
 
     const status = await execa(process.execPath, [bin, 'local', 'status'], { env, reject: false });
