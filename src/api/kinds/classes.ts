@@ -205,17 +205,6 @@ export const AUTHENTICATION_TYPES = ['jwt', 'apikey', 'oauth2', 'basic'] as cons
 
 const stringList = (d: string) => textList(d, 64, 1024).optional();
 const headerList = (d: string) => z.array(headerName('A header name.')).max(64).optional().describe(d);
-const _HTTP_METHOD_NAMES = [
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'DELETE',
-  'CONNECT',
-  'OPTIONS',
-  'TRACE',
-  'PATCH',
-] as const;
 
 const Transformation = z
   .strictObject({
