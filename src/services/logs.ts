@@ -13,9 +13,11 @@
  * Nothing here prints: events go to the caller, which formats them.
  */
 import { DataPlaneLabels } from '../api/labels.js';
+import { PlaneClients, PlaneCredentialsError, type PlaneObject, secretNames } from '../controllers/planes.js';
 import type { KubeClient, KubeObject, LogOptions } from '../kube/client.js';
 import type { ResourceRef } from '../kube/discovery.js';
 import { isForbidden, isGone, isNotFound } from '../kube/errors.js';
+import { KUBE_REF } from '../kube/kinds.js';
 
 const API = 'openchoreo.dev/v1alpha1';
 const ref = (kind: string): ResourceRef => ({ apiVersion: API, kind });
@@ -206,18 +208,42 @@ export async function componentLogTarget(kube: KubeClient, req: ComponentLogRequ
 }
 
 /**
- * The cluster a target's pods run on: the control-plane cluster for a DataPlane without `kubernetesCluster`;
- * a remote one needs credentials this command does not read yet.
+ * The cluster a target's pods run on: the control-plane cluster for a DataPlane without `kubernetesCluster`; for a
+ * remote one, a client built from the DataPlane's own credentials (the same resolution the controllers use), whose
+ * Secrets are read with the caller's identity: who may not read them gets an error saying so, never a
+ * half-working stream. The credentials stay in memory; nothing of them is printed.
  */
-export function dataPlaneClient(kube: KubeClient, target: LogTarget): KubeClient {
-  const cluster = specOf(target.dataPlane).kubernetesCluster;
-  if (cluster) {
-    throw new LogsError(
-      'RemoteDataPlane',
-      `environment "${target.environment}" deploys to DataPlane "${target.dataPlane?.metadata?.name}" on another cluster: reading logs there is not supported yet; use kubectl logs -l ${target.labelSelector} with that cluster's kubeconfig`,
-    );
+export async function dataPlaneClient(kube: KubeClient, target: LogTarget): Promise<KubeClient> {
+  const plane = target.dataPlane as PlaneObject | undefined;
+  const cluster = plane?.spec?.kubernetesCluster;
+  if (!plane || !cluster || (!cluster.kubeconfigSecretRef && !cluster.server)) return kube;
+  const namespace = plane.metadata?.namespace ?? target.organization;
+  const planeName = plane.metadata?.name ?? '';
+  const secrets = new Map<string, KubeObject>();
+  for (const name of secretNames(cluster)) {
+    try {
+      const secret = await kube.getOrUndefined<KubeObject>(KUBE_REF.Secret, name, { namespace });
+      if (secret) secrets.set(name, secret);
+    } catch (e) {
+      if (!isForbidden(e)) throw e;
+      throw new LogsError(
+        'Forbidden',
+        `environment "${target.environment}" deploys to DataPlane "${planeName}" on another cluster, and reading logs there needs its credentials: you may not read Secret "${name}" in organization "${namespace}". Ask an administrator for read access to it, or run kubectl logs -l ${target.labelSelector} with that cluster's kubeconfig`,
+      );
+    }
   }
-  return kube;
+  const clients = new PlaneClients({ local: kube, getSecret: (_ns, name) => secrets.get(name) });
+  try {
+    return clients.client(plane);
+  } catch (e) {
+    if (e instanceof PlaneCredentialsError) {
+      throw new LogsError(
+        'RemoteDataPlane',
+        `cannot reach DataPlane "${planeName}" of environment "${target.environment}": ${e.message}; fix the DataPlane's kubernetesCluster (choreoctl describe dataplane ${planeName})`,
+      );
+    }
+    throw e;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

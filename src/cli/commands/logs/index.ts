@@ -1,4 +1,5 @@
 import { Chalk } from 'chalk';
+import type { KubeClient } from '../../../kube/client.js';
 import { CliError, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { directClient } from '../../resources.js';
@@ -70,6 +71,7 @@ export default defineHandler<typeof logsSpec>(async ({ factory, args, flags, com
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  let planeClient: KubeClient | undefined;
   try {
     const target = await logs.componentLogTarget(client.kube, {
       organization: client.namespace,
@@ -77,7 +79,8 @@ export default defineHandler<typeof logsSpec>(async ({ factory, args, flags, com
       project: factory.globals.project,
       environment: context.environment,
     });
-    const source = new logs.PodLogSource(logs.dataPlaneClient(client.kube, target), {
+    planeClient = await logs.dataPlaneClient(client.kube, target);
+    const source = new logs.PodLogSource(planeClient, {
       namespace: target.namespace,
       labelSelector: [target.labelSelector, flags.selector].filter(Boolean).join(','),
       description: `component "${target.component}" in environment "${target.environment}"`,
@@ -109,6 +112,7 @@ export default defineHandler<typeof logsSpec>(async ({ factory, args, flags, com
     if (controller.signal.aborted) return ExitCode.OK;
     throw asCli(e);
   } finally {
+    if (planeClient && planeClient !== client.kube) planeClient.close();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
