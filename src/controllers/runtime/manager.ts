@@ -74,6 +74,9 @@ export class Manager {
     // Every client call of every controller may listen on this one signal at once.
     setMaxListeners(0, this.abort.signal);
     this.metrics.trackRequests(() => this.client.stats.byVerb);
+    this.metrics.trackCaches(() =>
+      [...this.informers].map(([key, inf]) => [key, inf.size] as [string, number]),
+    );
     this.done = new Promise((r) => {
       this.resolveDone = r;
     });
