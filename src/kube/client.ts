@@ -77,7 +77,13 @@ export interface ListOptions extends Common {
   continue?: string;
   resourceVersion?: string;
   resourceVersionMatch?: 'Exact' | 'NotOlderThan';
+  /** Items as PartialObjectMetadata (metadata only: labels, owners, versions), which the apiserver sends. */
+  metadataOnly?: boolean;
 }
+
+/** Accept headers asking the apiserver for PartialObjectMetadata(List) instead of whole objects. */
+export const METADATA_ONLY_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+export const METADATA_ONLY_OBJECT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 export type CreateOptions = Writes;
 export type ReplaceOptions = Writes;
@@ -121,6 +127,8 @@ export interface WatchOptions extends Common {
   sendInitialEvents?: boolean;
   /** Only watch one object. */
   name?: string;
+  /** Events carry PartialObjectMetadata (metadata only). */
+  metadataOnly?: boolean;
 }
 
 export interface LogOptions extends Common {
@@ -330,7 +338,12 @@ export class KubeClient {
       resourceVersion: opts.resourceVersion,
       resourceVersionMatch: opts.resourceVersionMatch,
     };
-    const list = await this.request<KubeList<T>>('GET', path, { verb: 'list', query, ...sig(opts) });
+    const list = await this.request<KubeList<T>>('GET', path, {
+      verb: 'list',
+      query,
+      ...(opts.metadataOnly ? { accept: METADATA_ONLY_LIST } : {}),
+      ...sig(opts),
+    });
     list.metadata ??= {};
     list.items ??= [];
     return list;
@@ -518,7 +531,12 @@ export class KubeClient {
     };
     let res: Awaited<ReturnType<HttpTransport['stream']>>;
     try {
-      res = await this.#http.stream('GET', path, { verb: 'watch', query, ...sig(opts) });
+      res = await this.#http.stream('GET', path, {
+        verb: 'watch',
+        query,
+        ...(opts.metadataOnly ? { accept: METADATA_ONLY_OBJECT } : {}),
+        ...sig(opts),
+      });
     } catch (e) {
       if (opts.signal?.aborted) return;
       throw e;

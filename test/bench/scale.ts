@@ -17,8 +17,11 @@
  * and apiserver CPU per component at the largest size within 1.3× of the smallest; writes ≤ 9 per component).
  */
 import { dataPlaneNamespaceName } from '../../src/api/naming.js';
+import { REF } from '../../src/api/refs.js';
+import { Informer, type InformerOptions } from '../../src/controllers/runtime/informer.js';
 import { KubeClient, type KubeObject } from '../../src/kube/client.js';
-import type { GVR } from '../../src/kube/discovery.js';
+import type { GVR, ResourceRef } from '../../src/kube/discovery.js';
+import { KUBE_REF } from '../../src/kube/kinds.js';
 import { loadConnection } from '../../src/kube/kubeconfig.js';
 import { startControlPlane } from '../../src/local/controlplane.js';
 import { install } from '../../src/services/install.js';
@@ -79,6 +82,51 @@ const percentile = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
 };
 
+/** V8 heap per cached object of `ref` in an informer with `opts`, in this process (needs --expose-gc). */
+async function heapPerObject(
+  client: KubeClient,
+  ref: ResourceRef,
+  namespace: string | undefined,
+  opts: Pick<InformerOptions, 'transform' | 'metadataOnly'>,
+): Promise<{ count: number; bytes: number }> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with node --expose-gc (npm run bench:scale does)');
+  gc();
+  const h0 = process.memoryUsage().heapUsed;
+  const inf = new Informer(client, ref, { resyncMs: 0, ...(namespace ? { namespace } : {}), ...opts });
+  await inf.start();
+  gc();
+  const h1 = process.memoryUsage().heapUsed;
+  const count = inf.size;
+  await inf.stop();
+  return { count, bytes: count ? (h1 - h0) / count : 0 };
+}
+
+/** Heap per cached object by kind: as listed (before), trimmed (now), and metadata only where used. */
+async function cacheHeap(client: KubeClient, cell: string): Promise<string> {
+  const kinds: [string, ResourceRef, string | undefined, boolean][] = [
+    ['Deployment', KUBE_REF.Deployment, cell, false],
+    ['Service', KUBE_REF.Service, cell, false],
+    ['CiliumNetworkPolicy', KUBE_REF.CiliumNetworkPolicy, cell, false],
+    ['Component', REF.Component, ORG, false],
+    ['Workload', REF.Workload, ORG, false],
+    ['ServiceBinding', REF.ServiceBinding, ORG, false],
+    ['Release', REF.Release, ORG, false],
+    ['Namespace', KUBE_REF.Namespace, undefined, true],
+  ];
+  const rows: string[] = [];
+  for (const [kind, ref, ns, meta] of kinds) {
+    const whole = await heapPerObject(client, ref, ns, { transform: (o) => o });
+    const trimmed = await heapPerObject(client, ref, ns, {});
+    const partial = meta ? await heapPerObject(client, ref, ns, { metadataOnly: true }) : undefined;
+    const kb = (b: number) => `${(b / 1024).toFixed(2)} KB`;
+    rows.push(
+      `    ${kind.padEnd(20)} ${String(whole.count).padStart(6)} objects: whole ${kb(whole.bytes)}, trimmed ${kb(trimmed.bytes)} (${(trimmed.bytes / whole.bytes).toFixed(2)}×)${partial ? `, metadata only ${kb(partial.bytes)} (${(partial.bytes / whole.bytes).toFixed(2)}×)` : ''}`,
+    );
+  }
+  return rows.join('\n');
+}
+
 interface Figures {
   size: number;
   load: string;
@@ -95,6 +143,7 @@ interface Figures {
   resyncWrites: number;
   resyncSeconds: number;
   resyncPeakRssMb: number;
+  cacheHeap: string;
 }
 
 const loadAverage = async (): Promise<string> =>
@@ -144,19 +193,33 @@ async function runSize(size: number): Promise<Figures> {
       }
     })();
 
-    // Probes: one more component every PROBE_EVERY_MS while the rollout runs; apply → its Deployment.
+    // Probes: one more component every PROBE_EVERY_MS while the rollout runs; apply → its Deployment, from a
+    // watch of their own (the counting watches end with the rollout).
     const probeStart = new Map<string, number>();
     const probeTimes = new Map<string, number>();
-    const onDeployment = (o: KubeObject): boolean => {
-      const c = componentOf(o);
-      if (!c.startsWith('probe-')) return true;
-      const t0 = probeStart.get(c);
-      if (t0 !== undefined && !probeTimes.has(c)) probeTimes.set(c, performance.now() - t0);
-      return false;
-    };
+    const probeWatch = new AbortController();
+    const { metadata: listed } = await client.list(DEPLOYMENTS, { namespace: cell, limit: 1 });
+    const probesSeen = (async () => {
+      let resourceVersion = listed?.resourceVersion;
+      while (!probeWatch.signal.aborted) {
+        for await (const e of client.watch(DEPLOYMENTS, {
+          namespace: cell,
+          resourceVersion,
+          labelSelector: 'openchoreo.dev/component',
+          allowWatchBookmarks: true,
+          timeoutSeconds: 60,
+          signal: probeWatch.signal,
+        })) {
+          resourceVersion = e.object.metadata?.resourceVersion ?? resourceVersion;
+          const c = componentOf(e.object);
+          const t0 = probeStart.get(c);
+          if (t0 !== undefined && !probeTimes.has(c)) probeTimes.set(c, performance.now() - t0);
+        }
+      }
+    })();
     const notProbe = (o: KubeObject) => !componentOf(o).startsWith('probe-');
     const arrived = Promise.all([
-      countArrivals(client, DEPLOYMENTS, cell, size, 3_600_000, onDeployment),
+      countArrivals(client, DEPLOYMENTS, cell, size, 3_600_000, notProbe),
       countArrivals(client, CORE_SERVICES, cell, size, 3_600_000, notProbe),
     ]);
     let rolling = true;
@@ -189,6 +252,10 @@ async function runSize(size: number): Promise<Figures> {
     const deadline = Date.now() + 300_000;
     while (probeTimes.size < probeStart.size && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 200));
+    probeWatch.abort();
+    await probesSeen;
+    if (probeTimes.size < probeStart.size)
+      log(`${probeStart.size - probeTimes.size} probes did not reach the data plane within 300 s`);
 
     await manager.settled(5000, 1_800_000);
     const settled = await memory(manager);
@@ -199,6 +266,8 @@ async function runSize(size: number): Promise<Figures> {
     const cached = settled.cached + components * PLANE_OBJECTS_PER_COMPONENT;
     const idleCached = idle.cached;
     const per1000 = (bytes: number) => bytes / 1024 / 1024 / ((cached - idleCached) / 1000);
+
+    const heapByKind = await cacheHeap(client, cell);
 
     // Resync: a fresh manager over the settled state must not write.
     await manager.stop();
@@ -224,6 +293,7 @@ async function runSize(size: number): Promise<Figures> {
       resyncWrites,
       resyncSeconds,
       resyncPeakRssMb: manager.peakRssMb(),
+      cacheHeap: heapByKind,
     };
   } finally {
     await manager?.stop();
@@ -242,6 +312,8 @@ function report(f: Figures): string {
     `  manager memory     peak RSS ${d(f.peakRssMb)} MB, peak heap ${d(f.peakHeapMb)} MB; settled: ${f.cachedObjects} cached objects, ${d(f.rssPer1000, 2)} MB RSS and ${d(f.heapPer1000, 2)} MB heap per 1,000`,
     `  probe apply→Deployment during the rollout (${f.probes.length}): p50 ${p(50)} s, p99 ${p(99)} s, max ${p(100)} s`,
     `  resync (restart)   ${f.resyncWrites} writes, settled in ${d(f.resyncSeconds)} s, peak RSS ${d(f.resyncPeakRssMb)} MB`,
+    '  heap per cached object (this process, after gc):',
+    f.cacheHeap,
   ].join('\n');
 }
 

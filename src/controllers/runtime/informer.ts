@@ -36,6 +36,11 @@ export interface InformerOptions {
   pageSize?: number;
   onWatchRestart?(reason: 'gone' | 'silent' | 'error' | 'closed'): void;
   log?(message: string): void;
+  /**
+   * Cache PartialObjectMetadata only (the apiserver strips spec and status): for kinds the controllers only
+   * check for existence, labels and ownership.
+   */
+  metadataOnly?: boolean;
   /** What is kept of each object that arrives (default `trimForCache`; `(o) => o` keeps everything). */
   transform?(obj: KubeObject): KubeObject;
 }
@@ -290,6 +295,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       namespace: this.options.namespace,
       labelSelector: this.options.labelSelector,
       limit: this.options.pageSize ?? 500,
+      ...(this.options.metadataOnly ? { metadataOnly: true } : {}),
       signal: this.abort.signal,
     });
     const seen = new Set<string>();
@@ -355,6 +361,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     const [lo, hi] = this.options.watchTimeoutSeconds ?? [300, 600];
     const timeoutSeconds = Math.floor(lo + Math.random() * (hi - lo));
     const silenceMs = this.options.silenceMs ?? 150_000;
+    // stop() may have run between the list and here (right after start() resolved): an abort listener
+    // added now would never fire, and the watch would live until its server-side timeout.
+    if (!this.running || this.abort.signal.aborted) return 'stopped';
     const conn = new AbortController();
     const onStop = () => conn.abort();
     this.abort.signal.addEventListener('abort', onStop, { once: true });
@@ -377,6 +386,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         resourceVersion: this.resourceVersion,
         allowWatchBookmarks: true,
         timeoutSeconds,
+        ...(this.options.metadataOnly ? { metadataOnly: true } : {}),
         signal: conn.signal,
       })) {
         this.lastEventAt = Date.now();

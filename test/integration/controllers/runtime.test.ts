@@ -120,6 +120,32 @@ describe('informer', () => {
       await client.patch(CM, 'trim', { metadata: { finalizers: null } }, { namespace: ns });
     }
   });
+  it('stops at once when stop() follows start() immediately (no watch left running)', async () => {
+    const inf = new Informer(client, CM, { namespace: ns, resyncMs: 0 });
+    await inf.start();
+    // Before the fix the watch began after this stop and lived until its server-side timeout (5-10 min):
+    // the test then fails on vitest's own timeout.
+    await inf.stop();
+    expect(inf.hasSynced).toBe(true);
+  });
+
+  it('caches metadata only (PartialObjectMetadata) when asked: labels, owners and versions, no data', async () => {
+    const inf = new Informer(client, CM, { namespace: ns, resyncMs: 0, metadataOnly: true });
+    await inf.start();
+    try {
+      const o = inf.getByName('pre', ns);
+      expect(o?.kind).toBe('PartialObjectMetadata');
+      expect(o?.metadata?.labels).toEqual({ team: 'x' });
+      expect(o?.metadata?.resourceVersion).toMatch(/^\d+$/);
+      expect(o).not.toHaveProperty('data');
+      await client.create(cm('meta-late', { secret: 'x' }, { labels: { team: 'z' } }));
+      await until(() => inf.getByName('meta-late', ns), 'the watched object');
+      expect(inf.getByName('meta-late', ns)?.metadata?.labels).toEqual({ team: 'z' });
+      expect(inf.getByName('meta-late', ns)).not.toHaveProperty('data');
+    } finally {
+      await inf.stop();
+    }
+  });
 });
 
 describe('controller', () => {
@@ -213,6 +239,27 @@ describe('controller', () => {
       expect(text).toMatch(/choreoctl_reconcile_errors_total\{controller="flaky"\} 3/);
     } finally {
       await mgr.stop();
+    }
+  });
+});
+
+describe('metadata-only caches', () => {
+  it('holds PartialObjectMetadata only when no controller reads the resource whole', async () => {
+    const idle = { reconciler: { reconcile: async () => undefined } };
+    const metaOnly = new Manager({ client });
+    metaOnly.add({ name: 'ns-owner', for: CM, owns: [{ ref: NS, metadataOnly: true }], ...idle });
+    const mixed = new Manager({ client });
+    mixed.add({ name: 'ns-owner', for: CM, owns: [{ ref: NS, metadataOnly: true }], ...idle });
+    mixed.add({ name: 'ns-reader', for: CM, reads: [NS], ...idle });
+    await Promise.all([metaOnly.start(), mixed.start()]);
+    try {
+      expect(metaOnly.informer(NS).getByName(ns)?.kind).toBe('PartialObjectMetadata');
+      expect(metaOnly.informer(NS).getByName(ns)).not.toHaveProperty('spec');
+      // (Items of a whole-object list carry no kind of their own.)
+      expect(mixed.informer(NS).getByName(ns)?.kind).not.toBe('PartialObjectMetadata');
+      expect(mixed.informer(NS).getByName(ns)).toHaveProperty('spec');
+    } finally {
+      await Promise.all([metaOnly.stop(), mixed.stop()]);
     }
   });
 });
