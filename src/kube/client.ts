@@ -1,7 +1,14 @@
 // KubeClient: typed CRUD, server-side apply, watch and logs over one keep-alive connection.
 
 import type { KubeConnection } from './connection.js';
-import { Discovery, type GVR, isGVK, type ResourceInfo, type ResourceRef } from './discovery.js';
+import {
+  Discovery,
+  type DiscoveryCacheOptions,
+  type GVR,
+  isGVK,
+  type ResourceInfo,
+  type ResourceRef,
+} from './discovery.js';
 import { isNotFound, KubeError, type KubeStatus, ResponseTooLargeError } from './errors.js';
 import {
   type HttpResponse,
@@ -146,6 +153,8 @@ export interface LogOptions extends Common {
 export interface ClientOptions extends TransportOptions {
   /** Resources to know without discovery (e.g. our CRDs). */
   resources?: readonly ResourceInfo[];
+  /** Keep discovery on disk between processes (the CLI; kubectl's ~/.kube/cache/discovery). */
+  discoveryCache?: DiscoveryCacheOptions;
 }
 
 export interface VersionInfo {
@@ -177,7 +186,7 @@ export class KubeClient {
   constructor(connection: KubeConnection, options: ClientOptions = {}) {
     this.connection = connection;
     this.#http = new HttpTransport(connection, options);
-    this.discovery = new Discovery(this.#http);
+    this.discovery = new Discovery(this.#http, options.discoveryCache);
     if (options.resources) this.discovery.register(options.resources);
   }
 
