@@ -3,9 +3,12 @@
  * Imported only by `client.ts` (dynamically) and by handlers that need the cluster.
  *
  * Our kinds are registered statically (no discovery round trip for `get components`); other kinds
- * (`configmaps`, `deployments.apps`) resolve through discovery.
+ * (`configmaps`, `deployments.apps`) resolve through discovery, kept on disk between runs.
  */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
+import { cacheRoot } from '../kube/cache-dir.js';
 import {
   isKubeApiError,
   KubeClient,
@@ -112,6 +115,9 @@ export class DirectClient extends KubeChoreoClient<Resolved> implements ChoreoCl
   }
 }
 
+/** How long discovery read from disk is trusted (kubectl's discovery cache: 6 h). */
+const DISCOVERY_TTL_MS = 6 * 60 * 60 * 1000;
+
 export async function createDirectClient(
   context: ResolvedContext,
   environment: ClientEnvironment = {},
@@ -126,6 +132,14 @@ export async function createDirectClient(
     const kube = new KubeClient(connection, {
       resources: KINDS.map(resourceInfoOf),
       userAgent: `choreoctl/${pkg.version}`,
+      // Core and ecosystem kinds resolve from disk for 6 h, as kubectl's discovery cache (a miss asks again).
+      discoveryCache: {
+        dir: join(
+          cacheRoot((environment.env ?? process.env) as NodeJS.ProcessEnv, environment.home ?? homedir()),
+          'discovery',
+        ),
+        ttlMs: DISCOVERY_TTL_MS,
+      },
     });
     return new DirectClient(context, kube);
   } catch (e) {

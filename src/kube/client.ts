@@ -1,7 +1,14 @@
 // KubeClient: typed CRUD, server-side apply, watch and logs over one keep-alive connection.
 
 import type { KubeConnection } from './connection.js';
-import { Discovery, type GVR, isGVK, type ResourceInfo, type ResourceRef } from './discovery.js';
+import {
+  Discovery,
+  type DiscoveryCacheOptions,
+  type GVR,
+  isGVK,
+  type ResourceInfo,
+  type ResourceRef,
+} from './discovery.js';
 import { isNotFound, KubeError, type KubeStatus, ResponseTooLargeError } from './errors.js';
 import {
   type HttpResponse,
@@ -77,7 +84,13 @@ export interface ListOptions extends Common {
   continue?: string;
   resourceVersion?: string;
   resourceVersionMatch?: 'Exact' | 'NotOlderThan';
+  /** Items as PartialObjectMetadata (metadata only: labels, owners, versions), which the apiserver sends. */
+  metadataOnly?: boolean;
 }
+
+/** Accept headers asking the apiserver for PartialObjectMetadata(List) instead of whole objects. */
+export const METADATA_ONLY_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+export const METADATA_ONLY_OBJECT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 export type CreateOptions = Writes;
 export type ReplaceOptions = Writes;
@@ -121,6 +134,8 @@ export interface WatchOptions extends Common {
   sendInitialEvents?: boolean;
   /** Only watch one object. */
   name?: string;
+  /** Events carry PartialObjectMetadata (metadata only). */
+  metadataOnly?: boolean;
 }
 
 export interface LogOptions extends Common {
@@ -138,6 +153,8 @@ export interface LogOptions extends Common {
 export interface ClientOptions extends TransportOptions {
   /** Resources to know without discovery (e.g. our CRDs). */
   resources?: readonly ResourceInfo[];
+  /** Keep discovery on disk between processes (the CLI; kubectl's ~/.kube/cache/discovery). */
+  discoveryCache?: DiscoveryCacheOptions;
 }
 
 export interface VersionInfo {
@@ -169,7 +186,7 @@ export class KubeClient {
   constructor(connection: KubeConnection, options: ClientOptions = {}) {
     this.connection = connection;
     this.#http = new HttpTransport(connection, options);
-    this.discovery = new Discovery(this.#http);
+    this.discovery = new Discovery(this.#http, options.discoveryCache);
     if (options.resources) this.discovery.register(options.resources);
   }
 
@@ -330,7 +347,12 @@ export class KubeClient {
       resourceVersion: opts.resourceVersion,
       resourceVersionMatch: opts.resourceVersionMatch,
     };
-    const list = await this.request<KubeList<T>>('GET', path, { verb: 'list', query, ...sig(opts) });
+    const list = await this.request<KubeList<T>>('GET', path, {
+      verb: 'list',
+      query,
+      ...(opts.metadataOnly ? { accept: METADATA_ONLY_LIST } : {}),
+      ...sig(opts),
+    });
     list.metadata ??= {};
     list.items ??= [];
     return list;
@@ -518,7 +540,12 @@ export class KubeClient {
     };
     let res: Awaited<ReturnType<HttpTransport['stream']>>;
     try {
-      res = await this.#http.stream('GET', path, { verb: 'watch', query, ...sig(opts) });
+      res = await this.#http.stream('GET', path, {
+        verb: 'watch',
+        query,
+        ...(opts.metadataOnly ? { accept: METADATA_ONLY_OBJECT } : {}),
+        ...sig(opts),
+      });
     } catch (e) {
       if (opts.signal?.aborted) return;
       throw e;

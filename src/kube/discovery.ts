@@ -1,7 +1,11 @@
 // API discovery: maps kinds and user-typed names (`comp`, `deployments.apps`, `Pod`) to resources.
 // Uses aggregated discovery (apidiscovery.k8s.io/v2, two requests) and falls back to legacy per-group
-// discovery. Results are cached in memory; statically registered resources skip discovery entirely.
+// discovery. Results are cached in memory, and optionally on disk (as kubectl's ~/.kube/cache/discovery):
+// a CLI run then resolves `deployments` without a request. Statically registered resources skip discovery
+// entirely.
 
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UnknownResourceError } from './errors.js';
 import type { HttpTransport } from './http.js';
 
@@ -184,16 +188,37 @@ function fromLegacy(group: string, version: string, resources: LegacyResource[])
   return out;
 }
 
+/** Where and for how long discovery results are kept on disk. */
+export interface DiscoveryCacheOptions {
+  /** Directory of the cache; one file per server under it. */
+  dir: string;
+  /** Age after which a cached result is fetched again (kubectl: 6 h). */
+  ttlMs: number;
+}
+
+/** The cache file of one server: `https://10.0.0.1:6443` → `<dir>/10.0.0.1_6443/resources.json`. */
+export function discoveryCacheFile(dir: string, server: string): string {
+  const hostPort = server.replace(/^[a-z]+:\/\//i, '').replace(/[^A-Za-z0-9.-]+/g, '_');
+  return join(dir, hostPort || 'default', 'resources.json');
+}
+
+interface CachedDiscovery {
+  mode: 'aggregated' | 'legacy';
+  resources: ResourceInfo[];
+}
+
 export class Discovery {
   readonly #http: HttpTransport;
+  readonly #disk: DiscoveryCacheOptions | undefined;
   #registered: ResourceInfo[] = [];
   #cache: ResourceInfo[] | undefined;
   #inflight: Promise<ResourceInfo[]> | undefined;
   /** Which discovery flavour the server answered with last time. */
   mode: 'aggregated' | 'legacy' | undefined;
 
-  constructor(http: HttpTransport) {
+  constructor(http: HttpTransport, disk?: DiscoveryCacheOptions) {
     this.#http = http;
+    this.#disk = disk;
   }
 
   /** Add resources known in advance (our own CRDs): they resolve without contacting the server. */
@@ -203,18 +228,66 @@ export class Discovery {
     this.#registered = [...infos, ...this.#registered.filter((r) => !incoming.has(key(r)))];
   }
 
+  /** Forget what was discovered (memory and disk): the next lookup asks the server. */
   invalidate(): void {
     this.#cache = undefined;
+    this.#skipDisk = true;
+  }
+
+  #skipDisk = false;
+  /** Discoveries fetched from the server by this process. */
+  #fetches = 0;
+
+  #diskFile(): string | undefined {
+    return this.#disk ? discoveryCacheFile(this.#disk.dir, this.#http.connection.server) : undefined;
+  }
+
+  /** The on-disk result when it is younger than the TTL; anything unreadable counts as absent. */
+  #readDisk(): ResourceInfo[] | undefined {
+    const file = this.#diskFile();
+    if (!file || this.#skipDisk || !this.#disk) return undefined;
+    try {
+      if (Date.now() - statSync(file).mtimeMs > this.#disk.ttlMs) return undefined;
+      const cached = JSON.parse(readFileSync(file, 'utf8')) as CachedDiscovery;
+      if (!Array.isArray(cached.resources)) return undefined;
+      this.mode = cached.mode;
+      return cached.resources;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Best effort: a cache that cannot be written only costs the next run its requests. */
+  #writeDisk(resources: ResourceInfo[]): void {
+    const file = this.#diskFile();
+    if (!file || !this.mode) return;
+    try {
+      mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ mode: this.mode, resources } satisfies CachedDiscovery), {
+        mode: 0o600,
+      });
+      renameSync(tmp, file);
+    } catch {
+      // read-only home, full disk: fine
+    }
   }
 
   /** Every served resource (no subresources), in the server's preference order. */
   async resources(signal?: AbortSignal): Promise<ResourceInfo[]> {
     if (this.#cache) return this.#cache;
+    const fromDisk = this.#readDisk();
+    if (fromDisk) {
+      this.#cache = fromDisk;
+      return fromDisk;
+    }
     // One fetch shared by concurrent callers; it is not tied to any caller's signal (an abort by one must not
     // fail the others), each caller just stops waiting when its own signal aborts.
     this.#inflight ??= this.#fetch()
       .then((r) => {
+        this.#fetches++;
         this.#cache = r;
+        this.#writeDisk(r);
         return r;
       })
       .finally(() => {
@@ -266,9 +339,10 @@ export class Discovery {
     const match = isGVK(ref) ? gvkMatcher(ref) : gvrMatcher(ref);
     const reg = this.#registered.find(match);
     if (reg) return reg;
-    const hadCache = this.#cache !== undefined;
+    const fetches = this.#fetches;
     let found = (await this.resources(signal)).find(match);
-    if (!found && hadCache) {
+    // A miss in what was known before (memory or disk): a CRD may have just been created, ask once more.
+    if (!found && this.#fetches === fetches) {
       this.invalidate();
       found = (await this.resources(signal)).find(match);
     }
@@ -290,9 +364,10 @@ export class Discovery {
     const match = nameMatcher(name);
     const reg = this.#registered.find(match);
     if (reg) return reg;
-    const hadCache = this.#cache !== undefined;
+    const fetches = this.#fetches;
     let found = (await this.resources(signal)).find(match);
-    if (!found && hadCache) {
+    // A miss in what was known before (memory or disk): a CRD may have just been created, ask once more.
+    if (!found && this.#fetches === fetches) {
       this.invalidate();
       found = (await this.resources(signal)).find(match);
     }

@@ -21,9 +21,9 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cacheRoot } from '../kube/cache-dir.js';
 import { SetupError } from './errors.js';
 import {
   type BinaryName,
@@ -42,10 +42,7 @@ export type BinaryPaths = Record<ControlPlaneBinary, string>;
 export type NodeBinaryPaths = Record<NodeBinary, string>;
 export type Progress = (message: string) => void;
 
-export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.CHOREOCTL_CACHE_DIR) return env.CHOREOCTL_CACHE_DIR;
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'choreoctl');
-}
+export { cacheRoot };
 
 export function binaryCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheRoot(env), 'k8s', `v${KUBERNETES_VERSION}`);

@@ -18,12 +18,14 @@ import { loadConnection } from '../../src/kube/kubeconfig.js';
 import { startControlPlane } from '../../src/local/controlplane.js';
 import { install } from '../../src/services/install.js';
 import {
+  countArrivals,
   cpuSeconds,
   installAllCrds,
   type ManagerProcess,
   metric,
   pool,
   startManager,
+  warmUp,
   writes,
 } from './lib.js';
 
@@ -102,47 +104,6 @@ async function apiserverWrites(client: KubeClient): Promise<Map<string, number>>
   return out;
 }
 
-/** Resolves once `n` distinct objects of `ref` exist in `namespace` (a watch from now; none exist before). */
-async function countArrivals(
-  client: KubeClient,
-  ref: GVR,
-  namespace: string,
-  n: number,
-  timeoutMs: number,
-): Promise<void> {
-  const seen = new Set<string>();
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
-  try {
-    const { metadata } = await client.list(ref, { namespace, limit: 1 });
-    let resourceVersion = metadata?.resourceVersion;
-    while (seen.size < n) {
-      if (abort.signal.aborted)
-        throw new Error(`timed out waiting for ${n} ${ref.resource} in ${namespace} (${seen.size} arrived)`);
-      try {
-        for await (const e of client.watch(ref, {
-          namespace,
-          resourceVersion,
-          allowWatchBookmarks: true,
-          timeoutSeconds: 60,
-          signal: abort.signal,
-        })) {
-          resourceVersion = e.object.metadata?.resourceVersion ?? resourceVersion;
-          const name = e.object.metadata?.name ?? '';
-          if ((e.type === 'ADDED' || e.type === 'MODIFIED') && name !== 'cell-baseline') seen.add(name);
-          if (seen.size >= n) break;
-        }
-      } catch (err) {
-        if (abort.signal.aborted) continue;
-        throw err;
-      }
-    }
-  } finally {
-    clearTimeout(timer);
-    abort.abort();
-  }
-}
-
 /** BENCH_APISERVER_PROF=<file>: a 10 s Go CPU profile of kube-apiserver from the start of the applies. */
 function apiserverProfile(server: string, caData: string, token: string, file: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -153,40 +114,6 @@ function apiserverProfile(server: string, caData: string, token: string, file: s
     );
     req.on('error', reject);
   });
-}
-
-/**
- * One request to every custom resource before measuring: kube-apiserver builds a CRD's serving state (schema
- * conversion, CEL programs, the OpenAPI models of server-side apply) on its first request after it starts —
- * ~1 s of its CPU for these CRDs (Cilium's alone is large), paid once per apiserver, not per component.
- */
-async function warmUp(client: KubeClient): Promise<void> {
-  const CRDS: GVR = {
-    group: 'apiextensions.k8s.io',
-    version: 'v1',
-    resource: 'customresourcedefinitions',
-    namespaced: false,
-  };
-  const crds = (await client.listAll(CRDS)).items as {
-    spec?: {
-      group?: string;
-      names?: { plural?: string };
-      scope?: string;
-      versions?: { name: string; storage?: boolean }[];
-    };
-  }[];
-  await Promise.all(
-    crds.map(async (c) => {
-      const version = c.spec?.versions?.find((v) => v.storage)?.name ?? c.spec?.versions?.[0]?.name ?? '';
-      const ref: GVR = {
-        group: c.spec?.group ?? '',
-        version,
-        resource: c.spec?.names?.plural ?? '',
-        namespaced: c.spec?.scope === 'Namespaced',
-      };
-      await client.list(ref, { limit: 1 }).catch(() => undefined);
-    }),
-  );
 }
 
 /** Reconciles per component by controller between two scrapes of the manager's metrics. */

@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import { allCrds } from '../../src/api/crd.js';
 import type { KubeClient, KubeObject } from '../../src/kube/client.js';
 import { applyCrds } from '../../src/kube/crds.js';
+import type { GVR } from '../../src/kube/discovery.js';
 import { freePort } from '../../src/local/controlplane.js';
 import { externalCrdYaml } from '../../src/local/external-crds.js';
 
@@ -151,4 +152,87 @@ export async function startManager(kubeconfig: string, concurrency: number): Pro
       await new Promise((r) => child.once('exit', r));
     },
   };
+}
+
+/**
+ * Resolves once `n` distinct objects of `ref` exist in `namespace` (a watch from now; none exist before).
+ * Watches, not polls: listing 500 Deployments every 200 ms cost the apiserver more CPU than a tenth of the
+ * components did.
+ */
+export async function countArrivals(
+  client: KubeClient,
+  ref: GVR,
+  namespace: string,
+  n: number,
+  timeoutMs: number,
+  /** Called once per object name when it first arrives; returns false for objects not to count. */
+  onArrive: (o: KubeObject) => boolean = () => true,
+): Promise<void> {
+  const seen = new Set<string>();
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  try {
+    const { metadata } = await client.list(ref, { namespace, limit: 1 });
+    let resourceVersion = metadata?.resourceVersion;
+    while (seen.size < n) {
+      if (abort.signal.aborted)
+        throw new Error(`timed out waiting for ${n} ${ref.resource} in ${namespace} (${seen.size} arrived)`);
+      try {
+        for await (const e of client.watch(ref, {
+          namespace,
+          resourceVersion,
+          allowWatchBookmarks: true,
+          timeoutSeconds: 60,
+          signal: abort.signal,
+        })) {
+          resourceVersion = e.object.metadata?.resourceVersion ?? resourceVersion;
+          const name = e.object.metadata?.name ?? '';
+          if ((e.type === 'ADDED' || e.type === 'MODIFIED') && name !== 'cell-baseline' && !seen.has(name)) {
+            if (onArrive(e.object)) seen.add(name);
+          }
+          if (seen.size >= n) break;
+        }
+      } catch (err) {
+        if (abort.signal.aborted) continue;
+        throw err;
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+}
+
+/**
+ * One request to every custom resource before measuring: kube-apiserver builds a CRD's serving state (schema
+ * conversion, CEL programs, the OpenAPI models of server-side apply) on its first request after it starts —
+ * ~1 s of its CPU for these CRDs (Cilium's alone is large), paid once per apiserver, not per component.
+ */
+export async function warmUp(client: KubeClient): Promise<void> {
+  const CRDS: GVR = {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    resource: 'customresourcedefinitions',
+    namespaced: false,
+  };
+  const crds = (await client.listAll(CRDS)).items as {
+    spec?: {
+      group?: string;
+      names?: { plural?: string };
+      scope?: string;
+      versions?: { name: string; storage?: boolean }[];
+    };
+  }[];
+  await Promise.all(
+    crds.map(async (c) => {
+      const version = c.spec?.versions?.find((v) => v.storage)?.name ?? c.spec?.versions?.[0]?.name ?? '';
+      const ref: GVR = {
+        group: c.spec?.group ?? '',
+        version,
+        resource: c.spec?.names?.plural ?? '',
+        namespaced: c.spec?.scope === 'Namespaced',
+      };
+      await client.list(ref, { limit: 1 }).catch(() => undefined);
+    }),
+  );
 }

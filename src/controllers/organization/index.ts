@@ -126,9 +126,16 @@ export const organizationController: ControllerFactory = (ctx) => {
   return {
     name: 'organization',
     for: REF.Organization,
-    owns: [KUBE_REF.Namespace],
+    // Namespaces are read for existence, labels, owners and deletion only: cached as metadata.
+    owns: [{ ref: KUBE_REF.Namespace, metadataOnly: true }],
     // Adopted namespaces carry no owner reference: map them by name too.
-    watches: [{ ref: KUBE_REF.Namespace, map: (o) => (o.metadata?.name ? [o.metadata.name] : []) }],
+    watches: [
+      {
+        ref: KUBE_REF.Namespace,
+        metadataOnly: true,
+        map: (o) => (o.metadata?.name ? [o.metadata.name] : []),
+      },
+    ],
     reconciler: { reconcile },
     finalizer: { name: Finalizers.organization, finalize },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),

@@ -82,12 +82,18 @@ export interface WatchSpec {
    * For roll-ups only, never on the path that creates objects.
    */
   delayMs?: number;
+  /**
+   * The map and the reconciler read only metadata of these objects (existence, labels, owners, deletion): when
+   * every controller of the manager says so of a resource, its cache holds PartialObjectMetadata.
+   */
+  metadataOnly?: boolean;
 }
 
-/** A child kind whose controller ownerReference points at the primary; `delayMs` as in WatchSpec. */
+/** A child kind whose controller ownerReference points at the primary; `delayMs`, `metadataOnly` as in WatchSpec. */
 export interface OwnsSpec {
   ref: ResourceRef;
   delayMs?: number;
+  metadataOnly?: boolean;
 }
 
 export interface ControllerSpec {

@@ -10,6 +10,9 @@
  *   watches) is aborted and resumed.
  * - Every `resyncMs` each cached object is delivered again as an update, so level-based reconcilers converge
  *   even when an event was lost.
+ * - Objects are trimmed on the way in (`trimForCache`, as client-go's cache transform): the cache keeps what
+ *   the controllers read, not the apiserver's bookkeeping. `list(namespace)` reads a namespace index, so its
+ *   cost is the namespace's objects, not the whole cache's.
  */
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import type { ResourceRef } from '../../kube/discovery.js';
@@ -33,6 +36,66 @@ export interface InformerOptions {
   pageSize?: number;
   onWatchRestart?(reason: 'gone' | 'silent' | 'error' | 'closed'): void;
   log?(message: string): void;
+  /**
+   * Cache PartialObjectMetadata only (the apiserver strips spec and status): for kinds the controllers only
+   * check for existence, labels and ownership.
+   */
+  metadataOnly?: boolean;
+  /** What is kept of each object that arrives (default `trimForCache`; `(o) => o` keeps everything). */
+  transform?(obj: KubeObject): KubeObject;
+}
+
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** Levels of `fieldsV1` kept per managedFields entry: `f:spec` → `f:workloadSpec`, not the fields below. */
+const MANAGED_FIELDS_DEPTH = 2;
+
+function cutFields(fields: unknown, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!fields || typeof fields !== 'object') return out;
+  for (const [k, v] of Object.entries(fields as Record<string, unknown>)) {
+    if (k === '.') continue;
+    out[k] = depth > 1 ? cutFields(v, depth - 1) : {};
+  }
+  return out;
+}
+
+/**
+ * What an informer keeps of an object (client-go's cache transform, made a little less blunt): the
+ * `last-applied-configuration` annotation (a second copy of the object kubectl writes) is dropped, and
+ * `managedFields` (often larger than the object itself: every field, per writer) is cut to each writer's
+ * manager, operation, subresource, time and the first two levels of its fields, which is enough to tell who
+ * last wrote `spec.workloadSpec` (the revision controller's question) and nothing more. Everything else —
+ * labels, annotations, ownerReferences, finalizers, resourceVersion, generation, spec, status — is kept.
+ * Mutates and returns `obj`: it was just parsed from the wire and nobody else holds it.
+ */
+export function trimForCache<T extends KubeObject>(obj: T): T {
+  const meta = obj.metadata;
+  if (!meta) return obj;
+  const annotations = meta.annotations;
+  if (annotations && LAST_APPLIED_ANNOTATION in annotations) {
+    const { [LAST_APPLIED_ANNOTATION]: _dropped, ...rest } = annotations;
+    meta.annotations = rest;
+  }
+  if (Array.isArray(meta.managedFields)) {
+    meta.managedFields = meta.managedFields.map((entry) => {
+      const e = entry as {
+        manager?: string;
+        operation?: string;
+        subresource?: string;
+        time?: string;
+        fieldsV1?: unknown;
+      };
+      return {
+        ...(e.manager !== undefined ? { manager: e.manager } : {}),
+        ...(e.operation !== undefined ? { operation: e.operation } : {}),
+        ...(e.subresource !== undefined ? { subresource: e.subresource } : {}),
+        ...(e.time !== undefined ? { time: e.time } : {}),
+        fieldsV1: cutFields(e.fieldsV1, MANAGED_FIELDS_DEPTH),
+      };
+    });
+  }
+  return obj;
 }
 
 /**
@@ -58,6 +121,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly handlers: InformerHandlers<T>[] = [];
   private readonly indexers = new Map<string, Indexer<T>>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
+  /** Keys by namespace: `list(namespace)` without a scan of every namespace's objects. */
+  private readonly namespaces = new Map<string, Set<string>>();
+  private readonly transform: (obj: KubeObject) => KubeObject;
   private resourceVersion = '';
   private abort = new AbortController();
   private running = false;
@@ -73,7 +139,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     private readonly client: KubeClient,
     readonly ref: ResourceRef,
     private readonly options: InformerOptions = {},
-  ) {}
+  ) {
+    this.transform = options.transform ?? trimForCache;
+  }
 
   get hasSynced(): boolean {
     return this.synced;
@@ -102,8 +170,15 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   list(namespace?: string): T[] {
-    const all = [...this.store.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+    if (namespace === undefined) return [...this.store.values()];
+    const keys = this.namespaces.get(namespace);
+    if (!keys) return [];
+    const out: T[] = [];
+    for (const k of keys) {
+      const o = this.store.get(k);
+      if (o) out.push(o);
+    }
+    return out;
   }
 
   byIndex(name: string, value: string): T[] {
@@ -181,6 +256,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     const key = objectKey(obj);
     const old = this.store.get(key);
     if (old) this.indexRemove(key, old);
+    else this.namespaceInsert(key, obj);
     this.store.set(key, obj);
     for (const [name, fn] of this.indexers) this.indexInsert(name, fn, key, obj);
     if (!this.synced) return;
@@ -196,7 +272,22 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (!old) return;
     this.indexRemove(key, old);
     this.store.delete(key);
+    const ns = old.metadata?.namespace;
+    const keys = ns ? this.namespaces.get(ns) : undefined;
+    keys?.delete(key);
+    if (ns && keys?.size === 0) this.namespaces.delete(ns);
     for (const h of this.handlers) h.delete?.(old);
+  }
+
+  private namespaceInsert(key: string, obj: T): void {
+    const ns = obj.metadata?.namespace;
+    if (!ns) return; // cluster-scoped: list(namespace) never held these
+    let keys = this.namespaces.get(ns);
+    if (!keys) {
+      keys = new Set();
+      this.namespaces.set(ns, keys);
+    }
+    keys.add(key);
   }
 
   private async relist(): Promise<void> {
@@ -204,10 +295,12 @@ export class Informer<T extends KubeObject = KubeObject> {
       namespace: this.options.namespace,
       labelSelector: this.options.labelSelector,
       limit: this.options.pageSize ?? 500,
+      ...(this.options.metadataOnly ? { metadataOnly: true } : {}),
       signal: this.abort.signal,
     });
     const seen = new Set<string>();
-    for (const obj of items) {
+    for (const item of items) {
+      const obj = this.transform(item) as T;
       const key = objectKey(obj);
       seen.add(key);
       const old = this.store.get(key);
@@ -268,6 +361,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     const [lo, hi] = this.options.watchTimeoutSeconds ?? [300, 600];
     const timeoutSeconds = Math.floor(lo + Math.random() * (hi - lo));
     const silenceMs = this.options.silenceMs ?? 150_000;
+    // stop() may have run between the list and here (right after start() resolved): an abort listener
+    // added now would never fire, and the watch would live until its server-side timeout.
+    if (!this.running || this.abort.signal.aborted) return 'stopped';
     const conn = new AbortController();
     const onStop = () => conn.abort();
     this.abort.signal.addEventListener('abort', onStop, { once: true });
@@ -290,6 +386,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         resourceVersion: this.resourceVersion,
         allowWatchBookmarks: true,
         timeoutSeconds,
+        ...(this.options.metadataOnly ? { metadataOnly: true } : {}),
         signal: conn.signal,
       })) {
         this.lastEventAt = Date.now();
@@ -297,7 +394,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         switch (ev.type) {
           case 'ADDED':
           case 'MODIFIED':
-            this.put(ev.object);
+            this.put(this.transform(ev.object) as T);
             break;
           case 'DELETED':
             this.remove(ev.object);

@@ -54,6 +54,8 @@ export class Manager {
   readonly name: string;
   private readonly informers = new Map<string, Informer>();
   private readonly resolved = new Map<string, ResourceInfo>();
+  /** Resources (refKey) every controller reads metadata of only: cached as PartialObjectMetadata. */
+  private readonly metadataOnly = new Set<string>();
   private readonly controllers: Controller[] = [];
   private elector: LeaderElector | undefined;
   private server: Server | undefined;
@@ -74,6 +76,9 @@ export class Manager {
     // Every client call of every controller may listen on this one signal at once.
     setMaxListeners(0, this.abort.signal);
     this.metrics.trackRequests(() => this.client.stats.byVerb);
+    this.metrics.trackCaches(() =>
+      [...this.informers].map(([key, inf]) => [key, inf.size] as [string, number]),
+    );
     this.done = new Promise((r) => {
       this.resolveDone = r;
     });
@@ -114,6 +119,7 @@ export class Manager {
       };
       inf = new Informer(this.client, gvr, {
         ...this.opts.informer,
+        ...(this.metadataOnly.has(key) ? { metadataOnly: true } : {}),
         log: this.log,
         onWatchRestart: (reason) => this.metrics.watchRestarts.inc({ resource: key, reason }),
       });
@@ -155,6 +161,7 @@ export class Manager {
       if (!this.resolved.has(refString(ref)))
         this.resolved.set(refString(ref), await this.client.resolve(ref));
     }
+    this.planMetadataOnly();
     // Informers for resources that are only read (caches without handlers) start with the others.
     for (const ref of refs) this.informer(ref);
 
@@ -196,6 +203,24 @@ export class Manager {
     this.started = true;
     this.ready = true;
     this.metrics.leader.set(1);
+  }
+
+  /**
+   * A resource is cached as metadata only when some controller declares it so (owns/watches with
+   * `metadataOnly`) and none reads it otherwise (as its primary, in `reads`, or in a whole-object owns/watch).
+   */
+  private planMetadataOnly(): void {
+    const keyOf = (ref: ResourceRef) => refKey(this.resolved.get(refString(ref)) as ResourceInfo);
+    const meta = new Set<string>();
+    const whole = new Set<string>();
+    for (const c of this.controllers) {
+      whole.add(keyOf(c.spec.for));
+      for (const r of c.spec.reads ?? []) whole.add(keyOf(r));
+      for (const o of [...(c.spec.owns ?? []).map(ownsSpec), ...(c.spec.watches ?? [])]) {
+        (o.metadataOnly ? meta : whole).add(keyOf(o.ref));
+      }
+    }
+    for (const k of meta) if (!whole.has(k)) this.metadataOnly.add(k);
   }
 
   async stop(): Promise<void> {

@@ -65,6 +65,39 @@ export class ManagerMetrics {
     });
   }
 
+  /**
+   * Objects held by each informer cache (`choreoctl_informer_objects`) and the process's memory
+   * (`choreoctl_process_heap_used_bytes`, `choreoctl_process_resident_memory_bytes`), read at scrape time:
+   * what memory per cached object is measured from.
+   */
+  trackCaches(source: () => Iterable<[resource: string, size: number]>): void {
+    new Gauge({
+      name: 'choreoctl_informer_objects',
+      help: 'Objects held in the informer cache of each resource',
+      labelNames: ['resource'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [resource, n] of source()) this.set({ resource }, n);
+      },
+    });
+    new Gauge({
+      name: 'choreoctl_process_heap_used_bytes',
+      help: 'V8 heap in use (process.memoryUsage().heapUsed)',
+      registers: [this.registry],
+      collect() {
+        this.set(process.memoryUsage().heapUsed);
+      },
+    });
+    new Gauge({
+      name: 'choreoctl_process_resident_memory_bytes',
+      help: 'Resident set size of the process',
+      registers: [this.registry],
+      collect() {
+        this.set(process.memoryUsage.rss());
+      },
+    });
+  }
+
   text(): Promise<string> {
     return this.registry.metrics();
   }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Request } from '../../../src/controllers/runtime/controller.js';
-import { Informer } from '../../../src/controllers/runtime/informer.js';
+import { Informer, LAST_APPLIED_ANNOTATION } from '../../../src/controllers/runtime/informer.js';
 import { Manager } from '../../../src/controllers/runtime/manager.js';
 import { KubeClient, type KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
@@ -64,6 +64,84 @@ describe('informer', () => {
       ]);
       expect(inf.getByName('pre', ns)?.data).toEqual({ a: '2' });
       expect(inf.byIndex('team', 'x').map((o) => o.metadata?.name)).toEqual(['pre']);
+    } finally {
+      await inf.stop();
+    }
+  });
+  it('keeps what controllers read and drops the apiserver bookkeeping (managedFields, last-applied)', async () => {
+    const owner = await client.create(cm('trim-owner', {}));
+    const lastApplied = JSON.stringify(cm('trim', { big: 'x'.repeat(2000) }));
+    const meta = {
+      labels: { team: 'y' },
+      annotations: { [LAST_APPLIED_ANNOTATION]: lastApplied, 'example.com/keep': 'yes' },
+      finalizers: ['example.com/hold'],
+      ownerReferences: [
+        { apiVersion: 'v1', kind: 'ConfigMap', name: 'trim-owner', uid: owner.metadata?.uid ?? '' },
+      ],
+    };
+    await client.apply(cm('trim', { big: 'x'.repeat(2000) }, meta), { fieldManager: 'writer-a' });
+    await client.apply(cm('trim', { other: '1' }), { fieldManager: 'writer-b' });
+    const inf = new Informer(client, CM, { namespace: ns, resyncMs: 0 });
+    const full = new Informer(client, CM, { namespace: ns, resyncMs: 0, transform: (o) => o });
+    await Promise.all([inf.start(), full.start()]);
+    try {
+      const listed = inf.getByName('trim', ns);
+      const whole = full.getByName('trim', ns);
+      expect(whole?.metadata?.annotations?.[LAST_APPLIED_ANNOTATION]).toBe(lastApplied);
+      {
+        const o = listed;
+        expect(o?.metadata?.labels).toEqual({ team: 'y' });
+        expect(o?.metadata?.annotations).toEqual({ 'example.com/keep': 'yes' });
+        expect(o?.metadata?.finalizers).toEqual(['example.com/hold']);
+        expect(o?.metadata?.ownerReferences?.[0]?.uid).toBe(owner.metadata?.uid);
+        expect(o?.metadata?.resourceVersion).toBe(whole?.metadata?.resourceVersion);
+        expect(o?.metadata?.uid).toBe(whole?.metadata?.uid);
+        expect(o?.data).toEqual(whole?.data);
+        expect(JSON.stringify(o).length).toBeLessThan(JSON.stringify(whole).length - 2000);
+        // Who wrote which top-level field survives (the revision controller asks that of bindings).
+        expect(o?.metadata?.managedFields?.map((e) => (e as { manager?: string }).manager)).toEqual([
+          'writer-a',
+          'writer-b',
+        ]);
+        expect(
+          (o?.metadata?.managedFields?.[0] as { fieldsV1?: object } | undefined)?.fieldsV1,
+        ).toHaveProperty(['f:data', 'f:big']);
+      }
+      // An object arriving by watch is trimmed the same way.
+      await client.apply(cm('trim-late', { v: '1' }, { annotations: { [LAST_APPLIED_ANNOTATION]: '{}' } }), {
+        fieldManager: 'writer-a',
+      });
+      await until(() => inf.getByName('trim-late', ns), 'the watched object');
+      expect(inf.getByName('trim-late', ns)?.metadata?.annotations).toEqual({});
+      expect(inf.list(ns).map((o) => o.metadata?.name)).toEqual(full.list(ns).map((o) => o.metadata?.name));
+      expect(inf.list('no-such-namespace')).toEqual([]);
+    } finally {
+      await Promise.all([inf.stop(), full.stop()]);
+      await client.patch(CM, 'trim', { metadata: { finalizers: null } }, { namespace: ns });
+    }
+  });
+  it('stops at once when stop() follows start() immediately (no watch left running)', async () => {
+    const inf = new Informer(client, CM, { namespace: ns, resyncMs: 0 });
+    await inf.start();
+    // Before the fix the watch began after this stop and lived until its server-side timeout (5-10 min):
+    // the test then fails on vitest's own timeout.
+    await inf.stop();
+    expect(inf.hasSynced).toBe(true);
+  });
+
+  it('caches metadata only (PartialObjectMetadata) when asked: labels, owners and versions, no data', async () => {
+    const inf = new Informer(client, CM, { namespace: ns, resyncMs: 0, metadataOnly: true });
+    await inf.start();
+    try {
+      const o = inf.getByName('pre', ns);
+      expect(o?.kind).toBe('PartialObjectMetadata');
+      expect(o?.metadata?.labels).toEqual({ team: 'x' });
+      expect(o?.metadata?.resourceVersion).toMatch(/^\d+$/);
+      expect(o).not.toHaveProperty('data');
+      await client.create(cm('meta-late', { secret: 'x' }, { labels: { team: 'z' } }));
+      await until(() => inf.getByName('meta-late', ns), 'the watched object');
+      expect(inf.getByName('meta-late', ns)?.metadata?.labels).toEqual({ team: 'z' });
+      expect(inf.getByName('meta-late', ns)).not.toHaveProperty('data');
     } finally {
       await inf.stop();
     }
@@ -161,6 +239,27 @@ describe('controller', () => {
       expect(text).toMatch(/choreoctl_reconcile_errors_total\{controller="flaky"\} 3/);
     } finally {
       await mgr.stop();
+    }
+  });
+});
+
+describe('metadata-only caches', () => {
+  it('holds PartialObjectMetadata only when no controller reads the resource whole', async () => {
+    const idle = { reconciler: { reconcile: async () => undefined } };
+    const metaOnly = new Manager({ client });
+    metaOnly.add({ name: 'ns-owner', for: CM, owns: [{ ref: NS, metadataOnly: true }], ...idle });
+    const mixed = new Manager({ client });
+    mixed.add({ name: 'ns-owner', for: CM, owns: [{ ref: NS, metadataOnly: true }], ...idle });
+    mixed.add({ name: 'ns-reader', for: CM, reads: [NS], ...idle });
+    await Promise.all([metaOnly.start(), mixed.start()]);
+    try {
+      expect(metaOnly.informer(NS).getByName(ns)?.kind).toBe('PartialObjectMetadata');
+      expect(metaOnly.informer(NS).getByName(ns)).not.toHaveProperty('spec');
+      // (Items of a whole-object list carry no kind of their own.)
+      expect(mixed.informer(NS).getByName(ns)?.kind).not.toBe('PartialObjectMetadata');
+      expect(mixed.informer(NS).getByName(ns)).toHaveProperty('spec');
+    } finally {
+      await Promise.all([metaOnly.stop(), mixed.stop()]);
     }
   });
 });

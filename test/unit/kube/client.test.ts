@@ -1,6 +1,6 @@
 // KubeClient against a tiny fake API server on loopback: request shapes, discovery, streams, retries.
 
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import {
   type CredentialSource,
   connectionFromParts,
   defineResource,
+  discoveryCacheFile,
   ExecCredentials,
   ForbiddenError,
   GoneError,
@@ -188,6 +189,34 @@ describe('discovery', () => {
     await expect(c.discovery.resolveName('widgets')).rejects.toThrow(
       `the server at ${base} doesn't have a resource type "widgets"`,
     );
+  });
+
+  it('keeps discovery on disk between clients, refetches past the TTL or on a miss', async () => {
+    handler = discoveryHandler();
+    const dir = mkdtempSync(join(tmpdir(), 'disc-'));
+    const first = client({ discoveryCache: { dir, ttlMs: 60_000 } });
+    expect((await first.discovery.resolveName('po')).resource).toBe('pods');
+    expect(first.stats.byVerb.discovery).toBe(2);
+    const file = discoveryCacheFile(dir, base);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // A second process: no request at all.
+    const second = client({ discoveryCache: { dir, ttlMs: 60_000 } });
+    expect((await second.discovery.resolveName('ns')).namespaced).toBe(false);
+    expect(second.discovery.mode).toBe('aggregated');
+    expect(second.stats.byVerb.discovery ?? 0).toBe(0);
+    // A name the cached list lacks (a CRD created since): asked again once, and the file is rewritten.
+    await expect(second.discovery.resolveName('widgets')).rejects.toThrow(UnknownResourceError);
+    expect(second.stats.byVerb.discovery).toBe(2);
+    // Past the TTL: fetched again.
+    const stale = client({ discoveryCache: { dir, ttlMs: 0 } });
+    await stale.discovery.resolveName('po');
+    expect(stale.stats.byVerb.discovery).toBe(2);
+    // An unreadable file is no cache.
+    writeFileSync(file, '{not json');
+    const broken = client({ discoveryCache: { dir, ttlMs: 60_000 } });
+    expect((await broken.discovery.resolveName('po')).resource).toBe('pods');
+    expect(broken.stats.byVerb.discovery).toBe(2);
+    expect(JSON.parse(readFileSync(file, 'utf8')).mode).toBe('aggregated');
   });
 
   it('falls back to legacy discovery', async () => {

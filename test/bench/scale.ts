@@ -1,0 +1,353 @@
+/**
+ * Benchmark (run on demand: `npm run bench:scale`; sizes: `SCALE_SIZES=100,1000` or `npm run bench:scale --
+ * 100,1000`, default 100,1000,5000): N Service components (Component + Workload + Service each, one
+ * environment), from apply to every Deployment and Service in the data plane, on a fresh control plane per size
+ * with the controller manager as its own process. Per size it prints:
+ *
+ * - seconds and components/s, manager writes per component, CPU seconds per component of kube-apiserver
+ *   (/proc/<pid>/stat) and of the manager;
+ * - the manager's peak RSS (VmHWM) and peak V8 heap (sampled from its /metrics every second), and its RSS and
+ *   heap per 1,000 cached objects once settled (the informer caches' object counts from /metrics plus the
+ *   data-plane objects the Release engine caches: a Deployment, Service and CiliumNetworkPolicy per component);
+ * - backpressure: while the big rollout runs, one probe component is applied every second and the time from its
+ *   apply to its Deployment is recorded (p50, p99, max);
+ * - a resync by restart over the settled state: writes (target 0) and seconds to settle.
+ *
+ * Then the ratio of each per-component figure to the smallest size's, measured in the same run (targets: time
+ * and apiserver CPU per component at the largest size within 1.3× of the smallest; writes ≤ 9 per component).
+ */
+import { dataPlaneNamespaceName } from '../../src/api/naming.js';
+import { REF } from '../../src/api/refs.js';
+import { Informer, type InformerOptions } from '../../src/controllers/runtime/informer.js';
+import { KubeClient, type KubeObject } from '../../src/kube/client.js';
+import type { GVR, ResourceRef } from '../../src/kube/discovery.js';
+import { KUBE_REF } from '../../src/kube/kinds.js';
+import { loadConnection } from '../../src/kube/kubeconfig.js';
+import { startControlPlane } from '../../src/local/controlplane.js';
+import { install } from '../../src/services/install.js';
+import {
+  countArrivals,
+  cpuSeconds,
+  installAllCrds,
+  type ManagerProcess,
+  metric,
+  pool,
+  startManager,
+  warmUp,
+  writes,
+} from './lib.js';
+
+const SIZES = (process.env.SCALE_SIZES ?? process.argv[2] ?? '100,1000,5000')
+  .split(',')
+  .map((s) => Number(s.trim()))
+  .filter((n) => Number.isInteger(n) && n > 0);
+const CONCURRENCY = Number(process.env.SCALE_CONCURRENCY ?? 8);
+const PROBE_EVERY_MS = Number(process.env.SCALE_PROBE_MS ?? 1000);
+const ORG = 'default';
+const PROJECT = 'default';
+const DEPLOYMENTS: GVR = { group: 'apps', version: 'v1', resource: 'deployments', namespaced: true };
+const CORE_SERVICES: GVR = { group: '', version: 'v1', resource: 'services', namespaced: true };
+/** Data-plane objects the Release engine caches per component (Deployment, Service, CiliumNetworkPolicy). */
+const PLANE_OBJECTS_PER_COMPONENT = 3;
+
+function userObjects(name: string): KubeObject[] {
+  const owner = { projectName: PROJECT, componentName: name };
+  const metadata = { name, namespace: ORG };
+  return [
+    {
+      apiVersion: 'openchoreo.dev/v1alpha1',
+      kind: 'Component',
+      metadata,
+      spec: { owner: { projectName: PROJECT }, type: 'Service' },
+    },
+    {
+      apiVersion: 'openchoreo.dev/v1alpha1',
+      kind: 'Workload',
+      metadata,
+      spec: {
+        owner,
+        containers: { main: { image: `registry.bench.local/${name}:1.0.0` } },
+        endpoints: { http: { type: 'REST', port: 8080 } },
+      },
+    },
+    { apiVersion: 'openchoreo.dev/v1alpha1', kind: 'Service', metadata, spec: { owner, workloadName: name } },
+  ];
+}
+
+const componentOf = (o: KubeObject): string => o.metadata?.labels?.['openchoreo.dev/component'] ?? '';
+
+const percentile = (xs: number[], p: number): number => {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
+};
+
+/**
+ * V8 heap per cached object of `ref` in an informer with `opts`, in this process (needs --expose-gc): COPIES
+ * informers are filled and kept at once, so the figure stands out of the noise of whatever else the process
+ * allocates meanwhile (a single cache of 100 objects is below it).
+ */
+async function heapPerObject(
+  client: KubeClient,
+  ref: ResourceRef,
+  namespace: string | undefined,
+  opts: Pick<InformerOptions, 'transform' | 'metadataOnly'>,
+): Promise<{ count: number; bytes: number }> {
+  const COPIES = 8;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with node --expose-gc (npm run bench:scale does)');
+  const make = () => new Informer(client, ref, { resyncMs: 0, ...(namespace ? { namespace } : {}), ...opts });
+  // Warm-up: code paths compiled, connections open, before the baseline.
+  const warm = make();
+  await warm.start();
+  await warm.stop();
+  gc();
+  gc();
+  const h0 = process.memoryUsage().heapUsed;
+  const informers = Array.from({ length: COPIES }, make);
+  for (const inf of informers) await inf.start();
+  // The watches stop first (their buffers are not the cache), the caches stay referenced until measured.
+  for (const inf of informers) await inf.stop();
+  gc();
+  gc();
+  const h1 = process.memoryUsage().heapUsed;
+  const count = informers[0]?.size ?? 0;
+  return { count, bytes: count ? (h1 - h0) / (count * informers.length) : 0 };
+}
+
+/** Heap per cached object by kind: as listed (before), trimmed (now), and metadata only where used. */
+async function cacheHeap(client: KubeClient, cell: string): Promise<string> {
+  const kinds: [string, ResourceRef, string | undefined, boolean][] = [
+    ['Deployment', KUBE_REF.Deployment, cell, false],
+    ['Service', KUBE_REF.Service, cell, false],
+    ['CiliumNetworkPolicy', KUBE_REF.CiliumNetworkPolicy, cell, false],
+    ['Component', REF.Component, ORG, false],
+    ['Workload', REF.Workload, ORG, false],
+    ['ServiceBinding', REF.ServiceBinding, ORG, false],
+    ['Release', REF.Release, ORG, false],
+    ['Namespace', KUBE_REF.Namespace, undefined, true],
+  ];
+  const rows: string[] = [];
+  for (const [kind, ref, ns, meta] of kinds) {
+    const whole = await heapPerObject(client, ref, ns, { transform: (o) => o });
+    const trimmed = await heapPerObject(client, ref, ns, {});
+    const partial = meta ? await heapPerObject(client, ref, ns, { metadataOnly: true }) : undefined;
+    const kb = (b: number) => `${(b / 1024).toFixed(2)} KB`;
+    rows.push(
+      `    ${kind.padEnd(20)} ${String(whole.count).padStart(6)} objects: whole ${kb(whole.bytes)}, trimmed ${kb(trimmed.bytes)} (${(trimmed.bytes / whole.bytes).toFixed(2)}×)${partial ? `, metadata only ${kb(partial.bytes)} (${(partial.bytes / whole.bytes).toFixed(2)}×)` : ''}`,
+    );
+  }
+  return rows.join('\n');
+}
+
+interface Figures {
+  size: number;
+  load: string;
+  seconds: number;
+  writesPerComponent: number;
+  apiserverCpuPerComponent: number;
+  managerCpuPerComponent: number;
+  peakRssMb: number;
+  peakHeapMb: number;
+  cachedObjects: number;
+  rssPer1000: number;
+  heapPer1000: number;
+  probes: number[];
+  resyncWrites: number;
+  resyncSeconds: number;
+  resyncPeakRssMb: number;
+  cacheHeap: string;
+}
+
+const loadAverage = async (): Promise<string> =>
+  (await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+async function memory(m: ManagerProcess): Promise<{ heap: number; rss: number; cached: number }> {
+  const text = await m.metrics();
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    heap: gauge('choreoctl_process_heap_used_bytes'),
+    rss: gauge('choreoctl_process_resident_memory_bytes'),
+    cached: metric(text, 'choreoctl_informer_objects'),
+  };
+}
+
+async function runSize(size: number): Promise<Figures> {
+  const log = (m: string) => process.stderr.write(`[scale ${size}] ${m}\n`);
+  log('starting a control plane');
+  const cp = await startControlPlane({ name: `choreoctl-bench-scale-${size}`, progress: () => {} });
+  const client = new KubeClient(loadConnection({ kubeconfig: cp.admin.kubeconfig }));
+  let manager: ManagerProcess | undefined;
+  try {
+    await installAllCrds(client);
+    await install(client, { controller: false, fieldManager: 'bench' });
+    await warmUp(client);
+    manager = await startManager(cp.admin.kubeconfig, CONCURRENCY);
+    await manager.settled(1500);
+    const idle = await memory(manager);
+    const before = await manager.metrics();
+    const [, apiPid] = cp.pids();
+    const api0 = cpuSeconds(apiPid ?? 0);
+    const mgr0 = cpuSeconds(manager.pid);
+    const cell = dataPlaneNamespaceName(ORG, PROJECT, 'development');
+    const names = Array.from({ length: size }, (_, i) => `svc-${i}`);
+
+    // Peak heap: the manager's /metrics every second (VmHWM gives the RSS peak by itself).
+    let peakHeap = idle.heap;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const m = manager ? await memory(manager).catch(() => undefined) : undefined;
+        if (m) peakHeap = Math.max(peakHeap, m.heap);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
+
+    // Probes: one more component every PROBE_EVERY_MS while the rollout runs; apply → its Deployment, from a
+    // watch of their own (the counting watches end with the rollout).
+    const probeStart = new Map<string, number>();
+    const probeTimes = new Map<string, number>();
+    const probeWatch = new AbortController();
+    const { metadata: listed } = await client.list(DEPLOYMENTS, { namespace: cell, limit: 1 });
+    const probesSeen = (async () => {
+      let resourceVersion = listed?.resourceVersion;
+      while (!probeWatch.signal.aborted) {
+        for await (const e of client.watch(DEPLOYMENTS, {
+          namespace: cell,
+          resourceVersion,
+          labelSelector: 'openchoreo.dev/component',
+          allowWatchBookmarks: true,
+          timeoutSeconds: 60,
+          signal: probeWatch.signal,
+        })) {
+          resourceVersion = e.object.metadata?.resourceVersion ?? resourceVersion;
+          const c = componentOf(e.object);
+          const t0 = probeStart.get(c);
+          if (t0 !== undefined && !probeTimes.has(c)) probeTimes.set(c, performance.now() - t0);
+        }
+      }
+    })();
+    const notProbe = (o: KubeObject) => !componentOf(o).startsWith('probe-');
+    const arrived = Promise.all([
+      countArrivals(client, DEPLOYMENTS, cell, size, 3_600_000, notProbe),
+      countArrivals(client, CORE_SERVICES, cell, size, 3_600_000, notProbe),
+    ]);
+    let rolling = true;
+    const probing = (async () => {
+      for (let i = 0; rolling; i++) {
+        await new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
+        if (!rolling) break;
+        const name = `probe-${i}`;
+        probeStart.set(name, performance.now());
+        await pool(userObjects(name), 1, (o) => client.apply(o, { fieldManager: 'bench', force: true }));
+      }
+    })();
+
+    const start = performance.now();
+    await pool(names, CONCURRENCY, async (n) => {
+      for (const o of userObjects(n)) await client.apply(o, { fieldManager: 'bench', force: true });
+    });
+    log(`applied in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    await arrived;
+    const seconds = (performance.now() - start) / 1000;
+    rolling = false;
+    await probing;
+    const apiCpu = cpuSeconds(apiPid ?? 0) - api0;
+    const mgrCpu = cpuSeconds(manager.pid) - mgr0;
+    const load = await loadAverage();
+    log(`in the data plane after ${seconds.toFixed(1)} s (load ${load})`);
+    const after = await manager.metrics();
+    const managerWrites = writes(after) - writes(before);
+    // Probes applied late in the rollout land after it: wait for them (they are not in the figures above).
+    const deadline = Date.now() + 300_000;
+    while (probeTimes.size < probeStart.size && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    probeWatch.abort();
+    await probesSeen;
+    if (probeTimes.size < probeStart.size)
+      log(`${probeStart.size - probeTimes.size} probes did not reach the data plane within 300 s`);
+
+    await manager.settled(5000, 1_800_000);
+    const settled = await memory(manager);
+    sampling = false;
+    await sampler;
+    const peakRssMb = manager.peakRssMb();
+    const components = size + probeStart.size;
+    const cached = settled.cached + components * PLANE_OBJECTS_PER_COMPONENT;
+    const idleCached = idle.cached;
+    const per1000 = (bytes: number) => bytes / 1024 / 1024 / ((cached - idleCached) / 1000);
+
+    const heapByKind = await cacheHeap(client, cell);
+
+    // Resync: a fresh manager over the settled state must not write.
+    await manager.stop();
+    manager = await startManager(cp.admin.kubeconfig, CONCURRENCY);
+    const resyncStart = performance.now();
+    await manager.settled(5000, 1_800_000);
+    const resyncSeconds = (performance.now() - resyncStart) / 1000 - 5;
+    const resyncWrites = writes(await manager.metrics());
+
+    return {
+      size,
+      load,
+      seconds,
+      writesPerComponent: managerWrites / size,
+      apiserverCpuPerComponent: apiCpu / size,
+      managerCpuPerComponent: mgrCpu / size,
+      peakRssMb,
+      peakHeapMb: peakHeap / 1024 / 1024,
+      cachedObjects: cached,
+      rssPer1000: per1000(settled.rss - idle.rss),
+      heapPer1000: per1000(settled.heap - idle.heap),
+      probes: [...probeTimes.values()],
+      resyncWrites,
+      resyncSeconds,
+      resyncPeakRssMb: manager.peakRssMb(),
+      cacheHeap: heapByKind,
+    };
+  } finally {
+    await manager?.stop();
+    client.close();
+    await cp.stop();
+  }
+}
+
+function report(f: Figures): string {
+  const d = (n: number, k = 1) => n.toFixed(k);
+  const p = (q: number) => d(percentile(f.probes, q) / 1000, 2);
+  return [
+    `${f.size} components (load ${f.load}):`,
+    `  to the data plane  ${d(f.seconds)} s, ${d(f.size / f.seconds)} components/s, ${d(f.writesPerComponent, 2)} manager writes/component`,
+    `  CPU per component  kube-apiserver ${d(f.apiserverCpuPerComponent * 1000, 1)} ms, manager ${d(f.managerCpuPerComponent * 1000, 1)} ms`,
+    `  manager memory     peak RSS ${d(f.peakRssMb)} MB, peak heap ${d(f.peakHeapMb)} MB; settled: ${f.cachedObjects} cached objects, ${d(f.rssPer1000, 2)} MB RSS and ${d(f.heapPer1000, 2)} MB heap per 1,000`,
+    `  probe apply→Deployment during the rollout (${f.probes.length}): p50 ${p(50)} s, p99 ${p(99)} s, max ${p(100)} s`,
+    `  resync (restart)   ${f.resyncWrites} writes, settled in ${d(f.resyncSeconds)} s, peak RSS ${d(f.resyncPeakRssMb)} MB`,
+    '  heap per cached object (this process, after gc):',
+    f.cacheHeap,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  if (SIZES.length === 0) throw new Error('no sizes: SCALE_SIZES=100,1000 or an argument like 100,1000');
+  const results: Figures[] = [];
+  for (const size of SIZES) {
+    const f = await runSize(size);
+    results.push(f);
+    process.stdout.write(`${report(f)}\n`);
+  }
+  const base = results[0] as Figures;
+  if (results.length > 1) {
+    const r = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+    process.stdout.write(`ratios to ${base.size} components (per component; 1.00× = flat):\n`);
+    for (const f of results.slice(1)) {
+      process.stdout.write(
+        `  ${f.size}: time ${r(f.seconds / f.size, base.seconds / base.size)}, writes ${r(f.writesPerComponent, base.writesPerComponent)}, apiserver CPU ${r(f.apiserverCpuPerComponent, base.apiserverCpuPerComponent)}, manager CPU ${r(f.managerCpuPerComponent, base.managerCpuPerComponent)}, RSS per 1,000 cached ${r(f.rssPer1000, base.rssPer1000)}, probe p99 ${r(percentile(f.probes, 99), percentile(base.probes, 99))}\n`,
+      );
+    }
+  }
+}
+
+await main();
