@@ -9,6 +9,12 @@ import { stringify } from 'yaml';
 import { allCrds } from '../../src/api/index.js';
 import type { KubeObject } from '../../src/kube/client.js';
 import {
+  BUILD_TEMPLATE_SENTINELS,
+  DEFAULT_BUILD_IMAGES,
+  DEFAULT_BUILD_REGISTRY,
+} from '../../src/services/build-templates.js';
+import {
+  buildTemplates,
   controllerObjects,
   DEFAULT_RESOURCES,
   defaultPlatform,
@@ -46,6 +52,29 @@ function templated(text: string): string {
     );
 }
 
+/**
+ * The build templates: Argo's own `{{…}}` expressions are escaped for Helm first, then the install options'
+ * sentinels become values.
+ */
+function buildTemplatesYaml(): string {
+  const S = BUILD_TEMPLATE_SENTINELS;
+  const v = '.Values.buildTemplates';
+  const values: Record<string, string> = {
+    [S.git]: `{{ ${v}.images.git | quote }}`,
+    [S.podman]: `{{ ${v}.images.podman | quote }}`,
+    [S.choreoctl]: `{{ ${v}.images.choreoctl | default (include "choreoctl.image" .) | quote }}`,
+    [S.googleBuilder]: `{{ ${v}.images.googleBuilder | quote }}`,
+    [S.ballerinaBuilder]: `{{ ${v}.images.ballerinaBuilder | quote }}`,
+    [S.pushRegistry]: `{{ ${v}.registry.push | quote }}`,
+    [S.pullRegistry]: `{{ ${v}.registry.pull | default ${v}.registry.push | quote }}`,
+    [S.tlsVerify]: `{{ ${v}.registry.tlsVerify | toString | quote }}`,
+  };
+  let text = docs(buildTemplates('', { sentinels: true })).replaceAll('{{', '{{ "{{" }}');
+  for (const [sentinel, expr] of Object.entries(values))
+    text = text.replaceAll(new RegExp(`"?${sentinel}"?`, 'g'), expr);
+  return text;
+}
+
 function docs(objs: KubeObject[]): string {
   return objs.map((o) => `---\n${yamlDoc(o)}`).join('');
 }
@@ -70,6 +99,7 @@ export function chartFiles(version: string): Record<string, string> {
   const server = `${GENERATED}{{- if .Values.server.enabled }}\n${templated(docs(serverObjects({ image: IMAGE })))}{{- end }}\n`;
   const platform = `${GENERATED}{{- if .Values.platform.enabled }}\n${docs(defaultPlatform('default'))}{{- end }}\n`;
   const crds = GENERATED + docs(allCrds() as unknown as KubeObject[]);
+  const build = `${GENERATED}{{- if .Values.buildTemplates.enabled }}\n${buildTemplatesYaml()}{{- end }}\n`;
   const chart = {
     apiVersion: 'v2',
     name: 'choreoctl',
@@ -105,6 +135,21 @@ export function chartFiles(version: string): Record<string, string> {
     'platform:',
     '  enabled: true',
     '',
+    '# The Argo ClusterWorkflowTemplates builds run (`--with-build-templates`; needs Argo Workflows).',
+    '# registry: `--build-registry`, `--build-pull-registry` (empty: the push one), `--build-registry-tls-verify`;',
+    '# images: `--build-image STEP=IMAGE` (choreoctl empty: the controller image).',
+    yamlDoc({
+      buildTemplates: {
+        enabled: false,
+        registry: {
+          push: DEFAULT_BUILD_REGISTRY.push,
+          pull: '',
+          tlsVerify: DEFAULT_BUILD_REGISTRY.tlsVerify,
+        },
+        images: { ...DEFAULT_BUILD_IMAGES, choreoctl: '' },
+      },
+    }).trimEnd(),
+    '',
   ].join('\n');
   const helpers = [
     '{{/* The image reference: repository:tag, the tag defaulting to v<appVersion>. */}}',
@@ -121,5 +166,6 @@ export function chartFiles(version: string): Record<string, string> {
     [`${CHART_DIR}/templates/controller.yaml`]: controller,
     [`${CHART_DIR}/templates/server.yaml`]: server,
     [`${CHART_DIR}/templates/platform.yaml`]: platform,
+    [`${CHART_DIR}/templates/build-templates.yaml`]: build,
   };
 }

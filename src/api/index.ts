@@ -1,4 +1,6 @@
 /** Public API of the openchoreo.dev/v1alpha1 kinds. */
+
+export * from './build-templates.js';
 export * from './common.js';
 export {
   allCrds,

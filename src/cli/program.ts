@@ -178,7 +178,7 @@ function checkOutputFormat(spec: CommandSpec, output: string | undefined, path: 
   const name = output.includes('=') ? output.slice(0, output.indexOf('=')) : output;
   const allowed = spec.outputFormats ?? [];
   if (allowed.length === 0) throw new UsageError(`"${path}" does not support --output`, path);
-  if (!allowed.includes(name)) {
+  if (!allowed.includes(name) && !(spec.outputFile && !output.includes('='))) {
     throw new UsageError(
       `unable to match a printer suitable for the output format "${output}", allowed formats are: ${allowed.join(',')}`,
       path,

@@ -92,6 +92,11 @@ export interface CommandSpec {
    * `jsonpath`, `custom-columns`, ...). Absent: the command rejects `-o` with a usage error.
    */
   readonly outputFormats?: readonly string[];
+  /**
+   * `-o VALUE` where VALUE is none of `outputFormats` names a file to write to (upstream's `create workload
+   * -o workload-cr.yaml`); the handler reads `globals.output` itself.
+   */
+  readonly outputFile?: boolean;
   /** Lazily imports the handler module. Absent on pure groups (`config`), which print their help. */
   readonly load?: () => Promise<HandlerModule>;
 }

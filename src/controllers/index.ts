@@ -13,6 +13,7 @@ import { deploymentController } from './deployment/index.js';
 import { deploymentPipelineController } from './deploymentpipeline/index.js';
 import { endpointController } from './endpoint/index.js';
 import { environmentController } from './environment/index.js';
+import { gitCommitRequestController } from './gitcommit/index.js';
 import {
   apiController,
   scheduledTaskController,
@@ -55,6 +56,7 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   release: releaseController,
   componentrevision: componentRevisionController,
   promotion: promotionController,
+  gitcommitrequest: gitCommitRequestController,
 };
 
 export const CONTROLLER_NAMES: readonly string[] = Object.keys(CONTROLLERS);

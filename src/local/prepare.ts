@@ -2,6 +2,7 @@
  * One-time machine set-up, run by .ci/run before the tests (and by a newcomer through `npm test`): make sure the
  * control-plane binaries (and kube-scheduler + kwok for simulated nodes) exist, building them with Go when they are not cached. Prints one clear line on failure.
  */
+import { resolveArgoValidate } from './argo-validate.js';
 import { resolveAllBinaries } from './binaries.js';
 import { SetupError } from './errors.js';
 import { externalCrdFiles } from './external-crds.js';
@@ -21,6 +22,16 @@ try {
     return undefined;
   });
   if (helm) process.stderr.write(`helm: ${helm}\n`);
+  // Only the build-template tests need Argo's validation: a failed build skips them.
+  const argo = await resolveArgoValidate({ progress: (m) => process.stderr.write(`${m}\n`) }).catch(
+    (e: unknown) => {
+      process.stderr.write(
+        `Argo's validation could not be built (${(e as Error).message}): the build-template tests that use it will be skipped\n`,
+      );
+      return undefined;
+    },
+  );
+  if (argo) process.stderr.write(`argo-validate: ${argo}\n`);
   process.stderr.write(`control-plane binaries ready in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
 } catch (e) {
   if (e instanceof SetupError) {

@@ -29,6 +29,7 @@ import { applyCrds, CRDS } from '../kube/crds.js';
 import type { GVR } from '../kube/discovery.js';
 import { isNotFound, KubeError, UnknownResourceError } from '../kube/errors.js';
 import { KUBE_REF } from '../kube/kinds.js';
+import { type BuildTemplateOptions, buildTemplateObjects } from './build-templates.js';
 import { dependencyCrds } from './dependencies.js';
 import { promotionAccessObjects } from './promotion-access.js';
 
@@ -82,6 +83,14 @@ export interface PlanOptions {
    * data and build planes need; uninstall leaves them (other software may use them).
    */
   dependencies?: boolean;
+  /**
+   * Also install the Argo ClusterWorkflowTemplates builds run (docker, google-cloud-buildpacks, react,
+   * ballerina-buildpack; src/services/build-templates.ts). They need the Argo Workflows CRDs, so the default is
+   * on exactly when `dependencies` is.
+   */
+  buildTemplates?: boolean;
+  /** Step images, registry and TTL of the build templates (their workload-create step runs `image`). */
+  build?: BuildTemplateOptions;
 }
 
 export interface ContainerResources {
@@ -716,8 +725,17 @@ export function planInstall(opts: PlanOptions = {}): KubeObject[] {
     ...(withController ? promotionAccess() : []),
     ...orgNamespace,
     ...defaultPlatform(org),
+    ...((opts.buildTemplates ?? opts.dependencies ?? false) ? buildTemplates(image, opts.build) : []),
     ...deployment,
   ];
+}
+
+/** The build plane's ClusterWorkflowTemplates, labelled as installed. */
+export function buildTemplates(
+  choreoctlImage: string,
+  opts: BuildTemplateOptions & { sentinels?: boolean } = {},
+): KubeObject[] {
+  return buildTemplateObjects({ ...opts, choreoctlImage, labels: { ...managed, ...opts.labels } });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -904,6 +922,17 @@ const FOREIGN: { ref: GVR; kind: string; apiVersion: string }[] = [
     ref: { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespaced: true },
     kind: 'PodDisruptionBudget',
     apiVersion: 'policy/v1',
+  },
+  {
+    // the build templates (absent when Argo's CRDs are not installed: listed as nothing)
+    ref: {
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      resource: 'clusterworkflowtemplates',
+      namespaced: false,
+    },
+    kind: 'ClusterWorkflowTemplate',
+    apiVersion: 'argoproj.io/v1alpha1',
   },
 ];
 

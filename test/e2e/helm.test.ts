@@ -75,6 +75,24 @@ describe.skipIf(!helm)('the Helm chart', () => {
         'server.enabled=true',
       ],
     },
+    {
+      name: 'the build templates with a registry and a step image',
+      flags: [
+        '--with-build-templates',
+        '--build-registry',
+        'registry.example.com:5000',
+        '--build-image',
+        'git=registry.example.com/git:2',
+      ],
+      values: [
+        '--set',
+        'buildTemplates.enabled=true',
+        '--set',
+        'buildTemplates.registry.push=registry.example.com:5000',
+        '--set',
+        'buildTemplates.images.git=registry.example.com/git:2',
+      ],
+    },
   ];
 
   it('passes helm lint --strict', async () => {

@@ -466,7 +466,9 @@ export const GitCommitRequestSpec = z
       })
       .optional()
       .describe('Commit author.'),
-    authSecretRef: dnsSubdomain('Secret with username/password keys for HTTP basic auth.').optional(),
+    authSecretRef: dnsSubdomain(
+      'Secret with the credentials: username and password (HTTPS basic auth), token (HTTPS, username optional), or ssh-privatekey with known_hosts (SSH).',
+    ).optional(),
     files: z
       .array(
         withRules(
@@ -492,6 +494,12 @@ export const GitCommitRequestStatus = z
     observedSHA: z.string().optional().describe('SHA of the pushed commit.'),
     observedBranch: z.string().optional().describe('Branch pushed to.'),
     message: z.string().optional().describe('Result message.'),
+    observedSecretVersion: z
+      .string()
+      .optional()
+      .describe(
+        'resourceVersion of the credentials Secret the last attempt used (a change retries a failure).',
+      ),
   })
   .describe('Observed state of the GitCommitRequest.');
 export const GitCommitRequest = resource({

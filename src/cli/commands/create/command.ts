@@ -250,10 +250,23 @@ export const createWorkloadSpec = defineCommand({
   name: 'workload',
   aliases: ['wl'],
   summary: "Create the workload of a component (--project, --component: or the context's)",
-  args: [name],
+  description:
+    "Create the Workload of a component from flags, or from the source repository's workload descriptor\n" +
+    '(--descriptor workload.yaml: endpoints with schema files, connections, env, command, args), as the build\n' +
+    "templates' workload-create step does. The name defaults to the descriptor's metadata.name, else\n" +
+    '<component>-workload. With a descriptor the Workload is applied (server-side, so a rerun updates it); with\n' +
+    '-o FILE it is written to FILE instead and nothing is sent. A bad descriptor is reported as file:line:col.',
+  args: [{ ...name, required: false, description: 'Name of the Workload (default: see above)' }],
   flags: [
     ...common,
     { name: 'image', type: 'string', placeholder: 'ref', description: 'Container image' },
+    {
+      name: 'descriptor',
+      type: 'string',
+      placeholder: 'file',
+      description: "The source repository's workload descriptor (workload.yaml)",
+      complete: 'file',
+    },
     {
       name: 'port',
       type: 'string[]',
@@ -262,7 +275,13 @@ export const createWorkloadSpec = defineCommand({
     },
   ],
   outputFormats,
+  outputFile: true,
   examples: [
+    {
+      description: 'The Workload of a descriptor, written to a file (what a build runs)',
+      command:
+        'choreoctl create workload --descriptor workload.yaml --project shop --component api --image registry.local/shop-api:1 -o workload-cr.yaml',
+    },
     {
       description: 'A workload with one REST endpoint',
       command:

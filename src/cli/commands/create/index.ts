@@ -5,6 +5,7 @@ import { escapeControl } from '../../output/escape.js';
 import { nameOf, printObjects } from '../../output/printers.js';
 import { outputFormat } from '../../resources.js';
 import type { RawContext } from '../../spec.js';
+import { createWorkloadSpec } from './command.js';
 
 type Flags = Record<string, unknown>;
 
@@ -94,8 +95,15 @@ export function buildFor(
   }
 }
 
-export default async function create({ factory, args, flags, commandPath }: RawContext): Promise<number> {
+export default async function create(ctx: RawContext): Promise<number> {
+  const { factory, args, flags, commandPath } = ctx;
   const kind = commandPath.split(' ').at(-1) as string;
+  if (kind === 'workload') {
+    const { createWorkload, outputFileOf } = await import('./workload.js');
+    const file = outputFileOf(factory.globals.output, createWorkloadSpec.outputFormats);
+    if (file !== undefined || str(flags, 'descriptor') !== undefined || args.name === undefined)
+      return createWorkload(ctx, file);
+  }
   const format = outputFormat(factory, commandPath);
   const context = await factory.context();
   const dryRun = str(flags, 'dryRun') ?? 'none';

@@ -47,6 +47,38 @@ export const installSpec = defineCommand({
         'Also install the pinned Gateway API, Envoy Gateway, Cilium and Argo Workflows CRDs the planes need',
     },
     {
+      name: 'with-build-templates',
+      type: 'boolean',
+      description:
+        'Also install the docker, google-cloud-buildpacks, react and ballerina-buildpack ClusterWorkflowTemplates (needs Argo Workflows; on with --with-dependencies)',
+    },
+    {
+      name: 'build-registry',
+      type: 'string',
+      placeholder: 'host[:port]',
+      description:
+        'Registry the build templates push images to (default registry.openchoreo-data-plane:5000)',
+    },
+    {
+      name: 'build-pull-registry',
+      type: 'string',
+      placeholder: 'host[:port]',
+      description: 'Registry the data plane pulls built images from (default: --build-registry)',
+    },
+    {
+      name: 'build-registry-tls-verify',
+      type: 'boolean',
+      description:
+        "Verify the push registry's TLS certificate (default off: a plain-HTTP in-cluster registry)",
+    },
+    {
+      name: 'build-image',
+      type: 'string[]',
+      placeholder: 'step=image',
+      description:
+        'Image of a build step: git, podman, choreoctl, googleBuilder or ballerinaBuilder (repeatable), e.g. git=alpine/git:v2.49.1',
+    },
+    {
       name: 'with-server',
       type: 'boolean',
       description: 'Also deploy the REST server (choreoctl server) with its Service',

@@ -44,6 +44,7 @@ export default defineHandler<typeof installSpec>(async ({ factory, flags, comman
         commandPath,
       );
   }
+  const build = await buildTemplateFlags(flags, commandPath);
   const plan = {
     ...(flags.image ? { image: flags.image } : {}),
     controller: !flags.noController,
@@ -51,6 +52,8 @@ export default defineHandler<typeof installSpec>(async ({ factory, flags, comman
     ...(controllers.length ? { controllers } : {}),
     server: flags.withServer ?? false,
     dependencies: flags.withDependencies ?? false,
+    ...(flags.withBuildTemplates !== undefined ? { buildTemplates: flags.withBuildTemplates } : {}),
+    ...(build ? { build } : {}),
   };
   // `--dry-run=client -o yaml` prints the plan itself, without needing a cluster.
   if (flags.dryRun === 'client' && format !== undefined && format.kind !== 'name') {
@@ -79,3 +82,36 @@ export default defineHandler<typeof installSpec>(async ({ factory, flags, comman
     throw toCliError(e);
   }
 });
+
+/** The build templates' registry and step images from the flags (undefined when none is set). */
+async function buildTemplateFlags(
+  flags: {
+    buildRegistry?: string | undefined;
+    buildPullRegistry?: string | undefined;
+    buildRegistryTlsVerify?: boolean | undefined;
+    buildImage?: string[] | undefined;
+  },
+  commandPath: string,
+): Promise<import('../../../services/build-templates.js').BuildTemplateOptions | undefined> {
+  const { BUILD_IMAGE_KEYS } = await import('../../../services/build-templates.js');
+  const steps: readonly string[] = BUILD_IMAGE_KEYS;
+  const images: Record<string, string> = {};
+  for (const spec of flags.buildImage ?? []) {
+    const eq = spec.indexOf('=');
+    const step = spec.slice(0, eq);
+    const image = spec.slice(eq + 1);
+    if (eq < 1 || !steps.includes(step) || image === '')
+      throw new UsageError(
+        `--build-image ${JSON.stringify(spec)}: expected STEP=IMAGE with STEP one of ${steps.join(', ')}`,
+        commandPath,
+      );
+    images[step] = image;
+  }
+  const registry = {
+    ...(flags.buildRegistry ? { push: flags.buildRegistry } : {}),
+    ...(flags.buildPullRegistry ? { pull: flags.buildPullRegistry } : {}),
+    ...(flags.buildRegistryTlsVerify !== undefined ? { tlsVerify: flags.buildRegistryTlsVerify } : {}),
+  };
+  if (Object.keys(images).length === 0 && Object.keys(registry).length === 0) return undefined;
+  return { images, registry };
+}

@@ -1,0 +1,234 @@
+/**
+ * The GitCommitRequest controller against a real git server on loopback (git http-backend behind basic auth,
+ * test/integration/git-server.ts) and a bare repository: a request's commit shows in `git log` of the bare
+ * repository; bad credentials, a missing branch, a patch that no longer applies and a branch that keeps moving
+ * end in phase Failed with a message that says what to fix; fixing the Secret retries the request.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { REF } from '../../../src/api/refs.js';
+import type { KubeObject } from '../../../src/kube/client.js';
+import { KUBE_REF } from '../../../src/kube/kinds.js';
+import { type GitServer, startGitServer } from '../git-server.js';
+import { controllerHarness, uniqueName, until } from '../helpers.js';
+
+const API = 'openchoreo.dev/v1alpha1';
+const PASSWORD = 's3cret-pa55word';
+const h = controllerHarness({ controllers: ['gitcommitrequest'] });
+const ns = uniqueName('gitops');
+let srv: GitServer;
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const APP = 'apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    image: shop/api:1\n';
+
+beforeAll(async () => {
+  srv = await startGitServer({ user: 'bot', password: PASSWORD });
+  await h.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  for (const [name, password] of [
+    ['good', PASSWORD],
+    ['bad', 'wrong-password'],
+  ] as const) {
+    await h.client.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace: ns },
+      type: 'kubernetes.io/basic-auth',
+      data: { username: b64('bot'), password: b64(password) },
+    });
+  }
+});
+
+afterAll(async () => {
+  await h.client?.delete(KUBE_REF.Namespace, ns).catch(() => {});
+  await srv?.close();
+});
+
+type Status = { phase?: string; observedSHA?: string; observedBranch?: string; message?: string };
+
+async function request(name: string, spec: Record<string, unknown>): Promise<void> {
+  await h.client.create({
+    apiVersion: API,
+    kind: 'GitCommitRequest',
+    metadata: { name, namespace: ns },
+    spec,
+  });
+}
+
+/** Wait for a final phase (event-driven by the controller; the deadline only bounds the wait). */
+function finished(name: string): Promise<Status & KubeObject> {
+  return until(
+    async () => {
+      const o = await h.client.getOrUndefined<KubeObject>(REF.GitCommitRequest, name, { namespace: ns });
+      const s = o?.status as Status | undefined;
+      return s?.phase === 'Succeeded' || s?.phase === 'Failed' ? { ...o, ...s } : undefined;
+    },
+    `GitCommitRequest ${name} to finish`,
+    60_000,
+  );
+}
+
+describe('GitCommitRequest', () => {
+  it('commits a new file and a patched YAML file; git log in the bare repository shows the commit', async () => {
+    srv.createRepo('shop', { 'deploy/api.yaml': APP, 'README.md': '# shop\n' });
+    await request('promote-api', {
+      repoURL: srv.url('shop'),
+      branch: 'main',
+      message: 'Promote api to shop/api:2',
+      author: { name: 'Release Bot', email: 'release@example.com' },
+      authSecretRef: 'good',
+      files: [
+        {
+          path: 'deploy/api.yaml',
+          patch: JSON.stringify([
+            { op: 'test', path: '/spec/template/image', value: 'shop/api:1' },
+            { op: 'replace', path: '/spec/template/image', value: 'shop/api:2' },
+          ]),
+        },
+        { path: 'deploy/config.json', content: '{"replicas": 2}\n' },
+      ],
+    });
+    const s = await finished('promote-api');
+    expect(s.phase, s.message).toBe('Succeeded');
+    expect(s.observedBranch).toBe('main');
+    const log = srv.git('shop', 'log', '--format=%H %an <%ae> %s', 'main');
+    expect(log.split('\n')[0]).toBe(
+      `${s.observedSHA} Release Bot <release@example.com> Promote api to shop/api:2`,
+    );
+    expect(parse(srv.git('shop', 'show', 'main:deploy/api.yaml')).spec.template.image).toBe('shop/api:2');
+    expect(srv.git('shop', 'show', 'main:deploy/config.json')).toBe('{"replicas": 2}\n');
+    expect(s.message).toMatch(/^pushed [0-9a-f]{12} to branch "main"$/);
+    // done for this generation: nothing is committed again
+    expect(srv.git('shop', 'rev-list', '--count', 'main').trim()).toBe('2');
+  });
+
+  it('bad credentials: Failed naming the Secret; fixing the Secret retries and succeeds', async () => {
+    srv.createRepo('creds', { 'a.txt': 'a\n' });
+    await request('with-bad-creds', {
+      repoURL: srv.url('creds'),
+      branch: 'main',
+      message: 'add b',
+      authSecretRef: 'bad',
+      files: [{ path: 'b.txt', content: 'b\n' }],
+    });
+    const s = await finished('with-bad-creds');
+    expect(s.phase).toBe('Failed');
+    expect(s.message).toMatch(
+      new RegExp(
+        `the server refused the credentials of Secret ${ns}/bad .*: fix username and password \\(or token\\) there`,
+      ),
+    );
+    expect(JSON.stringify(s)).not.toContain('wrong-password');
+    expect(h.logs.join('\n')).not.toContain('wrong-password');
+    const ready = (s.status as { conditions: { type: string; reason: string }[] }).conditions.find(
+      (c) => c.type === 'Ready',
+    );
+    expect(ready?.reason).toBe('AuthenticationFailed');
+
+    await h.client.patch(KUBE_REF.Secret, 'bad', { data: { password: b64(PASSWORD) } }, { namespace: ns });
+    const fixed = await until(
+      async () => {
+        const o = await h.client.getOrUndefined<KubeObject>(REF.GitCommitRequest, 'with-bad-creds', {
+          namespace: ns,
+        });
+        return (o?.status as Status | undefined)?.phase === 'Succeeded' ? (o?.status as Status) : undefined;
+      },
+      'the request to succeed after the Secret was fixed',
+      60_000,
+    );
+    expect(srv.git('creds', 'log', '-1', '--format=%H', 'main').trim()).toBe(fixed.observedSHA);
+  });
+
+  it('a missing branch: Failed, saying to create it or choose an existing one', async () => {
+    srv.createRepo('branches', { 'a.txt': 'a\n' });
+    await request('to-missing-branch', {
+      repoURL: srv.url('branches'),
+      branch: 'release-9',
+      message: 'x',
+      authSecretRef: 'good',
+      files: [{ path: 'x.txt', content: 'x\n' }],
+    });
+    const s = await finished('to-missing-branch');
+    expect(s.phase).toBe('Failed');
+    expect(s.message).toMatch(
+      /branch "release-9" does not exist: create it in the repository, or set spec\.branch to an existing one/,
+    );
+  });
+
+  it('a conflicting push: the branch moved with a change the patch no longer matches → Failed, update the patch', async () => {
+    srv.createRepo('race', { 'deploy/api.yaml': APP });
+    // Another pusher changes the same field while the controller commits: its push is refused (fetch first),
+    // it clones again, and the patch's test no longer holds.
+    let moved = false;
+    srv.beforePush = (name) => {
+      if (name !== 'race' || moved) return;
+      moved = true;
+      srv.commit('race', 'main', { 'deploy/api.yaml': APP.replace('shop/api:1', 'shop/api:7') }, 'hotfix');
+    };
+    await request('racing', {
+      repoURL: srv.url('race'),
+      branch: 'main',
+      message: 'bump',
+      authSecretRef: 'good',
+      files: [
+        {
+          path: 'deploy/api.yaml',
+          patch: JSON.stringify([
+            { op: 'test', path: '/spec/template/image', value: 'shop/api:1' },
+            { op: 'replace', path: '/spec/template/image', value: 'shop/api:2' },
+          ]),
+        },
+      ],
+    });
+    const s = await finished('racing');
+    srv.beforePush = undefined;
+    expect(moved).toBe(true);
+    expect(s.phase).toBe('Failed');
+    expect(s.message).toMatch(
+      /the patch of "deploy\/api.yaml" does not apply to the branch's version: operation 1 \(test \/spec\/template\/image\): the value is "shop\/api:7", the patch expects "shop\/api:1": update the patch/,
+    );
+    expect(srv.git('race', 'log', '--format=%s', 'main').trim().split('\n')).toEqual([
+      'hotfix',
+      'initial commit',
+    ]);
+  });
+
+  it('a branch that moved meanwhile without conflict: committed again on top, both commits in the log', async () => {
+    srv.createRepo('busy', { 'a.txt': 'a\n' });
+    let moved = false;
+    srv.beforePush = (name) => {
+      if (name !== 'busy' || moved) return;
+      moved = true;
+      srv.commit('busy', 'main', { 'other.txt': 'o\n' }, 'someone else');
+    };
+    await request('busy-branch', {
+      repoURL: srv.url('busy'),
+      message: 'mine',
+      authSecretRef: 'good',
+      files: [{ path: 'mine.txt', content: 'm\n' }],
+    });
+    const s = await finished('busy-branch');
+    srv.beforePush = undefined;
+    expect(s.phase, s.message).toBe('Succeeded');
+    expect(s.observedBranch).toBe('main'); // the remote's default branch
+    expect(s.message).toMatch(/committed again on top, attempt 2/);
+    expect(srv.git('busy', 'log', '--format=%s', 'main').trim().split('\n')).toEqual([
+      'mine',
+      'someone else',
+      'initial commit',
+    ]);
+  });
+
+  it('a Secret that does not exist: Failed, saying which Secret to create', async () => {
+    await request('no-secret', {
+      repoURL: srv.url('shop'),
+      message: 'x',
+      authSecretRef: 'nope',
+      files: [{ path: 'x', content: 'x' }],
+    });
+    const s = await finished('no-secret');
+    expect(s.phase).toBe('Failed');
+    expect(s.message).toBe(
+      `Secret ${ns}/nope does not exist: create it with username and password, token, or ssh-privatekey and known_hosts`,
+    );
+  });
+});
