@@ -18,13 +18,16 @@ import { loadConnection } from '../../src/kube/kubeconfig.js';
 import { startControlPlane } from '../../src/local/controlplane.js';
 import { install } from '../../src/services/install.js';
 import {
+  apiserverWrites,
   cpuSeconds,
   installAllCrds,
   type ManagerProcess,
   metric,
   pool,
+  reconcilesByController,
   startManager,
   writes,
+  writesByResource,
 } from './lib.js';
 
 const COMPONENTS = Number(process.env.BENCH_COMPONENTS ?? 500);
@@ -80,26 +83,6 @@ function userObjects(name: string, namespace: string): KubeObject[] {
       spec: { owner, workloadName: name },
     },
   ];
-}
-
-/** Write requests the apiserver served, by resource (its own apiserver_request_total), for finding who writes. */
-async function apiserverWrites(client: KubeClient): Promise<Map<string, number>> {
-  const text = await client.request<string>('GET', '/metrics', { accept: 'text/plain' });
-  const out = new Map<string, number>();
-  for (const line of String(text).split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
-    const verb = /verb="(\w+)"/.exec(line)?.[1] ?? '';
-    if (
-      !['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'CREATE', 'UPDATE'].includes(verb) &&
-      !process.env.BENCH_ALL_VERBS
-    )
-      continue;
-    const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? '';
-    const sub = /subresource="([^"]*)"/.exec(line)?.[1];
-    const key = `${resource}${sub ? `/${sub}` : ''} ${verb.toLowerCase()}`;
-    out.set(key, (out.get(key) ?? 0) + Number(line.split(' ').pop()));
-  }
-  return out;
 }
 
 /** Resolves once `n` distinct objects of `ref` exist in `namespace` (a watch from now; none exist before). */
@@ -189,26 +172,6 @@ async function warmUp(client: KubeClient): Promise<void> {
   );
 }
 
-/** Reconciles per component by controller between two scrapes of the manager's metrics. */
-function reconcilesByController(after: string, before: string): string {
-  const count = (text: string) => {
-    const m = new Map<string, number>();
-    for (const line of text.split('\n')) {
-      if (!line.startsWith('choreoctl_reconcile_total{')) continue;
-      const c = /controller="([^"]*)"/.exec(line)?.[1] ?? '';
-      m.set(c, (m.get(c) ?? 0) + Number(line.split(' ').pop()));
-    }
-    return m;
-  };
-  const b = count(before);
-  return [...count(after)]
-    .map(([c, n]) => [c, n - (b.get(c) ?? 0)] as const)
-    .filter(([, n]) => n > 0)
-    .sort((x, y) => y[1] - x[1])
-    .map(([c, n]) => `${c} ${(n / COMPONENTS).toFixed(1)}`)
-    .join(', ');
-}
-
 async function main(): Promise<void> {
   process.stderr.write(`starting a control plane for ${COMPONENTS} Service components\n`);
   const cp = await startControlPlane({
@@ -293,14 +256,9 @@ async function main(): Promise<void> {
     const reconciles =
       metric(after, 'choreoctl_reconcile_total') - metric(before, 'choreoctl_reconcile_total');
     const peak = manager.peakRssMb();
-    const byController = reconcilesByController(after, before);
+    const byController = reconcilesByController(after, before, COMPONENTS);
     const serverAfter = await apiserverWrites(client);
-    const perResource = [...serverAfter]
-      .map(([k, v]) => [k, v - (serverBefore.get(k) ?? 0)] as const)
-      .filter(([, v]) => v > 0)
-      .sort((a, b) => b[1] - a[1])
-      .map(([k, v]) => `${k} ${(v / COMPONENTS).toFixed(1)}`)
-      .join(', ');
+    const perResource = writesByResource(serverAfter, serverBefore, COMPONENTS);
 
     const reasons = new Map<string, number>();
     for (const e of (await client.listAll(KUBE_REF.Event, { namespace: ORG })).items) {
