@@ -18,15 +18,18 @@ import { loadConnection } from '../../src/kube/kubeconfig.js';
 import { startControlPlane } from '../../src/local/controlplane.js';
 import { install } from '../../src/services/install.js';
 import {
+  apiserverWrites,
   countArrivals,
   cpuSeconds,
   installAllCrds,
   type ManagerProcess,
   metric,
   pool,
+  reconcilesByController,
   startManager,
   warmUp,
   writes,
+  writesByResource,
 } from './lib.js';
 
 const COMPONENTS = Number(process.env.BENCH_COMPONENTS ?? 500);
@@ -84,26 +87,6 @@ function userObjects(name: string, namespace: string): KubeObject[] {
   ];
 }
 
-/** Write requests the apiserver served, by resource (its own apiserver_request_total), for finding who writes. */
-async function apiserverWrites(client: KubeClient): Promise<Map<string, number>> {
-  const text = await client.request<string>('GET', '/metrics', { accept: 'text/plain' });
-  const out = new Map<string, number>();
-  for (const line of String(text).split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
-    const verb = /verb="(\w+)"/.exec(line)?.[1] ?? '';
-    if (
-      !['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'CREATE', 'UPDATE'].includes(verb) &&
-      !process.env.BENCH_ALL_VERBS
-    )
-      continue;
-    const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? '';
-    const sub = /subresource="([^"]*)"/.exec(line)?.[1];
-    const key = `${resource}${sub ? `/${sub}` : ''} ${verb.toLowerCase()}`;
-    out.set(key, (out.get(key) ?? 0) + Number(line.split(' ').pop()));
-  }
-  return out;
-}
-
 /** BENCH_APISERVER_PROF=<file>: a 10 s Go CPU profile of kube-apiserver from the start of the applies. */
 function apiserverProfile(server: string, caData: string, token: string, file: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -114,26 +97,6 @@ function apiserverProfile(server: string, caData: string, token: string, file: s
     );
     req.on('error', reject);
   });
-}
-
-/** Reconciles per component by controller between two scrapes of the manager's metrics. */
-function reconcilesByController(after: string, before: string): string {
-  const count = (text: string) => {
-    const m = new Map<string, number>();
-    for (const line of text.split('\n')) {
-      if (!line.startsWith('choreoctl_reconcile_total{')) continue;
-      const c = /controller="([^"]*)"/.exec(line)?.[1] ?? '';
-      m.set(c, (m.get(c) ?? 0) + Number(line.split(' ').pop()));
-    }
-    return m;
-  };
-  const b = count(before);
-  return [...count(after)]
-    .map(([c, n]) => [c, n - (b.get(c) ?? 0)] as const)
-    .filter(([, n]) => n > 0)
-    .sort((x, y) => y[1] - x[1])
-    .map(([c, n]) => `${c} ${(n / COMPONENTS).toFixed(1)}`)
-    .join(', ');
 }
 
 async function main(): Promise<void> {
@@ -220,14 +183,9 @@ async function main(): Promise<void> {
     const reconciles =
       metric(after, 'choreoctl_reconcile_total') - metric(before, 'choreoctl_reconcile_total');
     const peak = manager.peakRssMb();
-    const byController = reconcilesByController(after, before);
+    const byController = reconcilesByController(after, before, COMPONENTS);
     const serverAfter = await apiserverWrites(client);
-    const perResource = [...serverAfter]
-      .map(([k, v]) => [k, v - (serverBefore.get(k) ?? 0)] as const)
-      .filter(([, v]) => v > 0)
-      .sort((a, b) => b[1] - a[1])
-      .map(([k, v]) => `${k} ${(v / COMPONENTS).toFixed(1)}`)
-      .join(', ');
+    const perResource = writesByResource(serverAfter, serverBefore, COMPONENTS);
 
     const reasons = new Map<string, number>();
     for (const e of (await client.listAll(KUBE_REF.Event, { namespace: ORG })).items) {

@@ -17,14 +17,17 @@ import type { GVR } from '../../src/kube/discovery.js';
 import { loadConnection } from '../../src/kube/kubeconfig.js';
 import { startControlPlane } from '../../src/local/controlplane.js';
 import {
+  apiserverWrites,
   installAllCrds,
   type ManagerProcess,
   metric,
   pool,
+  reconcilesByController,
   startManager,
   until,
   WRITE_VERBS,
   writes,
+  writesByResource,
 } from './lib.js';
 
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 200);
@@ -147,6 +150,7 @@ async function main(): Promise<void> {
     );
     await manager.settled(1000);
     const before = await manager.metrics();
+    const serverBefore = await apiserverWrites(client);
 
     const start = performance.now();
     await pool(items, CONCURRENCY, (i) =>
@@ -170,6 +174,9 @@ async function main(): Promise<void> {
     const reconciles =
       metric(after, 'choreoctl_reconcile_total') - metric(before, 'choreoctl_reconcile_total');
     const managerWrites = writes(after) - writes(before);
+    // Every writer's requests (the bench's project applies and kube-controller-manager's included), per project.
+    const perResource = writesByResource(await apiserverWrites(client), serverBefore, PROJECTS);
+    const byController = reconcilesByController(after, before, PROJECTS);
     const cells = (
       await client.list(NAMESPACES, {
         labelSelector: `openchoreo.dev/organization=${ORG},openchoreo.dev/project`,
@@ -187,6 +194,8 @@ async function main(): Promise<void> {
       `raw write loop:   ${f(rawSeconds)} s, ${rawWrites} writes, ${f(rawWrites / rawSeconds)} writes/s`,
       `controllers:      ${f(seconds)} s (apply → every project Ready), ${reconciles} reconciles (${f(reconciles / seconds)}/s), ${managerWrites} API writes by the manager (${f(managerWrites / seconds)}/s) + ${PROJECTS} project applies`,
       `ratio:            ${f(seconds / rawSeconds, 2)}× the raw write loop (target ≤ 2×)`,
+      `apiserver writes per project, by resource: ${perResource}`,
+      `reconciles per project, by controller: ${byController}`,
       `manager peak RSS: ${f(manager.peakRssMb())} MB (target < 150 MB)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

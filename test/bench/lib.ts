@@ -236,3 +236,57 @@ export async function warmUp(client: KubeClient): Promise<void> {
     }),
   );
 }
+
+/** Write requests the apiserver served, by resource (its own apiserver_request_total), for finding who writes. */
+export async function apiserverWrites(client: KubeClient): Promise<Map<string, number>> {
+  const text = await client.request<string>('GET', '/metrics', { accept: 'text/plain' });
+  const out = new Map<string, number>();
+  for (const line of String(text).split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const verb = /verb="(\w+)"/.exec(line)?.[1] ?? '';
+    if (
+      !['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'CREATE', 'UPDATE'].includes(verb) &&
+      !process.env.BENCH_ALL_VERBS
+    )
+      continue;
+    const resource = /resource="([^"]*)"/.exec(line)?.[1] ?? '';
+    const sub = /subresource="([^"]*)"/.exec(line)?.[1];
+    const key = `${resource}${sub ? `/${sub}` : ''} ${verb.toLowerCase()}`;
+    out.set(key, (out.get(key) ?? 0) + Number(line.split(' ').pop()));
+  }
+  return out;
+}
+
+/** The difference of two apiserverWrites snapshots, largest first, per unit (component, project). */
+export function writesByResource(
+  after: Map<string, number>,
+  before: Map<string, number>,
+  per: number,
+): string {
+  return [...after]
+    .map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const)
+    .filter(([, v]) => v > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${(v / per).toFixed(2)}`)
+    .join(', ');
+}
+
+/** Reconciles per unit (component, project) by controller between two scrapes of the manager's metrics. */
+export function reconcilesByController(after: string, before: string, per: number): string {
+  const count = (text: string) => {
+    const m = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      if (!line.startsWith('choreoctl_reconcile_total{')) continue;
+      const c = /controller="([^"]*)"/.exec(line)?.[1] ?? '';
+      m.set(c, (m.get(c) ?? 0) + Number(line.split(' ').pop()));
+    }
+    return m;
+  };
+  const b = count(before);
+  return [...count(after)]
+    .map(([c, n]) => [c, n - (b.get(c) ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .sort((x, y) => y[1] - x[1])
+    .map(([c, n]) => `${c} ${(n / per).toFixed(1)}`)
+    .join(', ');
+}
