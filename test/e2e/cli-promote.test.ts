@@ -1,6 +1,6 @@
 /**
  * The BUILT choreoctl's promote, approve, reject and rollback against the real apiserver (`npm run build`
- * first), with the controllers in-process and a stand-in kubelet (test/integration/promotion/platform.ts):
+ * first), with the controllers in-process on a control plane with simulated nodes (test/integration/promotion/platform.ts):
  * exit codes of `promote --wait` on success and on timeout, the refused path, the developer identity that can
  * request but not approve (the 403 as a readable error), approval by an admin, rollback, `--all`.
  */
@@ -9,10 +9,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REF } from '../../src/api/refs.js';
 import type { KubeClient, KubeObject } from '../../src/kube/client.js';
-import { newClient, uniqueName } from '../integration/helpers.js';
+import { uniqueName } from '../integration/helpers.js';
 import { type PromotionPlatform, startPromotionPlatform } from '../integration/promotion/platform.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -27,7 +27,7 @@ const org = uniqueName('e2e-promo');
 
 async function cli(args: string[], user: 'admin' | 'restricted' = 'admin') {
   return execa(node, [bin, ...args, '-n', org], {
-    env: { ...env, KUBECONFIG: inject(user === 'admin' ? 'kubeconfig' : 'restrictedKubeconfig') },
+    env: { ...env, KUBECONFIG: platform?.kubeconfig[user] ?? '' },
     extendEnv: false,
     reject: false,
     stripFinalNewline: false,
@@ -44,7 +44,6 @@ const image = async (binding: string) =>
   )?.workloadSpec?.containers?.main?.image;
 
 beforeAll(async () => {
-  client = newClient(inject('kubeconfig'));
   const dir = await mkdtemp(join(tmpdir(), 'choreoctl-e2e-promo-'));
   env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -53,7 +52,6 @@ beforeAll(async () => {
     NO_COLOR: '1',
   };
   platform = await startPromotionPlatform(
-    client,
     org,
     [
       ['api', 'ghcr.io/acme/api:1.0'],
@@ -61,11 +59,11 @@ beforeAll(async () => {
     ],
     () => {},
   );
-}, 180_000);
+  client = platform.client;
+}, 300_000);
 
 afterAll(async () => {
   await platform?.stop();
-  client?.close();
 });
 
 describe('choreoctl promote / approve / rollback', () => {
