@@ -47,6 +47,8 @@ export interface PipelineObjects {
   readonly bindings: readonly KubeObject[];
   readonly revisions: readonly KubeObject[];
   readonly requests: readonly KubeObject[];
+  /** Kinds that could not be listed (e.g. RBAC allows components but not revisions): shown as unknown. */
+  readonly unreadable?: readonly string[];
 }
 
 /** Everything the status needs, in one namespace (or all), listed in parallel. */
@@ -56,15 +58,30 @@ export async function loadPipelineObjects(
   components?: readonly KubeObject[],
 ): Promise<PipelineObjects> {
   const k = PIPELINE_STATUS_KINDS;
+  const unreadable: string[] = [];
+  // What may not be read leaves a gap the output names, instead of failing the whole listing.
+  const tolerant = (kind: string) =>
+    list(kind, namespace).catch(() => {
+      unreadable.push(kind.split('.')[0] ?? kind);
+      return [] as KubeObject[];
+    });
   const [comps, projects, pipelines, revisions, requests, ...bindings] = await Promise.all([
     components ? Promise.resolve([...components]) : list(k.components, namespace),
-    list(k.projects, namespace),
-    list(k.pipelines, namespace),
-    list(k.revisions, namespace),
-    list(k.requests, namespace),
-    ...k.bindings.map((b) => list(b, namespace)),
+    tolerant(k.projects),
+    tolerant(k.pipelines),
+    tolerant(k.revisions),
+    tolerant(k.requests),
+    ...k.bindings.map(tolerant),
   ]);
-  return { components: comps, projects, pipelines, revisions, requests, bindings: bindings.flat() };
+  return {
+    components: comps,
+    projects,
+    pipelines,
+    revisions,
+    requests,
+    bindings: bindings.flat(),
+    ...(unreadable.length ? { unreadable: unreadable.sort() } : {}),
+  };
 }
 
 export interface EnvironmentState {
@@ -107,6 +124,8 @@ export interface ComponentPipeline {
   readonly paths: readonly PipelinePath[];
   /** Requests for this component not yet Succeeded, Failed or Rejected. */
   readonly open: readonly OpenPromotion[];
+  /** Resources that could not be listed (their part is unknown), e.g. `servicebindings`. */
+  readonly unreadable: readonly string[];
 }
 
 const key = (ns: string | undefined, name: string | undefined) => `${ns ?? ''}/${name ?? ''}`;
@@ -235,6 +254,7 @@ export function componentPipelines(objs: PipelineObjects): Map<string, Component
       environments,
       paths,
       open,
+      unreadable: objs.unreadable ?? [],
     });
   }
   return out;
@@ -242,6 +262,7 @@ export function componentPipelines(objs: PipelineObjects): Map<string, Component
 
 /** `development:r4,staging:r2(Progressing)`: where a component runs, in pipeline order (`<none>`: nowhere). */
 export function environmentsCell(p: ComponentPipeline | undefined): string {
+  if (p?.unreadable.some((u) => u.endsWith('bindings') || u === 'componentrevisions')) return '<unknown>';
   const cells = (p?.environments ?? [])
     .filter((e) => e.binding)
     .map((e) => {
@@ -254,6 +275,7 @@ export function environmentsCell(p: ComponentPipeline | undefined): string {
 
 /** `production(AwaitingApproval)`: the targets of open promotion requests (`<none>`: none). */
 export function openPromotionsCell(p: ComponentPipeline | undefined): string {
+  if (p?.unreadable.includes('promotionrequests')) return '<unknown>';
   const cells = (p?.open ?? []).map((o) => `${o.to}(${o.reason ?? o.phase})`);
   return cells.length ? cells.join(',') : '<none>';
 }

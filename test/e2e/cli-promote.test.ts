@@ -217,5 +217,19 @@ describe('choreoctl promote / approve / rollback', () => {
     expect(pipeline).toMatch(
       /… api-production-\S+\s+r1\s+Pending \(AwaitingApproval\)\s+from staging, requested by restricted/,
     );
+    // Revisions and requests are in the pipeline section and `get revisions`, not repeated as children.
+    expect(described.stdout).not.toMatch(/\n\s+(ComponentRevision|PromotionRequest)\s/);
+    expect(described.stdout).toMatch(/\n\s+ServiceBinding\s+api-staging\s/);
+
+    // --all with a COMPONENT: every component of its project (web and api run in staging).
+    const all = await cli(['promote', 'web', '--all', '--from', 'staging', '-o', 'name']);
+    expect(all.exitCode).toBe(0);
+    expect(all.stdout.split('\n').filter(Boolean).sort()).toEqual([
+      expect.stringMatching(/^promotionrequest\.openchoreo\.dev\/api-production-\S+$/),
+      expect.stringMatching(/^promotionrequest\.openchoreo\.dev\/web-production-\S+$/),
+    ]);
+    const none = await cli(['promote', '--all']);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain('--all needs a project');
   }, 120_000);
 });

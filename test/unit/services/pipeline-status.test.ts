@@ -7,6 +7,7 @@ import {
   componentPipelines,
   currentRevisionNames,
   environmentsCell,
+  loadPipelineObjects,
   openPromotionsCell,
   type PipelineObjects,
 } from '../../../src/services/pipeline-status.js';
@@ -146,6 +147,33 @@ describe('pipeline status', () => {
       bindings: [binding('development', '3', { status: 'True' }, 2)],
     });
     expect(environmentsCell(stale.get('acme/cart'))).toBe('development:r3(Stale)');
+  });
+
+  it('what may not be listed is unknown, not absent', async () => {
+    const list = async (kind: string) => {
+      if (kind.startsWith('servicebindings') || kind.startsWith('promotionrequests'))
+        throw new Error('forbidden');
+      const plural = kind.split('.')[0] as string;
+      return ((objs as unknown as Record<string, KubeObject[]>)[
+        plural === 'deploymentpipelines'
+          ? 'pipelines'
+          : plural === 'componentrevisions'
+            ? 'revisions'
+            : plural === 'promotionrequests'
+              ? 'requests'
+              : plural.endsWith('bindings')
+                ? 'bindings'
+                : plural
+      ] ?? []) as KubeObject[];
+    };
+    const loaded = await loadPipelineObjects(list, ns);
+    expect(loaded.unreadable).toEqual(['promotionrequests', 'servicebindings']);
+    const p = componentPipelines(loaded).get('acme/cart');
+    expect(environmentsCell(p)).toBe('<unknown>');
+    expect(openPromotionsCell(p)).toBe('<unknown>');
+    expect(pipelineLines(p as never)[1]).toBe(
+      '  (not shown: you may not list promotionrequests, servicebindings)',
+    );
   });
 
   it('describe draws the pipeline as a tree with revisions, states and pending requests', () => {

@@ -31,7 +31,11 @@ function requestRow(o: OpenPromotion, pad: string): string[] {
 /** `Pipeline:` and the tree, as lines (none for a component without a pipeline nor environments). */
 export function pipelineLines(p: ComponentPipeline): string[] {
   const head = `${'Pipeline:'.padEnd(14)}${escapeControl(p.pipeline ?? `<none> (project "${p.project}" has no DeploymentPipeline)`)}`;
-  if (p.environments.length === 0) return [head];
+  if (p.environments.length === 0) {
+    return p.unreadable.length
+      ? [head, `  (not shown: you may not list ${p.unreadable.join(', ')})`]
+      : [head];
+  }
   const byName = new Map(p.environments.map((e) => [e.environment, e]));
   const targets = new Set(p.paths.map((x) => x.to));
   const rows: string[][] = [];
@@ -60,8 +64,10 @@ export function pipelineLines(p: ComponentPipeline): string[] {
     rows.map((r) => r.map((c) => escapeControl(c))),
     { upperCase: false },
   );
+  const gaps = p.unreadable.length ? [`  (not shown: you may not list ${p.unreadable.join(', ')})`] : [];
   return [
     head,
+    ...gaps,
     ...table
       .split('\n')
       .filter((l) => l !== '')
