@@ -167,6 +167,9 @@ describe('choreoctl promote / approve / rollback', () => {
     await expect
       .poll(async () => (await cli(['get', 'components'])).stdout, { timeout: 60_000 })
       .toMatch(/\napi\s+shop\s+Service\s+development:r2,staging:r4,production:r1\s/);
+    // The developer role reads the same (every kind of ours is readable to it).
+    const asDeveloper = await cli(['get', 'components', 'api', '--no-headers'], 'restricted');
+    expect(asDeveloper.stdout).toMatch(/^api\s+shop\s+Service\s+development:r2,staging:r4,production:r1\s/);
     const comps = await cli(['get', 'components']);
     expect(comps.stdout.split('\n')[0]).toMatch(/^NAME\s+PROJECT\s+TYPE\s+ENVIRONMENTS\s+READY\s+AGE$/);
     // The request left Pending by the developer (--wait timed out) is open on the path to production.
