@@ -75,6 +75,8 @@ export interface ColumnOptions {
   readonly now?: number;
   /** Colours the READY cell (the theme's `paintReady`; absent without colour). */
   readonly paintReady?: (cell: string) => string;
+  /** Columns computed beyond the object (a component's environments), after the kind's printer columns. */
+  readonly extra?: readonly Column<KubeObject>[];
 }
 
 /** NAME, the kind's printer columns, READY (Ready condition with its reason), AGE. */
@@ -97,6 +99,7 @@ export function columnsFor(
     for (const c of r.choreo.columns) {
       cols.push({ header: c.name.toUpperCase(), value: (o) => cell(o, c.jsonPath, c.type) });
     }
+    cols.push(...(options.extra ?? []));
     cols.push({
       header: 'READY',
       value: (o) => readyCell(o as never),
@@ -123,3 +126,13 @@ export function scopeText(
 }
 
 export { mapLimit } from '../services/concurrency.js';
+
+/** Lists through the CLI's client, for the operations that take a Lister (services/pipeline-status.ts). */
+export function listerOf(
+  client: DirectClient,
+): (kind: string, namespace: string | undefined) => Promise<KubeObject[]> {
+  return async (kind, namespace) => {
+    const r = await client.resolveName(kind);
+    return (await client.list(r, { namespace, all: namespace === undefined })).items;
+  };
+}

@@ -1,6 +1,6 @@
 /**
  * The BUILT choreoctl's promote, approve, reject and rollback against the real apiserver (`npm run build`
- * first), with the controllers in-process and a stand-in kubelet (test/integration/promotion/platform.ts):
+ * first), with the controllers in-process on a control plane with simulated nodes (test/integration/promotion/platform.ts):
  * exit codes of `promote --wait` on success and on timeout, the refused path, the developer identity that can
  * request but not approve (the 403 as a readable error), approval by an admin, rollback, `--all`.
  */
@@ -9,10 +9,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REF } from '../../src/api/refs.js';
 import type { KubeClient, KubeObject } from '../../src/kube/client.js';
-import { newClient, uniqueName } from '../integration/helpers.js';
+import { uniqueName } from '../integration/helpers.js';
 import { type PromotionPlatform, startPromotionPlatform } from '../integration/promotion/platform.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -27,7 +27,7 @@ const org = uniqueName('e2e-promo');
 
 async function cli(args: string[], user: 'admin' | 'restricted' = 'admin') {
   return execa(node, [bin, ...args, '-n', org], {
-    env: { ...env, KUBECONFIG: inject(user === 'admin' ? 'kubeconfig' : 'restrictedKubeconfig') },
+    env: { ...env, KUBECONFIG: platform?.kubeconfig[user] ?? '' },
     extendEnv: false,
     reject: false,
     stripFinalNewline: false,
@@ -44,7 +44,6 @@ const image = async (binding: string) =>
   )?.workloadSpec?.containers?.main?.image;
 
 beforeAll(async () => {
-  client = newClient(inject('kubeconfig'));
   const dir = await mkdtemp(join(tmpdir(), 'choreoctl-e2e-promo-'));
   env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -53,7 +52,6 @@ beforeAll(async () => {
     NO_COLOR: '1',
   };
   platform = await startPromotionPlatform(
-    client,
     org,
     [
       ['api', 'ghcr.io/acme/api:1.0'],
@@ -61,11 +59,11 @@ beforeAll(async () => {
     ],
     () => {},
   );
-}, 180_000);
+  client = platform.client;
+}, 300_000);
 
 afterAll(async () => {
   await platform?.stop();
-  client?.close();
 });
 
 describe('choreoctl promote / approve / rollback', () => {
@@ -163,4 +161,78 @@ describe('choreoctl promote / approve / rollback', () => {
     expect(all.stdout).toContain(' created: api development → staging\n');
     expect(await image('web-staging')).toBe('ghcr.io/acme/web:1.0');
   }, 240_000);
+
+  it('get revisions COMPONENT marks the current revision per environment; get components and describe show the pipeline', async () => {
+    // development: r1 1.0, r2 2.0; staging: r1 1.0, r2 2.0, r3 rollback to 1.0, r4 2.0 (--all); production: r1 1.0
+    await expect
+      .poll(async () => (await cli(['get', 'components'])).stdout, { timeout: 60_000 })
+      .toMatch(/\napi\s+shop\s+Service\s+development:r2,staging:r4,production:r1\s/);
+    // The developer role reads the same (every kind of ours is readable to it).
+    const asDeveloper = await cli(['get', 'components', 'api', '--no-headers'], 'restricted');
+    expect(asDeveloper.stdout).toMatch(/^api\s+shop\s+Service\s+development:r2,staging:r4,production:r1\s/);
+    const comps = await cli(['get', 'components']);
+    expect(comps.stdout.split('\n')[0]).toMatch(/^NAME\s+PROJECT\s+TYPE\s+ENVIRONMENTS\s+READY\s+AGE$/);
+    // The request left Pending by the developer (--wait timed out) is open on the path to production.
+    const wide = await cli(['get', 'components', 'api', '-o', 'wide']);
+    expect(wide.stdout).toMatch(/PROMOTIONS/);
+    expect(wide.stdout).toMatch(/production\(AwaitingApproval\)/);
+
+    const revs = await cli(['get', 'revisions', 'api']);
+    expect(revs.exitCode).toBe(0);
+    const rows = revs.stdout.trimEnd().split('\n');
+    expect(rows[0]).toMatch(
+      /^NAME\s+COMPONENT\s+ENVIRONMENT\s+REVISION\s+CURRENT\s+IMAGE\s+SOURCE\s+BY\s+AGE$/,
+    );
+    const current = rows.filter((r) => /\s\*\s/.test(r)).map((r) => r.split(/\s+/)[0]);
+    expect(current).toEqual(['api-development-2', 'api-staging-4', 'api-production-1']);
+    expect(rows.map((r) => r.split(/\s+/)[0])).toEqual([
+      'NAME',
+      'api-development-1',
+      'api-development-2',
+      'api-staging-1',
+      'api-staging-2',
+      'api-staging-3',
+      'api-staging-4',
+      'api-production-1',
+    ]);
+    expect(rows.find((r) => r.startsWith('api-staging-3'))).toMatch(
+      /ghcr\.io\/acme\/api:1\.0\s+Rollback \(r1\)\s+admin/,
+    );
+    expect(rows.find((r) => r.startsWith('api-staging-4'))).toMatch(/Promotion \(development r2\)/);
+
+    const named = await cli(['get', 'revisions', 'api', '--env', 'staging', '-o', 'name']);
+    expect(named.stdout).toBe(
+      [1, 2, 3, 4].map((n) => `componentrevision.openchoreo.dev/api-staging-${n}\n`).join(''),
+    );
+    const one = await cli(['get', 'revision', 'api-staging-3', '-o', 'json']);
+    expect(JSON.parse(one.stdout)).toMatchObject({ kind: 'ComponentRevision', spec: { revision: 3 } });
+    const missing = await cli(['get', 'revisions', 'nope']);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain('no component "nope" either');
+
+    const described = await cli(['describe', 'component', 'api']);
+    expect(described.exitCode).toBe(0);
+    const pipeline = described.stdout.slice(described.stdout.indexOf('Pipeline:'));
+    expect(pipeline).toMatch(/^Pipeline:\s+default\n\s+Environment\s+Revision\s+State\s+Image \/ Request\n/);
+    expect(pipeline).toMatch(/\n\s+development\s+r2\s+Ready\s+ghcr\.io\/acme\/api:2\.0\n/);
+    expect(pipeline).toMatch(/\n\s+└→ staging\s+r4\s+\S.*ghcr\.io\/acme\/api:2\.0\n/);
+    expect(pipeline).toMatch(/\n\s+└→ production \[approval\]\s+r1\s/);
+    expect(pipeline).toMatch(
+      /… api-production-\S+\s+r1\s+Pending \(AwaitingApproval\)\s+from staging, requested by restricted/,
+    );
+    // Revisions and requests are in the pipeline section and `get revisions`, not repeated as children.
+    expect(described.stdout).not.toMatch(/\n\s+(ComponentRevision|PromotionRequest)\s/);
+    expect(described.stdout).toMatch(/\n\s+ServiceBinding\s+api-staging\s/);
+
+    // --all with a COMPONENT: every component of its project (web and api run in staging).
+    const all = await cli(['promote', 'web', '--all', '--from', 'staging', '-o', 'name']);
+    expect(all.exitCode).toBe(0);
+    expect(all.stdout.split('\n').filter(Boolean).sort()).toEqual([
+      expect.stringMatching(/^promotionrequest\.openchoreo\.dev\/api-production-\S+$/),
+      expect.stringMatching(/^promotionrequest\.openchoreo\.dev\/web-production-\S+$/),
+    ]);
+    const none = await cli(['promote', '--all']);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain('--all needs a project');
+  }, 120_000);
 });

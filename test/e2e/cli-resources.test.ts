@@ -181,17 +181,17 @@ describe('apply', () => {
 });
 
 describe('get', () => {
-  it('prints tables with the kind columns, READY and AGE', async () => {
+  it('prints tables with the kind columns, READY and AGE (components: ENVIRONMENTS)', async () => {
     const r = await cli(['get', 'components', '-n', org]);
     expect(r.exitCode).toBe(0);
     const [head, ...rows] = r.stdout.trimEnd().split('\n');
-    expect(head).toMatch(/^NAME\s+PROJECT\s+TYPE\s+READY\s+AGE$/);
-    expect(rows.map((x) => x.split(/\s+/).slice(0, 4))).toEqual([
-      ['api', 'shop', 'WebApplication', 'Unknown'],
-      ['web', 'shop', 'WebApplication', 'Unknown'],
+    expect(head).toMatch(/^NAME\s+PROJECT\s+TYPE\s+ENVIRONMENTS\s+READY\s+AGE$/);
+    expect(rows.map((x) => x.split(/\s+/).slice(0, 5))).toEqual([
+      ['api', 'shop', 'WebApplication', '<none>', 'Unknown'],
+      ['web', 'shop', 'WebApplication', '<none>', 'Unknown'],
     ]);
     const short = await cli(['get', 'comp', 'api', '-n', org, '--no-headers']);
-    expect(short.stdout).toMatch(/^api\s+shop\s+WebApplication\s+Unknown\s+\d+s\n$/);
+    expect(short.stdout).toMatch(/^api\s+shop\s+WebApplication\s+<none>\s+Unknown\s+\d+s\n$/);
   });
   it('supports every -o format and --sort-by', async () => {
     const json = await cli(['get', 'components.openchoreo.dev', '-n', org, '-o', 'json']);
@@ -220,7 +220,7 @@ describe('get', () => {
     ]);
     expect(cc.stdout).toMatch(/^N\s+P\nap[i]\s+shop\nweb\s+shop\n$/);
     const wide = await cli(['get', 'comp', '-n', org, '-o', 'wide']);
-    expect(wide.stdout).toMatch(/^NAME\s+PROJECT\s+TYPE\s+READY\s+AGE\n/);
+    expect(wide.stdout).toMatch(/^NAME\s+PROJECT\s+TYPE\s+ENVIRONMENTS\s+PROMOTIONS\s+READY\s+AGE\n/);
     const sorted = await cli(['get', 'comp', '-n', org, '-o', 'name', '--sort-by', '{.metadata.name}']);
     expect(sorted.stdout).toBe('component.openchoreo.dev/api\ncomponent.openchoreo.dev/web\n');
     const bad = await cli(['get', 'comp', '-n', org, '-o', 'yaml=x']);

@@ -3,6 +3,7 @@
  * first environment of its project's pipeline (upstream: hard-coded `development`), named like the instance,
  * controlled by it, labelled with organization/project/component/environment, carrying a copy of the
  * Workload's template (Workload edits reach this binding only; other environments come from promotion).
+ * A rollback of that first environment holds until the Workload changes again (see `workloadToWrite`).
  * An API names its environment itself (`spec.environmentName`) and gets an APIBinding there.
  *
  * Ready=False names what is missing — `ComponentNotFound`, `ProjectNotFound`, `DeploymentPipelineNotFound`,
@@ -26,7 +27,15 @@ import {
   type Stored,
   writeStatus,
 } from '../shared.js';
-import { bindingUpToDate, desiredBinding, firstEnvironment, workloadTemplate } from './logic.js';
+import {
+  bindingUpToDate,
+  desiredBinding,
+  firstEnvironment,
+  WORKLOAD_SYNC_ANNOTATION,
+  workloadTemplate,
+  workloadToWrite,
+  workloadVersion,
+} from './logic.js';
 
 type InstanceKindName = 'Service' | 'WebApplication' | 'ScheduledTask' | 'API';
 type StoredInstance = Stored<KindObject<InstanceKindName>>;
@@ -147,7 +156,9 @@ function instanceController(k: InstanceKind): ControllerFactory {
       const where = environmentFor(inst, ns);
       if ('problem' in where) return fail(where.problem);
 
+      const live = bindings().getByName(req.name, ns);
       let template: Record<string, unknown> | undefined;
+      let annotations: Record<string, string> | undefined;
       if (k.workload) {
         const workloadName = 'workloadName' in inst.spec ? inst.spec.workloadName : '';
         const workload = workloads().getByName(workloadName, ns);
@@ -156,7 +167,9 @@ function instanceController(k: InstanceKind): ControllerFactory {
             problem('WorkloadNotFound', `Workload "${workloadName}" not found in namespace "${ns}"`),
           );
         }
-        template = workloadTemplate(workload);
+        const version = workloadVersion(workload);
+        template = workloadToWrite(live, workloadTemplate(workload), version);
+        annotations = { [WORKLOAD_SYNC_ANNOTATION]: version };
       }
 
       let adopted: KubeObject;
@@ -174,8 +187,8 @@ function instanceController(k: InstanceKind): ControllerFactory {
         environmentField: k.workload ? 'environment' : 'environmentName',
         owner,
         spec: k.bindingSpec(inst, template),
+        ...(annotations ? { annotations } : {}),
       });
-      const live = bindings().getByName(req.name, ns);
       if (live) {
         const controller = (live.metadata?.ownerReferences ?? []).find((r) => r.controller);
         if (controller && controller.uid !== inst.metadata?.uid) {

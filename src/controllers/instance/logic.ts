@@ -4,7 +4,38 @@ import { hierarchyLabels } from '../../api/labels.js';
 import type { KubeObject } from '../../kube/client.js';
 import { sameJson } from '../binding/logic.js';
 import { type PipelineSpec, pipelineEnvironments } from '../deploymentpipeline/graph.js';
+import { stampOf } from '../promotion/stamp.js';
 import { hasLabels } from '../shared.js';
+
+/**
+ * On a binding an instance controls: the Workload version (`uid/generation`) its workloadSpec was last taken
+ * from. A rollback of the first environment holds while this is still the Workload's version.
+ */
+export const WORKLOAD_SYNC_ANNOTATION = 'openchoreo.dev/workload-synced';
+
+/** A Workload's version as the sync annotation records it (a recreated Workload is a new version too). */
+export function workloadVersion(workload: KubeObject): string {
+  return `${workload.metadata?.uid ?? ''}/${workload.metadata?.generation ?? 0}`;
+}
+
+/**
+ * The workload an instance writes to its binding: the Workload's template, except while the binding holds a
+ * promotion or rollback (its stamp still matches its workload) written after this Workload version was synced.
+ * Then the binding keeps its workload until the next deliberate change: a new Workload generation (an edit, a
+ * build) or another promotion. A hand edit of the binding (no valid stamp) is still put back.
+ */
+export function workloadToWrite(
+  live: KubeObject | undefined,
+  template: Record<string, unknown>,
+  version: string,
+): Record<string, unknown> {
+  const held =
+    live !== undefined &&
+    live.metadata?.annotations?.[WORKLOAD_SYNC_ANNOTATION] === version &&
+    stampOf(live) !== undefined;
+  const liveWorkload = (live?.spec as { workloadSpec?: Record<string, unknown> } | undefined)?.workloadSpec;
+  return held && liveWorkload ? liveWorkload : template;
+}
 
 /**
  * Where a component is deployed first: the first source (in order of appearance) that is never a target.
@@ -27,6 +58,8 @@ export interface DesiredBindingInput {
   owner: { projectName: string; componentName: string };
   /** The spec fields besides the environment (owner, className, workloadSpec, apis/overrides, …). */
   spec: Record<string, unknown>;
+  /** Annotations the instance owns on the binding (the Workload version synced). */
+  annotations?: Record<string, string>;
 }
 
 /**
@@ -51,6 +84,7 @@ export function desiredBinding(input: DesiredBindingInput): KubeObject {
           environment: input.environment,
         }),
       },
+      ...(input.annotations ? { annotations: input.annotations } : {}),
       ownerReferences: [
         {
           apiVersion: instance.apiVersion ?? API_VERSION,
@@ -73,6 +107,7 @@ export function bindingUpToDate(live: KubeObject | undefined, desired: KubeObjec
   const liveSpec = (live.spec ?? {}) as Record<string, unknown>;
   return (
     hasLabels(live.metadata?.labels, desired.metadata?.labels ?? {}) &&
+    hasLabels(live.metadata?.annotations, desired.metadata?.annotations ?? {}) &&
     (live.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.controller) &&
     Object.entries((desired.spec ?? {}) as Record<string, unknown>).every(([k, v]) =>
       sameJson(liveSpec[k], v),

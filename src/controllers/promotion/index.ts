@@ -17,7 +17,6 @@
  * environment's binding gets the revision's workload (created as `<component>-<env>` with the revision's class and
  * settings when absent; an existing binding keeps its class, apis and overrides) and the request Succeeded.
  */
-import { createHash } from 'node:crypto';
 import type { ComponentRevision, PromotionRequest } from '../../api/kinds/promotion.js';
 import { Labels } from '../../api/labels.js';
 import {
@@ -43,11 +42,10 @@ import {
   type Stored,
   writeStatus,
 } from '../shared.js';
+import { PROMOTION_ANNOTATION, type PromotionStamp, stampOf, workloadHash } from './stamp.js';
 
 export const REVISION_FIELD_MANAGER = 'componentrevision-controller';
 export const PROMOTION_FIELD_MANAGER = 'promotion-controller';
-/** On a binding the promotion controller wrote: what it wrote (JSON of PromotionStamp). */
-export const PROMOTION_ANNOTATION = 'openchoreo.dev/promotion';
 /** How long a request waits for the first revision of its source environment to be recorded. */
 export const REVISION_GRACE_MS = 30_000;
 
@@ -76,24 +74,7 @@ interface BindingSpecLike {
 }
 const bspec = (b: KubeObject) => (b.spec ?? {}) as BindingSpecLike;
 
-/** What the promotion controller writes on a binding, so the revision it causes says where it came from. */
-export interface PromotionStamp {
-  type: 'Promotion' | 'Rollback';
-  environment: string;
-  revision: number;
-  promotionRequest: string;
-  requestedBy: string;
-  approvedBy?: string;
-  /** Hash of the workload written: the stamp only describes the binding while its workload is this one. */
-  workloadHash: string;
-}
-
-export function workloadHash(w: unknown): string {
-  return createHash('sha256')
-    .update(canonicalJson(w ?? {}))
-    .digest('hex')
-    .slice(0, 16);
-}
+export { PROMOTION_ANNOTATION, type PromotionStamp, stampOf, workloadHash };
 
 /** The image of the first container of a workload spec. */
 export function imageOf(w: BindingSpecLike['workloadSpec']): string | undefined {
@@ -111,17 +92,6 @@ export function workloadWriter(b: KubeObject): string | undefined {
   const writers = entries.filter((e) => !e.subresource && e.fieldsV1?.['f:spec']?.['f:workloadSpec']);
   writers.sort((a, c) => Date.parse(a.time ?? '') - Date.parse(c.time ?? ''));
   return writers.at(-1)?.manager;
-}
-
-export function stampOf(b: KubeObject): PromotionStamp | undefined {
-  const text = b.metadata?.annotations?.[PROMOTION_ANNOTATION];
-  if (!text) return undefined;
-  try {
-    const s = JSON.parse(text) as PromotionStamp;
-    return s.workloadHash === workloadHash(bspec(b).workloadSpec) ? s : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The revision a binding's current workload deserves (pure). */

@@ -1,17 +1,18 @@
 /**
- * The set-up the promotion tests share (integration and e2e): CRDs, the developer/release-manager roles and
- * admission policies, every controller a Service needs from Component to Ready plus the promotion controllers
- * (in-process), a stand-in kubelet, an organization with development → staging → production (production needs
- * an approval), project `shop`, the `restricted` user bound to choreoctl-developer, and Service components.
+ * The set-up the promotion tests share (integration and e2e): a control plane of their own with simulated nodes
+ * (kube-scheduler + kwok, so pods are scheduled and become Ready, Deployments Available, bindings Ready through
+ * the real kube-controller-manager), CRDs, the developer/release-manager roles and admission policies, every
+ * controller a Service needs from Component to Ready plus the promotion controllers (in-process), an
+ * organization with development → staging → production (production needs an approval), project `shop`, the
+ * `restricted` user bound to choreoctl-developer, and Service components.
  */
-import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
 import { REF } from '../../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import { KUBE_REF } from '../../../src/kube/kinds.js';
+import { startControlPlane } from '../../../src/local/controlplane.js';
 import { DEVELOPER_ROLE, promotionAccessObjects } from '../../../src/services/promotion-access.js';
-import { conditionOf, installCrds, installExternalCrds, until } from '../helpers.js';
-import { simulatePods } from './pods.js';
+import { conditionOf, installCrds, installExternalCrds, newClient, until } from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
 const DP_CRDS = new Set([
@@ -35,7 +36,6 @@ const CONTROLLERS = [
   'componentrevision',
   'promotion',
 ];
-const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false };
 
 export function serviceApp(org: string, name: string, image: string): KubeObject[] {
   const meta = { name, namespace: org };
@@ -53,35 +53,60 @@ export function serviceApp(org: string, name: string, image: string): KubeObject
 }
 
 export interface PromotionPlatform {
+  /** Admin client of the platform's control plane (user `admin`). */
+  client: KubeClient;
+  /** Client and kubeconfig of user `restricted`, bound to choreoctl-developer in the organization. */
+  restricted: KubeClient;
+  kubeconfig: { admin: string; restricted: string };
   stop(): Promise<void>;
 }
 
 export async function startPromotionPlatform(
-  client: KubeClient,
   org: string,
   apps: [name: string, image: string][],
   log: (m: string) => void,
 ): Promise<PromotionPlatform> {
-  const meta = (name: string) => ({ name, namespace: org });
-  await installCrds(client);
-  await installExternalCrds(client, (crd) => DP_CRDS.has(String(crd.metadata?.name)));
-  for (const o of promotionAccessObjects((name, namespace) => ({
-    name,
-    ...(namespace ? { namespace } : {}),
-  }))) {
-    await client.apply(o, { fieldManager: 'choreoctl-test', force: true });
+  const cp = await startControlPlane({ name: `choreoctl-${org}`, nodes: 2 });
+  const client = newClient(cp.admin.kubeconfig);
+  const restricted = newClient(cp.restricted.kubeconfig);
+  let ctrl: RunningControllers | undefined;
+  const stop = async () => {
+    await ctrl?.stop();
+    client.close();
+    restricted.close();
+    await cp.stop();
+  };
+  try {
+    await installCrds(client);
+    await installExternalCrds(client, (crd) => DP_CRDS.has(String(crd.metadata?.name)));
+    for (const o of promotionAccessObjects((name, namespace) => ({
+      name,
+      ...(namespace ? { namespace } : {}),
+    }))) {
+      await client.apply(o, { fieldManager: 'choreoctl-test', force: true });
+    }
+    ctrl = runControllers({ client, controllers: CONTROLLERS, handleSignals: false, log });
+    await ctrl.started;
+    await populate(client, org, apps);
+  } catch (e) {
+    await stop();
+    throw e;
   }
-  const cells = new Set(
-    ['development', 'staging', 'production'].map((e) => dataPlaneNamespaceName(org, 'shop', e)),
-  );
-  const stopPods = simulatePods(client, `sim-${org}`, (ns) => cells.has(ns));
-  const ctrl: RunningControllers = runControllers({
+  return {
     client,
-    controllers: CONTROLLERS,
-    handleSignals: false,
-    log,
-  });
-  await ctrl.started;
+    restricted,
+    kubeconfig: { admin: cp.admin.kubeconfig, restricted: cp.restricted.kubeconfig },
+    stop,
+  };
+}
+
+/** The organization, its platform objects, the developer binding and the components. */
+async function populate(
+  client: KubeClient,
+  org: string,
+  apps: [name: string, image: string][],
+): Promise<void> {
+  const meta = (name: string) => ({ name, namespace: org });
   await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
   await until(async () => client.getOrUndefined(KUBE_REF.Namespace, org), 'the organization namespace');
   await client.create({
@@ -137,17 +162,4 @@ export async function startPromotionPlatform(
     'the DataPlane Ready',
     60_000,
   );
-  return {
-    async stop() {
-      await client.delete(REF.Organization, org).catch(() => {});
-      await until(
-        async () => !(await client.getOrUndefined(REF.Organization, org)),
-        'the org to be gone',
-        120_000,
-      ).catch(() => {});
-      stopPods();
-      await client.delete(NODES, `sim-${org}`).catch(() => {});
-      await ctrl.stop();
-    },
-  };
 }

@@ -1,12 +1,13 @@
 /**
- * Promotion against the real apiserver, every controller running (the DataPlane is this cluster): revisions are
+ * Promotion against the real apiserver with simulated nodes (kube-scheduler + kwok: pods are scheduled and become
+ * Ready, so bindings become Ready on their own), every controller running (the DataPlane is this cluster): revisions are
  * recorded as bindings change; development → staging copies exactly the source revision and becomes Ready;
  * development → production is refused naming the pipeline and its allowed targets; staging → production waits
  * for an approval, which the `restricted` user bound to choreoctl-developer cannot give (403) and an admin can;
  * a request created as a plain object (kubectl) is performed once approved; rollback restores the previous image;
  * a whole project is promoted together.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REF } from '../../../src/api/refs.js';
 import { P } from '../../../src/controllers/promotion/index.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
@@ -20,7 +21,7 @@ import {
   requestRollback,
   waitPromotion,
 } from '../../../src/services/promote.js';
-import { conditionOf, newClient, uniqueName, until } from '../helpers.js';
+import { conditionOf, uniqueName, until } from '../helpers.js';
 import { type PromotionPlatform, startPromotionPlatform } from './platform.js';
 
 const API = 'openchoreo.dev/v1alpha1';
@@ -49,10 +50,7 @@ const requestPhase = async (name: string, phase: string, reason?: string) =>
   }, `PromotionRequest ${name} ${phase}`);
 
 beforeAll(async () => {
-  client = newClient(inject('kubeconfig'));
-  restricted = newClient(inject('restrictedKubeconfig'));
   platform = await startPromotionPlatform(
-    client,
     org,
     [
       ['cart', 'ghcr.io/acme/cart:1.0'],
@@ -60,12 +58,12 @@ beforeAll(async () => {
     ],
     (m) => logs.push(m),
   );
-}, 180_000);
+  client = platform.client;
+  restricted = platform.restricted;
+}, 300_000);
 
 afterAll(async () => {
   await platform?.stop();
-  client?.close();
-  restricted?.close();
   if (process.env.PROMOTION_TEST_LOGS) process.stderr.write(`${logs.join('\n')}\n`);
 });
 
@@ -240,5 +238,54 @@ describe('promotion along the pipeline', () => {
     expect(spec(await get(REF.ServiceBinding, 'orders-staging')).workloadSpec.containers.main.image).toBe(
       'ghcr.io/acme/orders:1.0',
     );
+  }, 180_000);
+
+  it('a rollback of the first environment holds until the next Workload generation; the history is bounded by the pipeline', async () => {
+    const devImage = async () =>
+      spec(await get(REF.ServiceBinding, 'cart')).workloadSpec.containers.main.image;
+    expect(await devImage()).toBe('ghcr.io/acme/cart:2.0');
+    const back = await requestRollback(client, org, { component: 'cart', environment: 'development' });
+    expect(back.revision).toBe(1);
+    await expectDone(client, org, back.request.metadata?.name ?? '', timeout(60_000));
+    expect(await devImage()).toBe('ghcr.io/acme/cart:1.0');
+    const r3 = await until(() => get(P.revisions, 'cart-development-3'), 'revision 3 of cart in development');
+    expect(spec(r3).source).toMatchObject({ type: 'Rollback', environment: 'development', revision: 1 });
+    // The Workload touched without a new generation: the instance reconciles and keeps the rollback.
+    await client.patch(
+      REF.Workload,
+      'cart',
+      { metadata: { annotations: { touched: 'yes' } } },
+      { namespace: org },
+    );
+    // Keep only 3 revisions per environment from now on (pruned on the next recorded change).
+    await client.patch(
+      REF.DeploymentPipeline,
+      'default',
+      { spec: { revisionHistoryLimit: 3 } },
+      { namespace: org },
+    );
+    // The next deliberate change (a new Workload generation, as a build makes) wins again.
+    await client.patch(
+      REF.Workload,
+      'cart',
+      { spec: { containers: { main: { image: 'ghcr.io/acme/cart:3.0' } } } },
+      { namespace: org },
+    );
+    const r4 = await until(() => get(P.revisions, 'cart-development-4'), 'revision 4 of cart in development');
+    // Had the instance put the Workload back after the rollback, revision 4 would be 2.0 again.
+    expect(spec(r4)).toMatchObject({ image: 'ghcr.io/acme/cart:3.0', source: { type: 'Build' } });
+    expect(await devImage()).toBe('ghcr.io/acme/cart:3.0');
+    const kept = async () =>
+      (
+        await client.list<KubeObject>(P.revisions, {
+          namespace: org,
+          labelSelector: 'openchoreo.dev/component=cart,openchoreo.dev/environment=development',
+        })
+      ).items
+        .map((r) => spec(r).revision as number)
+        .sort((a, b) => a - b)
+        .join(',');
+    await until(async () => ((await kept()) === '2,3,4' ? true : undefined), 'revision 1 pruned (limit 3)');
+    expect(await get(P.revisions, 'cart-development-5')).toBeUndefined();
   }, 180_000);
 });

@@ -22,8 +22,12 @@ import {
   bindingUpToDate,
   desiredBinding,
   firstEnvironment,
+  WORKLOAD_SYNC_ANNOTATION,
   workloadTemplate,
+  workloadToWrite,
+  workloadVersion,
 } from '../../../src/controllers/instance/logic.js';
+import { PROMOTION_ANNOTATION, workloadHash } from '../../../src/controllers/promotion/stamp.js';
 import type { StoredRelease } from '../../../src/controllers/release/plan.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 
@@ -272,6 +276,54 @@ describe('desired binding and release', () => {
       false,
     );
     expect(bindingUpToDate(undefined, b)).toBe(false);
+  });
+
+  it('a rollback of the first environment holds until the Workload changes (a hand edit does not)', () => {
+    const template = { containers: { main: { image: 'cart:2' } } };
+    const older = { containers: { main: { image: 'cart:1' } } };
+    const version = workloadVersion({ metadata: { uid: 'w1', generation: 4 } });
+    expect(version).toBe('w1/4');
+    const binding = (workloadSpec: object, annotations: Record<string, string>): KubeObject => ({
+      metadata: { name: 'cart', annotations },
+      spec: { workloadSpec },
+    });
+    const stamp = JSON.stringify({
+      type: 'Rollback',
+      environment: 'development',
+      revision: 1,
+      promotionRequest: 'cart-rollback-x',
+      requestedBy: 'admin',
+      workloadHash: workloadHash(older),
+    });
+    const rolledBack = binding(older, { [WORKLOAD_SYNC_ANNOTATION]: version, [PROMOTION_ANNOTATION]: stamp });
+    expect(workloadToWrite(rolledBack, template, version)).toEqual(older);
+    // the next Workload generation (an edit, a build) wins again
+    expect(workloadToWrite(rolledBack, template, 'w1/5')).toEqual(template);
+    // a recreated Workload is a new version
+    expect(workloadToWrite(rolledBack, template, 'w2/4')).toEqual(template);
+    // a hand edit after the rollback (the stamp no longer matches) is put back
+    const edited = binding(
+      { containers: { main: { image: 'cart:hand' } } },
+      rolledBack.metadata?.annotations ?? {},
+    );
+    expect(workloadToWrite(edited, template, version)).toEqual(template);
+    // a binding synced before the annotation existed, or none yet
+    expect(workloadToWrite(binding(older, { [PROMOTION_ANNOTATION]: stamp }), template, version)).toEqual(
+      template,
+    );
+    expect(workloadToWrite(undefined, template, version)).toEqual(template);
+    // the annotation is part of what the instance keeps up to date
+    const b = desiredBinding({
+      instance: service,
+      bindingKind: 'ServiceBinding',
+      environment: 'development',
+      owner: { projectName: 'shop', componentName: 'cart' },
+      spec: { workloadSpec: older },
+      annotations: { [WORKLOAD_SYNC_ANNOTATION]: version },
+    });
+    const annotations = rolledBack.metadata?.annotations ?? {};
+    expect(bindingUpToDate({ spec: b.spec, metadata: { ...b.metadata, annotations } }, b)).toBe(true);
+    expect(bindingUpToDate({ spec: b.spec, metadata: { ...b.metadata, annotations: {} } }, b)).toBe(false);
   });
 
   it('builds the Release and compares it ignoring key order and nulls', () => {

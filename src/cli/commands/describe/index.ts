@@ -1,8 +1,10 @@
+import type { ComponentPipeline } from '../../../services/pipeline-status.js';
+import type { DirectClient } from '../../direct.js';
 import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { escapeControl } from '../../output/escape.js';
 import type { KubeObject } from '../../output/printers.js';
-import { checkNames, directClient } from '../../resources.js';
+import { checkNames, directClient, listerOf } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import type { describeSpec } from './command.js';
 import { renderDescribe } from './render.js';
@@ -36,7 +38,18 @@ export default defineHandler<typeof describeSpec>(async ({ factory, args, comman
   for (const name of targets) {
     try {
       const data = await client.describe(r, name);
-      const text = renderDescribe({ object: data.object, children: data.children, events: data.events });
+      const pipeline =
+        r.choreo && r.info.kind === 'Component' ? await pipelineOf(client, data.object) : undefined;
+      const text = renderDescribe({
+        object: data.object,
+        // The pipeline section shows the revisions running and the open requests; the full history is
+        // `get revisions COMPONENT` and `get promotionrequests`, so they are not listed again as children.
+        children: pipeline
+          ? data.children.filter((c) => !PROMOTION_RECORDS.has(c.kind ?? ''))
+          : data.children,
+        events: data.events,
+        ...(pipeline ? { pipeline } : {}),
+      });
       factory.io.out(printed++ > 0 ? `\n\n${text}` : text);
     } catch (e) {
       failed = true;
@@ -46,3 +59,16 @@ export default defineHandler<typeof describeSpec>(async ({ factory, args, comman
   client.close();
   return failed ? ExitCode.ERROR : ExitCode.OK;
 });
+
+const PROMOTION_RECORDS = new Set(['ComponentRevision', 'PromotionRequest', 'PromotionApproval']);
+
+/** Where a component runs along its pipeline (revisions, states, open promotion requests). */
+async function pipelineOf(
+  client: DirectClient,
+  component: KubeObject,
+): Promise<ComponentPipeline | undefined> {
+  const { componentPipelines, loadPipelineObjects } = await import('../../../services/pipeline-status.js');
+  const ns = component.metadata?.namespace;
+  const objs = await loadPipelineObjects(listerOf(client), ns, [component]);
+  return componentPipelines(objs).get(`${ns}/${component.metadata?.name}`);
+}

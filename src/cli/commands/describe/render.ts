@@ -1,4 +1,5 @@
 /** kubectl-describe-like text for one object. Pure: the handler fetches, this renders. */
+import type { ComponentPipeline } from '../../../services/pipeline-status.js';
 import type { EventData } from '../../../services/resources.js';
 import { age } from '../../output/age.js';
 import type { Condition } from '../../output/conditions.js';
@@ -7,6 +8,7 @@ import { escapeControl } from '../../output/escape.js';
 import type { KubeObject } from '../../output/printers.js';
 import { renderTable } from '../../output/table.js';
 import { toYAML } from '../../output/yaml.js';
+import { pipelineLines } from './pipeline.js';
 
 /** An event as describe shows it (the operation layer's shape). */
 export type EventLike = EventData;
@@ -16,6 +18,8 @@ export interface DescribeInput {
   readonly children: readonly KubeObject[];
   readonly events: readonly EventLike[];
   readonly now?: number;
+  /** A component's environments along its pipeline (describe component). */
+  readonly pipeline?: ComponentPipeline;
 }
 
 function indent(text: string, n: number): string {
@@ -109,6 +113,7 @@ export function renderDescribe(input: DescribeInput): string {
       ),
     );
   }
+  if (input.pipeline) lines.push(...pipelineLines(input.pipeline));
   const urls = statusUrls(o.status);
   if (urls.length > 0) {
     lines.push('Endpoints:', ...urls.map((u) => `  ${escapeControl(u)}`));

@@ -23,6 +23,11 @@ export const getSpec = defineCommand({
     "prints the objects the endpoints come from; -l selects on those objects'\n" +
     'labels; -w is not supported. `get endpoint NAME` and `get\n' +
     'endpoints.openchoreo.dev` address the legacy Endpoint objects themselves.\n\n' +
+    'PROMOTION: `get components` shows where each component runs (ENVIRONMENTS:\n' +
+    'development:r4,staging:r2(Progressing): revision per environment in pipeline\n' +
+    'order, the reason when not Ready; -o wide adds PROMOTIONS, the open requests).\n' +
+    '`get revisions COMPONENT [--env E]` lists its revisions; CURRENT (*) marks the\n' +
+    'one running in each environment. -o json|yaml|name print the objects.\n\n' +
     'Exit codes: 0 ok, 1 error (e.g. a NAME was not found), 2 usage error.',
   args: [
     {
@@ -54,6 +59,10 @@ export const getSpec = defineCommand({
       command: 'choreoctl get openchoreo -A',
     },
     { description: 'Watch components', command: 'choreoctl get comp -w' },
+    {
+      description: 'The revisions of a component in staging; CURRENT marks the one running',
+      command: 'choreoctl get revisions orders --env staging',
+    },
     {
       description: 'The service catalog: every endpoint of every organization with its URL',
       command: 'choreoctl get endpoints -A',

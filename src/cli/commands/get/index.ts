@@ -95,6 +95,18 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
   const targets: Target[] = await Promise.all(
     parsed.kinds.map(async (k) => ({ resolved: await client.resolveName(k), names: parsed.names })),
   );
+  const only = targets.length === 1 ? targets[0] : undefined;
+  if (only?.resolved.choreo && only.resolved.info.kind === 'ComponentRevision' && !flags.watch) {
+    const { getRevisions } = await import('./revisions.js');
+    return getRevisions(client, only.resolved, io, format, {
+      names: only.names,
+      environment: factory.globals.environment,
+      allNamespaces: flags.allNamespaces,
+      selector: flags.selector,
+      sortBy: flags.sortBy,
+      noHeaders: flags.noHeaders,
+    });
+  }
   const errors: string[] = [];
   const results = await Promise.all(
     targets.map((t) => fetchTarget(client, t, namespace, flags.selector, errors, format.kind === 'json')),
@@ -110,6 +122,15 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
     paintReady = t.paintReady(t.theme(io));
   }
   if (format.kind === 'table') {
+    // Components also show where they run along their pipeline (revision and state per environment).
+    const extra = await Promise.all(
+      targets.map(async (t, i) => {
+        const items = results[i]?.items ?? [];
+        if (!t.resolved.choreo || t.resolved.info.kind !== 'Component' || items.length === 0) return [];
+        const { componentColumns } = await import('./revisions.js');
+        return componentColumns(client, items, namespace);
+      }),
+    );
     const blocks: string[] = [];
     targets.forEach((t, i) => {
       const items = results[i]?.items ?? [];
@@ -122,6 +143,7 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
               qualifiedNames: parsed.multi,
               now,
               ...(paintReady ? { paintReady } : {}),
+              extra: extra[i] ?? [],
             }),
             noHeaders,
             ...(sortBy ? { sortBy } : {}),

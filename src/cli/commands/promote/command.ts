@@ -14,13 +14,14 @@ export const promoteSpec = defineCommand({
     '--from defaults to the environment the component runs in furthest along the pipeline, --to to the next ' +
     'environment. The project’s DeploymentPipeline must allow the path; where it requiresApproval the request ' +
     'stays Pending until someone allowed to approve runs `choreoctl approve NAME`.\n\n' +
-    'With --all, every component of the project (--project, or the component’s project) that runs in the ' +
+    'With --all, every component of the project (--project or the context’s project, else the project of the ' +
+    'COMPONENT given with --all) that runs in the ' +
     'source environment is promoted. With --wait, waits until each request succeeded and its target is Ready. ' +
     'Exit codes: 0 requested (or done with --wait), 1 refused, rejected, failed or --timeout reached, 2 usage error.',
   args: [
     {
       name: 'component',
-      description: 'Component to promote (not with --all)',
+      description: 'Component to promote (with --all: every component of its project)',
       complete: 'resource-name:component',
     },
   ],
@@ -37,6 +38,10 @@ export const promoteSpec = defineCommand({
     {
       description: 'Promote a project from staging',
       command: 'choreoctl promote --all --project shop --from staging',
+    },
+    {
+      description: 'Promote every component of the project orders belongs to',
+      command: 'choreoctl promote orders --all --wait',
     },
   ],
   load,

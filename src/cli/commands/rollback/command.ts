@@ -9,9 +9,10 @@ export const rollbackSpec = defineCommand({
   summary: 'Deploy an older revision of a component to an environment again',
   description:
     'Creates a PromotionRequest from the environment to itself with an older revision (default: the one ' +
-    'before the latest; see `choreoctl get revisions -l openchoreo.dev/component=NAME`). It goes the same ' +
+    'before the latest; see `choreoctl get revisions COMPONENT --env ENV`). It goes the same ' +
     'path as a promotion: where the pipeline requires an approval to deploy to the environment, the rollback ' +
-    'needs one too. Exit codes as promote.',
+    'needs one too. A rollback of the pipeline’s first environment holds until the next deliberate change ' +
+    '(a new Workload generation, e.g. a build). Exit codes as promote.',
   args: [
     { name: 'component', required: true, description: 'Component', complete: 'resource-name:component' },
   ],
