@@ -92,7 +92,8 @@ const WORKSPACE = 'workspace';
 const MOUNT = '/mnt/vol';
 const SOURCE = `${MOUNT}/source`;
 const IMAGE_TAR = `${MOUNT}/app-image.tar`;
-const WORKLOAD_FILE = `${MOUNT}/workload-cr.yaml`;
+/** In /tmp: the choreoctl image runs as a non-root user, and the workspace was written by root steps. */
+const WORKLOAD_FILE = '/tmp/workload-cr.yaml';
 const mounts = [{ name: WORKSPACE, mountPath: MOUNT }];
 
 const wf = (name: string) => `{{workflow.parameters.${name}}}`;

@@ -162,8 +162,7 @@ export function workloadFromDescriptor(input: DescriptorInput): DescriptorResult
   origin.set('metadata.name', ['metadata', 'name']);
   origin.set('spec.containers.main.command', ['command']);
   origin.set('spec.containers.main.args', ['args']);
-  if (errors.length > 0) return { ok: false, errors };
-
+  // The schema checks what could be converted even when the structure had problems: every error at once.
   const main: Obj = {
     image: input.image,
     ...(d.command !== undefined ? { command: d.command } : {}),
@@ -173,7 +172,7 @@ export function workloadFromDescriptor(input: DescriptorInput): DescriptorResult
   const workload: WorkloadDoc = {
     apiVersion: API_VERSION,
     kind: 'Workload',
-    metadata: { name: name as string, ...(input.organization ? { namespace: input.organization } : {}) },
+    metadata: { name: name || 'unnamed', ...(input.organization ? { namespace: input.organization } : {}) },
     spec: {
       owner: { projectName: input.project, componentName: input.component },
       containers: { main },
@@ -182,29 +181,30 @@ export function workloadFromDescriptor(input: DescriptorInput): DescriptorResult
     },
   };
   const v = validate(workload);
-  if (v.ok) return { ok: true, workload };
-  return {
-    ok: false,
-    errors: v.errors.map((e) => {
-      const field = e.segments.join('.');
-      const image = field === 'spec.containers.main.image';
-      const owner = field.startsWith('spec.owner');
-      if (image || owner) {
-        const flag = image ? '--image' : field.endsWith('projectName') ? '--project' : '--component';
-        return { source: file, line: 1, col: 1, path: flag, message: e.message };
-      }
-      // the longest Workload path with a known origin, then the rest of the path as is
-      const segs = e.segments.map(String);
-      for (let n = segs.length; n > 0; n--) {
-        const at = origin.get(segs.slice(0, n).join('.'));
-        if (!at) continue;
-        const path = [...at, ...segs.slice(n).map((s) => (/^\d+$/.test(s) ? Number(s) : s))];
-        const pos = m.locate(path);
-        return { source: file, line: pos.line, col: pos.col, path: dotted(path), message: e.message };
-      }
-      return { source: file, line: m.line, col: 1, message: formatError(e) };
-    }),
-  };
+  if (v.ok && errors.length === 0) return { ok: true, workload };
+  const schemaErrors = v.ok
+    ? []
+    : v.errors.map((e): ManifestError => {
+        const field = e.segments.join('.');
+        const image = field === 'spec.containers.main.image';
+        const owner = field.startsWith('spec.owner');
+        if (image || owner) {
+          const flag = image ? '--image' : field.endsWith('projectName') ? '--project' : '--component';
+          return { source: file, line: 1, col: 1, path: flag, message: e.message };
+        }
+        // the longest Workload path with a known origin, then the rest of the path as is
+        const segs = e.segments.map(String);
+        for (let n = segs.length; n > 0; n--) {
+          const at = origin.get(segs.slice(0, n).join('.'));
+          if (!at) continue;
+          const path = [...at, ...segs.slice(n).map((s) => (/^\d+$/.test(s) ? Number(s) : s))];
+          const pos = m.locate(path);
+          return { source: file, line: pos.line, col: pos.col, path: dotted(path), message: e.message };
+        }
+        return { source: file, line: m.line, col: 1, message: formatError(e) };
+      });
+  const all = [...errors, ...schemaErrors].sort((a, b) => a.line - b.line || a.col - b.col);
+  return { ok: false, errors: all };
 }
 
 /** `endpoints[0].port` */

@@ -139,7 +139,14 @@ export async function commitFiles(req: CommitRequest): Promise<CommitResult> {
             ...(req.signal ? { signal: req.signal } : {}),
           },
           (err, stdout, stderr) => {
-            if (err) fail(Object.assign(err, { stdout, stderr: String(stderr) }));
+            if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT')
+              fail(
+                new GitCommitError(
+                  'GitNotInstalled',
+                  'the controller has no git binary on its PATH: install git where the controllers run',
+                ),
+              );
+            else if (err) fail(Object.assign(err, { stdout, stderr: String(stderr) }));
             else ok({ stdout: String(stdout), stderr: String(stderr) });
           },
         );
@@ -194,6 +201,7 @@ async function clone(run: Run, req: CommitRequest, dir: string, secrets: string[
   try {
     await run([...args, '--', req.repoURL, dir]);
   } catch (e) {
+    if (e instanceof GitCommitError) throw e;
     throw classify(
       `cannot clone ${req.repoURL}${req.branch ? ` (branch "${req.branch}")` : ''}`,
       (e as { stderr?: string }).stderr ?? String(e),

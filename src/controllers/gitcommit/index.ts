@@ -40,8 +40,18 @@ export const gitCommitRequestController: ControllerFactory = (ctx) => {
   const requests = () => cache(ctx.manager, REF.GitCommitRequest);
   const secrets = () => cache(ctx.manager, KUBE_REF.Secret);
 
-  const write = (gcr: Stored<GitCommitRequest>, status: Status, ready: { ok: boolean; reason: string }) =>
-    writeStatus(
+  /**
+   * The final status this controller wrote, by uid. The cache may still show the Pending status of a request
+   * that was just pushed when the next reconcile of it runs (its own status writes queue it): a second push, or
+   * a patch applied twice, must not follow from that lag.
+   */
+  const finals = new Map<string, Status>();
+  const write = (gcr: Stored<GitCommitRequest>, status: Status, ready: { ok: boolean; reason: string }) => {
+    if (status.phase !== 'Pending') {
+      if (finals.size >= 10_000) finals.clear();
+      finals.set(gcr.metadata.uid ?? '', { ...status, observedGeneration: gcr.metadata.generation });
+    }
+    return writeStatus(
       ctx,
       FIELD_MANAGER,
       REF.GitCommitRequest,
@@ -55,12 +65,14 @@ export const gitCommitRequestController: ControllerFactory = (ctx) => {
         observedSecretVersion: status.observedSecretVersion,
       },
     );
+  };
 
   async function reconcile(req: Request, rc: ReconcileContext): Promise<Result | undefined> {
     const gcr = requests().getByName(req.name, req.namespace);
     if (!gcr || isDeleting(gcr)) return undefined;
     const ns = gcr.metadata.namespace as string;
-    const old = gcr.status ?? {};
+    const mine = finals.get(gcr.metadata.uid ?? '');
+    const old = mine && mine.observedGeneration === gcr.metadata.generation ? mine : (gcr.status ?? {});
     const sameGeneration = old.observedGeneration === gcr.metadata.generation;
     if (old.phase === 'Succeeded' && sameGeneration) return undefined;
 

@@ -4,6 +4,8 @@
  * repository; bad credentials, a missing branch, a patch that no longer applies and a branch that keeps moving
  * end in phase Failed with a message that says what to fix; fixing the Secret retries the request.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REF } from '../../../src/api/refs.js';
@@ -216,6 +218,31 @@ describe('GitCommitRequest', () => {
       'someone else',
       'initial commit',
     ]);
+  });
+
+  it('a push the server refuses (a pre-receive hook): Failed, saying to allow the push or use another branch', async () => {
+    const bare = srv.createRepo('guarded', { 'a.txt': 'a\n' });
+    writeFileSync(
+      join(bare, 'hooks', 'pre-receive'),
+      '#!/bin/sh\necho "main is protected: open a pull request" >&2\nexit 1\n',
+      {
+        mode: 0o755,
+      },
+    );
+    await request('to-protected', {
+      repoURL: srv.url('guarded'),
+      branch: 'main',
+      message: 'x',
+      authSecretRef: 'good',
+      files: [{ path: 'x.txt', content: 'x\n' }],
+    });
+    const s = await finished('to-protected');
+    expect(s.phase).toBe('Failed');
+    expect(s.message).toMatch(/main is protected: open a pull request/);
+    expect(s.message).toMatch(
+      /allow the push to this branch \(branch protection, hooks\) or commit to another branch$/,
+    );
+    expect(srv.git('guarded', 'rev-list', '--count', 'main').trim()).toBe('1');
   });
 
   it('a Secret that does not exist: Failed, saying which Secret to create', async () => {

@@ -129,5 +129,5 @@ describe('build templates', () => {
         (o) => o.kind === 'CustomResourceDefinition' && o.metadata?.name?.includes('argoproj'),
       ),
     );
-  });
+  }, 60_000); // parses the bundled 3 MB of dependency CRDs
 });

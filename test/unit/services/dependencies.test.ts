@@ -2,6 +2,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BUILD_TEMPLATE_NAMES } from '../../../src/api/build-templates.js';
 import { BUILD_PLANE_REQUIREMENTS, DATA_PLANE_REQUIREMENTS } from '../../../src/controllers/planes.js';
 import { EXTERNAL_CRD_SOURCES } from '../../../src/local/external-crds.js';
 import { DEPENDENCY_FILE, dependencyBundle } from '../../../src/services/dependencies.js';
@@ -42,7 +43,8 @@ describe('the dependency bundle', () => {
   it('install --with-dependencies applies them right after the openchoreo.dev CRDs', () => {
     const plain = planInstall();
     const withDeps = planInstall({ dependencies: true });
-    expect(withDeps.length).toBe(plain.length + 15);
+    // the 15 CRDs, and the build templates that need Argo's (on with the dependencies)
+    expect(withDeps.length).toBe(plain.length + 15 + BUILD_TEMPLATE_NAMES.length);
     const firstOther = withDeps.findIndex((o) => o.kind !== 'CustomResourceDefinition');
     expect(firstOther).toBe(plain.findIndex((o) => o.kind !== 'CustomResourceDefinition') + 15);
     expect(

@@ -88,7 +88,7 @@ describe('workloadFromDescriptor', () => {
     expect(errors?.[1]).toMatch(/^repo\/workload\.yaml:8:5: endpoints\[1\]\.type: Unsupported value/);
   });
 
-  it('reports unknown fields, missing names, duplicates and unreadable schema files at their lines', () => {
+  it('reports unknown fields, missing names and duplicates at their lines, in line order', () => {
     const text = [
       'metadata: {}',
       'endpoint: []',
@@ -107,11 +107,11 @@ describe('workloadFromDescriptor', () => {
     ].join('\n');
     const { errors } = convert(text);
     expect(errors).toEqual([
+      expect.stringMatching(/^repo\/workload\.yaml:1:1: metadata\.name: workload name is required/),
       expect.stringMatching(/^repo\/workload\.yaml:2:1: endpoint: unknown field/),
       expect.stringMatching(/^repo\/workload\.yaml:4:5: endpoints\[0\]: name is required/),
       expect.stringMatching(/^repo\/workload\.yaml:9:5: endpoints\[2\]\.name: duplicate name "a"/),
       expect.stringMatching(/^repo\/workload\.yaml:14:5: env\[0\]: name is required/),
-      expect.stringMatching(/^repo\/workload\.yaml:1:1: metadata\.name: workload name is required/),
     ]);
   });
 
