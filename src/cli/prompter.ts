@@ -66,17 +66,20 @@ function missing(q: Asked, commandPath: string): UsageError {
   );
 }
 
-/** Answers from defaults only (no terminal, or `--yes`); a question without a default is a usage error. */
-function defaultsPrompter(commandPath: string): Prompter {
+/**
+ * No prompts: with `--yes` each question takes its default (a confirmation is yes); without it, and without a
+ * terminal, a question is a usage error naming its flag.
+ */
+function defaultsPrompter(commandPath: string, yes: boolean): Prompter {
   const take = <V>(q: Asked & { default?: V }): Promise<V> =>
-    q.default === undefined ? Promise.reject(missing(q, commandPath)) : Promise.resolve(q.default);
+    yes && q.default !== undefined ? Promise.resolve(q.default) : Promise.reject(missing(q, commandPath));
   return {
     interactive: false,
     select: take,
     search: take,
     input: take,
     password: (q) => Promise.reject(missing(q, commandPath)),
-    confirm: take,
+    confirm: (q) => (yes ? Promise.resolve(true) : Promise.reject(missing(q, commandPath))),
   };
 }
 
@@ -94,7 +97,7 @@ async function asked<T>(run: () => Promise<T>): Promise<T> {
 
 /** The prompter of a command: real prompts on a terminal, defaults with `--yes` or without one. */
 export function createPrompter(io: IOStreams, options: PrompterOptions): Prompter {
-  if (options.yes || !canPrompt(io)) return defaultsPrompter(options.commandPath);
+  if (options.yes || !canPrompt(io)) return defaultsPrompter(options.commandPath, options.yes === true);
   const context = {
     input: io.stdin,
     output: io.stderr,
