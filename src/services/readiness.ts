@@ -17,6 +17,8 @@ function ref(kind: string): GVR {
 
 const COMPONENTS = ref('Component');
 
+type ComponentObject = Pick<Component, 'spec' | 'status'> & KubeObject;
+
 interface Condition {
   type?: string;
   status?: string;
@@ -44,14 +46,54 @@ export function readyStateOf(name: string, obj: KubeObject | undefined): ReadySt
   return { name, status: c.status ?? 'Unknown', reason: c.reason ?? '', message: c.message ?? '' };
 }
 
+/**
+ * Ready of a component that is deployed: its own Ready and every environment it is in (a component whose
+ * bindings do not exist yet is Ready by its own condition, but not deployed anywhere). With `environment`,
+ * only its binding there counts.
+ */
+export function deployedStateOf(name: string, obj: KubeObject | undefined, environment?: string): ReadyState {
+  const own = readyStateOf(name, obj);
+  if (own.status === 'Unknown') return own;
+  const all = (obj as ComponentObject | undefined)?.status?.environments ?? [];
+  const envs = environment === undefined ? all : all.filter((e) => e.environment === environment);
+  if (envs.length === 0) {
+    return {
+      name,
+      status: 'Unknown',
+      reason: 'NotDeployed',
+      message: `no binding${environment ? ` in ${environment}` : ''} yet`,
+    };
+  }
+  const bad = envs.find((e) => e.status !== 'True');
+  if (bad) {
+    return {
+      name,
+      status: bad.status,
+      reason: bad.reason,
+      message: `${bad.environment}: ${bad.message ?? ''}`,
+    };
+  }
+  return environment === undefined
+    ? own
+    : {
+        name,
+        status: 'True',
+        reason: envs[0]?.reason ?? '',
+        message: `${environment}: ${envs[0]?.message ?? ''}`,
+      };
+}
+
 export interface WaitReadyOptions {
   readonly signal: AbortSignal;
   /** Called whenever a component's state changes (for progress output). */
   readonly onChange?: (state: ReadyState, all: readonly ReadyState[]) => void;
+  /** Only this environment counts (default: every environment the component is deployed to). */
+  readonly environment?: string;
 }
 
 /**
- * Resolves once every named component in `namespace` is Ready=True (ready: true), or when the signal fires
+ * Resolves once every named component in `namespace` is Ready=True in every environment it is deployed to,
+ * and deployed to at least one (ready: true), or when the signal fires
  * (ready: false, with the last state of each, so the caller can say which one is not Ready and why).
  */
 export async function waitComponentsReady(
@@ -67,7 +109,7 @@ export async function waitComponentsReady(
   const see = (obj: KubeObject) => {
     const name = obj.metadata?.name ?? '';
     if (!latest.has(name)) return;
-    const next = readyStateOf(name, obj);
+    const next = deployedStateOf(name, obj, options.environment);
     const prev = latest.get(name);
     latest.set(name, next);
     if (prev?.status !== next.status || prev.reason !== next.reason || prev.message !== next.message) {
@@ -93,8 +135,6 @@ export async function waitComponentsReady(
   }
   return { ready: done(), states: states() };
 }
-
-type ComponentObject = Pick<Component, 'spec' | 'status'> & KubeObject;
 
 export interface Placement {
   readonly component: string;

@@ -20,6 +20,7 @@ import { installSpec, uninstallSpec } from './install/command.js';
 import { localSpec } from './local/command.js';
 import { logsSpec } from './logs/command.js';
 import { promoteSpec } from './promote/command.js';
+import { quickstartSpec } from './quickstart/command.js';
 import { rollbackSpec } from './rollback/command.js';
 import { serverSpec } from './server/command.js';
 import { versionSpec } from './version/command.js';
@@ -34,6 +35,7 @@ export const rootSpec = defineCommand({
     'CHOREOCTL_API_URL, CHOREOCTL_TOKEN, NO_COLOR, FORCE_COLOR.\n' +
     'Exit codes: 0 ok, 1 error, 2 usage error (diff: 0 no differences, 1 differences, 3 error).',
   subcommands: [
+    quickstartSpec,
     initSpec,
     getSpec,
     describeSpec,

@@ -475,7 +475,7 @@ async function withOrganization(client: DirectClient, org: string): Promise<Dire
 }
 
 /** Applies objects; returns [resource, name] of those created (for undo). */
-async function applyDocs(
+export async function applyDocs(
   client: DirectClient,
   source: string,
   docs: readonly Record<string, unknown>[],

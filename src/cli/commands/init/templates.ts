@@ -73,6 +73,7 @@ export function componentObjects(input: TemplateInput): Doc[] {
           spec: {
             owner,
             containers: { main: { image, args: ['-listen=:8080', `-text=hello from ${name}`] } },
+            endpoints: { api: { type: 'REST', port: 8080 } },
           },
         },
         typed('Service', {
