@@ -98,6 +98,7 @@ export default defineHandler<typeof quickstartSpec>(async ({ factory, flags, com
       const outcome = await client.waitPromotion(request.metadata?.name ?? '', signal);
       if (!outcome.ok)
         throw new CliError(`promotion to staging: ${outcome.message}`, { reason: 'PromotionFailed' });
+      await waitReady('staging', [SERVICE]);
       const placements = await componentPlacements(client.kube, ORG, PROJECT, signal);
       const catalog = await client.catalog({
         namespace: ORG,
