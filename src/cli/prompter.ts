@@ -4,7 +4,7 @@
  * default; otherwise a question that cannot be asked is a usage error naming the flag that answers it. Prompts
  * are drawn on stderr (stdout stays data). @inquirer/prompts is imported only when a prompt is really shown.
  *
- * Tests hand the factory a scripted prompter (`scriptedPrompter`) instead.
+ * Tests hand the factory a scripted prompter instead (test/unit/cli/scripted-prompter.ts).
  */
 import { UsageError } from './errors.js';
 import type { IOStreams } from './iostreams.js';
@@ -153,45 +153,5 @@ export function createPrompter(io: IOStreams, options: PrompterOptions): Prompte
       asked(async () => (await inquirer()).password({ message: q.message, mask: '*' }, context)),
     confirm: (q) =>
       asked(async () => (await inquirer()).confirm({ message: q.message, default: q.default }, context)),
-  };
-}
-
-/**
- * A prompter that answers from a script, in order, checking that each question is the one expected
- * (tests of the prompt logic). An exhausted script, or the value `'^C'`, is a Ctrl-C.
- */
-export function scriptedPrompter(script: readonly { flag: string; answer: string | boolean }[]): Prompter & {
-  readonly asked: string[];
-} {
-  const queue = [...script];
-  const askedFlags: string[] = [];
-  const next = (q: Asked): string | boolean => {
-    askedFlags.push(q.flag);
-    const step = queue.shift();
-    if (step === undefined || step.answer === '^C') throw new PromptCancelled();
-    if (step.flag !== q.flag)
-      throw new Error(`expected the question for ${step.flag}, got ${q.flag} (${q.message})`);
-    return step.answer;
-  };
-  const pick = async <T extends string>(q: Asked & { choices: readonly Choice<T>[] }): Promise<T> => {
-    const a = String(next(q));
-    const found = q.choices.find((c) => c.value === a);
-    if (!found)
-      throw new Error(`"${a}" is not offered for ${q.flag}: ${q.choices.map((c) => c.value).join(', ')}`);
-    return found.value;
-  };
-  return {
-    interactive: true,
-    asked: askedFlags,
-    select: pick,
-    search: pick,
-    input: async (q) => {
-      const a = String(next(q));
-      const v = q.validate?.(a);
-      if (typeof v === 'string') throw new Error(`invalid answer for ${q.flag}: ${v}`);
-      return a;
-    },
-    password: async (q) => String(next(q)),
-    confirm: async (q) => Boolean(next(q)),
   };
 }
