@@ -68,6 +68,17 @@ describe('init without a terminal', () => {
     expect(existsSync(config)).toBe(false);
   });
 
+  it('-i/--interactive is refused without a terminal (exit 2), before anything is read', async () => {
+    for (const args of [
+      ['get', 'component', '-i'],
+      ['promote', '-i'],
+    ]) {
+      const r = await execa(node, [bin, ...args], { env, extendEnv: false, reject: false, stdin: 'ignore' });
+      expect(r.exitCode, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain('-i/--interactive needs a terminal: give the names as arguments and flags');
+    }
+  });
+
   it('api target from flags and a token on stdin: context written 0600, next commands printed', async () => {
     const r = await execa(
       node,
