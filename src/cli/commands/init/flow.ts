@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
+import { stringify } from 'yaml';
 import type { ContextEntry, ResolvedContext } from '../../config/types.js';
 import type { DirectClient } from '../../direct.js';
 import { CliError, UsageError } from '../../errors.js';
@@ -482,7 +483,6 @@ export async function applyDocs(
   text?: string,
 ): Promise<[string, string][]> {
   const { parseSources, manifestErrorText } = await import('../../../services/manifests.js');
-  const { stringify } = await import('yaml');
   const body = text ?? docs.map((d) => stringify(d)).join('---\n');
   const { manifests, errors } = parseSources([{ name: source, text: body }]);
   const { prepared, errors: prepErrors } = await client.prepare(manifests);
