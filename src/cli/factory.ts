@@ -6,6 +6,7 @@ import type { ChoreoClient, ClientProvider } from './client.js';
 import type { LoadedConfig, ResolvedContext } from './config/types.js';
 import type { GlobalFlags } from './global-flags.js';
 import type { Env, IOStreams } from './iostreams.js';
+import type { Prompter, PrompterOptions } from './prompter.js';
 
 export interface Factory {
   readonly io: IOStreams;
@@ -22,6 +23,11 @@ export interface Factory {
   context(): Promise<ResolvedContext>;
   /** Client for the effective context, created on first call. */
   client(): Promise<ChoreoClient>;
+  /**
+   * Asks the user (prompter.ts): real prompts only on a terminal; `yes` takes the defaults; a question that
+   * cannot be asked names its flag.
+   */
+  prompter(options: PrompterOptions): Promise<Prompter>;
 }
 
 export interface FactoryOptions {
@@ -31,6 +37,8 @@ export interface FactoryOptions {
   /** Override the client (tests, or the kube engineer's client). Default: client.ts `createDefaultClient`. */
   readonly clientProvider?: ClientProvider;
   readonly home?: string;
+  /** Override the prompter (tests drive the questions with a script). */
+  readonly prompterProvider?: (io: IOStreams, options: PrompterOptions) => Prompter;
 }
 
 export function createFactory(options: FactoryOptions): Factory {
@@ -76,6 +84,11 @@ export function createFactory(options: FactoryOptions): Factory {
         });
       })();
       return clientPromise;
+    },
+    async prompter(prompterOptions) {
+      if (options.prompterProvider) return options.prompterProvider(options.io, prompterOptions);
+      const { createPrompter } = await import('./prompter.js');
+      return createPrompter(options.io, prompterOptions);
     },
   };
   return factory;

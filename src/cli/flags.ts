@@ -76,3 +76,11 @@ export function timeoutFlag<const D extends string>(description: D, fallback = '
     description,
   } as const satisfies FlagSpec;
 }
+
+/** `-i/--interactive`: pick what is not given from live lists (the command's spec says what: `interactive`). */
+export const interactiveFlag = {
+  name: 'interactive',
+  short: 'i',
+  type: 'boolean',
+  description: 'Pick the organization, project and names from live lists (type to filter); needs a terminal',
+} as const satisfies FlagSpec;

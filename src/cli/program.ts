@@ -212,7 +212,7 @@ async function invoke(spec: CommandSpec, ctx: RawContext): Promise<number> {
 
 async function runLeaf(spec: CommandSpec, cmd: Command, state: RunState): Promise<number> {
   const path = commandPathOf(cmd);
-  const globals = collectGlobals(cmd);
+  let globals = collectGlobals(cmd);
   checkOutputFormat(spec, globals.output, path);
   const args: Record<string, string | string[] | undefined> = {};
   (spec.args ?? []).forEach((a, i) => {
@@ -225,6 +225,25 @@ async function runLeaf(spec: CommandSpec, cmd: Command, state: RunState): Promis
     const negated = f.type === 'boolean' && f.name.startsWith('no-');
     const v = negated ? own[camelCase(f.name.slice(3))] === false : own[camelCase(f.name)];
     flags[camelCase(f.name)] = f.type === 'boolean' ? v === true : v;
+  }
+  if (spec.interactive && flags.interactive === true) {
+    const { runPickers } = await import('./pickers.js');
+    const { PromptCancelled, EXIT_CANCELLED } = await import('./prompter.js');
+    try {
+      const picked = await runPickers(
+        makeFactory(state.options, globals),
+        spec.interactive,
+        args,
+        flags,
+        path,
+      );
+      globals = { ...globals, ...picked.globals };
+      Object.assign(args, picked.args);
+      Object.assign(flags, picked.flags);
+    } catch (e) {
+      if (e instanceof PromptCancelled) return EXIT_CANCELLED;
+      throw e;
+    }
   }
   return invoke(spec, { factory: makeFactory(state.options, globals), args, flags, commandPath: path });
 }

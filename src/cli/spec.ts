@@ -70,6 +70,17 @@ export interface HandlerModule {
   readonly default: Runner;
 }
 
+/**
+ * What `-i/--interactive` picks for a command (pickers.ts), besides the organization and project: the NAMES of
+ * the kind in `kindArg`, a component for `componentArg`, an environment for `environmentFlag`.
+ */
+export interface InteractiveSpec {
+  readonly kindArg?: string;
+  readonly namesArg?: string;
+  readonly componentArg?: string;
+  readonly environmentFlag?: string;
+}
+
 export interface CommandSpec {
   readonly name: string;
   /** One line, shown in the parent's command list. */
@@ -97,6 +108,8 @@ export interface CommandSpec {
    * -o workload-cr.yaml`); the handler reads `globals.output` itself.
    */
   readonly outputFile?: boolean;
+  /** With an `interactive` flag: what `-i` picks before the handler runs. */
+  readonly interactive?: InteractiveSpec;
   /** Lazily imports the handler module. Absent on pure groups (`config`), which print their help. */
   readonly load?: () => Promise<HandlerModule>;
 }

@@ -31,10 +31,16 @@ export interface Progress {
   stop(): void;
 }
 
-/** Progress lines on stderr, with a spinner on the current step when stderr is a terminal. */
+/** `09:41:07`: the local time of a plain progress line (a CI log shows how long each step took). */
+function clock(): string {
+  const d = new Date();
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** Progress lines on stderr (timestamped when plain), with a spinner on the current step when stderr is a terminal. */
 export async function progressReporter(io: IOStreams): Promise<Progress> {
   if (!spinnerWanted(io)) {
-    return Object.assign((m: string) => io.err(`${m}\n`), { stop: () => {} });
+    return Object.assign((m: string) => io.err(`${clock()} ${m}\n`), { stop: () => {} });
   }
   const { default: ora } = await import('ora');
   let spinner: ReturnType<typeof ora> | undefined;

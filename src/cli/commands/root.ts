@@ -15,10 +15,12 @@ import { describeSpec } from './describe/command.js';
 import { diffSpec } from './diff/command.js';
 import { explainSpec } from './explain/command.js';
 import { getSpec } from './get/command.js';
+import { initSpec } from './init/command.js';
 import { installSpec, uninstallSpec } from './install/command.js';
 import { localSpec } from './local/command.js';
 import { logsSpec } from './logs/command.js';
 import { promoteSpec } from './promote/command.js';
+import { quickstartSpec } from './quickstart/command.js';
 import { rollbackSpec } from './rollback/command.js';
 import { serverSpec } from './server/command.js';
 import { versionSpec } from './version/command.js';
@@ -33,6 +35,8 @@ export const rootSpec = defineCommand({
     'CHOREOCTL_API_URL, CHOREOCTL_TOKEN, NO_COLOR, FORCE_COLOR.\n' +
     'Exit codes: 0 ok, 1 error, 2 usage error (diff: 0 no differences, 1 differences, 3 error).',
   subcommands: [
+    quickstartSpec,
+    initSpec,
     getSpec,
     describeSpec,
     createSpec,

@@ -110,8 +110,9 @@ export function cronJobHealth(obj: KubeObject): Health {
   const status = (obj.status ?? {}) as { active?: unknown[]; lastScheduleTime?: string };
   if (spec.suspend) return 'Suspended';
   if ((status.active ?? []).length > 0) return 'Progressing';
-  if (status.lastScheduleTime) return 'Healthy';
-  return 'Progressing';
+  // Scheduled and waiting for its first run (an hourly or nightly task just deployed) is as healthy as it gets
+  // until then: Progressing would keep its component un-Ready for hours.
+  return 'Healthy';
 }
 
 /** Not in upstream's list: suspended, failed, complete, or still running. */

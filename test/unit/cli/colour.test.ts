@@ -45,14 +45,14 @@ describe('coloured READY (chalk through theme())', () => {
 });
 
 describe('spinners (ora) only on a terminal', () => {
-  it('without a terminal: plain progress lines, no spinner frames', async () => {
+  it('without a terminal: plain timestamped progress lines, no spinner frames', async () => {
     const { io: plain, stderr } = io(false);
     const p = await progressReporter(plain);
     p('starting');
     p('installing');
     p.stop();
     expect(await withSpinner(plain, 'waiting', async () => 42)).toBe(42);
-    expect(stderr.text).toBe('starting\ninstalling\n');
+    expect(stderr.text).toMatch(/^\d\d:\d\d:\d\d starting\n\d\d:\d\d:\d\d installing\n$/);
   });
   it('on a terminal: the finished steps stay, marked', async () => {
     const { io: tty, stderr } = io(true);

@@ -20,6 +20,8 @@ const values = async (words: string[]) =>
 describe('completion engine', () => {
   it('completes commands, hiding hidden ones', async () => {
     expect(await values([''])).toEqual([
+      'quickstart',
+      'init',
       'get',
       'describe',
       'create',

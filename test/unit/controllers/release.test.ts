@@ -157,11 +157,11 @@ describe('other health functions', () => {
     spec,
     status,
   });
-  it('CronJob: suspended, active, scheduled, never scheduled', () => {
+  it('CronJob: suspended, active, scheduled, waiting for its first run', () => {
     expect(cronJobHealth(cron({ suspend: true }, {}))).toBe('Suspended');
     expect(cronJobHealth(cron({}, { active: [{ name: 'j' }] }))).toBe('Progressing');
     expect(cronJobHealth(cron({}, { lastScheduleTime: '2026-01-01T00:00:00Z' }))).toBe('Healthy');
-    expect(cronJobHealth(cron({}, {}))).toBe('Progressing');
+    expect(cronJobHealth(cron({}, {}))).toBe('Healthy');
   });
 
   const job = (spec: Record<string, unknown>, conditions: unknown[]): KubeObject => ({

@@ -1,4 +1,11 @@
-import { filenameFlag, recursiveFlag, selectorFlag, timeoutFlag, waitFlag } from '../../flags.js';
+import {
+  filenameFlag,
+  interactiveFlag,
+  recursiveFlag,
+  selectorFlag,
+  timeoutFlag,
+  waitFlag,
+} from '../../flags.js';
 import { defineCommand, type HandlerModule } from '../../spec.js';
 
 /** Typed separately so the spec's type does not depend on the handler module (which imports it). */
@@ -21,7 +28,9 @@ export const deleteSpec = defineCommand({
     },
     { name: 'names', variadic: true, description: 'Resource names', complete: 'resource-name' },
   ],
+  interactive: { kindArg: 'kind', namesArg: 'names' },
   flags: [
+    interactiveFlag,
     filenameFlag,
     recursiveFlag,
     selectorFlag('Delete the objects of KIND matching this label selector'),

@@ -1,3 +1,4 @@
+import { interactiveFlag } from '../../flags.js';
 import { defineCommand, type HandlerModule } from '../../spec.js';
 
 /** Typed separately so the spec's type does not depend on the handler module (which imports it). */
@@ -14,6 +15,8 @@ export const describeSpec = defineCommand({
     { name: 'kind', required: true, description: 'Resource kind, or KIND/NAME', complete: 'kind' },
     { name: 'names', variadic: true, description: 'Resource names', complete: 'resource-name' },
   ],
+  interactive: { kindArg: 'kind', namesArg: 'names' },
+  flags: [interactiveFlag],
   examples: [
     { description: 'Describe a component', command: 'choreoctl describe component api' },
     { description: 'Describe a project and list its components', command: 'choreoctl describe project shop' },

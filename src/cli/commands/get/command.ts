@@ -1,4 +1,4 @@
-import { OUTPUT_FORMATS, selectorFlag } from '../../flags.js';
+import { interactiveFlag, OUTPUT_FORMATS, selectorFlag } from '../../flags.js';
 import { defineCommand, type HandlerModule } from '../../spec.js';
 
 /** Typed separately so the spec's type does not depend on the handler module (which imports it). */
@@ -38,7 +38,9 @@ export const getSpec = defineCommand({
     },
     { name: 'names', variadic: true, description: 'Resource names', complete: 'resource-name' },
   ],
+  interactive: { kindArg: 'kind', namesArg: 'names' },
   flags: [
+    interactiveFlag,
     selectorFlag('Label selector (-l key=value)'),
     { name: 'watch', short: 'w', type: 'boolean', description: 'Watch for changes after listing' },
     { name: 'all-namespaces', short: 'A', type: 'boolean', description: 'List across all organizations' },

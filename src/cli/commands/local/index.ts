@@ -121,6 +121,12 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
     }),
   ).finally(() => upProgress.stop());
   await writeLocalContext(factory, instance.paths.kubeconfig);
+  // Started in the background by `init`/`quickstart` (init/local-platform.ts): tell the parent it is ready.
+  if (process.send) {
+    const { readyMessage } = await import('../init/local-platform.js');
+    process.send(readyMessage(instance.paths.kubeconfig));
+    process.disconnect();
+  }
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   io.out(
     [

@@ -1,4 +1,4 @@
-import { timeoutFlag, waitFlag } from '../../flags.js';
+import { interactiveFlag, timeoutFlag, waitFlag } from '../../flags.js';
 import { defineCommand, type HandlerModule } from '../../spec.js';
 
 /** Typed separately so the spec's type does not depend on the handler module (which imports it). */
@@ -25,7 +25,9 @@ export const promoteSpec = defineCommand({
       complete: 'resource-name:component',
     },
   ],
+  interactive: { componentArg: 'component', environmentFlag: 'to' },
   flags: [
+    interactiveFlag,
     { name: 'from', type: 'string', placeholder: 'env', description: 'Source environment' },
     { name: 'to', type: 'string', placeholder: 'env', description: 'Target environment' },
     { name: 'all', type: 'boolean', description: 'Promote every component of the project' },

@@ -28,9 +28,18 @@ export async function reportRequests(
   }
   if (!wait) return ExitCode.OK;
   const signal = AbortSignal.timeout(wait.timeoutMs);
-  const outcomes = await Promise.all(
-    results.map((r) => client.waitPromotion(r.request.metadata?.name ?? '', signal)),
-  );
+  const waitAll = () =>
+    Promise.all(results.map((r) => client.waitPromotion(r.request.metadata?.name ?? '', signal)));
+  const { withSpinner } = await import('../../spinner.js');
+  const n = results.length;
+  const outcomes =
+    factory.globals.output === 'name'
+      ? await waitAll()
+      : await withSpinner(
+          io,
+          `waiting until ${n === 1 ? 'the promotion is' : `${n} promotions are`} done and the target Ready`,
+          waitAll,
+        );
   let failed = false;
   outcomes.forEach((o, i) => {
     const name = results[i]?.request.metadata?.name ?? '';
