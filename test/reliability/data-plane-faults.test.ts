@@ -13,11 +13,8 @@
  *   the CLI's own survives the controller's next rewrite.
  * Each prints `[reliability] <fault>: converged in N s` (the README's table is filled from these lines).
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { DataPlaneLabels } from '../../src/api/labels.js';
@@ -38,14 +35,11 @@ import {
   uniqueName,
   until,
 } from '../integration/helpers.js';
+import { cliRunner } from './cli.js';
 
 const N = Number(process.env.RELIABILITY_COMPONENTS ?? 50);
 const OUTAGE_MS = Number(process.env.RELIABILITY_OUTAGE_S ?? 30) * 1000;
 const API = 'openchoreo.dev/v1alpha1';
-const repo = resolve(import.meta.dirname, '../..');
-const bin = join(repo, 'bin/choreoctl.js');
-const localNode = join(repo, 'node_modules/.bin/node');
-const node = existsSync(localNode) ? localNode : process.execPath;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 let client: KubeClient;
@@ -258,16 +252,7 @@ describe("the data plane's credentials are rotated, then revoked", () => {
 
 describe('the CLI and a controller edit the same object', () => {
   it('server-side apply keeps both sides fields, and a conflict is reported, not overwritten', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'choreoctl-reliab-ssa-'));
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: dir,
-      CHOREOCTL_CONFIG: join(dir, 'cfg', 'config'),
-      KUBECONFIG: inject('kubeconfig'),
-      NO_COLOR: '1',
-    };
-    const cli = (args: string[]) =>
-      execa(node, [bin, ...args], { env, extendEnv: false, reject: false, stdin: 'ignore' });
+    const { dir, run: cli } = await cliRunner(inject('kubeconfig'), 'choreoctl-reliab-ssa-');
     const target = 'svc-001';
     const find = async () =>
       (await client.list<KubeObject>(REF.ServiceBinding, { namespace: org })).items.find(
