@@ -9,8 +9,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { validate } from '../../src/api/validate.js';
 import type { KubeClient, KubeObject } from '../../src/kube/client.js';
 import { KUBE_REF } from '../../src/kube/kinds.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
@@ -231,4 +233,42 @@ describe('the bad-input corpus', () => {
       expect(await snapshot()).toEqual(before);
     });
   }
+});
+
+describe('names: our validation never lets through what the apiserver refuses', () => {
+  it('any string as a Project, Component or ConfigMap-owning kind name: accepted by both, or refused by ours with a message', async () => {
+    const name = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.stringMatching(/^[a-z0-9.-]{0,70}$/),
+      fc.stringMatching(/^[a-zA-Z0-9._~-]{1,64}$/),
+      fc.constantFrom('a'.repeat(63), 'a'.repeat(64), 'a.b', '-a', 'a-', '0', '..', '.'),
+    );
+    const kind = fc.constantFrom('Project', 'Component', 'Environment', 'DeploymentPipeline');
+    const specOf: Record<string, unknown> = {
+      Project: { deploymentPipelineRef: 'default' },
+      Component: { owner: { projectName: 'default' }, type: 'Service' },
+      Environment: { dataPlaneRef: 'default' },
+      DeploymentPipeline: { promotionPaths: [] },
+    };
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(kind, name, async (k, n) => {
+        const obj = { apiVersion: API, kind: k, metadata: { name: n, namespace: org }, spec: specOf[k] };
+        const ours = validate(obj);
+        if (!ours.ok) {
+          expect(ours.errors.length).toBeGreaterThan(0);
+          for (const e of ours.errors) expect(e.message.length).toBeGreaterThan(0);
+          return;
+        }
+        accepted++;
+        // accepted by ours: the real apiserver (CRD schema and ObjectMeta rules) must accept it too
+        await admin.create(obj as KubeObject, { dryRun: 'All' });
+      }),
+      { numRuns: 300 },
+    );
+    process.stderr.write(
+      `[reliability] names: 300 tried, ${accepted} accepted by both, 0 accepted by ours only\n`,
+    );
+    expect(accepted).toBeGreaterThan(10);
+  });
 });
