@@ -1,7 +1,7 @@
 /**
  * Faults under load in the control plane (issue 17, item 1): a rollout of RELIABILITY_LOAD_COMPONENTS Service
- * components (default 200, as the issue asks; CI sets fewer) on a control plane of its own (so its apiserver can
- * be restarted), the data plane being the harness's apiserver, and
+ * components (200 under test:reliability, as the issue asks; 50 in npm test) on a control plane of its own (so
+ * its apiserver can be restarted), the data plane being the harness's apiserver, and
  * - kube-apiserver restarted mid-rollout (in-process manager);
  * - the manager (a `choreoctl controller run` child) SIGKILLed mid-rollout and started again;
  * - two managers with --leader-elect, the leader SIGKILLed: the other takes over within the lease (15 s, plus a
@@ -29,7 +29,8 @@ import {
   report,
 } from './rollout.js';
 
-const N = Number(process.env.RELIABILITY_LOAD_COMPONENTS ?? 200);
+// 200 as the issue asks under `npm run test:reliability`; 50 in `npm test` (CI), where it takes ~100 s.
+const N = Number(process.env.RELIABILITY_LOAD_COMPONENTS ?? (process.env.RELIABILITY_ALL ? 200 : 50));
 const LEASE = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true };
 
 let cp: ControlPlane;
