@@ -23,9 +23,9 @@ export default defineConfig({
       },
       {
         // The reliability & security suite (issue 17): faults during rollouts, secrets, isolation. Its own real
-        // control plane. `npm test` runs the quick, deterministic part (security, manifest size caps);
-        // `npm run test:reliability` (RELIABILITY_ALL=1) runs all of it, the data-plane fault scenarios included
-        // (several minutes, and one of them failed once in four runs on a loaded machine: see the README).
+        // control plane. `npm test` runs security, the manifest size caps, the bad-input corpus and manager-faults
+        // at 50 components; `npm run test:reliability` (RELIABILITY_ALL=1) runs all of it, data-plane-faults
+        // included, and manager-faults at 200 (see the README).
         test: {
           name: 'reliability',
           include: ['test/reliability/**/*.test.ts'],

@@ -64,7 +64,26 @@ function show(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
-/** Kubernetes' metadata rules for one object of any kind (labels, annotations, namespace). */
+/** The fields of apimachinery's ObjectMeta: any other key under metadata is refused by the apiserver. */
+const OBJECT_META_FIELDS = new Set([
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+]);
+
+/** Kubernetes' metadata rules for one object of any kind (fields, labels, annotations, namespace). */
 export function validateObjectMeta(metadata: unknown): MetadataError[] {
   if (metadata === undefined) return [];
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
@@ -72,6 +91,15 @@ export function validateObjectMeta(metadata: unknown): MetadataError[] {
   }
   const md = metadata as Record<string, unknown>;
   const out: MetadataError[] = [];
+  // Object.keys, not `in`: a YAML key `__proto__` is an own property here, and the apiserver refuses it.
+  for (const k of Object.keys(md)) {
+    if (!OBJECT_META_FIELDS.has(k))
+      out.push({
+        segments: ['metadata', k],
+        path: `metadata.${k}`,
+        message: `unknown field "metadata.${k}"`,
+      });
+  }
   const maps: [string, 'labels' | 'annotations'][] = [
     ['labels', 'labels'],
     ['annotations', 'annotations'],

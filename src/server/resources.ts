@@ -362,18 +362,29 @@ export function registerResourceRoutes(app: FastifyInstance): void {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser(
       ['application/yaml', 'application/x-yaml', 'text/yaml', 'application/json', 'text/plain'],
-      { parseAs: 'string' },
+      // bytes, not a string: bytes that are not UTF-8 are refused as `apply -f` refuses them, not replaced by U+FFFD
+      { parseAs: 'buffer' },
       (_req, body, done) => done(null, body),
     );
     scope.post(`${BASE}/apply`, async (req) => {
       const q = query(req);
       const org = q.org === undefined ? undefined : checkOrg(q.org);
-      if (typeof req.body !== 'string' || req.body.trim() === '') {
+      const { decodeUtf8 } = await import('../services/manifests.js');
+      let text = '';
+      if (Buffer.isBuffer(req.body)) {
+        try {
+          text = decodeUtf8('request', req.body);
+        } catch (e) {
+          const message = (e as Error).message;
+          throw new ApiError(422, 'Invalid', `${message}: nothing was applied`, [{ message }]);
+        }
+      }
+      if (text.trim() === '') {
         throw new ApiError(400, 'NoObjects', 'no objects passed to apply: send YAML or JSON documents');
       }
       return applyText({
         client: clientOf(req, org ?? 'default'),
-        text: req.body,
+        text,
         source: 'request',
         organization: org,
         dryRun: dryRunOf(q.dryRun),

@@ -268,8 +268,20 @@ export function parseSources(sources: readonly Source[]): { manifests: Manifest[
         index++;
         continue;
       }
-      const value: unknown = doc.toJS({ maxAliasCount: 100 });
       const start = pos(doc.contents?.range?.[0] ?? doc.range[0]);
+      let value: unknown;
+      try {
+        // maxAliasCount bounds alias expansion (a "billion laughs" document): yaml throws a ReferenceError.
+        value = doc.toJS({ maxAliasCount: 100 });
+      } catch (e) {
+        errors.push({
+          source: src.name,
+          ...start,
+          message: `error converting YAML to JSON: ${(e as Error).message} (more than 100 alias expansions: expand the aliases by hand)`,
+        });
+        index++;
+        continue;
+      }
       const locate = (segments: readonly (string | number)[]) => {
         const n = locateNode(doc, segments);
         return n?.range ? pos(n.range[0]) : start;

@@ -13,39 +13,38 @@
  *   the CLI's own survives the controller's next rewrite.
  * Each prints `[reliability] <fault>: converged in N s` (the README's table is filled from these lines).
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { DataPlaneLabels } from '../../src/api/labels.js';
-import { dataPlaneNamespaceName } from '../../src/api/naming.js';
 import { REF } from '../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../src/controllers/index.js';
 import type { KubeClient, KubeObject } from '../../src/kube/client.js';
 import type { GVR } from '../../src/kube/discovery.js';
 import { KUBE_REF } from '../../src/kube/kinds.js';
 import { type ControlPlane, startControlPlane } from '../../src/local/controlplane.js';
-import { defaultPlatform } from '../../src/services/install.js';
 import {
   conditionOf,
   installCrds,
   installExternalCrds,
   newClient,
-  remoteDataPlane,
   uniqueName,
   until,
 } from '../integration/helpers.js';
+import { cliRunner } from './cli.js';
+import {
+  API,
+  bindingOwners,
+  component,
+  dataPlaneReady,
+  deploymentNames,
+  remoteOrganization,
+  report,
+} from './rollout.js';
 
 const N = Number(process.env.RELIABILITY_COMPONENTS ?? 50);
 const OUTAGE_MS = Number(process.env.RELIABILITY_OUTAGE_S ?? 30) * 1000;
-const API = 'openchoreo.dev/v1alpha1';
-const repo = resolve(import.meta.dirname, '../..');
-const bin = join(repo, 'bin/choreoctl.js');
-const localNode = join(repo, 'node_modules/.bin/node');
-const node = existsSync(localNode) ? localNode : process.execPath;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 let client: KubeClient;
@@ -55,58 +54,6 @@ let ctrl: RunningControllers;
 const org = uniqueName('rel');
 let cell: string;
 
-function component(name: string): KubeObject[] {
-  const owner = { projectName: 'default', componentName: name };
-  return [
-    {
-      apiVersion: API,
-      kind: 'Component',
-      metadata: { name, namespace: org },
-      spec: { owner: { projectName: 'default' }, type: 'Service' },
-    },
-    {
-      apiVersion: API,
-      kind: 'Workload',
-      metadata: { name, namespace: org },
-      spec: {
-        owner,
-        containers: { main: { image: `registry.reliability.local/${name}:1.0.0` } },
-        endpoints: { http: { type: 'REST', port: 8080 } },
-      },
-    },
-    {
-      apiVersion: API,
-      kind: 'Service',
-      metadata: { name, namespace: org },
-      spec: { owner, workloadName: name },
-    },
-  ];
-}
-
-async function deploymentNames(): Promise<string[]> {
-  const list = await remote.list<KubeObject>(KUBE_REF.Deployment, { namespace: cell });
-  return list.items
-    .map((d) => d.metadata?.labels?.[DataPlaneLabels.component] ?? d.metadata?.name ?? '')
-    .sort();
-}
-
-async function dataPlaneReady(status: 'True' | 'False', timeoutMs = 60_000) {
-  return until(
-    async () => {
-      const c = conditionOf(
-        await client.getOrUndefined<KubeObject>(REF.DataPlane, 'default', { namespace: org }),
-      );
-      return c?.status === status ? c : undefined;
-    },
-    `DataPlane Ready=${status}`,
-    timeoutMs,
-  );
-}
-
-function report(fault: string, ms: number, extra = ''): void {
-  process.stderr.write(`[reliability] ${fault}: converged in ${(ms / 1000).toFixed(1)} s${extra}\n`);
-}
-
 beforeAll(async () => {
   client = newClient(inject('kubeconfig'));
   [cp2] = await Promise.all([startControlPlane({ name: 'choreoctl-rel-dp' }), installCrds(client)]);
@@ -115,16 +62,8 @@ beforeAll(async () => {
   await installExternalCrds(remote, (crd) => (crd.spec as { group?: string }).group !== 'argoproj.io');
   ctrl = runControllers({ client, handleSignals: false });
   await ctrl.started;
-  await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
-  await until(async () => client.getOrUndefined(KUBE_REF.Namespace, org), 'the organization namespace');
-  // The default platform of the organization, its DataPlane replaced by the remote cluster.
-  for (const o of remoteDataPlane(org, 'default', 'dp-creds', cp2)) await client.create(o);
-  for (const o of defaultPlatform(org)) {
-    if (o.kind === 'DataPlane' || o.kind === 'Organization') continue;
-    await client.apply(o, { fieldManager: 'choreoctl-test', force: true });
-  }
-  await dataPlaneReady('True', 120_000);
-  cell = dataPlaneNamespaceName(org, 'default', 'development');
+  cell = await remoteOrganization(client, org, cp2);
+  await dataPlaneReady(client, org, 'True', 120_000);
 }, 600_000);
 
 afterAll(async () => {
@@ -145,11 +84,11 @@ afterAll(async () => {
 describe('the data-plane apiserver goes away mid-rollout', () => {
   it(`converges after a ${OUTAGE_MS / 1000} s outage: nothing lost, duplicated or orphaned; a deletion meanwhile completes`, async () => {
     const names = Array.from({ length: N }, (_, i) => `svc-${String(i).padStart(3, '0')}`);
-    for (const n of names) for (const o of component(n)) await client.create(o);
+    for (const n of names) for (const o of component(org, n)) await client.create(o);
     // Mid-rollout: some Deployments have landed, not all.
     const landed = await until(
       async () => {
-        const d = await deploymentNames();
+        const d = await deploymentNames(remote, cell);
         return d.length >= Math.min(5, N) ? d : undefined;
       },
       'the first Deployments in the data plane',
@@ -158,7 +97,7 @@ describe('the data-plane apiserver goes away mid-rollout', () => {
     await cp2.stopApiserver();
     const stoppedAt = Date.now();
     try {
-      const c = await dataPlaneReady('False', 60_000);
+      const c = await dataPlaneReady(client, org, 'False', 60_000);
       expect(c.message.length).toBeGreaterThan(0);
       process.stderr.write(`[reliability] DataPlane during outage: ${c.reason}: ${c.message}\n`);
       // A deletion requested meanwhile, of a component already in the data plane.
@@ -180,7 +119,7 @@ describe('the data-plane apiserver goes away mid-rollout', () => {
     const victim = landed[0] as string;
     const expected = names.filter((n) => n !== victim);
     await until(
-      async () => JSON.stringify(await deploymentNames()) === JSON.stringify(expected),
+      async () => JSON.stringify(await deploymentNames(remote, cell)) === JSON.stringify(expected),
       `exactly the ${N - 1} remaining Deployments in the data plane`,
       300_000,
     );
@@ -189,15 +128,11 @@ describe('the data-plane apiserver goes away mid-rollout', () => {
       'the deleted component to be gone from the control plane',
       120_000,
     );
-    await dataPlaneReady('True');
+    await dataPlaneReady(client, org, 'True');
     const ms = Date.now() - restartedAt;
     // Nothing lost or duplicated in either cluster: one binding per component, one Deployment per binding.
-    const bindings = await client.list<KubeObject>(REF.ServiceBinding, { namespace: org });
-    const owners = bindings.items
-      .map((b) => (b.spec as { owner: { componentName: string } }).owner.componentName)
-      .sort();
-    expect(owners).toEqual(expected);
-    expect(await deploymentNames()).toEqual(expected);
+    expect(await bindingOwners(client, org)).toEqual(expected);
+    expect(await deploymentNames(remote, cell)).toEqual(expected);
     report(
       `data-plane apiserver down ${OUTAGE_MS / 1000} s mid-rollout of ${N}`,
       ms,
@@ -217,10 +152,10 @@ describe("the data plane's credentials are rotated, then revoked", () => {
       { data: { token: b64(cp2.restricted.token) } },
       { namespace: org },
     );
-    const forbidden = await dataPlaneReady('False');
+    const forbidden = await dataPlaneReady(client, org, 'False');
     expect(forbidden.reason).toBe('Forbidden');
     // Work arriving while the plane refuses us waits.
-    for (const o of component('late')) await client.create(o);
+    for (const o of component(org, 'late')) await client.create(o);
     await client.patch(KUBE_REF.Secret, 'dp-creds', { data: { token: b64('revoked') } }, { namespace: org });
     await until(async () => {
       const c = conditionOf(
@@ -236,9 +171,9 @@ describe("the data plane's credentials are rotated, then revoked", () => {
       { namespace: org },
     );
     const restoredAt = Date.now();
-    await dataPlaneReady('True');
+    await dataPlaneReady(client, org, 'True');
     await until(
-      async () => (await deploymentNames()).includes('late'),
+      async () => (await deploymentNames(remote, cell)).includes('late'),
       'the waiting component in the data plane',
       120_000,
     ).catch(async (e: Error) => {
@@ -258,16 +193,7 @@ describe("the data plane's credentials are rotated, then revoked", () => {
 
 describe('the CLI and a controller edit the same object', () => {
   it('server-side apply keeps both sides fields, and a conflict is reported, not overwritten', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'choreoctl-reliab-ssa-'));
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: dir,
-      CHOREOCTL_CONFIG: join(dir, 'cfg', 'config'),
-      KUBECONFIG: inject('kubeconfig'),
-      NO_COLOR: '1',
-    };
-    const cli = (args: string[]) =>
-      execa(node, [bin, ...args], { env, extendEnv: false, reject: false, stdin: 'ignore' });
+    const { dir, run: cli } = await cliRunner(inject('kubeconfig'), 'choreoctl-reliab-ssa-');
     const target = 'svc-001';
     const find = async () =>
       (await client.list<KubeObject>(REF.ServiceBinding, { namespace: org })).items.find(

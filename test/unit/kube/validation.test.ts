@@ -14,6 +14,13 @@ describe('Kubernetes metadata rules', () => {
     expect(labelValueErrors('has space').length).toBeGreaterThan(0);
     expect(labelValueErrors('a'.repeat(64)).length).toBeGreaterThan(0);
   });
+  it('refuses keys that are not ObjectMeta fields (the apiserver would), __proto__ from YAML included', () => {
+    const md = JSON.parse('{"name":"x","__proto__":{"polluted":true},"lables":{"a":"b"},"finalizers":[]}');
+    expect(validateObjectMeta(md).map((e) => [e.path, e.message])).toEqual([
+      ['metadata.__proto__', 'unknown field "metadata.__proto__"'],
+      ['metadata.lables', 'unknown field "metadata.lables"'],
+    ]);
+  });
   it('reports each bad label key/value and annotation key at its field, and a bad namespace', () => {
     const errors = validateObjectMeta({
       name: 'x',
