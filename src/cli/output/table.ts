@@ -1,14 +1,34 @@
 /**
- * kubectl-like borderless tables: Go's tabwriter layout as kubectl configures it (padding 3), every column as
- * wide as its widest cell plus 3 spaces except the last, no trailing spaces (tabwriter.ts). Cells are measured
- * by display width, so colour codes and wide characters keep columns aligned. (A table library cost ~35 ms
- * of a 200-row `get`, more than the rest of the formatting together.)
+ * kubectl-like borderless tables, rendered with cli-table3.
+ *
+ * kubectl uses Go's tabwriter (padding 3): every column is as wide as its widest cell plus 3 spaces,
+ * except the last, which is not padded. cli-table3 with all border chars empty, padding-left 0 and
+ * padding-right 3 produces the same grid; it pads the last column too, so each line is right-trimmed.
+ * (cli-table3 measures with string-width, so ANSI colour and wide characters keep columns aligned.)
  */
+import Table from 'cli-table3';
 import { escapeControl } from './escape.js';
-import { alignColumns } from './tabwriter.js';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: our own colour (SGR) sequences pass through
 const SGR = /(\u001b\[[0-9;]*m)/;
+
+const NO_BORDERS = {
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '',
+};
 
 export interface TableOptions {
   /** Omit the header row (`--no-headers`). */
@@ -23,22 +43,29 @@ export function renderTable(
   rows: readonly (readonly string[])[],
   options: TableOptions = {},
 ): string {
+  const table = new Table({
+    chars: NO_BORDERS,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 3, compact: true },
+    wordWrap: false,
+  });
   // One cell is one line: the printers escape user data (escapeControl) before it gets here; as a last
   // line of defence, newlines flatten and every other control byte but our own colour codes is escaped.
-  const clean = (cell: string): string => {
-    const flat = cell.replace(/\r?\n/g, ' ');
-    if (!flat.includes('\u001b')) return escapeControl(flat);
-    return flat
+  const clean = (cell: string): string =>
+    cell
+      .replace(/\r?\n/g, ' ')
       .split(SGR)
       .map((part, i) => (i % 2 === 1 ? part : escapeControl(part)))
       .join('');
-  };
-  const grid: string[][] = [];
   if (!options.noHeaders) {
-    grid.push(headers.map((h) => clean(options.upperCase === false ? h : h.toUpperCase())));
+    table.push(headers.map((h) => clean(options.upperCase === false ? h : h.toUpperCase())));
   }
-  for (const row of rows) grid.push(headers.map((_, i) => clean(row[i] ?? '')));
-  return alignColumns(grid);
+  for (const row of rows) table.push(headers.map((_, i) => clean(row[i] ?? '')));
+  if (table.length === 0) return '';
+  return `${table
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')}\n`;
 }
 
 export interface Column<T> {

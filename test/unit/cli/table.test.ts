@@ -1,9 +1,6 @@
-import Table from 'cli-table3';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readyCell } from '../../../src/cli/output/conditions.js';
 import { renderColumns, renderTable } from '../../../src/cli/output/table.js';
-import { alignColumns, displayWidth } from '../../../src/cli/output/tabwriter.js';
 
 describe('renderTable (kubectl tabwriter layout)', () => {
   it('separates columns by 3 spaces, upper-cases headers, no borders, no trailing spaces', () => {
@@ -76,60 +73,5 @@ describe('readyCell', () => {
     expect(
       readyCell({ metadata: { generation: 3 }, ...withReady('True', 'Ok', { observedGeneration: 2 }) }),
     ).toBe('Unknown (Stale)');
-  });
-});
-
-describe('alignColumns against cli-table3 (the layout the tables had before, measured with string-width)', () => {
-  const cells = fc.array(
-    fc.oneof(
-      fc.string({ unit: fc.constantFrom('a', 'B', '7', '-', '.', ' ', '/', ':') }),
-      fc.string({ unit: fc.constantFrom('日', '本', 'ü', 'é', 'ß', 'x') }),
-      fc.string({ unit: fc.constantFrom('🚀', '✅', 'é', 'a') }),
-      fc.constantFrom('\u001b[31mFalse\u001b[39m', '\u001b[32mTrue\u001b[39m', ''),
-    ),
-    { minLength: 3, maxLength: 3 },
-  );
-  it('lays out the same grid', () => {
-    fc.assert(
-      fc.property(fc.array(cells, { minLength: 1, maxLength: 6 }), (rows) => {
-        const table = new Table({
-          chars: Object.fromEntries(
-            [
-              'top',
-              'top-mid',
-              'top-left',
-              'top-right',
-              'bottom',
-              'bottom-mid',
-              'bottom-left',
-              'bottom-right',
-              'left',
-              'left-mid',
-              'mid',
-              'mid-mid',
-              'right',
-              'right-mid',
-              'middle',
-            ].map((k) => [k, '']),
-          ),
-          style: { head: [], border: [], 'padding-left': 0, 'padding-right': 3, compact: true },
-          wordWrap: false,
-        });
-        for (const r of rows) table.push(r);
-        const expected = `${table
-          .toString()
-          .split('\n')
-          .map((l) => l.trimEnd())
-          .join('\n')}\n`;
-        expect(alignColumns(rows)).toBe(expected);
-      }),
-      { numRuns: 300 },
-    );
-  });
-  it('measures wide characters as two columns and colour codes as none', () => {
-    expect(displayWidth('日本')).toBe(4);
-    expect(displayWidth('\u001b[31mFalse\u001b[39m')).toBe(5);
-    expect(displayWidth('e\u0301')).toBe(1);
-    expect(displayWidth('🚀')).toBe(2);
   });
 });
