@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     const objects = PROJECTS * (1 + COMPONENTS_PER_PROJECT);
     const namespaces: string[] = [];
     for (let i = 0; i <= APPLY_RUNS; i++) namespaces.push(`bench-c${i}`, `bench-k${i}`);
-    namespaces.push('bench-get');
+    namespaces.push('bench-get', 'bench-small');
     for (const ns of namespaces) {
       await client.apply(
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
@@ -158,10 +158,6 @@ async function main(): Promise<void> {
     });
 
     // 2. reads (bench-get holds the 220 objects applied above; bench-small 5 components)
-    await client.apply(
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench-small' } },
-      { fieldManager: 'bench' },
-    );
     time(node, [...choreoctl, 'apply', '-f', smallFile, '-n', 'bench-small'], env);
     const items = PROJECTS * COMPONENTS_PER_PROJECT;
     const kget = ['kubectl', 'get', 'components.openchoreo.dev'] as const;

@@ -81,9 +81,26 @@ function value(out: string[], node: unknown, indent: string, afterDash: boolean)
       out.push('\n');
       map(out, node, `${indent}  `, false);
     }
+  } else if (typeof node === 'string' && node.includes('\n')) {
+    out.push(` ${block(node, `${indent}  `)}`);
   } else {
     out.push(` ${scalar(node)}\n`);
   }
+}
+
+/**
+ * A multi-line string as a literal block (`|`, or `|-` without a final newline), each line at `indent`: only
+ * for printable ASCII lines without leading (first line) or trailing spaces and at most one final newline.
+ */
+function block(s: string, indent: string): string {
+  const keep = s.endsWith('\n');
+  const body = keep ? s.slice(0, -1) : s;
+  const lines = body.split('\n');
+  if (body.endsWith('\n') || lines[0] === '' || (lines[0] as string).startsWith(' ')) throw new Unsupported();
+  for (const line of lines) {
+    if (!PRINTABLE.test(line) || line.endsWith(' ')) throw new Unsupported();
+  }
+  return `${keep ? '|' : '|-'}\n${lines.map((l) => (l === '' ? '\n' : `${indent}${l}\n`)).join('')}`;
 }
 
 function map(out: string[], m: Record<string, unknown>, indent: string, first: boolean): void {

@@ -51,9 +51,16 @@ const text = fc.oneof(
     '|pipe',
     '>gt',
     '`tick',
+    '{"apiVersion":"v1","kind":"ConfigMap"}\n',
+    'line one\nline two',
+    'a\n\nb\n',
+    'a\n\n',
+    ' lead\nx',
+    'trail \nx',
+    '\nfirst empty',
   ),
   fc.string({
-    unit: fc.constantFrom('a', 'Z', '0', '9', '-', '.', '/', ':', ' ', '#', '"', "'", '_', '@', '='),
+    unit: fc.constantFrom(...'aZ09-./: #"\'_@={}[],\\!&*?|>%`'.split(''), '\n'),
   }),
 );
 const leaf = fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null), fc.double());
