@@ -17,6 +17,7 @@ import { explainSpec } from './explain/command.js';
 import { getSpec } from './get/command.js';
 import { installSpec, uninstallSpec } from './install/command.js';
 import { localSpec } from './local/command.js';
+import { loginSpec, logoutSpec } from './login/command.js';
 import { logsSpec } from './logs/command.js';
 import { promoteSpec } from './promote/command.js';
 import { rollbackSpec } from './rollback/command.js';
@@ -46,6 +47,8 @@ export const rootSpec = defineCommand({
     rollbackSpec,
     explainSpec,
     configSpec,
+    loginSpec,
+    logoutSpec,
     completionSpec,
     versionSpec,
     installSpec,

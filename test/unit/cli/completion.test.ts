@@ -33,6 +33,8 @@ describe('completion engine', () => {
       'rollback',
       'explain',
       'config',
+      'login',
+      'logout',
       'completion',
       'version',
       'install',

@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import { directClient } from '../../resources.js';
+import { operationsClient } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import { parseDuration } from '../delete/index.js';
 import type { promoteSpec } from './command.js';
@@ -13,7 +13,7 @@ export default defineHandler<typeof promoteSpec>(async ({ factory, args, flags, 
   }
   const project = factory.globals.project;
   if (flags.all && !project) throw new UsageError('--all needs --project', commandPath);
-  const client = await directClient(factory);
+  const client = await operationsClient(factory);
   try {
     const results = flags.all
       ? await client.promoteProject({ project: project as string, from: flags.from, to: flags.to })
