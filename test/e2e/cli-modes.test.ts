@@ -36,8 +36,11 @@ let server: ServerProcess | undefined;
 let platform: PromotionPlatform | undefined;
 const NS = { group: '', version: 'v1', resource: 'namespaces', namespaced: false };
 
+/** `as`: the restricted identity (no RBAC rights) instead of the admin. */
+let as: '' | '-restricted' = '';
+
 async function cli(mode: Mode, args: string[], org = orgOf[mode]) {
-  const r = await execa(node, [bin, '--context', mode, ...args, '-n', org], {
+  const r = await execa(node, [bin, '--context', `${mode}${as}`, ...args, '-n', org], {
     env,
     extendEnv: false,
     reject: false,
@@ -129,8 +132,11 @@ beforeAll(async () => {
   // the promotion platform installs the CRDs and roles, and runs the controllers for its organization
   platform = await startPromotionPlatform(kube, promoOrg, [['api', 'ghcr.io/acme/api:1.0']], () => {});
   dir = await mkdtemp(join(tmpdir(), 'choreoctl-e2e-modes-'));
-  const token = (parseYaml(readFileSync(kubeconfig, 'utf8')) as { users: { user: { token: string } }[] })
-    .users[0]?.user.token as string;
+  const tokenOf = (file: string) =>
+    (parseYaml(readFileSync(file, 'utf8')) as { users: { user: { token: string } }[] }).users[0]?.user
+      .token as string;
+  const token = tokenOf(kubeconfig);
+  const restricted = inject('restrictedKubeconfig');
   const base = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, NO_COLOR: '1' };
   server = await startServerProcess(node, bin, ['--kubeconfig', kubeconfig, '--addr', '127.0.0.1:0'], base);
   const url = server.url;
@@ -143,6 +149,8 @@ currentContext: direct
 contexts:
   - {name: direct, mode: direct, kubeconfig: ${kubeconfig}}
   - {name: api, mode: api, apiUrl: "${url}", token: "${token}"}
+  - {name: direct-restricted, mode: direct, kubeconfig: ${restricted}}
+  - {name: api-restricted, mode: api, apiUrl: "${url}", token: "${tokenOf(restricted)}"}
 `,
     { mode: 0o600 },
   );
@@ -224,6 +232,25 @@ describe('the same commands in direct and api mode', () => {
     expect((await both(['delete', 'component', 'nope'])).stderr).toBe(
       'Error from server (NotFound): components.openchoreo.dev "nope" not found\n',
     );
+  });
+
+  it('forbidden: the same 403 wording for an identity without rights', async () => {
+    as = '-restricted';
+    try {
+      const get = await both(['get', 'components']);
+      expect(get.exitCode).toBe(1);
+      expect(get.stderr).toMatch(
+        /^Error from server \(Forbidden\): components\.openchoreo\.dev is forbidden: User "restricted" cannot list resource "components"/,
+      );
+      const f = await file('app.yaml', manifest);
+      const apply = await both(['apply', '-f', f], undefined, true);
+      expect(apply.exitCode).toBe(1);
+      expect(apply.stderr).toContain('(Forbidden)');
+      const del = await both(['delete', 'component', 'api']);
+      expect(del.exitCode).toBe(1);
+    } finally {
+      as = '';
+    }
   });
 
   it('create and delete --wait', async () => {
