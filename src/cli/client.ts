@@ -2,7 +2,7 @@
  * Seam between the CLI and the cluster/API clients.
  *
  * The operations are the services' `ChoreoClient` (src/services/client.ts), which direct mode implements
- * (direct.ts) and api mode will implement over the REST server. The CLI's seam below adds the context;
+ * (direct.ts) over the Kubernetes API and api mode (api.ts) over the REST server. The CLI's seam below adds the context;
  * every operation is optional here so that tests can stand in a client with only what they use. `createDefaultClient` is what `factory.client()`
  * calls (lazily, on first use). Direct mode imports the kube code dynamically (direct.ts), so commands
  * that never talk to a cluster (`version --client`, `explain`, `config`) never load it.
@@ -10,8 +10,7 @@
 
 import type { ChoreoClient as Operations, ServerVersionInfo } from '../services/client.js';
 import type { ResolvedContext } from './config/types.js';
-import type { DirectClient } from './direct.js';
-import { CliError } from './errors.js';
+import type { DirectClient, Resolved } from './direct.js';
 
 export type { ServerVersionInfo };
 
@@ -21,7 +20,12 @@ export interface ChoreoClient extends Partial<Omit<Operations, 'serverVersion' |
   serverVersion(options?: { signal?: AbortSignal }): Promise<ServerVersionInfo>;
   /** The direct-mode client (absent in api mode). */
   readonly direct?: DirectClient;
+  /** Every operation, in either mode (absent only in tests' stand-ins). */
+  readonly operations?: OperationsClient;
 }
+
+/** What the resource commands use: every operation of the services, for the CLI's kinds, in either mode. */
+export type OperationsClient = Operations<Resolved> & { readonly context: ResolvedContext };
 
 /** Where to look for the kubeconfig (`KUBECONFIG`, `~/.kube/config`): the CLI's env and home, not the process's. */
 export interface ClientEnvironment {
@@ -34,11 +38,10 @@ export type ClientProvider = (
   environment?: ClientEnvironment,
 ) => Promise<ChoreoClient>;
 
-export const API_MODE_UNAVAILABLE = 'api mode needs the REST server: not available yet';
-
 export const createDefaultClient: ClientProvider = async (context, environment = {}) => {
   if (context.mode === 'api') {
-    throw new CliError(API_MODE_UNAVAILABLE, { reason: 'ApiModeUnavailable' });
+    const { createApiClient } = await import('./api.js');
+    return createApiClient(context, environment);
   }
   const { createDirectClient } = await import('./direct.js');
   return createDirectClient(context, environment);

@@ -79,6 +79,10 @@ export class DirectClient extends KubeChoreoClient<Resolved> implements ChoreoCl
     return this;
   }
 
+  get operations(): DirectClient {
+    return this;
+  }
+
   /** Resolves what the user typed (`comp`, `components.openchoreo.dev`, `cm`, `deployments.apps`). */
   async resolveName(name: string, signal?: AbortSignal): Promise<Resolved> {
     const choreo = lookupKind(name);

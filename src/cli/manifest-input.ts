@@ -5,11 +5,12 @@
  */
 import type { Prepared } from '../services/apply.js';
 import type { ManifestError } from '../services/manifests.js';
-import type { DirectClient, Resolved } from './direct.js';
+import type { OperationsClient } from './client.js';
+import type { Resolved } from './direct.js';
 import { CliError, UsageError } from './errors.js';
 import type { Factory } from './factory.js';
 import { formatManifestError } from './manifests.js';
-import { directClient } from './resources.js';
+import { operationsClient } from './resources.js';
 
 export type PreparedManifest = Prepared<Resolved>;
 
@@ -43,7 +44,7 @@ export async function loadManifests(
     readonly validate?: boolean;
     readonly verb?: string;
   },
-): Promise<{ client: DirectClient; prepared: PreparedManifest[]; sources: number }> {
+): Promise<{ client: OperationsClient; prepared: PreparedManifest[]; sources: number }> {
   const { filenames, recursive, commandPath } = options;
   const verb = options.verb ?? 'applied';
   if (filenames.length === 0) throw new UsageError('must specify one of -f and -k', commandPath);
@@ -70,7 +71,7 @@ export async function loadManifests(
   }
   if (errors.length > 0) failInvalid(factory, errors, sources.length, verb);
   if (manifests.length === 0) throw new CliError('no objects passed to apply', { reason: 'NoObjects' });
-  const client = await directClient(factory);
+  const client = await operationsClient(factory);
   const res = await client.prepare(manifests);
   if (res.errors.length > 0) failInvalid(factory, res.errors, sources.length, verb);
   return { client, prepared: res.prepared, sources: sources.length };

@@ -60,7 +60,7 @@ export async function runPickers(
     );
   }
   const prompter = await factory.prompter({ commandPath });
-  const base = await directClient(factory);
+  const base = await directClient(factory, '-i/--interactive');
   try {
     const organization =
       factory.globals.organization ??

@@ -3,7 +3,7 @@
  * client, `-o` parsing, the table columns of a kind. Imports no kube code at module load.
  */
 import { readFileSync } from 'node:fs';
-import { API_MODE_UNAVAILABLE } from './client.js';
+import type { OperationsClient } from './client.js';
 import type { DirectClient, Resolved } from './direct.js';
 import { CliError, UsageError } from './errors.js';
 import type { Factory } from './factory.js';
@@ -18,10 +18,28 @@ import {
 } from './output/printers.js';
 import type { Column } from './output/table.js';
 
-/** The direct-mode client of this invocation (api mode is not available yet). */
-export async function directClient(factory: Factory): Promise<DirectClient> {
+/** The operations of this invocation's client, in direct or api mode. */
+export async function operationsClient(factory: Factory): Promise<OperationsClient> {
   const client = await factory.client();
-  if (client.direct === undefined) throw new CliError(API_MODE_UNAVAILABLE, { reason: 'ApiModeUnavailable' });
+  if (client.operations === undefined) {
+    throw new CliError('this client does not implement the resource operations', { reason: 'InternalError' });
+  }
+  return client.operations;
+}
+
+/**
+ * The direct-mode client, for what needs the Kubernetes API itself (`install`, `logs`). In api mode:
+ * an error naming the command and what to do.
+ */
+export async function directClient(factory: Factory, command: string): Promise<DirectClient> {
+  const client = await factory.client();
+  if (client.direct === undefined) {
+    const ctx = client.context;
+    throw new CliError(
+      `choreoctl ${command} is not available in api mode (context "${ctx.name ?? ''}" talks to ${ctx.apiUrl ?? 'the OpenChoreo API'}): it needs the Kubernetes API: use a direct context (choreoctl --context NAME ${command} …; choreoctl config get-contexts lists them)`,
+      { reason: 'NotAvailableInApiMode' },
+    );
+  }
   return client.direct;
 }
 
@@ -50,7 +68,7 @@ export function outputFormat(factory: Factory, commandPath: string): OutputForma
 }
 
 /** `-n`/`--org`, the context's organization, else the kubeconfig context namespace, else `default`. */
-export function namespaceOf(client: DirectClient): string {
+export function namespaceOf(client: OperationsClient): string {
   return client.namespace;
 }
 
@@ -129,7 +147,7 @@ export { mapLimit } from '../services/concurrency.js';
 
 /** Lists through the CLI's client, for the operations that take a Lister (services/pipeline-status.ts). */
 export function listerOf(
-  client: DirectClient,
+  client: OperationsClient,
 ): (kind: string, namespace: string | undefined) => Promise<KubeObject[]> {
   return async (kind, namespace) => {
     const r = await client.resolveName(kind);

@@ -23,6 +23,7 @@ import { Authenticator, bearerToken } from './auth.js';
 import './context.js';
 import { ApiError, toApiError, upstreamCode } from './errors.js';
 import { RESOURCES } from './kinds.js';
+import { registerOperationRoutes } from './operations.js';
 import { registerResourceRoutes } from './resources.js';
 import { registerUpstreamRoutes } from './upstream.js';
 
@@ -234,6 +235,7 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
   });
 
   registerResourceRoutes(app);
+  registerOperationRoutes(app);
   registerUpstreamRoutes(app);
 
   app.addHook('onClose', async () => auth.close());

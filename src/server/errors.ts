@@ -12,40 +12,22 @@ import {
   TimeoutError,
   UnauthorizedError,
 } from '../kube/errors.js';
-import { OperationError } from '../services/errors.js';
+import { type ErrorBody, type ErrorDetail, OperationError } from '../services/errors.js';
 
-export interface ErrorDetail {
-  /** Field path (`spec.type`, `metadata.name`) when the error is about a field. */
-  readonly field?: string;
-  /** Where in the request body (multi-document apply): `request:12:3`, and the object. */
-  readonly location?: string;
-  readonly object?: string;
-  readonly message: string;
-}
-
-export interface ErrorBody {
-  readonly status: number;
-  /** CamelCase reason, as Kubernetes names it: NotFound, Forbidden, Invalid, Unauthorized… */
-  readonly code: string;
-  readonly message: string;
-  readonly details: ErrorDetail[];
-  /** For Forbidden: what was refused. */
-  readonly verb?: string;
-  readonly resource?: string;
-}
+export type { ErrorBody, ErrorDetail };
 
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details: ErrorDetail[];
-  readonly extra: { verb?: string; resource?: string };
+  readonly extra: { verb?: string; resource?: string; origin?: 'kubernetes' };
 
   constructor(
     status: number,
     code: string,
     message: string,
     details: ErrorDetail[] = [],
-    extra: { verb?: string; resource?: string } = {},
+    extra: { verb?: string; resource?: string; origin?: 'kubernetes' } = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -63,6 +45,7 @@ export class ApiError extends Error {
       details: this.details,
       ...(this.extra.verb ? { verb: this.extra.verb } : {}),
       ...(this.extra.resource ? { resource: this.extra.resource } : {}),
+      ...(this.extra.origin ? { origin: this.extra.origin } : {}),
     };
   }
 }
@@ -86,6 +69,7 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   if (e instanceof ForbiddenError) {
     return new ApiError(403, 'Forbidden', e.status.message ?? e.message, [], {
+      origin: 'kubernetes',
       ...(e.verb ? { verb: e.verb } : {}),
       ...(e.resource ? { resource: e.group ? `${e.resource}.${e.group}` : e.resource } : {}),
     });
@@ -103,7 +87,9 @@ export function toApiError(e: unknown): ApiError {
       message: c.message ?? c.reason ?? '',
     }));
     const status = e.code >= 400 && e.code < 600 ? e.code : 500;
-    return new ApiError(status, e.reason || 'Unknown', e.status.message ?? e.message, causes);
+    return new ApiError(status, e.reason || 'Unknown', e.status.message ?? e.message, causes, {
+      origin: 'kubernetes',
+    });
   }
   if (e instanceof ConnectionError) {
     return new ApiError(503, 'ServiceUnavailable', 'the Kubernetes API server is not reachable');

@@ -29,6 +29,7 @@ const BY_PLURAL = new Map(RESOURCES.map((r) => [r.resource, r]));
 const BY_KIND = new Map(RESOURCES.map((r) => [r.kind, r]));
 
 export const byPlural = (plural: string): ResourceInfo | undefined => BY_PLURAL.get(plural);
+export const byKind = (kind: string): ResourceInfo | undefined => BY_KIND.get(kind);
 export const ORGANIZATIONS = BY_KIND.get('Organization') as ResourceInfo;
 
 /** The services' client acting as one caller, for one organization. */

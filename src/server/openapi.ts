@@ -36,6 +36,101 @@ const list = (item: object) => ({
   },
 });
 
+const post = (operationId: string, summary: string, parameters: object[] = [], status = '200') => ({
+  post: {
+    operationId,
+    summary,
+    parameters,
+    requestBody: json({ type: 'object' }),
+    responses: {
+      [status]: { description: 'OK', ...json({ type: 'object' }) },
+      ...errors(400, 401, 403, 404, 422),
+    },
+  },
+});
+const get = (operationId: string, summary: string, parameters: object[] = []) => ({
+  get: {
+    operationId,
+    summary,
+    parameters,
+    responses: { '200': { description: 'OK', ...json({ type: 'object' }) }, ...errors(400, 401, 403, 404) },
+  },
+});
+const PLURAL = param('plural', 'path', 'Kind, plural (components, projects, …)');
+const TIMEOUT = param('timeoutSeconds', 'query', 'How long to wait, 1-3600 seconds (required)');
+
+/** The operations of the CLI's api mode (src/server/operations.ts). */
+function operationPaths(): Record<string, object> {
+  const base = '/api/v1alpha1';
+  return {
+    [`${base}/self`]: get('whoAmI', 'The caller as the TokenReview saw it (username, uid, groups)'),
+    [`${base}/catalog`]: get('getCatalogAllOrganizations', 'The service catalog of every organization', [
+      param('labelSelector', 'query', 'Label selector on the bindings'),
+    ]),
+    [`${base}/{plural}`]: get(
+      'listAllOrganizations',
+      'A kind in every organization (?watch=true: a stream)',
+      [
+        PLURAL,
+        param('labelSelector', 'query', 'Label selector'),
+        param('watch', 'query', '"true": newline-delimited watch events'),
+      ],
+    ),
+    [`${base}/orgs/{org}/describe`]: get('describeOrganization', 'An organization, its children and events', [
+      ORG,
+    ]),
+    [`${base}/orgs/{org}/{plural}/{name}/describe`]: get('describe', 'An object, its children and events', [
+      ORG,
+      PLURAL,
+      NAME,
+    ]),
+    [`${base}/orgs/{org}/{plural}/{name}/deletion`]: get('waitDeleted', 'Wait until the object is gone', [
+      ORG,
+      PLURAL,
+      NAME,
+      param('uid', 'query', 'Only this object (not a new one of the same name)'),
+      TIMEOUT,
+    ]),
+    [`${base}/batch/apply`]: post('applyObjects', 'Apply objects ({objects, dryRun, force}), all or nothing'),
+    [`${base}/batch/diff`]: post('diffObjects', 'Live and would-be object of each ({objects, force})'),
+    [`${base}/batch/create`]: post(
+      'createObject',
+      'Create one object ({object, organization, dryRun})',
+      [],
+      '201',
+    ),
+    [`${base}/orgs/{org}/promote`]: post(
+      'promote',
+      'Request a promotion ({component, project, from, to})',
+      [ORG],
+      '201',
+    ),
+    [`${base}/orgs/{org}/promote-project`]: post(
+      'promoteProject',
+      "Promote a project's components",
+      [ORG],
+      '201',
+    ),
+    [`${base}/orgs/{org}/rollback`]: post(
+      'rollback',
+      'Request a rollback ({component, environment, toRevision})',
+      [ORG],
+      '201',
+    ),
+    [`${base}/orgs/{org}/promotionrequests/{name}/decision`]: post(
+      'decidePromotion',
+      'Approve or reject ({decision: Approve|Reject, reason})',
+      [ORG, NAME],
+      '201',
+    ),
+    [`${base}/orgs/{org}/promotionrequests/{name}/wait`]: get(
+      'waitPromotion',
+      'Wait until the request is done',
+      [ORG, NAME, TIMEOUT],
+    ),
+  };
+}
+
 export async function openApiDocument(): Promise<object> {
   const { openApiSchemaFor } = await import('../api/crd.js');
   const schemas: Record<string, object> = {
@@ -48,6 +143,12 @@ export async function openApiDocument(): Promise<object> {
         message: { type: 'string' },
         verb: { type: 'string' },
         resource: { type: 'string' },
+        origin: {
+          type: 'string',
+          enum: ['kubernetes'],
+          description:
+            "The Kubernetes API server's answer (code and message are its Status reason and message)",
+        },
         details: {
           type: 'array',
           items: {
@@ -114,6 +215,7 @@ export async function openApiDocument(): Promise<object> {
       },
     },
   };
+  Object.assign(paths, operationPaths());
   for (const k of KIND_META) {
     schemas[k.kind] = openApiSchemaFor(k.kind);
     if (!k.namespaced) continue;

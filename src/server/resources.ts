@@ -52,7 +52,7 @@ export function namespacedKind(plural: string): ResourceInfo {
 const checkObjectName = (info: ResourceInfo, name: string) =>
   checkName(`${info.kind} name`, name, NAME_FORMAT.get(info.kind) ?? 'subdomain');
 
-function query(req: FastifyRequest): Record<string, string | undefined> {
+export function query(req: FastifyRequest): Record<string, string | undefined> {
   const q = (req.query ?? {}) as Record<string, unknown>;
   const out: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(q)) {
@@ -76,7 +76,7 @@ function limitOf(v: string | undefined): number | undefined {
   return Number(v);
 }
 
-function signalOf(req: FastifyRequest): { signal?: AbortSignal } {
+export function signalOf(req: FastifyRequest): { signal?: AbortSignal } {
   return req.deadline ? { signal: req.deadline } : {};
 }
 
@@ -275,7 +275,7 @@ export function registerResourceRoutes(app: FastifyInstance): void {
   app.get<{ Params: { org: string; plural: string } }>(`${BASE}/orgs/:org/:plural`, async (req, reply) => {
     const org = checkOrg(req.params.org);
     const info = namespacedKind(req.params.plural);
-    if (query(req).watch === 'true') return watchStream(req, reply, info, org);
+    if (query(req).watch === 'true') return streamWatch(req, reply, info, org);
     return listPage(callerOf(req).kube, info, org, req);
   });
 
@@ -399,11 +399,18 @@ export function registerResourceRoutes(app: FastifyInstance): void {
  * A one-item list first, as the caller, answers a refusal with a proper 403 before the stream starts; a
  * failure mid-stream is an ERROR event, then the stream ends.
  */
-async function watchStream(req: FastifyRequest, reply: FastifyReply, info: ResourceInfo, org: string) {
+export async function streamWatch(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  info: ResourceInfo,
+  /** undefined: every organization. */
+  org: string | undefined,
+) {
   const q = query(req);
   const kube = callerOf(req).kube;
+  const name = q.name === undefined || q.name === '' ? undefined : checkObjectName(info, q.name);
   const first = await kube.list<KubeObject>(info, {
-    namespace: org,
+    ...(org !== undefined ? { namespace: org } : {}),
     limit: 1,
     ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}),
     ...signalOf(req),
@@ -411,8 +418,8 @@ async function watchStream(req: FastifyRequest, reply: FastifyReply, info: Resou
   const ctl = new AbortController();
   const watches = req.server.watches;
   watches.add(ctl);
-  req.raw.on('close', () => ctl.abort());
-  const client = new ServerClient(kube, org);
+  reply.raw.on('close', () => ctl.abort());
+  const client = new ServerClient(kube, org ?? 'default');
   const resourceVersion = q.resourceVersion || first.metadata.resourceVersion;
   async function* lines(): AsyncGenerator<string> {
     // a first line at once: headers go out, and the client learns where the watch starts
@@ -422,7 +429,9 @@ async function watchStream(req: FastifyRequest, reply: FastifyReply, info: Resou
         { info },
         {
           namespace: org,
+          all: org === undefined,
           selector: q.labelSelector,
+          name,
           resourceVersion,
           signal: ctl.signal,
         },

@@ -155,7 +155,7 @@ function crdsIn(manifests: readonly Manifest[]): CrdDoc[] {
  * `kind`), unless a CRD of this apply defines them.
  */
 export async function prepareManifests<R extends ResolvedKind>(
-  client: ApplyClient<R>,
+  client: Pick<ApplyClient<R>, 'namespace' | 'resolveKind'>,
   manifests: readonly Manifest[],
 ): Promise<{ prepared: Prepared<R>[]; errors: ManifestError[] }> {
   const errors: ManifestError[] = [];
@@ -249,7 +249,7 @@ export async function fetchLive<R extends ResolvedKind>(
 }
 
 /** Field path segments of a server-reported field (`metadata.labels`, `spec.endpoints[0].type`). */
-function segmentsOf(field: string): (string | number)[] {
+export function segmentsOf(field: string): (string | number)[] {
   const segs: (string | number)[] = [];
   for (const m of field.matchAll(/([^.[\]]+)|\[(\d+)\]|\[([^\]]*)\]/g)) {
     if (m[1] !== undefined) segs.push(m[1]);

@@ -21,3 +21,30 @@ export class OperationError extends Error {
     this.bare = options.bare ?? false;
   }
 }
+
+/** One field or object problem of an error (the REST API's `details`). */
+export interface ErrorDetail {
+  /** Field path (`spec.type`, `metadata.name`) when the error is about a field. */
+  readonly field?: string;
+  /** Where in the request body (multi-document apply): `request:12:3`, `objects[2]`, and the object. */
+  readonly location?: string;
+  readonly object?: string;
+  readonly message: string;
+}
+
+/** The one error shape of the REST API (src/server/errors.ts writes it, src/services/rest-client.ts reads it). */
+export interface ErrorBody {
+  readonly status: number;
+  /** CamelCase reason, as Kubernetes names it: NotFound, Forbidden, Invalid, Unauthorized… */
+  readonly code: string;
+  readonly message: string;
+  readonly details: ErrorDetail[];
+  /** For Forbidden: what was refused. */
+  readonly verb?: string;
+  readonly resource?: string;
+  /**
+   * `kubernetes`: the Kubernetes API server gave this answer (code and message are its Status reason and
+   * message), so a client can report it as kubectl does (`Error from server (NotFound): …`).
+   */
+  readonly origin?: 'kubernetes';
+}

@@ -3,7 +3,7 @@
  * the CRDs, runs the controllers, writes the `local` context, and (with --exit-when-ready) stops again, leaving
  * no process behind. A second start reuses the data.
  */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -29,7 +29,15 @@ describe('choreoctl local', () => {
     expect(first.stderr).toMatch(/3 simulated node\(s\) ready: kwok-node-0, kwok-node-1, kwok-node-2/);
     expect(statSync(join(home, 'local', 'kubeconfig')).mode & 0o777).toBe(0o600);
     expect(statSync(join(home, 'config')).mode & 0o777).toBe(0o600);
-    expect(readFileSync(join(home, 'config'), 'utf8')).toMatch(/currentContext: local/);
+    expect(readFileSync(join(home, 'config'), 'utf8')).toMatch(/currentContext: local\n/);
+    // the REST API runs too, checked with the token of its api-mode context (local stays current)
+    expect(first.stdout).toMatch(
+      /\n {2}api: {13}http:\/\/127\.0\.0\.1:\d+ as admin: context "local-api" \(choreoctl --context local-api get projects\)\n/,
+    );
+    expect(readFileSync(join(home, 'config'), 'utf8')).toMatch(
+      /- name: local-api\n\s+mode: api\n\s+apiUrl: http:/,
+    );
+    expect(existsSync(join(home, 'local', 'api-url'))).toBe(false);
 
     const second = await execa(process.execPath, [bin, 'local', 'up', '--exit-when-ready'], {
       env,

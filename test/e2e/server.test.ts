@@ -6,9 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { startServerProcess } from './server-process.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const bin = join(repo, 'bin/choreoctl.js');
@@ -25,24 +25,12 @@ describe('choreoctl server', () => {
         users: { user: { token: string } }[];
       }
     ).users[0]?.user.token as string;
-    const proc = execa(node, [bin, 'server', '--kubeconfig', kubeconfig, '--addr', '127.0.0.1:0'], {
-      env: { HOME: '/nonexistent', NO_COLOR: '1', PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      extendEnv: false,
-      reject: false,
-      stdin: 'ignore',
-    });
-    let stderr = '';
-    const url = await new Promise<string>((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`no "listening" line within 20 s: ${stderr}`)), 20_000);
-      proc.stderr?.on('data', (c: Buffer) => {
-        stderr += c.toString();
-        const m = /"msg":"listening","url":"([^"]+)"/.exec(stderr);
-        if (m?.[1]) {
-          clearTimeout(timer);
-          res(m[1]);
-        }
-      });
-    });
+    const { proc, url } = await startServerProcess(
+      node,
+      bin,
+      ['--kubeconfig', kubeconfig, '--addr', '127.0.0.1:0'],
+      { HOME: '/nonexistent', NO_COLOR: '1', PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    );
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
@@ -79,16 +67,17 @@ describe('choreoctl server', () => {
     });
     expect(await answer).toBe(403);
     const r = await proc;
-    expect(r.exitCode, `${r.signal} ${r.stderr.slice(-1500)}`).toBe(0);
-    const lines = r.stderr
+    const stderr = String(r.stderr);
+    expect(r.exitCode, `${r.signal} ${stderr.slice(-1500)}`).toBe(0);
+    const lines = stderr
       .split('\n')
-      .filter((l) => l.includes('"msg":"request"'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+      .filter((l: string) => l.includes('"msg":"request"'))
+      .map((l: string) => JSON.parse(l) as Record<string, unknown>);
     expect(
       lines.some(
         (l) => l.user === 'restricted' && l.status === 403 && l.route === '/api/v1alpha1/orgs/:org/:plural',
       ),
     ).toBe(true);
-    expect(r.stderr).not.toContain(token);
+    expect(stderr).not.toContain(token);
   });
 });

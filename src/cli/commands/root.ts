@@ -18,6 +18,7 @@ import { getSpec } from './get/command.js';
 import { initSpec } from './init/command.js';
 import { installSpec, uninstallSpec } from './install/command.js';
 import { localSpec } from './local/command.js';
+import { loginSpec, logoutSpec } from './login/command.js';
 import { logsSpec } from './logs/command.js';
 import { promoteSpec } from './promote/command.js';
 import { quickstartSpec } from './quickstart/command.js';
@@ -50,6 +51,8 @@ export const rootSpec = defineCommand({
     rollbackSpec,
     explainSpec,
     configSpec,
+    loginSpec,
+    logoutSpec,
     completionSpec,
     versionSpec,
     installSpec,

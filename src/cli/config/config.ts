@@ -58,6 +58,8 @@ const CONTEXT_KEYS = [
   'kubeContext',
   'apiUrl',
   'token',
+  'certificateAuthority',
+  'insecureSkipTlsVerify',
   'organization',
   'project',
   'component',
@@ -237,6 +239,9 @@ export function resolveContext(config: LoadedConfig, env: Env, flags: GlobalFlag
   assign('kubeContext', kubeContextFromFlag, entry?.kubeContext);
   assign('apiUrl', apiUrl, entry?.apiUrl);
   assign('token', e('CHOREOCTL_TOKEN'), entry?.token);
+  assign('certificateAuthority', entry?.certificateAuthority);
+  if (r.certificateAuthority !== undefined) r.certificateAuthority = expandHome(r.certificateAuthority);
+  assign('insecureSkipTlsVerify', entry?.insecureSkipTlsVerify);
   assign('organization', flags.organization, e('CHOREOCTL_ORG'), entry?.organization);
   assign('project', flags.project, e('CHOREOCTL_PROJECT'), entry?.project);
   assign('component', flags.component, e('CHOREOCTL_COMPONENT'), entry?.component);

@@ -14,6 +14,10 @@ export interface ContextEntry {
   apiUrl?: string;
   /** api: bearer token. Shown as `REDACTED` by `config view` unless `--raw`. */
   token?: string;
+  /** api: PEM file of the CA that signed the server's certificate (default: the system's CAs). */
+  certificateAuthority?: string;
+  /** api: `"true"` skips TLS verification (a test server only). */
+  insecureSkipTlsVerify?: string;
   organization?: string;
   project?: string;
   component?: string;
@@ -43,6 +47,8 @@ export interface ResolvedContext {
   readonly kubeContext?: string;
   readonly apiUrl?: string;
   readonly token?: string;
+  readonly certificateAuthority?: string;
+  readonly insecureSkipTlsVerify?: string;
   readonly organization?: string;
   readonly project?: string;
   readonly component?: string;

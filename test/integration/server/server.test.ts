@@ -141,6 +141,7 @@ describe('unauthenticated endpoints', () => {
     expect(r.status).toBe(200);
     expect(r.body.openapi).toBe('3.1.0');
     expect(r.body.paths['/api/v1alpha1/orgs/{org}/components'].get.operationId).toBe('listComponent');
+    expect(r.body.paths['/api/v1alpha1/batch/apply'].post.operationId).toBe('applyObjects');
     expect(Object.keys(r.body.paths['/api/v1alpha1/orgs/{org}/projects/{name}']).sort()).toEqual([
       'delete',
       'get',

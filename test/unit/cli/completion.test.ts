@@ -35,6 +35,8 @@ describe('completion engine', () => {
       'rollback',
       'explain',
       'config',
+      'login',
+      'logout',
       'completion',
       'version',
       'install',

@@ -136,8 +136,8 @@ export default async function create(ctx: RawContext): Promise<number> {
     else factory.io.out(printObjects([maskObject(doc)], format, { single: true }));
     return ExitCode.OK;
   }
-  const { directClient } = await import('../../resources.js');
-  const client = await directClient(factory);
+  const { operationsClient } = await import('../../resources.js');
+  const client = await operationsClient(factory);
   // Namespaced kinds go to the effective organization (kubeconfig namespace when none is configured).
   if (doc.metadata.namespace !== undefined) doc.metadata.namespace = client.namespace;
   try {

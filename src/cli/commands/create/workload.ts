@@ -99,8 +99,8 @@ export async function createWorkload(
 
   const format = outputFormat(factory, commandPath);
   const dryRun = (str(flags, 'dryRun') ?? 'none') as 'none' | 'client' | 'server';
-  const { directClient } = await import('../../resources.js');
-  const client = await directClient(factory);
+  const { operationsClient } = await import('../../resources.js');
+  const client = await operationsClient(factory);
   workload.metadata = { ...workload.metadata, namespace: client.namespace };
   const source = descriptor ?? '<flags>';
   try {

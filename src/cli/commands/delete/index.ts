@@ -1,10 +1,11 @@
-import type { DirectClient, Resolved } from '../../direct.js';
+import type { OperationsClient } from '../../client.js';
+import type { Resolved } from '../../direct.js';
 import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { loadManifests } from '../../manifest-input.js';
 import { rankGroups } from '../../manifests.js';
 import { escapeControl } from '../../output/escape.js';
-import { checkNames, directClient, mapLimit } from '../../resources.js';
+import { checkNames, mapLimit, operationsClient } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import type { deleteSpec } from './command.js';
 
@@ -66,7 +67,7 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
     throw new UsageError('names cannot be combined with --all or -l', commandPath);
   }
   const { toCliError } = await import('../../direct.js');
-  let client: DirectClient;
+  let client: OperationsClient;
   let groups: Victim[][];
   if (byFile) {
     const loaded = await loadManifests(factory, {
@@ -89,7 +90,7 @@ export default defineHandler<typeof deleteSpec>(async ({ factory, args, flags, c
       .reverse()
       .map((g) => g.map((x) => x.victim));
   } else {
-    client = await directClient(factory);
+    client = await operationsClient(factory);
     const resolved = await client.resolveName(kindArg as string);
     const namespace = resolved.info.namespaced ? client.namespace : undefined;
     let victimNames = names;

@@ -1,10 +1,10 @@
 import type { ComponentPipeline } from '../../../services/pipeline-status.js';
-import type { DirectClient } from '../../direct.js';
+import type { OperationsClient } from '../../client.js';
 import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { escapeControl } from '../../output/escape.js';
 import type { KubeObject } from '../../output/printers.js';
-import { checkNames, directClient, listerOf } from '../../resources.js';
+import { checkNames, listerOf, operationsClient } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import type { describeSpec } from './command.js';
 import { renderDescribe } from './render.js';
@@ -20,17 +20,13 @@ export default defineHandler<typeof describeSpec>(async ({ factory, args, comman
     kind = kind.slice(0, kind.indexOf('/'));
   }
   checkNames(names, commandPath);
-  const client = await directClient(factory);
+  const client = await operationsClient(factory);
   const { toCliError } = await import('../../direct.js');
   const r = await client.resolveName(kind);
   let targets = names;
   if (targets.length === 0) {
-    const list = await client.kube
-      .list<KubeObject>(r.info, r.info.namespaced ? { namespace: client.namespace } : {})
-      .catch((e: unknown) => {
-        throw toCliError(e);
-      });
-    targets = list.items.map((o) => o.metadata?.name ?? '');
+    const list = await client.list(r, r.info.namespaced ? { namespace: client.namespace } : {});
+    targets = list.items.map((o: KubeObject) => o.metadata?.name ?? '');
     if (targets.length === 0) throw new UsageError(`no ${r.info.resource} found to describe`, commandPath);
   }
   let failed = false;
@@ -64,7 +60,7 @@ const PROMOTION_RECORDS = new Set(['ComponentRevision', 'PromotionRequest', 'Pro
 
 /** Where a component runs along its pipeline (revisions, states, open promotion requests). */
 async function pipelineOf(
-  client: DirectClient,
+  client: OperationsClient,
   component: KubeObject,
 ): Promise<ComponentPipeline | undefined> {
   const { componentPipelines, loadPipelineObjects } = await import('../../../services/pipeline-status.js');

@@ -12,7 +12,7 @@
  */
 
 import type { EndpointCatalogEntry } from '../../../services/catalog.js';
-import type { DirectClient } from '../../direct.js';
+import type { OperationsClient } from '../../client.js';
 import { CliError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import type { IOStreams } from '../../iostreams.js';
@@ -68,7 +68,7 @@ export interface CatalogFlags {
 
 /** Lists the catalog and prints it; returns the exit code. */
 export async function getCatalog(
-  client: DirectClient,
+  client: OperationsClient,
   io: Pick<IOStreams, 'out' | 'err'>,
   format: OutputFormat,
   flags: CatalogFlags,

@@ -1,4 +1,5 @@
-import type { DirectClient, Resolved } from '../../direct.js';
+import type { OperationsClient } from '../../client.js';
+import type { Resolved } from '../../direct.js';
 import { CliError, formatError, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { KINDS } from '../../kinds.js';
@@ -6,7 +7,7 @@ import { JsonPathError } from '../../output/jsonpath.js';
 import { type KubeObject, type OutputFormat, printObjects, toJSON } from '../../output/printers.js';
 import { renderColumns } from '../../output/table.js';
 import { toYAML } from '../../output/yaml.js';
-import { checkNames, columnsFor, directClient, outputFormat, scopeText } from '../../resources.js';
+import { checkNames, columnsFor, operationsClient, outputFormat, scopeText } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import { CATALOG_NAMES, getCatalog, WATCH_REFUSED } from './catalog.js';
 import type { getSpec } from './command.js';
@@ -41,7 +42,7 @@ function apiVersionOf(r: Resolved): string {
 }
 
 async function fetchTarget(
-  client: DirectClient,
+  client: OperationsClient,
   t: Target,
   namespace: string | undefined,
   selector: string | undefined,
@@ -81,7 +82,7 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
   if (flags.allNamespaces && parsed.names.length > 0 && !flags.watch) {
     throw new UsageError('a resource cannot be retrieved by name across all organizations', commandPath);
   }
-  const client = await directClient(factory);
+  const client = await operationsClient(factory);
   if (!parsed.multi && parsed.names.length === 0 && CATALOG_NAMES.has(parsed.kinds[0]?.toLowerCase() ?? '')) {
     if (flags.watch) throw new UsageError(WATCH_REFUSED, commandPath);
     return getCatalog(client, io, format, {
@@ -195,7 +196,7 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
 });
 
 async function watch(
-  client: DirectClient,
+  client: OperationsClient,
   t: Target,
   namespace: string | undefined,
   selector: string | undefined,

@@ -21,7 +21,8 @@ import {
   loadPipelineObjects,
   openPromotionsCell,
 } from '../../../services/pipeline-status.js';
-import type { DirectClient, Resolved } from '../../direct.js';
+import type { OperationsClient } from '../../client.js';
+import type { Resolved } from '../../direct.js';
 import { CliError, formatError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import type { IOStreams } from '../../iostreams.js';
@@ -94,7 +95,7 @@ export interface RevisionFlags extends CatalogFlags {
 
 /** `get revisions [COMPONENT...] [--env E]`: prints and returns the exit code. */
 export async function getRevisions(
-  client: DirectClient,
+  client: OperationsClient,
   resolved: Resolved,
   io: Pick<IOStreams, 'out' | 'err'>,
   format: OutputFormat,
@@ -170,7 +171,7 @@ export async function getRevisions(
 
 /** The promotion columns of `get components` (ENVIRONMENTS; PROMOTIONS with -o wide). */
 export async function componentColumns(
-  client: DirectClient,
+  client: OperationsClient,
   components: readonly KubeObject[],
   namespace: string | undefined,
 ): Promise<Column<KubeObject>[]> {

@@ -11,7 +11,7 @@ export default defineHandler<typeof installSpec>(async ({ factory, flags, comman
   const verb = commandPath.split(' ').pop();
 
   if (verb === 'uninstall') {
-    const client = await directClient(factory);
+    const client = await directClient(factory, verb ?? 'install');
     try {
       const force = (flags as { force?: boolean }).force ?? false;
       const res = await svc.uninstall(client.kube, {
@@ -61,7 +61,7 @@ export default defineHandler<typeof installSpec>(async ({ factory, flags, comman
     io.out(printObjects(svc.planInstall(plan), format));
     return ExitCode.OK;
   }
-  const client = await directClient(factory);
+  const client = await directClient(factory, verb ?? 'install');
   const suffix = flags.dryRun === 'none' ? '' : ` (${flags.dryRun} dry run)`;
   try {
     const res = await svc.install(client.kube, {

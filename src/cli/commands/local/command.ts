@@ -9,7 +9,8 @@ const upSpec = defineCommand({
     'Start an embedded control plane on this machine (real etcd, kube-apiserver, kube-controller-manager and\n' +
     'kube-scheduler, with kwok simulating the nodes so pods run, become Ready and have logs;\n' +
     'built with Go on first use and cached in ~/.cache/choreoctl), install the OpenChoreo CRDs and the default\n' +
-    'platform, run the controllers in this process, and add a choreoctl context named "local" that points at it.\n' +
+    'platform, run the controllers and the REST API (choreoctl server) in this process, and add two choreoctl\n' +
+    'contexts: "local" (direct, made current) and "local-api" (api mode, through the REST API).\n' +
     'Runs in the foreground until Ctrl-C; the data stays in ~/.choreoctl/local for the next start.',
   flags: [
     {
@@ -24,6 +25,13 @@ const upSpec = defineCommand({
       placeholder: 'n',
       default: 3,
       description: 'Simulated nodes (kube-scheduler + kwok) that run the pods; 0 for none',
+    },
+    {
+      name: 'api-port',
+      type: 'number',
+      placeholder: 'port',
+      default: 0,
+      description: 'Port of the REST API (choreoctl server) on 127.0.0.1 (default: a free one)',
     },
     { name: 'fresh', type: 'boolean', description: 'Delete the previous data first' },
     { name: 'no-controllers', type: 'boolean', description: 'Do not run the controllers in this process' },

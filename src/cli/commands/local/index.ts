@@ -74,6 +74,9 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
       `local control plane: running (pid ${pid})\nkubeconfig: ${paths.kubeconfig}\ndata: ${paths.data}\n`,
     );
     io.out(`nodes: ${await local.nodeSummary(paths)}\n`);
+    const { localApiUrl, LOCAL_API_CONTEXT } = await import('./api.js');
+    const api = localApiUrl(paths.home);
+    if (api) io.out(`api: ${api} (context "${LOCAL_API_CONTEXT}")\n`);
     return ExitCode.OK;
   }
 
@@ -121,6 +124,17 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
     }),
   ).finally(() => upProgress.stop());
   await writeLocalContext(factory, instance.paths.kubeconfig);
+  const { startLocalApi, LOCAL_API_CONTEXT } = await import('./api.js');
+  const api = await startLocalApi(factory, {
+    kube: clientFor(instance.paths.kubeconfig),
+    token: instance.cp.admin.token,
+    home: instance.paths.home,
+    port: flags.apiPort,
+    verbose: factory.globals.verbose > 0,
+  }).catch(async (e: unknown) => {
+    await instance.stop();
+    throw e;
+  });
   // Started in the background by `init`/`quickstart` (init/local-platform.ts): tell the parent it is ready.
   if (process.send) {
     const { readyMessage } = await import('../init/local-platform.js');
@@ -134,6 +148,7 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
       '',
       `  kubeconfig:      ${instance.paths.kubeconfig}`,
       `  choreoctl:       context "${LOCAL_CONTEXT}" (now current): try \`choreoctl get projects\``,
+      `  api:             ${api.url} as ${api.user}: context "${LOCAL_API_CONTEXT}" (choreoctl --context ${LOCAL_API_CONTEXT} get projects)`,
       `  kubectl:         export KUBECONFIG=${instance.paths.kubeconfig}; kubectl get openchoreo -A`,
       `  data:            ${instance.paths.data}`,
       '',
@@ -151,6 +166,7 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
     });
     progress('stopping…');
   }
+  await api.stop();
   await instance.stop();
   for (const c of clients) c.close();
   return ExitCode.OK;

@@ -62,7 +62,7 @@ export default defineHandler<typeof logsSpec>(async ({ factory, args, flags, com
     import('../../../services/logs.js'),
     import('../../direct.js'),
   ]);
-  const client = await directClient(factory);
+  const client = await directClient(factory, 'logs');
   const context = await factory.context();
   const asCli = (e: unknown): CliError =>
     e instanceof logs.LogsError ? new CliError(e.message, { reason: e.reason }) : toCliError(e);

@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import { directClient } from '../../resources.js';
+import { operationsClient } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import { parseDuration } from '../delete/index.js';
 import type { promoteSpec } from './command.js';
@@ -11,7 +11,7 @@ export default defineHandler<typeof promoteSpec>(async ({ factory, args, flags, 
   if (!flags.all && args.component === undefined) {
     throw new UsageError('give a COMPONENT, or --all for every component of a project', commandPath);
   }
-  const client = await directClient(factory);
+  const client = await operationsClient(factory);
   try {
     // --all: the project of --project (or the context), else of the COMPONENT given with it.
     let project = client.context.project;

@@ -1,14 +1,14 @@
 /** What promote and rollback print: one line per request, then (with --wait) how each ended. */
 
 import type { RequestResult } from '../../../services/promote.js';
-import type { DirectClient } from '../../direct.js';
+import type { OperationsClient } from '../../client.js';
 import { ExitCode } from '../../exit-codes.js';
 import type { Factory } from '../../factory.js';
 import { escapeControl } from '../../output/escape.js';
 
 export async function reportRequests(
   factory: Factory,
-  client: DirectClient,
+  client: OperationsClient,
   results: readonly RequestResult[],
   wait: { timeoutMs: number; timeout: string } | undefined,
 ): Promise<number> {

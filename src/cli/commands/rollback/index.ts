@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import { directClient } from '../../resources.js';
+import { operationsClient } from '../../resources.js';
 import { defineHandler } from '../../spec.js';
 import { parseDuration } from '../delete/index.js';
 import { reportRequests } from '../promote/report.js';
@@ -20,7 +20,7 @@ export default defineHandler<typeof rollbackSpec>(async ({ factory, args, flags,
       );
     }
   }
-  const client = await directClient(factory);
+  const client = await operationsClient(factory);
   try {
     const result = await client.rollback({ component: args.component, environment, toRevision });
     return await reportRequests(
