@@ -272,7 +272,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
       );
 
     const templates = aspec.configuration?.endpointTemplates ?? [];
-    const componentType = (component.spec as { type?: string } | undefined)?.type ?? '';
+    const componentType = component.spec.type ?? '';
     let rendered: RenderResult;
     try {
       const rc: RenderContext = {
