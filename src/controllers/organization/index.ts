@@ -127,8 +127,17 @@ export const organizationController: ControllerFactory = (ctx) => {
     name: 'organization',
     for: REF.Organization,
     owns: [KUBE_REF.Namespace],
-    // Adopted namespaces carry no owner reference: map them by name too.
-    watches: [{ ref: KUBE_REF.Namespace, map: (o) => (o.metadata?.name ? [o.metadata.name] : []) }],
+    // Adopted namespaces carry no owner reference: map them by name too — only those named after an
+    // organization (every cell namespace the engine creates queued a pass for an organization that is not there).
+    watches: [
+      {
+        ref: KUBE_REF.Namespace,
+        map: (o) => {
+          const name = o.metadata?.name;
+          return name && orgs().getByName(name) ? [name] : [];
+        },
+      },
+    ],
     reconciler: { reconcile },
     finalizer: { name: Finalizers.organization, finalize },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
