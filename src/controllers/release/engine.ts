@@ -344,12 +344,14 @@ export class ReleaseEngine {
           throw new Error(`${d.kind} is ${info.namespaced ? '' : 'not '}namespaced in the data plane`);
         }
         const identity = desiredIdentity(d);
-        if (!live.has(identity)) {
+        // The cell's own Namespace is taken as it is (its labels are applied over): no read to check its owner.
+        const cellNamespace = d.kind === 'Namespace' && !d.group && d.name === cell;
+        if (!live.has(identity) && !cellNamespace) {
           // Never adopt: an object this unit did not create (another Release's, or anyone's) is left alone.
           const where = d.namespace ? { namespace: d.namespace } : {};
           const existing = await client.getOrUndefined(info, d.name, where);
           const owner = existing?.metadata?.labels?.[Labels.releaseUid];
-          if (existing && owner !== uid && !(d.kind === 'Namespace' && d.name === cell)) {
+          if (existing && owner !== uid) {
             throw new Error(
               `exists${d.namespace ? ` in namespace "${d.namespace}"` : ''} and was not created by this Release${owner ? ` (it belongs to Release ${existing.metadata?.labels?.[Labels.releaseNamespace]}/${existing.metadata?.labels?.[Labels.releaseName]})` : ''}: not adopted; delete it or rename the object`,
             );
