@@ -336,6 +336,26 @@ export class ReleaseEngine {
       applyFailures,
       known,
     );
+    // Never adopt: an object this unit did not create (another Release's, or anyone's) is left alone. Whether
+    // one exists is read for every object not in the engine's cache, all at once, while the applies go on in
+    // order (a new cell: its Namespace is applied while the baseline is looked for). The cell's own Namespace is
+    // taken as it is (its labels are applied over): no read for it.
+    const isCellNamespace = (d: Desired) => d.kind === 'Namespace' && !d.group && d.name === cell;
+    const lookups = new Map<string, Promise<{ found?: KubeObject; error?: unknown }>>();
+    for (const d of toApply) {
+      const identity = desiredIdentity(d);
+      if (live.has(identity) || isCellNamespace(d) || (d.namespace && brokenNs.has(d.namespace))) continue;
+      lookups.set(
+        identity,
+        client
+          .resolve({ apiVersion: d.object.apiVersion ?? '', kind: d.kind })
+          .then((info) => client.getOrUndefined(info, d.name, d.namespace ? { namespace: d.namespace } : {}))
+          .then(
+            (found) => (found ? { found } : {}),
+            (error: unknown) => ({ error }),
+          ),
+      );
+    }
     for (const d of toApply) {
       if (d.namespace && brokenNs.has(d.namespace)) continue;
       try {
@@ -344,18 +364,14 @@ export class ReleaseEngine {
           throw new Error(`${d.kind} is ${info.namespaced ? '' : 'not '}namespaced in the data plane`);
         }
         const identity = desiredIdentity(d);
-        // The cell's own Namespace is taken as it is (its labels are applied over): no read to check its owner.
-        const cellNamespace = d.kind === 'Namespace' && !d.group && d.name === cell;
-        if (!live.has(identity) && !cellNamespace) {
-          // Never adopt: an object this unit did not create (another Release's, or anyone's) is left alone.
-          const where = d.namespace ? { namespace: d.namespace } : {};
-          const existing = await client.getOrUndefined(info, d.name, where);
-          const owner = existing?.metadata?.labels?.[Labels.releaseUid];
-          if (existing && owner !== uid) {
-            throw new Error(
-              `exists${d.namespace ? ` in namespace "${d.namespace}"` : ''} and was not created by this Release${owner ? ` (it belongs to Release ${existing.metadata?.labels?.[Labels.releaseNamespace]}/${existing.metadata?.labels?.[Labels.releaseName]})` : ''}: not adopted; delete it or rename the object`,
-            );
-          }
+        const lookup = await lookups.get(identity);
+        if (lookup?.error !== undefined) throw lookup.error;
+        const existing = lookup?.found;
+        const owner = existing?.metadata?.labels?.[Labels.releaseUid];
+        if (existing && owner !== uid) {
+          throw new Error(
+            `exists${d.namespace ? ` in namespace "${d.namespace}"` : ''} and was not created by this Release${owner ? ` (it belongs to Release ${existing.metadata?.labels?.[Labels.releaseNamespace]}/${existing.metadata?.labels?.[Labels.releaseName]})` : ''}: not adopted; delete it or rename the object`,
+          );
         }
         const res = await client.apply(d.object, { fieldManager: FIELD_MANAGER, force: true });
         live.set(identity, res);
