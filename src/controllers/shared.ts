@@ -1,7 +1,7 @@
 /**
  * What the platform and hierarchy reconcilers share: resource refs of the kinds they touch, the context a
  * controller factory receives, status writes (server-side apply of the status subresource, only when something
- * changed), finalizer edits guarded by resourceVersion, and the Ready condition with its transition event.
+ * changed), and the Ready condition with its transition event.
  */
 import { API_VERSION } from '../api/dsl.js';
 import type { KindObject, KindRef } from '../api/refs.js';
@@ -239,48 +239,6 @@ export function worthAnEvent(before: Condition | undefined, ready: ReadyInput): 
   if (ready.status === 'True') return before !== undefined && before.status !== 'True';
   if (/Progressing$/.test(ready.reason) || ready.reason === 'EnvironmentsNotReady') return false;
   return !before || before.status !== ready.status || before.reason !== ready.reason;
-}
-
-/** Add a finalizer (merge patch guarded by resourceVersion, so a stale read is a conflict, not a lost edit); true when it wrote. */
-export async function addFinalizer(
-  client: KubeClient,
-  ref: GVR,
-  obj: KubeObject,
-  finalizer: string,
-): Promise<boolean> {
-  const meta = obj.metadata ?? {};
-  const list = meta.finalizers ?? [];
-  if (list.includes(finalizer)) return false;
-  await client.patch(
-    ref,
-    meta.name ?? '',
-    { metadata: { finalizers: [...list, finalizer], resourceVersion: meta.resourceVersion } },
-    { ...(meta.namespace ? { namespace: meta.namespace } : {}) },
-  );
-  return true;
-}
-
-export async function removeFinalizer(
-  client: KubeClient,
-  ref: GVR,
-  obj: KubeObject,
-  finalizer: string,
-): Promise<void> {
-  const meta = obj.metadata ?? {};
-  const list = meta.finalizers ?? [];
-  if (!list.includes(finalizer)) return;
-  try {
-    await client.patch(
-      ref,
-      meta.name ?? '',
-      {
-        metadata: { finalizers: list.filter((f) => f !== finalizer), resourceVersion: meta.resourceVersion },
-      },
-      { ...(meta.namespace ? { namespace: meta.namespace } : {}) },
-    );
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
 }
 
 export function isDeleting(obj: KubeObject | undefined): boolean {

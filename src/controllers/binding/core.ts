@@ -19,6 +19,7 @@
  */
 import type { WorkloadTemplate } from '../../api/common.js';
 import { API_VERSION } from '../../api/dsl.js';
+import type { Release } from '../../api/kinds/build.js';
 import { Finalizers, hierarchyLabels } from '../../api/labels.js';
 import { dataPlaneNamespaceName } from '../../api/naming.js';
 import { type KindObject, type KindRef, REF } from '../../api/refs.js';
@@ -29,6 +30,7 @@ import type { EndpointStatus, RenderContext, RenderResult, ResolvedConnection } 
 import { RenderError } from '../../render/types.js';
 import { environmentDataPlane } from '../dataplane/index.js';
 import { ownerProblem } from '../release/legitimacy.js';
+import type { StoredRelease } from '../release/plan.js';
 import type { Request, Result, WatchSpec } from '../runtime/controller.js';
 import {
   type ControllerContext,
@@ -389,13 +391,18 @@ function controlledBy(child: KubeObject, owner: KubeObject): boolean {
 }
 
 /** The Release a binding renders to: named like it, same namespace, controller reference to it. */
+/** A Release as a controller writes it: the fields it sets (the apiserver defaults the intervals). */
+export type DesiredRelease = KubeObject & {
+  spec: Pick<Release['spec'], 'owner' | 'environmentName' | 'resources'>;
+};
+
 export function desiredRelease(
   b: KubeObject,
   kind: string,
   owner: Owner,
   environment: string,
   rendered: RenderResult,
-): KubeObject {
+): DesiredRelease {
   const ns = b.metadata?.namespace ?? '';
   return {
     apiVersion: API_VERSION,
@@ -442,8 +449,8 @@ export function desiredRelease(
 export async function writeRelease(
   ctx: ControllerContext,
   fieldManager: string,
-  live: KubeObject | undefined,
-  desired: KubeObject,
+  live: StoredRelease | undefined,
+  desired: DesiredRelease,
   fail: (reason: string, message: string) => Promise<unknown>,
 ): Promise<boolean> {
   if (releaseUpToDate(live, desired)) return false;
@@ -466,16 +473,17 @@ export async function writeRelease(
 }
 
 /** The cached Release already carries the desired labels, owner reference and spec. */
-export function releaseUpToDate(live: KubeObject | undefined, desired: KubeObject): boolean {
+export function releaseUpToDate(
+  live: Pick<StoredRelease, 'metadata' | 'spec'> | undefined,
+  desired: DesiredRelease,
+): boolean {
   if (!live) return false;
   const want = desired.metadata?.ownerReferences?.[0];
-  const liveSpec = (live.spec ?? {}) as Record<string, unknown>;
-  const desiredSpec = (desired.spec ?? {}) as Record<string, unknown>;
   return (
     hasLabels(live.metadata?.labels, desired.metadata?.labels ?? {}) &&
     (live.metadata?.ownerReferences ?? []).some((r) => r.uid === want?.uid && r.controller) &&
-    sameJson(liveSpec.owner, desiredSpec.owner) &&
-    liveSpec.environmentName === desiredSpec.environmentName &&
-    sameJson(liveSpec.resources ?? [], desiredSpec.resources ?? [])
+    sameJson(live.spec.owner, desired.spec.owner) &&
+    live.spec.environmentName === desired.spec.environmentName &&
+    sameJson(live.spec.resources ?? [], desired.spec.resources ?? [])
   );
 }

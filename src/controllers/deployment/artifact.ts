@@ -20,6 +20,7 @@
 import type { z } from 'zod';
 import {
   type Application,
+  type Build,
   buildImageName,
   type ConfigurationGroup,
   type DeployableArtifact,
@@ -62,7 +63,7 @@ export type ImageResolution = { ok: true; image: string } | { ok: false; reason:
 export interface ImageLookup {
   artifactName: string;
   /** The Build named by fromBuildRef.name, if it exists. */
-  build?: KubeObject | undefined;
+  build?: Pick<Build, 'status'> | undefined;
   /** DataPlane `spec.registry.prefix`, for a bare tag. */
   registryPrefix?: string | undefined;
   project: string;
@@ -104,7 +105,7 @@ export function resolveImage(spec: ArtifactSpec, x: ImageLookup): ImageResolutio
       reason: 'ArtifactBuildNotFound',
       message: `Build "${ref.name}" not found for the referenced artifact "${x.artifactName}"`,
     };
-  const image = (x.build.status as { imageStatus?: { image?: string } } | undefined)?.imageStatus?.image;
+  const image = x.build.status?.imageStatus?.image;
   if (!image)
     return {
       ok: false,

@@ -32,7 +32,6 @@ import { environmentDataPlane } from '../dataplane/index.js';
 import type { Condition } from '../runtime/conditions.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
-  addFinalizer,
   type CacheView,
   type ControllerFactory,
   cache,
@@ -40,7 +39,6 @@ import {
   isDeleting,
   keysIn,
   type ReadyInput,
-  removeFinalizer,
   writeStatus,
 } from '../shared.js';
 import {
@@ -161,6 +159,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
       .list(d.metadata?.namespace ?? '')
       .filter((e) => controlledBy(e, d));
 
+  /** Deleting: its Endpoints go first (the runtime then removes the finalizer). */
   async function finalize(d: KubeObject): Promise<Result | undefined> {
     const ns = d.metadata?.namespace ?? '';
     const left = ownedEndpoints(d);
@@ -176,15 +175,12 @@ export const deploymentController: ControllerFactory = (ctx) => {
       });
       return { requeueAfterMs: 5_000 };
     }
-    await removeFinalizer(ctx.client, REF.Deployment, d, Finalizers.deployment);
     return undefined;
   }
 
   async function reconcile(req: Request): Promise<Result | undefined> {
     const d = deployments().getByName(req.name, req.namespace);
-    if (!d) return undefined;
-    if (isDeleting(d)) return finalize(d);
-    if (await addFinalizer(ctx.client, REF.Deployment, d, Finalizers.deployment)) return undefined;
+    if (!d || isDeleting(d)) return undefined; // deleting: the declared finalizer's work
     const ns = req.namespace ?? '';
     const name = req.name;
     const extra: ExtraCondition[] = [];
@@ -276,7 +272,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
       );
 
     const templates = aspec.configuration?.endpointTemplates ?? [];
-    const componentType = (component.spec as { type?: string } | undefined)?.type ?? '';
+    const componentType = component.spec.type ?? '';
     let rendered: RenderResult;
     try {
       const rc: RenderContext = {
@@ -371,6 +367,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
       { ref: REF.ConfigurationGroup, map: allInNamespace },
     ],
     reconciler: { reconcile },
+    finalizer: { name: Finalizers.deployment, finalize },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };
 };

@@ -51,7 +51,7 @@ export const endpointController: ControllerFactory = (ctx) => {
     if (!ep || isDeleting(ep)) return undefined;
     const ns = req.namespace ?? '';
     const name = req.name;
-    const oldAddress = (ep.status as { address?: string } | undefined)?.address;
+    const oldAddress = ep.status?.address;
     const status = (ready: ReadyInput, address: string | undefined) =>
       writeStatus(ctx, FIELD_MANAGER, REF.Endpoint, ep, ready, { address });
     const fail = async (reason: string, message: string) => {
@@ -83,8 +83,7 @@ export const endpointController: ControllerFactory = (ctx) => {
     const dp = cache(ctx.manager, REF.DataPlane).getByName(dpName, ns);
     if (!dp || isDeleting(dp))
       return fail('DataPlaneNotFound', `DataPlane "${dpName}" of environment "${envName}" not found`);
-    const project =
-      (component.spec as { owner?: { projectName?: string } } | undefined)?.owner?.projectName ?? projectName;
+    const project = component.spec.owner?.projectName ?? projectName;
     const env_ = env.metadata?.name ?? envName;
     const component_ = component.metadata?.name ?? componentName;
     const depObjName = dep.metadata?.name ?? '';
@@ -108,7 +107,7 @@ export const endpointController: ControllerFactory = (ctx) => {
         ep,
         {
           service: bindingWorkloadName(depObjName),
-          webApplication: (component.spec as { type?: string } | undefined)?.type === 'WebApplication',
+          webApplication: component.spec.type === 'WebApplication',
         },
         rc,
       );

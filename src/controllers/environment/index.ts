@@ -1,8 +1,9 @@
 /**
  * Environment: Ready when its DataPlane exists and is Ready (`DataPlaneNotFound` / `DataPlaneNotReady` naming it
  * otherwise, recovering by itself when the DataPlane appears or becomes Ready). The finalizer deletes the
- * environment's Releases (the cells' and the bindings') and waits for them to be gone: the Release engine, the one
- * writer to data planes, deletes what they applied there (the cell namespaces with everything in them).
+ * environment's Releases (the bindings') and the projects' cells there, and waits for them to be gone: the
+ * Release engine, the one writer to data planes, deletes what they applied (the cell namespaces with everything
+ * in them).
  */
 import type { Environment } from '../../api/kinds/platform.js';
 import { Finalizers } from '../../api/labels.js';
@@ -10,6 +11,7 @@ import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import { KUBE_REF } from '../../kube/kinds.js';
 import { environmentDataPlane } from '../dataplane/index.js';
+import { deleteCells } from '../project/index.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
   type ControllerContext,
@@ -60,6 +62,16 @@ export const environmentController: ControllerFactory = (ctx: ControllerContext)
     const name = obj.metadata?.name ?? '';
     const env = envs().getByName(name, ns);
     if (!env) return undefined;
+    let cells = 0;
+    for (const p of cache(ctx.manager, REF.Project).list(ns)) cells += await deleteCells(ctx, p, [name]);
+    if (cells > 0) {
+      await writeStatus(ctx, FIELD_MANAGER, REF.Environment, env, {
+        status: 'False',
+        reason: 'EnvironmentFinalizing',
+        message: `waiting for ${cells} object(s) of the projects' cells to be deleted in its data plane`,
+      });
+      return { requeueAfterMs: 1_000 };
+    }
     const pending = cache(ctx.manager, REF.Release)
       .list(ns)
       .filter((r) => r.spec.environmentName === name);
@@ -108,7 +120,7 @@ export const environmentController: ControllerFactory = (ctx: ControllerContext)
         return ns && isDeleting(envs().getByName(envName, ns)) ? [`${ns}/${envName}`] : [];
       }),
     ],
-    reads: [KUBE_REF.Secret],
+    reads: [KUBE_REF.Secret, REF.Project],
     reconciler: { reconcile },
     finalizer: { name: Finalizers.environment, finalize },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),

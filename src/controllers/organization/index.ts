@@ -128,12 +128,16 @@ export const organizationController: ControllerFactory = (ctx) => {
     for: REF.Organization,
     // Namespaces are read for existence, labels, owners and deletion only: cached as metadata.
     owns: [{ ref: KUBE_REF.Namespace, metadataOnly: true }],
-    // Adopted namespaces carry no owner reference: map them by name too.
+    // Adopted namespaces carry no owner reference: map them by name too — only those named after an
+    // organization (every cell namespace the engine creates queued a pass for an organization that is not there).
     watches: [
       {
         ref: KUBE_REF.Namespace,
         metadataOnly: true,
-        map: (o) => (o.metadata?.name ? [o.metadata.name] : []),
+        map: (o) => {
+          const name = o.metadata?.name;
+          return name && orgs().getByName(name) ? [name] : [];
+        },
       },
     ],
     reconciler: { reconcile },

@@ -3,19 +3,27 @@
  * `dp-<org>-<project>-<env>-<hash>` (≤63 characters), in that environment's DataPlane cluster, labelled with the
  * control-plane `openchoreo.dev/*` and data-plane `*-name` labels. `status.cells` lists the cells that are ready.
  *
- * The project writes nothing to a data plane itself: each cell is a Release (`cell-<project>-<env>-<hash>`,
- * controlled by the Project, no component) holding the cell Namespace and its network baseline (`cell-baseline`,
- * a default-deny CiliumNetworkPolicy allowing in-cell traffic and DNS; see baseline.ts), and the Release engine —
- * the one writer to data planes — applies, re-applies, prunes and reports on them. A data plane without Cilium's
- * CRDs (asked through discovery, a read) gets its cells without the baseline, and the Ready message says so.
+ * The project writes nothing to a data plane itself: each cell (the Namespace and its network baseline
+ * `cell-baseline`, a default-deny CiliumNetworkPolicy allowing in-cell traffic and DNS; see baseline.ts) is a
+ * Release-shaped unit that the Release engine — the one writer to data planes (release/engine.ts) — applies,
+ * re-applies, prunes and reports on in-process, with its own field manager. The unit is never stored: a stored
+ * Release per cell cost a create, a status write and two reconciles each (3 environments: 6 writes per project),
+ * and the project's status is where the cell is reported anyway. Its ownership uid is derived from the
+ * Project's uid and the environment (cellUid); the engine's watches of what it applied queue the Project. A
+ * data plane without Cilium's CRDs (asked through discovery, a read) gets its cells without the baseline, and
+ * the Ready message says so.
  *
  * Ready=False names what is missing: `DeploymentPipelineNotFound`, `EnvironmentNotFound`, `DataPlaneNotFound`,
- * `DataPlaneNotReady`, `CellProvisioningFailed` (the cell Release failed: its message), `CellsProgressing` (the
- * engine has not reported yet); every referenced kind and the cell Releases are watched, so it recovers by itself.
- * Cells of environments that left the pipeline are deleted (their Release). The finalizer deletes the project's
- * components (and waits for them), then its cell Releases (and waits for the engine to clean them up).
+ * `DataPlaneNotReady`, `CellProvisioningFailed` (the engine's message), `CellsProgressing`; every referenced kind
+ * is watched, so it recovers by itself. Cells of environments that left the pipeline are deleted by the engine.
+ * The finalizer (declared: the runtime adds and removes it) deletes the project's components (and waits for
+ * them), then its cells in every environment of the organization (and waits for them to go). Cell Releases of
+ * earlier versions, controlled by the Project, are deleted (the engine cleans up what they applied).
  */
+
+import { createHash } from 'node:crypto';
 import { API_VERSION } from '../../api/dsl.js';
+import type { Project } from '../../api/kinds/platform.js';
 import { DataPlaneLabels, Finalizers, hierarchyLabels, Labels, LabelValues } from '../../api/labels.js';
 import {
   dataPlaneNamespaceName,
@@ -25,14 +33,15 @@ import {
 import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import { KUBE_REF } from '../../kube/kinds.js';
-import { writeRelease } from '../binding/core.js';
 import { componentProject } from '../component/index.js';
 import { environmentDataPlane } from '../dataplane/index.js';
 import { pipelineEnvironments } from '../deploymentpipeline/graph.js';
-import { PlaneCredentialsError } from '../planes.js';
+import { PlaneCredentialsError, type PlaneObject } from '../planes.js';
+import { engineOf } from '../release/engine.js';
+import { cellOf, describeFailures, desiredObjects, type StoredRelease } from '../release/plan.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
-  addFinalizer,
+  type ControllerContext,
   type ControllerFactory,
   cache,
   hasLabels,
@@ -40,7 +49,7 @@ import {
   keysIn,
   type ReadyInput,
   readyOf,
-  removeFinalizer,
+  type Stored,
   watchOf,
   writeStatus,
 } from '../shared.js';
@@ -89,12 +98,26 @@ export function cellReleaseName(project: string, environment: string): string {
 }
 
 /**
- * The Release of one cell: the cell Namespace and (when the plane serves CiliumNetworkPolicy) its baseline, no
- * component, controlled by the Project (which is what lets the engine accept a Release without a component).
+ * Ownership uid of a project's cell in one environment (the `release-uid` label of what the engine applies
+ * there): the Project's uid and a hash of the environment, so a project deleted and created again under the
+ * same name owns nothing of its predecessor's.
  */
-export function cellRelease(project: KubeObject, environment: string, baseline: boolean): KubeObject {
-  const org = project.metadata?.namespace ?? '';
-  const name = project.metadata?.name ?? '';
+export function cellUid(projectUid: string, environment: string): string {
+  return `${projectUid}-${createHash('sha256').update(environment).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * The unit the engine applies for one cell: a Release that is never stored, holding the cell Namespace and
+ * (when the plane serves CiliumNetworkPolicy) its baseline, no component (only a project's own cell may hold
+ * the cell Namespace).
+ */
+export function cellUnit(
+  project: Pick<Stored<Project>, 'metadata'>,
+  environment: string,
+  baseline: boolean,
+): StoredRelease {
+  const org = project.metadata.namespace ?? '';
+  const name = project.metadata.name ?? '';
   const ns = dataPlaneNamespaceName(org, name, environment);
   return {
     apiVersion: API_VERSION,
@@ -102,22 +125,25 @@ export function cellRelease(project: KubeObject, environment: string, baseline: 
     metadata: {
       name: cellReleaseName(name, environment),
       namespace: org,
+      uid: cellUid(project.metadata.uid ?? '', environment),
       labels: hierarchyLabels({ organization: org, project: name, environment }),
+      // Controlled by the Project: the one owner that may hold the cell Namespace (legitimacy.ts).
       ownerReferences: [
         {
           apiVersion: API_VERSION,
           kind: 'Project',
           name,
-          uid: project.metadata?.uid ?? '',
+          uid: project.metadata.uid ?? '',
           controller: true,
           blockOwnerDeletion: true,
         },
       ],
-      finalizers: [Finalizers.release],
     },
     spec: {
       owner: { projectName: name },
       environmentName: environment,
+      interval: '5m',
+      progressingInterval: '10s',
       resources: [
         { id: 'namespace', object: cellNamespace(org, name, environment) },
         ...(baseline
@@ -128,24 +154,12 @@ export function cellRelease(project: KubeObject, environment: string, baseline: 
   };
 }
 
-/** The cell Releases a project controls. */
+/** Cell Releases of earlier versions, controlled by the project. */
 function controlledBy(o: KubeObject, owner: KubeObject): boolean {
   return (o.metadata?.ownerReferences ?? []).some(
     (r) => r.controller === true && r.uid === owner.metadata?.uid,
   );
 }
-
-/** Ready reasons of a cell Release that failed (as opposed to: not reported yet, or progressing). */
-const CELL_FAILURES = new Set([
-  'ApplyFailed',
-  'PruneFailed',
-  'ResourceNotAllowed',
-  'ResourcesDegraded',
-  'ProjectNotFound',
-  'DeploymentPipelineNotFound',
-  'EnvironmentNotOnPipeline',
-  'ComponentNotFound',
-]);
 
 /** A live namespace already carries every label of the desired one (and is not being deleted). */
 export function upToDate(live: KubeObject | undefined, desired: KubeObject): boolean {
@@ -203,6 +217,43 @@ export function projectReadiness(
   });
 }
 
+/** The planes to clean a cell from: its environment's DataPlane, or every DataPlane of the organization. */
+function cellPlanes(ctx: ControllerContext, org: string, environment: string): PlaneObject[] {
+  const env = cache(ctx.manager, REF.Environment).getByName(environment, org);
+  const dps = cache(ctx.manager, REF.DataPlane);
+  if (!env) return dps.list(org);
+  const dp = dps.getByName(environmentDataPlane(env), org);
+  return dp ? [dp] : [];
+}
+
+/**
+ * Delete a project's cells in these environments through the engine (fresh lists by the cells' uids; the cell
+ * Namespace takes everything in it along). Returns how many objects are still going away; throws naming the
+ * plane that could not be cleaned.
+ */
+export async function deleteCells(
+  ctx: ControllerContext,
+  project: Pick<Stored<Project>, 'metadata'>,
+  environments: readonly string[],
+): Promise<number> {
+  const engine = engineOf(ctx.manager, ctx.log);
+  const org = project.metadata.namespace ?? '';
+  let pending = 0;
+  for (const envName of environments) {
+    const planes = cellPlanes(ctx, org, envName).map((dp) => ({
+      dp,
+      client: ctx.planes.client(dp, { allowStale: true }),
+    }));
+    if (planes.length === 0) continue;
+    pending += await engine.cleanup(cellUnit(project, envName, true), planes, {
+      where: `project ${org}/${project.metadata.name} cell "${envName}"`,
+      log: ctx.log,
+      wellKnown: false,
+    });
+  }
+  return pending;
+}
+
 export const projectController: ControllerFactory = (ctx) => {
   const projects = () => cache(ctx.manager, REF.Project);
   const pipelines = () => cache(ctx.manager, REF.DeploymentPipeline);
@@ -210,17 +261,30 @@ export const projectController: ControllerFactory = (ctx) => {
   const dps = () => cache(ctx.manager, REF.DataPlane);
   const components = () => cache(ctx.manager, REF.Component);
   const releases = () => cache(ctx.manager, REF.Release);
+  const engine = engineOf(ctx.manager, ctx.log);
   const cellReleasesOf = (project: KubeObject, org: string) =>
     releases()
       .list(org)
       .filter((r) => controlledBy(r, project));
 
-  function pipelineOf(project: KubeObject): string {
-    return ((project.spec ?? {}) as { deploymentPipelineRef?: string }).deploymentPipelineRef ?? '';
+  function pipelineOf(project: Pick<Stored<Project>, 'spec'>): string {
+    return project.spec.deploymentPipelineRef ?? '';
   }
 
-  async function finalize(project: KubeObject, org: string, name: string): Promise<Result | undefined> {
-    if (!project.metadata?.finalizers?.includes(Finalizers.project)) return undefined;
+  /** Deleting: components, then cell Releases of earlier versions, then the cells; the runtime then drops the finalizer. */
+  async function finalize(obj: KubeObject): Promise<Result | undefined> {
+    const project = projects().getByName(obj.metadata?.name ?? '', obj.metadata?.namespace);
+    if (!project) return undefined;
+    const org = project.metadata.namespace ?? '';
+    const name = project.metadata.name ?? '';
+    const waiting = async (message: string) => {
+      await writeStatus(ctx, FIELD_MANAGER, REF.Project, project, {
+        status: 'False',
+        reason: 'ProjectFinalizing',
+        message,
+      });
+      return { requeueAfterMs: 5_000 };
+    };
     // 1. Components first (they will own data-plane objects inside the cells).
     const comps = components()
       .list(org)
@@ -230,41 +294,40 @@ export const projectController: ControllerFactory = (ctx) => {
         if (!isDeleting(c))
           await ctx.client.delete(REF.Component, c.metadata?.name ?? '', { namespace: org });
       }
-      await writeStatus(ctx, FIELD_MANAGER, REF.Project, project, {
-        status: 'False',
-        reason: 'ProjectFinalizing',
-        message: `waiting for ${comps.length} component(s) to be deleted`,
-      });
-      return { requeueAfterMs: 5_000 };
+      return waiting(`waiting for ${comps.length} component(s) to be deleted`);
     }
-    // 2. Cells: their Releases; the engine deletes what they applied (the namespaces) before letting them go.
+    // 2. Cell Releases of earlier versions: the engine deletes what they applied before letting them go.
     const cellReleases = cellReleasesOf(project, org);
     for (const r of cellReleases) {
       if (!isDeleting(r)) await ctx.client.delete(REF.Release, r.metadata?.name ?? '', { namespace: org });
     }
-    if (cellReleases.length > 0) {
+    // Their deletion events bring us back; the requeue covers a missed one.
+    if (cellReleases.length > 0) return waiting(`waiting for ${cellReleases.length} cell(s) to be deleted`);
+    // 3. The cells, in every environment of the organization (one that left the pipeline may still hold one).
+    const pending = await deleteCells(
+      ctx,
+      project,
+      envs()
+        .list(org)
+        .map((e) => e.metadata?.name ?? ''),
+    );
+    if (pending > 0) {
       await writeStatus(ctx, FIELD_MANAGER, REF.Project, project, {
         status: 'False',
         reason: 'ProjectFinalizing',
-        message: `waiting for ${cellReleases.length} cell(s) to be deleted`,
+        message: `waiting for ${pending} cell object(s) to be deleted`,
       });
-      // The Releases' deletion events bring us back; the requeue covers a missed one.
-      return { requeueAfterMs: 5_000 };
+      return { requeueAfterMs: 1_000 };
     }
-    await removeFinalizer(ctx.client, REF.Project, project, Finalizers.project);
     return undefined;
   }
 
   async function reconcile(req: Request): Promise<Result | undefined> {
     const project = projects().getByName(req.name, req.namespace);
-    if (!project) return undefined;
+    if (!project || isDeleting(project)) return undefined; // deleting: the declared finalizer's work
     const org = req.namespace ?? '';
     const name = req.name;
-    if (isDeleting(project)) return finalize(project, org, name);
-
-    // The update event of the finalizer brings us back with the object as stored: do the work once, then.
-    if (await addFinalizer(ctx.client, REF.Project, project, Finalizers.project)) return undefined;
-    const oldCells = ((project.status ?? {}) as { cells?: Cell[] }).cells;
+    const oldCells = project.status?.cells;
     const pipelineName = pipelineOf(project);
     const pipeline = pipelines().getByName(pipelineName, org);
     if (!pipeline || isDeleting(pipeline)) {
@@ -300,10 +363,10 @@ export const projectController: ControllerFactory = (ctx) => {
     const noBaseline = new Map<string, string[]>();
     const provisioning: string[] = [];
     let retry = false;
+    let attention = false;
     for (const envName of pipelineEnvironments(pipeline.spec)) {
       const nsName = dataPlaneNamespaceName(org, name, envName);
-      const relName = cellReleaseName(name, envName);
-      wanted.add(relName);
+      wanted.add(envName);
       const env = envs().getByName(envName, org);
       if (!env || isDeleting(env)) {
         missingEnvs.push(envName);
@@ -330,36 +393,39 @@ export const projectController: ControllerFactory = (ctx) => {
           reason: 'CellProvisioningFailed',
           message: `cell of environment "${envName}" in DataPlane "${dpName}": ${message}`,
         });
-      let live = releases().getByName(relName, org);
       try {
-        if (live && !controlledBy(live, project)) {
-          fail(`Release "${relName}" exists and is not controlled by Project "${name}"`);
-          continue;
-        }
+        const client = ctx.planes.client(dp);
         // Discovery only (cached by the plane's client): whether the baseline can be part of the cell.
-        const served = await baselineServed(ctx.planes.client(dp));
+        const served = await baselineServed(client);
         if (!served) noBaseline.set(dpName, [...(noBaseline.get(dpName) ?? []), envName]);
-        const desired = cellRelease(project, envName, served);
-        if (live && isDeleting(live)) {
-          provisioning.push(envName); // the old one goes first: its deletion event brings us back
+        const unit = cellUnit(project, envName, served);
+        const { desired, failures, violations } = desiredObjects(unit, cellOf(unit));
+        if (violations.length + failures.length > 0) {
+          fail(describeFailures([...violations, ...failures]));
           continue;
         }
-        if (await writeRelease(ctx, FIELD_MANAGER, live, desired, async () => {})) live = undefined;
+        // What the engine applied here: its events bring this project back.
+        engine.route(unit.metadata.uid ?? '', 'project', req.key);
+        const pass = await engine.sync(unit, desired, {
+          client,
+          dp,
+          recorded: undefined, // a cell's objects never leave it: nothing to prune
+          safetyNet: false,
+          where: `project ${org}/${name} cell "${envName}"`,
+          log: ctx.log,
+        });
+        attention ||= pass.attention;
+        if (pass.ready.status === 'True') {
+          cells.push({ environment: envName, namespace: nsName, dataPlane: dpName });
+        } else if (pass.ready.reason === 'ApplyFailed' || pass.ready.reason === 'ResourcesDegraded') {
+          retry = true;
+          fail(`${pass.ready.reason}: ${pass.ready.message}`);
+        } else {
+          provisioning.push(envName);
+        }
       } catch (e) {
         retry = true;
         fail(e instanceof PlaneCredentialsError ? e.message : (e as Error).message);
-        continue;
-      }
-      // How the engine is doing with it (the Release's events bring us back).
-      const ready = readyOf(live);
-      if (!live || !ready || ready.observedGeneration !== live.metadata?.generation) {
-        provisioning.push(envName);
-      } else if (ready.status === 'True') {
-        cells.push({ environment: envName, namespace: nsName, dataPlane: dpName });
-      } else if (CELL_FAILURES.has(ready.reason)) {
-        fail(`Release "${relName}": ${ready.reason}: ${ready.message}`);
-      } else {
-        provisioning.push(envName);
       }
     }
     if (provisioning.length > 0) {
@@ -383,26 +449,42 @@ export const projectController: ControllerFactory = (ctx) => {
       });
     }
 
-    // Cells of environments that left the pipeline: delete their Release (the engine deletes the namespace).
+    // Cells of environments that left the pipeline (or were never on it): the engine deletes what it holds there.
+    const leaving = new Set([
+      ...(oldCells ?? []).map((c) => c.environment),
+      ...envs()
+        .list(org)
+        .map((e) => e.metadata?.name ?? ''),
+    ]);
+    for (const envName of leaving) {
+      if (wanted.has(envName)) continue;
+      const uid = cellUid(project.metadata.uid ?? '', envName);
+      const listed = oldCells?.find((c) => c.environment === envName);
+      if (!listed && !cellPlanes(ctx, org, envName).some((dp) => engine.holds(dp, uid))) continue;
+      try {
+        if ((await deleteCells(ctx, project, [envName])) > 0) retry = true;
+      } catch (e) {
+        retry = true;
+        problems.push({
+          reason: 'CellProvisioningFailed',
+          message: `cell of environment "${envName}" (not on the pipeline): ${(e as Error).message}`,
+        });
+        continue;
+      }
+      if (listed) {
+        await ctx.manager.events.record(
+          project,
+          'Normal',
+          'CellDeleted',
+          `deleted the cell of environment "${envName}" (namespace "${listed.namespace}"): its environment left the pipeline`,
+        );
+      }
+    }
+    // Cell Releases of earlier versions: the engine cleans up what they applied (the cells here are ours now).
     for (const r of cellReleasesOf(project, org)) {
-      const relName = r.metadata?.name ?? '';
-      if (wanted.has(relName) || isDeleting(r)) continue;
-      const envName = r.spec.environmentName;
-      await ctx.client.delete(REF.Release, relName, { namespace: org });
-      await ctx.manager.events.record(
-        project,
-        'Normal',
-        'CellDeleted',
-        `deleted the cell of environment "${envName}" (namespace "${dataPlaneNamespaceName(org, name, envName)}", Release "${relName}"): its environment left the pipeline`,
-      );
+      if (!isDeleting(r)) await ctx.client.delete(REF.Release, r.metadata?.name ?? '', { namespace: org });
     }
 
-    // A new project whose cells are only waiting for the engine's first report: that report (an event of the
-    // owned Releases) brings us back, and the first status then says Ready — no "progressing" write and no event
-    // in between. The requeue covers a slow engine.
-    if (!readyOf(project) && problems.length > 0 && problems.every((p) => p.reason === 'CellsProgressing')) {
-      return { requeueAfterMs: 2_000 };
-    }
     const createdNow = cells.filter((c) => !oldCells?.some((o) => o.namespace === c.namespace));
     const wasReady = readyOf(project)?.status === 'True';
     await writeStatus(
@@ -423,9 +505,8 @@ export const projectController: ControllerFactory = (ctx) => {
         `cell namespace(s) ready: ${createdNow.map((c) => `${c.namespace} (environment "${c.environment}", DataPlane "${c.dataPlane}")`).join(', ')}`,
       );
     }
-    // The engine watches what it applied (a cell deleted behind our back comes back) and reports through the
-    // Release's status, which brings us back: no periodic pass is needed here.
-    return retry ? { requeueAfterMs: 5_000 } : undefined;
+    // The engine watches what it applied (a cell deleted behind our back queues this project again).
+    return retry || attention ? { requeueAfterMs: 5_000 } : undefined;
   }
 
   const byPipeline = (p: KubeObject) => {
@@ -454,10 +535,12 @@ export const projectController: ControllerFactory = (ctx) => {
           : [];
       }),
     ],
-    // The engine reports on each cell in a few steps: take them together.
-    owns: [{ ref: REF.Release, delayMs: 300 }],
+    // Cell Releases of earlier versions (deleted): their deletion brings a finalizing project back.
+    owns: [REF.Release],
     reads: [KUBE_REF.Secret],
     reconciler: { reconcile },
+    finalizer: { name: Finalizers.project, finalize },
+    onStop: () => engine.stop(),
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };
 };

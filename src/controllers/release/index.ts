@@ -1,40 +1,30 @@
 /**
- * Release: the one place that writes to data planes (reference §2.1 "Release").
+ * Release: a stored unit of data-plane objects (reference §2.1 "Release"), applied, pruned and reported on by the
+ * Release engine (engine.ts) — the one place that writes to data planes.
  *
  * - The Environment `spec.environmentName` and its DataPlane are looked up in the Release's own namespace
  *   (upstream hard-coded "default", quirk 2); Ready=False `EnvironmentNotFound` / `DataPlaneNotFound` /
  *   `DataPlaneNotReady` names them, and Environment/DataPlane events bring the Release back.
- * - Every object is server-side applied (field manager `release-controller`, force) with the ownership labels
- *   and an `openchoreo.dev/applied-hash` annotation, in a stable order (namespaces, config, workloads,
- *   services, routes, policies). Namespaces are created when absent and never deleted. A failing object does
- *   not stop the others: Ready=False `ApplyFailed` names every failure.
- * - No write for an object already as desired: the live object (from the plane's informer cache, see
- *   live.ts) carries the same hash, and — while this process has seen it — its generation (or
- *   resourceVersion, for kinds without one) is still the one our last apply returned, so changes by others
- *   are re-applied over. A resync of unchanged Releases sends no write at all.
- * - Inventory: objects labelled with the Release's uid — read from per-plane informers whose events queue the
- *   owning Release (cleanup lists afresh) — over the kinds of the desired objects and of
- *   status.resources, plus the well-known kinds the data plane serves (upstream's dead safety net, quirk 3)
- *   whenever the last pass is not known to be complete (spec changed since the status was written, a failed
- *   pass, finalization). Stale objects — id gone, or the id now names another object — are deleted.
+ * - Who may deploy (legitimacy.ts) and where (confinement, plan.ts) are checked before the engine is called;
+ *   a violation applies and prunes nothing.
+ * - The engine takes inventory over the kinds of the desired objects and of status.resources, plus the
+ *   well-known kinds the data plane serves (upstream's dead safety net, quirk 3) whenever the last pass is not
+ *   known to be complete (spec changed since the status was written, a failed pass, finalization).
  * - status.resources carries each object's live status and health; status is written only when it changed.
  *   Requeue after progressingInterval while anything is not healthy/suspended, else interval (±20% jitter).
- * - Finalizer `openchoreo.dev/dataplane-cleanup` deletes everything labelled with the Release's uid and waits
- *   for it to be gone; with no DataPlane left to clean, a Warning event and the finalizer goes.
+ * - Finalizer `openchoreo.dev/dataplane-cleanup` (declared: the runtime adds and removes it) deletes everything
+ *   labelled with the Release's uid and waits for it to be gone; with no DataPlane left to clean, a Warning event
+ *   and the finalizer goes.
  */
 import type { Environment } from '../../api/kinds/platform.js';
-import { Finalizers, Labels } from '../../api/labels.js';
+import { Finalizers } from '../../api/labels.js';
 import { REF } from '../../api/refs.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
-import { apiVersionOf, type ResourceInfo } from '../../kube/discovery.js';
-import { isAlreadyExists, isForbidden, isNotFound, UnknownResourceError } from '../../kube/errors.js';
 import { KUBE_REF } from '../../kube/kinds.js';
 import { environmentDataPlane } from '../dataplane/index.js';
-import { type PlaneObject, planeKey } from '../planes.js';
-import { nowRfc3339 } from '../runtime/conditions.js';
+import type { PlaneObject } from '../planes.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
-  addFinalizer,
   type ControllerContext,
   type ControllerFactory,
   cache,
@@ -42,38 +32,15 @@ import {
   isDeleting,
   type ReadyInput,
   readyOf,
-  removeFinalizer,
   type Stored,
   writeStatus,
 } from '../shared.js';
-import { type Health, healthOf, healthReadiness, needsAttention, unschedulableMessage } from './health.js';
+import { engineOf, FIELD_MANAGER } from './engine.js';
 import { controllerOf, ownerProblem } from './legitimacy.js';
-import { LiveObjects } from './live.js';
-import {
-  APPLIED_HASH,
-  applyOrder,
-  cellOf,
-  type Desired,
-  describeFailures,
-  desiredIdentity,
-  desiredObjects,
-  type Failure,
-  type Gvk,
-  gvkKey,
-  inventoryKinds,
-  liveIdentity,
-  mayDelete,
-  namespaceFor,
-  releaseSelector,
-  requeueAfter,
-  resourceStatuses,
-  type StoredRelease,
-  staleObjects,
-  targetNamespaces,
-  WELL_KNOWN_KINDS,
-} from './plan.js';
+import { cellOf, describeFailures, desiredObjects, requeueAfter, type StoredRelease } from './plan.js';
 
-export const FIELD_MANAGER = 'release-controller';
+export { FIELD_MANAGER };
+
 const CONTROLLER_NAME = 'release';
 
 /** Retry delay after a failed pass or an unreachable plane. */
@@ -181,76 +148,8 @@ export function onlyCopiesChanged(
   );
 }
 
-/** How long a Deployment's pod check is reused while the Deployment itself does not change. */
-const SCHEDULING_CHECK_MS = 30_000;
-const schedulingChecks = new Map<string, { rv: string; at: number; why: string | undefined }>();
-
-/**
- * A Release whose Deployments wait for pods the scheduler cannot place says so, naming the object and quoting
- * the scheduler (`Deployment shop-dev/web: pod web-x: 0/3 nodes are available: 3 Insufficient cpu.`). Costs one
- * pod list per not-yet-available Deployment, at most every SCHEDULING_CHECK_MS while the Deployment is unchanged
- * (resyncs of an unchanged Release send no list), only while the Release is not Ready.
- */
-async function withSchedulingProblems(
-  client: KubeClient,
-  ready: ReadyInput,
-  live: Iterable<KubeObject>,
-): Promise<ReadyInput> {
-  if (ready.status === 'True') return ready;
-  const problems: string[] = [];
-  for (const obj of live) {
-    if (obj.kind !== 'Deployment' || healthOf(obj) === 'Healthy') continue;
-    const key = obj.metadata?.uid ?? '';
-    const rv = obj.metadata?.resourceVersion ?? '';
-    const memo = schedulingChecks.get(key);
-    if (memo && memo.rv === rv && Date.now() - memo.at < SCHEDULING_CHECK_MS) {
-      if (memo.why) problems.push(memo.why);
-      continue;
-    }
-    const labels = ((obj.spec ?? {}) as { selector?: { matchLabels?: Record<string, string> } }).selector
-      ?.matchLabels;
-    if (!labels || Object.keys(labels).length === 0) continue;
-    try {
-      const pods = await client.list(
-        { apiVersion: 'v1', kind: 'Pod' },
-        {
-          namespace: obj.metadata?.namespace ?? '',
-          labelSelector: Object.entries(labels)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(','),
-        },
-      );
-      const found = unschedulableMessage(pods.items);
-      const why = found ? `Deployment ${obj.metadata?.namespace}/${obj.metadata?.name}: ${found}` : undefined;
-      if (schedulingChecks.size >= 10_000) schedulingChecks.clear();
-      schedulingChecks.set(key, { rv, at: Date.now(), why });
-      if (why) problems.push(why);
-    } catch {
-      // Best effort: without pod read access the health summary stays the message.
-    }
-  }
-  if (problems.length === 0) return ready;
-  return {
-    status: 'False',
-    reason: 'PodsUnschedulable',
-    message: `${problems.join('; ')} (${ready.message})`,
-  };
-}
-
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/** What makes a re-apply necessary when the hash matches: someone else changed the object. */
-function marker(obj: KubeObject): string {
-  const g = obj.metadata?.generation;
-  return g !== undefined ? `g${g}` : `rv${obj.metadata?.resourceVersion ?? ''}`;
-}
-
-interface Inventory {
-  live: KubeObject[];
-  infos: Map<string, ResourceInfo>;
-  failures: Failure[];
 }
 
 export const releaseController: ControllerFactory = (ctx: ControllerContext) => {
@@ -260,130 +159,17 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
   const projects = () => cache(ctx.manager, REF.Project);
   const pipelines = () => cache(ctx.manager, REF.DeploymentPipeline);
   const components = () => cache(ctx.manager, REF.Component);
-  /** plane|uid|identity → marker of the object as our last apply returned it. */
-  const applied = new Map<string, string>();
-  /** What we applied, per plane, from informers whose events queue the owning Release. */
-  const live = new LiveObjects((key) => ctx.manager.enqueue(CONTROLLER_NAME, key), ctx.log);
+  const engine = engineOf(ctx.manager, ctx.log);
 
   /** uid → when this manager last wrote the Release's status (see STATUS_REFRESH_MS). */
   const lastWrite = new Map<string, number>();
 
-  const memoKey = (dp: PlaneObject, uid: string, identity: string) => `${planeKey(dp)}|${uid}|${identity}`;
-
-  function forget(dp: PlaneObject, uid: string): void {
-    const prefix = `${planeKey(dp)}|${uid}|`;
-    for (const k of [...applied.keys()]) if (k.startsWith(prefix)) applied.delete(k);
-  }
-
-  /** The well-known kinds the plane serves (cached discovery: no request per pass). */
-  async function servedWellKnown(client: KubeClient): Promise<Gvk[]> {
-    const served = await client.discovery.resources();
-    return WELL_KNOWN_KINDS.filter((w) =>
-      served.some((r) => r.group === w.group && r.version === w.version && r.kind === w.kind),
-    );
-  }
-
-  /**
-   * Live objects of the Release, over `kinds` (kinds the plane does not serve are skipped). The well-known
-   * kinds that are not in `must` are a best-effort net: being forbidden to list them is logged, not a failure
-   * (a least-privilege controller need not be allowed every kind it never applies).
-   */
-  async function inventory(
-    client: KubeClient,
-    uid: string,
-    kinds: readonly Gvk[],
-    must: readonly Gvk[],
-    where: string,
-    /** Read from the plane's informers (a reconcile pass) instead of listing (cleanup: always fresh). */
-    fromCache?: string,
-  ): Promise<Inventory> {
-    const inv: Inventory = { live: [], infos: new Map(), failures: [] };
-    const required = new Set(must.map((k) => `${k.group}/${k.kind}`));
-    await Promise.all(
-      kinds.map(async (k) => {
-        let info: ResourceInfo;
-        try {
-          info = await client.resolve({ apiVersion: apiVersionOf(k.group, k.version), kind: k.kind });
-        } catch (e) {
-          if (e instanceof UnknownResourceError) return; // the apply of a desired object says so
-          inv.failures.push({ what: `list ${k.kind}`, message: errorText(e) });
-          return;
-        }
-        inv.infos.set(gvkKey(k), info);
-        try {
-          const items =
-            fromCache !== undefined
-              ? await live.list(fromCache, client, info, uid)
-              : (await client.listAll(info, { labelSelector: releaseSelector(uid) })).items;
-          for (const o of items) {
-            inv.live.push({ ...o, apiVersion: apiVersionOf(info.group, info.version), kind: info.kind });
-          }
-        } catch (e) {
-          if (isForbidden(e) && !required.has(`${k.group}/${k.kind}`)) {
-            ctx.log(`${where}: not allowed to list ${k.kind} in the data plane: skipped (${errorText(e)})`);
-            return;
-          }
-          inv.failures.push({ what: `list ${k.kind}`, message: errorText(e) });
-        }
-      }),
-    );
-    return inv;
-  }
-
-  function infoOf(inv: Inventory, obj: KubeObject): ResourceInfo | undefined {
-    for (const info of inv.infos.values()) {
-      if (apiVersionOf(info.group, info.version) === obj.apiVersion && info.kind === obj.kind) return info;
-    }
-    return undefined;
-  }
-
-  /**
-   * Namespaces known to exist, per plane: every Release of a cell shares one, so one read per plane and
-   * namespace, not one per pass. An apply that finds its namespace gone drops it from here (the retry creates it).
-   */
-  const knownNamespaces = new Map<string, Set<string>>();
-  const namespacesOf = (dp: PlaneObject) => {
-    let set = knownNamespaces.get(planeKey(dp));
-    if (!set) {
-      set = new Set();
-      knownNamespaces.set(planeKey(dp), set);
-    }
-    return set;
-  };
-
-  /** Create the namespaces that do not exist yet (reads first: no write when they are there). */
-  async function ensureNamespaces(
-    client: KubeClient,
-    names: readonly string[],
-    release: StoredRelease,
-    failures: Failure[],
-    known: Set<string>,
-  ): Promise<Set<string>> {
-    const broken = new Set<string>();
-    for (const n of names) {
-      if (known.has(n)) continue;
-      try {
-        if (!(await client.getOrUndefined(KUBE_REF.Namespace, n)))
-          await client.create(namespaceFor(n, release));
-        known.add(n);
-      } catch (e) {
-        if (isAlreadyExists(e)) {
-          known.add(n);
-          continue;
-        }
-        broken.add(n);
-        failures.push({ what: `Namespace/${n}`, message: errorText(e) });
-      }
-    }
-    return broken;
-  }
-
-  async function finalize(release: StoredRelease): Promise<Result | undefined> {
-    if (!release.metadata?.finalizers?.includes(Finalizers.release)) return undefined;
+  /** Deleting: everything labelled with its uid goes from its plane(s); the runtime then removes the finalizer. */
+  async function finalize(obj: KubeObject): Promise<Result | undefined> {
+    const release = releases().getByName(obj.metadata?.name ?? '', obj.metadata?.namespace);
+    if (!release) return undefined;
     const ns = release.metadata.namespace ?? '';
-    const uid = release.metadata.uid ?? '';
-    const old = release.status?.resources;
-    const extra = { resources: old };
+    const extra = { resources: release.status?.resources };
     const status = async (message: string, reason = 'CleanupInProgress') =>
       writeStatus(
         ctx,
@@ -411,62 +197,39 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
           ? `DataPlane "${environmentDataPlane(env)}" of Environment "${envName}" is gone: its resources cannot be cleaned up`
           : `Environment "${envName}" and every DataPlane of namespace "${ns}" are gone: resources cannot be cleaned up`,
       );
-      await removeFinalizer(ctx.client, REF.Release, release, Finalizers.release);
       return undefined;
     }
-    let pending = 0;
-    const { desired } = desiredObjects(release, cellOf(release));
-    for (const dp of planes) {
-      let here = 0;
-      try {
-        const client = ctx.planes.client(dp, { allowStale: true });
-        const kinds = inventoryKinds(desired, old ?? [], await servedWellKnown(client));
-        const must = inventoryKinds(desired, old ?? []);
-        const inv = await inventory(client, uid, kinds, must, `release ${ns}/${release.metadata.name}`);
-        if (inv.failures.length > 0) throw new Error(describeFailures(inv.failures));
-        for (const o of inv.live) {
-          const info = infoOf(inv, o);
-          if (!info) continue;
-          if (!mayDelete(o, release, old, false)) {
-            ctx.log(
-              `release ${ns}/${release.metadata.name}: not deleting ${o.kind}/${o.metadata?.name} in "${o.metadata?.namespace ?? ''}": outside its cell or not the object it recorded`,
-            );
-            continue;
-          }
-          const where = o.metadata?.namespace ? { namespace: o.metadata.namespace } : {};
-          if (!isDeleting(o)) {
-            await client.delete(info, o.metadata?.name ?? '', {
-              ...where,
-              ...(o.metadata?.uid ? { preconditions: { uid: o.metadata.uid } } : {}),
-            });
-          }
-          // Most objects go at once (no finalizers, background propagation): then no second pass is needed.
-          if (await client.getOrUndefined(info, o.metadata?.name ?? '', where)) here++;
+    let pending: number;
+    try {
+      const withClients = planes.map((dp) => {
+        try {
+          return { dp, client: ctx.planes.client(dp, { allowStale: true }) };
+        } catch (e) {
+          throw new Error(`DataPlane "${dp.metadata?.name}": ${errorText(e)}`);
         }
-      } catch (e) {
-        const message = `DataPlane "${dp.metadata?.name}": ${errorText(e)}`;
-        await status(message, 'CleanupFailed');
-        throw new Error(message);
-      }
-      if (here === 0) forget(dp, uid);
-      pending += here;
+      });
+      pending = await engine.cleanup(release, withClients, {
+        where: `release ${ns}/${release.metadata.name}`,
+        log: ctx.log,
+        wellKnown: true,
+      });
+    } catch (e) {
+      await status(errorText(e), 'CleanupFailed');
+      throw e;
     }
     // Status is written only while something is left to wait for (a one-pass cleanup writes none).
     if (pending > 0) {
       await status(`Cleaning up dataplane resources: waiting for ${pending} object(s) to be deleted`);
       return { requeueAfterMs: 1_000 };
     }
-    await removeFinalizer(ctx.client, REF.Release, release, Finalizers.release);
     return undefined;
   }
 
   async function reconcile(req: Request): Promise<Result | undefined> {
     const release = releases().getByName(req.name, req.namespace);
     if (!release) return undefined;
-    if (isDeleting(release)) return finalize(release);
-    // Bindings create their Releases with the finalizer; one created without it gets it before anything is
-    // applied (the pass goes on: what follows does not depend on the stored metadata).
-    await addFinalizer(ctx.client, REF.Release, release, Finalizers.release);
+    // Deleting: the declared finalizer's work (the runtime calls finalize, not reconcile).
+    if (isDeleting(release)) return undefined;
 
     const ns = req.namespace ?? '';
     const uid = release.metadata?.uid ?? '';
@@ -541,100 +304,16 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       return { requeueAfterMs: RETRY_MS };
     }
 
-    const pruneFailures: Failure[] = [];
-    const wellKnown = needsSafetyNet(release) ? await servedWellKnown(client) : [];
-    const inv = await inventory(
+    const { ready, resources, attention } = await engine.sync(release, desired, {
       client,
-      uid,
-      inventoryKinds(desired, old ?? [], wellKnown),
-      inventoryKinds(desired, old ?? []),
-      `release ${ns}/${req.name}`,
-      planeKey(dp),
-    );
-    pruneFailures.push(...inv.failures);
-    const live = new Map(inv.live.map((o) => [liveIdentity(o), o]));
-
-    const upToDate = (d: Desired): boolean => {
-      const obj = live.get(desiredIdentity(d));
-      if (!obj || isDeleting(obj) || obj.metadata?.annotations?.[APPLIED_HASH] !== d.hash) return false;
-      const seen = applied.get(memoKey(dp, uid, desiredIdentity(d)));
-      return seen === undefined || seen === marker(obj);
-    };
-    const toApply = applyOrder(desired).filter((d) => !upToDate(d));
-    const known = namespacesOf(dp);
-    // The cell's own Namespace, when this Release holds it, is applied (first) rather than created bare.
-    const ownNamespaces = new Set(
-      desired.filter((d) => d.kind === 'Namespace' && !d.group).map((d) => d.name),
-    );
-    const brokenNs = await ensureNamespaces(
-      client,
-      targetNamespaces(toApply).filter((n) => !ownNamespaces.has(n)),
-      release,
-      applyFailures,
-      known,
-    );
-    for (const d of toApply) {
-      if (d.namespace && brokenNs.has(d.namespace)) continue;
-      try {
-        const info = await client.resolve({ apiVersion: d.object.apiVersion ?? '', kind: d.kind });
-        if (info.namespaced !== !!d.namespace) {
-          throw new Error(`${d.kind} is ${info.namespaced ? '' : 'not '}namespaced in the data plane`);
-        }
-        const identity = desiredIdentity(d);
-        if (!live.has(identity)) {
-          // Never adopt: an object this Release did not create (another Release's, or anyone's) is left alone.
-          const where = d.namespace ? { namespace: d.namespace } : {};
-          const existing = await client.getOrUndefined(info, d.name, where);
-          const owner = existing?.metadata?.labels?.[Labels.releaseUid];
-          if (existing && owner !== uid && !(d.kind === 'Namespace' && d.name === cell)) {
-            throw new Error(
-              `exists${d.namespace ? ` in namespace "${d.namespace}"` : ''} and was not created by this Release${owner ? ` (it belongs to Release ${existing.metadata?.labels?.[Labels.releaseNamespace]}/${existing.metadata?.labels?.[Labels.releaseName]})` : ''}: not adopted; delete it or rename the object`,
-            );
-          }
-        }
-        const res = await client.apply(d.object, { fieldManager: FIELD_MANAGER, force: true });
-        live.set(desiredIdentity(d), res);
-        applied.set(memoKey(dp, uid, desiredIdentity(d)), marker(res));
-      } catch (e) {
-        if (d.namespace && isNotFound(e)) known.delete(d.namespace); // the namespace went: created again on retry
-        applyFailures.push({ what: `${d.kind}/${d.name}`, message: errorText(e) });
-      }
-    }
-
-    for (const o of staleObjects(inv.live, desired)) {
-      const info = infoOf(inv, o);
-      const name = o.metadata?.name ?? '';
-      if (!info) continue;
-      // Only what the inventory recorded (same uid), in the cell: anything else carrying our labels stays.
-      if (!mayDelete(o, release, old, true)) {
-        ctx.log(
-          `release ${ns}/${req.name}: not pruning ${o.kind}/${name}: not in its inventory or outside its cell`,
-        );
-        continue;
-      }
-      try {
-        await client.delete(info, name, {
-          ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
-          ...(o.metadata?.uid ? { preconditions: { uid: o.metadata.uid } } : {}),
-        });
-        applied.delete(memoKey(dp, uid, liveIdentity(o)));
-        ctx.log(`release ${ns}/${req.name}: pruned ${o.kind}/${name}`);
-      } catch (e) {
-        pruneFailures.push({ what: `delete ${o.kind}/${name}`, message: errorText(e) });
-      }
-    }
-
-    const resources = resourceStatuses(desired, live, old, nowRfc3339());
-    const healths = resources.map((r) => r.healthStatus ?? 'Unknown') as Health[];
-    const failed = applyFailures.length + pruneFailures.length > 0;
-    const ready: ReadyInput = failed
-      ? {
-          status: 'False',
-          reason: applyFailures.length ? 'ApplyFailed' : 'PruneFailed',
-          message: describeFailures([...applyFailures, ...pruneFailures]),
-        }
-      : await withSchedulingProblems(client, healthReadiness(healths), live.values());
-    const after = requeueAfter(release, failed || needsAttention(healths));
+      dp,
+      recorded: old,
+      safetyNet: needsSafetyNet(release),
+      failures: applyFailures,
+      where: `release ${ns}/${req.name}`,
+      log: ctx.log,
+    });
+    const after = requeueAfter(release, attention);
     // Only the copies of the objects' live status moved (a Deployment's conditions while it rolls out): those
     // are written at most every STATUS_REFRESH_MS, not once per step of every rollout.
     const since = Date.now() - (lastWrite.get(uid) ?? 0);
@@ -701,7 +380,8 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     ],
     reads: [KUBE_REF.Secret],
     reconciler: { reconcile },
-    onStop: () => live.stop(),
+    onStop: () => engine.stop(),
+    finalizer: { name: Finalizers.release, finalize },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };
 };

@@ -22,8 +22,8 @@ export class LiveObjects {
   private readonly planes = new Map<string, PlaneEntry>();
 
   constructor(
-    /** Called with `namespace/name` of the Release that owns an object that changed. */
-    private readonly onChange: (releaseKey: string) => void,
+    /** Called with `namespace/name` and uid of the Release (or cell) that owns an object that changed. */
+    private readonly onChange: (releaseKey: string, uid: string) => void,
     private readonly log: (m: string) => void = () => {},
   ) {}
 
@@ -31,6 +31,12 @@ export class LiveObjects {
   async list(planeId: string, client: KubeClient, info: ResourceInfo, uid: string): Promise<KubeObject[]> {
     const inf = await this.informer(planeId, client, info);
     return inf.byIndex(BY_UID, uid);
+  }
+
+  /** Whether a started informer of the plane holds an object of `uid` (no request: what this process has seen). */
+  holds(planeId: string, uid: string): boolean {
+    const entry = this.planes.get(planeId);
+    return !!entry && [...entry.informers.values()].some((i) => i.byIndex(BY_UID, uid).length > 0);
   }
 
   /** Stop the informers of one plane (its client was rebuilt) or of all planes. */
@@ -75,7 +81,7 @@ export class LiveObjects {
         const labels = o.metadata?.labels ?? {};
         const name = labels[Labels.releaseName];
         const ns = labels[Labels.releaseNamespace];
-        if (name && ns) this.onChange(`${ns}/${name}`);
+        if (name && ns) this.onChange(`${ns}/${name}`, labels[Labels.releaseUid] ?? '');
       };
       inf.addHandlers({
         add: notify,

@@ -355,15 +355,13 @@ describe('desired binding and release', () => {
       uid: 'b1',
       controller: true,
     });
-    const live = JSON.parse(canonical(r)) as KubeObject;
-    (live.spec as Record<string, unknown>).interval = '5m';
+    const live = JSON.parse(canonical(r)) as StoredRelease;
+    live.spec.interval = '5m';
     expect(releaseUpToDate(live, r)).toBe(true);
     const changed = structuredClone(r);
-    (
-      (changed.spec as { resources: { object: { metadata: { name: string } } }[] }).resources[0] as {
-        object: { metadata: { name: string } };
-      }
-    ).object.metadata.name = 'other';
+    const first = changed.spec.resources?.[0];
+    if (!first) throw new Error('no resource rendered');
+    first.object = { ...first.object, metadata: { name: 'other' } };
     expect(releaseUpToDate(live, changed)).toBe(false);
   });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Component } from '../../../src/api/kinds/development.js';
 import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
-import { cellRelease } from '../../../src/controllers/project/index.js';
+import { cellUnit } from '../../../src/controllers/project/index.js';
 import { controllerOf, ownerProblem } from '../../../src/controllers/release/legitimacy.js';
 import {
   cellOf,
@@ -244,7 +244,7 @@ describe("a project's cell Release", () => {
       metadata: { name: 'shop', namespace: 'acme', uid: 'p-uid' },
       spec: { deploymentPipelineRef: 'flow' },
     };
-    const r = cellRelease(project, 'dev', true) as StoredRelease;
+    const r = cellUnit(project, 'dev', true);
     expect(cellOf(r)).toBe(cell);
     const { desired, violations, failures } = desiredObjects(r, cell);
     expect([violations, failures]).toEqual([[], []]);

@@ -6,6 +6,7 @@ import {
   type ArtifactSpec,
   artifactToRenderInput,
   filesConfigMapName,
+  type ImageLookup,
   legacyWorkloadLabels,
   mergeApplication,
   referencedGroups,
@@ -63,7 +64,7 @@ const ctx = (extra: Partial<RenderContext> = {}): RenderContext => ({
   ...extra,
 });
 
-const image = (spec: ArtifactSpec, build?: KubeObject) =>
+const image = (spec: ArtifactSpec, build?: ImageLookup['build']) =>
   resolveImage(spec, {
     artifactName: 'orders-v1',
     build,
@@ -95,9 +96,7 @@ describe('resolveImage', () => {
       reason: 'ArtifactBuildNotFound',
       message: 'Build "b1" not found for the referenced artifact "orders-v1"',
     });
-    expect(
-      image({ targetArtifact: { fromBuildRef: { name: 'b1' } } }, { metadata: { name: 'b1' } }),
-    ).toMatchObject({
+    expect(image({ targetArtifact: { fromBuildRef: { name: 'b1' } } }, {})).toMatchObject({
       ok: false,
       reason: 'ArtifactBuildNotReady',
     });
@@ -107,7 +106,6 @@ describe('resolveImage', () => {
   });
   it('fromBuildRef: the Build status image as it is (no localhost:30003 prefix)', () => {
     const build = {
-      metadata: { name: 'b1' },
       status: { imageStatus: { image: 'reg/shop-orders:default-1234abcd' } },
     };
     expect(image({ targetArtifact: { fromBuildRef: { name: 'b1' } } }, build)).toEqual({

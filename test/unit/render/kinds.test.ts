@@ -1,6 +1,7 @@
 /** The Release engine's allow-list (src/render/kinds.ts) holds every kind the renderers produce, and no more. */
 import { describe, expect, it } from 'vitest';
-import { cellRelease } from '../../../src/controllers/project/index.js';
+import { cellUnit } from '../../../src/controllers/project/index.js';
+import { desiredObjects } from '../../../src/controllers/release/plan.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 import { splitApiVersion } from '../../../src/kube/discovery.js';
 import { allowedKind, DATA_PLANE_KINDS } from '../../../src/render/kinds.js';
@@ -27,12 +28,11 @@ describe('data-plane allow-list', () => {
 
   it("has the kinds of a project's cell Release (the one cluster-scoped kind: its Namespace)", () => {
     const project = { metadata: { name: 'shop', namespace: 'acme', uid: 'u1' } };
-    for (const r of (cellRelease(project, 'dev', true).spec as { resources: { object: KubeObject }[] })
-      .resources) {
-      expect(
-        allowedKind(splitApiVersion(r.object.apiVersion ?? '').group, r.object.kind ?? ''),
-      ).toBeDefined();
-      rendered.add(key(r.object));
+    const { desired } = desiredObjects(cellUnit(project, 'dev', true));
+    expect(desired).toHaveLength(2);
+    for (const d of desired) {
+      expect(allowedKind(d.group, d.kind)).toBeDefined();
+      rendered.add(key(d.object));
     }
     expect(DATA_PLANE_KINDS.filter((k) => k.cluster).map((k) => k.kind)).toEqual(['Namespace']);
   });
