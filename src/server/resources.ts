@@ -283,12 +283,30 @@ export function registerResourceRoutes(app: FastifyInstance): void {
     const org = checkOrg(req.params.org);
     const info = namespacedKind(req.params.plural);
     const body = objectBody(req.body, info, org);
+    const dryRun = dryRunOf(query(req).dryRun);
+    const client = clientOf(req, org);
+    // An object that exists is refused, never written; a new one is validated as `apply` validates
+    // (file:line:field errors) in a dry run, then created (a create that lost a race gets the apiserver's
+    // own AlreadyExists).
+    const exists =
+      body.metadata.name !== undefined &&
+      (await callerOf(req).kube.getOrUndefined(info, body.metadata.name, {
+        namespace: org,
+        ...signalOf(req),
+      })) !== undefined;
+    if (exists) {
+      throw new ApiError(
+        409,
+        'AlreadyExists',
+        `${info.resource}.${GROUP} "${body.metadata.name}" already exists: use PUT to update it`,
+      );
+    }
     const res = await applyText({
-      client: clientOf(req, org),
+      client,
       text: JSON.stringify(body, null, 2),
       source: 'request',
       organization: org,
-      dryRun: dryRunOf(query(req).dryRun),
+      dryRun: 'server',
       force: false,
     });
     const first = res.results[0];
@@ -299,7 +317,10 @@ export function registerResourceRoutes(app: FastifyInstance): void {
         `${info.resource}.${GROUP} "${body.metadata.name}" already exists: use PUT to update it`,
       );
     }
-    return reply.code(201).send(first && 'object' in first ? first.object : undefined);
+    if (dryRun === 'server')
+      return reply.code(201).send(first && 'object' in first ? first.object : undefined);
+    const created = await client.create(body, { namespace: org, ...signalOf(req) });
+    return reply.code(201).send(created);
   });
 
   app.get<{ Params: { org: string; plural: string; name: string } }>(

@@ -213,9 +213,14 @@ describe('resources as the caller', () => {
       expect(c.status, c.text).toBe(201);
       expect(c.body.metadata.name).toBe(n);
     }
-    const dup = await call('POST', base, { token: adminToken, body: project('p1', orgA) });
-    expect(dup.status).toBe(409);
+    // a POST of an object that exists is refused and writes nothing (it once applied, then answered 409)
+    const dup = await call('POST', base, {
+      token: adminToken,
+      body: { ...project('p1', orgA), metadata: { ...project('p1', orgA).metadata, labels: { tier: 'x' } } },
+    });
+    expect(dup.status, dup.text).toBe(409);
     const g = await call('GET', `${base}/p1`, { token: adminToken });
+    expect(g.body.metadata.labels).toEqual({ tier: 'std' });
     expect(g.body).toMatchObject({
       apiVersion: 'openchoreo.dev/v1alpha1',
       kind: 'Project',
