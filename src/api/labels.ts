@@ -27,6 +27,7 @@ export const Labels = {
 export const LabelValues = {
   managedByControlPlane: 'openchoreo-control-plane',
   managedByReleaseController: 'release-controller',
+  managedByBuildController: 'build-controller',
   createdByReleaseController: 'release-controller',
   dataPlaneManagedBy: 'choreo-deployment-controller',
   belongToUserWorkloads: 'user-workloads',
@@ -68,6 +69,7 @@ export const Finalizers = {
   deployment: 'openchoreo.dev/data-plane-cleanup',
   endpoint: 'openchoreo.dev/endpoint-deletion',
   release: 'openchoreo.dev/dataplane-cleanup',
+  build: 'openchoreo.dev/build-cleanup',
 } as const;
 
 export interface Hierarchy {

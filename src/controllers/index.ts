@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { KubeClient } from '../kube/client.js';
 import { KUBE_REF } from '../kube/kinds.js';
 import { apiBinding, scheduledTaskBinding, serviceBinding, webApplicationBinding } from './binding/index.js';
+import { buildController } from './build/index.js';
 import { buildPlaneController } from './buildplane/index.js';
 import { componentController } from './component/index.js';
 import { dataPlaneController } from './dataplane/index.js';
@@ -57,6 +58,7 @@ export const CONTROLLERS: Readonly<Record<string, ControllerFactory>> = {
   componentrevision: componentRevisionController,
   promotion: promotionController,
   gitcommitrequest: gitCommitRequestController,
+  build: buildController,
 };
 
 export const CONTROLLER_NAMES: readonly string[] = Object.keys(CONTROLLERS);

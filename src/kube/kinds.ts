@@ -33,6 +33,33 @@ export interface EventObject extends KubeObject {
   source?: { component?: string };
 }
 
+/** The fields of an Argo Workflow node the Build controller and `describe build` read. */
+export interface WorkflowNode {
+  id?: string;
+  name?: string;
+  displayName?: string;
+  templateName?: string;
+  type?: string;
+  phase?: string;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  outputs?: { parameters?: { name: string; value?: string }[] };
+}
+
+/** An Argo Workflow (argoproj.io/v1alpha1): what we write in spec, what we read of status. */
+export interface WorkflowObject extends KubeObject {
+  metadata?: ObjectMeta;
+  spec?: Record<string, unknown>;
+  status?: {
+    phase?: string;
+    message?: string;
+    startedAt?: string;
+    finishedAt?: string;
+    nodes?: Record<string, WorkflowNode>;
+  };
+}
+
 const ref = <T extends KubeObject = KubeObject>(
   group: string,
   version: string,
@@ -71,4 +98,16 @@ export const KUBE_REF = {
   ),
   HTTPRouteFilter: ref('gateway.envoyproxy.io', 'v1alpha1', 'httproutefilters', 'HTTPRouteFilter'),
   CiliumNetworkPolicy: ref('cilium.io', 'v2', 'ciliumnetworkpolicies', 'CiliumNetworkPolicy'),
+  Pod: ref('', 'v1', 'pods', 'Pod'),
+  Role: ref('rbac.authorization.k8s.io', 'v1', 'roles', 'Role'),
+  RoleBinding: ref('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding'),
+  Workflow: ref<WorkflowObject>('argoproj.io', 'v1alpha1', 'workflows', 'Workflow'),
+  WorkflowTaskResult: ref('argoproj.io', 'v1alpha1', 'workflowtaskresults', 'WorkflowTaskResult'),
+  ClusterWorkflowTemplate: ref(
+    'argoproj.io',
+    'v1alpha1',
+    'clusterworkflowtemplates',
+    'ClusterWorkflowTemplate',
+    false,
+  ),
 } as const;

@@ -12,13 +12,15 @@
  * - `POST /batch/apply`, `POST /batch/diff`, `POST /batch/create`: objects prepared by a client (JSON).
  * - `POST /orgs/{org}/promote`, `/promote-project`, `/rollback`; `POST|GET
  *   /orgs/{org}/promotionrequests/{name}/decision|wait`.
+ * - `POST /orgs/{org}/trigger-build` (a Build of a component); `GET /orgs/{org}/builds/{name}/wait?since=`:
+ *   returns when the build finished, when its phase/step/reason is no longer `since`, or at timeoutSeconds.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KubeObject } from '../kube/client.js';
 import type { ResourceInfo } from '../kube/discovery.js';
 import type { ApplyOutcome, DryRun, ResolvedKind } from '../services/apply.js';
 import type { ManifestError } from '../services/manifests.js';
-import type { WireOutcome } from '../services/rest-client.js';
+import { progressKey, type WireOutcome } from '../services/rest-client.js';
 import { callerOf, clientOf } from './context.js';
 import { ApiError, type ErrorDetail, toApiError } from './errors.js';
 import { byKind, byPlural, ORGANIZATIONS } from './kinds.js';
@@ -334,6 +336,35 @@ export function registerOperationRoutes(app: FastifyInstance): void {
       const org = checkOrg(req.params.org);
       const name = checkName('PromotionRequest name', req.params.name, 'subdomain');
       return clientOf(req, org).waitPromotion(name, waitSignal(req, reply));
+    },
+  );
+
+  app.post<{ Params: { org: string } }>(`${BASE}/orgs/:org/trigger-build`, async (req, reply) => {
+    const org = checkOrg(req.params.org);
+    const b = bodyOf(req);
+    const build = await clientOf(req, org).build({
+      component: requiredString(b, 'component'),
+      project: optionalString(b, 'project'),
+      branch: optionalString(b, 'branch'),
+      commit: optionalString(b, 'commit'),
+      template: optionalString(b, 'template'),
+    });
+    return reply.code(201).send(build);
+  });
+
+  app.get<{ Params: { org: string; name: string } }>(
+    `${BASE}/orgs/:org/builds/:name/wait`,
+    async (req, reply) => {
+      const org = checkOrg(req.params.org);
+      const name = checkName('Build name', req.params.name, 'subdomain');
+      const since = query(req).since ?? '';
+      const outer = waitSignal(req, reply);
+      // a change of phase, step or reason ends this slice, so the client shows progress as it happens
+      const slice = new AbortController();
+      outer.addEventListener('abort', () => slice.abort(), { once: true });
+      return clientOf(req, org).waitBuild(name, slice.signal, (p) => {
+        if (progressKey(p) !== since) slice.abort();
+      });
     },
   );
 }

@@ -6,6 +6,7 @@
 import type { KubeObject } from '../kube/client.js';
 import type { WatchEvent } from '../kube/watch.js';
 import type { ApplyOptions, ApplyResult, DiffPair, Prepared, ResolvedKind } from './apply.js';
+import type { BuildOutcome, BuildProgress, TriggerBuildOptions } from './builds.js';
 import type { CatalogResult, LoadCatalogOptions } from './catalog.js';
 import type { InstallOptions, InstallResult, UninstallOptions, UninstallResult } from './install.js';
 import type { Manifest, ManifestError } from './manifests.js';
@@ -102,6 +103,15 @@ export interface ChoreoClient<R extends ResolvedKind = ResolvedKind> {
   ): Promise<{ approver: string }>;
   /** Waits until a request is done and its target Ready, or the signal fires. */
   waitPromotion(name: string, signal: AbortSignal): Promise<WaitOutcome>;
+
+  /** Creates a Build of a component from its spec.build (a branch, commit or template may override it). */
+  build(options: TriggerBuildOptions): Promise<KubeObject>;
+  /** Waits until a Build finished or the signal fires, reporting each change of phase or step. */
+  waitBuild(
+    name: string,
+    signal: AbortSignal,
+    onProgress?: (p: BuildProgress) => void,
+  ): Promise<BuildOutcome>;
 
   /** Release sockets so the process can exit. */
   close(): void;

@@ -531,6 +531,15 @@ export function controllerObjects(o: ControllerOptions): KubeObject[] {
         },
         { apiGroups: ['cilium.io'], resources: ['ciliumnetworkpolicies'], verbs: rw },
         { apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: rw },
+        // The Build controller prepares each organization's CI namespace: the workflow's ServiceAccount and a
+        // Role for Argo's executor (granting a Role needs the rights it grants).
+        { apiGroups: [''], resources: ['serviceaccounts'], verbs: rw },
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: rw },
+        {
+          apiGroups: ['argoproj.io'],
+          resources: ['workflowtaskresults'],
+          verbs: ['create', 'get', 'list', 'watch', 'update', 'patch'],
+        },
         {
           apiGroups: ['argoproj.io'],
           resources: ['clusterworkflowtemplates'],

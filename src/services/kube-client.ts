@@ -6,6 +6,7 @@
  */
 import type { KubeClient } from '../kube/client.js';
 import type { ApplyOptions, ApplyResult, Prepared, ResolvedKind } from './apply.js';
+import type { BuildProgress, TriggerBuildOptions } from './builds.js';
 import type { LoadCatalogOptions } from './catalog.js';
 import type { ChoreoClient, ServerVersionInfo } from './client.js';
 import type { InstallOptions, UninstallOptions } from './install.js';
@@ -175,6 +176,16 @@ export abstract class KubeChoreoClient<R extends ResolvedKind> implements Choreo
   async waitPromotion(name: string, signal: AbortSignal) {
     const { waitPromotion } = await import('./promote.js');
     return this.call(() => waitPromotion(this.kube, this.namespace, name, signal));
+  }
+
+  async build(options: TriggerBuildOptions) {
+    const { triggerBuild } = await import('./builds.js');
+    return this.call(() => triggerBuild(this.kube, this.namespace, options));
+  }
+
+  async waitBuild(name: string, signal: AbortSignal, onProgress?: (p: BuildProgress) => void) {
+    const { waitBuild } = await import('./builds.js');
+    return this.call(() => waitBuild(this.kube, this.namespace, name, signal, onProgress));
   }
 
   async uninstall(options: UninstallOptions = {}) {

@@ -26,6 +26,7 @@ import {
   type ResolvedKind,
   segmentsOf,
 } from './apply.js';
+import type { BuildOutcome, BuildProgress, TriggerBuildOptions } from './builds.js';
 import type { CatalogResult, LoadCatalogOptions } from './catalog.js';
 import type { ChoreoClient, ServerVersionInfo } from './client.js';
 import { type ErrorBody, OperationError } from './errors.js';
@@ -645,9 +646,52 @@ export abstract class RestChoreoClient<R extends ResolvedKind> implements Choreo
     return this.call(() => this.request<WaitOutcome>('GET', path, { query: { timeoutSeconds: 1 } }));
   }
 
+  async build(options: TriggerBuildOptions): Promise<KubeObject> {
+    return this.call(() => this.request<KubeObject>('POST', this.#org('trigger-build'), { body: options }));
+  }
+
+  /** Slices of at most WAIT_SLICE_SECONDS; each ends early when the build's progress changed. */
+  async waitBuild(
+    name: string,
+    signal: AbortSignal,
+    onProgress: (p: BuildProgress) => void = () => {},
+  ): Promise<BuildOutcome> {
+    const path = this.#org(`builds/${encodeURIComponent(name)}/wait`);
+    let since = '';
+    let last: BuildOutcome | undefined;
+    const seen = (o: BuildOutcome): void => {
+      last = o;
+      if (progressKey(o) !== since) {
+        since = progressKey(o);
+        onProgress(o);
+      }
+    };
+    while (!signal.aborted) {
+      try {
+        seen(
+          await this.request<BuildOutcome>('GET', path, {
+            query: { timeoutSeconds: WAIT_SLICE_SECONDS, since },
+            signal,
+            timeoutMs: false,
+          }),
+        );
+        if (last?.finished) return last;
+      } catch (e) {
+        if (!signal.aborted) throw this.mapError(e);
+      }
+    }
+    // the caller's time ran out: where the build stands now
+    return this.call(() => this.request<BuildOutcome>('GET', path, { query: { timeoutSeconds: 1, since } }));
+  }
+
   close(): void {
     this.#agent.destroy();
   }
+}
+
+/** What identifies a step of a build's progress (the server ends a wait slice when it changes). */
+export function progressKey(p: BuildProgress): string {
+  return `${p.phase}/${p.step ?? ''}/${p.reason ?? ''}`;
 }
 
 /** One apply outcome as the server sends it (src/server/operations.ts). */

@@ -67,6 +67,48 @@ export const BuildStatus = z
       .strictObject({ image: z.string().describe('Pushed image reference.') })
       .optional()
       .describe('The image produced.'),
+    commit: z.string().optional().describe('The commit built (what the clone step checked out).'),
+    step: z
+      .string()
+      .optional()
+      .describe('The step running now, or the step that failed (empty once the build succeeded).'),
+    workflow: z
+      .strictObject({
+        buildPlane: z.string().describe('BuildPlane the workflow runs on.'),
+        namespace: z.string().describe('Namespace of the workflow in the build plane.'),
+        name: z.string().describe('Name of the Argo Workflow.'),
+      })
+      .optional()
+      .describe('The Argo Workflow running this build.'),
+    startedAt: z.string().optional().meta({ format: 'date-time', description: 'When the workflow started.' }),
+    finishedAt: z
+      .string()
+      .optional()
+      .meta({ format: 'date-time', description: 'When the workflow finished.' }),
+    steps: z
+      .array(
+        z
+          .strictObject({
+            name: z.string().describe('Step name, e.g. clone-step.'),
+            phase: z
+              .string()
+              .describe('Argo node phase: Pending, Running, Succeeded, Failed, Error, Skipped.'),
+            startedAt: z
+              .string()
+              .optional()
+              .meta({ format: 'date-time', description: 'When the step started.' }),
+            finishedAt: z
+              .string()
+              .optional()
+              .meta({ format: 'date-time', description: 'When the step finished.' }),
+            message: z.string().optional().describe("Argo's message for the step (why it failed)."),
+            pod: z.string().optional().describe('Pod that ran the step (for logs).'),
+          })
+          .describe('One step of the build workflow.'),
+      )
+      .max(64)
+      .optional()
+      .describe('Steps of the workflow, in the order they started.'),
   })
   .describe('Observed state of the Build.');
 export const Build = resource({

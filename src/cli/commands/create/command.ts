@@ -1,4 +1,4 @@
-import { dryRunFlag } from '../../flags.js';
+import { dryRunFlag, waitFlag } from '../../flags.js';
 import { defineCommand, type FlagSpec, type HandlerModule } from '../../spec.js';
 
 /** One handler for every `create <kind>`: it dispatches on the command name. */
@@ -291,6 +291,65 @@ export const createWorkloadSpec = defineCommand({
   load,
 });
 
+export const createBuildSpec = defineCommand({
+  name: 'build',
+  aliases: ['bld'],
+  summary: 'Build a component from source (a Build run as an Argo Workflow in the BuildPlane)',
+  description:
+    'Creates a Build of the component from its spec.build (repository, branch, template): --branch or --commit ' +
+    'builds another revision, --template runs another ClusterWorkflowTemplate. The Build controller runs it in ' +
+    "the organization's BuildPlane; on success the component's Workload gets the new image and redeploys.\n\n" +
+    'With --wait, waits until the build finished, showing the current step (a spinner on a terminal, one line ' +
+    'per step otherwise); --follow also streams the logs of each step. Exit codes: 0 created (or succeeded ' +
+    'with --wait), 1 failed (the message names the step) or --timeout reached, 2 usage error.',
+  args: [
+    {
+      name: 'component',
+      required: true,
+      description: 'Component to build',
+      complete: 'resource-name:component',
+    },
+  ],
+  flags: [
+    {
+      name: 'branch',
+      type: 'string',
+      placeholder: 'name',
+      description: 'Branch to build (default: the component’s)',
+    },
+    {
+      name: 'commit',
+      type: 'string',
+      placeholder: 'sha',
+      description: 'Commit to build (instead of a branch)',
+    },
+    {
+      name: 'template',
+      type: 'string',
+      placeholder: 'name',
+      description: 'Build template (ClusterWorkflowTemplate) to run',
+    },
+    waitFlag('Wait until the build finished'),
+    {
+      name: 'timeout',
+      type: 'string',
+      placeholder: 'duration',
+      default: '30m',
+      description: 'How long --wait waits (e.g. 10m)',
+    },
+    { name: 'follow', type: 'boolean', description: 'Wait, and stream the logs of each step' },
+  ],
+  outputFormats: ['json', 'yaml', 'name'],
+  examples: [
+    {
+      description: 'Build orders and wait for it',
+      command: 'choreoctl create build orders --project shop --wait',
+    },
+    { description: 'Build a commit', command: 'choreoctl create build orders --commit 4f9c2e1 --follow' },
+  ],
+  load: (): Promise<HandlerModule> => import('./build.js'),
+});
+
 export const createSpec = defineCommand({
   name: 'create',
   summary: 'Create a resource from flags',
@@ -308,5 +367,6 @@ export const createSpec = defineCommand({
     createDeploymentTrackSpec,
     createDeploymentSpec,
     createWorkloadSpec,
+    createBuildSpec,
   ],
 });

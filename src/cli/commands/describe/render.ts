@@ -1,4 +1,5 @@
 /** kubectl-describe-like text for one object. Pure: the handler fetches, this renders. */
+import type { KindStatus } from '../../../api/refs.js';
 import type { ComponentPipeline } from '../../../services/pipeline-status.js';
 import type { EventData } from '../../../services/resources.js';
 import { age } from '../../output/age.js';
@@ -64,6 +65,36 @@ export function statusUrls(status: unknown): string[] {
   return out;
 }
 
+/** `1m05s`, `42s`: how long a build step took (or has been running). */
+export function stepDuration(
+  startedAt: string | undefined,
+  finishedAt: string | undefined,
+  now: number,
+): string {
+  const start = Date.parse(startedAt ?? '');
+  if (!Number.isFinite(start)) return '';
+  const end = finishedAt ? Date.parse(finishedAt) : now;
+  const s = Math.max(0, Math.round((end - start) / 1000));
+  const text = s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  return finishedAt ? text : `${text} (running)`;
+}
+
+/** A Build's steps (status.steps): phase, duration, and Argo's message (why a step failed). */
+function buildStepLines(status: unknown, now: number): string[] {
+  const steps = (status as KindStatus<'Build'> | undefined)?.steps;
+  if (!steps || steps.length === 0) return [];
+  const rows = steps.map((st) => [
+    st.name,
+    st.phase,
+    stepDuration(st.startedAt, st.finishedAt, now),
+    st.message ?? '',
+  ]);
+  return [
+    'Steps:',
+    indent(renderTable(['Step', 'Phase', 'Duration', 'Message'], safeRows(rows), { upperCase: false }), 2),
+  ];
+}
+
 export function renderDescribe(input: DescribeInput): string {
   const { object: o } = input;
   const now = input.now ?? Date.now();
@@ -114,6 +145,7 @@ export function renderDescribe(input: DescribeInput): string {
     );
   }
   if (input.pipeline) lines.push(...pipelineLines(input.pipeline));
+  lines.push(...buildStepLines(o.kind === 'Build' ? o.status : undefined, now));
   const urls = statusUrls(o.status);
   if (urls.length > 0) {
     lines.push('Endpoints:', ...urls.map((u) => `  ${escapeControl(u)}`));

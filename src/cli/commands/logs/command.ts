@@ -16,8 +16,13 @@ export const logsSpec = defineCommand({
     'pods/log there.\n\n' +
     'Exit codes: 0 ok, 1 error (unknown component or environment, not deployed, no pods), 2 usage error.',
   args: [
-    { name: 'type', required: true, description: 'What to read the logs of: component' },
-    { name: 'name', required: true, description: 'Component name', complete: 'resource-name:component' },
+    { name: 'type', required: true, description: 'What to read the logs of: component or build' },
+    {
+      name: 'name',
+      required: true,
+      description: 'Component or Build name',
+      complete: 'resource-name:component',
+    },
   ],
   flags: [
     { name: 'follow', short: 'f', type: 'boolean', description: 'Stream new lines as they are written' },
@@ -78,6 +83,10 @@ export const logsSpec = defineCommand({
     {
       description: 'Follow production, last 10 lines each',
       command: 'choreoctl logs component orders --env prod -f --tail 10',
+    },
+    {
+      description: "Follow a build: each step's log under a header",
+      command: 'choreoctl logs build orders-build-1a2b3c4d -f',
     },
     {
       description: 'The last five minutes, with timestamps',

@@ -34,8 +34,31 @@ export function colourIndex(pod: string): number {
 
 export default defineHandler<typeof logsSpec>(async ({ factory, args, flags, commandPath }) => {
   const type = String(args.type ?? '');
+  if (['build', 'builds', 'bld'].includes(type)) {
+    const { streamBuildLogs } = await import('./build.js');
+    const { toCliError } = await import('../../direct.js');
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      await streamBuildLogs(factory, String(args.name), {
+        follow: flags.follow,
+        signal: controller.signal,
+        tailLines: flags.tail,
+        timestamps: flags.timestamps,
+      });
+    } catch (e) {
+      if (controller.signal.aborted) return ExitCode.OK;
+      throw toCliError(e);
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    return ExitCode.OK;
+  }
   if (!['component', 'components', 'comp'].includes(type)) {
-    throw new UsageError(`cannot read logs of "${type}": supported: component`, commandPath);
+    throw new UsageError(`cannot read logs of "${type}": supported: component, build`, commandPath);
   }
   if (flags.container && flags.allContainers) {
     throw new UsageError('--container and --all-containers cannot be used together', commandPath);

@@ -1,0 +1,329 @@
+/**
+ * `choreoctl create build --wait` and `logs build -f` as processes (the BUILT CLI; `npm run build` first) against
+ * a control plane of their own with one simulated node (kube-scheduler + kwok) and the controllers running in this
+ * process. The BuildPlane is that cluster, with the Argo CRDs and a minimal `docker` ClusterWorkflowTemplate.
+ *
+ * No Argo workflow-controller runs here: the test plays Argo's part, as Argo would through the apiserver — it
+ * creates the step pods of the Workflow (labelled with the workflow, container `main`; kwok runs them and serves
+ * their log from its CRI file) and writes the Workflow's status (nodes, phases, outputs). Everything else is real:
+ * the CLI creates the Build, the Build controller creates and follows the Workflow, applies the Workload.
+ */
+import { appendFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { BuildSteps } from '../../src/api/build-templates.js';
+import { sortForApply } from '../../src/api/index.js';
+import { type RunningControllers, runControllers } from '../../src/controllers/index.js';
+import type { KubeClient, KubeObject } from '../../src/kube/client.js';
+import { KUBE_REF, type WorkflowNode, type WorkflowObject } from '../../src/kube/kinds.js';
+import { type ControlPlane, startControlPlane } from '../../src/local/controlplane.js';
+import { criLogLine } from '../../src/local/kwok.js';
+import {
+  acmeExampleDocuments,
+  conditionOf,
+  installCrds,
+  installExternalCrds,
+  newClient,
+  until,
+} from '../integration/helpers.js';
+import { type ServerProcess, startServerProcess } from './server-process.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+const bin = join(repo, 'bin/choreoctl.js');
+const CI = 'openchoreo-ci-acme';
+const KEEP = new Set([
+  'Organization',
+  'DataPlane',
+  'BuildPlane',
+  'Environment',
+  'DeploymentPipeline',
+  'Project',
+]);
+
+let cp: ControlPlane;
+let client: KubeClient;
+let ctrl: RunningControllers;
+let env: Record<string, string>;
+let logFile: string;
+let server: ServerProcess | undefined;
+
+function cli(args: string[]) {
+  return execa(process.execPath, [bin, ...args], { env, extendEnv: false, reject: false, stdin: 'ignore' });
+}
+
+/** A running process's stdout so far, and an event-driven wait for a condition on it. */
+function collect(proc: ResultPromise) {
+  let out = '';
+  const waiters = new Set<() => void>();
+  proc.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+    for (const w of waiters) w();
+  });
+  return {
+    text: () => out,
+    until(test: (out: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
+      return new Promise((resolvePromise, reject) => {
+        const check = () => {
+          if (!test(out)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolvePromise(out);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for ${what}; output so far:\n${out}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+const template: KubeObject = {
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'ClusterWorkflowTemplate',
+  metadata: { name: 'docker' },
+  spec: {
+    entrypoint: 'build-workflow',
+    templates: [
+      { name: 'build-workflow', steps: Object.values(BuildSteps).map((s) => [{ name: s, template: s }]) },
+      ...Object.values(BuildSteps).map((s) => ({
+        name: s,
+        container: { image: 'busybox', command: ['true'] },
+      })),
+    ],
+  },
+};
+
+/** The Workflow the controller created for the Build `create build` printed. */
+async function workflowOf(stdout: () => string): Promise<WorkflowObject> {
+  const build = await until(
+    () => /build\.openchoreo\.dev\/(\S+) created/.exec(stdout())?.[1],
+    'the created build',
+  );
+  return until(async () => {
+    const list = await client.list<WorkflowObject>(KUBE_REF.Workflow, { namespace: CI });
+    return list.items.find((w) => w.metadata?.labels?.['build-name'] === build);
+  }, `the Workflow of ${build}`);
+}
+
+/** Play Argo: a pod per step that ran (kwok runs it), then the Workflow's status. */
+async function argoRuns(
+  wf: WorkflowObject,
+  steps: [string, string, Partial<WorkflowNode>?][],
+  phase: string,
+) {
+  const name = wf.metadata?.name ?? '';
+  const nodes: Record<string, WorkflowNode> = {};
+  for (const [i, [step, stepPhase, extra]] of steps.entries()) {
+    const pod = `${name}-${step}-${1000 + i}`;
+    await client.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: pod, namespace: CI, labels: { 'workflows.argoproj.io/workflow': name } },
+      spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] },
+    });
+    nodes[pod] = {
+      id: pod,
+      name: `${name}[${i}].${step}`,
+      displayName: step,
+      templateName: step,
+      type: 'Pod',
+      phase: stepPhase,
+      startedAt: new Date(Date.now() + i * 1000).toISOString(),
+      ...extra,
+    };
+  }
+  await client.patch(KUBE_REF.Workflow, name, { status: { phase, nodes } }, { namespace: CI });
+}
+
+beforeAll(async () => {
+  cp = await startControlPlane({ name: 'choreoctl-e2e-build', nodes: 1 });
+  logFile = cp.nodes?.logFile ?? '';
+  client = newClient(cp.admin.kubeconfig);
+  await installCrds(client);
+  await installExternalCrds(client);
+  ctrl = runControllers({ client, handleSignals: false });
+  await ctrl.started;
+  const docs = acmeExampleDocuments().filter(
+    (d) =>
+      (KEEP.has(d.kind ?? '') || d.kind?.endsWith('Class') || d.metadata?.name === 'orders') &&
+      d.kind !== 'Build' &&
+      d.kind !== 'Workload',
+  );
+  for (const doc of [...sortForApply(docs), template]) {
+    await until(
+      async () => client.apply(doc, { fieldManager: 'e2e-build', force: true }).then(() => true),
+      `${doc.kind}/${doc.metadata?.name} to apply`,
+      60_000,
+    );
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'choreoctl-e2e-build-'));
+  env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    CHOREOCTL_CONFIG: join(dir, 'config'),
+    KUBECONFIG: cp.admin.kubeconfig,
+    NO_COLOR: '1',
+  };
+  // api mode: the same commands through `choreoctl server` in front of this control plane
+  server = await startServerProcess(
+    process.execPath,
+    bin,
+    ['--kubeconfig', cp.admin.kubeconfig, '--addr', '127.0.0.1:0'],
+    env,
+  );
+  await writeFile(
+    env.CHOREOCTL_CONFIG as string,
+    `apiVersion: choreoctl.openchoreo.dev/v1alpha1
+kind: Config
+currentContext: direct
+contexts:
+  - {name: direct, mode: direct, kubeconfig: ${cp.admin.kubeconfig}}
+  - {name: api, mode: api, apiUrl: "${server.url}", token: "${cp.admin.token}"}
+`,
+    { mode: 0o600 },
+  );
+}, 400_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await ctrl?.stop();
+  client?.close();
+  await cp?.stop();
+});
+
+let failedBuild = '';
+
+describe('choreoctl create build --wait', () => {
+  it('exits 0 once the build succeeded and its Workload is applied', async () => {
+    const proc = cli(['create', 'build', 'orders', '-n', 'acme', '--project', 'storefront', '--wait']);
+    const wf = await workflowOf(collect(proc).text);
+    const image = 'registry.example/acme/storefront-orders:default-4f9c2e1a';
+    const workload = {
+      apiVersion: 'openchoreo.dev/v1alpha1',
+      kind: 'Workload',
+      metadata: { name: 'orders' },
+      spec: {
+        owner: { projectName: 'storefront', componentName: 'orders' },
+        containers: { main: { image } },
+      },
+    };
+    const param = (name: string, value: string) => ({ outputs: { parameters: [{ name, value }] } });
+    await argoRuns(
+      wf,
+      [
+        [BuildSteps.clone, 'Succeeded', param('git-revision', '4f9c2e1a')],
+        [BuildSteps.build, 'Succeeded'],
+        [BuildSteps.push, 'Succeeded', param('image', image)],
+        [BuildSteps.workloadCreate, 'Succeeded', param('workload-cr', stringify(workload))],
+      ],
+      'Succeeded',
+    );
+    const r = await proc;
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`succeeded: built ${image}; Workload "orders" applied`);
+    const wl = await client.get<KubeObject>(
+      { apiVersion: 'openchoreo.dev/v1alpha1', kind: 'Workload' },
+      'orders',
+      {
+        namespace: 'acme',
+      },
+    );
+    expect(JSON.stringify(wl.spec)).toContain(image);
+  }, 180_000);
+
+  it('works the same through the REST server (api mode): progress, then exit 0 naming the image', async () => {
+    const proc = cli([
+      '--context',
+      'api',
+      'create',
+      'build',
+      'orders',
+      '-n',
+      'acme',
+      '--commit',
+      '9a8b7c6',
+      '--wait',
+    ]);
+    const wf = await workflowOf(collect(proc).text);
+    const image = 'registry.example/acme/storefront-orders:default-9a8b7c6';
+    const workload = {
+      apiVersion: 'openchoreo.dev/v1alpha1',
+      kind: 'Workload',
+      metadata: { name: 'orders' },
+      spec: {
+        owner: { projectName: 'storefront', componentName: 'orders' },
+        containers: { main: { image } },
+      },
+    };
+    const param = (name: string, value: string) => ({ outputs: { parameters: [{ name, value }] } });
+    await argoRuns(
+      wf,
+      [
+        [BuildSteps.clone, 'Succeeded', param('git-revision', '9a8b7c6')],
+        [BuildSteps.build, 'Succeeded'],
+        [BuildSteps.push, 'Succeeded', param('image', image)],
+        [BuildSteps.workloadCreate, 'Succeeded', param('workload-cr', stringify(workload))],
+      ],
+      'Succeeded',
+    );
+    const r = await proc;
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`succeeded: built ${image}; Workload "orders" applied`);
+  }, 180_000);
+
+  it('exits 1 naming the failed step and the message of Argo', async () => {
+    const proc = cli(['create', 'build', 'orders', '-n', 'acme', '--commit', 'abc1234', '--wait']);
+    const wf = await workflowOf(collect(proc).text);
+    failedBuild = wf.metadata?.labels?.['build-name'] ?? '';
+    await argoRuns(
+      wf,
+      [
+        [BuildSteps.clone, 'Succeeded'],
+        [BuildSteps.build, 'Failed', { message: 'Error (exit code 1): no Dockerfile at /services/orders' }],
+      ],
+      'Failed',
+    );
+    const r = await proc;
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(
+      `error: build ${failedBuild} failed at step build-step: step build-step failed: Error (exit code 1): no Dockerfile at /services/orders`,
+    );
+  }, 180_000);
+});
+
+describe('choreoctl logs build -f', () => {
+  it("prints each step's log under a header", async () => {
+    // kwok serves every simulated container's log from one file: the lines appear under each step.
+    expect(failedBuild).not.toBe('');
+    await until(
+      async () =>
+        (await client.list<KubeObject>(KUBE_REF.Pod, { namespace: CI })).items.filter(
+          (p) =>
+            p.metadata?.labels?.['workflows.argoproj.io/workflow']?.startsWith(failedBuild) &&
+            conditionOf(p)?.status === 'True',
+        ).length === 2,
+      'the two step pods of the failed build running',
+      120_000,
+    );
+    const marker = `cloning into /mnt/vol/source ${Date.now()}`;
+    appendFileSync(logFile, criLogLine(marker));
+    const proc = cli(['logs', 'build', failedBuild, '-n', 'acme', '-f']);
+    const out = collect(proc);
+    const text = await out.until(
+      (o) =>
+        o.includes('=== clone-step ===') && o.includes('=== build-step ===') && o.split(marker).length > 2,
+      'both step headers, each followed by the lines',
+    );
+    proc.kill('SIGINT');
+    const r = await proc;
+    expect(r.exitCode).toBe(0);
+    expect(text).toMatch(new RegExp(`=== clone-step ===\\n(.*\\n)*.*${marker}`));
+  }, 180_000);
+});

@@ -1,0 +1,280 @@
+/**
+ * The Build controller against the harness apiserver, which is both the control plane and the build plane (a
+ * BuildPlane without kubernetesCluster): the Argo CRDs are installed, and a minimal ClusterWorkflowTemplate of
+ * the four steps. No Argo workflow-controller runs in this file: the test plays exactly Argo's part, writing the
+ * Workflow's status (phase, nodes, output parameters) as Argo would, through the apiserver. Everything of ours is
+ * real: the controller creates the Workflow, follows it through its informer, applies the Workload, and the
+ * Service → binding → Release chain deploys the new image to the data plane.
+ */
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { BuildSteps } from '../../../src/api/build-templates.js';
+import { buildNamespaceName, dataPlaneNamespaceName, workflowName } from '../../../src/api/naming.js';
+import { REF } from '../../../src/api/refs.js';
+import type { KubeObject } from '../../../src/kube/client.js';
+import { KUBE_REF, type WorkflowNode, type WorkflowObject } from '../../../src/kube/kinds.js';
+import {
+  acmeExampleDocuments,
+  conditionOf,
+  controllerHarness,
+  uniqueName,
+  until,
+  waitReady,
+} from '../helpers.js';
+
+const h = controllerHarness({ externalCrds: () => true });
+const org = uniqueName('bld');
+const ciNs = buildNamespaceName(org);
+const TEMPLATE = uniqueName('tpl');
+
+/** acme's platform, storefront project and `orders` (no Build, no Workload: the build makes it), renamed to `org`. */
+function orgDocuments(): KubeObject[] {
+  const keep = acmeExampleDocuments().filter((d) => {
+    if (d.kind === 'Build' || d.kind === 'Workload' || d.kind === 'BuildPlane') return false;
+    const spec = (d.spec ?? {}) as { owner?: { componentName?: string } };
+    if (d.kind === 'Component') return d.metadata?.name === 'orders';
+    return spec.owner?.componentName === undefined || spec.owner.componentName === 'orders';
+  });
+  return JSON.parse(JSON.stringify(keep).replaceAll('acme', org)) as KubeObject[];
+}
+
+const buildPlane: KubeObject = {
+  apiVersion: 'openchoreo.dev/v1alpha1',
+  kind: 'BuildPlane',
+  metadata: { name: 'builds', namespace: org },
+  spec: {},
+};
+
+/** A ClusterWorkflowTemplate with the four steps (what `choreoctl install` ships, minus the scripts). */
+const template = (name: string): KubeObject => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'ClusterWorkflowTemplate',
+  metadata: { name },
+  spec: {
+    entrypoint: 'build-workflow',
+    templates: [
+      {
+        name: 'build-workflow',
+        steps: Object.values(BuildSteps).map((s) => [{ name: s, template: s }]),
+      },
+      ...Object.values(BuildSteps).map((s) => ({
+        name: s,
+        container: { image: 'busybox', command: ['true'] },
+      })),
+    ],
+  },
+});
+
+function build(name: string, commit?: string): KubeObject {
+  return {
+    apiVersion: 'openchoreo.dev/v1alpha1',
+    kind: 'Build',
+    metadata: { name, namespace: org },
+    spec: {
+      owner: { projectName: 'storefront', componentName: 'orders' },
+      repository: {
+        url: 'https://github.com/acme/storefront',
+        revision: commit ? { commit } : { branch: 'release-1' },
+        appPath: '/services/orders',
+      },
+      templateRef: { name: TEMPLATE, parameters: [{ name: 'docker-context', value: '/services/orders' }] },
+    },
+  };
+}
+
+const t0 = Date.parse('2026-01-01T10:00:00Z');
+const at = (s: number) => new Date(t0 + s * 1000).toISOString().replace('.000', '');
+
+/** A step node as Argo's controller records it. */
+function node(
+  wf: string,
+  i: number,
+  step: string,
+  phase: string,
+  extra: Partial<WorkflowNode> = {},
+): [string, WorkflowNode] {
+  const id = `${wf}-${i}`;
+  return [
+    id,
+    {
+      id,
+      name: `${wf}[${i}].${step}`,
+      displayName: step,
+      templateName: step,
+      type: 'Pod',
+      phase,
+      startedAt: at(i * 10),
+      ...(phase === 'Succeeded' || phase === 'Failed' ? { finishedAt: at(i * 10 + 7) } : {}),
+      ...extra,
+    },
+  ];
+}
+
+/** Play Argo's controller: write the Workflow's status (`name`: the Build's). */
+async function argoWrites(name: string, status: WorkflowObject['status']): Promise<void> {
+  await h.client.patch(KUBE_REF.Workflow, workflowName(name), { status }, { namespace: ciNs });
+}
+
+const getWorkflow = (name: string) =>
+  h.client.getOrUndefined<WorkflowObject>(KUBE_REF.Workflow, workflowName(name), { namespace: ciNs });
+type Params = { parameters?: { name: string; value: string }[] };
+const paramsOf = (wf: WorkflowObject | undefined) =>
+  Object.fromEntries(((wf?.spec?.arguments ?? {}) as Params).parameters?.map((p) => [p.name, p.value]) ?? []);
+const getBuild = (name: string) => h.client.getOrUndefined<KubeObject>(REF.Build, name, { namespace: org });
+
+describe('Build controller', () => {
+  it('waits for a BuildPlane, then creates the Workflow from the named template with the Build parameters', async () => {
+    const c = h.client;
+    for (const d of orgDocuments()) await c.apply(d, { fieldManager: 'test', force: true });
+    await c.apply(template(TEMPLATE), { fieldManager: 'test', force: true });
+    await c.create(build('b1', '4f9c2e1a'));
+    const missing = await waitReady(c, REF.Build, 'b1', org, 'False', 'BuildPlaneNotFound', 60_000);
+    expect(missing.message).toContain(`no BuildPlane in namespace "${org}"`);
+
+    await c.create(buildPlane);
+    const wf = await until(() => getWorkflow('b1'), 'the Workflow of b1', 60_000).catch(async (e) => {
+      throw new Error(`${e.message}; b1: ${JSON.stringify((await getBuild('b1'))?.status)}`);
+    });
+    expect(wf.metadata?.labels).toMatchObject({
+      'build-name': 'b1',
+      'openchoreo.dev/managed-by': 'build-controller',
+    });
+    expect(wf.spec).toMatchObject({
+      serviceAccountName: 'workflow-sa',
+      workflowTemplateRef: { name: TEMPLATE, clusterScope: true },
+      ttlStrategy: { secondsAfterCompletion: 3600 },
+    });
+    const params = paramsOf(wf);
+    expect(params).toEqual({
+      'project-name': 'storefront',
+      'component-name': 'orders',
+      'git-repo': 'https://github.com/acme/storefront',
+      branch: '',
+      commit: '4f9c2e1a',
+      'app-path': '/services/orders',
+      'image-name': 'storefront-orders',
+      'image-tag': 'default',
+      'docker-context': '/services/orders',
+    });
+    // The build plane is prepared: namespace, ServiceAccount, Role, RoleBinding.
+    expect(await c.getOrUndefined(KUBE_REF.ServiceAccount, 'workflow-sa', { namespace: ciNs })).toBeDefined();
+    expect(
+      await c.getOrUndefined(KUBE_REF.RoleBinding, 'workflow-role-binding', { namespace: ciNs }),
+    ).toBeDefined();
+    const pending = conditionOf(await getBuild('b1'));
+    expect(pending?.reason).toBe('BuildPending');
+  }, 300_000);
+
+  it('follows Argo: Running names the step; success records commit and image and deploys the Workload', async () => {
+    const c = h.client;
+    await argoWrites('b1', {
+      phase: 'Running',
+      startedAt: at(0),
+      nodes: Object.fromEntries([
+        node('b1', 0, BuildSteps.clone, 'Succeeded', {
+          outputs: { parameters: [{ name: 'git-revision', value: '4f9c2e1a' }] },
+        }),
+        node('b1', 1, BuildSteps.build, 'Running'),
+      ]),
+    });
+    const running = await waitReady(c, REF.Build, 'b1', org, 'False', 'BuildRunning');
+    expect(running.message).toContain('step build-step is running');
+    const image = `registry.example/${org}/storefront-orders:default-4f9c2e1a`;
+    const workload = {
+      apiVersion: 'openchoreo.dev/v1alpha1',
+      kind: 'Workload',
+      metadata: { name: 'orders' },
+      spec: {
+        owner: { projectName: 'storefront', componentName: 'orders' },
+        containers: { main: { image } },
+        endpoints: { 'orders-api': { type: 'REST', port: 8080 } },
+      },
+    };
+    await argoWrites('b1', {
+      phase: 'Succeeded',
+      startedAt: at(0),
+      finishedAt: at(40),
+      nodes: Object.fromEntries([
+        node('b1', 0, BuildSteps.clone, 'Succeeded', {
+          outputs: { parameters: [{ name: 'git-revision', value: '4f9c2e1a' }] },
+        }),
+        node('b1', 1, BuildSteps.build, 'Succeeded'),
+        node('b1', 2, BuildSteps.push, 'Succeeded', {
+          outputs: { parameters: [{ name: 'image', value: image }] },
+        }),
+        node('b1', 3, BuildSteps.workloadCreate, 'Succeeded', {
+          outputs: { parameters: [{ name: 'workload-cr', value: stringify(workload) }] },
+        }),
+      ]),
+    });
+    await waitReady(c, REF.Build, 'b1', org, 'True', 'BuildSucceeded');
+    const b = (await getBuild('b1')) as KubeObject & {
+      status: { phase: string; commit: string; imageStatus: { image: string }; steps: { name: string }[] };
+    };
+    expect(b.status).toMatchObject({ phase: 'Succeeded', commit: '4f9c2e1a', imageStatus: { image } });
+    expect(b.status.steps.map((s) => s.name)).toEqual(Object.values(BuildSteps));
+    expect(conditionOf(b, 'WorkloadUpdated')?.status).toBe('True');
+    // The Workload drives the existing chain: the data plane's Deployment runs the new image.
+    const cell = dataPlaneNamespaceName(org, 'storefront', 'dev');
+    const deployment = await until(
+      async () => {
+        const list = await c.list<KubeObject>(KUBE_REF.Deployment, { namespace: cell });
+        return list.items.find((d) => JSON.stringify(d.spec).includes(image));
+      },
+      'the orders Deployment with the built image',
+      120_000,
+    );
+    expect(deployment.metadata?.labels?.['component-name']).toBe('orders');
+  }, 300_000);
+
+  it('a failing step: Failed, naming the step and Argo message', async () => {
+    const c = h.client;
+    await c.create(build('b2'));
+    await until(() => getWorkflow('b2'), 'the Workflow of b2', 60_000);
+    await argoWrites('b2', {
+      phase: 'Failed',
+      message: 'child failed',
+      startedAt: at(0),
+      finishedAt: at(20),
+      nodes: Object.fromEntries([
+        node('b2', 0, BuildSteps.clone, 'Succeeded'),
+        node('b2', 1, BuildSteps.build, 'Failed', { message: 'Error (exit code 3): no Dockerfile' }),
+      ]),
+    });
+    const failed = await waitReady(c, REF.Build, 'b2', org, 'False', 'BuildFailed');
+    expect(failed.message).toBe('step build-step failed: Error (exit code 3): no Dockerfile');
+    expect((await getBuild('b2'))?.status as { phase: string; step: string }).toMatchObject({
+      phase: 'Failed',
+      step: 'build-step',
+    });
+    const wf = await getWorkflow('b2');
+    expect(paramsOf(wf).branch).toBe('release-1');
+  }, 120_000);
+
+  it('a missing template is a condition, recovered when the template appears', async () => {
+    const c = h.client;
+    const other = uniqueName('tpl');
+    await c.create({
+      ...build('b3'),
+      spec: { ...(build('b3').spec as object), templateRef: { name: other } },
+    });
+    const missing = await waitReady(c, REF.Build, 'b3', org, 'False', 'TemplateNotFound');
+    expect(missing.message).toContain(`ClusterWorkflowTemplate "${other}" not found on BuildPlane "builds"`);
+    await c.apply(template(other), { fieldManager: 'test', force: true });
+    await until(() => getWorkflow('b3'), 'the Workflow of b3 once its template exists', 60_000);
+    await c.delete(KUBE_REF.ClusterWorkflowTemplate, other);
+  }, 120_000);
+
+  it('deleting a Build deletes its Workflow', async () => {
+    const c = h.client;
+    await c.delete(REF.Build, 'b3', { namespace: org });
+    await until(
+      async () => !(await getWorkflow('b3')) && !(await getBuild('b3')),
+      'b3 and its Workflow gone',
+      60_000,
+    );
+    await c.delete(REF.Build, 'b1', { namespace: org });
+    await c.delete(REF.Build, 'b2', { namespace: org });
+    await c.delete(KUBE_REF.ClusterWorkflowTemplate, TEMPLATE);
+  }, 120_000);
+});
