@@ -189,9 +189,10 @@ describe('choreoctl logs component', () => {
     const noPods = await cli(['logs', 'component', 'reports', '-n', 'acme', '-l', 'no=such']);
     expect(noPods.exitCode).toBe(1);
     expect(noPods.stderr).toMatch(/has no pods yet/);
-    const usage = await cli(['logs', 'build', 'x']);
-    expect(usage.exitCode).toBe(2);
-    for (const r of [unknown, badEnv, notDeployed, noPods]) expect(r.stderr).not.toMatch(/\n\s+at /);
+    const noBuild = await cli(['logs', 'build', 'x', '-n', 'acme']);
+    expect(noBuild.exitCode).toBe(1);
+    expect(noBuild.stderr).toContain('build "x" not found in organization "acme" (see: choreoctl get builds)');
+    for (const r of [unknown, badEnv, notDeployed, noPods, noBuild]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('RBAC: without get on pods/log it says so', async () => {
