@@ -191,7 +191,9 @@ describe('choreoctl logs component', () => {
     expect(noPods.stderr).toMatch(/has no pods yet/);
     const noBuild = await cli(['logs', 'build', 'x', '-n', 'acme']);
     expect(noBuild.exitCode).toBe(1);
-    expect(noBuild.stderr).toContain('build "x" not found in organization "acme" (see: choreoctl get builds)');
+    expect(noBuild.stderr).toContain(
+      'build "x" not found in organization "acme" (see: choreoctl get builds)',
+    );
     for (const r of [unknown, badEnv, notDeployed, noPods, noBuild]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
