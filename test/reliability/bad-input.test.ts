@@ -113,6 +113,20 @@ const files = new Map<string, string>();
 const cli = (args: string[]) => runner.run(args);
 
 /** Every openchoreo.dev object the corpus could create, in every namespace: the cluster must not change. */
+/**
+ * What a corpus case could have written: objects in this test's organization and in every namespace a corpus file
+ * names, and those namespaces themselves. (Not the whole cluster: other test files share this apiserver and
+ * create and delete their own organizations meanwhile.)
+ */
+const REACHABLE = new Set([
+  org,
+  ...readdirSync(corpusDir).flatMap((f) =>
+    [...readFileSync(join(corpusDir, f), 'latin1').matchAll(/namespace:\s*["']?([a-z0-9.-]+)/g)].map(
+      (m) => m[1] as string,
+    ),
+  ),
+]);
+
 async function snapshot(): Promise<string[]> {
   const out: string[] = [];
   for (const resource of ['projects', 'components', 'deployableartifacts']) {
@@ -122,11 +136,15 @@ async function snapshot(): Promise<string[]> {
       resource,
       namespaced: true,
     });
-    for (const o of list.items)
+    for (const o of list.items) {
+      if (!REACHABLE.has(o.metadata?.namespace ?? '')) continue;
       out.push(`${resource}/${o.metadata?.namespace}/${o.metadata?.name}@${o.metadata?.resourceVersion}`);
+    }
   }
   const ns = await admin.list<KubeObject>(KUBE_REF.Namespace);
-  for (const o of ns.items) out.push(`namespaces/${o.metadata?.name}`);
+  for (const o of ns.items) {
+    if (REACHABLE.has(o.metadata?.name ?? '')) out.push(`namespaces/${o.metadata?.name}`);
+  }
   return out.sort();
 }
 
