@@ -200,32 +200,43 @@ afterAll(async () => {
 
 let failedBuild = '';
 
+/**
+ * Runs `create build … --wait` while playing a successful Argo run whose clone step reports `revision`; returns
+ * the process's result and the image the push step reported.
+ */
+async function succeededBuild(args: string[], revision: string) {
+  const proc = cli(args);
+  const wf = await workflowOf(collect(proc).text);
+  const image = `registry.example/acme/storefront-orders:default-${revision}`;
+  const workload = {
+    apiVersion: 'openchoreo.dev/v1alpha1',
+    kind: 'Workload',
+    metadata: { name: 'orders' },
+    spec: {
+      owner: { projectName: 'storefront', componentName: 'orders' },
+      containers: { main: { image } },
+    },
+  };
+  const param = (name: string, value: string) => ({ outputs: { parameters: [{ name, value }] } });
+  await argoRuns(
+    wf,
+    [
+      [BuildSteps.clone, 'Succeeded', param('git-revision', revision)],
+      [BuildSteps.build, 'Succeeded'],
+      [BuildSteps.push, 'Succeeded', param('image', image)],
+      [BuildSteps.workloadCreate, 'Succeeded', param('workload-cr', stringify(workload))],
+    ],
+    'Succeeded',
+  );
+  return { r: await proc, image };
+}
+
 describe('choreoctl create build --wait', () => {
   it('exits 0 once the build succeeded and its Workload is applied', async () => {
-    const proc = cli(['create', 'build', 'orders', '-n', 'acme', '--project', 'storefront', '--wait']);
-    const wf = await workflowOf(collect(proc).text);
-    const image = 'registry.example/acme/storefront-orders:default-4f9c2e1a';
-    const workload = {
-      apiVersion: 'openchoreo.dev/v1alpha1',
-      kind: 'Workload',
-      metadata: { name: 'orders' },
-      spec: {
-        owner: { projectName: 'storefront', componentName: 'orders' },
-        containers: { main: { image } },
-      },
-    };
-    const param = (name: string, value: string) => ({ outputs: { parameters: [{ name, value }] } });
-    await argoRuns(
-      wf,
-      [
-        [BuildSteps.clone, 'Succeeded', param('git-revision', '4f9c2e1a')],
-        [BuildSteps.build, 'Succeeded'],
-        [BuildSteps.push, 'Succeeded', param('image', image)],
-        [BuildSteps.workloadCreate, 'Succeeded', param('workload-cr', stringify(workload))],
-      ],
-      'Succeeded',
+    const { r, image } = await succeededBuild(
+      ['create', 'build', 'orders', '-n', 'acme', '--project', 'storefront', '--wait'],
+      '4f9c2e1a',
     );
-    const r = await proc;
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain(`succeeded: built ${image}; Workload "orders" applied`);
     const wl = await client.get<KubeObject>(
@@ -239,41 +250,10 @@ describe('choreoctl create build --wait', () => {
   }, 180_000);
 
   it('works the same through the REST server (api mode): progress, then exit 0 naming the image', async () => {
-    const proc = cli([
-      '--context',
-      'api',
-      'create',
-      'build',
-      'orders',
-      '-n',
-      'acme',
-      '--commit',
+    const { r, image } = await succeededBuild(
+      ['--context', 'api', 'create', 'build', 'orders', '-n', 'acme', '--commit', '9a8b7c6', '--wait'],
       '9a8b7c6',
-      '--wait',
-    ]);
-    const wf = await workflowOf(collect(proc).text);
-    const image = 'registry.example/acme/storefront-orders:default-9a8b7c6';
-    const workload = {
-      apiVersion: 'openchoreo.dev/v1alpha1',
-      kind: 'Workload',
-      metadata: { name: 'orders' },
-      spec: {
-        owner: { projectName: 'storefront', componentName: 'orders' },
-        containers: { main: { image } },
-      },
-    };
-    const param = (name: string, value: string) => ({ outputs: { parameters: [{ name, value }] } });
-    await argoRuns(
-      wf,
-      [
-        [BuildSteps.clone, 'Succeeded', param('git-revision', '9a8b7c6')],
-        [BuildSteps.build, 'Succeeded'],
-        [BuildSteps.push, 'Succeeded', param('image', image)],
-        [BuildSteps.workloadCreate, 'Succeeded', param('workload-cr', stringify(workload))],
-      ],
-      'Succeeded',
     );
-    const r = await proc;
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain(`succeeded: built ${image}; Workload "orders" applied`);
   }, 180_000);
