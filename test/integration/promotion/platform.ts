@@ -162,4 +162,18 @@ async function populate(
     'the DataPlane Ready',
     60_000,
   );
+  // promote needs a revision to copy: each app's first revision (development) before any test promotes it
+  await until(
+    async () => {
+      const revisions = (await client.list(REF.ComponentRevision, { namespace: org })).items;
+      const owners = new Set(
+        revisions.map(
+          (r) => (r.spec as { owner?: { componentName?: string } } | undefined)?.owner?.componentName,
+        ),
+      );
+      return apps.every(([name]) => owners.has(name));
+    },
+    'a ComponentRevision of every app',
+    120_000,
+  );
 }
