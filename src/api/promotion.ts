@@ -83,6 +83,37 @@ export function furthestEnvironment(pipeline: PipelineLike, present: readonly st
   return [...present].sort((a, b) => rank(a) - rank(b)).at(-1);
 }
 
+/**
+ * The default source of a promotion: without a target, the furthest environment the component runs in; with one,
+ * the furthest environment it runs in that has a path to that target. Never the target itself: going back to an
+ * earlier revision of an environment is `rollback`, not `promote --to`.
+ */
+export function defaultSource(
+  pipeline: PipelineLike,
+  present: readonly string[],
+  target?: string,
+): { source?: string; problem?: string } {
+  if (target === undefined) {
+    const source = furthestEnvironment(pipeline, present);
+    return source
+      ? { source }
+      : { problem: 'runs in no environment yet (no ComponentRevision): nothing to promote' };
+  }
+  const feeders = environmentsInOrder(pipeline).filter((e) =>
+    allowedTargets(pipeline, e).some((t) => t.name === target),
+  );
+  const source = furthestEnvironment(
+    pipeline,
+    present.filter((e) => feeders.includes(e)),
+  );
+  if (source) return { source };
+  return {
+    problem: feeders.length
+      ? `runs in none of the environments that promote to "${target}" (${quote(feeders)}): promote it there first, or pass --from`
+      : `no environment of DeploymentPipeline "${pipeline.name}" promotes to "${target}"`,
+  };
+}
+
 /** The default target of a promotion from `source`: its only target, else an error listing the choices. */
 export function defaultTarget(pipeline: PipelineLike, source: string): { target?: string; problem?: string } {
   const targets = allowedTargets(pipeline, source).map((t) => t.name);

@@ -8,8 +8,8 @@
 import type { ComponentRevision, PromotionRequest } from '../api/kinds/promotion.js';
 import { Labels } from '../api/labels.js';
 import {
+  defaultSource,
   defaultTarget,
-  furthestEnvironment,
   type PipelineLike,
   pathProblem,
   requiresApproval,
@@ -118,13 +118,11 @@ export async function planPromotion(
   const pipeline = await pipelineOfProject(kube, ns, project);
   let from = opts.from;
   if (!from) {
-    from = furthestEnvironment(pipeline, await environmentsOf(kube, ns, opts.component));
-    if (!from) {
-      throw new OperationError(
-        `component "${opts.component}" runs in no environment yet (no ComponentRevision): nothing to promote`,
-        { reason: 'NotDeployed' },
-      );
+    const d = defaultSource(pipeline, await environmentsOf(kube, ns, opts.component), opts.to);
+    if (!d.source) {
+      throw new OperationError(`component "${opts.component}" ${d.problem}`, { reason: 'NotDeployed' });
     }
+    from = d.source;
   }
   let to = opts.to;
   if (!to) {
@@ -213,9 +211,15 @@ export async function requestProjectPromotion(
   const envs = new Map<string, string[]>();
   for (const c of comps)
     envs.set(c.metadata?.name ?? '', await environmentsOf(kube, ns, c.metadata?.name ?? ''));
-  const from = opts.from ?? furthestEnvironment(pipeline, [...new Set([...envs.values()].flat())]);
-  if (!from)
-    throw new OperationError(`no component of project "${opts.project}" runs in any environment yet`);
+  const d = opts.from
+    ? { source: opts.from }
+    : defaultSource(pipeline, [...new Set([...envs.values()].flat())], opts.to);
+  const from = d.source;
+  if (!from) {
+    throw new OperationError(`no component of project "${opts.project}" ${d.problem}`, {
+      reason: 'NotDeployed',
+    });
+  }
   const movers = comps.filter((c) => envs.get(c.metadata?.name ?? '')?.includes(from));
   if (movers.length === 0) {
     throw new OperationError(`no component of project "${opts.project}" runs in "${from}"`, {

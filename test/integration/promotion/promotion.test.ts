@@ -105,6 +105,10 @@ describe('promotion along the pipeline', () => {
     await expect(
       planPromotion(client, org, { component: 'cart', from: 'development', to: 'production' }),
     ).rejects.toThrow(msg);
+    // cart runs in development and staging: --to alone takes the furthest environment with a path there, so
+    // `--to staging` moves development's revision (it is not a rollback of staging).
+    expect((await planPromotion(client, org, { component: 'cart', to: 'staging' })).from).toBe('development');
+    expect((await planPromotion(client, org, { component: 'cart', to: 'production' })).from).toBe('staging');
     await client.create({
       apiVersion: API,
       kind: 'PromotionRequest',

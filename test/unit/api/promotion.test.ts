@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   allowedTargets,
+  defaultSource,
   defaultTarget,
   furthestEnvironment,
   type PipelineLike,
@@ -23,6 +24,22 @@ const pipeline: PipelineLike = {
 };
 
 describe('promotion rules of a pipeline', () => {
+  it('the default source is the furthest environment, or with --to the furthest one that promotes there', () => {
+    expect(defaultSource(pipeline, ['development', 'staging'])).toEqual({ source: 'staging' });
+    // Already in staging: `promote --to staging` moves development's revision, it is not a rollback of staging.
+    expect(defaultSource(pipeline, ['development', 'staging'], 'staging')).toEqual({ source: 'development' });
+    expect(defaultSource(pipeline, ['development', 'staging', 'production'], 'perf')).toEqual({
+      source: 'staging',
+    });
+    expect(defaultSource(pipeline, ['development'], 'production').problem).toBe(
+      'runs in none of the environments that promote to "production" ("staging"): promote it there first, or pass --from',
+    );
+    expect(defaultSource(pipeline, ['staging'], 'development').problem).toBe(
+      'no environment of DeploymentPipeline "default" promotes to "development"',
+    );
+    expect(defaultSource(pipeline, []).problem).toContain('runs in no environment yet');
+  });
+
   it('allows only listed paths; the refusal names the pipeline and the allowed targets', () => {
     expect(pathProblem(pipeline, 'development', 'staging')).toBeUndefined();
     expect(pathProblem(pipeline, 'development', 'production')).toBe(
