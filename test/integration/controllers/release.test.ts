@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
 import { REF } from '../../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
+import { ReleaseEngine } from '../../../src/controllers/release/engine.js';
 import { STATUS_REFRESH_MS } from '../../../src/controllers/release/index.js';
+import { desiredObjects, type StoredRelease } from '../../../src/controllers/release/plan.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
 import { KUBE_REF } from '../../../src/kube/kinds.js';
@@ -770,5 +772,43 @@ describe('release engine, data plane in a second apiserver', () => {
       expect(await remote.getOrUndefined(ref, name, { namespace: cell })).toBeUndefined();
     }
     expect(await remote.getOrUndefined(KUBE_REF.Namespace, cell)).toBeDefined();
+  });
+});
+
+describe('release engine, a data plane that refuses to list', () => {
+  it('fails the pass at once, naming the Forbidden list, instead of waiting for the informer to sync', async () => {
+    // The harness's `restricted` user has no RBAC rights: a plane whose credentials were rotated to such a
+    // token. Before the fix the pass waited for the plane's informer, which retried the refused list forever.
+    const refusing = newClient(inject('restrictedKubeconfig'));
+    const passes = new ReleaseEngine({ enqueue: () => {} }, () => {});
+    const cell = cellOf('dev');
+    const rel: StoredRelease = {
+      apiVersion: API,
+      kind: 'Release',
+      metadata: { name: 'refused', namespace: org, uid: `${org}-refused` },
+      spec: {
+        owner: { projectName: 'shop', componentName: 'refused' },
+        environmentName: 'dev',
+        resources: [{ id: 'cfg', object: configMap('refused-cfg', cell, { A: '1' }) }],
+        interval: '5m',
+        progressingInterval: '10s',
+      },
+    };
+    try {
+      const pass = await passes.sync(rel, desiredObjects(rel, cell).desired, {
+        client: refusing,
+        dp: { apiVersion: API, kind: 'DataPlane', metadata: { name: 'refusing', namespace: org } },
+        recorded: undefined,
+        safetyNet: false,
+        where: `release ${org}/refused`,
+        log: () => {},
+      });
+      expect(pass.ready.status).toBe('False');
+      expect(pass.ready.message).toMatch(/list ConfigMap: .*forbidden/i);
+      expect(pass.attention).toBe(true); // retried at the progressing interval
+    } finally {
+      await passes.stop();
+      refusing.close();
+    }
   });
 });
