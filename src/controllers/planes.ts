@@ -215,6 +215,7 @@ const PLANE_MAX_BODY_BYTES: MaxBodyBytes = { list: 16 * 1024 * 1024, other: 8 * 
 
 export class PlaneClients {
   private readonly cache = new Map<string, Entry>();
+  private readonly dropListeners = new Set<(key: string) => void>();
   private closed: ClientClosedError | undefined;
 
   constructor(private readonly opts: PlaneClientsOptions) {}
@@ -276,13 +277,23 @@ export class PlaneClients {
     return !s || (!s.kubeconfigSecretRef && !s.server);
   }
 
-  /** Forget a plane's client (plane deleted). */
+  /** Forget a plane's client (plane deleted, or its credentials changed: the next one replaces it). */
   drop(key: string): void {
     const e = this.cache.get(key);
     if (e) {
       e.client.close();
       this.cache.delete(key);
+      for (const fn of this.dropListeners) fn(key);
     }
+  }
+
+  /**
+   * Be told (with the plane's key) when a plane's client is dropped, so that what was started on it — watches
+   * with the old credentials — stops now rather than at the next use of the plane. Returns the unsubscribe.
+   */
+  onDrop(fn: (key: string) => void): () => void {
+    this.dropListeners.add(fn);
+    return () => this.dropListeners.delete(fn);
   }
 
   get size(): number {

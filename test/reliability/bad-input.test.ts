@@ -6,12 +6,13 @@
  * exit 1, a 4xx, within a bounded time, and nothing applied: every file starts with a valid Project, which must
  * not be created either (the cluster is compared before and after).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { REF } from '../../src/api/refs.js';
 import { validate } from '../../src/api/validate.js';
 import type { KubeClient, KubeObject } from '../../src/kube/client.js';
 import { KUBE_REF } from '../../src/kube/kinds.js';
@@ -103,6 +104,39 @@ const CREATE: { args: string[]; exit: number; words: RegExp }[] = [
     words: /appPath.*'\.\.'/,
   },
   { args: comp('--git-url', 'https://x.example/r', '--branch', 'main;rm -rf /'), exit: 1, words: /branch/ },
+];
+
+/**
+ * The wizard's flags (no terminal, so nothing is asked): each bad value refused before anything is created,
+ * naming the flag; no organization, file or context left behind. `fresh` is an organization name that is
+ * valid and new, so a wizard that checked too late would create it.
+ */
+const fresh = uniqueName('init-bad');
+const wizard = (...flags: string[]) => [
+  'init',
+  '--target',
+  'kubeconfig',
+  '--yes',
+  '--component-template',
+  'service',
+  '--component-name',
+  'web',
+  '--org',
+  fresh,
+  '--project',
+  'p',
+  ...flags,
+];
+const INIT: { args: string[]; words: RegExp }[] = [
+  { args: wizard('--org', 'Bad_Org'), words: /--org "Bad_Org": lower-case letters, digits and -/ },
+  { args: wizard('--org', 'o'.repeat(64)), words: /--org "o{64}": .*at most 63 characters/ },
+  { args: wizard('--project', '../etc'), words: /--project "\.\.\/etc": lower-case/ },
+  { args: wizard('--component-name', 'a b'), words: /--component-name "a b": lower-case/ },
+  {
+    args: wizard('--image', 'Evil Image;rm -rf /'),
+    words: /--image "Evil Image;rm -rf \/": an image reference/,
+  },
+  { args: wizard('--image', `r/${'x'.repeat(520)}`), words: /--image "r\/x+": an image reference/ },
 ];
 
 let admin: KubeClient;
@@ -249,6 +283,23 @@ describe('the bad-input corpus', () => {
       expect(r.stderr, what).toMatch(c.words);
       expect(r.stderr, what).not.toMatch(/\bat .+\.(js|ts):\d+/);
       expect(await snapshot()).toEqual(before);
+    });
+  }
+});
+
+describe("the wizard's flags", () => {
+  for (const c of INIT) {
+    it(`init ${c.args.slice(-2).join(' ').slice(0, 60)}: exit 2 naming the flag, nothing created or written`, async () => {
+      const file = join(runner.dir, 'init-web.yaml');
+      const r = await cli([...c.args, '--file', file]);
+      const what = `init: exit ${r.exitCode}\n${r.stderr.slice(0, 2000)}\n${r.stdout.slice(0, 500)}`;
+      if (process.env.BAD_INPUT_PRINT) process.stderr.write(`--- ${what}\n`);
+      expect(r.exitCode, what).toBe(2);
+      expect(r.stderr, what).toMatch(c.words);
+      expect(r.stderr, what).not.toMatch(/\bat .+\.(js|ts):\d+/);
+      expect(existsSync(file), 'the component file').toBe(false);
+      expect(existsSync(runner.env.CHOREOCTL_CONFIG as string), 'the choreoctl config').toBe(false);
+      expect(await admin.getOrUndefined(REF.Organization, fresh), `organization ${fresh}`).toBeUndefined();
     });
   }
 });

@@ -5,7 +5,9 @@
  * - kube-apiserver restarted mid-rollout (in-process manager);
  * - the manager (a `choreoctl controller run` child) SIGKILLed mid-rollout and started again;
  * - two managers with --leader-elect, the leader SIGKILLed: the other takes over within the lease (15 s, plus a
- *   retry period) and finishes the rollout.
+ *   retry period) and finishes the rollout;
+ * - etcd compacted while the manager's watches are behind (its connections cut; meanwhile components created,
+ *   deleted and changed): the watches get 410 Gone, the informers relist, and nothing is missed.
  * Each asserts that every component landed in the data plane exactly once, with one binding each, nothing left
  * over in either cluster, and prints `[reliability] <fault>: converged in N s`.
  */
@@ -13,11 +15,13 @@ import { readFileSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { DataPlaneLabels } from '../../src/api/labels.js';
 import { REF } from '../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../src/controllers/index.js';
 import type { KubeClient, KubeObject } from '../../src/kube/client.js';
 import { KUBE_REF } from '../../src/kube/kinds.js';
 import { type ControlPlane, startControlPlane } from '../../src/local/controlplane.js';
+import { clientBehindProxy, compactEtcd } from '../integration/fault-injection.js';
 import { installCrds, installExternalCrds, newClient, uniqueName, until } from '../integration/helpers.js';
 import { bin, cliRunner, node } from './cli.js';
 import {
@@ -54,8 +58,8 @@ function harnessPlane(path: string) {
   };
 }
 
-async function createComponents(prefix: string): Promise<string[]> {
-  const names = Array.from({ length: N }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
+async function createComponents(prefix: string, count = N): Promise<string[]> {
+  const names = Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
   for (const n of names) for (const o of component(org, n)) await client.create(o);
   all.push(...names);
   all.sort();
@@ -93,6 +97,13 @@ async function converged(what: string): Promise<void> {
   expect(owners).toEqual(all);
 }
 
+/** The organization and its DataPlane (the harness apiserver), once; a running manager makes them ready. */
+async function organization(): Promise<void> {
+  if (cell) return;
+  cell = await remoteOrganization(client, org, harnessPlane(inject('kubeconfig')));
+  await dataPlaneReady(client, org, 'True', 120_000);
+}
+
 /** A `choreoctl controller run` child against the test's control plane. */
 function manager(kubeconfig: string, home: string, extra: string[] = []): ResultPromise {
   return execa(
@@ -117,7 +128,8 @@ async function killed(p: ResultPromise | undefined, signal: NodeJS.Signals): Pro
 
 beforeAll(async () => {
   remote = newClient(inject('kubeconfig'));
-  cp = await startControlPlane({ name: 'choreoctl-rel-load' });
+  // No watch cache: a watch resumes straight from etcd, so etcd's compaction answers it with 410 Gone.
+  cp = await startControlPlane({ name: 'choreoctl-rel-load', extraApiserverArgs: ['--watch-cache=false'] });
   client = newClient(cp.admin.kubeconfig);
   await Promise.all([
     installCrds(client),
@@ -138,8 +150,7 @@ describe(`faults during a rollout of ${N} components`, () => {
     const ctrl: RunningControllers = runControllers({ client, handleSignals: false });
     try {
       await ctrl.started;
-      cell = await remoteOrganization(client, org, harnessPlane(inject('kubeconfig')));
-      await dataPlaneReady(client, org, 'True', 120_000);
+      await organization();
       const names = await createComponents('a');
       const landed = await midRollout(names);
       const restartedAt = Date.now(); // counted from the stop: the restart is part of the fault
@@ -210,6 +221,67 @@ describe(`faults during a rollout of ${N} components`, () => {
       );
     } finally {
       for (const p of managers) await killed(p, 'SIGTERM');
+    }
+  });
+  it('etcd compacted while the watches are behind, mid-rollout: relists on 410 Gone and misses nothing', async () => {
+    // The manager reaches the apiserver through a proxy the test cuts: its watches stop at their last
+    // resourceVersion while the test goes on writing directly, then etcd compacts that history away.
+    const { proxy, client: viaProxy } = await clientBehindProxy(cp);
+    const ctrl = runControllers({ client: viaProxy, handleSignals: false });
+    try {
+      await ctrl.started;
+      await organization();
+      const names = await createComponents('d');
+      const landed = await midRollout(names);
+      const inPlane = (await deploymentNames(remote, cell)).filter((d) => names.includes(d));
+      proxy.cut();
+      // Behind the watches' backs: new components, deletions (one landed, one maybe not), a changed image.
+      await createComponents('e', Math.max(3, Math.floor(N / 10)));
+      const gone = [...new Set([inPlane[0] as string, names[names.length - 1] as string])];
+      for (const g of gone) await client.delete(REF.Component, g, { namespace: org });
+      all.splice(0, all.length, ...all.filter((n) => !gone.includes(n)));
+      const changed = inPlane.find((n) => !gone.includes(n)) as string;
+      await client.patch(
+        { ...REF.Component, resource: 'workloads' },
+        changed,
+        { spec: { containers: { main: { image: `registry.reliability.local/${changed}:2.0.0` } } } },
+        { namespace: org },
+      );
+      const revision = await compactEtcd(cp.ports.etcd);
+      proxy.resume();
+      const resumedAt = Date.now();
+      await converged('after the compaction');
+      await until(
+        async () => {
+          const d = await remote.list<KubeObject>(KUBE_REF.Deployment, {
+            namespace: cell,
+            labelSelector: `${DataPlaneLabels.component}=${changed}`,
+          });
+          return JSON.stringify(d.items).includes(`${changed}:2.0.0`);
+        },
+        `the image changed while the watches were behind, in the data plane (${changed})`,
+        300_000,
+      );
+      await until(
+        async () =>
+          (
+            await Promise.all(gone.map((g) => client.getOrUndefined(REF.Component, g, { namespace: org })))
+          ).every((c) => c === undefined),
+        'the components deleted meanwhile to be gone from the control plane',
+        120_000,
+      );
+      const ms = Date.now() - resumedAt;
+      // The watches did fall behind the compaction: at least one resumed with 410 Gone and relisted.
+      expect(await ctrl.manager.metrics.text()).toMatch(/choreoctl_watch_restarts_total\{[^}]*reason="gone"/);
+      report(
+        `etcd compacted (revision ${revision}) while the watches were behind, mid-rollout of ${N}`,
+        ms,
+        ` (${landed} landed before; meanwhile ${all.filter((n) => n.startsWith('e-')).length} created, ${gone.length} deleted, 1 changed)`,
+      );
+    } finally {
+      await ctrl.stop();
+      viaProxy.close();
+      await proxy.close();
     }
   });
 });

@@ -236,7 +236,7 @@ export async function deleteCells(
   project: Pick<Stored<Project>, 'metadata'>,
   environments: readonly string[],
 ): Promise<number> {
-  const engine = engineOf(ctx.manager, ctx.log);
+  const engine = engineOf(ctx.manager, ctx.log, ctx.planes);
   const org = project.metadata.namespace ?? '';
   let pending = 0;
   for (const envName of environments) {
@@ -261,7 +261,7 @@ export const projectController: ControllerFactory = (ctx) => {
   const dps = () => cache(ctx.manager, REF.DataPlane);
   const components = () => cache(ctx.manager, REF.Component);
   const releases = () => cache(ctx.manager, REF.Release);
-  const engine = engineOf(ctx.manager, ctx.log);
+  const engine = engineOf(ctx.manager, ctx.log, ctx.planes);
   const cellReleasesOf = (project: KubeObject, org: string) =>
     releases()
       .list(org)

@@ -19,7 +19,7 @@ import type { KubeClient, KubeObject } from '../../kube/client.js';
 import { apiVersionOf, type ResourceInfo } from '../../kube/discovery.js';
 import { isAlreadyExists, isForbidden, isNotFound, UnknownResourceError } from '../../kube/errors.js';
 import { KUBE_REF } from '../../kube/kinds.js';
-import { type PlaneObject, planeKey } from '../planes.js';
+import { type PlaneClients, type PlaneObject, planeKey } from '../planes.js';
 import { nowRfc3339 } from '../runtime/conditions.js';
 import type { Manager } from '../runtime/manager.js';
 import { isDeleting, type ReadyInput } from '../shared.js';
@@ -163,12 +163,17 @@ export class ReleaseEngine {
    */
   private readonly knownNamespaces = new Map<string, Set<string>>();
 
-  constructor(manager: Pick<Manager, 'enqueue'>, log: (m: string) => void) {
+  constructor(
+    manager: Pick<Manager, 'enqueue'>,
+    log: (m: string) => void,
+    planes?: Pick<PlaneClients, 'onDrop'>,
+  ) {
     this.live = new LiveObjects((key, uid) => {
       const owner = this.owners.get(uid);
       if (owner) manager.enqueue(owner.controller, owner.key);
       else manager.enqueue(RELEASE_CONTROLLER, key);
     }, log);
+    planes?.onDrop((key) => this.planeDropped(key));
   }
 
   /** Events of the objects applied for `uid` queue `key` of `controller` (instead of the Release of that name). */
@@ -179,6 +184,14 @@ export class ReleaseEngine {
 
   stop(): Promise<void> {
     return this.live.stop();
+  }
+
+  /**
+   * The plane's client was dropped (its credentials changed, or it went): stop the watches made with it now.
+   * Until the next pass they would go on with the old credentials, retrying forever if those were revoked.
+   */
+  planeDropped(key: string): void {
+    void this.live.stop(key);
   }
 
   /** Whether the plane holds objects of `uid`, as far as the engine's watches of it have seen (no request). */
@@ -472,11 +485,18 @@ export class ReleaseEngine {
 
 const engines = new WeakMap<Manager, ReleaseEngine>();
 
-/** The manager's one engine (made on first use; its watches stop with the controllers that use it). */
-export function engineOf(manager: Manager, log: (m: string) => void): ReleaseEngine {
+/**
+ * The manager's one engine (made on first use; its watches stop with the controllers that use it, and a plane's
+ * watches stop when `planes` drops that plane's client).
+ */
+export function engineOf(
+  manager: Manager,
+  log: (m: string) => void,
+  planes?: Pick<PlaneClients, 'onDrop'>,
+): ReleaseEngine {
   let e = engines.get(manager);
   if (!e) {
-    e = new ReleaseEngine(manager, log);
+    e = new ReleaseEngine(manager, log, planes);
     engines.set(manager, e);
   }
   return e;

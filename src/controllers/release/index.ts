@@ -159,7 +159,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
   const projects = () => cache(ctx.manager, REF.Project);
   const pipelines = () => cache(ctx.manager, REF.DeploymentPipeline);
   const components = () => cache(ctx.manager, REF.Component);
-  const engine = engineOf(ctx.manager, ctx.log);
+  const engine = engineOf(ctx.manager, ctx.log, ctx.planes);
 
   /** uid → when this manager last wrote the Release's status (see STATUS_REFRESH_MS). */
   const lastWrite = new Map<string, number>();

@@ -90,7 +90,11 @@ export class LiveObjects {
       });
       entry.informers.set(key, inf);
     }
-    await inf.start();
+    // Fail fast: a plane that refuses the list (credentials rotated to ones without rights, revoked) fails this
+    // pass with the plane's words at once instead of holding the worker while the informer retries; with two
+    // workers per controller, two such passes stalled every Release of every plane. The informer keeps retrying
+    // in the background, and its first sync queues the Releases whose objects it finds.
+    await inf.start({ failFast: true });
     return inf;
   }
 }

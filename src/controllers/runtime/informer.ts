@@ -128,7 +128,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   private abort = new AbortController();
   private running = false;
   private synced = false;
-  private syncWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private syncWaiters: { resolve: () => void; reject: (e: unknown) => void; failFast: boolean }[] = [];
+  /** Why the last list before the first sync failed (cleared once synced): what a fail-fast start() reports. */
+  private listError: unknown;
   private resyncTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   /** Time of the last event (including bookmarks), for the silence detector and metrics. */
@@ -194,8 +196,13 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.store.size;
   }
 
-  /** Start list+watch; resolves once the first list is in the cache. */
-  start(): Promise<void> {
+  /**
+   * Start list+watch; resolves once the first list is in the cache. The informer retries a failing list by
+   * itself (backoff up to 30 s) for as long as it runs; with `failFast`, this call does not wait for that: it
+   * rejects with the list's error when the last attempt failed (or as soon as the one in flight fails). For a
+   * reconcile pass, which must report and retry rather than hold its worker while credentials are refused.
+   */
+  start(options: { failFast?: boolean } = {}): Promise<void> {
     if (!this.running) {
       this.running = true;
       this.abort = new AbortController();
@@ -207,12 +214,15 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
     }
     if (this.synced) return Promise.resolve();
-    return new Promise((resolve, reject) => this.syncWaiters.push({ resolve, reject }));
+    const failFast = options.failFast === true;
+    if (failFast && this.listError !== undefined) return Promise.reject(this.listError);
+    return new Promise((resolve, reject) => this.syncWaiters.push({ resolve, reject, failFast }));
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.abort.abort();
+    this.listError = undefined;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     for (const w of this.syncWaiters.splice(0)) w.reject(new Error('informer stopped before it synced'));
     await this.loop;
@@ -311,6 +321,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.resourceVersion = resourceVersion;
     if (!this.synced) {
       this.synced = true;
+      this.listError = undefined;
       for (const obj of this.store.values()) for (const h of this.handlers) h.add?.(obj);
       for (const w of this.syncWaiters.splice(0)) w.resolve();
     }
@@ -346,6 +357,13 @@ export class Informer<T extends KubeObject = KubeObject> {
           this.restarts++;
           this.options.onWatchRestart?.('gone');
           continue;
+        }
+        if (!this.synced) {
+          // The first list failed: fail-fast waiters hear why now; the others wait for a later attempt.
+          this.listError = e;
+          const waiters = this.syncWaiters;
+          this.syncWaiters = waiters.filter((w) => !w.failFast);
+          for (const w of waiters) if (w.failFast) w.reject(e);
         }
         this.log(`watch ${describe(this.ref)}: ${(e as Error).message}; retrying in ${backoff} ms`);
         this.restarts++;

@@ -5,14 +5,13 @@
  * watches were down; with leader election only one manager reconciles, and a killed leader is replaced within
  * the lease duration. The apiserver runs with --watch-cache=false so watches resume straight from etcd.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REF } from '../../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
 import type { LeaderElector } from '../../../src/controllers/runtime/leader.js';
-import { KubeClient, type KubeObject } from '../../../src/kube/client.js';
-import { connectionFromParts } from '../../../src/kube/connection.js';
+import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import { type ControlPlane, startControlPlane } from '../../../src/local/controlplane.js';
+import { clientBehindProxy, compactEtcd } from '../fault-injection.js';
 import { conditionOf, installCrds, newClient, uniqueName, until } from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
@@ -99,70 +98,9 @@ describe('apiserver outage', () => {
   });
 });
 
-/** A TCP proxy in front of the apiserver whose connections the test can cut, and refuse while paused. */
-async function cuttableProxy(
-  targetPort: number,
-): Promise<{ port: number; cut(): void; resume(): void; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let paused = false;
-  const server: Server = createServer((inbound) => {
-    if (paused) {
-      inbound.destroy();
-      return;
-    }
-    const outbound = connect(targetPort, '127.0.0.1');
-    sockets.add(inbound);
-    sockets.add(outbound);
-    inbound.pipe(outbound).pipe(inbound);
-    const drop = () => {
-      inbound.destroy();
-      outbound.destroy();
-      sockets.delete(inbound);
-      sockets.delete(outbound);
-    };
-    inbound.on('error', drop).on('close', drop);
-    outbound.on('error', drop).on('close', drop);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return {
-    port,
-    cut() {
-      paused = true;
-      for (const s of sockets) s.destroy();
-      sockets.clear();
-    },
-    resume() {
-      paused = false;
-    },
-    close: () =>
-      new Promise((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
-
-async function etcd<T>(path: string, body: unknown): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${cp.ports.etcd}${path}`, {
-    method: 'POST',
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`etcd ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
 describe('watch history compacted while disconnected', () => {
   it('relists on 410 Gone and sees what changed meanwhile', async () => {
-    const proxy = await cuttableProxy(cp.ports.apiserver);
-    const viaProxy = new KubeClient(
-      connectionFromParts({
-        server: `https://127.0.0.1:${proxy.port}`,
-        ca: cp.caData,
-        token: cp.admin.token,
-      }),
-    );
+    const { proxy, client: viaProxy } = await clientBehindProxy(cp);
     const ctrl = runControllers({ client: viaProxy, controllers: ['organization'], handleSignals: false });
     try {
       await ctrl.started;
@@ -174,11 +112,7 @@ describe('watch history compacted while disconnected', () => {
       // Meanwhile: a new organization, and etcd compacts away the history the watches would resume from.
       const during = uniqueName('gap');
       await createOrg(during);
-      const { header } = await etcd<{ header: { revision: string } }>('/v3/kv/range', {
-        key: Buffer.from('/').toString('base64'),
-        limit: 1,
-      });
-      await etcd('/v3/kv/compaction', { revision: header.revision, physical: true });
+      await compactEtcd(cp.ports.etcd);
       proxy.resume();
 
       await orgReady(during);

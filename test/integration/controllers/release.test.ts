@@ -11,7 +11,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
 import { REF } from '../../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
+import { planeKey } from '../../../src/controllers/planes.js';
+import { ReleaseEngine } from '../../../src/controllers/release/engine.js';
 import { STATUS_REFRESH_MS } from '../../../src/controllers/release/index.js';
+import { desiredObjects, type StoredRelease } from '../../../src/controllers/release/plan.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
 import { KUBE_REF } from '../../../src/kube/kinds.js';
@@ -770,5 +773,74 @@ describe('release engine, data plane in a second apiserver', () => {
       expect(await remote.getOrUndefined(ref, name, { namespace: cell })).toBeUndefined();
     }
     expect(await remote.getOrUndefined(KUBE_REF.Namespace, cell)).toBeDefined();
+  });
+});
+
+describe('release engine, a data plane whose credentials change', () => {
+  /** A Release never stored, of one ConfigMap in the dev cell of `project`, for the engine alone; and its pass. */
+  const unit = (name: string, project: string) => {
+    const cell = cellOf('dev', project);
+    const rel: StoredRelease = {
+      apiVersion: API,
+      kind: 'Release',
+      metadata: { name, namespace: org, uid: `${org}-${name}` },
+      spec: {
+        owner: { projectName: project, componentName: name },
+        environmentName: 'dev',
+        resources: [{ id: 'cfg', object: configMap(`${name}-cfg`, cell, { A: '1' }) }],
+        interval: '5m',
+        progressingInterval: '10s',
+      },
+    };
+    const dp = { apiVersion: API, kind: 'DataPlane', metadata: { name, namespace: org } };
+    const pass = (engine: ReleaseEngine, planeClient: KubeClient) =>
+      engine.sync(rel, desiredObjects(rel, cell).desired, {
+        client: planeClient,
+        dp,
+        recorded: undefined,
+        safetyNet: false,
+        where: `release ${org}/${name}`,
+        log: () => {},
+      });
+    return { cell, dp, uid: `${org}-${name}`, pass };
+  };
+
+  it('fails the pass at once, naming the Forbidden list, instead of waiting for the informer to sync', async () => {
+    // The harness's `restricted` user has no RBAC rights: a plane whose credentials were rotated to such a
+    // token. Before the fix the pass waited for the plane's informer, which retried the refused list forever.
+    const refusing = newClient(inject('restrictedKubeconfig'));
+    const passes = new ReleaseEngine({ enqueue: () => {} }, () => {});
+    const { pass: passOf } = unit('refused', 'shop');
+    try {
+      const pass = await passOf(passes, refusing);
+      expect(pass.ready.status).toBe('False');
+      expect(pass.ready.message).toMatch(/list ConfigMap: .*forbidden/i);
+      expect(pass.attention).toBe(true); // retried at the progressing interval
+    } finally {
+      await passes.stop();
+      refusing.close();
+    }
+  });
+
+  it("stops a plane's watches as soon as its client is dropped (credentials rotated), not at the next pass", async () => {
+    let dropped: ((key: string) => void) | undefined;
+    const passes = new ReleaseEngine({ enqueue: () => {} }, () => {}, {
+      onDrop: (fn) => {
+        dropped = fn;
+        return () => {};
+      },
+    });
+    const { cell, dp, uid, pass: passOf } = unit('rotating', 'rotating');
+    try {
+      const pass = await passOf(passes, client);
+      expect(pass.ready.status, pass.ready.message).toBe('True');
+      // The next pass reads its inventory from the plane's watch, which saw the ConfigMap applied.
+      await until(() => passes.holds(dp, uid), 'the watch to hold the applied ConfigMap');
+      dropped?.(planeKey(dp));
+      expect(passes.holds(dp, uid)).toBe(false);
+    } finally {
+      await passes.stop();
+      await client.delete(KUBE_REF.Namespace, cell).catch(() => {});
+    }
   });
 });

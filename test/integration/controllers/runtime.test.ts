@@ -9,6 +9,7 @@ import { Informer, LAST_APPLIED_ANNOTATION } from '../../../src/controllers/runt
 import { Manager } from '../../../src/controllers/runtime/manager.js';
 import { KubeClient, type KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
+import { isForbidden } from '../../../src/kube/errors.js';
 import { loadConnection } from '../../../src/kube/kubeconfig.js';
 import { until } from '../helpers.js';
 
@@ -127,6 +128,52 @@ describe('informer', () => {
     // the test then fails on vitest's own timeout.
     await inf.stop();
     expect(inf.hasSynced).toBe(true);
+  });
+
+  it('fails a fail-fast start with the refused list at once, keeps retrying, and syncs once allowed', async () => {
+    // The restricted user has no RBAC rights: its list is Forbidden until a RoleBinding grants it.
+    await client.create(cm('fail-fast', { c: '3' }));
+    const restricted = new KubeClient(loadConnection({ kubeconfig: inject('restrictedKubeconfig') }));
+    const inf = new Informer(restricted, CM, { namespace: ns, resyncMs: 0 });
+    const patient = inf.start(); // waits for the sync however long the list is refused
+    let patientDone = false;
+    void patient.then(
+      () => {
+        patientDone = true;
+      },
+      () => {},
+    );
+    try {
+      // Before the fix a reconcile pass awaited this for as long as the plane refused it (the list retried
+      // with a backoff up to 30 s, forever), holding one of the controller's two workers.
+      const first = await inf.start({ failFast: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isForbidden(first), String(first)).toBe(true);
+      // The next fail-fast caller hears the last attempt's error at once, without waiting for a retry.
+      await expect(inf.start({ failFast: true })).rejects.toBe(first);
+      expect(patientDone).toBe(false);
+      await client.create({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'read-cms', namespace: ns },
+        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch'] }],
+      });
+      await client.create({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'read-cms', namespace: ns },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'read-cms' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'restricted' }],
+      });
+      await patient; // the informer's own retry lists once allowed
+      await inf.start({ failFast: true });
+      expect(inf.getByName('fail-fast', ns)?.data).toEqual({ c: '3' });
+    } finally {
+      await inf.stop();
+      restricted.close();
+    }
   });
 
   it('caches metadata only (PartialObjectMetadata) when asked: labels, owners and versions, no data', async () => {

@@ -549,4 +549,36 @@ describe('plane clients', () => {
     expect(() => planes.client(plane)).toThrow('stopping');
     local.close();
   });
+
+  it('tell their listeners when a rotated credential replaces a client, and only then', () => {
+    let token = 'first';
+    const { local, planes } = planeClients((namespace, name) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace },
+      data: { token: b64(token) },
+    }));
+    const plane = {
+      kind: 'DataPlane',
+      metadata: { name: 'remote', namespace: 'acme' },
+      spec: {
+        kubernetesCluster: { server: 'https://127.0.0.1:2', auth: { bearerToken: { secretRef: 's' } } },
+      },
+    };
+    const dropped: string[] = [];
+    const unsubscribe = planes.onDrop((key) => dropped.push(key));
+    const first = planes.client(plane);
+    expect(planes.client(plane)).toBe(first); // same credentials, same client
+    expect(dropped).toEqual([]);
+    token = 'rotated';
+    const second = planes.client(plane);
+    expect(second).not.toBe(first);
+    expect(dropped).toEqual(['DataPlane/acme/remote']);
+    unsubscribe();
+    token = 'revoked';
+    planes.client(plane);
+    expect(dropped).toEqual(['DataPlane/acme/remote']);
+    planes.close();
+    local.close();
+  });
 });

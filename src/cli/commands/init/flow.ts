@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { stringify } from 'yaml';
+import { IMAGE_REF_PATTERN } from '../../../api/patterns.js';
 import type { ContextEntry, ResolvedContext } from '../../config/types.js';
 import type { DirectClient } from '../../direct.js';
 import { CliError, UsageError } from '../../errors.js';
@@ -70,6 +71,31 @@ type Undo = () => Promise<void> | void;
 const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const validName = (v: string): string | true =>
   NAME_RE.test(v) && v.length <= 63 ? true : 'lower-case letters, digits and -, at most 63 characters';
+const validServer = (v: string): string | true => (/^https?:\/\/\S+$/.test(v) ? true : 'an http(s) URL');
+const IMAGE_RE = new RegExp(IMAGE_REF_PATTERN);
+const validImage = (v: string): string | true =>
+  IMAGE_RE.test(v) && v.length <= 512
+    ? true
+    : 'an image reference [registry[:port]/]path[:tag][@digest]: lower-case path, no spaces';
+
+/**
+ * What is wrong with the values given as flags, each naming its flag (a prompt checks what is typed; a flag
+ * is checked here, before anything is created: nothing to undo).
+ */
+export function invalidFlags(o: InitOptions): string[] {
+  const checks: [string, string | undefined, (v: string) => string | true][] = [
+    ['--server', o.server, validServer],
+    ['--org', o.org, validName],
+    ['--project', o.project, validName],
+    ['--component-name', o.componentName, validName],
+    ['--image', o.image, validImage],
+  ];
+  return checks.flatMap(([flag, value, check]) => {
+    if (value === undefined) return [];
+    const ok = check(value);
+    return ok === true ? [] : [`${flag} ${JSON.stringify(value)}: ${ok}`];
+  });
+}
 
 /**
  * Without a terminal nothing is asked: every flag a question would need is named in one usage error. With
@@ -134,6 +160,8 @@ export class Init {
         );
       }
     }
+    const invalid = invalidFlags(o);
+    if (invalid.length > 0) throw new UsageError(invalid.join('\n'), commandPath);
     const target =
       o.target ??
       (await prompter.select<Target>({
@@ -157,7 +185,7 @@ export class Init {
       (await prompter.input({
         message: 'URL of the OpenChoreo API',
         flag: '--server',
-        validate: (v) => (/^https?:\/\/\S+$/.test(v) ? true : 'an http(s) URL'),
+        validate: validServer,
       }))
     ).replace(/\/+$/, '');
     const token = o.token ?? (await prompter.password({ message: 'API token', flag: '--token-stdin' }));
