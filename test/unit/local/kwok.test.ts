@@ -22,6 +22,7 @@ describe('kwok configuration', () => {
       'pod-probe-pass',
       'pod-job-complete',
       'pod-job-fail',
+      'pod-step-exit',
       'pod-delete',
     ]);
     for (const s of stages) {
