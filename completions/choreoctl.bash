@@ -116,10 +116,10 @@ declare -gA __choreoctl_flags=(
   ['choreoctl controller run']='--controllers --concurrency --leader-elect --leader-election-namespace --grace-period --metrics-addr --log-format --log-level --kubeconfig --context --namespace --org --project --component --env --output --no-color --verbose --help'
   ['choreoctl server']='--addr --address --port --tls-cert --tls-key --cors-origins --request-timeout --kubeconfig --context --namespace --org --project --component --env --output --no-color --verbose --help'
   ['choreoctl local']='--kubeconfig --context --namespace --org --project --component --env --output --no-color --verbose --help'
-  ['choreoctl local up']='--port --nodes --api-port --fresh --no-controllers --kubeconfig --context --namespace --org --project --component --env --output --no-color --verbose --help'
+  ['choreoctl local up']='--port --nodes --api-port --fresh --no-controllers --no-argo --kubeconfig --context --namespace --org --project --component --env --output --no-color --verbose --help'
   ['choreoctl local down']='--kubeconfig --context --namespace --org --project --component --env --output --no-color --verbose --help'
   ['choreoctl local status']='--kubeconfig --context --namespace --org --project --component --env --output --no-color --verbose --help'
-  ['choreoctl local build']='--kubeconfig --context --namespace --org --project --component --env --output --no-color --verbose --help'
+  ['choreoctl local build']='--with-argo --kubeconfig --context --namespace --org --project --component --env --output --no-color --verbose --help'
   ['choreoctl __complete']='--kubeconfig --context --namespace --org --project --component --env --output --no-color --verbose --help'
 )
 declare -gA __choreoctl_valflags=(

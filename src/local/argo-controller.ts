@@ -10,12 +10,20 @@
  */
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { KubeClient, type KubeObject } from '../kube/client.js';
+import { loadConnection } from '../kube/kubeconfig.js';
 import { cacheRoot, goEnv, type Progress, run, withBuildLock } from './binaries.js';
 import { SetupError } from './errors.js';
 import { EXTERNAL_CRD_SOURCES } from './external-crds.js';
+import { ManagedProcess } from './process.js';
 import { GO_MIN_VERSION } from './versions.js';
 
 const ARGO_MODULE = 'github.com/argoproj/argo-workflows/v3';
+
+/** The command that builds (once per machine) the workflow-controller: `src/local/prepare.ts`. */
+export const ARGO_BUILD_COMMAND = 'npm run setup -- --with-argo';
+/** The same for an installed choreoctl. */
+export const ARGO_LOCAL_BUILD_COMMAND = 'choreoctl local build --with-argo';
 
 /** The Argo version of the CRDs we install, hence of the controller we build. */
 export function argoVersion(): string {
@@ -56,7 +64,7 @@ export async function resolveArgoController(
   }
   if (options.build === false) {
     throw new SetupError(
-      `Argo's workflow-controller ${argoVersion()} is not built: set ARGO_WORKFLOW_CONTROLLER, or build it (resolveArgoController)`,
+      `Argo's workflow-controller ${argoVersion()} is not built: set ARGO_WORKFLOW_CONTROLLER, or build it with \`${ARGO_BUILD_COMMAND}\``,
     );
   }
   const progress = options.progress ?? (() => {});
@@ -97,4 +105,72 @@ export async function resolveArgoController(
     renameSync(`${target}.tmp`, target);
     return target;
   });
+}
+
+/** The namespace the workflow-controller runs "in" (its ConfigMap), as upstream's installation names it. */
+export const ARGO_NAMESPACE = 'argo';
+const ARGO_CONFIGMAP = 'workflow-controller-configmap';
+/** The executor image Argo puts into step pods: only a real kubelet pulls it (simulated nodes run nothing). */
+export const ARGO_EXECUTOR_IMAGE = `quay.io/argoproj/argoexec:${argoVersion()}`;
+
+/** Argo's configuration for one machine: no metrics server (its port is fixed and shared by every instance). */
+const ARGO_CONFIG = { metricsConfig: 'enabled: false\n', telemetryConfig: 'enabled: false\n' };
+
+export interface RunningArgo {
+  process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start Argo's workflow-controller against a cluster: its namespace and ConfigMap first (it stops without them),
+ * then the process, watching every namespace, single-instance (no leader election: one per control plane), its
+ * log in `logFile`. The controller's own /healthz port (6060) is fixed upstream, so a second instance on the
+ * same machine logs that it could not bind it and runs on.
+ */
+export async function startArgoController(opts: {
+  binary: string;
+  kubeconfig: string;
+  logFile: string;
+  progress?: Progress;
+}): Promise<RunningArgo> {
+  const client = new KubeClient(loadConnection({ kubeconfig: opts.kubeconfig }));
+  try {
+    const objects: KubeObject[] = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ARGO_NAMESPACE } },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: ARGO_CONFIGMAP, namespace: ARGO_NAMESPACE },
+        data: ARGO_CONFIG,
+      },
+    ];
+    for (const o of objects) await client.apply(o, { fieldManager: 'choreoctl-local', force: true });
+  } finally {
+    client.close();
+  }
+  opts.progress?.(`starting Argo's workflow-controller ${argoVersion()} (log: ${opts.logFile})`);
+  const proc = new ManagedProcess(
+    'workflow-controller',
+    opts.binary,
+    [
+      '--kubeconfig',
+      opts.kubeconfig,
+      '--namespace',
+      ARGO_NAMESPACE,
+      '--configmap',
+      ARGO_CONFIGMAP,
+      '--executor-image',
+      ARGO_EXECUTOR_IMAGE,
+      '--loglevel',
+      'info',
+    ],
+    opts.logFile,
+    { ...process.env, LEADER_ELECTION_DISABLE: 'true' },
+  );
+  return {
+    process: proc,
+    async stop() {
+      await proc.stop();
+    },
+  };
 }

@@ -367,6 +367,10 @@ async function startOnce(
           '--use-service-account-credentials=false',
           '--concurrent-gc-syncs=10',
           '--concurrent-namespace-syncs=5',
+          // With simulated nodes, PersistentVolumeClaims (an Argo build's workspace) are provisioned by
+          // kube-controller-manager's own hostPath provisioner through the default StorageClass ./nodes.ts
+          // creates: one machine, no storage system, as a kubelet-less cluster needs.
+          ...(nodeBinaries ? ['--enable-hostpath-provisioner=true'] : []),
         ],
         join(logs, 'kube-controller-manager.log'),
       );

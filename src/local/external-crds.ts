@@ -56,7 +56,16 @@ export const EXTERNAL_CRD_SOURCES: readonly ExternalCrdSource[] = [
     project: 'Argo Workflows',
     module: 'github.com/argoproj/argo-workflows/v3',
     version: 'v3.7.3',
-    files: ['workflows', 'workflowtemplates', 'clusterworkflowtemplates'].map((n) => `${argo}${n}.yaml`),
+    // workflowtaskresults (each step's outputs, written by Argo's executor), workflowtasksets and
+    // workflowartifactgctasks: Argo's workflow-controller waits for all three before it runs a Workflow.
+    files: [
+      'workflows',
+      'workflowtemplates',
+      'clusterworkflowtemplates',
+      'workflowtaskresults',
+      'workflowtasksets',
+      'workflowartifactgctasks',
+    ].map((n) => `${argo}${n}.yaml`),
   },
 ];
 

@@ -8,6 +8,9 @@
  * - `pod-probe-pass`: a second later the probes "pass" (their presence is respected, not their commands);
  * - `pod-job-complete` / `pod-job-fail`: a Job's running pod ends after a second, with exit code 0 unless its
  *   annotation `sim.choreoctl.dev/exit-code` says otherwise (the failing case for tests and demos);
+ * - `pod-step-exit`: an Argo Workflow step pod runs until its process's exit code is known: the same annotation,
+ *   written by whoever plays Argo's executor (no container runs here, so no process ends by itself). Its `main`
+ *   container ends with that code, the others (Argo's `wait`) with 0, and the pod Succeeded or Failed with it;
  * - `pod-delete`: a pod being deleted goes away (finalizers dropped), as a kubelet confirms the kill.
  */
 
@@ -138,8 +141,9 @@ containerStatuses:
 {{ end }}
 `;
 
-const jobEnd = (exitCode: string, phase: string, reason: string) => `{{ $now := Now }}
-containerStatuses:
+/** A pod whose process(es) ended: each container terminated, the pod in `phase` (template expressions). */
+const podEnd = (exitCode: string, phase: string, reason: string, prelude = '') => `{{ $now := Now }}
+${prelude}containerStatuses:
 {{ range .spec.containers }}
 - image: {{ .image | Quote }}
   name: {{ .name | Quote }}
@@ -173,6 +177,9 @@ const notDeleting: Expr = { key: '.metadata.deletionTimestamp', operator: 'DoesN
 const phase = (...values: string[]): Expr => ({ key: '.status.phase', operator: 'In', values });
 const ownedByJob: Expr = { key: '.metadata.ownerReferences.[].kind', operator: 'In', values: ['Job'] };
 const exitCodeKey = `.metadata.annotations["${EXIT_CODE_ANNOTATION}"]`;
+/** Label Argo's workflow-controller puts on every pod of a Workflow. */
+export const ARGO_WORKFLOW_LABEL = 'workflows.argoproj.io/workflow';
+const argoStep: Expr = { key: `.metadata.labels["${ARGO_WORKFLOW_LABEL}"]`, operator: 'Exists' };
 
 function stage(name: string, matchExpressions: Expr[], next: Record<string, unknown>, delayMs = 0) {
   return {
@@ -211,20 +218,33 @@ export function kwokConfig(logs: LogFiles): string {
     stage(
       'pod-job-complete',
       [notDeleting, phase('Running'), ownedByJob, { key: exitCodeKey, operator: 'DoesNotExist' }],
-      { statusTemplate: jobEnd('0', 'Succeeded', 'Completed') },
+      { statusTemplate: podEnd('0', 'Succeeded', 'Completed') },
       1000,
     ),
     stage(
       'pod-job-fail',
       [notDeleting, phase('Running'), ownedByJob, { key: exitCodeKey, operator: 'Exists' }],
       {
-        statusTemplate: jobEnd(
+        statusTemplate: podEnd(
           `{{ index $.metadata.annotations "${EXIT_CODE_ANNOTATION}" }}`,
           'Failed',
           'Error',
         ),
       },
       1000,
+    ),
+    stage(
+      'pod-step-exit',
+      [notDeleting, phase('Running'), argoStep, { key: exitCodeKey, operator: 'Exists' }],
+      // An Argo step pod's process ended with the annotated code: `main` exits with it, the sidecars with 0.
+      {
+        statusTemplate: podEnd(
+          '{{ if eq .name "main" }}{{ $code }}{{ else }}0{{ end }}',
+          '{{ if eq $code "0" }}Succeeded{{ else }}Failed{{ end }}',
+          '{{ if or (ne .name "main") (eq $code "0") }}Completed{{ else }}Error{{ end }}',
+          `{{ $code := index $.metadata.annotations "${EXIT_CODE_ANNOTATION}" }}\n`,
+        ),
+      },
     ),
     stage('pod-delete', [{ key: '.metadata.deletionTimestamp', operator: 'Exists' }], {
       finalizers: { empty: true },

@@ -50,6 +50,23 @@ export interface StartNodesInput {
   timeoutMs: number;
 }
 
+/**
+ * The default StorageClass of a control plane with simulated nodes: kube-controller-manager's in-tree hostPath
+ * provisioner (started with `--enable-hostpath-provisioner`) makes a PersistentVolume under /tmp on this machine
+ * for each claim and deletes it with the claim. Single machine only, which is all the embedded plane is.
+ */
+export const LOCAL_STORAGE_CLASS: KubeObject = {
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: {
+    name: 'local-hostpath',
+    annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+  },
+  provisioner: 'kubernetes.io/host-path',
+  reclaimPolicy: 'Delete',
+  volumeBindingMode: 'Immediate',
+};
+
 const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false, kind: 'Node' };
 
 function nodeReady(obj: KubeObject): boolean {
@@ -136,6 +153,11 @@ export async function startNodes(options: NodesOptions, input: StartNodesInput):
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
       }
+    }
+    try {
+      await client.create(LOCAL_STORAGE_CLASS);
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
     }
     await waitNodesReady(client, names, input.timeoutMs);
     progress(`${names.length} simulated node(s) ready: ${names.join(', ')}`);

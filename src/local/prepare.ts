@@ -2,6 +2,7 @@
  * One-time machine set-up, run by .ci/run before the tests (and by a newcomer through `npm test`): make sure the
  * control-plane binaries (and kube-scheduler + kwok for simulated nodes) exist, building them with Go when they are not cached. Prints one clear line on failure.
  */
+import { ARGO_BUILD_COMMAND, findArgoController, resolveArgoController } from './argo-controller.js';
 import { resolveArgoValidate } from './argo-validate.js';
 import { resolveAllBinaries } from './binaries.js';
 import { SetupError } from './errors.js';
@@ -32,6 +33,15 @@ try {
     },
   );
   if (argo) process.stderr.write(`argo-validate: ${argo}\n`);
+  // Argo's workflow-controller (builds in `local up` and the real-Argo Build tests) is large: built on request only.
+  const controller = process.argv.includes('--with-argo')
+    ? await resolveArgoController({ progress: (m) => process.stderr.write(`${m}\n`) })
+    : findArgoController();
+  process.stderr.write(
+    controller
+      ? `workflow-controller: ${controller}\n`
+      : `Argo's workflow-controller is not built (builds do not run in \`local up\`; the real-Argo tests skip): \`${ARGO_BUILD_COMMAND}\` builds it\n`,
+  );
   process.stderr.write(`control-plane binaries ready in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
 } catch (e) {
   if (e instanceof SetupError) {

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { type RunningArgo, startArgoController } from './argo-controller.js';
 import type { Progress } from './binaries.js';
 import { type ControlPlane, startControlPlane } from './controlplane.js';
 import { SetupError } from './errors.js';
@@ -51,6 +52,11 @@ export interface LocalUpOptions {
   env?: NodeJS.ProcessEnv;
   /** Install CRDs and the default platform (the install service); runs on every start, idempotent. */
   install?: (kubeconfig: string) => Promise<string>;
+  /**
+   * Argo's workflow-controller (its binary) to run against the control plane, the local BuildPlane's Argo: it
+   * starts after the install (it needs Argo's CRDs) and stops before the control plane.
+   */
+  argoController?: string;
   /** Start the controllers in-process; returns a stop function. */
   controllers?: (kubeconfig: string) => Promise<() => Promise<void>>;
 }
@@ -74,8 +80,10 @@ export async function localUp(opts: LocalUpOptions): Promise<LocalInstance> {
   writeFileSync(paths.pidFile, String(process.pid));
   let cp: ControlPlane | undefined;
   let stopControllers: (() => Promise<void>) | undefined;
+  let argo: RunningArgo | undefined;
   const stop = async () => {
     await stopControllers?.().catch(() => {});
+    await argo?.stop();
     await cp?.stop();
     rmSync(paths.pidFile, { force: true });
   };
@@ -91,6 +99,14 @@ export async function localUp(opts: LocalUpOptions): Promise<LocalInstance> {
     // A stable kubeconfig path for users and scripts (the data dir's copy is an implementation detail).
     writeFileSync(paths.kubeconfig, readFileSync(cp.admin.kubeconfig), { mode: 0o600 });
     if (opts.install) opts.progress(await opts.install(paths.kubeconfig));
+    if (opts.argoController) {
+      argo = await startArgoController({
+        binary: opts.argoController,
+        kubeconfig: paths.kubeconfig,
+        logFile: join(cp.dir, 'logs', 'workflow-controller.log'),
+        progress: opts.progress,
+      });
+    }
     if (opts.controllers) stopControllers = await opts.controllers(paths.kubeconfig);
     return { cp, paths, stop };
   } catch (e) {

@@ -299,7 +299,10 @@ function template(name: BuildTemplateName, ttl: number, labels: Record<string, s
           inputs: { parameters: [{ name: BuildOutputs.image.name }] },
           container: {
             image: S.choreoctl,
-            // the image's entrypoint is choreoctl; arguments are not run through a shell
+            // The command is named: Argo's emissary executor otherwise asks the registry for the image's
+            // entrypoint, from the controller, which fails for a registry it cannot reach or log in to. Arguments
+            // are not run through a shell.
+            command: ['choreoctl'],
             args: [
               'create',
               'workload',

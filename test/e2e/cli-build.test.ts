@@ -112,7 +112,7 @@ async function workflowOf(stdout: () => string): Promise<WorkflowObject> {
   }, `the Workflow of ${build}`);
 }
 
-/** Play Argo: a pod per step that ran (kwok runs it), then the Workflow's status. */
+/** Play Argo: a pod per step that ran (kwok runs it; each is running before the status says so), then the Workflow's status. */
 async function argoRuns(
   wf: WorkflowObject,
   steps: [string, string, Partial<WorkflowNode>?][],
@@ -128,6 +128,16 @@ async function argoRuns(
       metadata: { name: pod, namespace: CI, labels: { 'workflows.argoproj.io/workflow': name } },
       spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] },
     });
+    await until(
+      async () =>
+        (
+          (await client.getOrUndefined<KubeObject>(KUBE_REF.Pod, pod, { namespace: CI }))?.status as
+            | { phase?: string }
+            | undefined
+        )?.phase === 'Running',
+      `step pod ${pod} running`,
+      60_000,
+    );
     nodes[pod] = {
       id: pod,
       name: `${name}[${i}].${step}`,
@@ -275,6 +285,21 @@ describe('choreoctl create build --wait', () => {
     expect(r.stderr).toContain(
       `error: build ${failedBuild} failed at step build-step: step build-step failed: Error (exit code 1): no Dockerfile at /services/orders`,
     );
+  }, 180_000);
+});
+
+describe('choreoctl create build --follow', () => {
+  it("prints the final step's last lines even when the build ends before the follow read them", async () => {
+    // Every simulated container logs this file: the last line any step logged before the build ended.
+    const marker = `workload written ${Date.now()}`;
+    appendFileSync(logFile, criLogLine(marker));
+    const { r } = await succeededBuild(
+      ['create', 'build', 'orders', '-n', 'acme', '--commit', 'f00dfeed', '--follow'],
+      'f00dfeed',
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`=== workload-create-step ===\\n(.*\\n)*.*${marker}`));
+    expect(r.stdout).toContain('succeeded: built');
   }, 180_000);
 });
 

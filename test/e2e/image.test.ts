@@ -199,7 +199,7 @@ describe.skipIf(skipReason !== '')(`the container image (run by ${runner.kind})`
     expect(await started.stop(20)).toBe(0);
     mark('stopped');
     process.stderr.write(`[image] ${marks.join('; ')} (from the container's start)\n`);
-    // the apiserver takes its time over the 15 dependency CRDs (Argo's Workflow schema alone is 3 MB)
+    // the apiserver takes its time over the 18 dependency CRDs (Argo's Workflow schema alone is 3 MB)
   }, 300_000);
 
   it('as `server`, answers /readyz and /healthz, refuses a caller without a token (401), stops on SIGTERM', async () => {

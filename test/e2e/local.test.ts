@@ -3,13 +3,28 @@
  * the CRDs, runs the controllers, writes the `local` context, and (with --exit-when-ready) stops again, leaving
  * no process behind. A second start reuses the data.
  */
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { findArgoController } from '../../src/local/argo-controller.js';
 
 const bin = join(import.meta.dirname, '../../bin/choreoctl.js');
+
+/** Command lines of the processes still running that mention `text` (Linux /proc). */
+function processesMentioning(text: string): string[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        return cmd.includes(text) ? [cmd] : [];
+      } catch {
+        return [];
+      }
+    });
+}
 
 describe('choreoctl local', () => {
   it('up starts, installs, reports how to connect, and stops cleanly; a restart keeps the data', async () => {
@@ -38,6 +53,16 @@ describe('choreoctl local', () => {
       /- name: local-api\n\s+mode: api\n\s+apiUrl: http:/,
     );
     expect(existsSync(join(home, 'local', 'api-url'))).toBe(false);
+    // Argo's workflow-controller for the local BuildPlane when it is built, stopped with the rest; else one line.
+    if (findArgoController()) {
+      expect(first.stderr).toContain("starting Argo's workflow-controller v3.7.3");
+      expect(first.stderr).toContain('build templates: 4; ');
+    } else {
+      expect(first.stderr).toContain(
+        "Argo's workflow-controller is not built, so builds stay Pending: `choreoctl local build --with-argo` builds it once",
+      );
+    }
+    expect(processesMentioning(join(home, 'local'))).toEqual([]);
 
     const second = await execa(process.execPath, [bin, 'local', 'up', '--exit-when-ready'], {
       env,

@@ -1,110 +1,211 @@
 /**
- * Opt-in (CHOREOCTL_REAL_ARGO=1, and the binary built: src/local/argo-controller.ts): Argo's own
- * workflow-controller against a control plane of its own with one kwok node. It checks the part of Argo's loop
- * that can run without containers: Argo accepts the Workflow, starts it, and creates the first step's pod,
- * which kwok runs. The executor inside that pod never runs here, so no step reports outputs.
+ * Builds with Argo's real workflow-controller (v3.7.3, the version of the CRDs we install), run whenever the
+ * binary is cached (src/local/argo-controller.ts; `npm run setup -- --with-argo` builds it), on a control plane of
+ * its own with a kwok node and kube-controller-manager's hostPath provisioner (the templates' workspace claim).
+ *
+ * Real: our controllers (Build → Workflow → Workload → Service → binding → Release → the data plane's Deployment),
+ * the ClusterWorkflowTemplates `choreoctl install` ships (docker), and all of Argo's controller: it resolves the
+ * template, creates the workspace PVC and one pod per step in order, passes outputs to the next step's inputs,
+ * turns pod ends into node phases and failure messages, and ends the Workflow.
+ *
+ * Played (./argo-executor.ts): only argoexec inside each step pod, since no container runs here. When a step pod
+ * runs, the test writes the step's WorkflowTaskResult (its output parameters, what the step's script would have
+ * written: the commit, the pushed image, and for workload-create the Workload our real `create workload
+ * --descriptor` code makes from a descriptor) and the exit code of the step's process, from which kwok ends the
+ * pod.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { stringify } from 'yaml';
+import { BuildOutputs, BuildSteps } from '../../../src/api/build-templates.js';
+import { buildNamespaceName, dataPlaneNamespaceName, workflowName } from '../../../src/api/naming.js';
+import { REF } from '../../../src/api/refs.js';
+import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
-import { applyCrds } from '../../../src/kube/crds.js';
 import { KUBE_REF, type WorkflowObject } from '../../../src/kube/kinds.js';
-import { findArgoController } from '../../../src/local/argo-controller.js';
+import {
+  ARGO_BUILD_COMMAND,
+  findArgoController,
+  type RunningArgo,
+  startArgoController,
+} from '../../../src/local/argo-controller.js';
 import { type ControlPlane, startControlPlane } from '../../../src/local/controlplane.js';
-import { newClient, until } from '../helpers.js';
+import { buildTemplateObjects } from '../../../src/services/build-templates.js';
+import { workloadFromDescriptor } from '../../../src/services/workload-descriptor.js';
+import {
+  conditionOf,
+  installCrds,
+  installExternalCrds,
+  newClient,
+  uniqueName,
+  until,
+  waitReady,
+} from '../helpers.js';
+import { runningSteps, type StepPod, stepEnded } from './argo-executor.js';
+import { buildPlane, ordersBuild, orgDocuments } from './fixtures.js';
 
 const binary = findArgoController();
-const enabled = process.env.CHOREOCTL_REAL_ARGO === '1' && binary !== undefined;
-const NS = 'openchoreo-ci-argo';
+if (!binary) {
+  console.warn(
+    `argo-real.test.ts skipped: Argo's workflow-controller is not in the cache; \`${ARGO_BUILD_COMMAND}\` builds it`,
+  );
+}
+const org = uniqueName('argo');
+const ciNs = buildNamespaceName(org);
+const REGISTRY = 'registry.openchoreo-data-plane:5000';
+/** The developer's descriptor in the repository (services/orders/workload.yaml). */
+const DESCRIPTOR = `apiVersion: openchoreo.dev/v1alpha1
+metadata:
+  name: orders
+endpoints:
+  - name: orders-api
+    type: REST
+    port: 8080
+`;
+
 let cp: ControlPlane;
 let client: KubeClient;
-let proc: ReturnType<typeof spawn> | undefined;
-const out: string[] = [];
+let ctrl: RunningControllers | undefined;
+let argo: RunningArgo | undefined;
+const logs: string[] = [];
 
-describe.runIf(enabled)("Argo's workflow-controller on simulated nodes", () => {
+const build = (name: string, commit: string) => ordersBuild(org, name, 'docker', commit);
+
+/** What each step's process would have written to its output files, from what Argo gave it. */
+function outputsOf(step: StepPod): Record<string, string> {
+  const { env, args } = step;
+  const arg = (flag: string) => args[args.indexOf(flag) + 1] ?? '';
+  switch (step.step) {
+    case BuildSteps.clone: // git rev-parse HEAD | cut -c1-8 of the commit fetched
+      return { [BuildOutputs.gitRevision.name]: (env.COMMIT ?? '').slice(0, 8) };
+    case BuildSteps.push: // "$PULL_REGISTRY/$IMAGE_NAME:$IMAGE_TAG-$GIT_REVISION"
+      return {
+        [BuildOutputs.image.name]:
+          `${env.PULL_REGISTRY}/${env.IMAGE_NAME}:${env.IMAGE_TAG}-${env.GIT_REVISION}`,
+      };
+    case BuildSteps.workloadCreate: {
+      // choreoctl create workload --project P --component C --image I --descriptor workload.yaml -o FILE
+      const r = workloadFromDescriptor({
+        source: { name: arg('--descriptor'), text: DESCRIPTOR },
+        project: arg('--project'),
+        component: arg('--component'),
+        image: arg('--image'),
+        readFile: () => {
+          throw new Error('the descriptor names no schema file');
+        },
+      });
+      if (!r.ok) throw new Error(`descriptor: ${JSON.stringify(r.errors)}`);
+      return { [BuildOutputs.workloadCr.name]: stringify(r.workload) };
+    }
+    default:
+      return {};
+  }
+}
+
+/**
+ * Play the executor of each step of a Build's workflow as Argo starts it, until the workflow ends; `exitCodes`
+ * gives a step's process exit code (default 0). Returns the steps in the order Argo ran them.
+ */
+async function playSteps(
+  name: string,
+  exitCodes: Record<string, number> = {},
+): Promise<{ ran: string[]; end: WorkflowObject }> {
+  const wfName = workflowName(name);
+  const ran: string[] = [];
+  for (;;) {
+    const step = await until(
+      async () => {
+        const wf = await client.getOrUndefined<WorkflowObject>(KUBE_REF.Workflow, wfName, {
+          namespace: ciNs,
+        });
+        const phase = wf?.status?.phase;
+        if (wf && (phase === 'Succeeded' || phase === 'Failed' || phase === 'Error'))
+          return { done: true as const, wf };
+        const [s] = await runningSteps(client, ciNs, wfName);
+        return s && wf ? { done: false as const, step: s, wf } : undefined;
+      },
+      `Argo to run the next step of ${wfName} (after ${ran.join(', ') || 'none'}; controller log: ${argo?.process.logTail(5)})`,
+      120_000,
+    );
+    if (step.done) return { ran, end: step.wf };
+    const exitCode = exitCodes[step.step.step] ?? 0;
+    await stepEnded(client, step.step, step.wf, {
+      exitCode,
+      outputs: exitCode === 0 ? outputsOf(step.step) : {},
+    });
+    ran.push(step.step.step);
+  }
+}
+
+describe.runIf(binary !== undefined)("Builds with Argo's real workflow-controller", () => {
   beforeAll(async () => {
     cp = await startControlPlane({ name: 'choreoctl-argo', nodes: 1 });
     client = newClient(cp.admin.kubeconfig);
-    const mod = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).stdout.trim();
-    const dir = join(mod, 'github.com/argoproj/argo-workflows/v3@v3.7.3/manifests/base/crds/full');
-    const crds = readdirSync(dir)
-      .filter((f) => f.startsWith('argoproj.io_'))
-      .flatMap((f) =>
-        parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS() as KubeObject),
-      );
-    await applyCrds(client, crds, { fieldManager: 'test', timeoutMs: 300_000 });
+    await installCrds(client);
+    await installExternalCrds(client);
     client.close();
     client = newClient(cp.admin.kubeconfig); // discovery afresh: the Argo kinds are served now
-    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-    await client.create({
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name: 'workflow-sa', namespace: NS },
+    argo = await startArgoController({
+      binary: binary as string,
+      kubeconfig: cp.admin.kubeconfig,
+      logFile: `${cp.dir}/logs/workflow-controller.log`,
     });
-    // Argo reads its configuration from this ConfigMap in its own namespace (out of cluster: the kubeconfig's,
-    // `default`) and stops without it.
-    for (const namespace of [NS, 'default']) {
-      await client.create({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'workflow-controller-configmap', namespace },
-        data: {},
-      });
+    for (const t of buildTemplateObjects({ choreoctlImage: 'ghcr.io/openchoreo/choreoctl:test' })) {
+      await client.apply(t, { fieldManager: 'test', force: true });
     }
-    proc = spawn(
-      binary as string,
-      [
-        '--kubeconfig',
-        cp.admin.kubeconfig,
-        '--namespaced',
-        '--managed-namespace',
-        NS,
-        '--executor-image',
-        'argoexec:unused',
-      ],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, ARGO_NAMESPACE: NS, LEADER_ELECTION_IDENTITY: 'choreoctl-test' },
-      },
-    );
-    proc.stdout?.on('data', (b: Buffer) => out.push(b.toString()));
-    proc.stderr?.on('data', (b: Buffer) => out.push(b.toString()));
+    for (const d of [...orgDocuments(org), buildPlane(org)]) {
+      await client.apply(d, { fieldManager: 'test', force: true });
+    }
+    ctrl = runControllers({ client, handleSignals: false, log: (m) => logs.push(m) });
+    await ctrl.started;
   }, 600_000);
 
   afterAll(async () => {
-    proc?.kill('SIGTERM');
+    await ctrl?.stop();
+    await argo?.stop();
     client?.close();
     await cp?.stop();
   });
 
-  it('starts the Workflow and creates the step pod, which kwok runs', async () => {
-    await client.create({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Workflow',
-      metadata: { name: 'probe', namespace: NS },
-      spec: {
-        serviceAccountName: 'workflow-sa',
-        entrypoint: 'main',
-        templates: [{ name: 'main', container: { image: 'busybox', command: ['true'] } }],
-      },
+  it('runs the docker template step by step; the Build succeeds and the data plane runs the new image', async () => {
+    await client.create(build('b1', '4f9c2e1a77'));
+    const { ran, end } = await playSteps('b1');
+    expect(end.status?.phase, JSON.stringify(end.status)).toBe('Succeeded');
+    expect(ran).toEqual([BuildSteps.clone, BuildSteps.build, BuildSteps.push, BuildSteps.workloadCreate]);
+    const image = `${REGISTRY}/storefront-orders:default-4f9c2e1a`;
+    const ready = await waitReady(client, REF.Build, 'b1', org, 'True', 'BuildSucceeded', 60_000);
+    expect(ready.message).toContain(image);
+    const b = await client.getOrUndefined<KubeObject>(REF.Build, 'b1', { namespace: org });
+    expect(b?.status).toMatchObject({ phase: 'Succeeded', commit: '4f9c2e1a', imageStatus: { image } });
+    expect(
+      ((b?.status as { steps?: { phase: string }[] } | undefined)?.steps ?? []).map((s) => s.phase),
+    ).toEqual(['Succeeded', 'Succeeded', 'Succeeded', 'Succeeded']);
+    expect(conditionOf(b, 'WorkloadUpdated')?.status).toBe('True');
+    // Each step pod mounted the workspace claim Argo created: kube-controller-manager's hostPath provisioner bound
+    // it, or the scheduler would not have placed a single step.
+    const wf = await client.getOrUndefined<WorkflowObject>(KUBE_REF.Workflow, workflowName('b1'), {
+      namespace: ciNs,
     });
-    const running = await until(
+    expect(wf?.status?.phase).toBe('Succeeded');
+    const cell = dataPlaneNamespaceName(org, 'storefront', 'dev');
+    const deployment = await until(
       async () => {
-        const wf = await client.getOrUndefined<WorkflowObject>(KUBE_REF.Workflow, 'probe', { namespace: NS });
-        return wf?.status?.phase === 'Running' || wf?.status?.phase === 'Failed' ? wf : undefined;
+        const list = await client.list<KubeObject>(KUBE_REF.Deployment, { namespace: cell });
+        return list.items.find((d) => JSON.stringify(d.spec).includes(image));
       },
-      `Argo to start the Workflow (controller output: ${out.join('').slice(-2000)})`,
+      'the orders Deployment with the built image',
       120_000,
     );
-    expect(running.status?.phase, JSON.stringify(running.status)).toBe('Running');
-    const pods = await until(
-      async () => (await client.list<KubeObject>(KUBE_REF.Pod, { namespace: NS })).items,
-      'the step pod',
-      60_000,
-    );
-    expect(pods[0]?.metadata?.labels?.['workflows.argoproj.io/workflow']).toBe('probe');
+    expect(deployment.metadata?.labels?.['component-name']).toBe('orders');
+  }, 400_000);
+
+  it('a step whose process fails: Argo fails the Workflow and the Build is Failed naming the step', async () => {
+    await client.create(build('b2', '0badc0de11'));
+    const { ran, end } = await playSteps('b2', { [BuildSteps.build]: 2 });
+    expect(end.status?.phase).toBe('Failed');
+    expect(ran).toEqual([BuildSteps.clone, BuildSteps.build]);
+    const failed = await waitReady(client, REF.Build, 'b2', org, 'False', 'BuildFailed', 60_000);
+    expect(failed.message).toBe('step build-step failed: main: Error (exit code 2)');
+    const b = await client.getOrUndefined<KubeObject>(REF.Build, 'b2', { namespace: org });
+    expect(b?.status).toMatchObject({ phase: 'Failed', step: BuildSteps.build });
   }, 300_000);
 });

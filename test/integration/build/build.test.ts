@@ -13,37 +13,15 @@ import { buildNamespaceName, dataPlaneNamespaceName, workflowName } from '../../
 import { REF } from '../../../src/api/refs.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 import { KUBE_REF, type WorkflowNode, type WorkflowObject } from '../../../src/kube/kinds.js';
-import {
-  acmeExampleDocuments,
-  conditionOf,
-  controllerHarness,
-  uniqueName,
-  until,
-  waitReady,
-} from '../helpers.js';
+import { conditionOf, controllerHarness, uniqueName, until, waitReady } from '../helpers.js';
+import { buildPlane as fixtureBuildPlane, ordersBuild, orgDocuments } from './fixtures.js';
 
 const h = controllerHarness({ externalCrds: () => true });
 const org = uniqueName('bld');
 const ciNs = buildNamespaceName(org);
 const TEMPLATE = uniqueName('tpl');
 
-/** acme's platform, storefront project and `orders` (no Build, no Workload: the build makes it), renamed to `org`. */
-function orgDocuments(): KubeObject[] {
-  const keep = acmeExampleDocuments().filter((d) => {
-    if (d.kind === 'Build' || d.kind === 'Workload' || d.kind === 'BuildPlane') return false;
-    const spec = (d.spec ?? {}) as { owner?: { componentName?: string } };
-    if (d.kind === 'Component') return d.metadata?.name === 'orders';
-    return spec.owner?.componentName === undefined || spec.owner.componentName === 'orders';
-  });
-  return JSON.parse(JSON.stringify(keep).replaceAll('acme', org)) as KubeObject[];
-}
-
-const buildPlane: KubeObject = {
-  apiVersion: 'openchoreo.dev/v1alpha1',
-  kind: 'BuildPlane',
-  metadata: { name: 'builds', namespace: org },
-  spec: {},
-};
+const buildPlane = fixtureBuildPlane(org);
 
 /** A ClusterWorkflowTemplate with the four steps (what `choreoctl install` ships, minus the scripts). */
 const template = (name: string): KubeObject => ({
@@ -65,22 +43,7 @@ const template = (name: string): KubeObject => ({
   },
 });
 
-function build(name: string, commit?: string): KubeObject {
-  return {
-    apiVersion: 'openchoreo.dev/v1alpha1',
-    kind: 'Build',
-    metadata: { name, namespace: org },
-    spec: {
-      owner: { projectName: 'storefront', componentName: 'orders' },
-      repository: {
-        url: 'https://github.com/acme/storefront',
-        revision: commit ? { commit } : { branch: 'release-1' },
-        appPath: '/services/orders',
-      },
-      templateRef: { name: TEMPLATE, parameters: [{ name: 'docker-context', value: '/services/orders' }] },
-    },
-  };
-}
+const build = (name: string, commit?: string) => ordersBuild(org, name, TEMPLATE, commit);
 
 const t0 = Date.parse('2026-01-01T10:00:00Z');
 const at = (s: number) => new Date(t0 + s * 1000).toISOString().replace('.000', '');
@@ -125,7 +88,7 @@ const getBuild = (name: string) => h.client.getOrUndefined<KubeObject>(REF.Build
 describe('Build controller', () => {
   it('waits for a BuildPlane, then creates the Workflow from the named template with the Build parameters', async () => {
     const c = h.client;
-    for (const d of orgDocuments()) await c.apply(d, { fieldManager: 'test', force: true });
+    for (const d of orgDocuments(org)) await c.apply(d, { fieldManager: 'test', force: true });
     await c.apply(template(TEMPLATE), { fieldManager: 'test', force: true });
     await c.create(build('b1', '4f9c2e1a'));
     const missing = await waitReady(c, REF.Build, 'b1', org, 'False', 'BuildPlaneNotFound', 60_000);

@@ -22,6 +22,7 @@ describe('kwok configuration', () => {
       'pod-probe-pass',
       'pod-job-complete',
       'pod-job-fail',
+      'pod-step-exit',
       'pod-delete',
     ]);
     for (const s of stages) {
@@ -43,6 +44,17 @@ describe('kwok configuration', () => {
     expect(fail.spec.selector.matchExpressions.map((e) => e.key)).toContain(
       `.metadata.annotations["${EXIT_CODE_ANNOTATION}"]`,
     );
+    // An Argo step pod ends only when its process's exit code is given (by whoever plays argoexec).
+    const stepExit = byName.get('pod-step-exit') as {
+      spec: { selector: { matchExpressions: { key: string; operator: string }[] } };
+    };
+    expect(stepExit.spec.selector.matchExpressions).toEqual(
+      expect.arrayContaining([
+        { key: '.metadata.labels["workflows.argoproj.io/workflow"]', operator: 'Exists' },
+        { key: `.metadata.annotations["${EXIT_CODE_ANNOTATION}"]`, operator: 'Exists' },
+      ]),
+    );
+    expect(JSON.stringify(stepExit)).toContain('if eq .name \\"main\\"');
     const del = byName.get('pod-delete') as { spec: { next: unknown } };
     expect(del.spec.next).toEqual({ finalizers: { empty: true }, delete: true });
   });

@@ -19,7 +19,7 @@ describe('the dependency bundle', () => {
     expect(bundle.sources).toEqual(
       EXTERNAL_CRD_SOURCES.flatMap((s) => s.files.map((f) => `${s.module}@${s.version} ${f}`)),
     );
-    expect(bundle.crds).toHaveLength(15);
+    expect(bundle.crds).toHaveLength(18);
     expect(statSync(join(import.meta.dirname, '../../..', DEPENDENCY_FILE)).size).toBeLessThan(
       5 * 1024 * 1024,
     );
@@ -43,10 +43,10 @@ describe('the dependency bundle', () => {
   it('install --with-dependencies applies them right after the openchoreo.dev CRDs', () => {
     const plain = planInstall();
     const withDeps = planInstall({ dependencies: true });
-    // the 15 CRDs, and the build templates that need Argo's (on with the dependencies)
-    expect(withDeps.length).toBe(plain.length + 15 + BUILD_TEMPLATE_NAMES.length);
+    // the 18 CRDs, and the build templates that need Argo's (on with the dependencies)
+    expect(withDeps.length).toBe(plain.length + 18 + BUILD_TEMPLATE_NAMES.length);
     const firstOther = withDeps.findIndex((o) => o.kind !== 'CustomResourceDefinition');
-    expect(firstOther).toBe(plain.findIndex((o) => o.kind !== 'CustomResourceDefinition') + 15);
+    expect(firstOther).toBe(plain.findIndex((o) => o.kind !== 'CustomResourceDefinition') + 18);
     expect(
       withDeps.slice(0, firstOther).filter((o) => o.metadata?.name?.endsWith('.openchoreo.dev')),
     ).toHaveLength(plain.filter((o) => o.kind === 'CustomResourceDefinition').length);

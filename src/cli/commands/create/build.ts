@@ -50,11 +50,9 @@ export default defineHandler<typeof createBuildSpec>(async ({ factory, args, fla
     const outcome = await client.waitBuild(name, signal, (p) => {
       if (flags.follow && !follow && p.phase !== 'Pending') {
         progress?.stop();
-        follow = followLogs(factory, name, AbortSignal.any([signal, followStop.signal])).catch(
-          (e: unknown) => {
-            io.err(`${escapeControl(`warning: logs of build ${name}: ${(e as Error).message}`)}\n`);
-          },
-        );
+        follow = followLogs(factory, name, signal, followStop.signal).catch((e: unknown) => {
+          io.err(`${escapeControl(`warning: logs of build ${name}: ${(e as Error).message}`)}\n`);
+        });
       }
       if (!progress || follow) return;
       const what = p.step ? `${p.phase}: ${p.step}` : p.phase;
@@ -84,8 +82,16 @@ export default defineHandler<typeof createBuildSpec>(async ({ factory, args, fla
   }
 });
 
-/** --follow: the logs of each step as the build runs (through `logs build -f`'s reader). */
-async function followLogs(factory: Factory, name: string, signal: AbortSignal): Promise<void> {
+/**
+ * --follow: the logs of each step as the build runs (through `logs build -f`'s reader); once the build finished
+ * (`finished`), the lines the steps logged that the follow had not printed yet, then the end.
+ */
+async function followLogs(
+  factory: Factory,
+  name: string,
+  signal: AbortSignal,
+  finished: AbortSignal,
+): Promise<void> {
   const { streamBuildLogs } = await import('../logs/build.js');
-  await streamBuildLogs(factory, name, { follow: true, signal });
+  await streamBuildLogs(factory, name, { follow: true, signal, until: finished });
 }

@@ -36,6 +36,12 @@ const upSpec = defineCommand({
     { name: 'fresh', type: 'boolean', description: 'Delete the previous data first' },
     { name: 'no-controllers', type: 'boolean', description: 'Do not run the controllers in this process' },
     {
+      name: 'no-argo',
+      type: 'boolean',
+      description:
+        "Do not run Argo's workflow-controller for the local BuildPlane (it runs when built and nodes are simulated)",
+    },
+    {
       name: 'exit-when-ready',
       type: 'boolean',
       hidden: true,
@@ -65,6 +71,14 @@ const buildSpec = defineCommand({
   name: 'build',
   summary:
     'Build (or find) the control-plane binaries and fetch the external CRDs, without starting anything',
+  flags: [
+    {
+      name: 'with-argo',
+      type: 'boolean',
+      description:
+        "Also build Argo's workflow-controller (builds in `local up`; large: tens of minutes on a cold machine)",
+    },
+  ],
   load,
 });
 

@@ -54,6 +54,11 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
     for (const [name, path] of Object.entries(bins)) io.out(`${name}\t${path}\n`);
     const crds = await asCliError(async () => externalCrdFiles({ progress }));
     io.out(`external CRDs\t${crds.length} files\n`);
+    const argo = await import('../../../local/argo-controller.js');
+    const controller = (flags as { withArgo?: boolean }).withArgo
+      ? await asCliError(() => argo.resolveArgoController({ progress }))
+      : argo.findArgoController(factory.env as NodeJS.ProcessEnv);
+    io.out(`workflow-controller\t${controller ?? `not built (${argo.ARGO_LOCAL_BUILD_COMMAND})`}\n`);
     return ExitCode.OK;
   }
 
@@ -94,6 +99,18 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
     return c;
   };
   const started = Date.now();
+  // Argo's workflow-controller runs the local BuildPlane's builds: only with simulated nodes (its step pods
+  // need them), and only when built (opt-in: it is large).
+  let argoController: string | undefined;
+  if (!flags.noArgo && flags.nodes > 0) {
+    const argo = await import('../../../local/argo-controller.js');
+    argoController = argo.findArgoController(factory.env as NodeJS.ProcessEnv);
+    if (!argoController) {
+      progress(
+        `Argo's workflow-controller is not built, so builds stay Pending: \`${argo.ARGO_LOCAL_BUILD_COMMAND}\` builds it once (--no-argo hides this line)`,
+      );
+    }
+  }
   const instance = await asCliError(() =>
     local.localUp({
       ...(flags.port !== undefined ? { port: flags.port } : {}),
@@ -103,8 +120,9 @@ export default defineHandler<typeof localUpSpec>(async ({ factory, flags, comman
       env: factory.env as NodeJS.ProcessEnv,
       install: async (kubeconfig) => {
         const { installPlatform } = await import('./install-hook.js');
-        return installPlatform(clientFor(kubeconfig), upProgress);
+        return installPlatform(clientFor(kubeconfig), upProgress, { buildTemplates: !!argoController });
       },
+      ...(argoController ? { argoController } : {}),
       ...(flags.noControllers
         ? {}
         : {

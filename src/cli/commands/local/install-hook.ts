@@ -3,9 +3,13 @@ import { parseAllDocuments } from 'yaml';
 import type { KubeClient, KubeObject } from '../../../kube/client.js';
 import { applyCrds, CRDS } from '../../../kube/crds.js';
 import { externalCrdYaml } from '../../../local/external-crds.js';
-import { install } from '../../../services/install.js';
+import { buildTemplates, defaultImage, install } from '../../../services/install.js';
 
-export async function installPlatform(client: KubeClient, progress: (m: string) => void): Promise<string> {
+export async function installPlatform(
+  client: KubeClient,
+  progress: (m: string) => void,
+  opts: { buildTemplates?: boolean } = {},
+): Promise<string> {
   progress('installing the OpenChoreo CRDs and the default platform');
   // The controllers run in this process: no in-cluster controller Deployment.
   const res = await install(client, { controller: false });
@@ -30,5 +34,8 @@ export async function installPlatform(client: KubeClient, progress: (m: string) 
     );
     await applyCrds(client, missing, { fieldManager: 'choreoctl' });
   }
-  return `CRDs: ${crds.length} (${changed(crds)} created or updated); platform objects: ${others.length} (${changed(others)} created or updated); data-plane CRDs: ${missing.length} installed`;
+  // When Argo's workflow-controller runs here too: the build templates, once Argo's CRDs are served.
+  const templates = opts.buildTemplates ? buildTemplates(defaultImage()) : [];
+  for (const t of templates) await client.apply(t, { fieldManager: 'choreoctl', force: true });
+  return `${templates.length > 0 ? `build templates: ${templates.length}; ` : ''}CRDs: ${crds.length} (${changed(crds)} created or updated); platform objects: ${others.length} (${changed(others)} created or updated); data-plane CRDs: ${missing.length} installed`;
 }
