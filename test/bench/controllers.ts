@@ -11,6 +11,9 @@
  *
  * Targets (issue): within 2× of the raw write loop; peak RSS under 150 MB.
  *
+ * Before each phase the script waits until kube-controller-manager has furnished every namespace so far (its
+ * ConfigMap and ServiceAccount per namespace), so no phase pays for the namespaces of the one before it.
+ *
  * BENCH_BASE_BIN=<another checkout>/bin/choreoctl.js (built): the same measurement with that version's manager
  * first, in an organization of its own, then this checkout's — before and after side by side in one run, against
  * the same apiserver and the same raw loop. The second phase runs with the first one's objects in place (and its
@@ -55,6 +58,28 @@ const CILIUM: GVR = {
   namespaced: true,
 };
 const CONFIGMAPS: GVR = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+
+const SERVICEACCOUNTS: GVR = { group: '', version: 'v1', resource: 'serviceaccounts', namespaced: true };
+
+/**
+ * kube-controller-manager has given every namespace its `kube-root-ca.crt` ConfigMap and `default`
+ * ServiceAccount. It does so after the namespace is created, on its own time: without this wait, the writes
+ * caused by the raw loop's (or an earlier phase's) 600 namespaces land inside the next phase's measurement.
+ */
+async function namespacesFurnished(client: KubeClient): Promise<void> {
+  await until(
+    async () => {
+      const [ns, cms, sas] = await Promise.all([
+        client.listAll(NAMESPACES),
+        client.listAll(CONFIGMAPS, { fieldSelector: 'metadata.name=kube-root-ca.crt' }),
+        client.listAll(SERVICEACCOUNTS, { fieldSelector: 'metadata.name=default' }),
+      ]);
+      return cms.items.length >= ns.items.length && sas.items.length >= ns.items.length;
+    },
+    'kube-controller-manager to furnish every namespace',
+    300_000,
+  );
+}
 
 function ready(o: KubeObject): boolean {
   const conds = (o.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions;
@@ -166,6 +191,7 @@ async function main(): Promise<void> {
         60_000,
       );
       await m.settled(1000);
+      await namespacesFurnished(client);
       const before = await m.metrics();
       const serverBefore = await apiserverWrites(client);
 
