@@ -3,35 +3,31 @@
  * and the operations of src/services (which check them early and pick defaults): allowed targets, approval,
  * the default source and target of `promote`, revision names and history pruning.
  */
-export interface PipelineTargetLike {
+import type { KindSpecInput } from './refs.js';
+
+type PipelineSpecInput = NonNullable<KindSpecInput<'DeploymentPipeline'>>;
+/** One promotion target of a pipeline, as stored or as written (defaults such as requiresApproval may be absent). */
+export type PipelineTarget = NonNullable<
+  PipelineSpecInput['promotionPaths']
+>[number]['targetEnvironmentRefs'][number];
+
+/** A DeploymentPipeline as these rules read it: its name and its spec (the kind's own type). */
+export interface NamedPipeline {
   name: string;
-  requiresApproval?: boolean | undefined;
-  isManualApprovalRequired?: boolean | undefined;
-}
-export interface PipelineLike {
-  name: string;
-  spec?:
-    | {
-        promotionPaths?:
-          | { sourceEnvironmentRef: string; targetEnvironmentRefs: PipelineTargetLike[] }[]
-          | undefined;
-        allowSelfApproval?: boolean | undefined;
-        revisionHistoryLimit?: number | undefined;
-      }
-    | undefined;
+  spec?: PipelineSpecInput | undefined;
 }
 
 export const DEFAULT_REVISION_HISTORY = 10;
 
 /** Targets the pipeline allows from `source`. */
-export function allowedTargets(pipeline: PipelineLike, source: string): PipelineTargetLike[] {
+export function allowedTargets(pipeline: NamedPipeline, source: string): PipelineTarget[] {
   return (
     pipeline.spec?.promotionPaths?.find((p) => p.sourceEnvironmentRef === source)?.targetEnvironmentRefs ?? []
   );
 }
 
 /** Every environment of the pipeline in order (sources before their targets). */
-export function environmentsInOrder(pipeline: PipelineLike): string[] {
+export function environmentsInOrder(pipeline: NamedPipeline): string[] {
   const out: string[] = [];
   for (const p of pipeline.spec?.promotionPaths ?? []) {
     for (const e of [p.sourceEnvironmentRef, ...p.targetEnvironmentRefs.map((t) => t.name)]) {
@@ -47,7 +43,7 @@ const quote = (items: readonly string[]) => items.map((i) => `"${i}"`).join(', '
  * Why the pipeline refuses source → target, or undefined when it allows it. A rollback (source == target) is
  * allowed for any environment of the pipeline.
  */
-export function pathProblem(pipeline: PipelineLike, source: string, target: string): string | undefined {
+export function pathProblem(pipeline: NamedPipeline, source: string, target: string): string | undefined {
   const envs = environmentsInOrder(pipeline);
   if (source === target) {
     return envs.includes(target)
@@ -68,8 +64,8 @@ export function pathProblem(pipeline: PipelineLike, source: string, target: stri
  * Whether deploying to `target` from `source` needs an approval. A rollback needs one when any path into the
  * target does (same path, same rules).
  */
-export function requiresApproval(pipeline: PipelineLike, source: string, target: string): boolean {
-  const needs = (t: PipelineTargetLike) => !!(t.requiresApproval || t.isManualApprovalRequired);
+export function requiresApproval(pipeline: NamedPipeline, source: string, target: string): boolean {
+  const needs = (t: PipelineTarget) => !!(t.requiresApproval || t.isManualApprovalRequired);
   if (source !== target) return allowedTargets(pipeline, source).some((t) => t.name === target && needs(t));
   return (pipeline.spec?.promotionPaths ?? []).some((p) =>
     p.targetEnvironmentRefs.some((t) => t.name === target && needs(t)),
@@ -77,7 +73,7 @@ export function requiresApproval(pipeline: PipelineLike, source: string, target:
 }
 
 /** The environment furthest along the pipeline among `present` (environments off the pipeline come first). */
-export function furthestEnvironment(pipeline: PipelineLike, present: readonly string[]): string | undefined {
+export function furthestEnvironment(pipeline: NamedPipeline, present: readonly string[]): string | undefined {
   const order = environmentsInOrder(pipeline);
   const rank = (e: string) => order.indexOf(e);
   return [...present].sort((a, b) => rank(a) - rank(b)).at(-1);
@@ -89,7 +85,7 @@ export function furthestEnvironment(pipeline: PipelineLike, present: readonly st
  * earlier revision of an environment is `rollback`, not `promote --to`.
  */
 export function defaultSource(
-  pipeline: PipelineLike,
+  pipeline: NamedPipeline,
   present: readonly string[],
   target?: string,
 ): { source?: string; problem?: string } {
@@ -115,7 +111,10 @@ export function defaultSource(
 }
 
 /** The default target of a promotion from `source`: its only target, else an error listing the choices. */
-export function defaultTarget(pipeline: PipelineLike, source: string): { target?: string; problem?: string } {
+export function defaultTarget(
+  pipeline: NamedPipeline,
+  source: string,
+): { target?: string; problem?: string } {
   const targets = allowedTargets(pipeline, source).map((t) => t.name);
   if (targets.length === 1) return { target: targets[0] as string };
   if (targets.length === 0) {

@@ -40,8 +40,25 @@ export interface ObjectMeta {
     controller?: boolean;
     blockOwnerDeletion?: boolean;
   }[];
-  managedFields?: unknown[];
+  managedFields?: ManagedFieldsEntry[];
   [key: string]: unknown;
+}
+
+/** One entry of `metadata.managedFields` (meta/v1 ManagedFieldsEntry): which writer owns which fields. */
+export interface ManagedFieldsEntry {
+  manager?: string;
+  /** `Apply` (server-side apply) or `Update`. */
+  operation?: string;
+  apiVersion?: string;
+  time?: string;
+  fieldsType?: string;
+  fieldsV1?: FieldsV1;
+  subresource?: string;
+}
+
+/** The field set of a managedFields entry: `f:<field>`, `k:<key>`, `v:<value>`, `i:<index>` and `.` keys. */
+export interface FieldsV1 {
+  [key: string]: FieldsV1;
 }
 
 /** Any Kubernetes object. */

@@ -6,7 +6,7 @@
  * `Lister`, so the same code serves any front end that can list objects.
  */
 
-import { environmentsInOrder, type PipelineLike, requiresApproval } from '../api/promotion.js';
+import { environmentsInOrder, type NamedPipeline, requiresApproval } from '../api/promotion.js';
 import type { KindObject } from '../api/refs.js';
 import { canonicalJson } from '../controllers/shared.js';
 import type { KubeObject } from '../kube/client.js';
@@ -176,7 +176,7 @@ export function componentPipelines(objs: PipelineObjects): Map<string, Component
     const project = c.spec.owner.projectName;
     const ref = projects.get(key(ns, project))?.spec.deploymentPipelineRef;
     const pl = ref ? pipelines.get(key(ns, ref)) : undefined;
-    const like: PipelineLike | undefined = pl ? { name: ref ?? '', spec: pl.spec } : undefined;
+    const like: NamedPipeline | undefined = pl ? { name: ref ?? '', spec: pl.spec } : undefined;
     const onPipeline = like ? environmentsInOrder(like) : [];
     const bindings = (objs.bindings as Binding[]).filter(
       (b) =>

@@ -10,10 +10,11 @@ import { Labels } from '../api/labels.js';
 import {
   defaultSource,
   defaultTarget,
-  type PipelineLike,
+  type NamedPipeline,
   pathProblem,
   requiresApproval,
 } from '../api/promotion.js';
+import type { KindObject } from '../api/refs.js';
 import { kindInfo } from '../api/registry.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import type { GVR } from '../kube/discovery.js';
@@ -64,14 +65,16 @@ export interface PromotionPlan {
   requiresApproval: boolean;
 }
 
-async function pipelineOfProject(kube: KubeClient, ns: string, project: string): Promise<PipelineLike> {
-  const p = await kube.getOrUndefined<KubeObject>(REFS.projects, project, { namespace: ns });
+async function pipelineOfProject(kube: KubeClient, ns: string, project: string): Promise<NamedPipeline> {
+  const p = await kube.getOrUndefined<KindObject<'Project'>>(REFS.projects, project, { namespace: ns });
   if (!p)
     throw new OperationError(`project "${project}" not found in organization "${ns}"`, {
       reason: 'NotFound',
     });
-  const name = (p.spec as { deploymentPipelineRef?: string } | undefined)?.deploymentPipelineRef ?? '';
-  const pl = await kube.getOrUndefined<KubeObject>(REFS.pipelines, name, { namespace: ns });
+  const name = p.spec.deploymentPipelineRef ?? '';
+  const pl = await kube.getOrUndefined<KindObject<'DeploymentPipeline'>>(REFS.pipelines, name, {
+    namespace: ns,
+  });
   if (!pl) {
     throw new OperationError(
       `DeploymentPipeline "${name}" of project "${project}" not found in organization "${ns}"`,
@@ -80,7 +83,7 @@ async function pipelineOfProject(kube: KubeClient, ns: string, project: string):
       },
     );
   }
-  return { name, spec: pl.spec as PipelineLike['spec'] };
+  return { name, spec: pl.spec };
 }
 
 /** Environments a component has a revision in (it runs there). */

@@ -106,10 +106,19 @@ export interface ManagerProcess {
   stop(): Promise<void>;
 }
 
-/** `choreoctl controller run` as its own process (its RSS is the manager's alone). Needs `npm run build`. */
-export async function startManager(kubeconfig: string, concurrency: number): Promise<ManagerProcess> {
+/** This checkout's CLI (`npm run build` first). */
+export const CHOREOCTL_BIN = join(import.meta.dirname, '../../bin/choreoctl.js');
+
+/**
+ * `choreoctl controller run` as its own process (its RSS is the manager's alone). Needs `npm run build`. `bin`:
+ * another build's CLI, to measure a baseline version in the same run (BENCH_BASE_BIN in the benches).
+ */
+export async function startManager(
+  kubeconfig: string,
+  concurrency: number,
+  bin = CHOREOCTL_BIN,
+): Promise<ManagerProcess> {
   const port = await freePort();
-  const bin = join(import.meta.dirname, '../../bin/choreoctl.js');
   const child: ChildProcess = spawn(
     process.execPath,
     [

@@ -3,67 +3,29 @@
  * that are not UTF-8, and field values Kubernetes would refuse later. Each is refused with file:line:col and
  * the field, exit 1, and the object is not created.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { allCrds } from '../../src/api/index.js';
-import { KubeClient } from '../../src/kube/client.js';
-import { applyCrds } from '../../src/kube/crds.js';
-import { loadConnection } from '../../src/kube/kubeconfig.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REF } from '../../src/api/refs.js';
 import { uniqueName } from '../integration/helpers.js';
+import { e2eOrganizations } from './harness.js';
 
-const repo = resolve(import.meta.dirname, '../..');
-const bin = join(repo, 'bin/choreoctl.js');
-const localNode = join(repo, 'node_modules/.bin/node');
-const node = existsSync(localNode) ? localNode : process.execPath;
-const NS = { group: '', version: 'v1', resource: 'namespaces', namespaced: false };
-const PROJECTS = { group: 'openchoreo.dev', version: 'v1alpha1', resource: 'projects', namespaced: true };
 const org = uniqueName('e2e-input');
-
-let dir: string;
-let env: Record<string, string>;
-let kube: KubeClient;
-
-const cli = (args: string[]) =>
-  execa(node, [bin, ...args], { env, extendEnv: false, reject: false, stdin: 'ignore' });
+const h = e2eOrganizations({ prefix: 'e2e-input', organizations: [org] });
+const { cli } = h;
 
 async function file(name: string, content: string | Buffer): Promise<string> {
-  const p = join(dir, name);
+  const p = join(h.dir, name);
   await writeFile(p, content);
   return p;
 }
 
 async function exists(name: string): Promise<boolean> {
-  return kube
-    .get(PROJECTS, name, { namespace: org })
+  return h.kube
+    .get(REF.Project, name, { namespace: org })
     .then(() => true)
     .catch(() => false);
 }
-
-beforeAll(async () => {
-  if (!existsSync(join(repo, 'dist/cli/main.js')))
-    throw new Error('dist/cli/main.js is missing: run `npm run build`');
-  const kubeconfig = inject('kubeconfig');
-  kube = new KubeClient(loadConnection({ kubeconfig }));
-  await applyCrds(kube, allCrds() as never, { fieldManager: 'choreoctl-e2e' });
-  await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: org } }, { fieldManager: 'e2e' });
-  dir = await mkdtemp(join(tmpdir(), 'choreoctl-e2e-input-'));
-  env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dir,
-    CHOREOCTL_CONFIG: join(dir, 'cfg', 'config'),
-    KUBECONFIG: kubeconfig,
-    NO_COLOR: '1',
-  };
-});
-
-afterAll(async () => {
-  await kube?.delete(NS, org).catch(() => undefined);
-  kube?.close();
-});
 
 describe('apply refuses input Kubernetes would refuse later', () => {
   it('a manifest that is not UTF-8: file:line:col, nothing created', async () => {

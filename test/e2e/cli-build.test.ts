@@ -9,80 +9,18 @@
  * the CLI creates the Build, the Build controller creates and follows the Workflow, applies the Workload.
  */
 import { appendFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BuildSteps } from '../../src/api/build-templates.js';
-import { sortForApply } from '../../src/api/index.js';
-import { type RunningControllers, runControllers } from '../../src/controllers/index.js';
-import type { KubeClient, KubeObject } from '../../src/kube/client.js';
+import type { KubeObject } from '../../src/kube/client.js';
 import { KUBE_REF, type WorkflowNode, type WorkflowObject } from '../../src/kube/kinds.js';
-import { type ControlPlane, startControlPlane } from '../../src/local/controlplane.js';
 import { criLogLine } from '../../src/local/kwok.js';
-import {
-  acmeExampleDocuments,
-  conditionOf,
-  installCrds,
-  installExternalCrds,
-  newClient,
-  until,
-} from '../integration/helpers.js';
+import { conditionOf, until } from '../integration/helpers.js';
+import { acmePlatformAnd, bin, collect, e2ePlatform, node } from './harness.js';
 import { type ServerProcess, startServerProcess } from './server-process.js';
 
-const repo = resolve(import.meta.dirname, '../..');
-const bin = join(repo, 'bin/choreoctl.js');
 const CI = 'openchoreo-ci-acme';
-const KEEP = new Set([
-  'Organization',
-  'DataPlane',
-  'BuildPlane',
-  'Environment',
-  'DeploymentPipeline',
-  'Project',
-]);
-
-let cp: ControlPlane;
-let client: KubeClient;
-let ctrl: RunningControllers;
-let env: Record<string, string>;
-let logFile: string;
-let server: ServerProcess | undefined;
-
-function cli(args: string[]) {
-  return execa(process.execPath, [bin, ...args], { env, extendEnv: false, reject: false, stdin: 'ignore' });
-}
-
-/** A running process's stdout so far, and an event-driven wait for a condition on it. */
-function collect(proc: ResultPromise) {
-  let out = '';
-  const waiters = new Set<() => void>();
-  proc.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-    for (const w of waiters) w();
-  });
-  return {
-    text: () => out,
-    until(test: (out: string) => boolean, what: string, timeoutMs = 60_000): Promise<string> {
-      return new Promise((resolvePromise, reject) => {
-        const check = () => {
-          if (!test(out)) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolvePromise(out);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out waiting for ${what}; output so far:\n${out}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-  };
-}
 
 const template: KubeObject = {
   apiVersion: 'argoproj.io/v1alpha1',
@@ -100,6 +38,20 @@ const template: KubeObject = {
   },
 };
 
+const platform = e2ePlatform({
+  name: 'choreoctl-e2e-build',
+  nodes: 1,
+  // orders without its Build and Workload (the builds here make them), and the `docker` template
+  objects: () => [
+    ...acmePlatformAnd((d) => d.metadata?.name === 'orders' && d.kind !== 'Build' && d.kind !== 'Workload'),
+    template,
+  ],
+  fieldManager: 'e2e-build',
+  timeoutMs: 400_000,
+});
+const { cli } = platform;
+let server: ServerProcess | undefined;
+
 /** The Workflow the controller created for the Build `create build` printed. */
 async function workflowOf(stdout: () => string): Promise<WorkflowObject> {
   const build = await until(
@@ -107,7 +59,7 @@ async function workflowOf(stdout: () => string): Promise<WorkflowObject> {
     'the created build',
   );
   return until(async () => {
-    const list = await client.list<WorkflowObject>(KUBE_REF.Workflow, { namespace: CI });
+    const list = await platform.client.list<WorkflowObject>(KUBE_REF.Workflow, { namespace: CI });
     return list.items.find((w) => w.metadata?.labels?.['build-name'] === build);
   }, `the Workflow of ${build}`);
 }
@@ -122,7 +74,7 @@ async function argoRuns(
   const nodes: Record<string, WorkflowNode> = {};
   for (const [i, [step, stepPhase, extra]] of steps.entries()) {
     const pod = `${name}-${step}-${1000 + i}`;
-    await client.create({
+    await platform.client.create({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: pod, namespace: CI, labels: { 'workflows.argoproj.io/workflow': name } },
@@ -131,7 +83,7 @@ async function argoRuns(
     await until(
       async () =>
         (
-          (await client.getOrUndefined<KubeObject>(KUBE_REF.Pod, pod, { namespace: CI }))?.status as
+          (await platform.client.getOrUndefined<KubeObject>(KUBE_REF.Pod, pod, { namespace: CI }))?.status as
             | { phase?: string }
             | undefined
         )?.phase === 'Running',
@@ -149,41 +101,14 @@ async function argoRuns(
       ...extra,
     };
   }
-  await client.patch(KUBE_REF.Workflow, name, { status: { phase, nodes } }, { namespace: CI });
+  await platform.client.patch(KUBE_REF.Workflow, name, { status: { phase, nodes } }, { namespace: CI });
 }
 
 beforeAll(async () => {
-  cp = await startControlPlane({ name: 'choreoctl-e2e-build', nodes: 1 });
-  logFile = cp.nodes?.logFile ?? '';
-  client = newClient(cp.admin.kubeconfig);
-  await installCrds(client);
-  await installExternalCrds(client);
-  ctrl = runControllers({ client, handleSignals: false });
-  await ctrl.started;
-  const docs = acmeExampleDocuments().filter(
-    (d) =>
-      (KEEP.has(d.kind ?? '') || d.kind?.endsWith('Class') || d.metadata?.name === 'orders') &&
-      d.kind !== 'Build' &&
-      d.kind !== 'Workload',
-  );
-  for (const doc of [...sortForApply(docs), template]) {
-    await until(
-      async () => client.apply(doc, { fieldManager: 'e2e-build', force: true }).then(() => true),
-      `${doc.kind}/${doc.metadata?.name} to apply`,
-      60_000,
-    );
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'choreoctl-e2e-build-'));
-  env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dir,
-    CHOREOCTL_CONFIG: join(dir, 'config'),
-    KUBECONFIG: cp.admin.kubeconfig,
-    NO_COLOR: '1',
-  };
   // api mode: the same commands through `choreoctl server` in front of this control plane
+  const { cp, env } = platform;
   server = await startServerProcess(
-    process.execPath,
+    node,
     bin,
     ['--kubeconfig', cp.admin.kubeconfig, '--addr', '127.0.0.1:0'],
     env,
@@ -199,13 +124,10 @@ contexts:
 `,
     { mode: 0o600 },
   );
-}, 400_000);
+}, 100_000);
 
 afterAll(async () => {
   await server?.stop();
-  await ctrl?.stop();
-  client?.close();
-  await cp?.stop();
 });
 
 let failedBuild = '';
@@ -249,7 +171,7 @@ describe('choreoctl create build --wait', () => {
     );
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain(`succeeded: built ${image}; Workload "orders" applied`);
-    const wl = await client.get<KubeObject>(
+    const wl = await platform.client.get<KubeObject>(
       { apiVersion: 'openchoreo.dev/v1alpha1', kind: 'Workload' },
       'orders',
       {
@@ -292,7 +214,7 @@ describe('choreoctl create build --follow', () => {
   it("prints the final step's last lines even when the build ends before the follow read them", async () => {
     // Every simulated container logs this file: the last line any step logged before the build ended.
     const marker = `workload written ${Date.now()}`;
-    appendFileSync(logFile, criLogLine(marker));
+    appendFileSync(platform.logFile, criLogLine(marker));
     const { r } = await succeededBuild(
       ['create', 'build', 'orders', '-n', 'acme', '--commit', 'f00dfeed', '--follow'],
       'f00dfeed',
@@ -309,7 +231,7 @@ describe('choreoctl logs build -f', () => {
     expect(failedBuild).not.toBe('');
     await until(
       async () =>
-        (await client.list<KubeObject>(KUBE_REF.Pod, { namespace: CI })).items.filter(
+        (await platform.client.list<KubeObject>(KUBE_REF.Pod, { namespace: CI })).items.filter(
           (p) =>
             p.metadata?.labels?.['workflows.argoproj.io/workflow']?.startsWith(failedBuild) &&
             conditionOf(p)?.status === 'True',
@@ -318,7 +240,7 @@ describe('choreoctl logs build -f', () => {
       120_000,
     );
     const marker = `cloning into /mnt/vol/source ${Date.now()}`;
-    appendFileSync(logFile, criLogLine(marker));
+    appendFileSync(platform.logFile, criLogLine(marker));
     const proc = cli(['logs', 'build', failedBuild, '-n', 'acme', '-f']);
     const out = collect(proc);
     const text = await out.until(

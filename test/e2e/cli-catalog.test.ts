@@ -7,41 +7,22 @@
  * Ready condition they would write themselves (its class does not exist in these namespaces), and they keep
  * the endpoints on such a failure, so the rows do not depend on whether a controller saw these objects.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { allCrds } from '../../src/api/crd.js';
-import { KubeClient, type KubeObject } from '../../src/kube/client.js';
-import { applyCrds } from '../../src/kube/crds.js';
-import { loadConnection } from '../../src/kube/kubeconfig.js';
+import type { KubeObject } from '../../src/kube/client.js';
 import type { EndpointCatalogEntry } from '../../src/services/catalog.js';
 import { uniqueName } from '../integration/helpers.js';
+import { e2eOrganizations } from './harness.js';
 
-const repo = resolve(import.meta.dirname, '../..');
-const bin = join(repo, 'bin/choreoctl.js');
-const localNode = join(repo, 'node_modules/.bin/node');
-const node = existsSync(localNode) ? localNode : process.execPath;
 const V = 'openchoreo.dev/v1alpha1';
-const NS = { group: '', version: 'v1', resource: 'namespaces', namespaced: false };
 
-let env: Record<string, string>;
-let kube: KubeClient;
 // Names sort: `org` before `other` (uniqueName appends the same kind of suffix to both).
 const org = uniqueName('e2e-cat-a');
 const other = uniqueName('e2e-cat-b');
+const h = e2eOrganizations({ prefix: 'e2e-cat', organizations: [org, other], stripFinalNewline: false });
 
 async function cli(args: string[]) {
-  const r = await execa(node, [bin, ...args], {
-    env,
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    stripFinalNewline: false,
-  });
+  const r = await h.cli(args);
   expect(r.stdout).not.toContain('\u001b');
   return r;
 }
@@ -64,8 +45,8 @@ const notFound = (kind: string, ns: string, name = 'default') => ({
 
 /** Creates the object, then writes its status through the status subresource. */
 async function withStatus(obj: KubeObject, status: Record<string, unknown> | undefined): Promise<void> {
-  const created = await kube.create(obj);
-  if (status) await kube.replaceStatus({ ...created, status });
+  const created = await h.kube.create(obj);
+  if (status) await h.kube.replaceStatus({ ...created, status });
 }
 
 const workload = (endpoint: string, type: string, port: number) => ({
@@ -74,24 +55,6 @@ const workload = (endpoint: string, type: string, port: number) => ({
 });
 
 beforeAll(async () => {
-  const kubeconfig = inject('kubeconfig');
-  kube = new KubeClient(loadConnection({ kubeconfig }));
-  await applyCrds(kube, allCrds() as never, { fieldManager: 'choreoctl-e2e' });
-  for (const ns of [org, other]) {
-    await kube.apply(
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-      { fieldManager: 'e2e' },
-    );
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'choreoctl-e2e-cat-'));
-  env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dir,
-    CHOREOCTL_CONFIG: join(dir, 'cfg', 'config'),
-    KUBECONFIG: kubeconfig,
-    NO_COLOR: '1',
-  };
-
   // org: a Service exposing `rest` at every level and `admin` in the project only.
   await withStatus(
     {
@@ -247,11 +210,6 @@ beforeAll(async () => {
       address: 'https://prod.choreoapis.localhost/legacy/billing',
     },
   );
-});
-
-afterAll(async () => {
-  for (const ns of [org, other]) await kube?.delete(NS, ns).catch(() => undefined);
-  kube?.close();
 });
 
 /** Table lines split on runs of 2+ spaces (cells never contain two spaces). */

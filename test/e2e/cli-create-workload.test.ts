@@ -4,40 +4,19 @@
  * step does: no cluster needed), applied into an organization (again: configured, not AlreadyExists), and a bad
  * descriptor reported at its file, line and field with nothing written.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { allCrds } from '../../src/api/crd.js';
-import { REF } from '../../src/api/refs.js';
-import { KubeClient, type KubeObject } from '../../src/kube/client.js';
-import { applyCrds } from '../../src/kube/crds.js';
-import { KUBE_REF } from '../../src/kube/kinds.js';
-import { loadConnection } from '../../src/kube/kubeconfig.js';
+import { type KindObject, REF } from '../../src/api/refs.js';
 import { uniqueName } from '../integration/helpers.js';
+import { e2eOrganizations, repo } from './harness.js';
 
-const repo = resolve(import.meta.dirname, '../..');
-const bin = join(repo, 'bin/choreoctl.js');
-const localNode = join(repo, 'node_modules/.bin/node');
-const node = existsSync(localNode) ? localNode : process.execPath;
 const fixtures = join(repo, 'test/fixtures/workload-descriptor');
 const org = uniqueName('e2e-wl');
-
-let dir: string;
-let kube: KubeClient;
-let env: Record<string, string>;
-
-const cli = (args: string[], extra: Record<string, string> = {}) =>
-  execa(node, [bin, ...args], {
-    env: { ...env, ...extra },
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    cwd: dir,
-  });
+const h = e2eOrganizations({ prefix: 'e2e-wl', organizations: [org], cwd: true });
+const { cli } = h;
 
 const flags = [
   '--project',
@@ -48,34 +27,12 @@ const flags = [
   'registry.local/default-greeter:default-1a2b3c4d',
 ];
 
-beforeAll(async () => {
-  const kubeconfig = inject('kubeconfig');
-  kube = new KubeClient(loadConnection({ kubeconfig }));
-  await applyCrds(kube, allCrds() as never, { fieldManager: 'choreoctl-e2e' });
-  await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: org } }, { fieldManager: 'e2e' });
-  dir = await mkdtemp(join(tmpdir(), 'choreoctl-e2e-wl-'));
-  env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dir,
-    CHOREOCTL_CONFIG: join(dir, 'cfg', 'config'),
-    KUBECONFIG: kubeconfig,
-    NO_COLOR: '1',
-  };
-});
-
-afterAll(async () => {
-  await kube?.delete(KUBE_REF.Namespace, org).catch(() => undefined);
-  kube?.close();
-});
-
 describe('create workload --descriptor', () => {
   it('-o FILE writes the Workload (no cluster needed), the schema file inlined', async () => {
-    const out = join(dir, 'workload-cr.yaml');
+    const out = join(h.dir, 'workload-cr.yaml');
     const r = await cli(
       ['create', 'workload', '--descriptor', join(fixtures, 'workload.yaml'), ...flags, '-o', out],
-      {
-        KUBECONFIG: join(dir, 'no-such-kubeconfig'),
-      },
+      { env: { KUBECONFIG: join(h.dir, 'no-such-kubeconfig') } },
     );
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toBe(`Workload CR written to ${out}`);
@@ -107,14 +64,14 @@ describe('create workload --descriptor', () => {
     const again = await cli(args('registry.local/x:2'));
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stdout.trim()).toBe('workload.openchoreo.dev/go-greeter-service configured');
-    const live = await kube.get<KubeObject>(REF.Workload, 'go-greeter-service', { namespace: org });
-    expect((live.spec as { containers: { main: { image: string } } }).containers.main.image).toBe(
-      'registry.local/x:2',
-    );
+    const live = await h.kube.get<KindObject<'Workload'>>(REF.Workload, 'go-greeter-service', {
+      namespace: org,
+    });
+    expect(live.spec.containers?.main?.image).toBe('registry.local/x:2');
   });
 
   it('a bad descriptor: file:line:col, field and message for each problem, exit 1, nothing written', async () => {
-    const bad = join(dir, 'bad.yaml');
+    const bad = join(h.dir, 'bad.yaml');
     await writeFile(
       bad,
       [
@@ -133,6 +90,6 @@ describe('create workload --descriptor', () => {
     expect(r.stderr).toContain(`${bad}:5:5: endpoints[0].type: Unsupported value: "SOAP"`);
     expect(r.stderr).toContain(`${bad}:7:1: colour: unknown field`);
     expect(r.stderr).toMatch(/error: 2 errors in 1 source: nothing was created/);
-    expect(await kube.getOrUndefined(REF.Workload, 'broken', { namespace: org })).toBeUndefined();
+    expect(await h.kube.getOrUndefined(REF.Workload, 'broken', { namespace: org })).toBeUndefined();
   });
 });

@@ -2,42 +2,23 @@
  * End-to-end tests of the BUILT CLI's resource commands against the real kube-apiserver of the
  * integration run (`npm run build` first). Each run uses its own organizations (namespaces).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
-import { allCrds } from '../../src/api/crd.js';
-import { KubeClient } from '../../src/kube/client.js';
-import { applyCrds } from '../../src/kube/crds.js';
-import { loadConnection } from '../../src/kube/kubeconfig.js';
+import { REF } from '../../src/api/refs.js';
 import { uniqueName } from '../integration/helpers.js';
+import { bin, type CliOptions, e2eOrganizations, node } from './harness.js';
 
-const repo = resolve(import.meta.dirname, '../..');
-const bin = join(repo, 'bin/choreoctl.js');
-const localNode = join(repo, 'node_modules/.bin/node');
-const node = existsSync(localNode) ? localNode : process.execPath;
 const ESC = '\u001b';
 
-let dir: string;
-let env: Record<string, string>;
-let kube: KubeClient;
 const org = uniqueName('e2e-res');
 const other = uniqueName('e2e-res2');
+const h = e2eOrganizations({ prefix: 'e2e-res', organizations: [org, other], stripFinalNewline: false });
 
-const NS = { group: '', version: 'v1', resource: 'namespaces', namespaced: false };
-const COMPONENTS = { group: 'openchoreo.dev', version: 'v1alpha1', resource: 'components', namespaced: true };
-
-async function cli(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
-  const r = await execa(node, [bin, ...args], {
-    env: { ...env, ...options.env },
-    extendEnv: false,
-    reject: false,
-    stripFinalNewline: false,
-    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
-  });
+async function cli(args: string[], options: CliOptions = {}) {
+  const r = await h.cli(args, options);
   // Piped stdout/stderr with NO_COLOR: never an escape code.
   expect(r.stdout).not.toContain(ESC);
   expect(r.stderr).not.toContain(ESC);
@@ -67,36 +48,11 @@ ${labels ? `  labels:\n    ${labels}\n` : ''}spec:
 `;
 
 async function file(name: string, text: string): Promise<string> {
-  const p = join(dir, name);
+  const p = join(h.dir, name);
   await mkdir(join(p, '..'), { recursive: true });
   await writeFile(p, text);
   return p;
 }
-
-beforeAll(async () => {
-  const kubeconfig = inject('kubeconfig');
-  kube = new KubeClient(loadConnection({ kubeconfig }));
-  await applyCrds(kube, allCrds() as never, { fieldManager: 'choreoctl-e2e' });
-  for (const ns of [org, other]) {
-    await kube.apply(
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-      { fieldManager: 'e2e' },
-    );
-  }
-  dir = await mkdtemp(join(tmpdir(), 'choreoctl-e2e-res-'));
-  env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dir,
-    CHOREOCTL_CONFIG: join(dir, 'cfg', 'config'),
-    KUBECONFIG: kubeconfig,
-    NO_COLOR: '1',
-  };
-});
-
-afterAll(async () => {
-  for (const ns of [org, other]) await kube?.delete(NS, ns).catch(() => undefined);
-  kube?.close();
-});
 
 describe('apply', () => {
   it('applies files in dependency order, then reports unchanged / configured', async () => {
@@ -108,7 +64,7 @@ describe('apply', () => {
       'dir/cm.yaml',
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: "1"\n',
     );
-    const r = await cli(['apply', '-f', f, '-f', join(dir, 'dir'), '-n', org]);
+    const r = await cli(['apply', '-f', f, '-f', join(h.dir, 'dir'), '-n', org]);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.split('\n').filter(Boolean);
@@ -130,7 +86,7 @@ describe('apply', () => {
       input: component('api', 'shop', 'WebApplication'),
     });
     expect(changed.stdout).toBe('component.openchoreo.dev/api configured\n');
-    const live = await kube.get<{ spec: { type: string } }>(COMPONENTS, 'api', { namespace: org });
+    const live = await h.kube.get<{ spec: { type: string } }>(REF.Component, 'api', { namespace: org });
     expect(live.spec.type).toBe('WebApplication');
     const mf = (live as unknown as { metadata: { managedFields: { manager: string }[] } }).metadata
       .managedFields;
@@ -151,7 +107,7 @@ describe('apply', () => {
       project('bad-p4'),
     ];
     const schema = await file('bad/3-schema.yaml', docs.join('---\n'));
-    const r = await cli(['apply', '-f', join(dir, 'bad'), '-n', other]);
+    const r = await cli(['apply', '-f', join(h.dir, 'bad'), '-n', other]);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`${syntax}:9:1: error converting YAML to JSON`);
@@ -159,7 +115,7 @@ describe('apply', () => {
     // document 3 of 5 starts on line 15; `type:` is its 8th line
     expect(r.stderr).toContain(`${schema}:22:3: Component/bad-c: spec.type: Unsupported value: "Servise"`);
     expect(r.stderr).toMatch(/error: 3 errors in 3 sources: nothing was applied\n$/);
-    const list = await kube.list(COMPONENTS, { namespace: other });
+    const list = await h.kube.list(REF.Component, { namespace: other });
     expect(list.items).toEqual([]);
     const projects = await cli(['get', 'projects', '-n', other, '-o', 'name']);
     expect(projects.stdout).toBe('');
@@ -172,7 +128,7 @@ describe('apply', () => {
     expect(parse(c.stdout)).toMatchObject({ kind: 'Component', metadata: { name: 'dry', namespace: org } });
     const s = await cli(['apply', '-f', f, '-n', org, '--dry-run=server']);
     expect(s.stdout).toBe('component.openchoreo.dev/dry created (server dry run)\n');
-    expect(await kube.getOrUndefined(COMPONENTS, 'dry', { namespace: org })).toBeUndefined();
+    expect(await h.kube.getOrUndefined(REF.Component, 'dry', { namespace: org })).toBeUndefined();
     const g = await file('gadget.yaml', 'apiVersion: example.com/v1\nkind: Gadget\nmetadata:\n  name: g\n');
     const u = await cli(['apply', '-f', g, '-n', org]);
     expect(u.exitCode).toBe(1);
@@ -258,7 +214,7 @@ describe('get', () => {
   });
   it('-w prints changes as they come and stops on SIGINT', async () => {
     const child = execa(node, [bin, 'get', 'comp', '-n', org, '-w', '-o', 'name'], {
-      env,
+      env: h.env,
       extendEnv: false,
       reject: false,
     });
@@ -311,7 +267,7 @@ describe('diff', () => {
     expect(r1.stdout).toContain('\n-  type: WebApplication\n+  type: Service\n');
     expect(r1.stdout).not.toContain('managedFields');
     expect(r1.stdout).not.toContain('resourceVersion');
-    const live = await kube.get<{ spec: { type: string } }>(COMPONENTS, 'web', { namespace: org });
+    const live = await h.kube.get<{ spec: { type: string } }>(REF.Component, 'web', { namespace: org });
     expect(live.spec.type).toBe('WebApplication');
     const bad = await file('diff/bad.yaml', component('web', 'shop', 'Nope'));
     const r3 = await cli(['diff', '-f', bad, '-n', org]);
@@ -432,7 +388,7 @@ describe('delete', () => {
     expect(usage.exitCode).toBe(2);
   });
   it('--wait times out with exit 1 while a finalizer holds the object', async () => {
-    await kube.apply(
+    await h.kube.apply(
       {
         apiVersion: 'openchoreo.dev/v1alpha1',
         kind: 'Component',
@@ -450,7 +406,7 @@ describe('delete', () => {
     // release it: --wait then returns as soon as it is gone
     const waiting = cli(['delete', 'component', 'stuck', '-n', org, '--wait', '--timeout', '60s']);
     await new Promise((r) => setTimeout(r, 1500));
-    await kube.patch(COMPONENTS, 'stuck', { metadata: { finalizers: null } }, { namespace: org });
+    await h.kube.patch(REF.Component, 'stuck', { metadata: { finalizers: null } }, { namespace: org });
     const done = await waiting;
     expect(done.exitCode).toBe(0);
   });

@@ -3,58 +3,31 @@
  * (`npm run build` first): apply is all-or-nothing, inline credentials never reach any output, and
  * control bytes in user data cannot forge terminal output.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { allCrds } from '../../src/api/crd.js';
-import { KubeClient } from '../../src/kube/client.js';
-import { applyCrds } from '../../src/kube/crds.js';
-import { loadConnection } from '../../src/kube/kubeconfig.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REF } from '../../src/api/refs.js';
+import type { GVR } from '../../src/kube/discovery.js';
+import { KUBE_REF } from '../../src/kube/kinds.js';
 import { uniqueName } from '../integration/helpers.js';
+import { type CliOptions, e2eOrganizations } from './harness.js';
 
-const repo = resolve(import.meta.dirname, '../..');
-const bin = join(repo, 'bin/choreoctl.js');
-const localNode = join(repo, 'node_modules/.bin/node');
-const node = existsSync(localNode) ? localNode : process.execPath;
 const ESC = '\u001b';
 
-let dir: string;
-let env: Record<string, string>;
-let kube: KubeClient;
 const org = uniqueName('e2e-sec');
 const fresh = uniqueName('e2e-sec-ns');
-
-const NS = { group: '', version: 'v1', resource: 'namespaces', namespaced: false };
-const PROJECTS = { group: 'openchoreo.dev', version: 'v1alpha1', resource: 'projects', namespaced: true };
-const COMPONENTS = { group: 'openchoreo.dev', version: 'v1alpha1', resource: 'components', namespaced: true };
-const DATAPLANES = { group: 'openchoreo.dev', version: 'v1alpha1', resource: 'dataplanes', namespaced: true };
-const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
-const CRDS = {
-  group: 'apiextensions.k8s.io',
-  version: 'v1',
-  resource: 'customresourcedefinitions',
-  namespaced: false,
-};
+const h = e2eOrganizations({ prefix: 'e2e-sec', organizations: [org], stripFinalNewline: false });
 
 /** Runs the CLI; piped output never carries an escape byte, whatever the data holds. */
-async function cli(args: string[], options: { input?: string } = {}) {
-  const r = await execa(node, [bin, ...args], {
-    env,
-    extendEnv: false,
-    reject: false,
-    stripFinalNewline: false,
-    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
-  });
+async function cli(args: string[], options: CliOptions = {}) {
+  const r = await h.cli(args, options);
   expect(r.stdout).not.toContain(ESC);
   expect(r.stderr).not.toContain(ESC);
   return r;
 }
 
 async function file(name: string, text: string): Promise<string> {
-  const p = join(dir, name);
+  const p = join(h.dir, name);
   await mkdir(join(p, '..'), { recursive: true });
   await writeFile(p, text);
   return p;
@@ -65,21 +38,21 @@ const project = (name: string) =>
 const component = (name: string, labels = '') =>
   `apiVersion: openchoreo.dev/v1alpha1\nkind: Component\nmetadata:\n  name: ${name}\n${labels}spec:\n  owner:\n    projectName: p1\n  type: Service\n`;
 
-async function names(ref: typeof PROJECTS, namespace: string): Promise<string[]> {
-  const l = await kube.list(ref, { namespace });
+async function names(ref: GVR, namespace: string): Promise<string[]> {
+  const l = await h.kube.list(ref, { namespace });
   return l.items.map((o) => o.metadata?.name ?? '');
 }
 
 /** An Event about one of our objects, as a controller would record it. */
 async function eventFor(
-  ref: typeof PROJECTS,
+  ref: GVR,
   kind: string,
   name: string,
   e: { type: string; reason: string; message: string },
 ): Promise<void> {
-  const live = await kube.get<{ metadata: { uid: string } }>(ref, name, { namespace: org });
+  const live = await h.kube.get<{ metadata: { uid: string } }>(ref, name, { namespace: org });
   const now = new Date().toISOString();
-  await kube.create(
+  await h.kube.create(
     {
       apiVersion: 'v1',
       kind: 'Event',
@@ -101,25 +74,10 @@ async function eventFor(
   );
 }
 
-beforeAll(async () => {
-  const kubeconfig = inject('kubeconfig');
-  kube = new KubeClient(loadConnection({ kubeconfig }));
-  await applyCrds(kube, allCrds() as never, { fieldManager: 'choreoctl-e2e' });
-  await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: org } }, { fieldManager: 'e2e' });
-  dir = await mkdtemp(join(tmpdir(), 'choreoctl-e2e-sec-'));
-  env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dir,
-    CHOREOCTL_CONFIG: join(dir, 'cfg', 'config'),
-    KUBECONFIG: kubeconfig,
-    NO_COLOR: '1',
-  };
-});
-
+// The file's own cleanup: a namespace a test creates, and the CRD another applies.
 afterAll(async () => {
-  for (const ns of [org, fresh]) await kube?.delete(NS, ns).catch(() => undefined);
-  await kube?.delete(CRDS, 'gadgets.sec.example.com').catch(() => undefined);
-  kube?.close();
+  await h.kube.delete(KUBE_REF.Namespace, fresh).catch(() => undefined);
+  await h.kube.delete(KUBE_REF.CustomResourceDefinition, 'gadgets.sec.example.com').catch(() => undefined);
 });
 
 describe('apply is all-or-nothing (finding 6)', () => {
@@ -136,8 +94,8 @@ describe('apply is all-or-nothing (finding 6)', () => {
     // document 2 starts on line 8; the label key is its 6th line
     expect(r.stderr).toContain(`${f}:13:5: Component/c-bad: metadata.labels: Invalid value: "bad key!"`);
     expect(r.stderr).toMatch(/nothing was applied\n$/);
-    expect(await names(PROJECTS, org)).toEqual([]);
-    expect(await names(COMPONENTS, org)).toEqual([]);
+    expect(await names(REF.Project, org)).toEqual([]);
+    expect(await names(REF.Component, org)).toEqual([]);
   });
 
   it('a ConfigMap the apiserver refuses (s20-BadName): the dry-run stops every object', async () => {
@@ -156,9 +114,9 @@ describe('apply is all-or-nothing (finding 6)', () => {
     expect(r.stderr).toContain(
       `${f}:11:3: ConfigMap/s20-BadName: metadata.name: Invalid value: "s20-BadName"`,
     );
-    expect(await names(PROJECTS, org)).toEqual([]);
-    expect(await names(COMPONENTS, org)).toEqual([]);
-    expect(await names(CONFIGMAPS, org)).not.toContain('s20-BadName');
+    expect(await names(REF.Project, org)).toEqual([]);
+    expect(await names(REF.Component, org)).toEqual([]);
+    expect(await names(KUBE_REF.ConfigMap, org)).not.toContain('s20-BadName');
   });
 
   it('objects in a Namespace and custom resources of a CRD created by the same apply go through', async () => {
@@ -233,7 +191,7 @@ ${auth}`;
       'Warning: DataPlane/dp-token: inline credentials (spec.kubernetesCluster.auth.bearerToken.value) are deprecated',
     );
     expect(a.stderr).toContain('secretRef');
-    await eventFor(DATAPLANES, 'DataPlane', 'dp-token', {
+    await eventFor(REF.DataPlane, 'DataPlane', 'dp-token', {
       type: 'Warning',
       reason: 'Unreachable',
       message: `could not log in with token ${TOKEN}`,
@@ -286,7 +244,7 @@ describe('terminal output cannot be forged (finding 9)', () => {
     const a = await cli(['apply', '-f', f, '-n', org]);
     expect(a.stderr).toBe('');
     expect(a.exitCode).toBe(0);
-    await eventFor(PROJECTS, 'Project', 'hostile', {
+    await eventFor(REF.Project, 'Project', 'hostile', {
       type: 'Normal',
       reason: 'Spoof',
       message: `ok${ESC}[1A\rFAKE event`,

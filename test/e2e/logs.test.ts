@@ -6,127 +6,37 @@
  * kubelet's logs take.
  */
 import { appendFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sortForApply } from '../../src/api/index.js';
-import { type RunningControllers, runControllers } from '../../src/controllers/index.js';
-import type { KubeClient, KubeObject } from '../../src/kube/client.js';
-import type { GVR } from '../../src/kube/discovery.js';
-import { type ControlPlane, startControlPlane } from '../../src/local/controlplane.js';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../src/kube/client.js';
+import { KUBE_REF } from '../../src/kube/kinds.js';
 import { criLogLine } from '../../src/local/kwok.js';
-import {
-  acmeExampleDocuments,
-  conditionOf,
-  installCrds,
-  installExternalCrds,
-  newClient,
-  until,
-} from '../integration/helpers.js';
+import { acmeExampleDocuments, conditionOf, until } from '../integration/helpers.js';
+import { acmePlatformAnd, bin, collect, e2ePlatform, node } from './harness.js';
 
-const repo = resolve(import.meta.dirname, '../..');
-const bin = join(repo, 'bin/choreoctl.js');
-const PODS: GVR = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 /** examples/acme without the storefront (reports alone is enough, and starts faster). */
-const KEEP = new Set([
-  'Organization',
-  'DataPlane',
-  'BuildPlane',
-  'Environment',
-  'DeploymentPipeline',
-  'Project',
-]);
+const platform = e2ePlatform({
+  name: 'choreoctl-e2e-logs',
+  nodes: 2,
+  objects: () => acmePlatformAnd((d) => d.metadata?.name === 'reports'),
+  fieldManager: 'e2e-logs',
+});
+const { cli } = platform;
 
-let cp: ControlPlane;
-let client: KubeClient;
-let ctrl: RunningControllers;
-let env: Record<string, string>;
-let logFile: string;
-
-const log = (text: string, at = new Date()) => appendFileSync(logFile, criLogLine(text, at));
+const log = (text: string, at = new Date()) => appendFileSync(platform.logFile, criLogLine(text, at));
 const reportsPods = async () =>
-  (await client.list(PODS, { labelSelector: 'component-name=reports,environment-name=dev' })).items.filter(
-    (p) => conditionOf(p)?.status === 'True',
-  );
-
-function cli(args: string[], extra: Record<string, string> = {}) {
-  return execa(process.execPath, [bin, ...args], {
-    env: { ...env, ...extra },
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-  });
-}
-
-/** A running process's stdout so far, and a wait (event-driven: checked on each chunk) for a condition on it. */
-function collect(proc: ResultPromise) {
-  let out = '';
-  const waiters = new Set<() => void>();
-  proc.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-    for (const w of waiters) w();
-  });
-  return {
-    until(test: (out: string) => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-      return new Promise<void>((resolvePromise, reject) => {
-        const check = () => {
-          if (!test(out)) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolvePromise();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out waiting for ${what}; output so far:\n${out}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-  };
-}
+  (
+    await platform.client.list(KUBE_REF.Pod, { labelSelector: 'component-name=reports,environment-name=dev' })
+  ).items.filter((p) => conditionOf(p)?.status === 'True');
 
 beforeAll(async () => {
-  cp = await startControlPlane({ name: 'choreoctl-e2e-logs', nodes: 2 });
-  logFile = cp.nodes?.logFile ?? '';
-  client = newClient(cp.admin.kubeconfig);
-  await installCrds(client);
-  await installExternalCrds(client);
-  ctrl = runControllers({ client, handleSignals: false });
-  await ctrl.started;
-  const docs = acmeExampleDocuments().filter(
-    (d) => KEEP.has(d.kind ?? '') || (d.kind?.endsWith('Class') ?? false) || d.metadata?.name === 'reports',
-  );
-  for (const doc of sortForApply(docs)) {
-    await until(
-      async () => client.apply(doc, { fieldManager: 'e2e-logs', force: true }).then(() => true),
-      `${doc.kind}/${doc.metadata?.name} to apply`,
-      60_000,
-    );
-  }
   await until(async () => (await reportsPods()).length === 1, 'a Ready reports pod', 180_000);
-  const dir = await mkdtemp(join(tmpdir(), 'choreoctl-e2e-logs-'));
-  env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dir,
-    CHOREOCTL_CONFIG: join(dir, 'config'),
-    KUBECONFIG: cp.admin.kubeconfig,
-    NO_COLOR: '1',
-  };
   // Three lines: 20 minutes ago, 5 minutes ago, now.
   const now = Date.now();
   log('line one (20m ago)', new Date(now - 20 * 60_000));
   log('line two (5m ago)', new Date(now - 5 * 60_000));
   log('line three (now)', new Date(now));
-}, 300_000);
-
-afterAll(async () => {
-  await ctrl?.stop();
-  client?.close();
-  await cp?.stop();
-});
+}, 200_000);
 
 describe('choreoctl logs component', () => {
   it('prints every line of the replica, prefixed with pod and container, without colour under NO_COLOR', async () => {
@@ -145,8 +55,7 @@ describe('choreoctl logs component', () => {
     ]);
     expect(r.stdout).not.toContain('\u001b');
     const coloured = await cli(['logs', 'component', 'reports', '-n', 'acme'], {
-      NO_COLOR: '',
-      FORCE_COLOR: '1',
+      env: { NO_COLOR: '', FORCE_COLOR: '1' },
     });
     expect(coloured.stdout).toContain('\u001b[');
   });
@@ -198,7 +107,7 @@ describe('choreoctl logs component', () => {
   });
 
   it('RBAC: without get on pods/log it says so', async () => {
-    await client.apply(
+    await platform.client.apply(
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRole',
@@ -210,7 +119,7 @@ describe('choreoctl logs component', () => {
       },
       { fieldManager: 'e2e-logs' },
     );
-    await client.apply(
+    await platform.client.apply(
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRoleBinding',
@@ -223,7 +132,7 @@ describe('choreoctl logs component', () => {
     const r = await until(
       async () => {
         const res = await cli(['logs', 'component', 'reports', '-n', 'acme'], {
-          KUBECONFIG: cp.restricted.kubeconfig,
+          env: { KUBECONFIG: platform.cp.restricted.kubeconfig },
         });
         return res.stderr.includes('pods/log') ? res : undefined;
       },
@@ -236,15 +145,11 @@ describe('choreoctl logs component', () => {
 
   it('logs … | head -n 1 ends quietly', async () => {
     for (let i = 0; i < 3000; i++) log(`bulk line ${i}`);
-    const r = await execa(
-      'sh',
-      ['-c', `"${process.execPath}" "${bin}" logs component reports -n acme | head -n 1`],
-      {
-        env,
-        extendEnv: false,
-        reject: false,
-      },
-    );
+    const r = await execa('sh', ['-c', `"${node}" "${bin}" logs component reports -n acme | head -n 1`], {
+      env: platform.env,
+      extendEnv: false,
+      reject: false,
+    });
     expect(r.exitCode).toBe(0);
     expect(r.stdout.split('\n')).toHaveLength(1);
     expect(r.stderr).toBe('');
@@ -272,7 +177,7 @@ describe('choreoctl logs component', () => {
     );
     const spec = cls?.spec as { deploymentTemplate: { replicas: number } };
     spec.deploymentTemplate.replicas = 2;
-    await client.apply(cls as KubeObject, { fieldManager: 'e2e-logs', force: true });
+    await platform.client.apply(cls as KubeObject, { fieldManager: 'e2e-logs', force: true });
     const second = await until(
       async () => (await reportsPods()).find((p) => p.metadata?.name !== firstName),
       'a second Ready reports pod',

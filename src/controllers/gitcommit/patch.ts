@@ -44,7 +44,10 @@ export function parsePatch(doc: unknown): Op[] {
       throw new PatchError(`operation ${n} (${o.op} ${o.path}): needs "value"`);
     if (['move', 'copy'].includes(o.op) && typeof o.from !== 'string')
       throw new PatchError(`operation ${n} (${o.op} ${o.path}): needs "from"`);
-    return o as unknown as Op;
+    const op: Op = { op: o.op, path: o.path };
+    if ('value' in o) op.value = o.value;
+    if (typeof o.from === 'string') op.from = o.from;
+    return op;
   });
 }
 

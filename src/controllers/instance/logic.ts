@@ -2,6 +2,7 @@
 import { API_VERSION } from '../../api/dsl.js';
 import { hierarchyLabels } from '../../api/labels.js';
 import type { KubeObject } from '../../kube/client.js';
+import type { StoredBinding } from '../binding/core.js';
 import { sameJson } from '../binding/logic.js';
 import { type PipelineSpec, pipelineEnvironments } from '../deploymentpipeline/graph.js';
 import { stampOf } from '../promotion/stamp.js';
@@ -25,15 +26,15 @@ export function workloadVersion(workload: KubeObject): string {
  * build) or another promotion. A hand edit of the binding (no valid stamp) is still put back.
  */
 export function workloadToWrite(
-  live: KubeObject | undefined,
+  live: StoredBinding | undefined,
   template: Record<string, unknown>,
   version: string,
 ): Record<string, unknown> {
   const held =
     live !== undefined &&
-    live.metadata?.annotations?.[WORKLOAD_SYNC_ANNOTATION] === version &&
+    live.metadata.annotations?.[WORKLOAD_SYNC_ANNOTATION] === version &&
     stampOf(live) !== undefined;
-  const liveWorkload = (live?.spec as { workloadSpec?: Record<string, unknown> } | undefined)?.workloadSpec;
+  const liveWorkload = live && 'workloadSpec' in live.spec ? live.spec.workloadSpec : undefined;
   return held && liveWorkload ? liveWorkload : template;
 }
 

@@ -364,6 +364,14 @@ export const projectController: ControllerFactory = (ctx) => {
     const provisioning: string[] = [];
     let retry = false;
     let attention = false;
+    /** What the engine made of one environment's cell. */
+    type CellOutcome =
+      | { state: 'ready'; cell: Cell; noBaseline: boolean }
+      | { state: 'provisioning'; noBaseline: boolean }
+      | { state: 'failed'; message: string; noBaseline?: boolean };
+    // The cache checks first, in pipeline order; then the cells' engine passes, all environments at once (each
+    // is its own unit on its own namespace: nothing orders them), folded back in pipeline order.
+    const passes: { envName: string; dpName: string; outcome: Promise<CellOutcome> }[] = [];
     for (const envName of pipelineEnvironments(pipeline.spec)) {
       const nsName = dataPlaneNamespaceName(org, name, envName);
       wanted.add(envName);
@@ -388,44 +396,66 @@ export const projectController: ControllerFactory = (ctx) => {
         );
         continue;
       }
-      const fail = (message: string) =>
+      const pass = async (): Promise<CellOutcome> => {
+        let served: boolean | undefined;
+        try {
+          const client = ctx.planes.client(dp);
+          // Discovery only (cached by the plane's client): whether the baseline can be part of the cell.
+          served = await baselineServed(client);
+          const noBaseline = !served;
+          const unit = cellUnit(project, envName, served);
+          const { desired, failures, violations } = desiredObjects(unit, cellOf(unit));
+          if (violations.length + failures.length > 0) {
+            return { state: 'failed', message: describeFailures([...violations, ...failures]), noBaseline };
+          }
+          // What the engine applied here: its events bring this project back.
+          engine.route(unit.metadata.uid ?? '', 'project', req.key);
+          const result = await engine.sync(unit, desired, {
+            client,
+            dp,
+            recorded: undefined, // a cell's objects never leave it: nothing to prune
+            safetyNet: false,
+            where: `project ${org}/${name} cell "${envName}"`,
+            log: ctx.log,
+          });
+          attention ||= result.attention;
+          if (result.ready.status === 'True') {
+            return {
+              state: 'ready',
+              cell: { environment: envName, namespace: nsName, dataPlane: dpName },
+              noBaseline,
+            };
+          }
+          if (result.ready.reason === 'ApplyFailed' || result.ready.reason === 'ResourcesDegraded') {
+            retry = true;
+            return {
+              state: 'failed',
+              message: `${result.ready.reason}: ${result.ready.message}`,
+              noBaseline,
+            };
+          }
+          return { state: 'provisioning', noBaseline };
+        } catch (e) {
+          retry = true;
+          return {
+            state: 'failed',
+            message: e instanceof PlaneCredentialsError ? e.message : (e as Error).message,
+            ...(served === undefined ? {} : { noBaseline: !served }),
+          };
+        }
+      };
+      passes.push({ envName, dpName, outcome: pass() });
+    }
+    for (const { envName, dpName, outcome } of passes) {
+      const o = await outcome;
+      if (o.noBaseline) noBaseline.set(dpName, [...(noBaseline.get(dpName) ?? []), envName]);
+      if (o.state === 'ready') cells.push(o.cell);
+      else if (o.state === 'provisioning') provisioning.push(envName);
+      else {
         problems.push({
           reason: 'CellProvisioningFailed',
-          message: `cell of environment "${envName}" in DataPlane "${dpName}": ${message}`,
+          message: `cell of environment "${envName}" in DataPlane "${dpName}": ${o.message}`,
         });
-      try {
-        const client = ctx.planes.client(dp);
-        // Discovery only (cached by the plane's client): whether the baseline can be part of the cell.
-        const served = await baselineServed(client);
-        if (!served) noBaseline.set(dpName, [...(noBaseline.get(dpName) ?? []), envName]);
-        const unit = cellUnit(project, envName, served);
-        const { desired, failures, violations } = desiredObjects(unit, cellOf(unit));
-        if (violations.length + failures.length > 0) {
-          fail(describeFailures([...violations, ...failures]));
-          continue;
-        }
-        // What the engine applied here: its events bring this project back.
-        engine.route(unit.metadata.uid ?? '', 'project', req.key);
-        const pass = await engine.sync(unit, desired, {
-          client,
-          dp,
-          recorded: undefined, // a cell's objects never leave it: nothing to prune
-          safetyNet: false,
-          where: `project ${org}/${name} cell "${envName}"`,
-          log: ctx.log,
-        });
-        attention ||= pass.attention;
-        if (pass.ready.status === 'True') {
-          cells.push({ environment: envName, namespace: nsName, dataPlane: dpName });
-        } else if (pass.ready.reason === 'ApplyFailed' || pass.ready.reason === 'ResourcesDegraded') {
-          retry = true;
-          fail(`${pass.ready.reason}: ${pass.ready.message}`);
-        } else {
-          provisioning.push(envName);
-        }
-      } catch (e) {
-        retry = true;
-        fail(e instanceof PlaneCredentialsError ? e.message : (e as Error).message);
       }
     }
     if (provisioning.length > 0) {

@@ -17,20 +17,21 @@
  * environment's binding gets the revision's workload (created as `<component>-<env>` with the revision's class and
  * settings when absent; an existing binding keeps its class, apis and overrides) and the request Succeeded.
  */
-import type { ComponentRevision, PromotionRequest } from '../../api/kinds/promotion.js';
+import type { WorkloadTemplate } from '../../api/common.js';
+import { BINDING_KINDS, type ComponentRevision, type PromotionRequest } from '../../api/kinds/promotion.js';
 import { Labels } from '../../api/labels.js';
 import {
   DEFAULT_REVISION_HISTORY,
-  type PipelineLike,
+  type NamedPipeline,
   pathProblem,
   requiresApproval,
   revisionName,
   revisionsToPrune,
 } from '../../api/promotion.js';
 import { REF } from '../../api/refs.js';
-import type { KubeObject } from '../../kube/client.js';
-import type { GVR } from '../../kube/discovery.js';
+import type { KubeObject, ManagedFieldsEntry } from '../../kube/client.js';
 import { isAlreadyExists, isNotFound } from '../../kube/errors.js';
+import type { StoredBinding, WorkloadBindingKindName } from '../binding/core.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
   type ControllerContext,
@@ -38,8 +39,10 @@ import {
   cache,
   canonicalJson,
   isDeleting,
+  type ObjectOf,
   type ReadyInput,
   type Stored,
+  watchOf,
   writeStatus,
 } from '../shared.js';
 import { PROMOTION_ANNOTATION, type PromotionStamp, stampOf, workloadHash } from './stamp.js';
@@ -55,81 +58,66 @@ export const P = {
   approvals: REF.PromotionApproval,
 } as const;
 
-const BINDINGS: Record<string, GVR> = {
-  ServiceBinding: REF.ServiceBinding,
-  WebApplicationBinding: REF.WebApplicationBinding,
-  ScheduledTaskBinding: REF.ScheduledTaskBinding,
-};
+const BINDINGS = BINDING_KINDS.map((k) => REF[k]);
 
 type Revision = Stored<ComponentRevision>;
 type PRequest = Stored<PromotionRequest>;
-
-interface BindingSpecLike {
-  owner?: { projectName?: string; componentName?: string };
-  environment?: string;
-  className?: string;
-  workloadSpec?: { containers?: Record<string, { image?: string }> } & Record<string, unknown>;
-  apis?: Record<string, unknown>;
-  overrides?: Record<string, unknown>;
-}
-const bspec = (b: KubeObject) => (b.spec ?? {}) as BindingSpecLike;
+/** A binding that carries a workload (Service, WebApplication or ScheduledTask), as the caches hold it. */
+type Binding = StoredBinding<WorkloadBindingKindName>;
 
 export { PROMOTION_ANNOTATION, type PromotionStamp, stampOf, workloadHash };
 
 /** The image of the first container of a workload spec. */
-export function imageOf(w: BindingSpecLike['workloadSpec']): string | undefined {
+export function imageOf(w: WorkloadTemplate | undefined): string | undefined {
   return Object.values(w?.containers ?? {})[0]?.image;
 }
 
 /** The field manager that last wrote spec.workloadSpec, from managedFields (as Kubernetes recorded it). */
 export function workloadWriter(b: KubeObject): string | undefined {
-  const entries = (b.metadata?.managedFields ?? []) as {
-    manager?: string;
-    time?: string;
-    subresource?: string;
-    fieldsV1?: { 'f:spec'?: Record<string, unknown> };
-  }[];
+  const entries: ManagedFieldsEntry[] = b.metadata?.managedFields ?? [];
   const writers = entries.filter((e) => !e.subresource && e.fieldsV1?.['f:spec']?.['f:workloadSpec']);
   writers.sort((a, c) => Date.parse(a.time ?? '') - Date.parse(c.time ?? ''));
   return writers.at(-1)?.manager;
 }
 
 /** The revision a binding's current workload deserves (pure). */
-export function revisionFor(b: KubeObject, n: number): KubeObject {
-  const s = bspec(b);
-  const ns = b.metadata?.namespace ?? '';
-  const component = s.owner?.componentName ?? '';
-  const env = s.environment ?? '';
+export function revisionFor(b: Binding, n: number): ComponentRevision {
+  const s = b.spec;
+  const ns = b.metadata.namespace ?? '';
+  const component = s.owner.componentName;
+  const env = s.environment;
   const stamp = stampOf(b);
-  const controlled = (b.metadata?.ownerReferences ?? []).some((o) => o.controller);
+  const controlled = (b.metadata.ownerReferences ?? []).some((o) => o.controller);
+  const apis = b.kind === 'ServiceBinding' ? b.spec.apis : undefined;
+  const overrides = b.kind === 'ServiceBinding' ? undefined : b.spec.overrides;
   const image = imageOf(s.workloadSpec);
   const createdBy = stamp
     ? `${stamp.requestedBy}${stamp.approvedBy ? ` (approved by ${stamp.approvedBy})` : ''}`
     : workloadWriter(b);
   return {
-    apiVersion: b.apiVersion ?? 'openchoreo.dev/v1alpha1',
+    apiVersion: b.apiVersion,
     kind: 'ComponentRevision',
     metadata: {
       name: revisionName(component, env, n),
       namespace: ns,
       labels: {
         [Labels.organization]: ns,
-        [Labels.project]: s.owner?.projectName ?? '',
+        [Labels.project]: s.owner.projectName,
         [Labels.component]: component,
         [Labels.environment]: env,
       },
     },
     spec: {
-      owner: { projectName: s.owner?.projectName ?? '', componentName: component },
+      owner: { projectName: s.owner.projectName, componentName: component },
       environment: env,
       revision: n,
       bindingKind: b.kind,
-      binding: b.metadata?.name,
+      binding: b.metadata.name,
       ...(s.className ? { className: s.className } : {}),
       ...(image ? { image } : {}),
-      workloadSpec: s.workloadSpec ?? {},
-      ...(s.apis && Object.keys(s.apis).length ? { apis: s.apis } : {}),
-      ...(s.overrides && Object.keys(s.overrides).length ? { overrides: s.overrides } : {}),
+      workloadSpec: s.workloadSpec,
+      ...(apis && Object.keys(apis).length ? { apis } : {}),
+      ...(overrides && Object.keys(overrides).length ? { overrides } : {}),
       source: stamp
         ? {
             type: stamp.type,
@@ -143,11 +131,10 @@ export function revisionFor(b: KubeObject, n: number): KubeObject {
   };
 }
 
-const pipelineOf = (ctx: ControllerContext, ns: string, project: string): PipelineLike | undefined => {
-  const p = cache(ctx.manager, REF.Project).getByName(project, ns);
-  const ref = (p?.spec as { deploymentPipelineRef?: string } | undefined)?.deploymentPipelineRef;
+const pipelineOf = (ctx: ControllerContext, ns: string, project: string): NamedPipeline | undefined => {
+  const ref = cache(ctx.manager, REF.Project).getByName(project, ns)?.spec.deploymentPipelineRef;
   const pl = ref ? cache(ctx.manager, REF.DeploymentPipeline).getByName(ref, ns) : undefined;
-  return pl ? { name: pl.metadata?.name ?? '', spec: pl.spec as PipelineLike['spec'] } : undefined;
+  return pl ? { name: pl.metadata.name, spec: pl.spec } : undefined;
 };
 
 function revisionsOf(ctx: ControllerContext, ns: string, component: string, env: string): Revision[] {
@@ -157,11 +144,11 @@ function revisionsOf(ctx: ControllerContext, ns: string, component: string, env:
     .sort((a, b) => a.spec.revision - b.spec.revision);
 }
 
-function bindingsOf(ctx: ControllerContext, ns: string, component: string): KubeObject[] {
-  return Object.values(BINDINGS).flatMap((ref) =>
+function bindingsOf(ctx: ControllerContext, ns: string, component: string): Binding[] {
+  return BINDINGS.flatMap((ref): Binding[] =>
     cache(ctx.manager, ref)
       .list(ns)
-      .filter((b) => bspec(b).owner?.componentName === component && !isDeleting(b)),
+      .filter((b) => b.spec.owner.componentName === component && !isDeleting(b)),
   );
 }
 
@@ -172,8 +159,8 @@ export const componentRevisionController: ControllerFactory = (ctx) => {
     const ns = req.namespace ?? '';
     let again = false;
     for (const b of bindingsOf(ctx, ns, req.name)) {
-      const s = bspec(b);
-      if (!s.environment || !s.workloadSpec) continue;
+      const s = b.spec;
+      if (!s.environment) continue;
       const history = revisionsOf(ctx, ns, req.name, s.environment);
       const latest = history.at(-1);
       if (!latest || canonicalJson(latest.spec.workloadSpec) !== canonicalJson(s.workloadSpec)) {
@@ -188,8 +175,7 @@ export const componentRevisionController: ControllerFactory = (ctx) => {
         continue;
       }
       const limit =
-        pipelineOf(ctx, ns, s.owner?.projectName ?? '')?.spec?.revisionHistoryLimit ??
-        DEFAULT_REVISION_HISTORY;
+        pipelineOf(ctx, ns, s.owner.projectName)?.spec?.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY;
       for (const n of revisionsToPrune(
         history.map((r) => r.spec.revision),
         limit,
@@ -203,18 +189,14 @@ export const componentRevisionController: ControllerFactory = (ctx) => {
     }
     return again ? { requeueAfterMs: 500 } : undefined;
   }
-  const toComponent = (o: KubeObject) => {
-    const ns = o.metadata?.namespace;
-    const c = bspec(o).owner?.componentName;
-    return ns && c ? [`${ns}/${c}`] : [];
+  const toComponent = (o: Binding | Revision) => {
+    const ns = o.metadata.namespace;
+    return ns ? [`${ns}/${o.spec.owner.componentName}`] : [];
   };
   return {
     name: 'componentrevision',
     for: REF.Component,
-    watches: [
-      ...Object.values(BINDINGS).map((ref) => ({ ref, map: toComponent })),
-      { ref: P.revisions, map: toComponent },
-    ],
+    watches: [...BINDINGS.map((ref) => watchOf(ref, toComponent)), watchOf(P.revisions, toComponent)],
     reads: [REF.Project, REF.DeploymentPipeline],
     reconciler: { reconcile },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
@@ -240,7 +222,7 @@ export const promotionController: ControllerFactory = (ctx) => {
       ctx,
       PROMOTION_FIELD_MANAGER,
       P.requests,
-      r as KubeObject,
+      r,
       { status: phase === 'Succeeded' ? 'True' : 'False', ...ready },
       {
         phase,
@@ -254,13 +236,13 @@ export const promotionController: ControllerFactory = (ctx) => {
 
   async function reconcile(req: Request): Promise<Result | undefined> {
     const r = requests().getByName(req.name, req.namespace);
-    if (!r || isDeleting(r as KubeObject)) return undefined;
+    if (!r || isDeleting(r)) return undefined;
     if (r.status?.phase && TERMINAL.has(r.status.phase)) return undefined;
     const ns = req.namespace ?? '';
     const { owner, sourceEnvironment: from, targetEnvironment: to } = r.spec;
     // The pipeline is the project's of the component as it is, not the one the request names.
     const component = cache(ctx.manager, REF.Component).getByName(owner.componentName, ns);
-    const actual = (component?.spec as { owner?: { projectName?: string } } | undefined)?.owner?.projectName;
+    const actual = component?.spec.owner.projectName;
     if (actual !== owner.projectName) {
       await report(r, 'Failed', {
         reason: 'ComponentNotFound',
@@ -313,7 +295,7 @@ export const promotionController: ControllerFactory = (ctx) => {
     if (needsApproval) {
       const decision = approvals()
         .list(ns)
-        .filter((a) => a.spec.requestName === req.name && !isDeleting(a as KubeObject))
+        .filter((a) => a.spec.requestName === req.name && !isDeleting(a))
         .sort(
           (a, b) =>
             Date.parse(a.metadata.creationTimestamp ?? '') - Date.parse(b.metadata.creationTimestamp ?? ''),
@@ -393,19 +375,16 @@ export const promotionController: ControllerFactory = (ctx) => {
       ...(approvedBy ? { approvedBy } : {}),
       workloadHash: workloadHash(rev.spec.workloadSpec),
     };
-    const existing = bindingsOf(ctx, ns, rev.spec.owner.componentName).find(
-      (b) => bspec(b).environment === to,
-    );
+    const existing = bindingsOf(ctx, ns, rev.spec.owner.componentName).find((b) => b.spec.environment === to);
     if (existing) {
-      const ref = BINDINGS[existing.kind ?? ''] as GVR;
-      const annotations = existing.metadata?.annotations;
+      const annotations = existing.metadata.annotations;
       // A JSON patch replaces the workload as a whole (a merge patch would keep containers, env entries and
       // endpoints the revision does not have); everything else of the binding stays the target's.
       const out = await ctx.client.patch<KubeObject>(
-        ref,
-        existing.metadata?.name ?? '',
+        REF[existing.kind],
+        existing.metadata.name,
         [
-          { op: 'test', path: '/metadata/uid', value: existing.metadata?.uid },
+          { op: 'test', path: '/metadata/uid', value: existing.metadata.uid },
           { op: 'replace', path: '/spec/workloadSpec', value: rev.spec.workloadSpec },
           annotations
             ? {
@@ -421,7 +400,7 @@ export const promotionController: ControllerFactory = (ctx) => {
         ],
         { type: 'json', namespace: ns, fieldManager: PROMOTION_FIELD_MANAGER },
       );
-      return { kind: existing.kind ?? '', name: existing.metadata?.name ?? '', ...gen(out) };
+      return { kind: existing.kind, name: existing.metadata.name, ...gen(out) };
     }
     const kind = rev.spec.bindingKind;
     const name = `${rev.spec.owner.componentName}-${to}`;
@@ -454,16 +433,15 @@ export const promotionController: ControllerFactory = (ctx) => {
     return { kind, name, ...gen(out) };
   }
 
-  const toRequest = (a: KubeObject) => {
-    const ns = a.metadata?.namespace;
-    const n = (a.spec as { requestName?: string } | undefined)?.requestName;
-    return ns && n ? [`${ns}/${n}`] : [];
+  const toRequest = (a: ObjectOf<typeof P.approvals>) => {
+    const ns = a.metadata.namespace;
+    return ns ? [`${ns}/${a.spec.requestName}`] : [];
   };
   /** Requests of the revision's component still waiting for a revision. */
-  const waiting = (rev: KubeObject) => {
-    const ns = rev.metadata?.namespace;
-    const c = (rev.spec as { owner?: { componentName?: string } } | undefined)?.owner?.componentName;
-    if (!ns || !c) return [];
+  const waiting = (rev: Revision) => {
+    const ns = rev.metadata.namespace;
+    const c = rev.spec.owner.componentName;
+    if (!ns) return [];
     return requests()
       .list(ns)
       .filter((q) => q.spec.owner.componentName === c && q.status?.phase !== 'Succeeded')
@@ -472,11 +450,8 @@ export const promotionController: ControllerFactory = (ctx) => {
   return {
     name: 'promotion',
     for: P.requests,
-    watches: [
-      { ref: P.approvals, map: toRequest },
-      { ref: P.revisions, map: waiting },
-    ],
-    reads: [REF.Project, REF.DeploymentPipeline, REF.Component, ...Object.values(BINDINGS)],
+    watches: [watchOf(P.approvals, toRequest), watchOf(P.revisions, waiting)],
+    reads: [REF.Project, REF.DeploymentPipeline, REF.Component, ...BINDINGS],
     reconciler: { reconcile },
     ...(ctx.concurrency ? { concurrency: ctx.concurrency } : {}),
   };

@@ -5,7 +5,7 @@
  * the stamp was written with.
  */
 import { createHash } from 'node:crypto';
-import type { KubeObject } from '../../kube/client.js';
+import type { StoredBinding } from '../binding/core.js';
 import { canonicalJson } from '../shared.js';
 
 /** On a binding the promotion controller wrote: what it wrote (JSON of PromotionStamp). */
@@ -31,12 +31,12 @@ export function workloadHash(w: unknown): string {
 }
 
 /** The binding's stamp, when it still describes the binding's workload. */
-export function stampOf(b: KubeObject): PromotionStamp | undefined {
+export function stampOf(b: StoredBinding): PromotionStamp | undefined {
   const text = b.metadata?.annotations?.[PROMOTION_ANNOTATION];
   if (!text) return undefined;
   try {
     const s = JSON.parse(text) as PromotionStamp;
-    return s.workloadHash === workloadHash((b.spec as { workloadSpec?: unknown } | undefined)?.workloadSpec)
+    return s.workloadHash === workloadHash('workloadSpec' in b.spec ? b.spec.workloadSpec : undefined)
       ? s
       : undefined;
   } catch {

@@ -14,7 +14,7 @@
  *   the controllers read, not the apiserver's bookkeeping. `list(namespace)` reads a namespace index, so its
  *   cost is the namespace's objects, not the whole cache's.
  */
-import type { KubeClient, KubeObject } from '../../kube/client.js';
+import type { FieldsV1, KubeClient, KubeObject } from '../../kube/client.js';
 import type { ResourceRef } from '../../kube/discovery.js';
 import { isClientClosed, isGone } from '../../kube/errors.js';
 
@@ -50,10 +50,10 @@ export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-confi
 /** Levels of `fieldsV1` kept per managedFields entry: `f:spec` → `f:workloadSpec`, not the fields below. */
 const MANAGED_FIELDS_DEPTH = 2;
 
-function cutFields(fields: unknown, depth: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+function cutFields(fields: FieldsV1 | undefined, depth: number): FieldsV1 {
+  const out: FieldsV1 = {};
   if (!fields || typeof fields !== 'object') return out;
-  for (const [k, v] of Object.entries(fields as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(fields)) {
     if (k === '.') continue;
     out[k] = depth > 1 ? cutFields(v, depth - 1) : {};
   }
@@ -78,14 +78,7 @@ export function trimForCache<T extends KubeObject>(obj: T): T {
     meta.annotations = rest;
   }
   if (Array.isArray(meta.managedFields)) {
-    meta.managedFields = meta.managedFields.map((entry) => {
-      const e = entry as {
-        manager?: string;
-        operation?: string;
-        subresource?: string;
-        time?: string;
-        fieldsV1?: unknown;
-      };
+    meta.managedFields = meta.managedFields.map((e) => {
       return {
         ...(e.manager !== undefined ? { manager: e.manager } : {}),
         ...(e.operation !== undefined ? { operation: e.operation } : {}),

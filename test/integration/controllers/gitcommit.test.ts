@@ -8,11 +8,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REF } from '../../../src/api/refs.js';
+import { type KindObject, type KindSpecInput, REF } from '../../../src/api/refs.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 import { KUBE_REF } from '../../../src/kube/kinds.js';
 import { type GitServer, startGitServer } from '../git-server.js';
-import { controllerHarness, uniqueName, until } from '../helpers.js';
+import { conditionOf, controllerHarness, uniqueName, until } from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
 const PASSWORD = 's3cret-pa55word';
@@ -45,51 +45,69 @@ afterAll(async () => {
   await srv?.close();
 });
 
-type Status = { phase?: string; observedSHA?: string; observedBranch?: string; message?: string };
+type Stored = KindObject<'GitCommitRequest'> & KubeObject;
+type Finished = NonNullable<Stored['status']> & Stored;
 
-async function request(name: string, spec: Record<string, unknown>): Promise<void> {
-  await h.client.create({
-    apiVersion: API,
-    kind: 'GitCommitRequest',
-    metadata: { name, namespace: ns },
-    spec,
-  });
-}
-
-/** Wait for a final phase (event-driven by the controller; the deadline only bounds the wait). */
-function finished(name: string): Promise<Status & KubeObject> {
+/** Wait for one of `phases` (event-driven by the controller; the deadline only bounds the wait). */
+function finished(name: string, phases = ['Succeeded', 'Failed']): Promise<Finished> {
   return until(
     async () => {
-      const o = await h.client.getOrUndefined<KubeObject>(REF.GitCommitRequest, name, { namespace: ns });
-      const s = o?.status as Status | undefined;
-      return s?.phase === 'Succeeded' || s?.phase === 'Failed' ? { ...o, ...s } : undefined;
+      const o = await h.client.getOrUndefined<Stored>(REF.GitCommitRequest, name, { namespace: ns });
+      return o?.status?.phase && phases.includes(o.status.phase) ? { ...o, ...o.status } : undefined;
     },
-    `GitCommitRequest ${name} to finish`,
+    `GitCommitRequest ${name} to be ${phases.join(' or ')}`,
     60_000,
   );
 }
 
+/**
+ * Each case: a repository of its own (created with `initial` files, when given), one request to it (Secret
+ * `good` unless the spec names another), and the request as it finished.
+ */
+async function commit(
+  name: string,
+  repo: string,
+  spec: Omit<KindSpecInput<'GitCommitRequest'>, 'repoURL' | 'authSecretRef'> & { authSecretRef?: string },
+  initial?: Record<string, string>,
+): Promise<Finished> {
+  if (initial) srv.createRepo(repo, initial);
+  await h.client.create({
+    apiVersion: API,
+    kind: 'GitCommitRequest',
+    metadata: { name, namespace: ns },
+    spec: { repoURL: srv.url(repo), authSecretRef: 'good', ...spec },
+  });
+  return finished(name);
+}
+
+/** The request failed, saying why (`why`) and what to do. */
+function expectFailed(s: Finished, why: RegExp): void {
+  expect(s.phase, s.message).toBe('Failed');
+  expect(s.message).toMatch(why);
+}
+
+/** A JSON patch that replaces the image of APP, if it still is shop/api:1. */
+const bumpImage = JSON.stringify([
+  { op: 'test', path: '/spec/template/image', value: 'shop/api:1' },
+  { op: 'replace', path: '/spec/template/image', value: 'shop/api:2' },
+]);
+
 describe('GitCommitRequest', () => {
   it('commits a new file and a patched YAML file; git log in the bare repository shows the commit', async () => {
-    srv.createRepo('shop', { 'deploy/api.yaml': APP, 'README.md': '# shop\n' });
-    await request('promote-api', {
-      repoURL: srv.url('shop'),
-      branch: 'main',
-      message: 'Promote api to shop/api:2',
-      author: { name: 'Release Bot', email: 'release@example.com' },
-      authSecretRef: 'good',
-      files: [
-        {
-          path: 'deploy/api.yaml',
-          patch: JSON.stringify([
-            { op: 'test', path: '/spec/template/image', value: 'shop/api:1' },
-            { op: 'replace', path: '/spec/template/image', value: 'shop/api:2' },
-          ]),
-        },
-        { path: 'deploy/config.json', content: '{"replicas": 2}\n' },
-      ],
-    });
-    const s = await finished('promote-api');
+    const s = await commit(
+      'promote-api',
+      'shop',
+      {
+        branch: 'main',
+        message: 'Promote api to shop/api:2',
+        author: { name: 'Release Bot', email: 'release@example.com' },
+        files: [
+          { path: 'deploy/api.yaml', patch: bumpImage },
+          { path: 'deploy/config.json', content: '{"replicas": 2}\n' },
+        ],
+      },
+      { 'deploy/api.yaml': APP, 'README.md': '# shop\n' },
+    );
     expect(s.phase, s.message).toBe('Succeeded');
     expect(s.observedBranch).toBe('main');
     const log = srv.git('shop', 'log', '--format=%H %an <%ae> %s', 'main');
@@ -104,60 +122,41 @@ describe('GitCommitRequest', () => {
   });
 
   it('bad credentials: Failed naming the Secret; fixing the Secret retries and succeeds', async () => {
-    srv.createRepo('creds', { 'a.txt': 'a\n' });
-    await request('with-bad-creds', {
-      repoURL: srv.url('creds'),
-      branch: 'main',
-      message: 'add b',
-      authSecretRef: 'bad',
-      files: [{ path: 'b.txt', content: 'b\n' }],
-    });
-    const s = await finished('with-bad-creds');
-    expect(s.phase).toBe('Failed');
-    expect(s.message).toMatch(
+    const s = await commit(
+      'with-bad-creds',
+      'creds',
+      { branch: 'main', message: 'add b', authSecretRef: 'bad', files: [{ path: 'b.txt', content: 'b\n' }] },
+      { 'a.txt': 'a\n' },
+    );
+    expectFailed(
+      s,
       new RegExp(
         `the server refused the credentials of Secret ${ns}/bad .*: fix username and password \\(or token\\) there`,
       ),
     );
     expect(JSON.stringify(s)).not.toContain('wrong-password');
     expect(h.logs.join('\n')).not.toContain('wrong-password');
-    const ready = (s.status as { conditions: { type: string; reason: string }[] }).conditions.find(
-      (c) => c.type === 'Ready',
-    );
-    expect(ready?.reason).toBe('AuthenticationFailed');
+    expect(conditionOf(s)?.reason).toBe('AuthenticationFailed');
 
     await h.client.patch(KUBE_REF.Secret, 'bad', { data: { password: b64(PASSWORD) } }, { namespace: ns });
-    const fixed = await until(
-      async () => {
-        const o = await h.client.getOrUndefined<KubeObject>(REF.GitCommitRequest, 'with-bad-creds', {
-          namespace: ns,
-        });
-        return (o?.status as Status | undefined)?.phase === 'Succeeded' ? (o?.status as Status) : undefined;
-      },
-      'the request to succeed after the Secret was fixed',
-      60_000,
-    );
+    const fixed = await finished('with-bad-creds', ['Succeeded']);
     expect(srv.git('creds', 'log', '-1', '--format=%H', 'main').trim()).toBe(fixed.observedSHA);
   });
 
   it('a missing branch: Failed, saying to create it or choose an existing one', async () => {
-    srv.createRepo('branches', { 'a.txt': 'a\n' });
-    await request('to-missing-branch', {
-      repoURL: srv.url('branches'),
-      branch: 'release-9',
-      message: 'x',
-      authSecretRef: 'good',
-      files: [{ path: 'x.txt', content: 'x\n' }],
-    });
-    const s = await finished('to-missing-branch');
-    expect(s.phase).toBe('Failed');
-    expect(s.message).toMatch(
+    const s = await commit(
+      'to-missing-branch',
+      'branches',
+      { branch: 'release-9', message: 'x', files: [{ path: 'x.txt', content: 'x\n' }] },
+      { 'a.txt': 'a\n' },
+    );
+    expectFailed(
+      s,
       /branch "release-9" does not exist: create it in the repository, or set spec\.branch to an existing one/,
     );
   });
 
   it('a conflicting push: the branch moved with a change the patch no longer matches → Failed, update the patch', async () => {
-    srv.createRepo('race', { 'deploy/api.yaml': APP });
     // Another pusher changes the same field while the controller commits: its push is refused (fetch first),
     // it clones again, and the patch's test no longer holds.
     let moved = false;
@@ -166,26 +165,16 @@ describe('GitCommitRequest', () => {
       moved = true;
       srv.commit('race', 'main', { 'deploy/api.yaml': APP.replace('shop/api:1', 'shop/api:7') }, 'hotfix');
     };
-    await request('racing', {
-      repoURL: srv.url('race'),
-      branch: 'main',
-      message: 'bump',
-      authSecretRef: 'good',
-      files: [
-        {
-          path: 'deploy/api.yaml',
-          patch: JSON.stringify([
-            { op: 'test', path: '/spec/template/image', value: 'shop/api:1' },
-            { op: 'replace', path: '/spec/template/image', value: 'shop/api:2' },
-          ]),
-        },
-      ],
-    });
-    const s = await finished('racing');
+    const s = await commit(
+      'racing',
+      'race',
+      { branch: 'main', message: 'bump', files: [{ path: 'deploy/api.yaml', patch: bumpImage }] },
+      { 'deploy/api.yaml': APP },
+    );
     srv.beforePush = undefined;
     expect(moved).toBe(true);
-    expect(s.phase).toBe('Failed');
-    expect(s.message).toMatch(
+    expectFailed(
+      s,
       /the patch of "deploy\/api.yaml" does not apply to the branch's version: operation 1 \(test \/spec\/template\/image\): the value is "shop\/api:7", the patch expects "shop\/api:1": update the patch/,
     );
     expect(srv.git('race', 'log', '--format=%s', 'main').trim().split('\n')).toEqual([
@@ -195,20 +184,18 @@ describe('GitCommitRequest', () => {
   });
 
   it('a branch that moved meanwhile without conflict: committed again on top, both commits in the log', async () => {
-    srv.createRepo('busy', { 'a.txt': 'a\n' });
     let moved = false;
     srv.beforePush = (name) => {
       if (name !== 'busy' || moved) return;
       moved = true;
       srv.commit('busy', 'main', { 'other.txt': 'o\n' }, 'someone else');
     };
-    await request('busy-branch', {
-      repoURL: srv.url('busy'),
-      message: 'mine',
-      authSecretRef: 'good',
-      files: [{ path: 'mine.txt', content: 'm\n' }],
-    });
-    const s = await finished('busy-branch');
+    const s = await commit(
+      'busy-branch',
+      'busy',
+      { message: 'mine', files: [{ path: 'mine.txt', content: 'm\n' }] },
+      { 'a.txt': 'a\n' },
+    );
     srv.beforePush = undefined;
     expect(s.phase, s.message).toBe('Succeeded');
     expect(s.observedBranch).toBe('main'); // the remote's default branch
@@ -229,16 +216,12 @@ describe('GitCommitRequest', () => {
         mode: 0o755,
       },
     );
-    await request('to-protected', {
-      repoURL: srv.url('guarded'),
+    const s = await commit('to-protected', 'guarded', {
       branch: 'main',
       message: 'x',
-      authSecretRef: 'good',
       files: [{ path: 'x.txt', content: 'x\n' }],
     });
-    const s = await finished('to-protected');
-    expect(s.phase).toBe('Failed');
-    expect(s.message).toMatch(/main is protected: open a pull request/);
+    expectFailed(s, /main is protected: open a pull request/);
     expect(s.message).toMatch(
       /allow the push to this branch \(branch protection, hooks\) or commit to another branch$/,
     );
@@ -246,13 +229,11 @@ describe('GitCommitRequest', () => {
   });
 
   it('a Secret that does not exist: Failed, saying which Secret to create', async () => {
-    await request('no-secret', {
-      repoURL: srv.url('shop'),
+    const s = await commit('no-secret', 'shop', {
       message: 'x',
       authSecretRef: 'nope',
       files: [{ path: 'x', content: 'x' }],
     });
-    const s = await finished('no-secret');
     expect(s.phase).toBe('Failed');
     expect(s.message).toBe(
       `Secret ${ns}/nope does not exist: create it with username and password, token, or ssh-privatekey and known_hosts`,

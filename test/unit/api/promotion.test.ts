@@ -4,13 +4,13 @@ import {
   defaultSource,
   defaultTarget,
   furthestEnvironment,
-  type PipelineLike,
+  type NamedPipeline,
   pathProblem,
   requiresApproval,
   revisionsToPrune,
 } from '../../../src/api/promotion.js';
 
-const pipeline: PipelineLike = {
+const pipeline: NamedPipeline = {
   name: 'default',
   spec: {
     promotionPaths: [
@@ -64,7 +64,7 @@ describe('promotion rules of a pipeline', () => {
   });
 
   it('legacy isManualApprovalRequired counts as requiresApproval', () => {
-    const legacy: PipelineLike = {
+    const legacy: NamedPipeline = {
       name: 'p',
       spec: {
         promotionPaths: [

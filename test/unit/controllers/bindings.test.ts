@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import type { WorkloadTemplate } from '../../../src/api/common.js';
 import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
-import { desiredRelease, releaseFailure, releaseUpToDate } from '../../../src/controllers/binding/core.js';
+import {
+  desiredRelease,
+  releaseFailure,
+  releaseUpToDate,
+  type StoredBinding,
+} from '../../../src/controllers/binding/core.js';
 import {
   bindingReadiness,
   canonical,
@@ -283,9 +288,20 @@ describe('desired binding and release', () => {
     const older = { containers: { main: { image: 'cart:1' } } };
     const version = workloadVersion({ metadata: { uid: 'w1', generation: 4 } });
     expect(version).toBe('w1/4');
-    const binding = (workloadSpec: object, annotations: Record<string, string>): KubeObject => ({
+    const binding = (
+      workloadSpec: WorkloadTemplate,
+      annotations: Record<string, string>,
+    ): StoredBinding<'ServiceBinding'> => ({
+      apiVersion: 'openchoreo.dev/v1alpha1',
+      kind: 'ServiceBinding',
       metadata: { name: 'cart', annotations },
-      spec: { workloadSpec },
+      spec: {
+        owner: { projectName: 'shop', componentName: 'cart' },
+        environment: 'development',
+        className: 'default',
+        workloadSpec,
+        releaseState: 'Active',
+      },
     });
     const stamp = JSON.stringify({
       type: 'Rollback',

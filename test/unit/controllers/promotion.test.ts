@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../../src/api/validate.js';
+import type { StoredBinding } from '../../../src/controllers/binding/core.js';
 import {
   PROMOTION_ANNOTATION,
   type PromotionStamp,
@@ -8,10 +9,9 @@ import {
   workloadHash,
   workloadWriter,
 } from '../../../src/controllers/promotion/index.js';
-import type { KubeObject } from '../../../src/kube/client.js';
 
 const workload = { containers: { main: { image: 'ghcr.io/acme/orders:2.0' } } };
-function binding(extra: Partial<KubeObject['metadata']> = {}): KubeObject {
+function binding(extra: Partial<StoredBinding['metadata']> = {}): StoredBinding<'ServiceBinding'> {
   return {
     apiVersion: 'openchoreo.dev/v1alpha1',
     kind: 'ServiceBinding',
@@ -46,7 +46,14 @@ function binding(extra: Partial<KubeObject['metadata']> = {}): KubeObject {
       environment: 'staging',
       className: 'default',
       workloadSpec: workload,
-      apis: { rest: { type: 'REST', rest: { backend: { port: 8080 }, exposeLevels: ['Public'] } } },
+      apis: {
+        rest: {
+          className: 'default',
+          type: 'REST',
+          rest: { backend: { port: 8080 }, exposeLevels: ['Public'] },
+        },
+      },
+      releaseState: 'Active',
     },
   };
 }
@@ -104,7 +111,7 @@ describe('revisions recorded from a binding', () => {
     });
     const edited = {
       ...b,
-      spec: { ...(b.spec as object), workloadSpec: { containers: { main: { image: 'x:1' } } } },
+      spec: { ...b.spec, workloadSpec: { containers: { main: { image: 'x:1' } } } },
     };
     expect(stampOf(edited)).toBeUndefined();
     expect(revisionFor(edited, 3).spec).toMatchObject({ source: { type: 'Manual' } });
