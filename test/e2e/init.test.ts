@@ -2,7 +2,7 @@
  * `choreoctl init` as a process (the BUILT CLI): without a terminal (flags only, exit 2 naming every missing
  * flag), with flags and a token on stdin, Ctrl-C (SIGINT) during a wait, and through a real pseudo-terminal
  * (util-linux `script`) answering the prompts key by key. The api target needs no cluster: a small HTTP server
- * stands in for the REST API. The local target runs in `.ci/run` (the quickstart) and test/e2e/quickstart.
+ * stands in for the REST API. The kubeconfig and local targets: init-targets.test.ts and init-local.test.ts.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
