@@ -405,6 +405,31 @@ describe('component roll-up', () => {
     const own = { status: 'False' as const, reason: 'ProjectNotFound', message: 'x' };
     expect(componentRollup(own, [entry('development', 'True', 'ResourcesActive')])).toEqual(own);
   });
+  it('a type that deploys is NotDeployed until a binding exists; other types have nothing to deploy', () => {
+    const none = componentRollup(base, [], { type: 'Service' });
+    expect(none).toMatchObject({ status: 'False', reason: 'NotDeployed' });
+    expect(none.message).toContain('no ServiceBinding exists');
+    expect(componentRollup(base, [], { type: 'ManualTask' })).toEqual(base);
+    // the legacy cell model deploys through Deployments, not bindings
+    expect(componentRollup(base, [], { type: 'Service', legacyDeployments: 1 })).toEqual({
+      ...base,
+      message: 'Service of project "shop": deployed through the cell model (1 Deployment(s))',
+    });
+    // suspended or undeployed on purpose: the user's choice, not a problem
+    expect(
+      componentRollup(base, [entry('development', 'False', 'ResourcesUndeployed')], { type: 'Service' })
+        .status,
+    ).toBe('True');
+    // a binding still on its way is not ready, for its own reason
+    expect(
+      componentRollup(base, [entry('development', 'False', 'ResourceHealthProgressing')], {
+        type: 'ScheduledTask',
+      }),
+    ).toMatchObject({ status: 'False', reason: 'EnvironmentsNotReady' });
+    expect(
+      componentRollup(base, [entry('development', 'True', 'ResourcesActive')], { type: 'WebApplication' }),
+    ).toEqual({ ...base, message: 'Service of project "shop": 1/1 environment ready' });
+  });
   it('orders entries by pipeline and reads a binding', () => {
     const sorted = sortEntries(
       [entry('zz', 'True', 'a'), entry('production', 'True', 'a'), entry('development', 'True', 'a')],
