@@ -7,6 +7,7 @@ import {
   bindingReadiness,
   canonical,
   connectedComponents,
+  nextScheduledRun,
   type ProviderBinding,
   referencedConfigurationGroups,
   releaseHealths,
@@ -481,5 +482,29 @@ describe('component roll-up', () => {
     } as unknown as Parameters<typeof environmentEntry>[0]);
     expect(progressing.reason).toBe('ResourceHealthProgressing');
     expect(progressing.message).toBeUndefined(); // counts change every step: not copied into the component
+  });
+});
+
+describe('next run of a scheduled task', () => {
+  const cron = (spec: Record<string, unknown>) => [
+    { object: { kind: 'ConfigMap', spec: {} } },
+    { object: { kind: 'CronJob', spec } },
+  ];
+  const now = new Date('2026-12-01T12:10:30Z');
+  it('says when the CronJob runs next and comes back just after', () => {
+    expect(nextScheduledRun(cron({ schedule: '0 2 * * *' }), now)).toEqual({
+      text: 'next run 2026-12-02 02:00 UTC (schedule "0 2 * * *")',
+      inMs: Date.parse('2026-12-02T02:00:00Z') - now.getTime() + 1000,
+    });
+    expect(nextScheduledRun(cron({ schedule: '0 2 * * *', timeZone: 'Europe/Berlin' }), now)?.text).toBe(
+      'next run 2026-12-02 01:00 UTC (schedule "0 2 * * *", Europe/Berlin)',
+    );
+    // every minute: not sooner than a minute
+    expect(nextScheduledRun(cron({ schedule: '* * * * *' }), now)?.inMs).toBe(60_000);
+  });
+  it('nothing for a suspended CronJob, one that never runs, or no CronJob', () => {
+    expect(nextScheduledRun(cron({ schedule: '0 2 * * *', suspend: true }), now)).toBeUndefined();
+    expect(nextScheduledRun(cron({ schedule: '0 0 30 2 *' }), now)).toBeUndefined();
+    expect(nextScheduledRun([{ object: { kind: 'Deployment', spec: {} } }], now)).toBeUndefined();
   });
 });
