@@ -6,6 +6,8 @@
  * given passed CRON_PATTERN (patterns.ts) first; anything else gives undefined.
  */
 
+import { parseGoDuration } from './duration.js';
+
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
@@ -50,27 +52,6 @@ function parseField(text: string, min: number, max: number, names?: readonly str
   return { values, star: text.startsWith('*') || text.startsWith('?') };
 }
 
-/** Go duration (`1h30m`, `90s`) in milliseconds. */
-function goDuration(text: string): number | undefined {
-  const units: Record<string, number> = {
-    ns: 1e-6,
-    us: 1e-3,
-    µs: 1e-3,
-    ms: 1,
-    s: 1000,
-    m: 60_000,
-    h: 3_600_000,
-  };
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
-  let total = 0;
-  let end = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * (units[m[2] as string] as number);
-    end = re.lastIndex;
-  }
-  return end === text.length && end > 0 ? total : undefined;
-}
-
 /** Wall-clock time of `instant` in `timeZone`, as milliseconds of a UTC calendar (offset applied). */
 function wallClock(instant: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-US', {
@@ -94,7 +75,7 @@ function wallClock(instant: number, timeZone: string): number {
 export function nextCronRun(schedule: string, from: Date, timeZone = 'UTC'): Date | undefined {
   const text = schedule.trim();
   if (text.startsWith('@every ')) {
-    const ms = goDuration(text.slice('@every '.length).trim());
+    const ms = parseGoDuration(text.slice('@every '.length).trim());
     return ms === undefined || ms <= 0 ? undefined : new Date(from.getTime() + Math.max(1000, ms));
   }
   const fields = (MACROS[text] ?? text).split(/ +/);
