@@ -70,7 +70,7 @@ export function deployedStateOf(name: string, obj: KubeObject | undefined, envir
       name,
       status: bad.status,
       reason: bad.reason,
-      message: `${bad.environment}: ${bad.message ?? ''}`,
+      message: `${bad.environment}: ${bad.message ?? bad.reason}`,
     };
   }
   return environment === undefined
