@@ -175,8 +175,8 @@ describe.skipIf(!hasScript)('init --target kubeconfig in a real terminal', () =>
     expect(existsSync(join(dir, 'config'))).toBe(false);
     expect(existsSync(join(dir, 'hello.yaml'))).toBe(false);
     expect(await get(REF.Component, 'hello', org)).toBeUndefined();
-    expect(await get(REF.Project, 'shop', org)).toBeUndefined();
-    // the organization is deleted (its namespace may still be terminating)
+    // the project and the organization are deleted (their finalizers clean up first)
+    await until(async () => (await get(REF.Project, 'shop', org)) === undefined || undefined, 'project gone');
     await until(
       async () => (await get(REF.Organization, org)) === undefined || undefined,
       'organization gone',
