@@ -14,7 +14,7 @@ import type { InteractiveSpec } from './spec.js';
 type Args = Record<string, string | string[] | undefined>;
 
 export interface Picked {
-  readonly globals: Partial<Pick<GlobalFlags, 'organization' | 'project'>>;
+  readonly globals: Partial<Pick<GlobalFlags, 'organization' | 'project' | 'environment'>>;
   readonly args: Args;
   readonly flags: Record<string, unknown>;
 }
@@ -33,17 +33,40 @@ async function pick(
   });
 }
 
-/** Names of a kind in the client's organization; components only of `project`. */
+/** Names of a kind in the client's organization; of `project` only for kinds owned by a project. */
 async function namesOf(client: DirectClient, kind: string, project: string | undefined): Promise<string[]> {
   const r = await client.resolveName(kind);
-  if (r.info.kind !== 'Component' || project === undefined) return client.listNames(kind);
   const list = await client.list(r, {});
   return list.items
-    .filter(
-      (o) => (o.spec as { owner?: { projectName?: string } } | undefined)?.owner?.projectName === project,
-    )
+    .filter((o) => {
+      const owner = (o.spec as { owner?: { projectName?: string } } | undefined)?.owner;
+      return project === undefined || owner?.projectName === undefined || owner.projectName === project;
+    })
     .map((o) => o.metadata?.name ?? '')
     .filter((n) => n !== '');
+}
+
+const upper = (name: string) => name.toUpperCase();
+
+/** What -i would ask for, named as the flags and arguments that give it instead (the no-terminal error). */
+function wanted(
+  factory: Factory,
+  spec: InteractiveSpec,
+  args: Args,
+  flags: Record<string, unknown>,
+): string[] {
+  const missing = (a: string | undefined) =>
+    a !== undefined && (args[a] === undefined || (Array.isArray(args[a]) && args[a].length === 0));
+  const out: string[] = [];
+  if (factory.globals.organization === undefined) out.push('--org');
+  if (factory.globals.project === undefined) out.push('--project');
+  if (spec.kinds && missing(spec.kindArg)) out.push(upper(spec.kindArg as string));
+  if (missing(spec.namesArg)) out.push(upper(spec.namesArg as string));
+  if (missing(spec.componentArg) && !flags.all) out.push(upper(spec.componentArg as string));
+  if (spec.environmentFlag && flags[spec.environmentFlag] === undefined)
+    out.push(`--${spec.environmentFlag}`);
+  if (spec.environmentGlobal && factory.globals.environment === undefined) out.push('--env');
+  return out;
 }
 
 export async function runPickers(
@@ -54,8 +77,9 @@ export async function runPickers(
   commandPath: string,
 ): Promise<Picked> {
   if (!canPrompt(factory.io)) {
+    const what = wanted(factory, spec, args, flags);
     throw new UsageError(
-      '-i/--interactive needs a terminal: give the names as arguments and flags',
+      `-i/--interactive needs a terminal: give the names as arguments and flags${what.length > 0 ? `: ${what.join(', ')}` : ''}`,
       commandPath,
     );
   }
@@ -72,29 +96,45 @@ export async function runPickers(
       (await pick(prompter, 'project', '--project', await client.listNames('projects')));
     const outArgs: Args = { ...args };
     const outFlags: Record<string, unknown> = { ...flags };
-    if (spec.kindArg && spec.namesArg) {
-      const kind = args[spec.kindArg] as string | undefined;
-      const names = (args[spec.namesArg] as string[] | undefined) ?? [];
+    let environment: string | undefined;
+    let kind: string | undefined;
+    if (spec.kindArg) {
+      kind = args[spec.kindArg] as string | undefined;
+      if (kind === undefined && spec.kinds) {
+        kind =
+          spec.kinds.length === 1
+            ? spec.kinds[0]
+            : await pick(prompter, 'kind', upper(spec.kindArg), spec.kinds);
+        outArgs[spec.kindArg] = kind;
+      }
+    }
+    const resolvedKind = kind === undefined ? undefined : (await client.resolveName(kind)).info.kind;
+    if (spec.kindArg && spec.namesArg && kind !== undefined) {
+      const given = args[spec.namesArg];
+      const variadic = Array.isArray(given);
       if (
-        kind !== undefined &&
-        names.length === 0 &&
+        (given === undefined || (variadic && given.length === 0)) &&
         !flags.all &&
         !flags.selector &&
         !(flags.filename as string[] | undefined)?.length
       ) {
-        const r = await client.resolveName(kind);
         const name =
-          r.info.kind === 'Project'
+          resolvedKind === 'Project'
             ? project
-            : await pick(prompter, r.info.kind.toLowerCase(), 'NAME', await namesOf(client, kind, project));
-        outArgs[spec.namesArg] = [name];
+            : await pick(
+                prompter,
+                (resolvedKind ?? kind).toLowerCase(),
+                upper(spec.namesArg),
+                await namesOf(client, kind, project),
+              );
+        outArgs[spec.namesArg] = variadic ? [name] : name;
       }
     }
     if (spec.componentArg && args[spec.componentArg] === undefined && !flags.all) {
       outArgs[spec.componentArg] = await pick(
         prompter,
         'component',
-        'COMPONENT',
+        upper(spec.componentArg),
         await namesOf(client, 'components', project),
       );
     }
@@ -106,7 +146,19 @@ export async function runPickers(
         await client.listNames('environments'),
       );
     }
-    return { globals: { organization, project }, args: outArgs, flags: outFlags };
+    // The environment a component is looked at in (logs): only for components.
+    if (
+      spec.environmentGlobal &&
+      factory.globals.environment === undefined &&
+      (resolvedKind === undefined || resolvedKind === 'Component')
+    ) {
+      environment = await pick(prompter, 'environment', '--env', await client.listNames('environments'));
+    }
+    return {
+      globals: { organization, project, ...(environment ? { environment } : {}) },
+      args: outArgs,
+      flags: outFlags,
+    };
   } finally {
     base.close();
   }

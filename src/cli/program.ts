@@ -13,7 +13,14 @@ import { ExitCode } from './exit-codes.js';
 import { createFactory } from './factory.js';
 import { type GlobalFlags, globalFlags, readGlobalFlags } from './global-flags.js';
 import { createIOStreams, type Env } from './iostreams.js';
-import { type CommandSpec, camelCase, type FlagSpec, type RawContext } from './spec.js';
+import {
+  type ArgSpec,
+  type CommandSpec,
+  camelCase,
+  type FlagSpec,
+  pickableArgs,
+  type RawContext,
+} from './spec.js';
 
 export interface RunCliOptions {
   readonly argv: readonly string[];
@@ -226,7 +233,20 @@ async function runLeaf(spec: CommandSpec, cmd: Command, state: RunState): Promis
     const v = negated ? own[camelCase(f.name.slice(3))] === false : own[camelCase(f.name)];
     flags[camelCase(f.name)] = f.type === 'boolean' ? v === true : v;
   }
-  if (spec.interactive && flags.interactive === true) {
+  const missingArg = () =>
+    (spec.args ?? []).find((a) => {
+      const v = args[camelCase(a.name)];
+      return a.required && (v === undefined || (Array.isArray(v) && v.length === 0));
+    });
+  const interactive = spec.interactive !== undefined && flags.interactive === true;
+  const before = missingArg();
+  if (before && !interactive) {
+    throw new UsageError(
+      `missing required argument '${before.name}'${spec.interactive ? ' (or -i to pick it from a list)' : ''}`,
+      path,
+    );
+  }
+  if (spec.interactive && interactive) {
     const { runPickers } = await import('./pickers.js');
     const { PromptCancelled, EXIT_CANCELLED } = await import('./prompter.js');
     try {
@@ -244,6 +264,8 @@ async function runLeaf(spec: CommandSpec, cmd: Command, state: RunState): Promis
       if (e instanceof PromptCancelled) return EXIT_CANCELLED;
       throw e;
     }
+    const after = missingArg();
+    if (after) throw new UsageError(`missing required argument '${after.name}': -i could not pick it`, path);
   }
   return invoke(spec, { factory: makeFactory(state.options, globals), args, flags, commandPath: path });
 }
@@ -258,13 +280,18 @@ export function buildCommand(spec: CommandSpec, state: RunState): Command {
   cmd.description(flowParagraphs(spec.description ?? spec.summary));
   cmd.summary(spec.summary);
   if (spec.aliases !== undefined) cmd.aliases([...spec.aliases]);
+  // Arguments `-i` can pick are optional to commander; runLeaf requires them when `-i` is not given. The usage
+  // line still shows them as required.
+  const pickable = pickableArgs(spec.interactive);
+  const syntaxOf = (a: ArgSpec, required: boolean) =>
+    required ? `<${a.name}${a.variadic ? '...' : ''}>` : `[${a.name}${a.variadic ? '...' : ''}]`;
   for (const a of spec.args ?? []) {
-    const syntax = a.required
-      ? `<${a.name}${a.variadic ? '...' : ''}>`
-      : `[${a.name}${a.variadic ? '...' : ''}]`;
-    const arg = new Argument(syntax, a.description ?? '');
+    const arg = new Argument(syntaxOf(a, a.required === true && !pickable.has(a.name)), a.description ?? '');
     if (a.choices !== undefined) arg.choices(a.choices);
     cmd.addArgument(arg);
+  }
+  if ((spec.args ?? []).some((a) => a.required && pickable.has(a.name))) {
+    cmd.usage(['[options]', ...(spec.args ?? []).map((a) => syntaxOf(a, a.required === true))].join(' '));
   }
   const localNames = new Set((spec.flags ?? []).map((f) => f.name));
   for (const f of spec.flags ?? []) cmd.addOption(toOption(f, false));

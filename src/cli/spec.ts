@@ -72,13 +72,28 @@ export interface HandlerModule {
 
 /**
  * What `-i/--interactive` picks for a command (pickers.ts), besides the organization and project: the NAMES of
- * the kind in `kindArg`, a component for `componentArg`, an environment for `environmentFlag`.
+ * the kind in `kindArg`, a component for `componentArg`, an environment for `environmentFlag`. The arguments
+ * named here may be left out when `-i` is given (program.ts registers them as optional and checks them itself):
+ * without `-i` a required one is still a usage error.
  */
 export interface InteractiveSpec {
   readonly kindArg?: string;
+  /** The kinds offered when `kindArg` is not given (one: taken without asking). */
+  readonly kinds?: readonly string[];
   readonly namesArg?: string;
   readonly componentArg?: string;
   readonly environmentFlag?: string;
+  /** The global `--env` (what the environment is for: e.g. the logs of a component there). */
+  readonly environmentGlobal?: boolean;
+}
+
+/** The arguments `-i` can pick (and which may therefore be missing when it is given). */
+export function pickableArgs(spec: InteractiveSpec | undefined): Set<string> {
+  return new Set(
+    [spec?.kinds ? spec.kindArg : undefined, spec?.namesArg, spec?.componentArg].filter(
+      (a): a is string => a !== undefined,
+    ),
+  );
 }
 
 export interface CommandSpec {

@@ -47,9 +47,9 @@ export function readyStateOf(name: string, obj: KubeObject | undefined): ReadySt
 }
 
 /**
- * Ready of a component that is deployed: its own Ready and every environment it is in (a component whose
- * bindings do not exist yet is Ready by its own condition, but not deployed anywhere). With `environment`,
- * only its binding there counts.
+ * Ready of a component that is deployed: its own Ready and every environment it is in (its own Ready is
+ * NotDeployed until a binding exists; a type with nothing to deploy has no environments and never counts as
+ * deployed here). With `environment`, only its binding there counts.
  */
 export function deployedStateOf(name: string, obj: KubeObject | undefined, environment?: string): ReadyState {
   const own = readyStateOf(name, obj);
@@ -70,7 +70,7 @@ export function deployedStateOf(name: string, obj: KubeObject | undefined, envir
       name,
       status: bad.status,
       reason: bad.reason,
-      message: `${bad.environment}: ${bad.message ?? ''}`,
+      message: `${bad.environment}: ${bad.message ?? bad.reason}`,
     };
   }
   return environment === undefined

@@ -2,21 +2,18 @@
  * `choreoctl init` as a process (the BUILT CLI): without a terminal (flags only, exit 2 naming every missing
  * flag), with flags and a token on stdin, Ctrl-C (SIGINT) during a wait, and through a real pseudo-terminal
  * (util-linux `script`) answering the prompts key by key. The api target needs no cluster: a small HTTP server
- * stands in for the REST API. The local target runs in `.ci/run` (the quickstart) and test/e2e/quickstart.
+ * stands in for the REST API. The kubeconfig and local targets: init-targets.test.ts and init-local.test.ts.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { bin, explain, hasScript, KEY, node, repo, runInTerminal } from './terminal.js';
 
-const repo = resolve(import.meta.dirname, '../..');
-const bin = join(repo, 'bin/choreoctl.js');
-const localNode = join(repo, 'node_modules/.bin/node');
-const node = existsSync(localNode) ? localNode : process.execPath;
 const TOKEN = 'e2e-token-42';
 
 let server: Server;
@@ -113,47 +110,26 @@ describe('init without a terminal', () => {
   });
 });
 
-/** Runs init in a pseudo-terminal; `answers` are sent when their prompt text shows up. */
-async function inTerminal(answers: [RegExp, string][]) {
-  const cmd = [node, bin, 'init'].map((a) => `'${a}'`).join(' ');
-  const p = execa('script', ['-qfec', cmd, '/dev/null'], {
-    env: { ...env, TERM: 'xterm', COLUMNS: '120', LINES: '40' },
-    extendEnv: false,
-    reject: false,
-    stdin: 'pipe',
-  });
-  let seen = '';
-  let next = 0;
-  p.stdout?.on('data', (d: Buffer) => {
-    seen += d.toString('utf8');
-    while (next < answers.length) {
-      const [re, keys] = answers[next] as [RegExp, string];
-      const at = seen.search(re);
-      if (at < 0) break;
-      seen = seen.slice(at + 1);
-      next++;
-      p.stdin?.write(keys);
-    }
-  });
-  const r = await p;
-  return { ...r, answered: next };
-}
-
-const DOWN = '\u001b[B';
-const hasScript = ['/usr/bin/script', '/bin/script'].some((f) => existsSync(f));
+/** The api target chosen with the arrows, its URL typed, the token typed at the masked prompt. */
+const apiTarget = () => [
+  { when: /Where should choreoctl connect\?/, send: `${KEY.down}${KEY.down}${KEY.enter}` },
+  { when: /URL of the OpenChoreo API/, send: `${url}${KEY.enter}` },
+  { when: /API token/, send: `${TOKEN}${KEY.enter}` },
+];
 
 describe.skipIf(!hasScript)('init in a real terminal (script)', () => {
   it('api target answered key by key: arrows, typed URL, masked token, defaults', async () => {
-    const r = await inTerminal([
-      [/Where should choreoctl connect\?/, `${DOWN}${DOWN}\r`],
-      [/URL of the OpenChoreo API/, `${url}\r`],
-      [/API token/, `${TOKEN}\r`],
-      [/Organization/, '\r'],
-      [/Project/, 'shop\r'],
-    ]);
-    expect(r.answered).toBe(5);
-    expect(r.exitCode, r.stdout).toBe(0);
-    expect(r.stdout).not.toContain(TOKEN); // the token prompt is masked
+    const r = await runInTerminal(['init'], {
+      env,
+      steps: [
+        ...apiTarget(),
+        { when: /Organization/, send: KEY.enter },
+        { when: /Project/, send: `shop${KEY.enter}` },
+      ],
+    });
+    expect(r.answered, explain(r)).toBe(5);
+    expect(r.exitCode, explain(r)).toBe(0);
+    expect(r.screen).not.toContain(TOKEN); // the token prompt is masked
     const text = await readFile(config, 'utf8');
     expect(text).toMatch(/mode: api/);
     expect(text).toMatch(/organization: default/);
@@ -161,14 +137,12 @@ describe.skipIf(!hasScript)('init in a real terminal (script)', () => {
   });
 
   it('Ctrl-C at a prompt: exit 130, nothing written', async () => {
-    const r = await inTerminal([
-      [/Where should choreoctl connect\?/, `${DOWN}${DOWN}\r`],
-      [/URL of the OpenChoreo API/, `${url}\r`],
-      [/API token/, `${TOKEN}\r`],
-      [/Organization/, '\u0003'],
-    ]);
-    expect(r.answered).toBe(4);
-    expect(r.exitCode, r.stdout).toBe(130);
+    const r = await runInTerminal(['init'], {
+      env,
+      steps: [...apiTarget(), { when: /Organization/, send: KEY.ctrlC }],
+    });
+    expect(r.answered, explain(r)).toBe(4);
+    expect(r.exitCode, explain(r)).toBe(130);
     expect(existsSync(config)).toBe(false);
   });
 });

@@ -71,6 +71,21 @@ export async function installExternalCrds(
   await applyCrds(client, docs, { fieldManager: 'choreoctl-test', timeoutMs: 180_000 });
 }
 
+/** The data-plane CRDs the renderers' objects need (Gateway API, Envoy Gateway, Cilium): all but Argo's. */
+export const DATA_PLANE_CRDS: ReadonlySet<string> = new Set([
+  'httproutes.gateway.networking.k8s.io',
+  'gateways.gateway.networking.k8s.io',
+  'securitypolicies.gateway.envoyproxy.io',
+  'backendtrafficpolicies.gateway.envoyproxy.io',
+  'httproutefilters.gateway.envoyproxy.io',
+  'ciliumnetworkpolicies.cilium.io',
+]);
+
+/** installExternalCrds of DATA_PLANE_CRDS only (quick: no 3 MB Argo CRD). */
+export function installDataPlaneCrds(client: KubeClient): Promise<void> {
+  return installExternalCrds(client, (crd) => DATA_PLANE_CRDS.has(String(crd.metadata?.name)));
+}
+
 export function conditionOf(
   obj: KubeObject | undefined,
   type = 'Ready',

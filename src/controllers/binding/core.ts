@@ -49,6 +49,7 @@ import {
 import {
   bindingReadiness,
   connectedComponents,
+  nextScheduledRun,
   type ReleaseState,
   referencedConfigurationGroups,
   releaseHealths,
@@ -307,8 +308,15 @@ export function bindingController<K extends BindingKindName>(kind: BindingKind<K
       if (release && !release.status && createdWithin(release, FIRST_REPORT_GRACE_MS))
         return { requeueAfterMs: STATUS_AFTER_RELEASE_WRITE_MS };
       const healths = releaseHealths(release, ids);
-      await status(b, releaseFailure(release) ?? bindingReadiness(healths, releaseState), rendered.endpoints);
-      return undefined;
+      const ready = releaseFailure(release) ?? bindingReadiness(healths, releaseState);
+      // A running CronJob: when it runs next, and back here then so the message moves on.
+      const next = ready.status === 'True' ? nextScheduledRun(rendered.resources, new Date()) : undefined;
+      await status(
+        b,
+        next ? { ...ready, message: `${ready.message}; ${next.text}` } : ready,
+        rendered.endpoints,
+      );
+      return next ? { requeueAfterMs: next.inMs } : undefined;
     }
 
     /** Bindings in the object's namespace held back by ownerProblem: only those need the event. */

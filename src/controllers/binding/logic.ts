@@ -5,6 +5,7 @@
  */
 
 import type { WorkloadTemplate } from '../../api/common.js';
+import { nextCronRun } from '../../api/cron.js';
 import type { Release, ServiceBinding } from '../../api/index.js';
 import { dataPlaneNamespaceName } from '../../api/naming.js';
 import type { EndpointAccess, ResolvedConnection } from '../../render/types.js';
@@ -45,6 +46,31 @@ export function bindingReadiness(healths: readonly Health[], releaseState: Relea
       .filter(([c]) => c > 0)
       .map(([c, w]) => `${c}/${n} ${w}`)
       .join(', ')}`,
+  };
+}
+
+/** Re-reconciling for the next run's message at most this often (a task running every minute). */
+const NEXT_RUN_MIN_REQUEUE_MS = 60_000;
+
+/**
+ * The next run of the first CronJob among rendered resources that is not suspended: `next run <UTC time>
+ * (schedule "<cron>"[, <zone>])` for the Ready message, and when to come back (just after that run, at least
+ * a minute on). Undefined without such a CronJob or for a schedule that never runs.
+ */
+export function nextScheduledRun(
+  resources: readonly { object: { kind?: string; spec?: unknown } }[],
+  now: Date,
+): { text: string; inMs: number } | undefined {
+  const cron = resources.find((r) => r.object.kind === 'CronJob')?.object.spec as
+    | { schedule?: string; timeZone?: string; suspend?: boolean }
+    | undefined;
+  if (!cron?.schedule || cron.suspend) return undefined;
+  const at = nextCronRun(cron.schedule, now, cron.timeZone);
+  if (!at) return undefined;
+  const when = `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return {
+    text: `next run ${when} (schedule "${cron.schedule}"${cron.timeZone ? `, ${cron.timeZone}` : ''})`,
+    inMs: Math.max(NEXT_RUN_MIN_REQUEUE_MS, at.getTime() - now.getTime() + 1000),
   };
 }
 

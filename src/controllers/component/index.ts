@@ -4,11 +4,13 @@
  * Rolls up its bindings: `status.environments` has one entry per Service/WebApplication/ScheduledTask binding
  * (environment, Ready status/reason, endpoint URIs) in pipeline order, and Ready summarises them
  * ("2/3 environments ready; staging: ResourceHealthProgressing"). Suspended and undeployed environments are
- * listed but do not make the component not ready.
+ * listed but do not make the component not ready. A Service, WebApplication or ScheduledTask without any binding
+ * (and no legacy Deployment) is Ready=False NotDeployed: it runs nowhere yet.
  */
 
 import type { Component } from '../../api/kinds/development.js';
 import { COMPONENT_TYPES } from '../../api/kinds/development.js';
+import { Labels } from '../../api/labels.js';
 import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import { ownerOf, type StoredBinding, type WorkloadBindingKindName } from '../binding/core.js';
@@ -105,19 +107,49 @@ export function sortEntries(entries: EnvironmentEntry[], order: readonly string[
   );
 }
 
-/** Ready of a component: its own checks, then the roll-up of its environments (pure). */
-export function componentRollup(base: ReadyInput, entries: readonly EnvironmentEntry[]): ReadyInput {
-  if (base.status !== 'True' || entries.length === 0) return base;
+/** Component types that run somewhere here (through a binding of their kind); the others have nothing to deploy. */
+export const DEPLOYED_TYPES: ReadonlySet<string> = new Set(['Service', 'WebApplication', 'ScheduledTask']);
+
+/**
+ * Ready of a component: its own checks, then the roll-up of its environments (pure). A component of a type that
+ * deploys is Ready only once it has been deployed: before any binding exists it is Ready=False NotDeployed,
+ * saying what it waits for; then its bindings decide (one not Ready: EnvironmentsNotReady). Environments
+ * suspended or undeployed on purpose do not count against it. Upstream's Component
+ * controller writes no status at all; this is the condition `init`, `quickstart` and `apply --wait` wait on.
+ */
+export function componentRollup(
+  base: ReadyInput,
+  entries: readonly EnvironmentEntry[],
+  of: { type?: string; legacyDeployments?: number } = {},
+): ReadyInput {
+  if (base.status !== 'True') return base;
+  const { type } = of;
+  const deploys = type !== undefined && DEPLOYED_TYPES.has(type);
+  if (entries.length === 0) {
+    // The legacy cell model deploys through Deployments (their own Ready), not bindings.
+    if (of.legacyDeployments) {
+      return {
+        ...base,
+        message: `${base.message}: deployed through the cell model (${of.legacyDeployments} Deployment(s))`,
+      };
+    }
+    if (!deploys) return base;
+    return {
+      status: 'False',
+      reason: 'NotDeployed',
+      message:
+        `not deployed to any environment yet: no ${type}Binding exists. It is made from the component's ${type} ` +
+        'and its Workload (a component built from source gets its Workload from its first build: `choreoctl create build`)',
+    };
+  }
   const ready = entries.filter((e) => e.status === 'True').length;
   const others = entries.filter((e) => e.status !== 'True');
   const failing = others.filter((e) => !INACTIVE.has(e.reason));
   const summary = `${ready}/${entries.length} environment${entries.length > 1 ? 's' : ''} ready${others
     .map((e) => `; ${e.environment}: ${e.reason}`)
     .join('')}`;
-  if (failing.length === 0) {
-    return { status: 'True', reason: base.reason, message: `${base.message}: ${summary}` };
-  }
-  return { status: 'False', reason: 'EnvironmentsNotReady', message: summary };
+  if (failing.length > 0) return { status: 'False', reason: 'EnvironmentsNotReady', message: summary };
+  return { status: 'True', reason: base.reason, message: `${base.message}: ${summary}` };
 }
 
 const BINDING_REFS = [REF.ServiceBinding, REF.WebApplicationBinding, REF.ScheduledTaskBinding];
@@ -126,6 +158,14 @@ export const componentController: ControllerFactory = (ctx) => {
   const components = () => cache(ctx.manager, REF.Component);
   const projects = () => cache(ctx.manager, REF.Project);
   const pipelines = () => cache(ctx.manager, REF.DeploymentPipeline);
+
+  /** The component's legacy Deployments (cell model): found by labels, as the legacy controllers find it. */
+  const legacyDeploymentsOf = (c: Stored<Component>) => {
+    const name = c.metadata.labels?.[Labels.name] ?? c.metadata.name;
+    return cache(ctx.manager, REF.Deployment)
+      .list(c.metadata.namespace)
+      .filter((d) => d.metadata?.labels?.[Labels.component] === name && !isDeleting(d));
+  };
 
   async function reconcile(req: Request): Promise<Result | undefined> {
     const c = components().getByName(req.name, req.namespace);
@@ -150,7 +190,10 @@ export const componentController: ControllerFactory = (ctx) => {
       FIELD_MANAGER,
       REF.Component,
       c,
-      componentRollup(componentReadiness(c, project), sorted),
+      componentRollup(componentReadiness(c, project), sorted, {
+        type: c.spec.type,
+        legacyDeployments: legacyDeploymentsOf(c).length,
+      }),
       { environments: sorted.length > 0 ? sorted : undefined },
     );
     return undefined;
@@ -169,6 +212,18 @@ export const componentController: ControllerFactory = (ctx) => {
             .list(ns)
             .filter((c) => componentProject(c) === p.metadata?.name)
             .map((c) => `${ns}/${c.metadata?.name}`);
+        },
+      },
+      {
+        ref: REF.Deployment,
+        map: (d) => {
+          const ns = d.metadata?.namespace;
+          const label = d.metadata?.labels?.[Labels.component];
+          if (!ns || !label) return [];
+          return components()
+            .list(ns)
+            .filter((c) => (c.metadata.labels?.[Labels.name] ?? c.metadata.name) === label)
+            .map((c) => `${ns}/${c.metadata.name}`);
         },
       },
       // The roll-up follows its bindings a moment later: the steps of a binding going live (created, Release

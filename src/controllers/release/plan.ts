@@ -3,7 +3,9 @@
  * order, which live objects are stale, which kinds to take inventory of, `status.resources`, and the requeue
  * interval. No IO here: the controller (index.ts) feeds it what it read.
  */
+
 import { createHash } from 'node:crypto';
+import { parseGoDuration } from '../../api/duration.js';
 import type { Release } from '../../api/kinds/build.js';
 import { Labels, LabelValues } from '../../api/labels.js';
 import { dataPlaneNamespaceName } from '../../api/naming.js';
@@ -420,29 +422,8 @@ export function resourceStatuses(
     });
 }
 
-const DURATION_UNITS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/** A Go duration (`10s`, `5m`, `1h30m`, `0`, `0s`) in milliseconds; undefined when it is not one. */
-export function parseGoDuration(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (text === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  for (const m of text.matchAll(re)) {
-    total += Number(m[1]) * (DURATION_UNITS[m[2] as string] ?? 0);
-    matched += m[0].length;
-  }
-  return matched === text.length && matched > 0 ? total : undefined;
-}
+/** A Go duration in milliseconds (in src/api: the cron schedules' `@every` reads it too). */
+export { parseGoDuration };
 
 export const DEFAULT_INTERVAL_MS = 300_000;
 export const DEFAULT_PROGRESSING_INTERVAL_MS = 10_000;

@@ -626,11 +626,9 @@ describe('the other kinds', () => {
       async () => (await releaseResources('report'))?.some((r) => r.object.kind === 'CronJob'),
       'the CronJob',
     );
-    // A CronJob that never ran is progressing until its first schedule.
-    await until(
-      async () => conditionOf(await get(REF.ScheduledTaskBinding, 'report'))?.reason?.startsWith('Resource'),
-      'a health-based Ready',
-    );
+    // A CronJob before its first run is healthy, and the message says when that run is.
+    const ready = await waitReady(REF.ScheduledTaskBinding, 'report', 'True', 'ResourcesActive');
+    expect(ready.message).toMatch(/; next run \d{4}-\d\d-\d\d 01:30 UTC \(schedule "30 1 \* \* \*"\)$/);
     await client.patch(
       REF.ScheduledTaskBinding,
       'report',

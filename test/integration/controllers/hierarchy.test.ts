@@ -146,7 +146,8 @@ describe('project cells', () => {
     await waitReady(REF.DeploymentPipeline, 'default', org, 'True', 'PipelineValid');
     const ready = await waitReady(REF.Project, 'shop', org, 'True', 'CellsReady');
     expect(ready.message).toContain('3 cell(s)');
-    await waitReady(REF.Component, 'cart', org, 'True', 'ComponentReady');
+    // its project resolved; no Workload, so no binding: not deployed anywhere (and says so)
+    await waitReady(REF.Component, 'cart', org, 'False', 'NotDeployed');
 
     const cells = ['development', 'staging', 'production'].map((e) => dataPlaneNamespaceName(org, 'shop', e));
     for (const [i, e] of ['development', 'staging', 'production'].entries()) {
@@ -251,7 +252,7 @@ describe('missing references', () => {
     await waitReady(REF.Environment, 'qa', org, 'True', 'EnvironmentReady');
     await waitReady(REF.Project, 'web', org, 'True', 'CellsReady');
     await client.create(project(org, 'site', 'flow'));
-    await waitReady(REF.Component, 'ui', org, 'True', 'ComponentReady');
+    await waitReady(REF.Component, 'ui', org, 'False', 'NotDeployed');
     await client.patch(
       REF.DeploymentPipeline,
       'flow',

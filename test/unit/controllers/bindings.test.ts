@@ -12,6 +12,7 @@ import {
   bindingReadiness,
   canonical,
   connectedComponents,
+  nextScheduledRun,
   type ProviderBinding,
   referencedConfigurationGroups,
   releaseHealths,
@@ -421,6 +422,31 @@ describe('component roll-up', () => {
     const own = { status: 'False' as const, reason: 'ProjectNotFound', message: 'x' };
     expect(componentRollup(own, [entry('development', 'True', 'ResourcesActive')])).toEqual(own);
   });
+  it('a type that deploys is NotDeployed until a binding exists; other types have nothing to deploy', () => {
+    const none = componentRollup(base, [], { type: 'Service' });
+    expect(none).toMatchObject({ status: 'False', reason: 'NotDeployed' });
+    expect(none.message).toContain('no ServiceBinding exists');
+    expect(componentRollup(base, [], { type: 'ManualTask' })).toEqual(base);
+    // the legacy cell model deploys through Deployments, not bindings
+    expect(componentRollup(base, [], { type: 'Service', legacyDeployments: 1 })).toEqual({
+      ...base,
+      message: 'Service of project "shop": deployed through the cell model (1 Deployment(s))',
+    });
+    // suspended or undeployed on purpose: the user's choice, not a problem
+    expect(
+      componentRollup(base, [entry('development', 'False', 'ResourcesUndeployed')], { type: 'Service' })
+        .status,
+    ).toBe('True');
+    // a binding still on its way is not ready, for its own reason
+    expect(
+      componentRollup(base, [entry('development', 'False', 'ResourceHealthProgressing')], {
+        type: 'ScheduledTask',
+      }),
+    ).toMatchObject({ status: 'False', reason: 'EnvironmentsNotReady' });
+    expect(
+      componentRollup(base, [entry('development', 'True', 'ResourcesActive')], { type: 'WebApplication' }),
+    ).toEqual({ ...base, message: 'Service of project "shop": 1/1 environment ready' });
+  });
   it('orders entries by pipeline and reads a binding', () => {
     const sorted = sortEntries(
       [entry('zz', 'True', 'a'), entry('production', 'True', 'a'), entry('development', 'True', 'a')],
@@ -472,5 +498,29 @@ describe('component roll-up', () => {
     } as unknown as Parameters<typeof environmentEntry>[0]);
     expect(progressing.reason).toBe('ResourceHealthProgressing');
     expect(progressing.message).toBeUndefined(); // counts change every step: not copied into the component
+  });
+});
+
+describe('next run of a scheduled task', () => {
+  const cron = (spec: Record<string, unknown>) => [
+    { object: { kind: 'ConfigMap', spec: {} } },
+    { object: { kind: 'CronJob', spec } },
+  ];
+  const now = new Date('2026-12-01T12:10:30Z');
+  it('says when the CronJob runs next and comes back just after', () => {
+    expect(nextScheduledRun(cron({ schedule: '0 2 * * *' }), now)).toEqual({
+      text: 'next run 2026-12-02 02:00 UTC (schedule "0 2 * * *")',
+      inMs: Date.parse('2026-12-02T02:00:00Z') - now.getTime() + 1000,
+    });
+    expect(nextScheduledRun(cron({ schedule: '0 2 * * *', timeZone: 'Europe/Berlin' }), now)?.text).toBe(
+      'next run 2026-12-02 01:00 UTC (schedule "0 2 * * *", Europe/Berlin)',
+    );
+    // every minute: not sooner than a minute
+    expect(nextScheduledRun(cron({ schedule: '* * * * *' }), now)?.inMs).toBe(60_000);
+  });
+  it('nothing for a suspended CronJob, one that never runs, or no CronJob', () => {
+    expect(nextScheduledRun(cron({ schedule: '0 2 * * *', suspend: true }), now)).toBeUndefined();
+    expect(nextScheduledRun(cron({ schedule: '0 0 30 2 *' }), now)).toBeUndefined();
+    expect(nextScheduledRun([{ object: { kind: 'Deployment', spec: {} } }], now)).toBeUndefined();
   });
 });

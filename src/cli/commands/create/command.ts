@@ -1,4 +1,4 @@
-import { dryRunFlag, waitFlag } from '../../flags.js';
+import { dryRunFlag, interactiveFlag, waitFlag } from '../../flags.js';
 import { defineCommand, type FlagSpec, type HandlerModule } from '../../spec.js';
 
 /** One handler for every `create <kind>`: it dispatches on the command name. */
@@ -310,7 +310,9 @@ export const createBuildSpec = defineCommand({
       complete: 'resource-name:component',
     },
   ],
+  interactive: { componentArg: 'component' },
   flags: [
+    interactiveFlag,
     {
       name: 'branch',
       type: 'string',
@@ -346,6 +348,10 @@ export const createBuildSpec = defineCommand({
       command: 'choreoctl create build orders --project shop --wait',
     },
     { description: 'Build a commit', command: 'choreoctl create build orders --commit 4f9c2e1 --follow' },
+    {
+      description: 'Pick the organization, project and component from lists',
+      command: 'choreoctl create build -i --wait',
+    },
   ],
   load: (): Promise<HandlerModule> => import('./build.js'),
 });

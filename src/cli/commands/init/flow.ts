@@ -231,6 +231,9 @@ export class Init {
     let resolved: ResolvedContext;
     let entry: Omit<ContextEntry, 'organization' | 'project'>;
     if (target === 'local') {
+      // A `local up` started here writes its contexts (local, local-api) into the config once ready: undone, the
+      // config is put back as it was (after the platform has stopped, so nothing writes it again).
+      await this.#keepConfig();
       const platform = await this.#step(async (p) => {
         p('the local platform');
         return this.#d.startLocal();
@@ -238,7 +241,7 @@ export class Init {
       if (platform.started) {
         this.#undo.push(async () => {
           const { stopStartedPlatform } = await import('./local-platform.js');
-          stopStartedPlatform(platform);
+          await stopStartedPlatform(platform);
         });
       }
       entry = { name: o.contextName ?? 'local', mode: 'direct', kubeconfig: platform.kubeconfig };
@@ -482,6 +485,16 @@ export class Init {
       }
     });
     return file;
+  }
+
+  /** Pushes the undo that restores the config file as it is now (or removes it when there is none). */
+  async #keepConfig(): Promise<void> {
+    const path = await this.#d.factory.configPath();
+    const before = existsSync(path) ? readFileSync(path) : undefined;
+    this.#undo.push(() => {
+      if (before === undefined) rmSync(path, { force: true });
+      else writeFileSync(path, before, { mode: 0o600 });
+    });
   }
 
   async #writeContext(context: ContextEntry): Promise<void> {

@@ -14,6 +14,8 @@ export interface LocalPlatform {
   readonly started: boolean;
   readonly pid: number;
   readonly log: string;
+  /** When this call started it: resolves once that process has exited. */
+  readonly exited?: Promise<void>;
 }
 
 /** The message `local up` sends its parent once it is ready (local/index.ts). */
@@ -62,14 +64,12 @@ export async function ensureLocalPlatform(options: {
     env: { ...options.env, NO_COLOR: '1' },
   });
   const pid = child.pid ?? 0;
-  const stopChild = () => {
-    try {
-      process.kill(-pid, 'SIGTERM'); // its whole process group: etcd and the Kubernetes processes too
-    } catch {
-      // already gone
-    }
-    rmSync(paths.pidFile, { force: true });
-  };
+  // Listened to from the start, so an early exit is not missed; `local up` stops etcd, the Kubernetes processes
+  // and kwok before it exits, so its exit means all of them are gone.
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
   try {
     const kubeconfig = await new Promise<string>((resolve, reject) => {
       const onAbort = () => reject(options.signal.reason);
@@ -87,22 +87,51 @@ export async function ensureLocalPlatform(options: {
       );
       child.on('error', reject);
     });
-    child.removeAllListeners();
+    child.removeAllListeners('message');
     child.disconnect();
     child.unref();
-    return { kubeconfig, started: true, pid, log };
+    return { kubeconfig, started: true, pid, log, exited };
   } catch (e) {
-    stopChild();
+    // Cancelled or failed while starting: its whole process group (etcd and the Kubernetes processes, which it
+    // may not have had time to stop itself), then wait until it is gone.
+    await stopProcess(pid, exited, true);
+    rmSync(paths.pidFile, { force: true });
     throw e;
   }
 }
 
-/** Stops a platform `ensureLocalPlatform` started (undo of a cancelled init). */
-export function stopStartedPlatform(p: LocalPlatform): void {
-  if (!p.started) return;
+/** How long a stopping `local up` gets before its process group is killed. */
+const STOP_GRACE_MS = 30_000;
+
+/** SIGTERM (to the group when `group`), SIGKILL to the group after STOP_GRACE_MS; resolves once it exited. */
+async function stopProcess(pid: number, exited: Promise<void>, group: boolean): Promise<void> {
+  const kill = (target: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(target, sig);
+    } catch {
+      // already gone
+    }
+  };
+  kill(group ? -pid : pid, 'SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), STOP_GRACE_MS);
+  });
   try {
-    process.kill(p.pid, 'SIGTERM');
-  } catch {
-    // already gone
+    if ((await Promise.race([exited, late])) === 'late') {
+      kill(-pid, 'SIGKILL');
+      await exited;
+    }
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/**
+ * Stops a platform `ensureLocalPlatform` started (undo of a cancelled init) and waits until it has exited, so
+ * nothing of it runs once init has ended. `local up` stops its own processes on SIGTERM.
+ */
+export async function stopStartedPlatform(p: LocalPlatform): Promise<void> {
+  if (!p.started || !p.exited) return;
+  await stopProcess(p.pid, p.exited, false);
 }

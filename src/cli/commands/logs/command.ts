@@ -1,3 +1,4 @@
+import { interactiveFlag } from '../../flags.js';
 import { defineCommand, type HandlerModule } from '../../spec.js';
 
 /** Typed separately so the spec's type does not depend on the handler module (which imports it). */
@@ -24,7 +25,9 @@ export const logsSpec = defineCommand({
       complete: 'resource-name:component',
     },
   ],
+  interactive: { kindArg: 'type', kinds: ['component', 'build'], namesArg: 'name', environmentGlobal: true },
   flags: [
+    interactiveFlag,
     { name: 'follow', short: 'f', type: 'boolean', description: 'Stream new lines as they are written' },
     {
       name: 'tail',
@@ -91,6 +94,10 @@ export const logsSpec = defineCommand({
     {
       description: 'The last five minutes, with timestamps',
       command: 'choreoctl logs component orders --since 5m --timestamps',
+    },
+    {
+      description: 'Pick the organization, project, component and environment from lists',
+      command: 'choreoctl logs -i',
     },
   ],
   load,
