@@ -32,6 +32,7 @@ import { environmentDataPlane } from '../dataplane/index.js';
 import { ownerProblem } from '../release/legitimacy.js';
 import type { StoredRelease } from '../release/plan.js';
 import type { Request, Result, WatchSpec } from '../runtime/controller.js';
+import type { CacheIndex } from '../runtime/informer.js';
 import {
   type ControllerContext,
   type ControllerFactory,
@@ -39,6 +40,7 @@ import {
   createdWithin,
   FIRST_REPORT_GRACE_MS,
   hasLabels,
+  inNamespace,
   isDeleting,
   keysIn,
   type ReadyInput,
@@ -113,12 +115,23 @@ export function consumersOf<K extends WorkloadBindingKindName>(
   const ns = provider.metadata.namespace;
   if (!ns) return [];
   const component = ownerOf(provider).componentName;
-  const env = provider.spec.environment;
   return cache(ctx.manager, ref)
-    .list(ns)
-    .filter((b) => b.spec.environment === env && connectedComponents(b.spec.workloadSpec).includes(component))
+    .indexed(BY_CONNECTION, inNamespace(ns, `${provider.spec.environment}/${component}`))
     .map((b) => `${ns}/${b.metadata.name}`);
 }
+
+/**
+ * Workload bindings by `namespace/environment/component` for each component their connections name: a
+ * provider's change reaches its consumers without reading every binding's connections.
+ */
+const BY_CONNECTION: CacheIndex<StoredBinding<WorkloadBindingKindName>> = {
+  name: 'connections.environment/component',
+  values: (b) => {
+    const ns = b.metadata.namespace;
+    if (!ns) return [];
+    return connectedComponents(b.spec.workloadSpec).map((c) => inNamespace(ns, `${b.spec.environment}/${c}`));
+  },
+};
 
 /** Keys of bindings in the object's namespace whose `pick(binding)` is the object's name. */
 export function bindingsNaming<K extends BindingKindName>(

@@ -15,10 +15,13 @@ import { ownerOf, type StoredBinding, type WorkloadBindingKindName } from '../bi
 import { pipelineEnvironments } from '../deploymentpipeline/graph.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
+  BY_COMPONENT,
+  BY_PROJECT,
   type ControllerFactory,
   cache,
   createdWithin,
   FIRST_REPORT_GRACE_MS,
+  inNamespace,
   isDeleting,
   type ReadyInput,
   readyOf,
@@ -131,10 +134,11 @@ export const componentController: ControllerFactory = (ctx) => {
     const c = components().getByName(req.name, req.namespace);
     if (!c || isDeleting(c)) return undefined;
     const project = projects().getByName(componentProject(c), req.namespace);
+    const ns = req.namespace ?? '';
     const bindings = BINDING_REFS.flatMap((ref) =>
       cache(ctx.manager, ref)
-        .list(req.namespace)
-        .filter((b) => ownerOf(b).componentName === req.name && !isDeleting(b)),
+        .indexed(BY_COMPONENT, inNamespace(ns, req.name))
+        .filter((b) => !isDeleting(b)),
     );
     // A binding created moments ago reports shortly (its first status brings us back): writing "pending" now
     // would be one more status write for every component going live.
@@ -166,8 +170,7 @@ export const componentController: ControllerFactory = (ctx) => {
           const ns = p.metadata?.namespace;
           if (!ns) return [];
           return components()
-            .list(ns)
-            .filter((c) => componentProject(c) === p.metadata?.name)
+            .indexed(BY_PROJECT, inNamespace(ns, p.metadata?.name ?? ''))
             .map((c) => `${ns}/${c.metadata?.name}`);
         },
       },

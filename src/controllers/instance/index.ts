@@ -17,10 +17,14 @@ import type { KubeObject } from '../../kube/client.js';
 import { isNotFound } from '../../kube/errors.js';
 import { type BindingKindName, ownerOf, type StoredBinding } from '../binding/core.js';
 import type { Request, Result, WatchSpec } from '../runtime/controller.js';
+import type { CacheIndex } from '../runtime/informer.js';
 import {
+  BY_COMPONENT,
+  BY_PROJECT,
   type ControllerContext,
   type ControllerFactory,
   cache,
+  inNamespace,
   isDeleting,
   keysIn,
   type ReadyInput,
@@ -39,6 +43,17 @@ import {
 
 type InstanceKindName = 'Service' | 'WebApplication' | 'ScheduledTask' | 'API';
 type StoredInstance = Stored<KindObject<InstanceKindName>>;
+
+/** Instances by `namespace/spec.workloadName` (the API kind has none). */
+const BY_WORKLOAD: CacheIndex<StoredInstance> = {
+  name: 'spec.workloadName',
+  values: (i) => {
+    const ns = i.metadata.namespace;
+    return ns && 'workloadName' in i.spec && i.spec.workloadName
+      ? [inNamespace(ns, i.spec.workloadName)]
+      : [];
+  },
+};
 
 interface InstanceKind {
   /** Controller name (`service`) and field manager `<name>-controller`. */
@@ -227,34 +242,21 @@ function instanceController(k: InstanceKind): ControllerFactory {
       return undefined;
     }
 
-    const byOwner =
-      (field: 'projectName' | 'componentName') =>
+    const byIndex =
+      (idx: CacheIndex<StoredInstance>) =>
       (o: KubeObject): string[] => {
         const ns = o.metadata?.namespace;
         if (!ns) return [];
         return instances()
-          .list(ns)
-          .filter((i) => ownerOf(i)[field] === o.metadata?.name)
+          .indexed(idx, inNamespace(ns, o.metadata?.name ?? ''))
           .map((i) => `${ns}/${i.metadata?.name}`);
       };
     const watches: WatchSpec[] = [
-      { ref: REF.Component, map: byOwner('componentName') },
-      { ref: REF.Project, map: byOwner('projectName') },
+      { ref: REF.Component, map: byIndex(BY_COMPONENT) },
+      { ref: REF.Project, map: byIndex(BY_PROJECT) },
       { ref: REF.DeploymentPipeline, map: (p) => keysIn(instances(), p.metadata?.namespace) },
     ];
-    if (k.workload) {
-      watches.push({
-        ref: REF.Workload,
-        map: (w) => {
-          const ns = w.metadata?.namespace;
-          if (!ns) return [];
-          return instances()
-            .list(ns)
-            .filter((i) => 'workloadName' in i.spec && i.spec.workloadName === w.metadata?.name)
-            .map((i) => `${ns}/${i.metadata?.name}`);
-        },
-      });
-    }
+    if (k.workload) watches.push({ ref: REF.Workload, map: byIndex(BY_WORKLOAD) });
     return {
       name: k.name,
       for: k.ref,
