@@ -261,16 +261,21 @@ export async function writeStatus(
   return true;
 }
 
+/** Reasons of an object still on its way to Ready (…Progressing: a rollout, a roll-up of rollouts). */
+const ON_ITS_WAY = /Progressing$/;
+
 /**
  * Events mark important transitions: becoming ready after not being ready, and a new reason for not being
  * ready. An object that is fine from its first status (an instance whose binding is synced at once, a
  * component whose project exists) records nothing: nothing happened that `describe` needs to tell, and an
  * event is a write — at 500 components, two such events each were 1000 of them. "Still on its way" states
- * (…Progressing, EnvironmentsNotReady: the binding records its own cause) are not worth a Warning each.
+ * (…Progressing, EnvironmentsNotReady: the binding records its own cause) are not worth a Warning each, and
+ * becoming ready at the end of one is the usual way of going live, not a recovery: no event either.
  */
 export function worthAnEvent(before: Condition | undefined, ready: ReadyInput): boolean {
-  if (ready.status === 'True') return before !== undefined && before.status !== 'True';
-  if (/Progressing$/.test(ready.reason) || ready.reason === 'EnvironmentsNotReady') return false;
+  if (ready.status === 'True')
+    return before !== undefined && before.status !== 'True' && !ON_ITS_WAY.test(before.reason);
+  if (ON_ITS_WAY.test(ready.reason) || ready.reason === 'EnvironmentsNotReady') return false;
   return !before || before.status !== ready.status || before.reason !== ready.reason;
 }
 

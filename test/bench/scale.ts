@@ -26,6 +26,7 @@ import { loadConnection } from '../../src/kube/kubeconfig.js';
 import { startControlPlane } from '../../src/local/controlplane.js';
 import { install } from '../../src/services/install.js';
 import {
+  apiserverWrites,
   countArrivals,
   cpuSeconds,
   installAllCrds,
@@ -33,8 +34,10 @@ import {
   metric,
   pool,
   startManager,
+  WRITE_VERBS,
   warmUp,
   writes,
+  writesByResource,
 } from './lib.js';
 
 const SIZES = (process.env.SCALE_SIZES ?? process.argv[2] ?? '100,1000,5000')
@@ -145,6 +148,10 @@ interface Figures {
   load: string;
   seconds: number;
   writesPerComponent: number;
+  /** Writes the apiserver served per component by resource, every client's (the bench's own 3 applies too). */
+  perResource: string;
+  /** The manager's own writes per component by verb. */
+  byVerb: string;
   apiserverCpuPerComponent: number;
   managerCpuPerComponent: number;
   peakRssMb: number;
@@ -189,6 +196,7 @@ async function runSize(size: number): Promise<Figures> {
     await manager.settled(1500);
     const idle = await memory(manager);
     const before = await manager.metrics();
+    const serverBefore = await apiserverWrites(client);
     const [, apiPid] = cp.pids();
     const api0 = cpuSeconds(apiPid ?? 0);
     const mgr0 = cpuSeconds(manager.pid);
@@ -261,6 +269,20 @@ async function runSize(size: number): Promise<Figures> {
     log(`in the data plane after ${seconds.toFixed(1)} s (load ${load})`);
     const after = await manager.metrics();
     const managerWrites = writes(after) - writes(before);
+    // Writes are per component applied so far, probes included (they go live meanwhile, at the same cost).
+    const applied = size + probeStart.size;
+    const perResource = writesByResource(await apiserverWrites(client), serverBefore, applied);
+    const byVerb = WRITE_VERBS.map(
+      (v) =>
+        [
+          v,
+          metric(after, 'choreoctl_kube_requests_total', `verb="${v}"`) -
+            metric(before, 'choreoctl_kube_requests_total', `verb="${v}"`),
+        ] as const,
+    )
+      .filter(([, n]) => n > 0)
+      .map(([v, n]) => `${v} ${(n / applied).toFixed(2)}`)
+      .join(', ');
     // Probes applied late in the rollout land after it: wait for them (they are not in the figures above).
     const deadline = Date.now() + 300_000;
     while (probeTimes.size < probeStart.size && Date.now() < deadline)
@@ -294,7 +316,9 @@ async function runSize(size: number): Promise<Figures> {
       size,
       load,
       seconds,
-      writesPerComponent: managerWrites / size,
+      writesPerComponent: managerWrites / applied,
+      perResource,
+      byVerb,
       apiserverCpuPerComponent: apiCpu / size,
       managerCpuPerComponent: mgrCpu / size,
       peakRssMb,
@@ -320,7 +344,8 @@ function report(f: Figures): string {
   const p = (q: number) => d(percentile(f.probes, q) / 1000, 2);
   return [
     `${f.size} components (load ${f.load}):`,
-    `  to the data plane  ${d(f.seconds)} s, ${d(f.size / f.seconds)} components/s, ${d(f.writesPerComponent, 2)} manager writes/component`,
+    `  to the data plane  ${d(f.seconds)} s, ${d(f.size / f.seconds)} components/s, ${d(f.writesPerComponent, 2)} manager writes/component (${f.byVerb})`,
+    `  apiserver writes per component by resource (all clients; the bench applies components, workloads, services): ${f.perResource}`,
     `  CPU per component  kube-apiserver ${d(f.apiserverCpuPerComponent * 1000, 1)} ms, manager ${d(f.managerCpuPerComponent * 1000, 1)} ms`,
     `  manager memory     peak RSS ${d(f.peakRssMb)} MB, peak heap ${d(f.peakHeapMb)} MB; settled: ${f.cachedObjects} cached objects, ${d(f.rssPer1000, 2)} MB RSS and ${d(f.heapPer1000, 2)} MB heap per 1,000`,
     `  probe apply→Deployment during the rollout (${f.probes.length}): p50 ${p(50)} s, p99 ${p(99)} s, max ${p(100)} s`,

@@ -114,16 +114,29 @@ export function componentRollup(base: ReadyInput, entries: readonly EnvironmentE
   const ready = entries.filter((e) => e.status === 'True').length;
   const others = entries.filter((e) => e.status !== 'True');
   const failing = others.filter((e) => !INACTIVE.has(e.reason));
+  const onTheirWay = failing.every((e) => /Progressing$/.test(e.reason));
   const summary = `${ready}/${entries.length} environment${entries.length > 1 ? 's' : ''} ready${others
     .map((e) => `; ${e.environment}: ${e.reason}`)
     .join('')}`;
   if (failing.length === 0) {
     return { status: 'True', reason: base.reason, message: `${base.message}: ${summary}` };
   }
-  return { status: 'False', reason: 'EnvironmentsNotReady', message: summary };
+  return {
+    status: 'False',
+    reason: onTheirWay ? 'EnvironmentsProgressing' : 'EnvironmentsNotReady',
+    message: summary,
+  };
 }
 
 const BINDING_REFS = [REF.ServiceBinding, REF.WebApplicationBinding, REF.ScheduledTaskBinding];
+/** The instance kinds that make those bindings. */
+const INSTANCE_REFS = [REF.Service, REF.WebApplication, REF.ScheduledTask];
+
+/**
+ * How long a new instance that has not reported yet (it is about to make its binding) holds the component's
+ * roll-up back: past it the component says what it sees.
+ */
+export const INSTANCE_REPORT_GRACE_MS = 30_000;
 
 export const componentController: ControllerFactory = (ctx) => {
   const components = () => cache(ctx.manager, REF.Component);
@@ -141,9 +154,14 @@ export const componentController: ControllerFactory = (ctx) => {
         .filter((b) => !isDeleting(b)),
     );
     // A binding created moments ago reports shortly (its first status brings us back): writing "pending" now
-    // would be one more status write for every component going live.
+    // would be one more status write for every component going live. So does a new instance that has not
+    // made its binding yet: "ready, no environments" now would be rewritten as soon as it has.
     if (bindings.some((b) => !readyOf(b) && createdWithin(b, FIRST_REPORT_GRACE_MS)))
       return { requeueAfterMs: ROLLUP_DELAY_MS };
+    const unreported = INSTANCE_REFS.flatMap((ref) =>
+      cache(ctx.manager, ref).indexed(BY_COMPONENT, inNamespace(ns, req.name)),
+    ).filter((i) => !readyOf(i) && !isDeleting(i) && createdWithin(i, INSTANCE_REPORT_GRACE_MS));
+    if (unreported.length > 0) return { requeueAfterMs: 5_000 };
     const entries = bindings.map(environmentEntry);
     const pipeline = project
       ? pipelines().getByName(project.spec.deploymentPipelineRef ?? '', req.namespace)
@@ -176,6 +194,18 @@ export const componentController: ControllerFactory = (ctx) => {
       },
       // The roll-up follows its bindings a moment later: the steps of a binding going live (created, Release
       // written, objects applied) then cost the component one status write instead of one each.
+      // An instance's first report (its binding made, or why not) ends the wait for it above.
+      ...INSTANCE_REFS.map((ref) =>
+        watchOf(
+          ref,
+          (i) => {
+            const ns = i.metadata.namespace;
+            const comp = ownerOf(i).componentName;
+            return ns && comp ? [`${ns}/${comp}`] : [];
+          },
+          ROLLUP_DELAY_MS,
+        ),
+      ),
       ...BINDING_REFS.map((ref) =>
         watchOf(
           ref,
