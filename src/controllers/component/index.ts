@@ -11,7 +11,7 @@ import type { Component } from '../../api/kinds/development.js';
 import { COMPONENT_TYPES } from '../../api/kinds/development.js';
 import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
-import { ownerOf, type StoredBinding, type WorkloadBindingKindName } from '../binding/core.js';
+import type { StoredBinding, WorkloadBindingKindName } from '../binding/core.js';
 import { pipelineEnvironments } from '../deploymentpipeline/graph.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
@@ -26,7 +26,6 @@ import {
   type ReadyInput,
   readyOf,
   type Stored,
-  watchOf,
   writeStatus,
 } from '../shared.js';
 
@@ -193,30 +192,14 @@ export const componentController: ControllerFactory = (ctx) => {
         },
       },
       // The roll-up follows its bindings a moment later: the steps of a binding going live (created, Release
-      // written, objects applied) then cost the component one status write instead of one each.
-      // An instance's first report (its binding made, or why not) ends the wait for it above.
-      ...INSTANCE_REFS.map((ref) =>
-        watchOf(
-          ref,
-          (i) => {
-            const ns = i.metadata.namespace;
-            const comp = ownerOf(i).componentName;
-            return ns && comp ? [`${ns}/${comp}`] : [];
-          },
-          ROLLUP_DELAY_MS,
-        ),
-      ),
-      ...BINDING_REFS.map((ref) =>
-        watchOf(
-          ref,
-          (b) => {
-            const ns = b.metadata.namespace;
-            const comp = ownerOf(b).componentName;
-            return ns && comp ? [`${ns}/${comp}`] : [];
-          },
-          ROLLUP_DELAY_MS,
-        ),
-      ),
+      // written, objects applied) then cost the component one status write instead of one each. An instance's
+      // first report (its binding made, or why not) ends the wait for it in the reconcile.
+      ...[...INSTANCE_REFS, ...BINDING_REFS].map((ref) => ({
+        ref,
+        // `namespace/component`: the component's key.
+        map: (o: KubeObject) => BY_COMPONENT.values(o),
+        delayMs: ROLLUP_DELAY_MS,
+      })),
     ],
     reads: [REF.DeploymentPipeline],
     // A new component is usually followed within the second by its instance and binding: one status
