@@ -18,6 +18,7 @@
  */
 import { dataPlaneNamespaceName } from '../../src/api/naming.js';
 import { REF } from '../../src/api/refs.js';
+import { trimLive } from '../../src/controllers/release/live.js';
 import { Informer, type InformerOptions } from '../../src/controllers/runtime/informer.js';
 import { KubeClient, type KubeObject } from '../../src/kube/client.js';
 import type { GVR, ResourceRef } from '../../src/kube/discovery.js';
@@ -120,10 +121,10 @@ async function heapPerObject(
 
 /** Heap per cached object by kind: as listed (before), trimmed (now), and metadata only where used. */
 async function cacheHeap(client: KubeClient, cell: string): Promise<string> {
-  const kinds: [string, ResourceRef, string | undefined, boolean][] = [
-    ['Deployment', KUBE_REF.Deployment, cell, false],
-    ['Service', KUBE_REF.Service, cell, false],
-    ['CiliumNetworkPolicy', KUBE_REF.CiliumNetworkPolicy, cell, false],
+  const kinds: [string, ResourceRef, string | undefined, boolean | 'plane'][] = [
+    ['Deployment', KUBE_REF.Deployment, cell, 'plane'],
+    ['Service', KUBE_REF.Service, cell, 'plane'],
+    ['CiliumNetworkPolicy', KUBE_REF.CiliumNetworkPolicy, cell, 'plane'],
     ['Component', REF.Component, ORG, false],
     ['Workload', REF.Workload, ORG, false],
     ['ServiceBinding', REF.ServiceBinding, ORG, false],
@@ -134,10 +135,13 @@ async function cacheHeap(client: KubeClient, cell: string): Promise<string> {
   for (const [kind, ref, ns, meta] of kinds) {
     const whole = await heapPerObject(client, ref, ns, { transform: (o) => o });
     const trimmed = await heapPerObject(client, ref, ns, {});
-    const partial = meta ? await heapPerObject(client, ref, ns, { metadataOnly: true }) : undefined;
+    const partial = meta === true ? await heapPerObject(client, ref, ns, { metadataOnly: true }) : undefined;
+    // Data-plane objects as the Release engine's informers keep them (trimLive).
+    const engine =
+      meta === 'plane' ? await heapPerObject(client, ref, ns, { transform: trimLive }) : undefined;
     const kb = (b: number) => `${(b / 1024).toFixed(2)} KB`;
     rows.push(
-      `    ${kind.padEnd(20)} ${String(whole.count).padStart(6)} objects: whole ${kb(whole.bytes)}, trimmed ${kb(trimmed.bytes)} (${(trimmed.bytes / whole.bytes).toFixed(2)}×)${partial ? `, metadata only ${kb(partial.bytes)} (${(partial.bytes / whole.bytes).toFixed(2)}×)` : ''}`,
+      `    ${kind.padEnd(20)} ${String(whole.count).padStart(6)} objects: whole ${kb(whole.bytes)}, trimmed ${kb(trimmed.bytes)} (${(trimmed.bytes / whole.bytes).toFixed(2)}×)${partial ? `, metadata only ${kb(partial.bytes)} (${(partial.bytes / whole.bytes).toFixed(2)}×)` : ''}${engine ? `, as the engine keeps it ${kb(engine.bytes)} (${(engine.bytes / whole.bytes).toFixed(2)}×)` : ''}`,
     );
   }
   return rows.join('\n');
