@@ -12,7 +12,7 @@ import type { TypedRef } from '../kube/kinds.js';
 import type { PlaneClients } from './planes.js';
 import { type Condition, conditionsChanged, findCondition, setCondition } from './runtime/conditions.js';
 import type { ControllerSpec, MapFunc, WatchSpec } from './runtime/controller.js';
-import type { Informer } from './runtime/informer.js';
+import type { CacheIndex, Informer } from './runtime/informer.js';
 import type { Manager } from './runtime/manager.js';
 
 /** A stored object: the kind's type, with the metadata the apiserver adds (uid, resourceVersion, …). */
@@ -42,8 +42,41 @@ export function cache<Ref extends GVR>(mgr: Manager, ref: Ref): Informer<ObjectO
 /** What reading a cache needs (a view: an informer of any object type is one). */
 export type CacheView<T extends KubeObject = KubeObject> = Pick<
   Informer<T>,
-  'get' | 'getByName' | 'list' | 'byIndex'
+  'get' | 'getByName' | 'list' | 'byIndex' | 'indexed'
 >;
+
+/** Objects with `spec.owner` (bindings, instances, Releases, revisions; a Component names its project only). */
+export interface OwnedObject extends KubeObject {
+  spec?: { owner?: { projectName?: string; componentName?: string } };
+}
+
+/** The value a namespaced index files `name` under: `namespace/name`. */
+export function inNamespace(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+function ownerValues(o: OwnedObject, name: string | undefined): string[] {
+  const ns = o.metadata?.namespace;
+  return ns && name ? [inNamespace(ns, name)] : [];
+}
+
+/** Objects by `namespace/spec.owner.projectName`. */
+export const BY_PROJECT: CacheIndex<OwnedObject> = {
+  name: 'spec.owner.projectName',
+  values: (o) => ownerValues(o, o.spec?.owner?.projectName),
+};
+
+/** Objects by the uid of their controller ownerReference (the owner's children without a namespace scan). */
+export const BY_CONTROLLER: CacheIndex<KubeObject> = {
+  name: 'metadata.ownerReferences.controller',
+  values: (o) => (o.metadata?.ownerReferences ?? []).filter((r) => r.controller === true).map((r) => r.uid),
+};
+
+/** Objects by `namespace/spec.owner.componentName`. */
+export const BY_COMPONENT: CacheIndex<OwnedObject> = {
+  name: 'spec.owner.componentName',
+  values: (o) => ownerValues(o, o.spec?.owner?.componentName),
+};
 
 /**
  * A watch of `ref` whose map reads the objects as the informer of `ref` holds them (`ObjectOf<Ref>`): that
@@ -228,16 +261,21 @@ export async function writeStatus(
   return true;
 }
 
+/** Reasons of an object still on its way to Ready (…Progressing: a rollout, a roll-up of rollouts). */
+const ON_ITS_WAY = /Progressing$/;
+
 /**
  * Events mark important transitions: becoming ready after not being ready, and a new reason for not being
  * ready. An object that is fine from its first status (an instance whose binding is synced at once, a
  * component whose project exists) records nothing: nothing happened that `describe` needs to tell, and an
  * event is a write — at 500 components, two such events each were 1000 of them. "Still on its way" states
- * (…Progressing, EnvironmentsNotReady: the binding records its own cause) are not worth a Warning each.
+ * (…Progressing, EnvironmentsNotReady: the binding records its own cause) are not worth a Warning each, and
+ * becoming ready at the end of one is the usual way of going live, not a recovery: no event either.
  */
 export function worthAnEvent(before: Condition | undefined, ready: ReadyInput): boolean {
-  if (ready.status === 'True') return before !== undefined && before.status !== 'True';
-  if (/Progressing$/.test(ready.reason) || ready.reason === 'EnvironmentsNotReady') return false;
+  if (ready.status === 'True')
+    return before !== undefined && before.status !== 'True' && !ON_ITS_WAY.test(before.reason);
+  if (ON_ITS_WAY.test(ready.reason) || ready.reason === 'EnvironmentsNotReady') return false;
   return !before || before.status !== ready.status || before.reason !== ready.reason;
 }
 

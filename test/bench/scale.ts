@@ -18,6 +18,7 @@
  */
 import { dataPlaneNamespaceName } from '../../src/api/naming.js';
 import { REF } from '../../src/api/refs.js';
+import { trimLive } from '../../src/controllers/release/live.js';
 import { Informer, type InformerOptions } from '../../src/controllers/runtime/informer.js';
 import { KubeClient, type KubeObject } from '../../src/kube/client.js';
 import type { GVR, ResourceRef } from '../../src/kube/discovery.js';
@@ -26,6 +27,7 @@ import { loadConnection } from '../../src/kube/kubeconfig.js';
 import { startControlPlane } from '../../src/local/controlplane.js';
 import { install } from '../../src/services/install.js';
 import {
+  apiserverWrites,
   countArrivals,
   cpuSeconds,
   installAllCrds,
@@ -33,8 +35,10 @@ import {
   metric,
   pool,
   startManager,
+  WRITE_VERBS,
   warmUp,
   writes,
+  writesByResource,
 } from './lib.js';
 
 const SIZES = (process.env.SCALE_SIZES ?? process.argv[2] ?? '100,1000,5000')
@@ -117,10 +121,10 @@ async function heapPerObject(
 
 /** Heap per cached object by kind: as listed (before), trimmed (now), and metadata only where used. */
 async function cacheHeap(client: KubeClient, cell: string): Promise<string> {
-  const kinds: [string, ResourceRef, string | undefined, boolean][] = [
-    ['Deployment', KUBE_REF.Deployment, cell, false],
-    ['Service', KUBE_REF.Service, cell, false],
-    ['CiliumNetworkPolicy', KUBE_REF.CiliumNetworkPolicy, cell, false],
+  const kinds: [string, ResourceRef, string | undefined, boolean | 'plane'][] = [
+    ['Deployment', KUBE_REF.Deployment, cell, 'plane'],
+    ['Service', KUBE_REF.Service, cell, 'plane'],
+    ['CiliumNetworkPolicy', KUBE_REF.CiliumNetworkPolicy, cell, 'plane'],
     ['Component', REF.Component, ORG, false],
     ['Workload', REF.Workload, ORG, false],
     ['ServiceBinding', REF.ServiceBinding, ORG, false],
@@ -131,10 +135,13 @@ async function cacheHeap(client: KubeClient, cell: string): Promise<string> {
   for (const [kind, ref, ns, meta] of kinds) {
     const whole = await heapPerObject(client, ref, ns, { transform: (o) => o });
     const trimmed = await heapPerObject(client, ref, ns, {});
-    const partial = meta ? await heapPerObject(client, ref, ns, { metadataOnly: true }) : undefined;
+    const partial = meta === true ? await heapPerObject(client, ref, ns, { metadataOnly: true }) : undefined;
+    // Data-plane objects as the Release engine's informers keep them (trimLive).
+    const engine =
+      meta === 'plane' ? await heapPerObject(client, ref, ns, { transform: trimLive }) : undefined;
     const kb = (b: number) => `${(b / 1024).toFixed(2)} KB`;
     rows.push(
-      `    ${kind.padEnd(20)} ${String(whole.count).padStart(6)} objects: whole ${kb(whole.bytes)}, trimmed ${kb(trimmed.bytes)} (${(trimmed.bytes / whole.bytes).toFixed(2)}×)${partial ? `, metadata only ${kb(partial.bytes)} (${(partial.bytes / whole.bytes).toFixed(2)}×)` : ''}`,
+      `    ${kind.padEnd(20)} ${String(whole.count).padStart(6)} objects: whole ${kb(whole.bytes)}, trimmed ${kb(trimmed.bytes)} (${(trimmed.bytes / whole.bytes).toFixed(2)}×)${partial ? `, metadata only ${kb(partial.bytes)} (${(partial.bytes / whole.bytes).toFixed(2)}×)` : ''}${engine ? `, as the engine keeps it ${kb(engine.bytes)} (${(engine.bytes / whole.bytes).toFixed(2)}×)` : ''}`,
     );
   }
   return rows.join('\n');
@@ -145,6 +152,10 @@ interface Figures {
   load: string;
   seconds: number;
   writesPerComponent: number;
+  /** Writes the apiserver served per component by resource, every client's (the bench's own 3 applies too). */
+  perResource: string;
+  /** The manager's own writes per component by verb. */
+  byVerb: string;
   apiserverCpuPerComponent: number;
   managerCpuPerComponent: number;
   peakRssMb: number;
@@ -189,6 +200,7 @@ async function runSize(size: number): Promise<Figures> {
     await manager.settled(1500);
     const idle = await memory(manager);
     const before = await manager.metrics();
+    const serverBefore = await apiserverWrites(client);
     const [, apiPid] = cp.pids();
     const api0 = cpuSeconds(apiPid ?? 0);
     const mgr0 = cpuSeconds(manager.pid);
@@ -261,6 +273,20 @@ async function runSize(size: number): Promise<Figures> {
     log(`in the data plane after ${seconds.toFixed(1)} s (load ${load})`);
     const after = await manager.metrics();
     const managerWrites = writes(after) - writes(before);
+    // Writes are per component applied so far, probes included (they go live meanwhile, at the same cost).
+    const applied = size + probeStart.size;
+    const perResource = writesByResource(await apiserverWrites(client), serverBefore, applied);
+    const byVerb = WRITE_VERBS.map(
+      (v) =>
+        [
+          v,
+          metric(after, 'choreoctl_kube_requests_total', `verb="${v}"`) -
+            metric(before, 'choreoctl_kube_requests_total', `verb="${v}"`),
+        ] as const,
+    )
+      .filter(([, n]) => n > 0)
+      .map(([v, n]) => `${v} ${(n / applied).toFixed(2)}`)
+      .join(', ');
     // Probes applied late in the rollout land after it: wait for them (they are not in the figures above).
     const deadline = Date.now() + 300_000;
     while (probeTimes.size < probeStart.size && Date.now() < deadline)
@@ -294,7 +320,9 @@ async function runSize(size: number): Promise<Figures> {
       size,
       load,
       seconds,
-      writesPerComponent: managerWrites / size,
+      writesPerComponent: managerWrites / applied,
+      perResource,
+      byVerb,
       apiserverCpuPerComponent: apiCpu / size,
       managerCpuPerComponent: mgrCpu / size,
       peakRssMb,
@@ -320,7 +348,8 @@ function report(f: Figures): string {
   const p = (q: number) => d(percentile(f.probes, q) / 1000, 2);
   return [
     `${f.size} components (load ${f.load}):`,
-    `  to the data plane  ${d(f.seconds)} s, ${d(f.size / f.seconds)} components/s, ${d(f.writesPerComponent, 2)} manager writes/component`,
+    `  to the data plane  ${d(f.seconds)} s, ${d(f.size / f.seconds)} components/s, ${d(f.writesPerComponent, 2)} manager writes/component (${f.byVerb})`,
+    `  apiserver writes per component by resource (all clients; the bench applies components, workloads, services): ${f.perResource}`,
     `  CPU per component  kube-apiserver ${d(f.apiserverCpuPerComponent * 1000, 1)} ms, manager ${d(f.managerCpuPerComponent * 1000, 1)} ms`,
     `  manager memory     peak RSS ${d(f.peakRssMb)} MB, peak heap ${d(f.peakHeapMb)} MB; settled: ${f.cachedObjects} cached objects, ${d(f.rssPer1000, 2)} MB RSS and ${d(f.heapPer1000, 2)} MB heap per 1,000`,
     `  probe apply→Deployment during the rollout (${f.probes.length}): p50 ${p(50)} s, p99 ${p(99)} s, max ${p(100)} s`,

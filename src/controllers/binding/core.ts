@@ -32,13 +32,16 @@ import { environmentDataPlane } from '../dataplane/index.js';
 import { ownerProblem } from '../release/legitimacy.js';
 import type { StoredRelease } from '../release/plan.js';
 import type { Request, Result, WatchSpec } from '../runtime/controller.js';
+import type { CacheIndex } from '../runtime/informer.js';
 import {
+  BY_COMPONENT,
   type ControllerContext,
   type ControllerFactory,
   cache,
   createdWithin,
   FIRST_REPORT_GRACE_MS,
   hasLabels,
+  inNamespace,
   isDeleting,
   keysIn,
   type ReadyInput,
@@ -114,12 +117,23 @@ export function consumersOf<K extends WorkloadBindingKindName>(
   const ns = provider.metadata.namespace;
   if (!ns) return [];
   const component = ownerOf(provider).componentName;
-  const env = provider.spec.environment;
   return cache(ctx.manager, ref)
-    .list(ns)
-    .filter((b) => b.spec.environment === env && connectedComponents(b.spec.workloadSpec).includes(component))
+    .indexed(BY_CONNECTION, inNamespace(ns, `${provider.spec.environment}/${component}`))
     .map((b) => `${ns}/${b.metadata.name}`);
 }
+
+/**
+ * Workload bindings by `namespace/environment/component` for each component their connections name: a
+ * provider's change reaches its consumers without reading every binding's connections.
+ */
+const BY_CONNECTION: CacheIndex<StoredBinding<WorkloadBindingKindName>> = {
+  name: 'connections.environment/component',
+  values: (b) => {
+    const ns = b.metadata.namespace;
+    if (!ns) return [];
+    return connectedComponents(b.spec.workloadSpec).map((c) => inNamespace(ns, `${b.spec.environment}/${c}`));
+  },
+};
 
 /** Keys of bindings in the object's namespace whose `pick(binding)` is the object's name. */
 export function bindingsNaming<K extends BindingKindName>(
@@ -234,7 +248,11 @@ export function bindingController<K extends BindingKindName>(kind: BindingKind<K
 
       let connections: ResolvedConnection[] = [];
       if (prepared.workloadSpec) {
-        const res = resolveConnections(prepared.workloadSpec, envName, ns, providers().list(ns));
+        // The providers' ServiceBindings of the components it names (not every binding of the namespace).
+        const candidates = [...new Set(connectedComponents(prepared.workloadSpec))].flatMap((c) =>
+          providers().indexed(BY_COMPONENT, inNamespace(ns, c)),
+        );
+        const res = resolveConnections(prepared.workloadSpec, envName, ns, candidates);
         if (res.problems.length > 0) return fail('ConnectionNotResolved', res.problems.join('; '));
         connections = res.resolved;
       }
@@ -319,12 +337,18 @@ export function bindingController<K extends BindingKindName>(kind: BindingKind<K
       return next ? { requeueAfterMs: next.inMs } : undefined;
     }
 
-    /** Bindings in the object's namespace held back by ownerProblem: only those need the event. */
-    const heldBack = (o: KubeObject) =>
-      keysIn(bindings(), o.metadata?.namespace).filter((key) => {
-        const [bns, bname] = key.split('/');
-        return OWNER_PROBLEMS.has(readyOf(bindings().getByName(bname ?? '', bns))?.reason ?? '');
-      });
+    /**
+     * Bindings in the object's namespace held back by ownerProblem: only those need the event (every status
+     * step of every component comes here, so an index, not a scan of the namespace's bindings).
+     */
+    const heldBack = (o: KubeObject) => {
+      const ns = o.metadata?.namespace;
+      return ns
+        ? bindings()
+            .indexed(HELD_BACK, ns)
+            .map((b) => `${ns}/${b.metadata?.name}`)
+        : [];
+    };
     const watches: WatchSpec[] = [
       { ref: REF.Project, map: heldBack },
       { ref: REF.DeploymentPipeline, map: heldBack },
@@ -362,6 +386,15 @@ const OWNER_PROBLEMS = new Set([
   'EnvironmentNotOnPipeline',
   'ComponentNotFound',
 ]);
+
+/** Bindings by namespace whose Ready reason is one of OWNER_PROBLEMS. */
+const HELD_BACK: CacheIndex<KubeObject> = {
+  name: 'status.ready.ownerProblem',
+  values: (b) => {
+    const ns = b.metadata?.namespace;
+    return ns && OWNER_PROBLEMS.has(readyOf(b)?.reason ?? '') ? [ns] : [];
+  },
+};
 
 /** After writing its Release, how long a binding waits for the engine's report before writing status anyway. */
 export const STATUS_AFTER_RELEASE_WRITE_MS = 1_000;

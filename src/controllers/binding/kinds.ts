@@ -15,9 +15,11 @@ import type {
 } from '../../render/types.js';
 import type { WatchSpec } from '../runtime/controller.js';
 import {
+  BY_COMPONENT,
   type ControllerContext,
   type ControllerFactory,
   cache,
+  inNamespace,
   isDeleting,
   type ReadyInput,
   type Stored,
@@ -183,11 +185,8 @@ function servingBinding(
   environment: string,
 ): KubeObject | undefined {
   return cache(ctx.manager, REF.ServiceBinding)
-    .list(ns)
-    .filter(
-      (sb) =>
-        !isDeleting(sb) && ownerOf(sb).componentName === component && sb.spec.environment === environment,
-    )
+    .indexed(BY_COMPONENT, inNamespace(ns, component))
+    .filter((sb) => !isDeleting(sb) && sb.spec.environment === environment)
     .sort((a, c) => (a.metadata?.name ?? '').localeCompare(c.metadata?.name ?? ''))[0];
 }
 

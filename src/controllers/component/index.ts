@@ -13,19 +13,21 @@ import { COMPONENT_TYPES } from '../../api/kinds/development.js';
 import { Labels } from '../../api/labels.js';
 import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
-import { ownerOf, type StoredBinding, type WorkloadBindingKindName } from '../binding/core.js';
+import type { StoredBinding, WorkloadBindingKindName } from '../binding/core.js';
 import { pipelineEnvironments } from '../deploymentpipeline/graph.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
+  BY_COMPONENT,
+  BY_PROJECT,
   type ControllerFactory,
   cache,
   createdWithin,
   FIRST_REPORT_GRACE_MS,
+  inNamespace,
   isDeleting,
   type ReadyInput,
   readyOf,
   type Stored,
-  watchOf,
   writeStatus,
 } from '../shared.js';
 
@@ -113,7 +115,7 @@ export const DEPLOYED_TYPES: ReadonlySet<string> = new Set(['Service', 'WebAppli
 /**
  * Ready of a component: its own checks, then the roll-up of its environments (pure). A component of a type that
  * deploys is Ready only once it has been deployed: before any binding exists it is Ready=False NotDeployed,
- * saying what it waits for; then its bindings decide (one not Ready: EnvironmentsNotReady). Environments
+ * saying what it waits for; then its bindings decide (one failing: EnvironmentsNotReady; only some on their way: EnvironmentsProgressing). Environments
  * suspended or undeployed on purpose do not count against it. Upstream's Component
  * controller writes no status at all; this is the condition `init`, `quickstart` and `apply --wait` wait on.
  */
@@ -145,14 +147,29 @@ export function componentRollup(
   const ready = entries.filter((e) => e.status === 'True').length;
   const others = entries.filter((e) => e.status !== 'True');
   const failing = others.filter((e) => !INACTIVE.has(e.reason));
+  const onTheirWay = failing.every((e) => /Progressing$/.test(e.reason));
   const summary = `${ready}/${entries.length} environment${entries.length > 1 ? 's' : ''} ready${others
     .map((e) => `; ${e.environment}: ${e.reason}`)
     .join('')}`;
-  if (failing.length > 0) return { status: 'False', reason: 'EnvironmentsNotReady', message: summary };
-  return { status: 'True', reason: base.reason, message: `${base.message}: ${summary}` };
+  if (failing.length === 0) {
+    return { status: 'True', reason: base.reason, message: `${base.message}: ${summary}` };
+  }
+  return {
+    status: 'False',
+    reason: onTheirWay ? 'EnvironmentsProgressing' : 'EnvironmentsNotReady',
+    message: summary,
+  };
 }
 
 const BINDING_REFS = [REF.ServiceBinding, REF.WebApplicationBinding, REF.ScheduledTaskBinding];
+/** The instance kinds that make those bindings. */
+const INSTANCE_REFS = [REF.Service, REF.WebApplication, REF.ScheduledTask];
+
+/**
+ * How long a new instance that has not reported yet (it is about to make its binding) holds the component's
+ * roll-up back: past it the component says what it sees.
+ */
+export const INSTANCE_REPORT_GRACE_MS = 30_000;
 
 export const componentController: ControllerFactory = (ctx) => {
   const components = () => cache(ctx.manager, REF.Component);
@@ -171,15 +188,21 @@ export const componentController: ControllerFactory = (ctx) => {
     const c = components().getByName(req.name, req.namespace);
     if (!c || isDeleting(c)) return undefined;
     const project = projects().getByName(componentProject(c), req.namespace);
+    const ns = req.namespace ?? '';
     const bindings = BINDING_REFS.flatMap((ref) =>
       cache(ctx.manager, ref)
-        .list(req.namespace)
-        .filter((b) => ownerOf(b).componentName === req.name && !isDeleting(b)),
+        .indexed(BY_COMPONENT, inNamespace(ns, req.name))
+        .filter((b) => !isDeleting(b)),
     );
     // A binding created moments ago reports shortly (its first status brings us back): writing "pending" now
-    // would be one more status write for every component going live.
+    // would be one more status write for every component going live. So does a new instance that has not
+    // made its binding yet: "ready, no environments" now would be rewritten as soon as it has.
     if (bindings.some((b) => !readyOf(b) && createdWithin(b, FIRST_REPORT_GRACE_MS)))
       return { requeueAfterMs: ROLLUP_DELAY_MS };
+    const unreported = INSTANCE_REFS.flatMap((ref) =>
+      cache(ctx.manager, ref).indexed(BY_COMPONENT, inNamespace(ns, req.name)),
+    ).filter((i) => !readyOf(i) && !isDeleting(i) && createdWithin(i, INSTANCE_REPORT_GRACE_MS));
+    if (unreported.length > 0) return { requeueAfterMs: 5_000 };
     const entries = bindings.map(environmentEntry);
     const pipeline = project
       ? pipelines().getByName(project.spec.deploymentPipelineRef ?? '', req.namespace)
@@ -209,8 +232,7 @@ export const componentController: ControllerFactory = (ctx) => {
           const ns = p.metadata?.namespace;
           if (!ns) return [];
           return components()
-            .list(ns)
-            .filter((c) => componentProject(c) === p.metadata?.name)
+            .indexed(BY_PROJECT, inNamespace(ns, p.metadata?.name ?? ''))
             .map((c) => `${ns}/${c.metadata?.name}`);
         },
       },
@@ -227,18 +249,14 @@ export const componentController: ControllerFactory = (ctx) => {
         },
       },
       // The roll-up follows its bindings a moment later: the steps of a binding going live (created, Release
-      // written, objects applied) then cost the component one status write instead of one each.
-      ...BINDING_REFS.map((ref) =>
-        watchOf(
-          ref,
-          (b) => {
-            const ns = b.metadata.namespace;
-            const comp = ownerOf(b).componentName;
-            return ns && comp ? [`${ns}/${comp}`] : [];
-          },
-          ROLLUP_DELAY_MS,
-        ),
-      ),
+      // written, objects applied) then cost the component one status write instead of one each. An instance's
+      // first report (its binding made, or why not) ends the wait for it in the reconcile.
+      ...[...INSTANCE_REFS, ...BINDING_REFS].map((ref) => ({
+        ref,
+        // `namespace/component`: the component's key.
+        map: (o: KubeObject) => BY_COMPONENT.values(o),
+        delayMs: ROLLUP_DELAY_MS,
+      })),
     ],
     reads: [REF.DeploymentPipeline],
     // A new component is usually followed within the second by its instance and binding: one status

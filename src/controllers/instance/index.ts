@@ -7,20 +7,22 @@
  * An API names its environment itself (`spec.environmentName`) and gets an APIBinding there.
  *
  * Ready=False names what is missing — `ComponentNotFound`, `ProjectNotFound`, `DeploymentPipelineNotFound`,
- * `NoFirstEnvironment`, `WorkloadNotFound` — and recovers by itself (all are watched). The instance gets a
- * (non-controller) ownerReference to its Component, so deleting the component garbage-collects instance →
- * binding → Release.
+ * `NoFirstEnvironment`, `WorkloadNotFound` — and recovers by itself (all are watched). Deleting the component
+ * deletes the instance, and with it (garbage collection) binding → Release: the binding records the uid of the
+ * component it was made for (`componentGone`), so nothing is written onto the user's own instance for it.
  */
-import { API_VERSION } from '../../api/dsl.js';
 import { type KindObject, type KindRef, REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
-import { isNotFound } from '../../kube/errors.js';
 import { type BindingKindName, ownerOf, type StoredBinding } from '../binding/core.js';
 import type { Request, Result, WatchSpec } from '../runtime/controller.js';
+import type { CacheIndex } from '../runtime/informer.js';
 import {
+  BY_COMPONENT,
+  BY_PROJECT,
   type ControllerContext,
   type ControllerFactory,
   cache,
+  inNamespace,
   isDeleting,
   keysIn,
   type ReadyInput,
@@ -29,6 +31,8 @@ import {
 } from '../shared.js';
 import {
   bindingUpToDate,
+  COMPONENT_UID_ANNOTATION,
+  componentGone,
   desiredBinding,
   firstEnvironment,
   WORKLOAD_SYNC_ANNOTATION,
@@ -39,6 +43,17 @@ import {
 
 type InstanceKindName = 'Service' | 'WebApplication' | 'ScheduledTask' | 'API';
 type StoredInstance = Stored<KindObject<InstanceKindName>>;
+
+/** Instances by `namespace/spec.workloadName` (the API kind has none). */
+const BY_WORKLOAD: CacheIndex<StoredInstance> = {
+  name: 'spec.workloadName',
+  values: (i) => {
+    const ns = i.metadata.namespace;
+    return ns && 'workloadName' in i.spec && i.spec.workloadName
+      ? [inNamespace(ns, i.spec.workloadName)]
+      : [];
+  },
+};
 
 interface InstanceKind {
   /** Controller name (`service`) and field manager `<name>-controller`. */
@@ -106,34 +121,6 @@ function instanceController(k: InstanceKind): ControllerFactory {
       return { env };
     }
 
-    /**
-     * Make the instance a dependent of its component (garbage collection on component deletion). Returns the
-     * instance as stored after that write (its status writes then compare with the right version), or as given.
-     */
-    async function adopt(inst: KubeObject, component: KubeObject): Promise<KubeObject> {
-      const uid = component.metadata?.uid;
-      if ((inst.metadata?.ownerReferences ?? []).some((r) => r.uid === uid)) return inst;
-      return ctx.client.apply(
-        {
-          apiVersion: inst.apiVersion ?? API_VERSION,
-          kind: inst.kind ?? k.kind,
-          metadata: {
-            name: inst.metadata?.name ?? '',
-            namespace: inst.metadata?.namespace ?? '',
-            ownerReferences: [
-              {
-                apiVersion: API_VERSION,
-                kind: 'Component',
-                name: component.metadata?.name ?? '',
-                uid: uid ?? '',
-              },
-            ],
-          },
-        },
-        { fieldManager, force: true, namespace: inst.metadata?.namespace ?? '' },
-      );
-    }
-
     async function reconcile(req: Request): Promise<Result | undefined> {
       const inst = instances().getByName(req.name, req.namespace);
       if (!inst || isDeleting(inst)) return undefined;
@@ -145,6 +132,17 @@ function instanceController(k: InstanceKind): ControllerFactory {
       };
 
       const component = components().getByName(owner.componentName, ns);
+      const live = bindings().getByName(req.name, ns);
+      if (componentGone(inst, component, live)) {
+        // Deleted with its component, as the garbage collector deletes a dependent: the binding and its
+        // Release follow through their controller references.
+        await ctx.client.delete(k.ref, req.name, {
+          namespace: ns,
+          preconditions: { uid: inst.metadata.uid },
+          signal: ctx.manager.signal,
+        });
+        return undefined;
+      }
       if (!component) {
         return fail(
           problem('ComponentNotFound', `Component "${owner.componentName}" not found in namespace "${ns}"`),
@@ -156,9 +154,8 @@ function instanceController(k: InstanceKind): ControllerFactory {
       const where = environmentFor(inst, ns);
       if ('problem' in where) return fail(where.problem);
 
-      const live = bindings().getByName(req.name, ns);
       let template: Record<string, unknown> | undefined;
-      let annotations: Record<string, string> | undefined;
+      const annotations: Record<string, string> = {};
       if (k.workload) {
         const workloadName = 'workloadName' in inst.spec ? inst.spec.workloadName : '';
         const workload = workloads().getByName(workloadName, ns);
@@ -169,16 +166,9 @@ function instanceController(k: InstanceKind): ControllerFactory {
         }
         const version = workloadVersion(workload);
         template = workloadToWrite(live, workloadTemplate(workload), version);
-        annotations = { [WORKLOAD_SYNC_ANNOTATION]: version };
+        annotations[WORKLOAD_SYNC_ANNOTATION] = version;
       }
-
-      let adopted: KubeObject;
-      try {
-        adopted = await adopt(inst, component);
-      } catch (e) {
-        if (isNotFound(e)) return undefined;
-        throw e;
-      }
+      annotations[COMPONENT_UID_ANNOTATION] = component.metadata.uid ?? '';
 
       const desired = desiredBinding({
         instance: inst,
@@ -187,7 +177,7 @@ function instanceController(k: InstanceKind): ControllerFactory {
         environmentField: k.workload ? 'environment' : 'environmentName',
         owner,
         spec: k.bindingSpec(inst, template),
-        ...(annotations ? { annotations } : {}),
+        annotations,
       });
       if (live) {
         const controller = (live.metadata?.ownerReferences ?? []).find((r) => r.controller);
@@ -216,7 +206,7 @@ function instanceController(k: InstanceKind): ControllerFactory {
         ctx,
         fieldManager,
         k.ref,
-        adopted,
+        inst,
         {
           status: 'True',
           reason: 'BindingSynced',
@@ -227,34 +217,21 @@ function instanceController(k: InstanceKind): ControllerFactory {
       return undefined;
     }
 
-    const byOwner =
-      (field: 'projectName' | 'componentName') =>
+    const byIndex =
+      (idx: CacheIndex<StoredInstance>) =>
       (o: KubeObject): string[] => {
         const ns = o.metadata?.namespace;
         if (!ns) return [];
         return instances()
-          .list(ns)
-          .filter((i) => ownerOf(i)[field] === o.metadata?.name)
+          .indexed(idx, inNamespace(ns, o.metadata?.name ?? ''))
           .map((i) => `${ns}/${i.metadata?.name}`);
       };
     const watches: WatchSpec[] = [
-      { ref: REF.Component, map: byOwner('componentName') },
-      { ref: REF.Project, map: byOwner('projectName') },
+      { ref: REF.Component, map: byIndex(BY_COMPONENT) },
+      { ref: REF.Project, map: byIndex(BY_PROJECT) },
       { ref: REF.DeploymentPipeline, map: (p) => keysIn(instances(), p.metadata?.namespace) },
     ];
-    if (k.workload) {
-      watches.push({
-        ref: REF.Workload,
-        map: (w) => {
-          const ns = w.metadata?.namespace;
-          if (!ns) return [];
-          return instances()
-            .list(ns)
-            .filter((i) => 'workloadName' in i.spec && i.spec.workloadName === w.metadata?.name)
-            .map((i) => `${ns}/${i.metadata?.name}`);
-        },
-      });
-    }
+    if (k.workload) watches.push({ ref: REF.Workload, map: byIndex(BY_WORKLOAD) });
     return {
       name: k.name,
       for: k.ref,

@@ -14,6 +14,30 @@ import { hasLabels } from '../shared.js';
  */
 export const WORKLOAD_SYNC_ANNOTATION = 'openchoreo.dev/workload-synced';
 
+/**
+ * On a binding an instance controls: the uid of the Component it was made for. The instance's link to its
+ * component, kept on the object the instance writes anyway instead of an ownerReference written onto the
+ * user's own object (one write per component less).
+ */
+export const COMPONENT_UID_ANNOTATION = 'openchoreo.dev/component-uid';
+
+/**
+ * The component an instance was deployed for is gone (deleted, or deleted and created again): its binding,
+ * controlled by this instance, names a component uid that is no longer the component's. Then the instance goes
+ * too, as a dependent of the component would under garbage collection. An instance that never had a binding
+ * (its component never seen) waits for its component instead.
+ */
+export function componentGone(
+  instance: KubeObject,
+  component: KubeObject | undefined,
+  binding: KubeObject | undefined,
+): boolean {
+  const madeFor = binding?.metadata?.annotations?.[COMPONENT_UID_ANNOTATION];
+  if (!madeFor || component?.metadata?.uid === madeFor) return false;
+  const uid = instance.metadata?.uid;
+  return !!uid && (binding?.metadata?.ownerReferences ?? []).some((r) => r.controller && r.uid === uid);
+}
+
 /** A Workload's version as the sync annotation records it (a recreated Workload is a new version too). */
 export function workloadVersion(workload: KubeObject): string {
   return `${workload.metadata?.uid ?? ''}/${workload.metadata?.generation ?? 0}`;

@@ -41,6 +41,7 @@ import { engineOf } from '../release/engine.js';
 import { cellOf, describeFailures, desiredObjects, type StoredRelease } from '../release/plan.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
+  BY_CONTROLLER,
   type ControllerContext,
   type ControllerFactory,
   cache,
@@ -264,8 +265,8 @@ export const projectController: ControllerFactory = (ctx) => {
   const engine = engineOf(ctx.manager, ctx.log, ctx.planes);
   const cellReleasesOf = (project: KubeObject, org: string) =>
     releases()
-      .list(org)
-      .filter((r) => controlledBy(r, project));
+      .indexed(BY_CONTROLLER, project.metadata?.uid ?? '')
+      .filter((r) => r.metadata.namespace === org && controlledBy(r, project));
 
   function pipelineOf(project: Pick<Stored<Project>, 'spec'>): string {
     return project.spec.deploymentPipelineRef ?? '';

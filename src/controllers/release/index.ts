@@ -24,11 +24,15 @@ import { KUBE_REF } from '../../kube/kinds.js';
 import { environmentDataPlane } from '../dataplane/index.js';
 import type { PlaneObject } from '../planes.js';
 import type { Request, Result } from '../runtime/controller.js';
+import type { CacheIndex } from '../runtime/informer.js';
 import {
+  BY_COMPONENT,
+  BY_PROJECT,
   type ControllerContext,
   type ControllerFactory,
   cache,
   canonicalJson,
+  inNamespace,
   isDeleting,
   type ReadyInput,
   readyOf,
@@ -341,6 +345,20 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       .map((r) => `${ns}/${r.metadata?.name}`);
   };
 
+  /** Releases owned (`spec.owner`) by the project or component `o`, through the cache's owner index. */
+  const releasesBy = (
+    idx: CacheIndex<StoredRelease>,
+    o: KubeObject,
+    match: (r: StoredRelease) => boolean,
+  ): string[] => {
+    const ns = o.metadata?.namespace;
+    if (!ns) return [];
+    return releases()
+      .indexed(idx, inNamespace(ns, o.metadata?.name ?? ''))
+      .filter(match)
+      .map((r) => `${ns}/${r.metadata?.name}`);
+  };
+
   return {
     name: CONTROLLER_NAME,
     for: REF.Release,
@@ -348,20 +366,12 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       // A Release waiting for its project, pipeline or component (ownerProblem) comes back when they appear.
       {
         ref: REF.Project,
-        map: (p) =>
-          releasesOf(
-            p.metadata?.namespace,
-            (r) => r.spec?.owner?.projectName === p.metadata?.name && !readyTrue(r),
-          ),
+        map: (p) => releasesBy(BY_PROJECT, p, (r) => !readyTrue(r)),
       },
       { ref: REF.DeploymentPipeline, map: (p) => releasesOf(p.metadata?.namespace, (r) => !readyTrue(r)) },
       {
         ref: REF.Component,
-        map: (c) =>
-          releasesOf(
-            c.metadata?.namespace,
-            (r) => r.spec?.owner?.componentName === c.metadata?.name && !readyTrue(r),
-          ),
+        map: (c) => releasesBy(BY_COMPONENT, c, (r) => !readyTrue(r)),
       },
       {
         ref: REF.Environment,

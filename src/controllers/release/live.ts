@@ -9,9 +9,28 @@
 import { Labels, LabelValues } from '../../api/labels.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import type { ResourceInfo } from '../../kube/discovery.js';
-import { Informer } from '../runtime/informer.js';
+import { Informer, trimForCache } from '../runtime/informer.js';
 
 const BY_UID = 'release-uid';
+
+/** The spec fields the engine reads of a live object: health (health.ts) and the pod check (the selector). */
+const SPEC_READ = ['replicas', 'paused', 'suspend', 'selector'];
+
+/**
+ * What the engine keeps of a live object: trimmed as every cache (trimForCache), and of its spec only
+ * SPEC_READ. Whether an object is as desired is told by its applied-hash annotation and generation, never by
+ * comparing specs, so a Deployment's pod template (half of what it weighs in the cache) is not kept.
+ */
+export function trimLive(obj: KubeObject): KubeObject {
+  const o = trimForCache(obj);
+  const spec = o.spec;
+  if (spec && typeof spec === 'object' && !Array.isArray(spec)) {
+    const kept: Record<string, unknown> = {};
+    for (const f of SPEC_READ) if (f in spec) kept[f] = (spec as Record<string, unknown>)[f];
+    o.spec = kept;
+  }
+  return o;
+}
 
 interface PlaneEntry {
   client: KubeClient;
@@ -70,6 +89,7 @@ export class LiveObjects {
         { group: info.group, version: info.version, resource: info.resource, namespaced: info.namespaced },
         {
           labelSelector: `${Labels.managedBy}=${LabelValues.managedByReleaseController}`,
+          transform: trimLive,
           log: (m) => this.log(`data plane ${planeId}: ${m}`),
         },
       );

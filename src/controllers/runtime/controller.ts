@@ -19,7 +19,7 @@ import type { Informer } from './informer.js';
 import { objectKey, splitKey } from './informer.js';
 import { type Logger, loggerFromSink } from './log.js';
 import type { ManagerMetrics } from './metrics.js';
-import { type RateLimit, WorkQueue } from './queue.js';
+import { type Lane, type RateLimit, WorkQueue } from './queue.js';
 
 export interface Request {
   /** `namespace/name`, or `name` for cluster-scoped resources. */
@@ -151,6 +151,14 @@ export function ownerMapper(primaryKind: string, primaryNamespaced: boolean): Ma
   };
 }
 
+/** An update a user asked for: a new generation (spec) or the start of deletion, not a status step. */
+function asked(o: KubeObject, n: KubeObject): boolean {
+  return (
+    o.metadata?.generation !== n.metadata?.generation ||
+    (!o.metadata?.deletionTimestamp && !!n.metadata?.deletionTimestamp)
+  );
+}
+
 export class Controller {
   readonly queue: WorkQueue;
   private workers: Promise<void>[] = [];
@@ -178,17 +186,21 @@ export class Controller {
   wire(informers: InformerSource, primaryKind: string, primaryNamespaced: boolean, primaryGvr?: GVR): void {
     this.primary = informers(this.spec.for);
     this.primaryGvr = primaryGvr;
-    const enqueuer = (delayMs: number | undefined) => (keys: string[]) => {
-      for (const k of keys) delayMs ? this.queue.addAfter(k, delayMs) : this.queue.add(k);
-    };
+    const enqueuer =
+      (delayMs: number | undefined) =>
+      (keys: string[], lane: Lane = 'backlog') => {
+        for (const k of keys) delayMs ? this.queue.addAfter(k, delayMs) : this.queue.add(k, lane);
+      };
     const primary = enqueuer(this.spec.delayMs);
     informers(this.spec.for).addHandlers({
-      add: (o) => primary([objectKey(o)]),
+      // What a user asked for — an object created, its spec changed, deleted — goes in the fresh lane, ahead
+      // of the status steps and roll-ups a big rollout queues (see WorkQueue).
+      add: (o) => primary([objectKey(o)], 'fresh'),
       // Every update, status-only ones included: a reconcile decides from the cache, and a cache that had not
       // yet seen this controller's last status write would make it skip a needed write ("unchanged") with
       // nothing left to bring it back. Status is written only when it differs, so the extra pass converges.
-      update: (_o, n) => primary([objectKey(n)]),
-      delete: (o) => primary([objectKey(o)]),
+      update: (o, n) => primary([objectKey(n)], asked(o, n) ? 'fresh' : 'backlog'),
+      delete: (o) => primary([objectKey(o)], 'fresh'),
     });
     const owner = ownerMapper(primaryKind, primaryNamespaced);
     for (const o of this.spec.owns ?? []) {

@@ -98,6 +98,16 @@ export function trimForCache<T extends KubeObject>(obj: T): T {
  */
 export type Indexer<T> = { index(obj: T): string[] }['index'];
 
+/**
+ * A named index of a cache, built on the first lookup (`Informer.indexed`) and kept current by every add,
+ * update and delete from then on: "the bindings of component X" costs the matching objects, not a scan of the
+ * namespace. Declare each one once, as a constant: the name is its identity in every informer it is used on.
+ */
+export interface CacheIndex<T> {
+  name: string;
+  values: Indexer<T>;
+}
+
 export function objectKey(obj: KubeObject): string {
   const ns = obj.metadata?.namespace;
   const name = obj.metadata?.name ?? '';
@@ -131,7 +141,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   restarts = 0;
 
   constructor(
-    private readonly client: KubeClient,
+    private readonly client: Pick<KubeClient, 'listAll' | 'watch'>,
     readonly ref: ResourceRef,
     private readonly options: InformerOptions = {},
   ) {
@@ -183,6 +193,15 @@ export class Informer<T extends KubeObject = KubeObject> {
       const o = this.store.get(k);
       return o ? [o] : [];
     });
+  }
+
+  /** Objects whose values under `idx` include `value` (the index is built on first use). */
+  indexed(idx: CacheIndex<T>, value: string): T[] {
+    const known = this.indexers.get(idx.name);
+    if (!known) this.addIndex(idx.name, idx.values);
+    else if (known !== idx.values)
+      throw new Error(`index "${idx.name}" is declared twice with different values`);
+    return this.byIndex(idx.name, value);
   }
 
   get size(): number {

@@ -3,7 +3,11 @@
  * - a key is queued at most once (dedupe), however often it is added;
  * - a key being processed is never handed to a second worker: if it is added meanwhile, it is queued again when
  *   the first worker calls done(), so one reconcile per key is in flight at any time;
- * - FIFO order, so a busy key cannot starve the others;
+ * - FIFO order within each of two lanes: `fresh` (a primary object created, its spec changed, or deleted: work
+ *   a user asked for) and `backlog` (everything else: status steps of children, roll-ups, requeues, retries,
+ *   resyncs). A fresh key is served first, except that after FRESH_RUN fresh keys in a row one backlog key is,
+ *   so neither lane starves. client-go has one FIFO; with one, a component applied during a big rollout waited
+ *   behind every status step the rollout had queued. A key queued in the backlog and added fresh moves up;
  * - retries (addRateLimited) wait for the longer of the key's exponential backoff and an overall token bucket
  *   (client-go's default controller rate limiter: 5 ms · 2^n up to 1000 s per key, 10 qps with a burst of 100
  *   overall), so a storm of failing keys cannot hammer the apiserver; delayed adds (addAfter).
@@ -49,10 +53,46 @@ export interface QueueHooks {
   onDepth?(depth: number): void;
 }
 
-export class WorkQueue {
-  private readonly queue: string[] = [];
+/** Fresh keys served in a row, while the backlog waits, before one backlog key is. */
+export const FRESH_RUN = 4;
+
+export type Lane = 'fresh' | 'backlog';
+
+/** A FIFO of keys with a moving head; entries whose key has left (or changed lane) are skipped when reached. */
+class LaneQueue {
+  private items: string[] = [];
   private head = 0;
-  private readonly dirty = new Set<string>();
+
+  push(key: string): void {
+    this.items.push(key);
+  }
+
+  /** The next entry for which `valid` holds, dropping the invalid ones before it. */
+  shift(valid: (key: string) => boolean): string | undefined {
+    while (this.head < this.items.length) {
+      const key = this.items[this.head++] as string;
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items.splice(0, this.head);
+        this.head = 0;
+      }
+      if (valid(key)) return key;
+    }
+    return undefined;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+export class WorkQueue {
+  private readonly lanes: Record<Lane, LaneQueue> = { fresh: new LaneQueue(), backlog: new LaneQueue() };
+  /** Keys waiting in a lane (not in flight), with their lane: an entry of another lane is stale. */
+  private readonly pending = new Map<string, Lane>();
+  /** Keys added while in flight: queued again by done(), in this lane. */
+  private readonly dirty = new Map<string, Lane>();
+  private freshRun = 0;
   private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
@@ -77,7 +117,7 @@ export class WorkQueue {
   }
 
   get length(): number {
-    return this.queue.length - this.head;
+    return this.pending.size;
   }
 
   get inFlight(): number {
@@ -89,19 +129,27 @@ export class WorkQueue {
     return this.timers.size;
   }
 
-  add(key: string): void {
-    if (this.shuttingDown || this.dirty.has(key)) return;
-    this.dirty.add(key);
-    this.hooks.onAdd?.(key);
-    if (this.processing.has(key)) return;
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      this.dirty.delete(key);
-      this.processing.add(key);
-      waiter(key);
+  /** Queue `key` (once); `fresh` puts it in the fresh lane, or moves it there from the backlog. */
+  add(key: string, lane: Lane = 'backlog'): void {
+    if (this.shuttingDown) return;
+    if (this.processing.has(key)) {
+      if (this.dirty.get(key) !== 'fresh') this.dirty.set(key, lane);
+      this.hooks.onAdd?.(key);
       return;
     }
-    this.queue.push(key);
+    const queued = this.pending.get(key);
+    if (queued === 'fresh' || (queued === 'backlog' && lane === 'backlog')) return;
+    this.hooks.onAdd?.(key);
+    if (queued === undefined) {
+      const waiter = this.waiters.shift();
+      if (waiter) {
+        this.processing.add(key);
+        waiter(key);
+        return;
+      }
+    }
+    this.pending.set(key, lane);
+    this.lanes[lane].push(key);
     this.hooks.onDepth?.(this.length);
   }
 
@@ -147,12 +195,7 @@ export class WorkQueue {
   /** The next key, or undefined once the queue shuts down. The caller must call done(key). */
   get(): Promise<string | undefined> {
     if (this.length > 0) {
-      const key = this.queue[this.head++] as string;
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue.splice(0, this.head);
-        this.head = 0;
-      }
-      this.dirty.delete(key);
+      const key = this.take();
       this.processing.add(key);
       this.hooks.onDepth?.(this.length);
       return Promise.resolve(key);
@@ -161,11 +204,27 @@ export class WorkQueue {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** The next pending key: fresh first, one from the backlog after FRESH_RUN fresh ones while it waits. */
+  private take(): string {
+    const from = (lane: Lane) => this.lanes[lane].shift((k) => this.pending.get(k) === lane);
+    let lane: Lane = this.freshRun >= FRESH_RUN ? 'backlog' : 'fresh';
+    let key = from(lane);
+    if (key === undefined) {
+      lane = lane === 'fresh' ? 'backlog' : 'fresh';
+      key = from(lane);
+    }
+    if (key === undefined) throw new Error('work queue: a pending key is in neither lane');
+    this.pending.delete(key);
+    this.freshRun = lane === 'fresh' ? this.freshRun + 1 : 0;
+    return key;
+  }
+
   done(key: string): void {
     this.processing.delete(key);
-    if (this.dirty.has(key)) {
+    const lane = this.dirty.get(key);
+    if (lane) {
       this.dirty.delete(key);
-      this.add(key);
+      this.add(key, lane);
     }
     if (this.processing.size === 0) {
       for (const w of this.drainWaiters.splice(0)) w();
@@ -180,8 +239,9 @@ export class WorkQueue {
     this.shuttingDown = true;
     for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
-    this.queue.length = 0;
-    this.head = 0;
+    this.lanes.fresh.clear();
+    this.lanes.backlog.clear();
+    this.pending.clear();
     this.dirty.clear();
     for (const w of this.waiters.splice(0)) w(undefined);
     if (this.processing.size > 0) await new Promise<void>((r) => this.drainWaiters.push(r));

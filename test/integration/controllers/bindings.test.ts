@@ -307,7 +307,7 @@ describe('Service → ServiceBinding → Release', () => {
     }, 'the component roll-up');
     expect(conditionOf(comp)).toMatchObject({
       status: 'False',
-      reason: 'EnvironmentsNotReady',
+      reason: 'EnvironmentsProgressing',
       message: '0/1 environment ready; development: ResourceHealthProgressing',
     });
 
@@ -549,15 +549,61 @@ describe('Service → ServiceBinding → Release', () => {
     await client.create(workload('gone', 'ghcr.io/acme/gone:1'));
     await client.create(service('gone'));
     await until(() => get(REF.Release, 'gone'), 'the Release');
-    const svc = await until(async () => {
-      const s = await get(REF.Service, 'gone');
-      return s?.metadata?.ownerReferences?.some((r) => r.kind === 'Component') ? s : undefined;
-    }, 'the Service to be owned by its component');
-    expect(svc.metadata?.ownerReferences?.find((r) => r.kind === 'Component')?.controller).toBeFalsy();
+    const comp = await get(REF.Component, 'gone');
+    const binding = await until(async () => {
+      const b = await get(REF.ServiceBinding, 'gone');
+      return b?.metadata?.annotations?.['openchoreo.dev/component-uid'] ? b : undefined;
+    }, 'the binding to record its component');
+    expect(binding.metadata?.annotations?.['openchoreo.dev/component-uid']).toBe(comp?.metadata?.uid);
+    // Nothing but status is written onto the user's own Service for the cascade.
+    const svc = await get(REF.Service, 'gone');
+    expect(svc?.metadata?.ownerReferences).toBeUndefined();
+    const controllerWrites = (
+      (svc?.metadata?.managedFields ?? []) as { manager?: string; subresource?: string }[]
+    ).filter((f) => f.manager === 'service-controller' && f.subresource !== 'status');
+    expect(controllerWrites).toEqual([]);
     await client.delete(REF.Component, 'gone', { namespace: org });
     await until(async () => !(await get(REF.Service, 'gone')), 'the Service to be collected', 60_000);
     await until(async () => !(await get(REF.ServiceBinding, 'gone')), 'the binding to be collected', 60_000);
     await until(async () => !(await get(REF.Release, 'gone')), 'the Release to be collected', 60_000);
+  });
+
+  it('a component deleted and created again takes its instances with the old one; a new instance stays', async () => {
+    await client.create(component('again'));
+    await client.create(workload('again', 'ghcr.io/acme/again:1'));
+    await client.create(service('again'));
+    const first = await until(async () => {
+      const b = await get(REF.ServiceBinding, 'again');
+      return b?.metadata?.annotations?.['openchoreo.dev/component-uid'] ? b : undefined;
+    }, 'the binding');
+    const oldService = await get(REF.Service, 'again');
+    await client.delete(REF.Component, 'again', { namespace: org });
+    await client.create(component('again'));
+    await until(
+      async () => {
+        const s = await get(REF.Service, 'again');
+        return !s || s.metadata?.uid !== oldService?.metadata?.uid;
+      },
+      'the old Service to be deleted',
+      60_000,
+    );
+    // Applied again for the new component: deployed, and recorded against the new component's uid.
+    await until(
+      async () => !(await get(REF.ServiceBinding, 'again')),
+      'the old binding to be collected',
+      60_000,
+    );
+    await client.create(service('again'));
+    const comp = await get(REF.Component, 'again');
+    const second = await until(async () => {
+      const b = await get(REF.ServiceBinding, 'again');
+      return b?.metadata?.annotations?.['openchoreo.dev/component-uid'] === comp?.metadata?.uid
+        ? b
+        : undefined;
+    }, 'the new binding');
+    expect(second.metadata?.uid).not.toBe(first.metadata?.uid);
+    expect(await get(REF.Service, 'again')).toBeDefined();
+    await client.delete(REF.Component, 'again', { namespace: org });
   });
 });
 

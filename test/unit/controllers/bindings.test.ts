@@ -26,6 +26,8 @@ import {
 } from '../../../src/controllers/component/index.js';
 import {
   bindingUpToDate,
+  COMPONENT_UID_ANNOTATION,
+  componentGone,
   desiredBinding,
   firstEnvironment,
   WORKLOAD_SYNC_ANNOTATION,
@@ -408,8 +410,19 @@ describe('component roll-up', () => {
       ]),
     ).toEqual({
       status: 'False',
-      reason: 'EnvironmentsNotReady',
+      reason: 'EnvironmentsProgressing',
       message: '2/3 environments ready; staging: ResourceHealthProgressing',
+    });
+    expect(
+      componentRollup(base, [
+        entry('development', 'False', 'ResourceHealthDegraded'),
+        entry('staging', 'False', 'ResourceHealthProgressing'),
+      ]),
+    ).toEqual({
+      status: 'False',
+      reason: 'EnvironmentsNotReady',
+      message:
+        '0/2 environments ready; development: ResourceHealthDegraded; staging: ResourceHealthProgressing',
     });
   });
   it('does not count suspended or undeployed environments against Ready, and keeps its own problems first', () => {
@@ -442,7 +455,7 @@ describe('component roll-up', () => {
       componentRollup(base, [entry('development', 'False', 'ResourceHealthProgressing')], {
         type: 'ScheduledTask',
       }),
-    ).toMatchObject({ status: 'False', reason: 'EnvironmentsNotReady' });
+    ).toMatchObject({ status: 'False', reason: 'EnvironmentsProgressing' });
     expect(
       componentRollup(base, [entry('development', 'True', 'ResourcesActive')], { type: 'WebApplication' }),
     ).toEqual({ ...base, message: 'Service of project "shop": 1/1 environment ready' });
@@ -522,5 +535,36 @@ describe('next run of a scheduled task', () => {
     expect(nextScheduledRun(cron({ schedule: '0 2 * * *', suspend: true }), now)).toBeUndefined();
     expect(nextScheduledRun(cron({ schedule: '0 0 30 2 *' }), now)).toBeUndefined();
     expect(nextScheduledRun([{ object: { kind: 'Deployment', spec: {} } }], now)).toBeUndefined();
+  });
+});
+
+describe('componentGone (the instance follows its deleted component)', () => {
+  const inst: KubeObject = { metadata: { name: 'orders', namespace: 'acme', uid: 'inst-1' } };
+  const comp = (uid: string): KubeObject => ({ metadata: { name: 'orders', namespace: 'acme', uid } });
+  const binding = (componentUid: string | undefined, controllerUid = 'inst-1'): KubeObject => ({
+    metadata: {
+      name: 'orders',
+      namespace: 'acme',
+      ...(componentUid ? { annotations: { [COMPONENT_UID_ANNOTATION]: componentUid } } : {}),
+      ownerReferences: [
+        {
+          apiVersion: 'openchoreo.dev/v1alpha1',
+          kind: 'Service',
+          name: 'orders',
+          uid: controllerUid,
+          controller: true,
+        },
+      ],
+    },
+  });
+  it('is gone when the component its binding was made for no longer exists, or is another one now', () => {
+    expect(componentGone(inst, undefined, binding('c-1'))).toBe(true);
+    expect(componentGone(inst, comp('c-2'), binding('c-1'))).toBe(true);
+  });
+  it('is not gone while that component exists, before any binding, or for a binding it does not control', () => {
+    expect(componentGone(inst, comp('c-1'), binding('c-1'))).toBe(false);
+    expect(componentGone(inst, undefined, undefined)).toBe(false);
+    expect(componentGone(inst, undefined, binding(undefined))).toBe(false);
+    expect(componentGone(inst, undefined, binding('c-1', 'another-instance'))).toBe(false);
   });
 });

@@ -283,6 +283,16 @@ describe('events on Ready transitions', () => {
     expect(worthAnEvent(undefined, { status: 'True', reason: 'Ok', message: '' })).toBe(false);
     expect(worthAnEvent(cond('True', 'Ok'), { status: 'True', reason: 'Other', message: '' })).toBe(false);
     expect(worthAnEvent(cond('False', 'X'), { status: 'True', reason: 'Ok', message: '' })).toBe(true);
+    // Ready at the end of a rollout is going live, not a recovery.
+    expect(
+      worthAnEvent(cond('False', 'ResourceHealthProgressing'), { status: 'True', reason: 'Ok', message: '' }),
+    ).toBe(false);
+    expect(
+      worthAnEvent(cond('False', 'EnvironmentsProgressing'), { status: 'True', reason: 'Ok', message: '' }),
+    ).toBe(false);
+    expect(
+      worthAnEvent(cond('False', 'EnvironmentsNotReady'), { status: 'True', reason: 'Ok', message: '' }),
+    ).toBe(true);
     expect(worthAnEvent(undefined, { status: 'False', reason: 'ResourcesProgressing', message: '' })).toBe(
       false,
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucket, WorkQueue } from '../../../src/controllers/runtime/queue.js';
+import { FRESH_RUN, TokenBucket, WorkQueue } from '../../../src/controllers/runtime/queue.js';
 
 describe('WorkQueue', () => {
   it('dedupes keys that are queued', async () => {
@@ -25,6 +25,40 @@ describe('WorkQueue', () => {
     q.done('a');
     expect(q.length).toBe(1);
     expect(await q.get()).toBe('a');
+  });
+
+  it('serves fresh keys before the backlog, one backlog key after each run of FRESH_RUN fresh ones', async () => {
+    const q = new WorkQueue();
+    for (let i = 0; i < 3; i++) q.add(`b${i}`);
+    for (let i = 0; i < FRESH_RUN + 2; i++) q.add(`f${i}`, 'fresh');
+    const order: string[] = [];
+    while (q.length > 0) {
+      const k = (await q.get()) as string;
+      order.push(k);
+      q.done(k);
+    }
+    const fresh = Array.from({ length: FRESH_RUN + 2 }, (_, i) => `f${i}`);
+    expect(order).toEqual([...fresh.slice(0, FRESH_RUN), 'b0', ...fresh.slice(FRESH_RUN), 'b1', 'b2']);
+  });
+
+  it('moves a backlog key to the fresh lane once, and keeps a fresh re-add of a key in flight fresh', async () => {
+    const q = new WorkQueue();
+    q.add('b0');
+    q.add('x');
+    q.add('b1');
+    q.add('x', 'fresh');
+    q.add('x'); // a later backlog add does not demote it
+    expect(q.length).toBe(3);
+    const first = (await q.get()) as string;
+    expect(first).toBe('x');
+    q.add('x', 'fresh'); // changed again while in flight
+    q.add('x');
+    expect(await q.get()).toBe('b0');
+    q.done('b0');
+    q.done('x'); // queued again, fresh: ahead of b1
+    expect(await q.get()).toBe('x');
+    expect(await q.get()).toBe('b1');
+    expect(q.length).toBe(0);
   });
 
   it('wakes a waiting worker', async () => {
