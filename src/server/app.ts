@@ -114,6 +114,16 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
   });
   app.decorate('kubeOwn', options.kube);
   app.decorate('watches', new Set<AbortController>());
+  app.decorate('logFailure', (method: string, route: string, err: unknown) =>
+    log({
+      time: new Date().toISOString(),
+      level: 'error',
+      msg: 'request failed',
+      method,
+      route,
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    }),
+  );
   app.decorateRequest('caller', undefined);
   app.decorateRequest('deadline', undefined);
   app.decorateRequest('startedAt', 0n);
@@ -171,14 +181,7 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
     if (err instanceof ApiError || typeof err.code !== 'string' || !err.code.startsWith('FST_')) {
       e = toApiError(err);
       if (e.status >= 500 && !(err instanceof ApiError)) {
-        log({
-          time: new Date().toISOString(),
-          level: 'error',
-          msg: 'request failed',
-          method: req.method,
-          route: req.routeOptions.url ?? 'unmatched',
-          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-        });
+        app.logFailure(req.method, req.routeOptions.url ?? 'unmatched', err);
       }
     } else {
       // fastify's own refusals: body too large, bad JSON, unsupported media type...

@@ -14,17 +14,30 @@
  *   /orgs/{org}/promotionrequests/{name}/decision|wait`.
  * - `POST /orgs/{org}/trigger-build` (a Build of a component); `GET /orgs/{org}/builds/{name}/wait?since=`:
  *   returns when the build finished, when its phase/step/reason is no longer `since`, or at timeoutSeconds.
+ * - `GET  /orgs/{org}/components/{name}/logs`, `GET /orgs/{org}/builds/{name}/logs`: newline-delimited log
+ *   events (`?follow=true` until the client goes away), read as the caller.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KubeObject } from '../kube/client.js';
 import type { ResourceInfo } from '../kube/discovery.js';
 import type { ApplyOutcome, DryRun, ResolvedKind } from '../services/apply.js';
+import { type LogEvent, type LogSubject, parseLogQueryParams } from '../services/log-query.js';
 import type { ManifestError } from '../services/manifests.js';
-import { progressKey, type WireOutcome } from '../services/rest-client.js';
+import { progressKey, type WireLogLine, type WireOutcome } from '../services/rest-client.js';
 import { callerOf, clientOf } from './context.js';
 import { ApiError, type ErrorDetail, toApiError } from './errors.js';
 import { byKind, byPlural, ORGANIZATIONS } from './kinds.js';
-import { BASE, checkName, checkOrg, namespacedKind, query, signalOf, streamWatch } from './resources.js';
+import {
+  BASE,
+  checkName,
+  checkOrg,
+  namespacedKind,
+  openStream,
+  query,
+  sendLines,
+  signalOf,
+  streamWatch,
+} from './resources.js';
 
 /** Longest wait a client may ask for (`deletion`, `wait`), seconds. */
 export const MAX_WAIT_SECONDS = 3600;
@@ -157,6 +170,44 @@ function kindOf(plural: string): ResourceInfo {
     throw new ApiError(404, 'NotFound', `the server doesn't have a resource type "${plural.slice(0, 100)}"`);
   }
   return info;
+}
+
+/**
+ * A log stream as the caller: what to read is resolved before the answer starts (so an unknown component, an
+ * environment it does not run in, or a refusal is the answer's status), then one JSON LogEvent per line. A
+ * failure while reading is one `{type: "error", error}` line, and the stream ends. The reads end when the client
+ * goes away or the server closes.
+ */
+async function streamLogs(req: FastifyRequest, reply: FastifyReply, org: string, subject: LogSubject) {
+  const logQuery = parseLogQueryParams(query(req));
+  const ctl = openStream(req, reply);
+  const streams = req.server.watches;
+  let events: AsyncIterable<LogEvent>;
+  try {
+    events = await clientOf(req, org).openLogs(subject, logQuery, ctl.signal);
+  } catch (e) {
+    streams.delete(ctl);
+    throw e;
+  }
+  const wire = (l: WireLogLine) => `${JSON.stringify(l)}\n`;
+  const server = req.server;
+  const route = req.routeOptions.url ?? 'unmatched';
+  async function* lines(): AsyncGenerator<string> {
+    // an empty first chunk sends the headers at once: the client knows the stream is open
+    yield '';
+    try {
+      for await (const ev of events) yield wire(ev);
+    } catch (e) {
+      if (!ctl.signal.aborted) {
+        const err = toApiError(e);
+        if (err.status >= 500 && !(e instanceof ApiError)) server.logFailure(req.method, route, e);
+        yield wire({ type: 'error', error: err.body() });
+      }
+    } finally {
+      streams.delete(ctl);
+    }
+  }
+  return sendLines(reply, lines());
 }
 
 export function registerOperationRoutes(app: FastifyInstance): void {
@@ -365,6 +416,38 @@ export function registerOperationRoutes(app: FastifyInstance): void {
       return clientOf(req, org).waitBuild(name, slice.signal, (p) => {
         if (progressKey(p) !== since) slice.abort();
       });
+    },
+  );
+
+  app.get<{ Params: { org: string; name: string } }>(
+    `${BASE}/orgs/:org/components/:name/logs`,
+    async (req, reply) => {
+      const org = checkOrg(req.params.org);
+      const component = checkName('Component name', req.params.name, 'label');
+      const q = query(req);
+      const project = q.project ? checkName('project', q.project, 'label') : undefined;
+      const environment = q.environment ? checkName('environment', q.environment, 'label') : undefined;
+      if (q.labelSelector !== undefined && q.labelSelector.length > 1024) {
+        throw new ApiError(400, 'BadRequest', 'labelSelector is longer than 1024 characters', [
+          { field: 'labelSelector', message: 'too long' },
+        ]);
+      }
+      return streamLogs(req, reply, org, {
+        kind: 'component',
+        component,
+        project,
+        environment,
+        selector: q.labelSelector || undefined,
+      });
+    },
+  );
+
+  app.get<{ Params: { org: string; name: string } }>(
+    `${BASE}/orgs/:org/builds/:name/logs`,
+    async (req, reply) => {
+      const org = checkOrg(req.params.org);
+      const build = checkName('Build name', req.params.name, 'subdomain');
+      return streamLogs(req, reply, org, { kind: 'build', build });
     },
   );
 }

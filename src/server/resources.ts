@@ -436,10 +436,8 @@ export async function streamWatch(
     ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}),
     ...signalOf(req),
   });
-  const ctl = new AbortController();
+  const ctl = openStream(req, reply);
   const watches = req.server.watches;
-  watches.add(ctl);
-  reply.raw.on('close', () => ctl.abort());
   const client = new ServerClient(kube, org ?? 'default');
   const resourceVersion = q.resourceVersion || first.metadata.resourceVersion;
   async function* lines(): AsyncGenerator<string> {
@@ -468,11 +466,27 @@ export async function streamWatch(
       watches.delete(ctl);
     }
   }
+  return sendLines(reply, lines());
+}
+
+/**
+ * A stream the server keeps open for a client (watch, logs): aborted when the client goes away or the server
+ * closes; the caller removes it from `req.server.watches` when its stream ends.
+ */
+export function openStream(req: FastifyRequest, reply: FastifyReply): AbortController {
+  const ctl = new AbortController();
+  req.server.watches.add(ctl);
+  reply.raw.on('close', () => ctl.abort());
+  return ctl;
+}
+
+/** Sends newline-delimited JSON lines as they come. */
+export function sendLines(reply: FastifyReply, lines: AsyncIterable<string>) {
   reply.header('content-type', 'application/x-ndjson');
   reply.header('cache-control', 'no-cache');
   // the connection ends with the stream: a shutdown then waits for nothing
   reply.header('connection', 'close');
-  return reply.send(Readable.from(lines()));
+  return reply.send(Readable.from(lines));
 }
 
 interface ObjectBody extends KubeObject {

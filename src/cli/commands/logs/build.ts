@@ -1,62 +1,40 @@
 /**
  * `choreoctl logs build NAME [-f]` (and `create build --follow`): the logs of each step pod of a Build's
- * workflow, read from its BuildPlane through the pods/log LogSource, under a header per step
- * (`=== clone-step ===`) printed whenever the lines switch to another step.
+ * workflow, through the operations' `openLogs` (direct mode: the BuildPlane's pods/log; api mode: the REST
+ * server's log stream), under a header per step (`=== clone-step ===`) printed whenever the lines switch to
+ * another step's pod.
  */
 
-import type { KubeClient } from '../../../kube/client.js';
-import { buildLogTarget, stepOfPod } from '../../../services/builds.js';
+import type { LogQuery } from '../../../services/log-query.js';
 import type { Factory } from '../../factory.js';
 import { escapeControl } from '../../output/escape.js';
-import { directClient } from '../../resources.js';
+import { operationsClient } from '../../resources.js';
 
 export async function streamBuildLogs(
   factory: Factory,
   name: string,
-  opts: { follow: boolean; signal: AbortSignal; tailLines?: number; timestamps?: boolean },
+  opts: { signal: AbortSignal } & Pick<
+    LogQuery,
+    'follow' | 'tailLines' | 'timestamps' | 'sinceSeconds' | 'sinceTime' | 'container'
+  >,
 ): Promise<void> {
   const { io } = factory;
-  const logs = await import('../../../services/logs.js');
-  const client = await directClient(factory, 'logs build');
-  let planeClient: KubeClient | undefined;
+  const { signal, ...query } = opts;
+  const client = await operationsClient(factory);
   try {
-    const target = await buildLogTarget(client.kube, client.namespace, name);
-    planeClient = await logs.dataPlaneClient(client.kube, {
-      organization: client.namespace,
-      project: '',
-      component: '',
-      environment: `of build ${name}`,
-      namespace: target.namespace,
-      labelSelector: target.labelSelector,
-      dataPlane: target.buildPlane,
-    });
-    const source = new logs.PodLogSource(planeClient, {
-      namespace: target.namespace,
-      labelSelector: target.labelSelector,
-      description: `build "${name}"`,
-    });
     let current = '';
-    for await (const ev of source.stream(
-      {
-        follow: opts.follow,
-        allContainers: false,
-        container: 'main',
-        ...(opts.tailLines !== undefined && opts.tailLines >= 0 ? { tailLines: opts.tailLines } : {}),
-        ...(opts.timestamps ? { timestamps: true } : {}),
-      },
-      opts.signal,
-    )) {
+    const events = await client.openLogs({ kind: 'build', build: name }, query, signal);
+    for await (const ev of events) {
       if (ev.type === 'line') {
         if (ev.pod !== current) {
           current = ev.pod;
-          io.out(`\n=== ${escapeControl(stepOfPod(target.workflow, ev.pod))} ===\n`);
+          io.out(`\n=== ${escapeControl(ev.step ?? ev.pod)} ===\n`);
         }
         io.out(`${ev.text}\n`);
       } else if (ev.type === 'waiting') io.err(`${ev.message}\n`);
       else io.err(`warning: ${ev.pod}/${ev.container}: ${ev.message}\n`);
     }
   } finally {
-    if (planeClient && planeClient !== client.kube) planeClient.close();
     client.close();
   }
 }
