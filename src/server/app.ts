@@ -53,6 +53,8 @@ export interface ServerOptions {
 
 export interface BuiltServer {
   readonly app: FastifyInstance;
+  /** Every route served (method and URL pattern), in registration order: what the isolation test walks. */
+  readonly routes: readonly { readonly method: string; readonly url: string }[];
   readonly auth: Authenticator;
   readonly metrics: Registry;
 }
@@ -111,6 +113,10 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
             https.createServer({ cert: tls.cert, key: tls.key }, handler) as unknown as http.Server,
         }
       : {}),
+  });
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
   });
   app.decorate('kubeOwn', options.kube);
   app.decorate('watches', new Set<AbortController>());
@@ -242,5 +248,5 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
   registerUpstreamRoutes(app);
 
   app.addHook('onClose', async () => auth.close());
-  return { app, auth, metrics: registry };
+  return { app, auth, metrics: registry, routes };
 }

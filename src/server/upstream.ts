@@ -11,8 +11,8 @@ import type { KubeObject } from '../kube/client.js';
 import { maskObject } from '../services/mask.js';
 import { callerOf } from './context.js';
 import { ApiError, toApiError, upstreamCode } from './errors.js';
-import { byPlural, ORGANIZATIONS } from './kinds.js';
-import { checkName, checkOrg, visibleOrganizations } from './resources.js';
+import { byPlural } from './kinds.js';
+import { checkName, checkOrg, organizationOf, visibleOrganizations } from './resources.js';
 
 type Obj = Record<string, unknown>;
 const rec = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
@@ -152,9 +152,7 @@ export function registerUpstreamRoutes(app: FastifyInstance): void {
     `${V1}/orgs/:org`,
     wrap<Org>('ORGANIZATION', async (req) => {
       const org = checkOrg(req.params.org);
-      return organizationResponse(
-        await callerOf(req).kube.get<KubeObject>(ORGANIZATIONS, org, signalOf(req)),
-      );
+      return organizationResponse(await organizationOf(req, org));
     }),
   );
   const lists: [string, string, (o: KubeObject, org: string) => unknown][] = [

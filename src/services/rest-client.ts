@@ -491,9 +491,9 @@ export abstract class RestChoreoClient<R extends ResolvedKind> implements Choreo
     return this.call(() => prepareManifests(this, manifests));
   }
 
-  /** The server's 422 about objects of this batch, as file:line errors of the caller's manifests. */
+  /** The server's 422 (or RBAC's 403) about objects of this batch, as file:line errors of the caller's manifests. */
   #invalid(e: unknown, prepared: readonly Prepared<R>[]): ManifestError[] | undefined {
-    const body = e instanceof AnswerError && e.status === 422 ? e.body : undefined;
+    const body = e instanceof AnswerError && (e.status === 422 || e.status === 403) ? e.body : undefined;
     if (!body?.details?.some((d) => d.location?.startsWith('objects['))) return undefined;
     return body.details.map((d) => {
       const i = Number(/^objects\[(\d+)\]/.exec(d.location ?? '')?.[1] ?? 0);
