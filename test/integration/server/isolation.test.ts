@@ -320,6 +320,25 @@ describe('isolation, route by route', () => {
     expect(served).toEqual(Object.keys(ROUTES).sort());
   });
 
+  it('every /api/v1alpha1 route is an operation of /openapi.json (and so of /docs)', async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    for (const r of server.routes.filter((x) => x.url.startsWith(`${B1}/`))) {
+      // `:plural` stands for each kind's own path; other parameters keep their names
+      const pattern = new RegExp(
+        `^${r.method} ${r.url.replace(':plural', '(?:[a-z]+|\\{plural\\})').replace(/:([a-zA-Z]+)/g, '\\{$1\\}')}$`,
+      );
+      expect(
+        documented.some((d) => pattern.test(d)),
+        `${r.method} ${r.url}`,
+      ).toBe(true);
+    }
+  });
+
   for (const [key, c] of Object.entries(ROUTES)) {
     it(key, async () => {
       if (c.open) {
