@@ -46,6 +46,12 @@ function fixtures(org: string): KubeObject[] {
     { apiVersion: API, kind: 'Project', metadata: meta('shop'), spec: { deploymentPipelineRef: 'default' } },
     {
       apiVersion: API,
+      kind: 'Project',
+      metadata: meta('to-delete'),
+      spec: { deploymentPipelineRef: 'default' },
+    },
+    {
+      apiVersion: API,
       kind: 'Component',
       metadata: meta('api'),
       spec: { owner: { projectName: 'shop' }, type: 'Service' },
@@ -218,6 +224,29 @@ const ROUTES: Record<string, Case> = {
   'GET /api/v1/orgs/:org/projects/:project/components/:component': {
     path: (o) => `/api/v1/orgs/${o}/projects/shop/components/api`,
   },
+  'POST /api/v1/orgs/:org/projects': {
+    path: (o) => `/api/v1/orgs/${o}/projects`,
+    body: () => ({ name: 'upstream-new' }),
+  },
+  'POST /api/v1/orgs/:org/environments': {
+    path: (o) => `/api/v1/orgs/${o}/environments`,
+    body: () => ({ name: 'upstream-env' }),
+  },
+  'POST /api/v1/orgs/:org/dataplanes': {
+    path: (o) => `/api/v1/orgs/${o}/dataplanes`,
+    body: () => ({
+      name: 'upstream-dp',
+      registryPrefix: 'registry.example',
+      publicVirtualHost: 'pub.example',
+      organizationVirtualHost: 'org.example',
+    }),
+  },
+  'POST /api/v1/orgs/:org/projects/:project/components': {
+    path: (o) => `/api/v1/orgs/${o}/projects/shop/components`,
+    body: () => ({ name: 'upstream-c', type: 'Service' }),
+  },
+  'POST /api/v1/apply': { path: () => '/api/v1/apply', body: (o) => project(o) },
+  'DELETE /api/v1/delete': { path: () => '/api/v1/delete', body: (o) => project(o, 'to-delete') },
   'POST /api/v1alpha1/apply': {
     path: (o) => `${B1}/apply?org=${o}`,
     body: (o) => project(o),

@@ -507,6 +507,133 @@ describe('upstream /api/v1 routes', () => {
     expect(forbidden.body).toMatchObject({ success: false, code: 'FORBIDDEN' });
   });
 
+  it('writes: create projects, environments, data planes, components; apply and delete one object', async () => {
+    const V1 = `/api/v1/orgs/${orgA}`;
+    const p = await call('POST', `${V1}/projects`, {
+      token: adminToken,
+      body: { name: 'up-p', displayName: 'Up P', deploymentPipeline: 'default' },
+    });
+    expect(p.status, p.text).toBe(201);
+    expect(p.body).toMatchObject({
+      success: true,
+      data: { name: 'up-p', orgName: orgA, displayName: 'Up P', deploymentPipeline: 'default' },
+    });
+    const live = await call('GET', `/api/v1alpha1/orgs/${orgA}/projects/up-p`, { token: adminToken });
+    expect(live.body.metadata.labels).toEqual({
+      'openchoreo.dev/organization': orgA,
+      'openchoreo.dev/name': 'up-p',
+    });
+    const again = await call('POST', `${V1}/projects`, { token: adminToken, body: { name: 'up-p' } });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ success: false, code: 'PROJECT_EXISTS' });
+    const noName = await call('POST', `${V1}/projects`, { token: adminToken, body: {} });
+    expect(noName.status).toBe(400);
+    expect(noName.body).toMatchObject({ success: false, code: 'INVALID_INPUT' });
+
+    const env = await call('POST', `${V1}/environments`, {
+      token: adminToken,
+      body: { name: 'up-env', isProduction: true, dnsPrefix: 'prod' },
+    });
+    expect(env.status, env.text).toBe(201);
+    expect(env.body.data).toMatchObject({
+      name: 'up-env',
+      displayName: 'up-env',
+      description: 'Environment for up-env',
+      dataPlaneRef: 'default',
+      isProduction: true,
+      dnsPrefix: 'prod',
+    });
+
+    const dp = await call('POST', `${V1}/dataplanes`, {
+      token: adminToken,
+      body: {
+        name: 'up-dp',
+        registryPrefix: 'registry.example/acme',
+        apiServerURL: 'https://dp2.example:6443',
+        caCert: 'CA',
+        clientCert: 'CERT',
+        clientKey: PLANE_SECRET,
+        publicVirtualHost: 'pub.example',
+        organizationVirtualHost: 'org.example',
+        observerURL: 'https://observer.example',
+        observerUsername: 'obs',
+        observerPassword: OBSERVER_PASSWORD,
+      },
+    });
+    expect(dp.status, dp.text).toBe(201);
+    expect(dp.body.data).toMatchObject({
+      name: 'up-dp',
+      apiServerURL: 'https://dp2.example:6443',
+      observerUsername: 'obs',
+    });
+    const badDp = await call('POST', `${V1}/dataplanes`, { token: adminToken, body: { name: 'up-dp2' } });
+    expect(badDp.status).toBe(400);
+    expect(badDp.body.error).toContain('spec.registry.prefix');
+
+    const c = await call('POST', `${V1}/projects/up-p/components`, {
+      token: adminToken,
+      body: {
+        name: 'up-c',
+        type: 'Service',
+        buildConfig: {
+          repoUrl: 'https://github.com/acme/up',
+          repoBranch: 'main',
+          componentPath: '/svc',
+          buildTemplateRef: 'docker',
+        },
+      },
+    });
+    expect(c.status, c.text).toBe(201);
+    expect(c.body.data).toMatchObject({
+      name: 'up-c',
+      projectName: 'up-p',
+      buildConfig: {
+        repoUrl: 'https://github.com/acme/up',
+        repoBranch: 'main',
+        componentPath: '/svc',
+        buildTemplateRef: 'docker',
+      },
+    });
+    const orphan = await call('POST', `${V1}/projects/nope/components`, {
+      token: adminToken,
+      body: { name: 'x', type: 'Service' },
+    });
+    expect(orphan.body).toMatchObject({ success: false, code: 'COMPONENT_NOT_FOUND' });
+    expect(orphan.status).toBe(404);
+
+    const doc = { ...project('up-applied', orgA) };
+    const a1 = await call('POST', '/api/v1/apply', { token: adminToken, body: doc });
+    expect(a1.body).toEqual({
+      success: true,
+      data: {
+        apiVersion: 'openchoreo.dev/v1alpha1',
+        kind: 'Project',
+        name: 'up-applied',
+        namespace: orgA,
+        operation: 'created',
+      },
+    });
+    expect((await call('POST', '/api/v1/apply', { token: adminToken, body: doc })).body.data.operation).toBe(
+      'unchanged',
+    );
+    const changed = { ...doc, metadata: { ...doc.metadata, labels: { tier: 'x' } } };
+    expect(
+      (await call('POST', '/api/v1/apply', { token: adminToken, body: changed })).body.data.operation,
+    ).toBe('updated');
+    const cm = await call('POST', '/api/v1/apply', {
+      token: adminToken,
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: orgA } },
+    });
+    expect(cm.status).toBe(400);
+    expect(cm.body.error).toContain("only resources with 'openchoreo.dev' group are supported");
+    expect(
+      (await call('DELETE', '/api/v1/delete', { token: adminToken, body: doc })).body.data.operation,
+    ).toBe('deleted');
+    expect(
+      (await call('DELETE', '/api/v1/delete', { token: adminToken, body: doc })).body.data.operation,
+    ).toBe('not_found');
+  });
+
   it('the service catalog of an organization', async () => {
     const r = await call('GET', `/api/v1alpha1/orgs/${orgA}/catalog`, { token: adminToken });
     expect(r.status, r.text).toBe(200);
@@ -601,7 +728,7 @@ describe('log streams', () => {
     const unknown = await call('GET', logsOf(orgA, 'nosuch'), { token: adminToken });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ code: 'ComponentNotFound' });
-    expect(unknown.body.message).toMatch(/; components there: .*no-pod, with-pod/);
+    expect(unknown.body.message).toMatch(/; components there: .*\bno-pod, .*\bwith-pod\b/);
     const env = await call('GET', logsOf(orgA, 'with-pod', 'environment=prod'), { token: adminToken });
     expect(env.status).toBe(404);
     expect(env.body.message).toContain('"prod" is not one of project "logs-p"\'s environments: logs-dev');
