@@ -253,6 +253,13 @@ describe('the same commands in direct and api mode', () => {
     const d = await both(['apply', '-f', dry]);
     expect(d.exitCode).toBe(1);
     expect((await both(['get', 'components', '-o', 'bogus'])).exitCode).toBe(2);
+    // what api mode does not serve says so, and what to do (direct mode reads the kind from the apiserver)
+    const other = await cli('api', ['get', 'configmaps']);
+    expect(other.exitCode).toBe(1);
+    expect(other.stderr).toBe(
+      'error: the server doesn\'t have a resource type "configmaps": context "api" is in api mode, which serves only openchoreo.dev kinds: read configmaps with a direct context (choreoctl --context NAME …; choreoctl config get-contexts lists them)\n',
+    );
+    expect((await cli('direct', ['get', 'configmaps'])).exitCode).toBe(0);
     expect((await both(['delete', 'component', 'nope'])).stderr).toBe(
       'Error from server (NotFound): components.openchoreo.dev "nope" not found\n',
     );
