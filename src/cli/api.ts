@@ -34,7 +34,7 @@ export class ApiClient extends RestChoreoClient<Resolved> implements ChoreoClien
     const choreo = lookupKind(q);
     if (choreo !== undefined) return { info: resourceInfoOf(choreo), choreo };
     throw new CliError(
-      `the server doesn't have a resource type "${name}": api mode serves only ${API_GROUP} kinds (use a direct context for others)`,
+      `the server doesn't have a resource type "${name}": context "${this.context.name ?? ''}" is in api mode, which serves only ${API_GROUP} kinds: read ${name} with a direct context (choreoctl --context NAME …; choreoctl config get-contexts lists them)`,
       { reason: 'NotFound' },
     );
   }

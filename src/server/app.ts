@@ -53,6 +53,8 @@ export interface ServerOptions {
 
 export interface BuiltServer {
   readonly app: FastifyInstance;
+  /** Every route served (method and URL pattern), in registration order: what the isolation test walks. */
+  readonly routes: readonly { readonly method: string; readonly url: string }[];
   readonly auth: Authenticator;
   readonly metrics: Registry;
 }
@@ -112,8 +114,22 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
         }
       : {}),
   });
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
   app.decorate('kubeOwn', options.kube);
   app.decorate('watches', new Set<AbortController>());
+  app.decorate('logFailure', (method: string, route: string, err: unknown) =>
+    log({
+      time: new Date().toISOString(),
+      level: 'error',
+      msg: 'request failed',
+      method,
+      route,
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    }),
+  );
   app.decorateRequest('caller', undefined);
   app.decorateRequest('deadline', undefined);
   app.decorateRequest('startedAt', 0n);
@@ -171,14 +187,7 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
     if (err instanceof ApiError || typeof err.code !== 'string' || !err.code.startsWith('FST_')) {
       e = toApiError(err);
       if (e.status >= 500 && !(err instanceof ApiError)) {
-        log({
-          time: new Date().toISOString(),
-          level: 'error',
-          msg: 'request failed',
-          method: req.method,
-          route: req.routeOptions.url ?? 'unmatched',
-          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-        });
+        app.logFailure(req.method, req.routeOptions.url ?? 'unmatched', err);
       }
     } else {
       // fastify's own refusals: body too large, bad JSON, unsupported media type...
@@ -239,5 +248,5 @@ export async function buildServer(options: ServerOptions): Promise<BuiltServer> 
   registerUpstreamRoutes(app);
 
   app.addHook('onClose', async () => auth.close());
-  return { app, auth, metrics: registry };
+  return { app, auth, metrics: registry, routes };
 }

@@ -14,8 +14,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The server's own identity (TokenReview, SubjectAccessReview, readiness). */
     kubeOwn: KubeClient;
-    /** Open watch streams, ended when the server closes. */
+    /** Open streams (watches, waits, logs), ended when the server closes. */
     watches: Set<AbortController>;
+    /** Logs a failure that is not the caller's (a 500), with its cause; the answer says only "see the log". */
+    logFailure(method: string, route: string, error: unknown): void;
   }
   interface FastifyRequest {
     caller: Caller | undefined;

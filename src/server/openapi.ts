@@ -57,6 +57,33 @@ const get = (operationId: string, summary: string, parameters: object[] = []) =>
   },
 });
 const PLURAL = param('plural', 'path', 'Kind, plural (components, projects, …)');
+/** A log stream: newline-delimited LogEvents (`line`, `waiting`, `warning`; a last `error` on a failure). */
+const logs = (operationId: string, summary: string, extra: object[]) => ({
+  get: {
+    operationId,
+    summary: `${summary}: newline-delimited events; ?follow=true until the client goes away`,
+    parameters: [
+      param('org', 'path', 'Organization (= namespace)'),
+      param('name', 'path', 'Object name'),
+      ...extra,
+      ...['follow', 'timestamps', 'allContainers', 'previous'].map((f) =>
+        param(f, 'query', '"true" or "false"'),
+      ),
+      param('tailLines', 'query', 'Lines of recent log per container'),
+      param('sinceSeconds', 'query', 'Only lines newer than this many seconds'),
+      param('sinceTime', 'query', 'Only lines after this RFC 3339 time'),
+      param('container', 'query', "One container (default: each pod's default; builds: main)"),
+      param('maxRequests', 'query', 'Most concurrent streams when following (1-100, default 5)'),
+    ],
+    responses: {
+      '200': {
+        description: 'The stream',
+        content: { 'application/x-ndjson': { schema: { type: 'object' } } },
+      },
+      ...errors(400, 401, 403, 404),
+    },
+  },
+});
 const TIMEOUT = param('timeoutSeconds', 'query', 'How long to wait, 1-3600 seconds (required)');
 
 /** The operations of the CLI's api mode (src/server/operations.ts). */
@@ -128,6 +155,23 @@ function operationPaths(): Record<string, object> {
       'Wait until the request is done',
       [ORG, NAME, TIMEOUT],
     ),
+    [`${base}/orgs/{org}/trigger-build`]: post(
+      'triggerBuild',
+      'Build a component ({component, project, branch, commit, template})',
+      [ORG],
+      '201',
+    ),
+    [`${base}/orgs/{org}/builds/{name}/wait`]: get(
+      'waitBuild',
+      'Wait until the build finished or its phase/step changed',
+      [ORG, NAME, TIMEOUT, param('since', 'query', 'The progress already seen (phase/step/reason)')],
+    ),
+    [`${base}/orgs/{org}/components/{name}/logs`]: logs('componentLogs', "The logs of a component's pods", [
+      param('project', 'query', "The component's project (checked)"),
+      param('environment', 'query', "Environment (default: the pipeline's first)"),
+      param('labelSelector', 'query', "Narrows the component's pods"),
+    ]),
+    [`${base}/orgs/{org}/builds/{name}/logs`]: logs('buildLogs', "The logs of a build's step pods", []),
   };
 }
 

@@ -14,17 +14,34 @@
  *   /orgs/{org}/promotionrequests/{name}/decision|wait`.
  * - `POST /orgs/{org}/trigger-build` (a Build of a component); `GET /orgs/{org}/builds/{name}/wait?since=`:
  *   returns when the build finished, when its phase/step/reason is no longer `since`, or at timeoutSeconds.
+ * - `GET  /orgs/{org}/components/{name}/logs`, `GET /orgs/{org}/builds/{name}/logs`: newline-delimited log
+ *   events (`?follow=true` until the client goes away), read as the caller.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KubeObject } from '../kube/client.js';
 import type { ResourceInfo } from '../kube/discovery.js';
+import { isForbidden } from '../kube/errors.js';
 import type { ApplyOutcome, DryRun, ResolvedKind } from '../services/apply.js';
+import { type LogEvent, type LogSubject, parseLogQueryParams } from '../services/log-query.js';
 import type { ManifestError } from '../services/manifests.js';
-import { progressKey, type WireOutcome } from '../services/rest-client.js';
+import { progressKey, type WireLogLine, type WireOutcome } from '../services/rest-client.js';
 import { callerOf, clientOf } from './context.js';
 import { ApiError, type ErrorDetail, toApiError } from './errors.js';
 import { byKind, byPlural, ORGANIZATIONS } from './kinds.js';
-import { BASE, checkName, checkOrg, namespacedKind, query, signalOf, streamWatch } from './resources.js';
+import {
+  BASE,
+  checkName,
+  checkOrg,
+  namespacedKind,
+  openStream,
+  organizationOf,
+  query,
+  refusedByRbac,
+  sendLines,
+  signalOf,
+  streamWatch,
+  visibleOrganizations,
+} from './resources.js';
 
 /** Longest wait a client may ask for (`deletion`, `wait`), seconds. */
 export const MAX_WAIT_SECONDS = 3600;
@@ -55,6 +72,37 @@ function requiredString(body: Record<string, unknown>, field: string): string {
     throw new ApiError(400, 'BadRequest', `${field} is required`, [{ field, message: 'required' }]);
   }
   return v;
+}
+
+/**
+ * What spans every organization: `all()` as the caller; when that is refused (no list at cluster scope), `one(org)`
+ * for each organization the caller is a member of (`visibleOrganizations`), in name order, skipping those that
+ * refuse it the kind. A caller who is a member of none gets the first refusal.
+ */
+async function acrossOrganizations<T>(
+  req: FastifyRequest,
+  all: () => Promise<T>,
+  one: (org: string) => Promise<T>,
+): Promise<T[]> {
+  try {
+    return [await all()];
+  } catch (e) {
+    if (!isForbidden(e)) throw e;
+    const orgs = (await visibleOrganizations(req.server.kubeOwn, req).catch(() => []))
+      .map((o) => o.metadata?.name ?? '')
+      .filter((n) => n !== '')
+      .sort();
+    const out: T[] = [];
+    for (const org of orgs) {
+      try {
+        out.push(await one(org));
+      } catch (inner) {
+        if (!isForbidden(inner)) throw inner;
+      }
+    }
+    if (out.length === 0) throw e;
+    return out;
+  }
 }
 
 /** A signal for a long wait: `timeoutSeconds`, the client going away, or the server closing. */
@@ -103,6 +151,7 @@ function dryRunOf(v: unknown): DryRun {
 /** Where a problem is: `objects[i]` (the client knows the file and line of each object). */
 const objectLocation = (i: number): string => `objects[${i}]`;
 
+/** Problems of client-sent objects, located as `objects[i]`: a 403 when RBAC refused one, else a 422. */
 function invalidObjects(errors: readonly ManifestError[], sourceIndex: Map<string, number>): ApiError {
   const details: ErrorDetail[] = errors.map((e) => ({
     location: objectLocation(sourceIndex.get(e.source) ?? 0),
@@ -110,6 +159,14 @@ function invalidObjects(errors: readonly ManifestError[], sourceIndex: Map<strin
     ...(e.path ? { field: e.path } : {}),
     message: e.message,
   }));
+  if (refusedByRbac(errors)) {
+    return new ApiError(
+      403,
+      'Forbidden',
+      `${errors.length} object(s) refused by Kubernetes: nothing was applied`,
+      details,
+    );
+  }
   return new ApiError(
     422,
     'Invalid',
@@ -159,6 +216,44 @@ function kindOf(plural: string): ResourceInfo {
   return info;
 }
 
+/**
+ * A log stream as the caller: what to read is resolved before the answer starts (so an unknown component, an
+ * environment it does not run in, or a refusal is the answer's status), then one JSON LogEvent per line. A
+ * failure while reading is one `{type: "error", error}` line, and the stream ends. The reads end when the client
+ * goes away or the server closes.
+ */
+async function streamLogs(req: FastifyRequest, reply: FastifyReply, org: string, subject: LogSubject) {
+  const logQuery = parseLogQueryParams(query(req));
+  const ctl = openStream(req, reply);
+  const streams = req.server.watches;
+  let events: AsyncIterable<LogEvent>;
+  try {
+    events = await clientOf(req, org).openLogs(subject, logQuery, ctl.signal);
+  } catch (e) {
+    streams.delete(ctl);
+    throw e;
+  }
+  const wire = (l: WireLogLine) => `${JSON.stringify(l)}\n`;
+  const server = req.server;
+  const route = req.routeOptions.url ?? 'unmatched';
+  async function* lines(): AsyncGenerator<string> {
+    // an empty first chunk sends the headers at once: the client knows the stream is open
+    yield '';
+    try {
+      for await (const ev of events) yield wire(ev);
+    } catch (e) {
+      if (!ctl.signal.aborted) {
+        const err = toApiError(e);
+        if (err.status >= 500 && !(e instanceof ApiError)) server.logFailure(req.method, route, e);
+        yield wire({ type: 'error', error: err.body() });
+      }
+    } finally {
+      streams.delete(ctl);
+    }
+  }
+  return sendLines(reply, lines());
+}
+
 export function registerOperationRoutes(app: FastifyInstance): void {
   app.get(`${BASE}/self`, async (req) => {
     const u = callerOf(req).user;
@@ -167,31 +262,48 @@ export function registerOperationRoutes(app: FastifyInstance): void {
 
   app.get(`${BASE}/catalog`, async (req) => {
     const q = query(req);
-    const res = await clientOf(req, 'default').catalog({
-      ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}),
-      ...signalOf(req),
-    });
-    return { apiVersion: 'v1', kind: 'List', metadata: {}, items: res.entries, missing: res.missing };
-  });
-
-  // A kind in every organization (the caller needs list at cluster scope, as with kubectl -A).
-  app.get<{ Params: { plural: string } }>(`${BASE}/:plural`, async (req, reply) => {
-    const info = namespacedKind(req.params.plural);
-    const q = query(req);
-    const client = clientOf(req, 'default');
-    if (q.watch === 'true') return streamWatch(req, reply, info, undefined);
-    const res = await client.list({ info }, { all: true, selector: q.labelSelector, ...signalOf(req) });
+    const opts = { ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}), ...signalOf(req) };
+    const res = await acrossOrganizations(
+      req,
+      () => clientOf(req, 'default').catalog(opts),
+      (org) => clientOf(req, org).catalog({ ...opts, namespace: org }),
+    );
     return {
       apiVersion: 'v1',
       kind: 'List',
-      metadata: { resourceVersion: res.resourceVersion },
-      items: res.items,
+      metadata: {},
+      items: res.flatMap((r) => r.entries),
+      missing: [...new Set(res.flatMap((r) => r.missing))].sort(),
+    };
+  });
+
+  // A kind in every organization: with list at cluster scope (kubectl -A), one list; a member of some
+  // organizations only gets theirs. (A watch needs list at cluster scope.)
+  app.get<{ Params: { plural: string } }>(`${BASE}/:plural`, async (req, reply) => {
+    const info = namespacedKind(req.params.plural);
+    const q = query(req);
+    if (q.watch === 'true') return streamWatch(req, reply, info, undefined);
+    const opts = { selector: q.labelSelector, ...signalOf(req) };
+    const res = await acrossOrganizations(
+      req,
+      () => clientOf(req, 'default').list({ info }, { ...opts, all: true }),
+      (org) => clientOf(req, org).list({ info }, { ...opts, namespace: org }),
+    );
+    return {
+      apiVersion: 'v1',
+      kind: 'List',
+      // one list has one resourceVersion; lists of several organizations have none in common
+      metadata: { resourceVersion: res.length === 1 ? (res[0]?.resourceVersion ?? '') : '' },
+      items: res.flatMap((r) => r.items),
     };
   });
 
   app.get<{ Params: { org: string } }>(`${BASE}/orgs/:org/describe`, async (req) => {
     const org = checkOrg(req.params.org);
-    return clientOf(req, org).describe({ info: ORGANIZATIONS }, org);
+    // the organization itself as `GET /orgs/{org}` reads it (its members may); its children and events as the caller
+    const object = await organizationOf(req, org);
+    const { describeObject } = await import('../services/resources.js');
+    return describeObject(callerOf(req).kube, ORGANIZATIONS, org, { object });
   });
 
   app.get<{ Params: { org: string; plural: string; name: string } }>(
@@ -365,6 +477,38 @@ export function registerOperationRoutes(app: FastifyInstance): void {
       return clientOf(req, org).waitBuild(name, slice.signal, (p) => {
         if (progressKey(p) !== since) slice.abort();
       });
+    },
+  );
+
+  app.get<{ Params: { org: string; name: string } }>(
+    `${BASE}/orgs/:org/components/:name/logs`,
+    async (req, reply) => {
+      const org = checkOrg(req.params.org);
+      const component = checkName('Component name', req.params.name, 'label');
+      const q = query(req);
+      const project = q.project ? checkName('project', q.project, 'label') : undefined;
+      const environment = q.environment ? checkName('environment', q.environment, 'label') : undefined;
+      if (q.labelSelector !== undefined && q.labelSelector.length > 1024) {
+        throw new ApiError(400, 'BadRequest', 'labelSelector is longer than 1024 characters', [
+          { field: 'labelSelector', message: 'too long' },
+        ]);
+      }
+      return streamLogs(req, reply, org, {
+        kind: 'component',
+        component,
+        project,
+        environment,
+        selector: q.labelSelector || undefined,
+      });
+    },
+  );
+
+  app.get<{ Params: { org: string; name: string } }>(
+    `${BASE}/orgs/:org/builds/:name/logs`,
+    async (req, reply) => {
+      const org = checkOrg(req.params.org);
+      const build = checkName('Build name', req.params.name, 'subdomain');
+      return streamLogs(req, reply, org, { kind: 'build', build });
     },
   );
 }

@@ -108,9 +108,36 @@ async function listPage(
 }
 
 /**
+ * Whether the caller is a member of an organization: may list its projects (asked of Kubernetes with a
+ * SubjectAccessReview made by the server's own identity).
+ */
+async function isMember(server: ServerClient['kube'], req: FastifyRequest, org: string): Promise<boolean> {
+  const u = callerOf(req).user;
+  const review = await server.request<{ status?: { allowed?: boolean } }>(
+    'POST',
+    '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+    {
+      verb: 'create',
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: {
+          user: u.username,
+          ...(u.uid ? { uid: u.uid } : {}),
+          groups: u.groups,
+          extra: u.extra,
+          resourceAttributes: { namespace: org, verb: 'list', group: GROUP, resource: 'projects' },
+        },
+      },
+      ...signalOf(req),
+    },
+  );
+  return review.status?.allowed === true;
+}
+
+/**
  * The organizations the caller may see. With `list` on organizations: all of them. Without (a user bound
- * in some organizations' namespaces only): those whose projects the caller may list, asked of Kubernetes
- * with a SubjectAccessReview per organization, listed with the server's own identity.
+ * in some organizations' namespaces only): those it is a member of, listed with the server's own identity.
  */
 export async function visibleOrganizations(
   server: ServerClient['kube'],
@@ -128,41 +155,29 @@ export async function visibleOrganizations(
     } catch {
       throw e; // the server may not list them either: the caller's own refusal is the answer
     }
-    const u = caller.user;
-    const allowed = await Promise.all(
-      all.map(async (o) => {
-        const review = await server.request<{ status?: { allowed?: boolean } }>(
-          'POST',
-          '/apis/authorization.k8s.io/v1/subjectaccessreviews',
-          {
-            verb: 'create',
-            body: {
-              apiVersion: 'authorization.k8s.io/v1',
-              kind: 'SubjectAccessReview',
-              spec: {
-                user: u.username,
-                ...(u.uid ? { uid: u.uid } : {}),
-                groups: u.groups,
-                extra: u.extra,
-                resourceAttributes: {
-                  namespace: o.metadata?.name,
-                  verb: 'list',
-                  group: GROUP,
-                  resource: 'projects',
-                },
-              },
-            },
-            ...signalOf(req),
-          },
-        );
-        return review.status?.allowed === true;
-      }),
-    );
+    const allowed = await Promise.all(all.map((o) => isMember(server, req, o.metadata?.name ?? '')));
     return withTypeMeta(
       all.filter((_, i) => allowed[i]),
       API_VERSION,
       'Organization',
     );
+  }
+}
+
+/**
+ * One organization as the caller. Organizations are cluster-scoped, so a user bound in its namespace only may
+ * not get it: a member (as in `visibleOrganizations`) gets it read with the server's identity; anyone else gets
+ * the caller's own refusal.
+ */
+export async function organizationOf(req: FastifyRequest, org: string): Promise<KubeObject> {
+  const caller = callerOf(req);
+  try {
+    return await caller.kube.get<KubeObject>(ORGANIZATIONS, org, signalOf(req));
+  } catch (e) {
+    if (!isForbidden(e) || !(await isMember(req.server.kubeOwn, req, org).catch(() => false))) throw e;
+    return req.server.kubeOwn.get<KubeObject>(ORGANIZATIONS, org, signalOf(req)).catch(() => {
+      throw e;
+    });
   }
 }
 
@@ -175,6 +190,10 @@ function invalid(message: string, errors: readonly ManifestError[]): ApiError {
   }));
   return new ApiError(422, 'Invalid', message, details);
 }
+
+/** RBAC refused an object's dry-run: a 403 for the whole request, not bad input. */
+export const refusedByRbac = (errors: readonly ManifestError[]): boolean =>
+  errors.some((e) => e.message.includes('Error from server (Forbidden)'));
 
 export interface ApplyRequest {
   readonly client: ServerClient;
@@ -206,8 +225,7 @@ export async function applyText(r: ApplyRequest) {
   }
   const result = await r.client.apply(prep.prepared, { dryRun: r.dryRun, force: r.force });
   if (result.invalid.length > 0) {
-    // RBAC refused an object's dry-run: that is a 403 for the whole request, not bad input.
-    if (result.invalid.some((e) => e.message.includes('Error from server (Forbidden)'))) {
+    if (refusedByRbac(result.invalid)) {
       const e = invalid(
         `${result.invalid.length} object(s) refused by Kubernetes: nothing was applied`,
         result.invalid,
@@ -258,7 +276,8 @@ export function registerResourceRoutes(app: FastifyInstance): void {
 
   app.get<{ Params: { org: string } }>(`${BASE}/orgs/:org`, async (req) => {
     const org = checkOrg(req.params.org);
-    return clientOf(req, org).get({ info: ORGANIZATIONS }, org, signalOf(req));
+    const [o] = maskObjects(withTypeMeta([await organizationOf(req, org)], API_VERSION, 'Organization'));
+    return o;
   });
 
   app.get<{ Params: { org: string } }>(`${BASE}/orgs/:org/catalog`, async (req) => {
@@ -436,10 +455,8 @@ export async function streamWatch(
     ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}),
     ...signalOf(req),
   });
-  const ctl = new AbortController();
+  const ctl = openStream(req, reply);
   const watches = req.server.watches;
-  watches.add(ctl);
-  reply.raw.on('close', () => ctl.abort());
   const client = new ServerClient(kube, org ?? 'default');
   const resourceVersion = q.resourceVersion || first.metadata.resourceVersion;
   async function* lines(): AsyncGenerator<string> {
@@ -468,11 +485,27 @@ export async function streamWatch(
       watches.delete(ctl);
     }
   }
+  return sendLines(reply, lines());
+}
+
+/**
+ * A stream the server keeps open for a client (watch, logs): aborted when the client goes away or the server
+ * closes; the caller removes it from `req.server.watches` when its stream ends.
+ */
+export function openStream(req: FastifyRequest, reply: FastifyReply): AbortController {
+  const ctl = new AbortController();
+  req.server.watches.add(ctl);
+  reply.raw.on('close', () => ctl.abort());
+  return ctl;
+}
+
+/** Sends newline-delimited JSON lines as they come. */
+export function sendLines(reply: FastifyReply, lines: AsyncIterable<string>) {
   reply.header('content-type', 'application/x-ndjson');
   reply.header('cache-control', 'no-cache');
   // the connection ends with the stream: a shutdown then waits for nothing
   reply.header('connection', 'close');
-  return reply.send(Readable.from(lines()));
+  return reply.send(Readable.from(lines));
 }
 
 interface ObjectBody extends KubeObject {

@@ -10,7 +10,7 @@ import { hierarchyLabels } from '../api/labels.js';
 import { REF } from '../api/refs.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
-import { OperationError } from './errors.js';
+import { isFinalRefusal, OperationError } from './errors.js';
 
 export interface TriggerBuildOptions {
   readonly component: string;
@@ -184,8 +184,8 @@ export async function waitBuild(
       }
       if (done) break;
     } catch (e) {
-      if (e instanceof OperationError) throw e;
-      // 410 Gone, a dropped stream or the signal: look again (the loop ends on the signal)
+      // a refusal stays a refusal; 410 Gone, a dropped stream or the signal: look again (the loop ends on the signal)
+      if (e instanceof OperationError || isFinalRefusal(e)) throw e;
     }
   }
   const p = buildProgress(last);

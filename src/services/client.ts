@@ -9,6 +9,7 @@ import type { ApplyOptions, ApplyResult, DiffPair, Prepared, ResolvedKind } from
 import type { BuildOutcome, BuildProgress, TriggerBuildOptions } from './builds.js';
 import type { CatalogResult, LoadCatalogOptions } from './catalog.js';
 import type { InstallOptions, InstallResult, UninstallOptions, UninstallResult } from './install.js';
+import type { LogEvent, LogQuery, LogSubject } from './logs.js';
 import type { Manifest, ManifestError } from './manifests.js';
 import type { RequestResult, WaitOutcome } from './promote.js';
 import type { DeleteOutcome, DescribeData, ListResult } from './resources.js';
@@ -112,6 +113,14 @@ export interface ChoreoClient<R extends ResolvedKind = ResolvedKind> {
     signal: AbortSignal,
     onProgress?: (p: BuildProgress) => void,
   ): Promise<BuildOutcome>;
+
+  /**
+   * The logs of a component's pods in one environment, or of a build's step pods, read as the caller. Resolves
+   * once it is known what to read (a component, environment or build that is not there, or no right to read it,
+   * is thrown here); then yields events until every stream ended or, with `follow`, `signal` aborts. Iterate it
+   * to the end (or break out of the loop) so what it opened is closed.
+   */
+  openLogs(subject: LogSubject, query: LogQuery, signal: AbortSignal): Promise<AsyncIterable<LogEvent>>;
 
   /** Release sockets so the process can exit. */
   close(): void;

@@ -1,3 +1,5 @@
+import { isForbidden, isInvalid, isKubeApiError, isUnauthorized } from '../kube/errors.js';
+
 /**
  * The error the operations throw when the input or the cluster says no. Front ends turn it into their own
  * shape (the CLI: `CliError` with the same reason and message; the REST server: a Status).
@@ -47,4 +49,12 @@ export interface ErrorBody {
    * message), so a client can report it as kubectl does (`Error from server (NotFound): …`).
    */
   readonly origin?: 'kubernetes';
+}
+
+/**
+ * An answer of the apiserver that asking again cannot change: the caller may not (403, 401) or the request is
+ * wrong (400, 422). A wait that retries dropped streams must stop on these, not ask again and again.
+ */
+export function isFinalRefusal(e: unknown): boolean {
+  return isForbidden(e) || isUnauthorized(e) || isInvalid(e) || (isKubeApiError(e) && e.code === 400);
 }

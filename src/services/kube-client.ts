@@ -10,6 +10,7 @@ import type { BuildProgress, TriggerBuildOptions } from './builds.js';
 import type { LoadCatalogOptions } from './catalog.js';
 import type { ChoreoClient, ServerVersionInfo } from './client.js';
 import type { InstallOptions, UninstallOptions } from './install.js';
+import type { LogEvent, LogQuery, LogSubject } from './logs.js';
 import type { Manifest } from './manifests.js';
 
 type KubeObjectLike = {
@@ -186,6 +187,25 @@ export abstract class KubeChoreoClient<R extends ResolvedKind> implements Choreo
   async waitBuild(name: string, signal: AbortSignal, onProgress?: (p: BuildProgress) => void) {
     const { waitBuild } = await import('./builds.js');
     return this.call(() => waitBuild(this.kube, this.namespace, name, signal, onProgress));
+  }
+
+  async openLogs(
+    subject: LogSubject,
+    query: LogQuery,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<LogEvent>> {
+    const { openLogs } = await import('./logs.js');
+    const opened = await this.call(() => openLogs(this.kube, this.namespace, subject));
+    const mapError = (e: unknown) => this.mapError(e);
+    return (async function* events() {
+      try {
+        yield* opened.source.stream(query, signal);
+      } catch (e) {
+        throw mapError(e);
+      } finally {
+        opened.close();
+      }
+    })();
   }
 
   async uninstall(options: UninstallOptions = {}) {

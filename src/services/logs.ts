@@ -16,8 +16,11 @@ import { DataPlaneLabels } from '../api/labels.js';
 import { PlaneClients, PlaneCredentialsError, type PlaneObject, secretNames } from '../controllers/planes.js';
 import type { KubeClient, KubeObject, LogOptions } from '../kube/client.js';
 import type { ResourceRef } from '../kube/discovery.js';
-import { isForbidden, isGone, isNotFound } from '../kube/errors.js';
+import { type ForbiddenError, isForbidden, isGone, isNotFound } from '../kube/errors.js';
 import { KUBE_REF } from '../kube/kinds.js';
+import { buildLogTarget, stepOfPod } from './builds.js';
+import { OperationError } from './errors.js';
+import type { LogEvent, LogQuery, LogSubject } from './log-query.js';
 
 const API = 'openchoreo.dev/v1alpha1';
 const ref = (kind: string): ResourceRef => ({ apiVersion: API, kind });
@@ -35,14 +38,25 @@ export type LogsErrorReason =
   | 'RemoteDataPlane'
   | 'TooManyStreams';
 
+/** The HTTP status each reason stands for (the REST server answers with it). */
+const LOGS_ERROR_STATUS: Record<LogsErrorReason, number> = {
+  ComponentNotFound: 404,
+  EnvironmentNotFound: 404,
+  NotDeployed: 404,
+  NoPods: 404,
+  ContainerNotFound: 404,
+  Forbidden: 403,
+  RemoteDataPlane: 502,
+  TooManyStreams: 400,
+};
+
 /** A failure the user can act on: the message says what, why, and what to do. */
-export class LogsError extends Error {
-  override readonly name = 'LogsError';
-  constructor(
-    readonly reason: LogsErrorReason,
-    message: string,
-  ) {
-    super(message);
+export class LogsError extends OperationError {
+  override readonly reason: LogsErrorReason;
+  constructor(reason: LogsErrorReason, message: string) {
+    super(message, { reason, status: LOGS_ERROR_STATUS[reason] });
+    this.name = 'LogsError';
+    this.reason = reason;
   }
 }
 
@@ -100,6 +114,12 @@ export function pipelineEnvironments(pipeline: KubeObject | undefined): string[]
   return out;
 }
 
+/**
+ * The apiserver's own words for a refusal, without the kube client's hint about the local context: the REST
+ * server acts for a caller who has no such context (and its own must not show).
+ */
+const refusal = (e: ForbiddenError): string => e.status.message || e.message;
+
 async function listOrForbidden(kube: KubeClient, kind: string, namespace: string): Promise<KubeObject[]> {
   try {
     return (await kube.list(ref(kind), { namespace })).items;
@@ -107,7 +127,7 @@ async function listOrForbidden(kube: KubeClient, kind: string, namespace: string
     if (isForbidden(e)) {
       throw new LogsError(
         'Forbidden',
-        `you may not list ${kind}s in organization "${namespace}": ${e.message}`,
+        `you may not list ${kind}s in organization "${namespace}": ${refusal(e)}`,
       );
     }
     if (isNotFound(e)) return [];
@@ -249,27 +269,7 @@ export async function dataPlaneClient(kube: KubeClient, target: LogTarget): Prom
 // ---------------------------------------------------------------------------------------------------------------
 // Log sources
 
-export interface LogQuery {
-  follow?: boolean;
-  tailLines?: number;
-  sinceSeconds?: number;
-  /** RFC 3339. */
-  sinceTime?: string;
-  timestamps?: boolean;
-  /** One container by name (default: each pod's default container). */
-  container?: string;
-  allContainers?: boolean;
-  previous?: boolean;
-  /** Most concurrent streams (kubectl's --max-log-requests); following more is refused. Default 5. */
-  maxRequests?: number;
-}
-
-export type LogEvent =
-  | { type: 'line'; pod: string; container: string; text: string }
-  /** No pod yet (with follow: the source waits for one); said once. */
-  | { type: 'waiting'; message: string }
-  /** One stream could not be read (others go on). */
-  | { type: 'warning'; pod: string; container: string; message: string };
+export type { LogEvent, LogQuery, LogSubject } from './log-query.js';
 
 export interface LogSource {
   /** Events until every stream ended (or, with follow, until `signal` aborts). */
@@ -506,7 +506,7 @@ export class PodLogSource implements LogSource {
         queue.fail(
           new LogsError(
             'Forbidden',
-            `you may not read pods/log in namespace ${namespace}: ${e.message} (ask for get on pods/log)`,
+            `you may not read pods/log in namespace ${namespace}: ${refusal(e)} (ask for get on pods/log)`,
           ),
         );
         return;
@@ -562,8 +562,85 @@ function asLogsError(e: unknown, namespace: string | undefined): unknown {
   if (isForbidden(e)) {
     return new LogsError(
       'Forbidden',
-      `you may not list pods${namespace ? ` in namespace ${namespace}` : ''}: ${e.message} (ask for list/watch on pods and get on pods/log)`,
+      `you may not list pods${namespace ? ` in namespace ${namespace}` : ''}: ${refusal(e)} (ask for list/watch on pods and get on pods/log)`,
     );
   }
   return e;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What to read, opened: the one entry point the front ends use (the CLI in direct mode, the REST server)
+
+/** A subject resolved to its pods: read `source`, then `close` (a remote plane's client). */
+export interface OpenedLogs {
+  readonly source: LogSource;
+  close(): void;
+}
+
+/** A build's step pods: container `main` unless another is asked for; each line names its step. */
+class BuildStepSource implements LogSource {
+  constructor(
+    private readonly inner: LogSource,
+    private readonly workflow: string,
+  ) {}
+
+  async *stream(query: LogQuery, signal: AbortSignal): AsyncGenerator<LogEvent> {
+    const q = query.container || query.allContainers ? query : { ...query, container: 'main' };
+    for await (const ev of this.inner.stream(q, signal)) {
+      yield ev.type === 'line' ? { ...ev, step: stepOfPod(this.workflow, ev.pod) } : ev;
+    }
+  }
+}
+
+/**
+ * Finds what a subject's logs are read from, as the caller of `kube` (whose RBAC decides): errors a user can act
+ * on (unknown component or build, environment, not deployed, a remote plane's credentials) are thrown here,
+ * before any line is read; what happens while reading comes out of the source's stream.
+ */
+export async function openLogs(
+  kube: KubeClient,
+  organization: string,
+  subject: LogSubject,
+): Promise<OpenedLogs> {
+  let plane: KubeClient;
+  let source: LogSource;
+  if (subject.kind === 'component') {
+    const target = await componentLogTarget(kube, {
+      organization,
+      component: subject.component,
+      project: subject.project,
+      environment: subject.environment,
+    });
+    plane = await dataPlaneClient(kube, target);
+    source = new PodLogSource(plane, {
+      namespace: target.namespace,
+      labelSelector: [target.labelSelector, subject.selector].filter(Boolean).join(','),
+      description: `component "${target.component}" in environment "${target.environment}"`,
+    });
+  } else {
+    const target = await buildLogTarget(kube, organization, subject.build);
+    plane = await dataPlaneClient(kube, {
+      organization,
+      project: '',
+      component: '',
+      environment: `of build ${subject.build}`,
+      namespace: target.namespace,
+      labelSelector: target.labelSelector,
+      dataPlane: target.buildPlane,
+    });
+    source = new BuildStepSource(
+      new PodLogSource(plane, {
+        namespace: target.namespace,
+        labelSelector: target.labelSelector,
+        description: `build "${subject.build}"`,
+      }),
+      target.workflow,
+    );
+  }
+  return {
+    source,
+    close: () => {
+      if (plane !== kube) plane.close();
+    },
+  };
 }

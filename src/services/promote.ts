@@ -18,7 +18,7 @@ import type { KindObject } from '../api/refs.js';
 import { kindInfo } from '../api/registry.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import type { GVR } from '../kube/discovery.js';
-import { OperationError } from './errors.js';
+import { isFinalRefusal, OperationError } from './errors.js';
 
 const API_VERSION = 'openchoreo.dev/v1alpha1';
 
@@ -396,8 +396,9 @@ async function watchUntil<T extends KubeObject>(
           if (done(last)) return last;
         }
       }
-    } catch {
-      // 410 Gone, a dropped stream or the signal: look again (the loop ends on the signal)
+    } catch (e) {
+      // a refusal stays a refusal; 410 Gone, a dropped stream or the signal: look again (the loop ends on the signal)
+      if (isFinalRefusal(e)) throw e;
     }
   }
   return last;

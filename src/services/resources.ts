@@ -8,6 +8,7 @@ import type { ResourceInfo } from '../kube/discovery.js';
 import { KUBE_REF } from '../kube/kinds.js';
 import type { WatchEvent } from '../kube/watch.js';
 import { mapLimit } from './concurrency.js';
+import { isFinalRefusal } from './errors.js';
 import { maskObject, maskObjects, scrubText, secretsOf } from './mask.js';
 
 type Ref = Pick<ResourceInfo, 'group' | 'version' | 'resource' | 'namespaced' | 'kind'>;
@@ -178,10 +179,11 @@ export async function describeObject(
   kube: KubeClient,
   info: Ref,
   name: string,
-  opts: { namespace?: string | undefined } = {},
+  /** `object`: the object, already read (the REST server reads an organization for a member of it). */
+  opts: { namespace?: string | undefined; object?: KubeObject | undefined } = {},
 ): Promise<DescribeData> {
   const namespace = info.namespaced ? opts.namespace : undefined;
-  const obj = await kube.get<KubeObject>(info, name, namespace ? { namespace } : {});
+  const obj = opts.object ?? (await kube.get<KubeObject>(info, name, namespace ? { namespace } : {}));
   const full = { apiVersion: apiVersionOf(info), kind: info.kind, ...obj };
   const ours = info.group === GROUP;
   const uid = obj.metadata?.uid ?? '';
@@ -247,7 +249,8 @@ export async function waitDeleted(
     let live: KubeObject | undefined;
     try {
       live = await kube.getOrUndefined<KubeObject>(info, name, { ...ns, signal });
-    } catch {
+    } catch (e) {
+      if (isFinalRefusal(e)) throw e;
       return false;
     }
     if (live === undefined || (uid !== undefined && live.metadata?.uid !== uid)) return true;
@@ -260,7 +263,8 @@ export async function waitDeleted(
       })) {
         if (ev.type === 'DELETED') return true;
       }
-    } catch {
+    } catch (e) {
+      if (isFinalRefusal(e)) throw e;
       // 410 Gone or a dropped stream: look again
     }
   }

@@ -30,6 +30,7 @@ import type { BuildOutcome, BuildProgress, TriggerBuildOptions } from './builds.
 import type { CatalogResult, LoadCatalogOptions } from './catalog.js';
 import type { ChoreoClient, ServerVersionInfo } from './client.js';
 import { type ErrorBody, OperationError } from './errors.js';
+import { type LogEvent, type LogQuery, type LogSubject, logQueryParams } from './log-query.js';
 import type { Manifest, ManifestError } from './manifests.js';
 import type { RequestResult, WaitOutcome } from './promote.js';
 import type { DeleteOutcome, DescribeData, ListResult } from './resources.js';
@@ -263,8 +264,8 @@ export abstract class RestChoreoClient<R extends ResolvedKind> implements Choreo
     return parsed as T;
   }
 
-  /** The newline-delimited lines of a streaming answer. */
-  async *#lines(path: string, options: RequestOptions): AsyncGenerator<string> {
+  /** Opens a streaming answer: resolves once its headers are in; an error answer throws what it stands for. */
+  async #openStream(path: string, options: RequestOptions): Promise<http.IncomingMessage> {
     const res = await this.#open('GET', path, { ...options, timeoutMs: false });
     if ((res.statusCode ?? 0) >= 400) {
       const chunks: Buffer[] = [];
@@ -280,12 +281,19 @@ export abstract class RestChoreoClient<R extends ResolvedKind> implements Choreo
         reason: 'InternalError',
       });
     }
+    return res;
+  }
+
+  /** The newline-delimited lines of an open streaming answer. */
+  async *#linesOf(res: http.IncomingMessage, signal: AbortSignal | undefined): AsyncGenerator<string> {
     let buf = '';
     try {
       for await (const c of res as AsyncIterable<Buffer>) {
         buf += c.toString('utf8');
         if (buf.length > MAX_LINE_BYTES)
-          throw new OperationError('a watch event is larger than 16 MiB', { reason: 'ResponseTooLarge' });
+          throw new OperationError('a line of the stream is larger than 16 MiB', {
+            reason: 'ResponseTooLarge',
+          });
         let nl = buf.indexOf('\n');
         while (nl >= 0) {
           const line = buf.slice(0, nl);
@@ -295,11 +303,16 @@ export abstract class RestChoreoClient<R extends ResolvedKind> implements Choreo
         }
       }
     } catch (e) {
-      if (options.signal?.aborted) return;
+      if (signal?.aborted) return;
       throw transportError(e, this.url);
     } finally {
       res.destroy();
     }
+  }
+
+  /** The newline-delimited lines of a streaming answer. */
+  async *#lines(path: string, options: RequestOptions): AsyncGenerator<string> {
+    yield* this.#linesOf(await this.#openStream(path, options), options.signal);
   }
 
   /** `/orgs/{org}/{plural}`: the collection of a namespaced kind. */
@@ -478,9 +491,9 @@ export abstract class RestChoreoClient<R extends ResolvedKind> implements Choreo
     return this.call(() => prepareManifests(this, manifests));
   }
 
-  /** The server's 422 about objects of this batch, as file:line errors of the caller's manifests. */
+  /** The server's 422 (or RBAC's 403) about objects of this batch, as file:line errors of the caller's manifests. */
   #invalid(e: unknown, prepared: readonly Prepared<R>[]): ManifestError[] | undefined {
-    const body = e instanceof AnswerError && e.status === 422 ? e.body : undefined;
+    const body = e instanceof AnswerError && (e.status === 422 || e.status === 403) ? e.body : undefined;
     if (!body?.details?.some((d) => d.location?.startsWith('objects['))) return undefined;
     return body.details.map((d) => {
       const i = Number(/^objects\[(\d+)\]/.exec(d.location ?? '')?.[1] ?? 0);
@@ -684,10 +697,51 @@ export abstract class RestChoreoClient<R extends ResolvedKind> implements Choreo
     return this.call(() => this.request<BuildOutcome>('GET', path, { query: { timeoutSeconds: 1, since } }));
   }
 
+  /**
+   * `GET /orgs/{org}/components/{name}/logs` or `/builds/{name}/logs`: the server resolves what to read as the
+   * caller before it answers (an error then is the answer's status), then streams newline-delimited LogEvents;
+   * a failure while reading comes as one `{type: "error", error}` line and ends the stream.
+   */
+  async openLogs(
+    subject: LogSubject,
+    query: LogQuery,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<LogEvent>> {
+    const path =
+      subject.kind === 'component'
+        ? this.#org(`components/${encodeURIComponent(subject.component)}/logs`)
+        : this.#org(`builds/${encodeURIComponent(subject.build)}/logs`);
+    const params: Query = {
+      ...logQueryParams(query),
+      ...(subject.kind === 'component'
+        ? { project: subject.project, environment: subject.environment, labelSelector: subject.selector }
+        : {}),
+    };
+    const res = await this.call(() => this.#openStream(path, { query: params, signal }));
+    const lines = this.#linesOf(res, signal);
+    const url = this.url;
+    const mapError = (e: unknown) => this.mapError(e);
+    return (async function* events(): AsyncGenerator<LogEvent> {
+      try {
+        for await (const line of lines) {
+          const ev = JSON.parse(line) as WireLogLine;
+          if (ev.type === 'error') throw errorOfBody(ev.error, url);
+          yield ev;
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        throw mapError(e);
+      }
+    })();
+  }
+
   close(): void {
     this.#agent.destroy();
   }
 }
+
+/** One line of a log stream as the server sends it: an event, or the failure that ended the stream. */
+export type WireLogLine = LogEvent | { readonly type: 'error'; readonly error: ErrorBody };
 
 /** What identifies a step of a build's progress (the server ends a wait slice when it changes). */
 export function progressKey(p: BuildProgress): string {

@@ -6,15 +6,16 @@
  * expectations (so a mistake both modes share still fails). Promotion runs in one shared organization with
  * the controllers in-process.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import type { KubeClient } from '../../src/kube/client.js';
-import { newClient, uniqueName } from '../integration/helpers.js';
+import type { KubeClient, KubeObject } from '../../src/kube/client.js';
+import { criLogLine } from '../../src/local/kwok.js';
+import { conditionOf, newClient, uniqueName, until } from '../integration/helpers.js';
 import { type PromotionPlatform, startPromotionPlatform } from '../integration/promotion/platform.js';
 
 import { type ServerProcess, startServerProcess } from './server-process.js';
@@ -39,15 +40,37 @@ const NS = { group: '', version: 'v1', resource: 'namespaces', namespaced: false
 /** `as`: the restricted identity (no RBAC rights) instead of the admin. */
 let as: '' | '-restricted' = '';
 
-async function cli(mode: Mode, args: string[], org = orgOf[mode]) {
-  const r = await execa(node, [bin, '--context', `${mode}${as}`, ...args, '-n', org], {
+function start(mode: Mode, args: string[], org = orgOf[mode]) {
+  return execa(node, [bin, '--context', `${mode}${as}`, ...args, '-n', org], {
     env,
     extendEnv: false,
     reject: false,
     stripFinalNewline: false,
     stdin: 'ignore',
   });
+}
+
+async function cli(mode: Mode, args: string[], org = orgOf[mode]) {
+  const r = await start(mode, args, org);
   return { exitCode: r.exitCode, stdout: r.stdout as string, stderr: r.stderr as string };
+}
+
+/** Resolves once a running process's stdout satisfies `test` (checked on each chunk), with what it printed. */
+function stdoutUntil(proc: ResultPromise, test: (out: string) => boolean, what: string, timeoutMs = 60_000) {
+  return new Promise<string>((resolvePromise, reject) => {
+    let out = '';
+    const timer = setTimeout(
+      () => reject(new Error(`timed out waiting for ${what}; output so far:\n${out}`)),
+      timeoutMs,
+    );
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (test(out)) {
+        clearTimeout(timer);
+        resolvePromise(out);
+      }
+    });
+  });
 }
 
 /** What legitimately differs between two runs: the organization, ages, uids, versions, times, names made up. */
@@ -230,6 +253,13 @@ describe('the same commands in direct and api mode', () => {
     const d = await both(['apply', '-f', dry]);
     expect(d.exitCode).toBe(1);
     expect((await both(['get', 'components', '-o', 'bogus'])).exitCode).toBe(2);
+    // what api mode does not serve says so, and what to do (direct mode reads the kind from the apiserver)
+    const other = await cli('api', ['get', 'configmaps']);
+    expect(other.exitCode).toBe(1);
+    expect(other.stderr).toBe(
+      'error: the server doesn\'t have a resource type "configmaps": context "api" is in api mode, which serves only openchoreo.dev kinds: read configmaps with a direct context (choreoctl --context NAME …; choreoctl config get-contexts lists them)\n',
+    );
+    expect((await cli('direct', ['get', 'configmaps'])).exitCode).toBe(0);
     expect((await both(['delete', 'component', 'nope'])).stderr).toBe(
       'Error from server (NotFound): components.openchoreo.dev "nope" not found\n',
     );
@@ -267,6 +297,135 @@ describe('the same commands in direct and api mode', () => {
     expect(all.exitCode).toBe(0);
     expect((await both(['get', 'components'])).stderr).toBe('No resources found in ORG organization.\n');
   });
+
+  it('logs of a component: every line, --tail/--since/--timestamps/-c, errors, 403, and -f', async () => {
+    const promo = () => promoOrg;
+    const log = (text: string, at = new Date()) =>
+      appendFileSync(platform?.logFile ?? '', criLogLine(text, at));
+    const marker = `modes line ${Date.now()}`;
+    log(`${marker} (30m ago)`, new Date(Date.now() - 30 * 60_000));
+    log(`${marker} (now)`);
+    // the component's pod runs once the platform's development binding is Ready
+    await until(
+      async () =>
+        (await cli('direct', ['logs', 'component', 'api', '--tail', '1'], promoOrg)).stdout.includes(marker),
+      'the pod of api to serve its log',
+      120_000,
+    );
+    const all = await both(['logs', 'component', 'api'], promo, true);
+    expect(all.exitCode).toBe(0);
+    expect(all.stdout).toMatch(new RegExp(`^api-\\S+ main ${marker} \\(now\\)$`, 'm'));
+    const tail = await both(
+      ['logs', 'component', 'api', '--tail', '1', '--timestamps', '-c', 'main'],
+      promo,
+      true,
+    );
+    expect(tail.stdout).toMatch(new RegExp(`^api-\\S+ main TIME ${marker} \\(now\\)$`, 'm'));
+    const since = await both(['logs', 'component', 'api', '--since', '10m'], promo, true);
+    expect(since.stdout).toContain(`${marker} (now)`);
+    expect(since.stdout).not.toContain(`${marker} (30m ago)`);
+    const unknown = await both(['logs', 'component', 'nosuch'], promo);
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toBe(
+      `error: component "nosuch" not found in organization "${promoOrg}"; components there: api\n`,
+    );
+    const env = await both(['logs', 'component', 'api', '--env', 'qa'], promo);
+    expect(env.stderr).toContain(
+      'is not one of project "shop"\'s environments: development, staging, production',
+    );
+    const container = await both(['logs', 'component', 'api', '-c', 'nope'], promo);
+    expect(container.exitCode).toBe(1);
+    expect(container.stderr).toMatch(
+      /^error: container "nope" not found in pod api-\S+; its containers: main\n$/,
+    );
+    expect((await both(['logs', 'component', 'api', '--since', 'soon'], promo)).exitCode).toBe(2);
+    as = '-restricted';
+    try {
+      const denied = await both(['logs', 'component', 'api'], promo);
+      expect(denied.exitCode).toBe(1);
+      expect(denied.stderr).toMatch(
+        /^error: you may not list pods in namespace \S+: pods is forbidden: User "restricted"/,
+      );
+      expect(denied.stderr).not.toContain('current: context');
+    } finally {
+      as = '';
+    }
+
+    // -f: a line appended while following shows up; Ctrl-C ends it with 0, in both modes
+    for (const m of MODES) {
+      const proc = start(m, ['logs', 'component', 'api', '-f', '--tail', '0'], promoOrg);
+      const followed = `followed in ${m} ${Date.now()}`;
+      const seen = stdoutUntil(proc, (o) => o.includes(followed), `the followed line (${m} mode)`);
+      // kwok may open the file after an append: append until the line shows up
+      const appender = setInterval(() => log(followed), 500);
+      try {
+        await seen;
+      } finally {
+        clearInterval(appender);
+      }
+      proc.kill('SIGINT');
+      const r = await proc;
+      expect(r.exitCode, `${m}: ${r.stderr}`).toBe(0);
+      expect(r.stderr).toBe('');
+    }
+  }, 240_000);
+
+  it("logs of a build: each step's pod log under its header", async () => {
+    const promo = () => promoOrg;
+    const ci = `openchoreo-ci-${promoOrg}`;
+    const workflow = 'api-build-modes';
+    const admin = platform?.client as KubeClient;
+    await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ci } });
+    await admin.create({
+      apiVersion: 'openchoreo.dev/v1alpha1',
+      kind: 'Build',
+      metadata: { name: 'api-build-modes', namespace: promoOrg },
+      spec: {
+        owner: { projectName: 'shop', componentName: 'api' },
+        repository: { url: 'https://github.com/acme/shop', revision: { branch: 'main' }, appPath: '/' },
+        templateRef: { name: 'docker' },
+      },
+    });
+    // what the Build controller records once Argo runs the workflow (no build controller runs here)
+    await admin.applyStatus(
+      {
+        apiVersion: 'openchoreo.dev/v1alpha1',
+        kind: 'Build',
+        metadata: { name: 'api-build-modes', namespace: promoOrg },
+        status: { workflow: { buildPlane: 'default', namespace: ci, name: workflow } },
+      },
+      { fieldManager: 'e2e', force: true },
+    );
+    // Argo's part: the step pods of the workflow (kwok runs them and serves their log)
+    for (const [i, step] of ['clone-step', 'build-step'].entries()) {
+      await admin.create({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: `${workflow}-${step}-${1000 + i}`,
+          namespace: ci,
+          labels: { 'workflows.argoproj.io/workflow': workflow },
+        },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] },
+      } as KubeObject);
+    }
+    await until(
+      async () =>
+        (await admin.list({ apiVersion: 'v1', kind: 'Pod' }, { namespace: ci })).items.filter(
+          (p) => conditionOf(p)?.status === 'True',
+        ).length === 2,
+      'both step pods running',
+      120_000,
+    );
+    const r = await both(['logs', 'build', 'api-build-modes', '--tail', '1'], promo, true);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('=== clone-step ===');
+    expect(r.stdout).toContain('=== build-step ===');
+    const missing = await both(['logs', 'build', 'nope'], promo);
+    expect(missing.stderr).toBe(
+      `error: build "nope" not found in organization "${promoOrg}" (see: choreoctl get builds)\n`,
+    );
+  }, 240_000);
 
   it('promote: the refused path, a request and its wait, approve of an unknown request', async () => {
     const promo = () => promoOrg;

@@ -58,6 +58,8 @@ export interface PromotionPlatform {
   /** Client and kubeconfig of user `restricted`, bound to choreoctl-developer in the organization. */
   restricted: KubeClient;
   kubeconfig: { admin: string; restricted: string };
+  /** The CRI file kwok serves every simulated container's log from: append lines to see them in `logs`. */
+  logFile: string;
   stop(): Promise<void>;
 }
 
@@ -96,6 +98,7 @@ export async function startPromotionPlatform(
     client,
     restricted,
     kubeconfig: { admin: cp.admin.kubeconfig, restricted: cp.restricted.kubeconfig },
+    logFile: cp.nodes?.logFile ?? '',
     stop,
   };
 }

@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import { Authenticator } from '../../../src/server/auth.js';
 import { type LogLine, type RunningServer, startServer } from '../../../src/server/index.js';
-import { installCrds, newClient, uniqueName } from '../helpers.js';
+import { installCrds, newClient, uniqueName, until } from '../helpers.js';
 
 let admin: KubeClient;
 let server: RunningServer;
@@ -89,6 +89,9 @@ beforeAll(async () => {
         resources: ['*'],
         verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'],
       },
+      // what `logs` reads: the pods of the organization's cells (here: its own namespace)
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
     ],
   });
   await admin.create({
@@ -504,10 +507,292 @@ describe('upstream /api/v1 routes', () => {
     expect(forbidden.body).toMatchObject({ success: false, code: 'FORBIDDEN' });
   });
 
+  it('writes: create projects, environments, data planes, components; apply and delete one object', async () => {
+    const V1 = `/api/v1/orgs/${orgA}`;
+    const p = await call('POST', `${V1}/projects`, {
+      token: adminToken,
+      body: { name: 'up-p', displayName: 'Up P', deploymentPipeline: 'default' },
+    });
+    expect(p.status, p.text).toBe(201);
+    expect(p.body).toMatchObject({
+      success: true,
+      data: { name: 'up-p', orgName: orgA, displayName: 'Up P', deploymentPipeline: 'default' },
+    });
+    const live = await call('GET', `/api/v1alpha1/orgs/${orgA}/projects/up-p`, { token: adminToken });
+    expect(live.body.metadata.labels).toEqual({
+      'openchoreo.dev/organization': orgA,
+      'openchoreo.dev/name': 'up-p',
+    });
+    const again = await call('POST', `${V1}/projects`, { token: adminToken, body: { name: 'up-p' } });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ success: false, code: 'PROJECT_EXISTS' });
+    const noName = await call('POST', `${V1}/projects`, { token: adminToken, body: {} });
+    expect(noName.status).toBe(400);
+    expect(noName.body).toMatchObject({ success: false, code: 'INVALID_INPUT' });
+
+    const env = await call('POST', `${V1}/environments`, {
+      token: adminToken,
+      body: { name: 'up-env', isProduction: true, dnsPrefix: 'prod' },
+    });
+    expect(env.status, env.text).toBe(201);
+    expect(env.body.data).toMatchObject({
+      name: 'up-env',
+      displayName: 'up-env',
+      description: 'Environment for up-env',
+      dataPlaneRef: 'default',
+      isProduction: true,
+      dnsPrefix: 'prod',
+    });
+
+    const dp = await call('POST', `${V1}/dataplanes`, {
+      token: adminToken,
+      body: {
+        name: 'up-dp',
+        registryPrefix: 'registry.example/acme',
+        apiServerURL: 'https://dp2.example:6443',
+        caCert: 'CA',
+        clientCert: 'CERT',
+        clientKey: PLANE_SECRET,
+        publicVirtualHost: 'pub.example',
+        organizationVirtualHost: 'org.example',
+        observerURL: 'https://observer.example',
+        observerUsername: 'obs',
+        observerPassword: OBSERVER_PASSWORD,
+      },
+    });
+    expect(dp.status, dp.text).toBe(201);
+    expect(dp.body.data).toMatchObject({
+      name: 'up-dp',
+      apiServerURL: 'https://dp2.example:6443',
+      observerUsername: 'obs',
+    });
+    const badDp = await call('POST', `${V1}/dataplanes`, { token: adminToken, body: { name: 'up-dp2' } });
+    expect(badDp.status).toBe(400);
+    expect(badDp.body.error).toContain('spec.registry.prefix');
+
+    const c = await call('POST', `${V1}/projects/up-p/components`, {
+      token: adminToken,
+      body: {
+        name: 'up-c',
+        type: 'Service',
+        buildConfig: {
+          repoUrl: 'https://github.com/acme/up',
+          repoBranch: 'main',
+          componentPath: '/svc',
+          buildTemplateRef: 'docker',
+        },
+      },
+    });
+    expect(c.status, c.text).toBe(201);
+    expect(c.body.data).toMatchObject({
+      name: 'up-c',
+      projectName: 'up-p',
+      buildConfig: {
+        repoUrl: 'https://github.com/acme/up',
+        repoBranch: 'main',
+        componentPath: '/svc',
+        buildTemplateRef: 'docker',
+      },
+    });
+    const orphan = await call('POST', `${V1}/projects/nope/components`, {
+      token: adminToken,
+      body: { name: 'x', type: 'Service' },
+    });
+    expect(orphan.body).toMatchObject({ success: false, code: 'COMPONENT_NOT_FOUND' });
+    expect(orphan.status).toBe(404);
+
+    const doc = { ...project('up-applied', orgA) };
+    const a1 = await call('POST', '/api/v1/apply', { token: adminToken, body: doc });
+    expect(a1.body).toEqual({
+      success: true,
+      data: {
+        apiVersion: 'openchoreo.dev/v1alpha1',
+        kind: 'Project',
+        name: 'up-applied',
+        namespace: orgA,
+        operation: 'created',
+      },
+    });
+    expect((await call('POST', '/api/v1/apply', { token: adminToken, body: doc })).body.data.operation).toBe(
+      'unchanged',
+    );
+    const changed = { ...doc, metadata: { ...doc.metadata, labels: { tier: 'x' } } };
+    expect(
+      (await call('POST', '/api/v1/apply', { token: adminToken, body: changed })).body.data.operation,
+    ).toBe('updated');
+    const cm = await call('POST', '/api/v1/apply', {
+      token: adminToken,
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: orgA } },
+    });
+    expect(cm.status).toBe(400);
+    expect(cm.body.error).toContain("only resources with 'openchoreo.dev' group are supported");
+    expect(
+      (await call('DELETE', '/api/v1/delete', { token: adminToken, body: doc })).body.data.operation,
+    ).toBe('deleted');
+    expect(
+      (await call('DELETE', '/api/v1/delete', { token: adminToken, body: doc })).body.data.operation,
+    ).toBe('not_found');
+  });
+
   it('the service catalog of an organization', async () => {
     const r = await call('GET', `/api/v1alpha1/orgs/${orgA}/catalog`, { token: adminToken });
     expect(r.status, r.text).toBe(200);
     expect(r.body.items).toEqual([]);
+  });
+});
+
+describe('log streams', () => {
+  const API = 'openchoreo.dev/v1alpha1';
+  const logsOf = (org: string, name: string, q = '') =>
+    `/api/v1alpha1/orgs/${org}/components/${name}/logs${q ? `?${q}` : ''}`;
+  /** The newline-delimited events of a finished stream. */
+  const events = (text: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
+
+  beforeAll(async () => {
+    const meta = (name: string) => ({ name, namespace: orgA });
+    const objects: KubeObject[] = [
+      { apiVersion: API, kind: 'Environment', metadata: meta('logs-dev'), spec: { dataPlaneRef: 'default' } },
+      {
+        apiVersion: API,
+        kind: 'DeploymentPipeline',
+        metadata: meta('logs-pipe'),
+        spec: { promotionPaths: [{ sourceEnvironmentRef: 'logs-dev', targetEnvironmentRefs: [] }] },
+      },
+      {
+        apiVersion: API,
+        kind: 'Project',
+        metadata: meta('logs-p'),
+        spec: { deploymentPipelineRef: 'logs-pipe' },
+      },
+      ...['with-pod', 'no-pod'].flatMap((c): KubeObject[] => [
+        {
+          apiVersion: API,
+          kind: 'Component',
+          metadata: meta(c),
+          spec: { owner: { projectName: 'logs-p' }, type: 'Service' },
+        },
+        {
+          apiVersion: API,
+          kind: 'ServiceBinding',
+          metadata: meta(`${c}-logs-dev`),
+          spec: {
+            owner: { projectName: 'logs-p', componentName: c },
+            environment: 'logs-dev',
+            className: 'default',
+            workloadSpec: { containers: { main: { image: 'ghcr.io/acme/x:1' } } },
+          },
+        },
+      ]),
+      // a pod of `with-pod` that no node runs: its container never starts
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          ...meta('with-pod-1'),
+          labels: {
+            'organization-name': orgA,
+            'project-name': 'logs-p',
+            'component-name': 'with-pod',
+            'environment-name': 'logs-dev',
+          },
+        },
+        spec: { containers: [{ name: 'main', image: 'ghcr.io/acme/x:1' }] },
+      },
+    ];
+    for (const o of objects) await admin.create(o);
+    // what the project controller reports: the cell of the environment is the organization's namespace here
+    await admin.applyStatus(
+      {
+        apiVersion: API,
+        kind: 'Project',
+        metadata: meta('logs-p'),
+        status: { cells: [{ environment: 'logs-dev', namespace: orgA, dataPlane: 'default' }] },
+      },
+      { fieldManager: 'server-test', force: true },
+    );
+  });
+
+  it('a component: NDJSON events as the caller; the pod that has not started is a warning', async () => {
+    const r = await call('GET', logsOf(orgA, 'with-pod'), { token: restrictedToken });
+    expect(r.status, r.text).toBe(200);
+    expect(events(r.text)).toEqual([
+      { type: 'warning', pod: 'with-pod-1', container: 'main', message: 'not started yet (pod Pending)' },
+    ]);
+  });
+
+  it("what cannot be read is the answer's status, before any line; a failure while reading is an error line", async () => {
+    const unknown = await call('GET', logsOf(orgA, 'nosuch'), { token: adminToken });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ code: 'ComponentNotFound' });
+    expect(unknown.body.message).toMatch(/; components there: .*\bno-pod, .*\bwith-pod\b/);
+    const env = await call('GET', logsOf(orgA, 'with-pod', 'environment=prod'), { token: adminToken });
+    expect(env.status).toBe(404);
+    expect(env.body.message).toContain('"prod" is not one of project "logs-p"\'s environments: logs-dev');
+    const noPods = await call('GET', logsOf(orgA, 'no-pod'), { token: adminToken });
+    expect(noPods.status).toBe(200);
+    expect(events(noPods.text)).toEqual([
+      { type: 'error', error: expect.objectContaining({ status: 404, code: 'NoPods' }) },
+    ]);
+    const container = await call('GET', logsOf(orgA, 'with-pod', 'container=nope'), { token: adminToken });
+    expect(events(container.text)).toEqual([
+      {
+        type: 'error',
+        error: expect.objectContaining({
+          code: 'ContainerNotFound',
+          message: 'container "nope" not found in pod with-pod-1; its containers: main',
+        }),
+      },
+    ]);
+    for (const q of [
+      'tailLines=-1',
+      'follow=yes',
+      'sinceSeconds=1&sinceTime=2026-01-01T00:00:00Z',
+      'container=Bad_Name',
+      'maxRequests=0',
+    ]) {
+      const bad = await call('GET', logsOf(orgA, 'with-pod', q), { token: adminToken });
+      expect(bad.status, q).toBe(400);
+      expect(bad.body.message, q).toMatch(/^invalid query parameter \w+: /);
+    }
+    const build = await call('GET', `/api/v1alpha1/orgs/${orgA}/builds/nosuch/logs`, { token: adminToken });
+    expect(build.status).toBe(404);
+    expect(build.body.message).toBe(
+      `build "nosuch" not found in organization "${orgA}" (see: choreoctl get builds)`,
+    );
+  });
+
+  it('another organization: 403 as the caller; no token: 401', async () => {
+    for (const path of [logsOf(orgB, 'with-pod'), `/api/v1alpha1/orgs/${orgB}/builds/b/logs`]) {
+      const denied = await call('GET', path, { token: restrictedToken });
+      expect(denied.status, path).toBe(403);
+      expect((await call('GET', path)).status).toBe(401);
+    }
+  });
+
+  it('-f: the stream stays open (waiting for pods) and ends on the server when the client goes away', async () => {
+    const before = server.app.watches.size;
+    const ctl = new AbortController();
+    const res = await fetch(`${server.url}${logsOf(orgA, 'no-pod', 'follow=true')}`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+      signal: ctl.signal,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/x-ndjson');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let buf = '';
+    while (!buf.includes('\n')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += new TextDecoder().decode(value);
+    }
+    expect(JSON.parse(buf.split('\n')[0] as string)).toMatchObject({ type: 'waiting' });
+    expect(server.app.watches.size).toBe(before + 1);
+    ctl.abort();
+    await until(() => server.app.watches.size === before, 'the server to end the stream');
   });
 });
 

@@ -14,7 +14,7 @@ export const logsSpec = defineCommand({
     'terminal (NO_COLOR turns it off). With -f the logs are followed: new pods (rollouts, scale-ups) and\n' +
     'restarted containers are picked up as they start; Ctrl-C ends it (exit 0).\n\n' +
     'Logs are read through the Kubernetes pods/log API of the data plane: you need list/watch on pods and get on\n' +
-    'pods/log there.\n\n' +
+    'pods/log there. In api mode the REST server reads them as you and streams them.\n\n' +
     'Exit codes: 0 ok, 1 error (unknown component or environment, not deployed, no pods), 2 usage error.',
   args: [
     { name: 'type', required: true, description: 'What to read the logs of: component or build' },

@@ -1,10 +1,12 @@
 import { Chalk } from 'chalk';
-import type { KubeClient } from '../../../kube/client.js';
-import { CliError, UsageError } from '../../errors.js';
+import type { LogQuery } from '../../../services/log-query.js';
+import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
-import { directClient } from '../../resources.js';
-import { defineHandler } from '../../spec.js';
+import { operationsClient } from '../../resources.js';
+import { defineHandler, type InferFlags } from '../../spec.js';
 import type { logsSpec } from './command.js';
+
+type LogFlags = InferFlags<typeof logsSpec>;
 
 /** `10m`, `1h30m`, `45s`, `500ms` → seconds (rounded up; the API takes whole seconds). */
 export function parseDuration(text: string): number | undefined {
@@ -32,34 +34,8 @@ export function colourIndex(pod: string): number {
   return h % PALETTE.length;
 }
 
-export default defineHandler<typeof logsSpec>(async ({ factory, args, flags, commandPath }) => {
-  const type = String(args.type ?? '');
-  if (['build', 'builds', 'bld'].includes(type)) {
-    const { streamBuildLogs } = await import('./build.js');
-    const { toCliError } = await import('../../direct.js');
-    const controller = new AbortController();
-    const stop = (): void => controller.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    try {
-      await streamBuildLogs(factory, String(args.name), {
-        follow: flags.follow,
-        signal: controller.signal,
-        tailLines: flags.tail,
-        timestamps: flags.timestamps,
-      });
-    } catch (e) {
-      if (controller.signal.aborted) return ExitCode.OK;
-      throw toCliError(e);
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
-    return ExitCode.OK;
-  }
-  if (!['component', 'components', 'comp'].includes(type)) {
-    throw new UsageError(`cannot read logs of "${type}": supported: component, build`, commandPath);
-  }
+/** kubectl's flags as a LogQuery; a usage error for what does not make sense. */
+function logQueryOf(flags: LogFlags, commandPath: string): LogQuery {
   if (flags.container && flags.allContainers) {
     throw new UsageError('--container and --all-containers cannot be used together', commandPath);
   }
@@ -79,63 +55,78 @@ export default defineHandler<typeof logsSpec>(async ({ factory, args, flags, com
   if (!Number.isInteger(flags.maxLogRequests) || flags.maxLogRequests < 1) {
     throw new UsageError('--max-log-requests must be a positive whole number', commandPath);
   }
+  return {
+    follow: flags.follow,
+    ...(flags.tail >= 0 ? { tailLines: flags.tail } : {}),
+    ...(sinceSeconds !== undefined ? { sinceSeconds } : {}),
+    ...(flags.sinceTime !== undefined ? { sinceTime: new Date(flags.sinceTime).toISOString() } : {}),
+    timestamps: flags.timestamps,
+    ...(flags.container ? { container: flags.container } : {}),
+    allContainers: flags.allContainers,
+    previous: flags.previous,
+    maxRequests: flags.maxLogRequests,
+  };
+}
 
+export default defineHandler<typeof logsSpec>(async ({ factory, args, flags, commandPath }) => {
+  const type = String(args.type ?? '');
+  const build = ['build', 'builds', 'bld'].includes(type);
+  if (!build && !['component', 'components', 'comp'].includes(type)) {
+    throw new UsageError(`cannot read logs of "${type}": supported: component, build`, commandPath);
+  }
+  const query = logQueryOf(flags, commandPath);
   const { io } = factory;
-  const [logs, { toCliError }] = await Promise.all([
-    import('../../../services/logs.js'),
-    import('../../direct.js'),
-  ]);
-  const client = await directClient(factory, 'logs');
-  const context = await factory.context();
-  const asCli = (e: unknown): CliError =>
-    e instanceof logs.LogsError ? new CliError(e.message, { reason: e.reason }) : toCliError(e);
-
+  const { toCliError } = await import('../../direct.js');
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  let planeClient: KubeClient | undefined;
   try {
-    const target = await logs.componentLogTarget(client.kube, {
-      organization: client.namespace,
-      component: String(args.name),
-      project: factory.globals.project,
-      environment: context.environment,
-    });
-    planeClient = await logs.dataPlaneClient(client.kube, target);
-    const source = new logs.PodLogSource(planeClient, {
-      namespace: target.namespace,
-      labelSelector: [target.labelSelector, flags.selector].filter(Boolean).join(','),
-      description: `component "${target.component}" in environment "${target.environment}"`,
-    });
+    if (build) {
+      const { streamBuildLogs } = await import('./build.js');
+      const { follow, tailLines, timestamps, sinceSeconds, sinceTime, container } = query;
+      await streamBuildLogs(factory, String(args.name), {
+        signal: controller.signal,
+        follow,
+        tailLines,
+        timestamps,
+        sinceSeconds,
+        sinceTime,
+        container,
+      });
+      return ExitCode.OK;
+    }
+    const client = await operationsClient(factory);
+    const context = await factory.context();
     const chalk = new Chalk({ level: io.color ? 1 : 0 });
     const prefix = (pod: string, container: string): string => {
       const colour = PALETTE[colourIndex(pod)] ?? 'cyan';
       return `${chalk[colour](pod)} ${chalk.dim(container)} `;
     };
-    for await (const ev of source.stream(
-      {
-        follow: flags.follow,
-        ...(flags.tail >= 0 ? { tailLines: flags.tail } : {}),
-        ...(sinceSeconds !== undefined ? { sinceSeconds } : {}),
-        ...(flags.sinceTime !== undefined ? { sinceTime: new Date(flags.sinceTime).toISOString() } : {}),
-        timestamps: flags.timestamps,
-        ...(flags.container ? { container: flags.container } : {}),
-        allContainers: flags.allContainers,
-        previous: flags.previous,
-        maxRequests: flags.maxLogRequests,
-      },
-      controller.signal,
-    )) {
-      if (ev.type === 'line') io.out(`${prefix(ev.pod, ev.container)}${ev.text}\n`);
-      else if (ev.type === 'waiting') io.err(`${ev.message}\n`);
-      else io.err(`warning: ${ev.pod}/${ev.container}: ${ev.message}\n`);
+    try {
+      const events = await client.openLogs(
+        {
+          kind: 'component',
+          component: String(args.name),
+          project: factory.globals.project,
+          environment: context.environment,
+          selector: flags.selector,
+        },
+        query,
+        controller.signal,
+      );
+      for await (const ev of events) {
+        if (ev.type === 'line') io.out(`${prefix(ev.pod, ev.container)}${ev.text}\n`);
+        else if (ev.type === 'waiting') io.err(`${ev.message}\n`);
+        else io.err(`warning: ${ev.pod}/${ev.container}: ${ev.message}\n`);
+      }
+    } finally {
+      client.close();
     }
   } catch (e) {
     if (controller.signal.aborted) return ExitCode.OK;
-    throw asCli(e);
+    throw toCliError(e);
   } finally {
-    if (planeClient && planeClient !== client.kube) planeClient.close();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
