@@ -7,6 +7,10 @@
  * unchanged components, whose write requests it counts (target: zero).
  *
  * Targets (issue): ≥ 50 components/s; zero writes on a resync of unchanged components.
+ *
+ * BENCH_BASE_BIN=<another checkout>/bin/choreoctl.js (built): the whole measurement also runs with that version's
+ * manager, each version on a control plane of its own started in this run (the base first, unless
+ * BENCH_BASE_LAST=1), and the figures of both are printed, each against its own raw write loop.
  */
 import { createWriteStream } from 'node:fs';
 import { get as httpsGet } from 'node:https';
@@ -99,8 +103,8 @@ function apiserverProfile(server: string, caData: string, token: string, file: s
   });
 }
 
-async function main(): Promise<void> {
-  process.stderr.write(`starting a control plane for ${COMPONENTS} Service components\n`);
+async function measure(label: string, bin?: string): Promise<string> {
+  process.stderr.write(`[${label}] starting a control plane for ${COMPONENTS} Service components\n`);
   const cp = await startControlPlane({
     name: 'choreoctl-bench-comp',
     progress: () => {},
@@ -143,7 +147,7 @@ async function main(): Promise<void> {
       await client.deleteCollection(r, { namespace: 'raw-bench' });
 
     await warmUp(client);
-    manager = await startManager(cp.admin.kubeconfig, CONCURRENCY);
+    manager = await startManager(cp.admin.kubeconfig, CONCURRENCY, bin);
     await manager.settled(1500);
     const before = await manager.metrics();
     const cell = dataPlaneNamespaceName(ORG, PROJECT, 'development');
@@ -203,7 +207,7 @@ async function main(): Promise<void> {
     await manager.settled(5000, 600_000);
     await manager.stop();
     const resyncServerBefore = await apiserverWrites(client);
-    manager = await startManager(cp.admin.kubeconfig, CONCURRENCY);
+    manager = await startManager(cp.admin.kubeconfig, CONCURRENCY, bin);
     const resyncStart = performance.now();
     await manager.settled(5000, 600_000);
     const resync = await manager.metrics();
@@ -233,7 +237,7 @@ async function main(): Promise<void> {
       `writes per component, by resource (apiserver, user applies included): ${perResource}`,
       `resync (restart):  ${resyncReconciles} reconciles in ~${f(resyncSeconds)} s, ${resyncWrites} write requests (target 0): ${byVerb}; all writes the apiserver served meanwhile: ${resyncServer || 'none'}`,
     ];
-    process.stdout.write(`${lines.join('\n')}\n`);
+    return lines.map((l) => `[${label}] ${l}`).join('\n');
   } finally {
     await manager?.stop();
     client.close();
@@ -241,4 +245,7 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const base = process.env.BENCH_BASE_BIN;
+const runs: [string, string | undefined][] = [['this', undefined]];
+if (base) runs[process.env.BENCH_BASE_LAST ? 'push' : 'unshift'](['base', base]);
+for (const [label, bin] of runs) process.stdout.write(`${await measure(label, bin)}\n`);
