@@ -23,6 +23,7 @@
  * An Organization does not count as its namespace here: the organization controller creates that
  * namespace later, so a file must list the Namespace too (as examples/acme does).
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { waitEstablished } from '../kube/crds.js';
 import type { ResourceInfo } from '../kube/discovery.js';
@@ -373,13 +374,40 @@ export async function diffPrepared<R extends ResolvedKind>(
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
-/** created / configured / unchanged from the live object before and the object after. */
-export function actionOf(before: KubeObject | undefined, after: KubeObject): ApplyAction {
+/**
+ * created / configured / unchanged from the live object before, the object sent and the object after.
+ *
+ * The resourceVersion alone cannot decide it: a controller may write the object (its status, a finalizer, an
+ * annotation of its own) between the read of `before` and the apply, and that is not a change this apply
+ * made. So when the version moved but the generation did not, the apply counts as a change only if what it
+ * sends differs: a top-level field other than metadata and status (a ConfigMap's data has no generation),
+ * a label or annotation it sets, one that disappeared (an apply removes the keys it no longer sends), or
+ * finalizers / owner references it sets.
+ */
+export function actionOf(before: KubeObject | undefined, after: KubeObject, sent?: KubeObject): ApplyAction {
   if (before === undefined) return 'created';
   const b = before.metadata;
   const a = after.metadata;
   if (b?.resourceVersion === a?.resourceVersion && b?.generation === a?.generation) return 'unchanged';
-  return 'configured';
+  if (sent === undefined || b?.generation !== a?.generation) return 'configured';
+  return changedBy(before, after, sent) ? 'configured' : 'unchanged';
+}
+
+function changedBy(before: KubeObject, after: KubeObject, sent: KubeObject): boolean {
+  const outside = new Set(['apiVersion', 'kind', 'metadata', 'status']);
+  const top = new Set([...Object.keys(before), ...Object.keys(after)].filter((k) => !outside.has(k)));
+  for (const k of top) if (!isDeepStrictEqual(before[k], after[k])) return true;
+  const [bm, am, sm] = [before.metadata ?? {}, after.metadata ?? {}, sent.metadata ?? {}];
+  for (const field of ['labels', 'annotations'] as const) {
+    const [bv, av, sv] = [bm[field] ?? {}, am[field] ?? {}, sm[field] ?? {}];
+    const removed = Object.keys(bv).filter((k) => !Object.hasOwn(av, k));
+    if (removed.length > 0) return true;
+    if (Object.keys(sv).some((k) => bv[k] !== av[k])) return true;
+  }
+  for (const field of ['finalizers', 'ownerReferences'] as const) {
+    if (sm[field] !== undefined && !isDeepStrictEqual(bm[field], am[field])) return true;
+  }
+  return false;
 }
 
 export interface ApplyOutcome<R extends ResolvedKind = ResolvedKind> {
@@ -460,7 +488,7 @@ export async function applyPrepared<R extends ResolvedKind>(
           p.object,
           applyOptions(p, options.force ?? false, dryRun === 'server'),
         );
-        report({ prepared: p, action: actionOf(before, after), result: maskObject(after) });
+        report({ prepared: p, action: actionOf(before, after, p.object), result: maskObject(after) });
       } catch (e) {
         report({
           prepared: p,

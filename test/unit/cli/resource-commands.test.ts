@@ -238,6 +238,38 @@ describe('small pure helpers', () => {
     expect(actionOf(o('1', 1), o('1', 1))).toBe('unchanged');
     expect(actionOf(o('1', 1), o('2', 2))).toBe('configured');
   });
+  it('does not count a controller write between the read and the apply as a change', () => {
+    const obj = (rv: string, meta: Record<string, unknown> = {}, rest: Record<string, unknown> = {}) => ({
+      metadata: { resourceVersion: rv, generation: 1, ...meta },
+      spec: { type: 'Service' },
+      ...rest,
+    });
+    const sent = { metadata: { labels: { tier: 'web' } }, spec: { type: 'Service' } };
+    const before = obj('1', { labels: { tier: 'web' } });
+    // A status write, a finalizer or a controller's own annotation moved the version: unchanged.
+    expect(actionOf(before, obj('5', { labels: { tier: 'web' } }, { status: { a: 1 } }), sent)).toBe(
+      'unchanged',
+    );
+    expect(actionOf(before, obj('5', { labels: { tier: 'web' }, finalizers: ['x'] }), sent)).toBe(
+      'unchanged',
+    );
+    expect(
+      actionOf(before, obj('5', { labels: { tier: 'web' }, annotations: { 'openchoreo.dev/x': 'y' } }), sent),
+    ).toBe('unchanged');
+    // What the apply sent did change: configured.
+    expect(actionOf(obj('1', { labels: { tier: 'api' } }), obj('5', { labels: { tier: 'web' } }), sent)).toBe(
+      'configured',
+    );
+    expect(
+      actionOf(obj('1', { labels: { tier: 'web', old: 'x' } }), obj('5', { labels: { tier: 'web' } }), sent),
+    ).toBe('configured');
+    const cm = (rv: string, v: string) => ({ metadata: { resourceVersion: rv }, data: { k: v } });
+    expect(actionOf(cm('1', 'a'), cm('2', 'b'), { data: { k: 'b' } })).toBe('configured');
+    expect(actionOf(cm('1', 'a'), cm('2', 'a'), { data: { k: 'a' } })).toBe('unchanged');
+    expect(actionOf(before, { ...obj('5'), metadata: { resourceVersion: '5', generation: 2 } }, sent)).toBe(
+      'configured',
+    );
+  });
   it('builds kubectl-like columns with READY and the -A organization column', () => {
     const comp = lookupKind('comp');
     const cols = columnsFor(
