@@ -64,7 +64,9 @@ export async function applyCrds(
     await waitEstablished(
       client,
       results.map((r) => r.name),
-      opts.timeoutMs ?? 60_000,
+      // Establishing is the apiserver's work; Argo's workflows CRD (1.3 MB) took over 60 s on a loaded 2-core
+      // machine. The wait is on the condition, so a generous bound costs nothing when the apiserver is quick.
+      opts.timeoutMs ?? 180_000,
     );
   return results;
 }
