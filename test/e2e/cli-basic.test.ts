@@ -211,7 +211,8 @@ describe('shell completion', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe(':4');
     expect(r.stderr).toBe('');
-    expect(Date.now() - started).toBeLessThan(3000);
+    // It does not hang (a bound far from any speed target: the machine's load only slows the start).
+    expect(Date.now() - started).toBeLessThan(60_000);
   });
 });
 

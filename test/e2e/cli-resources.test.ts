@@ -441,7 +441,9 @@ describe('explain, version, api mode', () => {
     const down = await cli(['__complete', 'get', 'components', ''], {
       env: { KUBECONFIG: await file('down.kubeconfig', downKubeconfig) },
     });
-    expect(Date.now() - start).toBeLessThan(5000);
+    // It does not hang: without the completion's own deadline a connect to a black-holed address waits for
+    // the kernel's SYN retries (~2 min). The bound is that, not a speed target (load makes the start slower).
+    expect(Date.now() - start).toBeLessThan(60_000);
     expect(down.stdout).toBe(':4\n');
     expect(down.stderr).toBe('');
   });

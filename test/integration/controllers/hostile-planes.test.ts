@@ -396,7 +396,9 @@ describe('choreoctl controller run with a data plane that hangs', () => {
       );
       if (r.exitCode !== 0) console.log(`signal ${r.signal}; stderr:\n${stderr.slice(-4000)}`);
       expect(r.exitCode).toBe(0);
-      expect(seconds).toBeLessThan(10.5);
+      // Within the grace period, not "whenever the hung plane lets go" (never): the slack is for a loaded
+      // machine's exit after the abort, far below what a hang would take.
+      expect(seconds).toBeLessThan(15);
       expect(stderr).toContain('received SIGTERM: stopping');
       expect(stderr).toContain('stopped');
     } finally {

