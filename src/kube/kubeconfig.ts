@@ -18,7 +18,6 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import {
   type Credentials,
   type KubeConnection,
@@ -30,6 +29,7 @@ import {
 import { CredentialsNotAllowedError, KubeconfigError } from './errors.js';
 import { type ExecConfig, ExecCredentials } from './exec.js';
 import { type InClusterOptions, inClusterConnection, isInCluster } from './incluster.js';
+import { yamlLib } from './lazy-yaml.js';
 
 /** `clusters[].cluster` */
 export interface ClusterEntry {
@@ -152,7 +152,7 @@ function parseDocument(text: string): unknown {
       // not JSON after all: YAML reads it, or says why not
     }
   }
-  return parseYaml(text);
+  return yamlLib().parse(text);
 }
 
 /** Parse one kubeconfig document. `file` is used for messages and relative paths ('' for in-memory). */
