@@ -31,6 +31,11 @@ export interface RunCliOptions {
   readonly clientProvider?: ClientProvider;
   /** Home directory (tests). */
   readonly home?: string;
+  /**
+   * Build every command of the tree up front (tests compare it with the lazy tree); by default only the commands
+   * on the path argv names are built in full, the others are names and summaries for the help listing.
+   */
+  readonly fullTree?: boolean;
 }
 
 const GLOBAL_GROUP = 'Global Flags:';
@@ -275,7 +280,60 @@ function widthOf(stream: Writable): number {
   return typeof columns === 'number' && columns > 0 ? columns : 80;
 }
 
-export function buildCommand(spec: CommandSpec, state: RunState): Command {
+/**
+ * The commands argv names, root first: at each level the first word that is not a flag or a flag's value (the
+ * value-taking flags of that level, global ones included, as commander reads them with positional options).
+ * A guess that commander confirms: dispatching into a command left out of it rebuilds the whole tree (runCli).
+ */
+export function commandPathIn(root: CommandSpec, argv: readonly string[]): Set<CommandSpec> {
+  const path = new Set<CommandSpec>([root]);
+  let spec = root;
+  let i = 0;
+  descend: while ((spec.subcommands ?? []).length > 0) {
+    const takesValue = new Set<string>();
+    const flags: readonly FlagSpec[] = [...globalFlags, ...(spec.flags ?? [])];
+    for (const f of flags) {
+      if (f.type === 'boolean' || f.type === 'count' || f.bareValue !== undefined) continue;
+      takesValue.add(`--${f.name}`);
+      if (f.short !== undefined) takesValue.add(`-${f.short}`);
+    }
+    for (; i < argv.length; i++) {
+      const word = argv[i] as string;
+      if (word === '--') break descend;
+      if (word.startsWith('-') && word !== '-') {
+        if (takesValue.has(word)) i++;
+        continue;
+      }
+      const sub = spec.subcommands?.find((s) => s.name === word || (s.aliases ?? []).includes(word));
+      if (sub === undefined) break descend;
+      path.add(sub);
+      spec = sub;
+      i++;
+      continue descend;
+    }
+    break;
+  }
+  return path;
+}
+
+/** Commands built as a name and a summary only (off the argv path): reaching one means the guess was wrong. */
+const unbuilt = new WeakSet<Command>();
+
+class TreeGuessMissed extends Error {}
+
+function unbuiltCommand(spec: CommandSpec): Command {
+  const cmd = new Command(spec.name);
+  cmd.summary(spec.summary);
+  if (spec.aliases !== undefined) cmd.aliases([...spec.aliases]);
+  unbuilt.add(cmd);
+  return cmd;
+}
+
+/**
+ * The commander command of a spec. With `path`, only the commands in it are built in full (with their flags,
+ * arguments and handlers); the others are listed by name and summary, which is all a help page shows of them.
+ */
+export function buildCommand(spec: CommandSpec, state: RunState, path?: ReadonlySet<CommandSpec>): Command {
   const cmd = new Command(spec.name);
   cmd.description(flowParagraphs(spec.description ?? spec.summary));
   cmd.summary(spec.summary);
@@ -324,7 +382,8 @@ export function buildCommand(spec: CommandSpec, state: RunState): Command {
   if (hasSubcommands) {
     cmd.enablePositionalOptions();
     for (const sub of spec.subcommands ?? []) {
-      const child = buildCommand(sub, state);
+      const child =
+        path === undefined || path.has(sub) ? buildCommand(sub, state, path) : unbuiltCommand(sub);
       cmd.addCommand(child, sub.hidden ? { hidden: true } : {});
     }
   }
@@ -410,18 +469,28 @@ export async function runCli(root: CommandSpec, options: RunCliOptions): Promise
       commandPath: `${root.name} ${raw.name}`,
     });
   }
-  const program = buildCommand(root, state);
+  let program = buildCommand(root, state, options.fullTree ? undefined : commandPathIn(root, options.argv));
   // Remember which command was parsing when commander failed, for the usage hint.
   let lastCommand: Command = program;
   const track = (c: Command): void => {
     c.hook('preSubcommand', (_this, sub) => {
+      if (unbuilt.has(sub)) throw new TreeGuessMissed();
       lastCommand = sub;
     });
-    for (const sub of c.commands) track(sub);
+    for (const sub of c.commands) if (!unbuilt.has(sub)) track(sub);
   };
   track(program);
   try {
-    await program.parseAsync([...options.argv], { from: 'user' });
+    try {
+      await program.parseAsync([...options.argv], { from: 'user' });
+    } catch (e) {
+      if (!(e instanceof TreeGuessMissed)) throw e;
+      // commander took another path than commandPathIn: parse again with every command built
+      program = buildCommand(root, state);
+      lastCommand = program;
+      track(program);
+      await program.parseAsync([...options.argv], { from: 'user' });
+    }
     return state.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -3,7 +3,7 @@
  * controller factory receives, status writes (server-side apply of the status subresource, only when something
  * changed), and the Ready condition with its transition event.
  */
-import { API_VERSION } from '../api/dsl.js';
+import { API_VERSION } from '../api/kinds-meta.js';
 import type { KindObject, KindRef } from '../api/refs.js';
 import type { KubeClient, KubeObject, ObjectMeta } from '../kube/client.js';
 import type { GVR } from '../kube/discovery.js';

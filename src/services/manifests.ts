@@ -7,9 +7,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import type { Document, Node } from 'yaml';
 import { GROUP as API_GROUP, API_VERSION, KIND_META } from '../api/kinds-meta.js';
 import { DEFAULT_MAX_BODY_BYTES, formatBytes } from '../kube/http.js';
+import { yamlLib } from '../kube/lazy-yaml.js';
 import { OperationError } from './errors.js';
 
 const RANKS = new Map(KIND_META.map((k) => [k.kind, k.rank]));
@@ -221,6 +222,7 @@ async function listDir(dir: string, recursive: boolean): Promise<string[]> {
 
 /** Node for `segments`, or the deepest ancestor that exists; the key node for map entries. */
 function locateNode(doc: Document, segments: readonly (string | number)[]): Node | undefined {
+  const { isMap, isScalar, isSeq } = yamlLib();
   let node: unknown = doc.contents;
   let best: Node | undefined = (doc.contents as Node | null) ?? undefined;
   for (const seg of segments) {
@@ -245,6 +247,7 @@ function locateNode(doc: Document, segments: readonly (string | number)[]): Node
 export function parseSources(sources: readonly Source[]): { manifests: Manifest[]; errors: ManifestError[] } {
   const manifests: Manifest[] = [];
   const errors: ManifestError[] = [];
+  const { LineCounter, parseAllDocuments } = yamlLib();
   for (const src of sources) {
     const lc = new LineCounter();
     const parsed = parseAllDocuments(src.text, { lineCounter: lc, prettyErrors: true });

@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parse } from 'yaml';
+import { yamlLib } from '../../kube/lazy-yaml.js';
 import { CliError } from '../errors.js';
 import type { GlobalFlags } from '../global-flags.js';
 import type { Env } from '../iostreams.js';
@@ -74,7 +74,7 @@ function invalid(path: string, detail: string): CliError {
 export function parseConfig(text: string, path: string): ChoreoConfig {
   let raw: unknown;
   try {
-    raw = parse(text);
+    raw = yamlLib().parse(text);
   } catch (e) {
     throw invalid(path, e instanceof Error ? e.message : String(e));
   }

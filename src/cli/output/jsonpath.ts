@@ -478,11 +478,19 @@ export function formatValue(v: Json): string {
 }
 
 /** Results of a single path expression (`.metadata.name`, `{.items[*].x}`), for custom-columns/sort-by. */
+/** Parsed expressions of findResults: a table's column runs the same one for every row. */
+const parsedPaths = new Map<string, { path: Path; source: string }>();
+
 export function findResults(expression: string, data: Json, options: JsonPathOptions = {}): Json[] {
-  const nodes = parseTemplate(relaxedExpression(expression));
-  const node = nodes[0];
-  if (nodes.length !== 1 || node === undefined || node.t !== 'path') {
-    throw new JsonPathError(`expected a single JSONPath expression, got "${expression}"`);
+  let node = parsedPaths.get(expression);
+  if (node === undefined) {
+    const nodes = parseTemplate(relaxedExpression(expression));
+    const first = nodes[0];
+    if (nodes.length !== 1 || first === undefined || first.t !== 'path') {
+      throw new JsonPathError(`expected a single JSONPath expression, got "${expression}"`);
+    }
+    node = first;
+    parsedPaths.set(expression, node);
   }
   return runPath(node, data, data, options.allowMissingKeys ?? true);
 }

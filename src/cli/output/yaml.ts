@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { yamlLib } from '../../kube/lazy-yaml.js';
 
 const OPTIONS = { indentSeq: false, lineWidth: 0, aliasDuplicateObjects: false } as const;
 
@@ -11,7 +11,7 @@ const OPTIONS = { indentSeq: false, lineWidth: 0, aliasDuplicateObjects: false }
  * output the fast path reproduces byte for byte (a property test compares the two).
  */
 export function toYAML(data: unknown): string {
-  return fastYaml(data) ?? stringify(data, OPTIONS);
+  return fastYaml(data) ?? yamlLib().stringify(data, OPTIONS);
 }
 
 /** Printable ASCII: the only text the direct path prints (anything else goes through the library). */

@@ -22,6 +22,7 @@ export async function run(
   argv: string[],
   env: Record<string, string> = {},
   clientProvider?: ClientProvider,
+  options: { fullTree?: boolean } = {},
 ): Promise<RunResult> {
   const stdout = new Capture();
   const stderr = new Capture();
@@ -33,6 +34,7 @@ export async function run(
     env,
     home: '/nonexistent-home',
     ...(clientProvider ? { clientProvider } : {}),
+    ...(options.fullTree ? { fullTree: true } : {}),
   });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ChoreoClient } from '../../../src/cli/client.js';
 import { rootSpec } from '../../../src/cli/commands/root.js';
 import { colorEnabled } from '../../../src/cli/iostreams.js';
+import { commandPathIn } from '../../../src/cli/program.js';
 import {
   type CommandContext,
+  type CommandSpec,
   defineCommand,
   defineHandler,
   type HandlerModule,
@@ -166,6 +168,45 @@ describe('choreoctl commands (in-process)', () => {
       const r = await run(rootSpec, argv);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Usage: choreoctl');
+    }
+  });
+});
+
+describe('the command tree built along the argv path', () => {
+  const paths: string[][] = [];
+  const walk = (spec: CommandSpec, words: string[]): void => {
+    for (const sub of spec.subcommands ?? []) {
+      if (sub.rawArgs) continue;
+      for (const name of [sub.name, ...(sub.aliases ?? [])]) paths.push([...words, name]);
+      walk(sub, [...words, sub.name]);
+    }
+  };
+  walk(rootSpec, []);
+
+  it('finds the path commander takes, flags and their values skipped', () => {
+    const names = (argv: string[]) => [...commandPathIn(rootSpec, argv)].map((s) => s.name);
+    expect(names(['-n', 'get', 'config', '--context=x', 'view', '-o', 'yaml'])).toEqual([
+      'choreoctl',
+      'config',
+      'view',
+    ]);
+    expect(names(['--no-color', 'get', 'components'])).toEqual(['choreoctl', 'get']);
+    expect(names(['--', 'get'])).toEqual(['choreoctl']);
+    expect(names(['nope', 'get'])).toEqual(['choreoctl']);
+  });
+
+  it('prints what the whole tree prints: help, usage errors, unknown commands, guesses commander corrects', async () => {
+    const cases: string[][] = [['--help'], [], ['nope'], ['-h']];
+    for (const p of paths) {
+      cases.push([...p, '--help'], ['-n', 'acme', ...p, '-h'], [...p, '--no-such-flag'], [...p, '-o']);
+    }
+    // combined short flags: the guess stops at "acme" while commander reads `-v -n acme` and runs `get`
+    cases.push(['-vn', 'acme', 'get', '--help'], ['-vn', 'acme', 'config', 'view', '--bad']);
+    expect(cases.length).toBeGreaterThan(100);
+    for (const argv of cases) {
+      const lazy = await run(rootSpec, argv);
+      const full = await run(rootSpec, argv, {}, undefined, { fullTree: true });
+      expect({ argv, ...lazy }).toEqual({ argv, ...full });
     }
   });
 });

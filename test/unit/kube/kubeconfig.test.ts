@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { PlaneClients, PlaneCredentialsError, type SecretLookup } from '../../../src/controllers/planes.js';
 import {
   ClientClosedError,
@@ -350,6 +351,38 @@ contexts: [{name: c, context: {cluster: k, user: u}}]
 `,
     );
     expect(() => loadConnection({ kubeconfig: p })).toThrow(/removed auth-provider "gcp"; switch to an exec/);
+  });
+});
+
+describe('JSON kubeconfigs', () => {
+  it('read as their YAML form does, through JSON.parse', async () => {
+    const json = JSON.stringify(parseYaml(fileA), null, 2);
+    for (const context of ['ctx-a', 'shared-ctx']) {
+      const fromJson = connectionFromKubeconfigYaml(json, { context });
+      const fromYaml = connectionFromKubeconfigYaml(fileA, { context });
+      expect({ ...fromJson, credentials: await tokenOf(fromJson) }).toEqual({
+        ...fromYaml,
+        credentials: await tokenOf(fromYaml),
+      });
+    }
+    const file = write('config.json', json);
+    expect(loadKubeconfig({ kubeconfig: file })?.currentContext).toBe('ctx-a');
+  });
+
+  it('text that starts like JSON but is YAML (a flow mapping) still reads as YAML', () => {
+    const flow =
+      '{apiVersion: v1, kind: Config, current-context: c, clusters: [{name: k, cluster: {server: https://f.example}}], users: [{name: u, user: {token: t}}], contexts: [{name: c, context: {cluster: k, user: u}}]}';
+    expect(connectionFromKubeconfigYaml(flow).server).toBe('https://f.example');
+  });
+
+  it('a key given twice in JSON: the last one wins (JSON.parse), where YAML refuses the document', () => {
+    const twice = '{"kind": "Config", "current-context": "a", "current-context": "b"}';
+    expect(loadKubeconfig({ kubeconfig: write('twice.json', twice) })?.currentContext).toBe('b');
+    expect(() =>
+      loadKubeconfig({
+        kubeconfig: write('twice.yaml', 'kind: Config\ncurrent-context: a\ncurrent-context: b\n'),
+      }),
+    ).toThrow(/not valid YAML/);
   });
 });
 

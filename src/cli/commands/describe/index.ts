@@ -29,13 +29,15 @@ export default defineHandler<typeof describeSpec>(async ({ factory, args, comman
     targets = list.items.map((o: KubeObject) => o.metadata?.name ?? '');
     if (targets.length === 0) throw new UsageError(`no ${r.info.resource} found to describe`, commandPath);
   }
+  // A component's pipeline section needs the lists of its organization: they go out with the first describe
+  // request, once for all the components described.
+  const pipelines = r.choreo && r.info.kind === 'Component' ? pipelinesOf(client) : undefined;
   let failed = false;
   let printed = 0;
   for (const name of targets) {
     try {
       const data = await client.describe(r, name);
-      const pipeline =
-        r.choreo && r.info.kind === 'Component' ? await pipelineOf(client, data.object) : undefined;
+      const pipeline = pipelines ? await pipelines(data.object) : undefined;
       const text = renderDescribe({
         object: data.object,
         // The pipeline section shows the revisions running and the open requests; the full history is
@@ -58,13 +60,24 @@ export default defineHandler<typeof describeSpec>(async ({ factory, args, comman
 
 const PROMOTION_RECORDS = new Set(['ComponentRevision', 'PromotionRequest', 'PromotionApproval']);
 
-/** Where a component runs along its pipeline (revisions, states, open promotion requests). */
-async function pipelineOf(
+/**
+ * Where a component runs along its pipeline (revisions, states, open promotion requests): the lists of the
+ * client's organization (where describe reads the components) are read once, when this is called, and serve every
+ * component given after.
+ */
+function pipelinesOf(
   client: OperationsClient,
-  component: KubeObject,
-): Promise<ComponentPipeline | undefined> {
-  const { componentPipelines, loadPipelineObjects } = await import('../../../services/pipeline-status.js');
-  const ns = component.metadata?.namespace;
-  const objs = await loadPipelineObjects(listerOf(client), ns, [component]);
-  return componentPipelines(objs).get(`${ns}/${component.metadata?.name}`);
+): (component: KubeObject) => Promise<ComponentPipeline | undefined> {
+  const ns = client.namespace;
+  const objects = import('../../../services/pipeline-status.js').then(async (m) => ({
+    m,
+    objs: await m.loadPipelineObjects(listerOf(client), ns, []),
+  }));
+  return async (component) => {
+    const { m, objs } = await objects;
+    // described in the client's organization, so its pipeline is among the lists read there
+    return m
+      .componentPipelines({ ...objs, components: [component] })
+      .get(`${component.metadata?.namespace}/${component.metadata?.name}`);
+  };
 }

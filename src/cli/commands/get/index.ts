@@ -108,6 +108,13 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
       noHeaders: flags.noHeaders,
     });
   }
+  // Components in a table also show where they run along their pipeline (revision and state per environment):
+  // the lists behind those columns go out with the components' own.
+  const columnsOfComponents = targets.map((t) =>
+    format.kind === 'table' && t.resolved.choreo && t.resolved.info.kind === 'Component'
+      ? import('./revisions.js').then((m) => m.componentColumns(client, namespace))
+      : undefined,
+  );
   const errors: string[] = [];
   const results = await Promise.all(
     targets.map((t) => fetchTarget(client, t, namespace, flags.selector, errors, format.kind === 'json')),
@@ -123,13 +130,11 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
     paintReady = t.paintReady(t.theme(io));
   }
   if (format.kind === 'table') {
-    // Components also show where they run along their pipeline (revision and state per environment).
     const extra = await Promise.all(
-      targets.map(async (t, i) => {
+      targets.map(async (_t, i) => {
         const items = results[i]?.items ?? [];
-        if (!t.resolved.choreo || t.resolved.info.kind !== 'Component' || items.length === 0) return [];
-        const { componentColumns } = await import('./revisions.js');
-        return componentColumns(client, items, namespace);
+        const columns = columnsOfComponents[i];
+        return columns === undefined || items.length === 0 ? [] : (await columns)(items);
       }),
     );
     const blocks: string[] = [];

@@ -169,16 +169,21 @@ export async function getRevisions(
   return errors.length > 0 ? ExitCode.ERROR : ExitCode.OK;
 }
 
-/** The promotion columns of `get components` (ENVIRONMENTS; PROMOTIONS with -o wide). */
-export async function componentColumns(
+/**
+ * The promotion columns of `get components` (ENVIRONMENTS; PROMOTIONS with -o wide). The lists behind them start
+ * at once, so they run while the components themselves are listed; the columns come from the components given.
+ */
+export function componentColumns(
   client: OperationsClient,
-  components: readonly KubeObject[],
   namespace: string | undefined,
-): Promise<Column<KubeObject>[]> {
-  const pipelines = componentPipelines(await loadPipelineObjects(listerOf(client), namespace, components));
-  const of = (c: KubeObject) => pipelines.get(`${c.metadata?.namespace}/${c.metadata?.name}`);
-  return [
-    { header: 'ENVIRONMENTS', value: (c) => environmentsCell(of(c)) },
-    { header: 'PROMOTIONS', value: (c) => openPromotionsCell(of(c)), wide: true },
-  ];
+): (components: readonly KubeObject[]) => Promise<Column<KubeObject>[]> {
+  const objects = loadPipelineObjects(listerOf(client), namespace, []);
+  return async (components) => {
+    const pipelines = componentPipelines({ ...(await objects), components });
+    const of = (c: KubeObject) => pipelines.get(`${c.metadata?.namespace}/${c.metadata?.name}`);
+    return [
+      { header: 'ENVIRONMENTS', value: (c) => environmentsCell(of(c)) },
+      { header: 'PROMOTIONS', value: (c) => openPromotionsCell(of(c)), wide: true },
+    ];
+  };
 }
