@@ -315,7 +315,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private async relist(): Promise<void> {
     // Each page is trimmed as it arrives, before the next is asked for: what the list holds until it is
     // applied is the trimmed objects, never every untrimmed page at once (their managedFields and the
-    // last-applied copy weigh more than what is kept; a whole untrimmed list of 5,000 Releases is ~150 MB).
+    // last-applied copy weigh more than what is kept; trimming halves a Deployment).
     const items: T[] = [];
     let resourceVersion = '';
     for await (const page of this.client.listPages<T>(this.ref, {
