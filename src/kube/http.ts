@@ -457,6 +457,8 @@ export class HttpTransport {
         }
       });
       req.end(payload);
+      // The listeners above outlive the request while its socket lives (see readBody): not the body with them.
+      payload = undefined;
     });
   }
 
@@ -570,26 +572,44 @@ export function readBody(
       fail(tooLarge(ctx, 'the response', limit, declared, true));
       return;
     }
-    res.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       if (failed) return;
       size += c.length;
       if (limit > 0 && size > limit) fail(tooLarge(ctx, 'the response', limit, size));
       else chunks.push(c);
-    });
-    res.on('end', () => {
-      if (timer) clearTimeout(timer);
-      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    res.on('error', (e) => reject(failed ?? (signal?.aborted ? signal.reason : e)));
-    res.on('close', () => {
+    };
+    const onError = (e: Error) => reject(failed ?? (signal?.aborted ? signal.reason : e));
+    const onClose = () => {
       if (timer) clearTimeout(timer);
       if (!res.complete)
         reject(
           failed ?? (signal?.aborted ? signal.reason : (res.errored ?? new Error('response closed early'))),
         );
-    });
+    };
+    const onEnd = () => {
+      if (timer) clearTimeout(timer);
+      if (failed) return;
+      const text = Buffer.concat(chunks, size).toString('utf8');
+      // Node's https agent keeps the first request of each keep-alive socket (and so its response) reachable
+      // for as long as the socket lives: these listeners, and through them the chunks and the promise with the
+      // body text, would stay with it. Let go of both once the body is read.
+      chunks.length = 0;
+      res.off('data', onData);
+      res.off('end', onEnd);
+      res.off('error', onError);
+      res.off('close', onClose);
+      res.on('error', ignore);
+      resolve(text);
+    };
+    res.on('data', onData);
+    res.on('end', onEnd);
+    res.on('error', onError);
+    res.on('close', onClose);
   });
 }
+
+/** Errors of a response whose body was read already (a late socket error must not go unhandled). */
+function ignore(): void {}
 
 function parseBody(res: IncomingMessage, text: string): unknown {
   const type = res.headers['content-type'] ?? '';

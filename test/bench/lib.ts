@@ -78,7 +78,7 @@ export async function installAllCrds(
 
 /**
  * A loaded machine makes kube-apiserver time out on the largest CRDs (Argo's) now and then: the applies are
- * idempotent, so try again (three times) rather than lose the run.
+ * idempotent, so try again (five times) rather than lose the run.
  */
 async function withRetries(fn: () => Promise<unknown>): Promise<void> {
   for (let i = 1; ; i++) {
@@ -86,7 +86,7 @@ async function withRetries(fn: () => Promise<unknown>): Promise<void> {
       await fn();
       return;
     } catch (e) {
-      if (i >= 3) throw e;
+      if (i >= 5) throw e;
       process.stderr.write(`installing CRDs failed (${(e as Error).message}); again\n`);
     }
   }

@@ -16,6 +16,7 @@
  * Then the ratio of each per-component figure to the smallest size's, measured in the same run (targets: time
  * and apiserver CPU per component at the largest size within 1.3× of the smallest; writes ≤ 9 per component).
  */
+import { readFileSync } from 'node:fs';
 import { dataPlaneNamespaceName } from '../../src/api/naming.js';
 import { REF } from '../../src/api/refs.js';
 import { trimLive } from '../../src/controllers/release/live.js';
@@ -53,6 +54,7 @@ const DEPLOYMENTS: GVR = { group: 'apps', version: 'v1', resource: 'deployments'
 const CORE_SERVICES: GVR = { group: '', version: 'v1', resource: 'services', namespaced: true };
 /** Data-plane objects the Release engine caches per component (Deployment, Service, CiliumNetworkPolicy). */
 const PLANE_OBJECTS_PER_COMPONENT = 3;
+const MB = 1024 * 1024;
 
 function userObjects(name: string): KubeObject[] {
   const owner = { projectName: PROJECT, componentName: name };
@@ -160,6 +162,8 @@ interface Figures {
   managerCpuPerComponent: number;
   peakRssMb: number;
   peakHeapMb: number;
+  /** Peaks of the parts (MB): V8 heap committed, its young generation, external; RssAnon and RssFile. */
+  peakParts: { heapTotal: number; young: number; external: number; anon: number; file: number };
   cachedObjects: number;
   rssPer1000: number;
   heapPer1000: number;
@@ -176,14 +180,39 @@ const loadAverage = async (): Promise<string> =>
     .map((l) => l.toFixed(2))
     .join(' ');
 
-async function memory(m: ManagerProcess): Promise<{ heap: number; rss: number; cached: number }> {
+interface Memory {
+  heap: number;
+  rss: number;
+  cached: number;
+  /** V8 heap committed (used + garbage + free pages), and of it the young generation (new_space). */
+  heapTotal: number;
+  young: number;
+  /** Buffers and other memory outside the V8 heap that JavaScript holds. */
+  external: number;
+}
+
+async function memory(m: ManagerProcess): Promise<Memory> {
   const text = await m.metrics();
   const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0);
   return {
     heap: gauge('choreoctl_process_heap_used_bytes'),
     rss: gauge('choreoctl_process_resident_memory_bytes'),
     cached: metric(text, 'choreoctl_informer_objects'),
+    heapTotal: gauge('choreoctl_process_heap_total_bytes'),
+    young: metric(text, 'choreoctl_process_heap_space_bytes', 'space="new_space"'),
+    external: gauge('choreoctl_process_external_bytes'),
   };
+}
+
+/** RssAnon and RssFile of a process, in bytes (/proc/<pid>/status): what is its own, what is the mapped binary. */
+function rssSplit(pid: number): { anon: number; file: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
+    return { anon: kb('RssAnon'), file: kb('RssFile') };
+  } catch {
+    return { anon: 0, file: 0 };
+  }
 }
 
 async function runSize(size: number): Promise<Figures> {
@@ -193,7 +222,8 @@ async function runSize(size: number): Promise<Figures> {
   const client = new KubeClient(loadConnection({ kubeconfig: cp.admin.kubeconfig }));
   let manager: ManagerProcess | undefined;
   try {
-    await installAllCrds(client);
+    // No Argo CRDs: nothing here builds, and at load 30 kube-apiserver times out on their size (five tries).
+    await installAllCrds(client, ['argoproj.io']);
     await install(client, { controller: false, fieldManager: 'bench' });
     await warmUp(client);
     manager = await startManager(cp.admin.kubeconfig, CONCURRENCY);
@@ -207,13 +237,25 @@ async function runSize(size: number): Promise<Figures> {
     const cell = dataPlaneNamespaceName(ORG, PROJECT, 'development');
     const names = Array.from({ length: size }, (_, i) => `svc-${i}`);
 
-    // Peak heap: the manager's /metrics every second (VmHWM gives the RSS peak by itself).
+    // Peak heap: the manager's /metrics every second (VmHWM gives the RSS peak by itself); with it the peaks of
+    // what makes up the RSS: the heap committed, its young generation, memory outside it, and RssAnon/RssFile.
     let peakHeap = idle.heap;
+    const peak = { heapTotal: 0, young: 0, external: 0, anon: 0, file: 0 };
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
         const m = manager ? await memory(manager).catch(() => undefined) : undefined;
-        if (m) peakHeap = Math.max(peakHeap, m.heap);
+        if (m) {
+          peakHeap = Math.max(peakHeap, m.heap);
+          peak.heapTotal = Math.max(peak.heapTotal, m.heapTotal);
+          peak.young = Math.max(peak.young, m.young);
+          peak.external = Math.max(peak.external, m.external);
+        }
+        const split = manager ? rssSplit(manager.pid) : undefined;
+        if (split) {
+          peak.anon = Math.max(peak.anon, split.anon);
+          peak.file = Math.max(peak.file, split.file);
+        }
         await new Promise((r) => setTimeout(r, 1000));
       }
     })();
@@ -327,6 +369,13 @@ async function runSize(size: number): Promise<Figures> {
       managerCpuPerComponent: mgrCpu / size,
       peakRssMb,
       peakHeapMb: peakHeap / 1024 / 1024,
+      peakParts: {
+        heapTotal: peak.heapTotal / MB,
+        young: peak.young / MB,
+        external: peak.external / MB,
+        anon: peak.anon / MB,
+        file: peak.file / MB,
+      },
       cachedObjects: cached,
       rssPer1000: per1000(settled.rss - idle.rss),
       heapPer1000: per1000(settled.heap - idle.heap),
@@ -352,6 +401,7 @@ function report(f: Figures): string {
     `  apiserver writes per component by resource (all clients; the bench applies components, workloads, services): ${f.perResource}`,
     `  CPU per component  kube-apiserver ${d(f.apiserverCpuPerComponent * 1000, 1)} ms, manager ${d(f.managerCpuPerComponent * 1000, 1)} ms`,
     `  manager memory     peak RSS ${d(f.peakRssMb)} MB, peak heap ${d(f.peakHeapMb)} MB; settled: ${f.cachedObjects} cached objects, ${d(f.rssPer1000, 2)} MB RSS and ${d(f.heapPer1000, 2)} MB heap per 1,000`,
+    `  peaks of the parts heap committed ${d(f.peakParts.heapTotal)} MB (young generation ${d(f.peakParts.young)} MB), external ${d(f.peakParts.external)} MB; RssAnon ${d(f.peakParts.anon)} MB, RssFile ${d(f.peakParts.file)} MB (the mapped node binary and libraries)`,
     `  probe apply→Deployment during the rollout (${f.probes.length}): p50 ${p(50)} s, p99 ${p(99)} s, max ${p(100)} s`,
     `  resync (restart)   ${f.resyncWrites} writes, settled in ${d(f.resyncSeconds)} s, peak RSS ${d(f.resyncPeakRssMb)} MB`,
     '  heap per cached object (this process, after gc):',

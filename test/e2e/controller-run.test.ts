@@ -2,7 +2,7 @@
  * `choreoctl controller run --log-format json` as a process against the run's apiserver: every reconcile is a
  * JSON line carrying controller, key, reconcileID, duration and result; SIGTERM stops it gracefully.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -72,6 +72,14 @@ describe('controller run --log-format json', () => {
         () => lines.some((l) => String(l.msg).startsWith('controllers running')),
         'the controllers running',
       );
+      // The launcher replaced itself (same pid) with a node started with the manager's memory flags.
+      const argv = readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0');
+      const [semi, old, ...more] = argv.slice(1, argv.indexOf(bin));
+      expect(semi).toBe('--max-semi-space-size=1');
+      // 3/4 of the cgroup's memory limit, within 128-1024 MB; this machine's test runs have no limit.
+      expect(Number(old?.replace('--max-old-space-size=', ''))).toBeGreaterThanOrEqual(128);
+      expect(Number(old?.replace('--max-old-space-size=', ''))).toBeLessThanOrEqual(1024);
+      expect(more).toEqual([]);
       await kube.create({
         apiVersion: 'openchoreo.dev/v1alpha1',
         kind: 'DeploymentPipeline',
@@ -98,5 +106,46 @@ describe('controller run --log-format json', () => {
     const r = await proc;
     expect(r.exitCode).toBe(0);
     expect(lines.at(-1)).toMatchObject({ level: 'info', msg: 'stopped' });
+  });
+
+  it('runs with the node flags CHOREOCTL_MANAGER_NODE_FLAGS names instead, and none when it is empty', async () => {
+    for (const [given, expected] of [
+      [
+        '--max-semi-space-size=4  --stack-trace-limit=20',
+        ['--max-semi-space-size=4', '--stack-trace-limit=20'],
+      ],
+      ['', []],
+    ] as const) {
+      const home = await mkdtemp(join(tmpdir(), 'choreoctl-e2e-ctrl-'));
+      const proc = execa(
+        node,
+        [bin, 'controller', 'run', '--controllers=deploymentpipeline', '--metrics-addr=0'],
+        {
+          env: {
+            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            HOME: home,
+            CHOREOCTL_CONFIG: join(home, 'config'),
+            KUBECONFIG: inject('kubeconfig'),
+            CHOREOCTL_MANAGER_NODE_FLAGS: given,
+            NO_COLOR: '1',
+          },
+          extendEnv: false,
+          reject: false,
+          stdin: 'ignore',
+        },
+      );
+      let err = '';
+      proc.stderr?.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
+      });
+      try {
+        await until(() => err.includes('controllers running'), `the controllers running (${given})`);
+        const argv = readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0');
+        expect(argv.slice(1, argv.indexOf(bin))).toEqual(expected);
+      } finally {
+        proc.kill('SIGTERM');
+      }
+      expect((await proc).exitCode).toBe(0);
+    }
   });
 });

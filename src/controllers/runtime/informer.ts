@@ -141,7 +141,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   restarts = 0;
 
   constructor(
-    private readonly client: Pick<KubeClient, 'listAll' | 'watch'>,
+    private readonly client: Pick<KubeClient, 'listPages' | 'watch'>,
     readonly ref: ResourceRef,
     private readonly options: InformerOptions = {},
   ) {
@@ -313,16 +313,24 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private async relist(): Promise<void> {
-    const { items, resourceVersion } = await this.client.listAll<T>(this.ref, {
+    // Each page is trimmed as it arrives, before the next is asked for: what the list holds until it is
+    // applied is the trimmed objects, never every untrimmed page at once (their managedFields and the
+    // last-applied copy weigh more than what is kept; trimming halves a Deployment).
+    const items: T[] = [];
+    let resourceVersion = '';
+    for await (const page of this.client.listPages<T>(this.ref, {
       namespace: this.options.namespace,
       labelSelector: this.options.labelSelector,
       limit: this.options.pageSize ?? 500,
       ...(this.options.metadataOnly ? { metadataOnly: true } : {}),
       signal: this.abort.signal,
-    });
+    })) {
+      // The first page's resourceVersion is the snapshot every page comes from: the watch starts there.
+      if (!resourceVersion) resourceVersion = page.metadata.resourceVersion ?? '';
+      for (const item of page.items) items.push(this.transform(item) as T);
+    }
     const seen = new Set<string>();
-    for (const item of items) {
-      const obj = this.transform(item) as T;
+    for (const obj of items) {
       const key = objectKey(obj);
       seen.add(key);
       const old = this.store.get(key);

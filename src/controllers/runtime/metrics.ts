@@ -2,6 +2,7 @@
  * Prometheus metrics of the controller manager (prom-client), one registry per manager so two managers in one
  * process (tests) do not share counters.
  */
+import { getHeapSpaceStatistics } from 'node:v8';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export class ManagerMetrics {
@@ -67,8 +68,9 @@ export class ManagerMetrics {
 
   /**
    * Objects held by each informer cache (`choreoctl_informer_objects`) and the process's memory
-   * (`choreoctl_process_heap_used_bytes`, `choreoctl_process_resident_memory_bytes`), read at scrape time:
-   * what memory per cached object is measured from.
+   * (`choreoctl_process_heap_used_bytes`, `choreoctl_process_resident_memory_bytes`; the heap committed, by
+   * space, and the memory outside it, to tell the cache from the young generation and buffers), read at scrape
+   * time: what memory per cached object is measured from.
    */
   trackCaches(source: () => Iterable<[resource: string, size: number]>): void {
     new Gauge({
@@ -86,6 +88,31 @@ export class ManagerMetrics {
       registers: [this.registry],
       collect() {
         this.set(process.memoryUsage().heapUsed);
+      },
+    });
+    new Gauge({
+      name: 'choreoctl_process_heap_total_bytes',
+      help: 'V8 heap committed, live objects and garbage (process.memoryUsage().heapTotal)',
+      registers: [this.registry],
+      collect() {
+        this.set(process.memoryUsage().heapTotal);
+      },
+    });
+    new Gauge({
+      name: 'choreoctl_process_heap_space_bytes',
+      help: 'V8 heap committed by space (new_space: the young generation; old_space; code_space; large_object_space; ...)',
+      labelNames: ['space'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const s of getHeapSpaceStatistics()) this.set({ space: s.space_name }, s.space_size);
+      },
+    });
+    new Gauge({
+      name: 'choreoctl_process_external_bytes',
+      help: 'Memory outside the V8 heap held by JavaScript objects: Buffers, ArrayBuffers, strings outside the heap (process.memoryUsage().external)',
+      registers: [this.registry],
+      collect() {
+        this.set(process.memoryUsage().external);
       },
     });
     new Gauge({

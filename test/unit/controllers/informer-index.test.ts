@@ -10,8 +10,10 @@ const REF = { group: 'openchoreo.dev', version: 'v1alpha1', resource: 'servicebi
 function fakeClient(items: KubeObject[]) {
   const pending: WatchEvent<KubeObject>[] = [];
   let wake: (() => void) | undefined;
-  const client: Pick<KubeClient, 'listAll' | 'watch'> = {
-    listAll: async <T = KubeObject>() => ({ items: items as T[], resourceVersion: '1' }),
+  const client: Pick<KubeClient, 'listPages' | 'watch'> = {
+    async *listPages<T = KubeObject>() {
+      yield { metadata: { resourceVersion: '1' }, items: items as T[] };
+    },
     async *watch<T = KubeObject>(_ref: unknown, opts: { signal?: AbortSignal } = {}) {
       while (!opts.signal?.aborted) {
         const e = pending.shift();
