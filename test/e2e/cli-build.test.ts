@@ -16,6 +16,7 @@ import { BuildSteps } from '../../src/api/build-templates.js';
 import type { KubeObject } from '../../src/kube/client.js';
 import { KUBE_REF, type WorkflowNode, type WorkflowObject } from '../../src/kube/kinds.js';
 import { criLogLine } from '../../src/local/kwok.js';
+import { ordersWorkload } from '../integration/build/fixtures.js';
 import { conditionOf, until } from '../integration/helpers.js';
 import { acmePlatformAnd, bin, collect, e2ePlatform, node } from './harness.js';
 import { type ServerProcess, startServerProcess } from './server-process.js';
@@ -141,15 +142,7 @@ async function succeededBuild(args: string[], revision: string) {
   const proc = cli(args);
   const wf = await workflowOf(collect(proc).text);
   const image = `registry.example/acme/storefront-orders:default-${revision}`;
-  const workload = {
-    apiVersion: 'openchoreo.dev/v1alpha1',
-    kind: 'Workload',
-    metadata: { name: 'orders' },
-    spec: {
-      owner: { projectName: 'storefront', componentName: 'orders' },
-      containers: { main: { image } },
-    },
-  };
+  const workload = ordersWorkload(image);
   const param = (name: string, value: string) => ({ outputs: { parameters: [{ name, value }] } });
   await argoRuns(
     wf,

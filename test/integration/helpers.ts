@@ -15,6 +15,8 @@ import { applyCrds } from '../../src/kube/crds.js';
 import type { GVR } from '../../src/kube/discovery.js';
 import { loadConnection } from '../../src/kube/kubeconfig.js';
 import { externalCrdYaml } from '../../src/local/external-crds.js';
+// fixtures.ts imports this module too; only functions cross the cycle, called after both are loaded
+import { ordersWorkload } from './build/fixtures.js';
 
 export function newClient(kubeconfigPath: string): KubeClient {
   return new KubeClient(loadConnection({ kubeconfig: kubeconfigPath }));
@@ -151,16 +153,7 @@ export function acmeExampleDocuments(): KubeObject[] {
   const docs = yamlFiles(dir).flatMap((f) =>
     parseAllDocuments(readFileSync(f, 'utf8')).map((d) => d.toJS() as KubeObject),
   );
-  docs.push({
-    apiVersion: 'openchoreo.dev/v1alpha1',
-    kind: 'Workload',
-    metadata: { name: 'orders', namespace: 'acme' },
-    spec: {
-      owner: { projectName: 'storefront', componentName: 'orders' },
-      containers: { main: { image: 'registry.openchoreo-data-plane:5000/acme/orders:4f9c2e1' } },
-      endpoints: { 'orders-api': { type: 'REST', port: 8080 } },
-    },
-  });
+  docs.push(ordersWorkload('registry.openchoreo-data-plane:5000/acme/orders:4f9c2e1', 'acme'));
   return docs;
 }
 

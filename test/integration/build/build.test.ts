@@ -19,7 +19,7 @@ import {
   type WorkflowObject,
 } from '../../../src/kube/kinds.js';
 import { conditionOf, controllerHarness, uniqueName, until, waitReady } from '../helpers.js';
-import { buildPlane as fixtureBuildPlane, ordersBuild, orgDocuments } from './fixtures.js';
+import { buildPlane as fixtureBuildPlane, ordersBuild, ordersWorkload, orgDocuments } from './fixtures.js';
 
 const h = controllerHarness({ externalCrds: () => true });
 const org = uniqueName('bld');
@@ -148,16 +148,7 @@ describe('Build controller', () => {
     const running = await waitReady(c, REF.Build, 'b1', org, 'False', 'BuildRunning');
     expect(running.message).toContain('step build-step is running');
     const image = `registry.example/${org}/storefront-orders:default-4f9c2e1a`;
-    const workload = {
-      apiVersion: 'openchoreo.dev/v1alpha1',
-      kind: 'Workload',
-      metadata: { name: 'orders' },
-      spec: {
-        owner: { projectName: 'storefront', componentName: 'orders' },
-        containers: { main: { image } },
-        endpoints: { 'orders-api': { type: 'REST', port: 8080 } },
-      },
-    };
+    const workload = ordersWorkload(image);
     await argoWrites('b1', {
       phase: 'Succeeded',
       startedAt: at(0),
