@@ -101,6 +101,23 @@ export function conditionOf(
 }
 
 /**
+ * The DataPlane the controller tests register: `name` in `org`, a registry and gateway hosts of no consequence,
+ * and the control plane's own cluster unless `cluster` names another.
+ */
+export function testDataPlane(org: string, name = 'default', cluster?: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'openchoreo.dev/v1alpha1',
+    kind: 'DataPlane',
+    metadata: { name, namespace: org },
+    spec: {
+      registry: { prefix: 'registry.local:5000' },
+      gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
+      ...(cluster ? { kubernetesCluster: cluster } : {}),
+    },
+  };
+}
+
+/**
  * A DataPlane named `name` in `org` that reaches the cluster `cp` with its admin token and CA, both read from the
  * Secret `secret` (keys `token` and `ca.crt`): the multi-cluster set-up several tests share.
  */
@@ -117,20 +134,11 @@ export function remoteDataPlane(
       metadata: { name: secret, namespace: org },
       data: { token: Buffer.from(cp.admin.token).toString('base64'), 'ca.crt': cp.caData },
     },
-    {
-      apiVersion: 'openchoreo.dev/v1alpha1',
-      kind: 'DataPlane',
-      metadata: { name, namespace: org },
-      spec: {
-        registry: { prefix: 'registry.local:5000' },
-        gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
-        kubernetesCluster: {
-          server: cp.server,
-          tls: { ca: { secretRef: secret } },
-          auth: { bearerToken: { secretRef: secret } },
-        },
-      },
-    },
+    testDataPlane(org, name, {
+      server: cp.server,
+      tls: { ca: { secretRef: secret } },
+      auth: { bearerToken: { secretRef: secret } },
+    }),
   ];
 }
 

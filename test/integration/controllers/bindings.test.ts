@@ -19,6 +19,7 @@ import {
   installDataPlaneCrds,
   newClient,
   remoteDataPlane,
+  testDataPlane,
   uniqueName,
   until,
   waitReady as waitReadyOf,
@@ -143,15 +144,7 @@ beforeAll(async () => {
   await Promise.all([ctrl.started, ours.started]);
   await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
   await until(async () => get(KUBE_REF.Namespace, org), 'the organization namespace');
-  await client.create({
-    apiVersion: API,
-    kind: 'DataPlane',
-    metadata: meta('default'),
-    spec: {
-      registry: { prefix: 'registry.local:5000' },
-      gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
-    },
-  });
+  await client.create(testDataPlane(org));
   for (const e of ['development', 'staging', 'production']) {
     await client.create({
       apiVersion: API,

@@ -12,7 +12,15 @@ import { type RunningControllers, runControllers } from '../../../src/controller
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
 import { KUBE_REF } from '../../../src/kube/kinds.js';
-import { conditionOf, installCrds, installDataPlaneCrds, newClient, uniqueName, until } from '../helpers.js';
+import {
+  conditionOf,
+  installCrds,
+  installDataPlaneCrds,
+  newClient,
+  testDataPlane,
+  uniqueName,
+  until,
+} from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
 const gvr = (group: string, version: string, resource: string): GVR => ({
@@ -121,15 +129,7 @@ beforeAll(async () => {
   await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
   await until(async () => get(KUBE_REF.Namespace, org), 'the organization namespace');
   const meta = (name: string) => ({ name, namespace: org });
-  await client.create({
-    apiVersion: API,
-    kind: 'DataPlane',
-    metadata: meta('default'),
-    spec: {
-      registry: { prefix: 'registry.local:5000' },
-      gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
-    },
-  });
+  await client.create(testDataPlane(org));
   await client.create({
     apiVersion: API,
     kind: 'Environment',

@@ -25,6 +25,7 @@ import {
   installDataPlaneCrds,
   newClient,
   remoteDataPlane,
+  testDataPlane,
   uniqueName,
   until,
 } from '../helpers.js';
@@ -176,15 +177,7 @@ beforeAll(async () => {
   });
   await Promise.all([planeCtrl.started, engine.started]);
   await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: org } });
-  await client.create({
-    apiVersion: API,
-    kind: 'DataPlane',
-    metadata: { name: 'default', namespace: org },
-    spec: {
-      registry: { prefix: 'registry.local:5000' },
-      gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
-    },
-  });
+  await client.create(testDataPlane(org));
   await client.create({
     apiVersion: API,
     kind: 'Environment',
