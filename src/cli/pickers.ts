@@ -1,8 +1,11 @@
 /**
  * `-i/--interactive`: the organization, project, component or environment a command needs, picked from live
  * lists with type-ahead (the prompter's `search`) instead of typed. Runs before the handler (program.ts), so
- * the handler sees the picks as if they had been given as flags and arguments. Needs a terminal.
+ * the handler sees the picks as if they had been given as flags and arguments. What the context already sets
+ * (organization, project, environment; or the flags and CHOREOCTL_* variables over it) is not asked. Needs a
+ * terminal.
  */
+import type { ResolvedContext } from './config/types.js';
 import type { DirectClient } from './direct.js';
 import { UsageError } from './errors.js';
 import type { Factory } from './factory.js';
@@ -50,7 +53,7 @@ const upper = (name: string) => name.toUpperCase();
 
 /** What -i would ask for, named as the flags and arguments that give it instead (the no-terminal error). */
 function wanted(
-  factory: Factory,
+  ctx: ResolvedContext,
   spec: InteractiveSpec,
   args: Args,
   flags: Record<string, unknown>,
@@ -58,14 +61,14 @@ function wanted(
   const missing = (a: string | undefined) =>
     a !== undefined && (args[a] === undefined || (Array.isArray(args[a]) && args[a].length === 0));
   const out: string[] = [];
-  if (factory.globals.organization === undefined) out.push('--org');
-  if (factory.globals.project === undefined) out.push('--project');
+  if (ctx.organization === undefined) out.push('--org');
+  if (ctx.project === undefined) out.push('--project');
   if (spec.kinds && missing(spec.kindArg)) out.push(upper(spec.kindArg as string));
   if (missing(spec.namesArg)) out.push(upper(spec.namesArg as string));
   if (missing(spec.componentArg) && !flags.all) out.push(upper(spec.componentArg as string));
   if (spec.environmentFlag && flags[spec.environmentFlag] === undefined)
     out.push(`--${spec.environmentFlag}`);
-  if (spec.environmentGlobal && factory.globals.environment === undefined) out.push('--env');
+  if (spec.environmentGlobal && ctx.environment === undefined) out.push('--env');
   return out;
 }
 
@@ -76,8 +79,10 @@ export async function runPickers(
   flags: Record<string, unknown>,
   commandPath: string,
 ): Promise<Picked> {
+  // What the flags, the environment (CHOREOCTL_ORG, …) and the current context already say is not asked again.
+  const ctx = await factory.context();
   if (!canPrompt(factory.io)) {
-    const what = wanted(factory, spec, args, flags);
+    const what = wanted(ctx, spec, args, flags);
     throw new UsageError(
       `-i/--interactive needs a terminal: give the names as arguments and flags${what.length > 0 ? `: ${what.join(', ')}` : ''}`,
       commandPath,
@@ -87,13 +92,12 @@ export async function runPickers(
   const base = await directClient(factory, '-i/--interactive');
   try {
     const organization =
-      factory.globals.organization ??
+      ctx.organization ??
       (await pick(prompter, 'organization', '--org', await base.listNames('organizations')));
     const { DirectClient: Direct } = await import('./direct.js');
     const client = new Direct({ ...base.context, organization }, base.kube);
     const project =
-      factory.globals.project ??
-      (await pick(prompter, 'project', '--project', await client.listNames('projects')));
+      ctx.project ?? (await pick(prompter, 'project', '--project', await client.listNames('projects')));
     const outArgs: Args = { ...args };
     const outFlags: Record<string, unknown> = { ...flags };
     let environment: string | undefined;
@@ -149,7 +153,7 @@ export async function runPickers(
     // The environment a component is looked at in (logs): only for components.
     if (
       spec.environmentGlobal &&
-      factory.globals.environment === undefined &&
+      ctx.environment === undefined &&
       (resolvedKind === undefined || resolvedKind === 'Component')
     ) {
       environment = await pick(prompter, 'environment', '--env', await client.listNames('environments'));

@@ -198,6 +198,51 @@ interface Entry {
   server: string;
 }
 
+/** What a controller keeps per plane (informers, mostly): made for one client, stopped with it. */
+export interface PlaneEntry {
+  readonly client: KubeClient;
+  stop(): Promise<void>;
+}
+
+/**
+ * Entries kept per plane (`planeKey`) for the plane's current client: when the client is rebuilt (credentials
+ * rotated), the old entry is stopped at once, so no watch outlives the credentials it was opened with.
+ */
+export class PerPlane<E extends PlaneEntry> {
+  readonly #entries = new Map<string, E>();
+
+  /** The entry of a plane, whatever its client. */
+  get(planeId: string): E | undefined {
+    return this.#entries.get(planeId);
+  }
+
+  /** The plane's entry for `client`: the one kept, or one from `create` (the entry of an older client stopped). */
+  async forClient(planeId: string, client: KubeClient, create: () => E): Promise<E> {
+    let entry = this.#entries.get(planeId);
+    if (entry && entry.client !== client) {
+      await this.stop(planeId);
+      entry = undefined;
+    }
+    if (!entry) {
+      entry = create();
+      this.#entries.set(planeId, entry);
+    }
+    return entry;
+  }
+
+  /** Stop and forget the entry of one plane, or of all. */
+  async stop(planeId?: string): Promise<void> {
+    const ids = planeId === undefined ? [...this.#entries.keys()] : [planeId];
+    await Promise.all(
+      ids.map(async (id) => {
+        const entry = this.#entries.get(id);
+        this.#entries.delete(id);
+        await entry?.stop();
+      }),
+    );
+  }
+}
+
 export interface PlaneClientsOptions {
   /** The control-plane client: used for planes without a kubernetesCluster. */
   local: KubeClient;

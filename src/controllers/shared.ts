@@ -72,6 +72,31 @@ export const BY_CONTROLLER: CacheIndex<KubeObject> = {
   values: (o) => (o.metadata?.ownerReferences ?? []).filter((r) => r.controller === true).map((r) => r.uid),
 };
 
+type OwnerReference = NonNullable<ObjectMeta['ownerReferences']>[number];
+
+/**
+ * The controller ownerReference to `owner` a controller writes on what it creates: garbage collection deletes
+ * the child with its owner and waits for it (blockOwnerDeletion). `kind` defaults to the owner's own (objects
+ * of a list may lack it); the apiVersion to openchoreo's.
+ */
+export function controllerRef(owner: KubeObject, kind = owner.kind ?? ''): OwnerReference {
+  return {
+    apiVersion: owner.apiVersion ?? API_VERSION,
+    kind,
+    name: owner.metadata?.name ?? '',
+    uid: owner.metadata?.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** Whether `child`'s controller ownerReference is `owner` (by uid: a recreated owner is another one). */
+export function controlledBy(child: KubeObject, owner: KubeObject): boolean {
+  return (child.metadata?.ownerReferences ?? []).some(
+    (r) => r.controller === true && r.uid === owner.metadata?.uid,
+  );
+}
+
 /** Objects by `namespace/spec.owner.componentName`. */
 export const BY_COMPONENT: CacheIndex<OwnedObject> = {
   name: 'spec.owner.componentName',

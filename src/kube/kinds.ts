@@ -44,7 +44,21 @@ export interface WorkflowNode {
   message?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** The Node the step's pod was scheduled to (Argo copies the pod's `spec.nodeName`). */
+  hostNodeName?: string;
   outputs?: { parameters?: { name: string; value?: string }[] };
+}
+
+/**
+ * The annotation kwok selects the nodes it simulates by (`--manage-nodes-with-annotation-selector`): a Node
+ * carrying it runs no containers, so nothing a pod there would do by itself (end a build step, report outputs)
+ * happens unless someone plays it.
+ */
+export const SIMULATED_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
+
+/** Whether a Node is simulated by kwok (see SIMULATED_NODE_ANNOTATION). */
+export function isSimulatedNode(node: KubeObject | undefined): boolean {
+  return node?.metadata?.annotations?.[SIMULATED_NODE_ANNOTATION] !== undefined;
 }
 
 /** An Argo Workflow (argoproj.io/v1alpha1): what we write in spec, what we read of status. */
@@ -99,6 +113,7 @@ export const KUBE_REF = {
   HTTPRouteFilter: ref('gateway.envoyproxy.io', 'v1alpha1', 'httproutefilters', 'HTTPRouteFilter'),
   CiliumNetworkPolicy: ref('cilium.io', 'v2', 'ciliumnetworkpolicies', 'CiliumNetworkPolicy'),
   Pod: ref('', 'v1', 'pods', 'Pod'),
+  Node: ref('', 'v1', 'nodes', 'Node', false),
   Role: ref('rbac.authorization.k8s.io', 'v1', 'roles', 'Role'),
   RoleBinding: ref('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding'),
   Workflow: ref<WorkflowObject>('argoproj.io', 'v1alpha1', 'workflows', 'Workflow'),

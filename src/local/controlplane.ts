@@ -20,6 +20,7 @@ import {
   resolveNodeBinaries,
 } from './binaries.js';
 import { SetupError } from './errors.js';
+import { recordHostPathDirs, removeRecordedHostPathDirs } from './hostpath.js';
 import { type NodesOptions, type SimulatedNodes, startNodes } from './nodes.js';
 import { type ExitInfo, ManagedProcess } from './process.js';
 
@@ -431,9 +432,14 @@ async function startOnce(
         // Reverse start order: controllers first, etcd last.
         await nodes?.stop();
         if (kcm) await kcm.stop();
+        // The volumes the hostPath provisioner made (with nodes only) leave a directory each under /tmp.
+        if (nodes && api.running) await recordHostPathDirs(admin.kubeconfig, dir).catch(() => {});
         await api.stop();
         await etcd.stop();
-        if (ownsDir && !options.keepDir) rmSync(dir, { recursive: true, force: true });
+        if (ownsDir && !options.keepDir) {
+          removeRecordedHostPathDirs(dir);
+          rmSync(dir, { recursive: true, force: true });
+        }
       },
     };
     return cp;

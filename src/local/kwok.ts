@@ -13,9 +13,10 @@
  *   container ends with that code, the others (Argo's `wait`) with 0, and the pod Succeeded or Failed with it;
  * - `pod-delete`: a pod being deleted goes away (finalizers dropped), as a kubelet confirms the kill.
  */
+import { SIMULATED_NODE_ANNOTATION } from '../kube/kinds.js';
 
-/** Annotation kwok selects its nodes by (`--manage-nodes-with-annotation-selector`). */
-export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
+/** Annotation kwok selects its nodes by (`--manage-nodes-with-annotation-selector`); the Build controller reads it. */
+export const KWOK_NODE_ANNOTATION = SIMULATED_NODE_ANNOTATION;
 /** A Job pod with this annotation (a number) exits with that code instead of 0. */
 export const EXIT_CODE_ANNOTATION = 'sim.choreoctl.dev/exit-code';
 

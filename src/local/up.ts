@@ -11,6 +11,7 @@ import { type RunningArgo, startArgoController } from './argo-controller.js';
 import type { Progress } from './binaries.js';
 import { type ControlPlane, startControlPlane } from './controlplane.js';
 import { SetupError } from './errors.js';
+import { removeRecordedHostPathDirs } from './hostpath.js';
 
 export interface LocalPaths {
   home: string;
@@ -75,7 +76,10 @@ export async function localUp(opts: LocalUpOptions): Promise<LocalInstance> {
       `a local control plane is already running (pid ${other}): use it with \`choreoctl --context local ...\`, or stop it with \`choreoctl local down\``,
     );
   }
-  if (opts.fresh) rmSync(paths.data, { recursive: true, force: true });
+  if (opts.fresh) {
+    removeRecordedHostPathDirs(paths.data); // the volumes go with the data
+    rmSync(paths.data, { recursive: true, force: true });
+  }
   mkdirSync(paths.data, { recursive: true, mode: 0o700 });
   writeFileSync(paths.pidFile, String(process.pid));
   let cp: ControlPlane | undefined;

@@ -10,6 +10,7 @@ import { hierarchyLabels } from '../api/labels.js';
 import { REF } from '../api/refs.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
+import { RetryBackoff } from './backoff.js';
 import { isFinalRefusal, OperationError } from './errors.js';
 
 export interface TriggerBuildOptions {
@@ -156,6 +157,7 @@ export async function waitBuild(
     }
     return p.finished;
   };
+  const backoff = new RetryBackoff();
   while (!signal.aborted) {
     try {
       const b = await kube.getOrUndefined<KubeObject>(REF.Build, name, { namespace, signal });
@@ -172,6 +174,7 @@ export async function waitBuild(
         resourceVersion: b.metadata?.resourceVersion ?? '',
         signal,
       })) {
+        backoff.reset(); // the stream works
         if (ev.type === 'DELETED') {
           throw new OperationError(`build "${name}" was deleted while waiting for it`, {
             reason: 'NotFound',
@@ -186,6 +189,7 @@ export async function waitBuild(
     } catch (e) {
       // a refusal stays a refusal; 410 Gone, a dropped stream or the signal: look again (the loop ends on the signal)
       if (e instanceof OperationError || isFinalRefusal(e)) throw e;
+      await backoff.pause(signal);
     }
   }
   const p = buildProgress(last);

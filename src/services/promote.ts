@@ -18,6 +18,7 @@ import type { KindObject } from '../api/refs.js';
 import { kindInfo } from '../api/registry.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import type { GVR } from '../kube/discovery.js';
+import { RetryBackoff } from './backoff.js';
 import { isFinalRefusal, OperationError } from './errors.js';
 
 const API_VERSION = 'openchoreo.dev/v1alpha1';
@@ -381,6 +382,7 @@ async function watchUntil<T extends KubeObject>(
   done: (o: T | undefined) => boolean,
 ): Promise<T | undefined> {
   let last: T | undefined;
+  const backoff = new RetryBackoff();
   while (!signal.aborted) {
     try {
       last = await kube.getOrUndefined<T>(r, name, { namespace: ns, signal });
@@ -391,6 +393,7 @@ async function watchUntil<T extends KubeObject>(
         ...(last?.metadata?.resourceVersion ? { resourceVersion: last.metadata.resourceVersion } : {}),
         signal,
       })) {
+        backoff.reset(); // the stream works
         if (ev.type === 'ADDED' || ev.type === 'MODIFIED') {
           last = ev.object as T;
           if (done(last)) return last;
@@ -399,6 +402,7 @@ async function watchUntil<T extends KubeObject>(
     } catch (e) {
       // a refusal stays a refusal; 410 Gone, a dropped stream or the signal: look again (the loop ends on the signal)
       if (isFinalRefusal(e)) throw e;
+      await backoff.pause(signal);
     }
   }
   return last;

@@ -7,6 +7,7 @@ import type { KubeClient, KubeObject } from '../kube/client.js';
 import type { ResourceInfo } from '../kube/discovery.js';
 import { KUBE_REF } from '../kube/kinds.js';
 import type { WatchEvent } from '../kube/watch.js';
+import { RetryBackoff } from './backoff.js';
 import { mapLimit } from './concurrency.js';
 import { isFinalRefusal } from './errors.js';
 import { maskObject, maskObjects, scrubText, secretsOf } from './mask.js';
@@ -245,13 +246,15 @@ export async function waitDeleted(
 ): Promise<boolean> {
   const ns = info.namespaced && opts.namespace ? { namespace: opts.namespace } : {};
   const { signal, uid } = opts;
+  const backoff = new RetryBackoff();
   while (!signal.aborted) {
     let live: KubeObject | undefined;
     try {
       live = await kube.getOrUndefined<KubeObject>(info, name, { ...ns, signal });
     } catch (e) {
       if (isFinalRefusal(e)) throw e;
-      return false;
+      await backoff.pause(signal); // unreachable for now: look again, less and less often
+      continue;
     }
     if (live === undefined || (uid !== undefined && live.metadata?.uid !== uid)) return true;
     try {
@@ -262,10 +265,12 @@ export async function waitDeleted(
         signal,
       })) {
         if (ev.type === 'DELETED') return true;
+        backoff.reset(); // the stream works
       }
     } catch (e) {
       if (isFinalRefusal(e)) throw e;
       // 410 Gone or a dropped stream: look again
+      await backoff.pause(signal);
     }
   }
   return false;

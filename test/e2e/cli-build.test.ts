@@ -16,6 +16,7 @@ import { BuildSteps } from '../../src/api/build-templates.js';
 import type { KubeObject } from '../../src/kube/client.js';
 import { KUBE_REF, type WorkflowNode, type WorkflowObject } from '../../src/kube/kinds.js';
 import { criLogLine } from '../../src/local/kwok.js';
+import { ordersWorkload } from '../integration/build/fixtures.js';
 import { conditionOf, until } from '../integration/helpers.js';
 import { acmePlatformAnd, bin, collect, e2ePlatform, node } from './harness.js';
 import { type ServerProcess, startServerProcess } from './server-process.js';
@@ -80,17 +81,18 @@ async function argoRuns(
       metadata: { name: pod, namespace: CI, labels: { 'workflows.argoproj.io/workflow': name } },
       spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] },
     });
-    await until(
-      async () =>
-        (
-          (await platform.client.getOrUndefined<KubeObject>(KUBE_REF.Pod, pod, { namespace: CI }))?.status as
-            | { phase?: string }
-            | undefined
-        )?.phase === 'Running',
+    const running = await until(
+      async () => {
+        const p = await platform.client.getOrUndefined<KubeObject>(KUBE_REF.Pod, pod, { namespace: CI });
+        return (p?.status as { phase?: string } | undefined)?.phase === 'Running' ? p : undefined;
+      },
       `step pod ${pod} running`,
       60_000,
     );
+    // as Argo's controller records where the step's pod was scheduled
+    const hostNodeName = (running.spec as { nodeName?: string } | undefined)?.nodeName;
     nodes[pod] = {
+      ...(hostNodeName ? { hostNodeName } : {}),
       id: pod,
       name: `${name}[${i}].${step}`,
       displayName: step,
@@ -140,15 +142,7 @@ async function succeededBuild(args: string[], revision: string) {
   const proc = cli(args);
   const wf = await workflowOf(collect(proc).text);
   const image = `registry.example/acme/storefront-orders:default-${revision}`;
-  const workload = {
-    apiVersion: 'openchoreo.dev/v1alpha1',
-    kind: 'Workload',
-    metadata: { name: 'orders' },
-    spec: {
-      owner: { projectName: 'storefront', componentName: 'orders' },
-      containers: { main: { image } },
-    },
-  };
+  const workload = ordersWorkload(image);
   const param = (name: string, value: string) => ({ outputs: { parameters: [{ name, value }] } });
   await argoRuns(
     wf,
@@ -207,6 +201,29 @@ describe('choreoctl create build --wait', () => {
     expect(r.stderr).toContain(
       `error: build ${failedBuild} failed at step build-step: step build-step failed: Error (exit code 1): no Dockerfile at /services/orders`,
     );
+  }, 180_000);
+});
+
+describe('a build whose step sits on a simulated node', () => {
+  it('create build --wait says so once and exits 1 instead of waiting for the timeout', async () => {
+    const proc = cli(['create', 'build', 'orders', '-n', 'acme', '--commit', 'feedbee', '--wait']);
+    const wf = await workflowOf(collect(proc).text);
+    const build = wf.metadata?.labels?.['build-name'] ?? '';
+    // Argo starts the clone step; its pod runs on the kwok node, and nothing reports its end.
+    await argoRuns(wf, [[BuildSteps.clone, 'Running']], 'Running');
+    const r = await proc;
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^error: build ${build} will not finish: step clone-step runs on simulated node "[^"]+" \\(kwok\\)`,
+        'm',
+      ),
+    );
+    expect(r.stderr).toContain(`It stays Running (choreoctl get build ${build})`);
+    expect(r.stderr.match(/simulated node/g)).toHaveLength(1);
+    await platform.client.delete({ apiVersion: 'openchoreo.dev/v1alpha1', kind: 'Build' }, build, {
+      namespace: 'acme',
+    });
   }, 180_000);
 });
 

@@ -8,7 +8,7 @@
  * argument is still a usage error.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -24,6 +24,8 @@ const API = 'openchoreo.dev/v1alpha1';
 const org = uniqueName('pick');
 let client: KubeClient;
 let env: Record<string, string>;
+/** `env` with a current context that sets the organization and project. */
+let contextEnv: Record<string, string>;
 
 const component = (name: string, project: string): KubeObject => ({
   apiVersion: API,
@@ -69,6 +71,19 @@ beforeAll(async () => {
     KUBECONFIG: inject('kubeconfig'),
     NO_COLOR: '1',
   };
+  // A choreoctl context that sets the organization and the project: -i does not ask for them again.
+  const config = join(home, 'config-with-defaults');
+  await writeFile(
+    config,
+    `apiVersion: choreoctl.openchoreo.dev/v1alpha1
+kind: Config
+currentContext: office
+contexts:
+  - {name: office, mode: direct, kubeconfig: ${inject('kubeconfig')}, organization: ${org}, project: office}
+`,
+    { mode: 0o600 },
+  );
+  contextEnv = { ...env, CHOREOCTL_CONFIG: config };
 });
 
 afterAll(async () => {
@@ -115,6 +130,18 @@ describe.skipIf(!hasScript)('-i in a real terminal', () => {
     expect(await buildsOf('payroll')).toHaveLength(0);
   });
 
+  it('create build -i in a context that sets organization and project: only the component is asked', async () => {
+    const r = await runInTerminal(['create', 'build', '-i'], {
+      env: contextEnv,
+      steps: [{ when: /\? Component\s*❯ payroll/, send: KEY.enter }],
+    });
+    expect(r.answered, explain(r)).toBe(1);
+    expect(r.exitCode, explain(r)).toBe(0);
+    expect(r.screen).not.toMatch(/\? (Organization|Project)/);
+    expect(r.screen).toMatch(/build\.openchoreo\.dev\/payroll-build-[0-9a-f]{8} created \(payroll, branch/);
+    expect(await buildsOf('payroll')).toHaveLength(1);
+  });
+
   it('logs -i: the kind, the component and the environment picked; the handler reads that component there', async () => {
     const r = await runInTerminal(['logs', '-i', '-n', org, '--project', 'shop'], {
       env,
@@ -141,6 +168,17 @@ describe('-i without a terminal, and the arguments without -i', () => {
     expect(logs.exitCode).toBe(2);
     expect(logs.stderr).toContain(
       '-i/--interactive needs a terminal: give the names as arguments and flags: --project, TYPE, NAME, --env',
+    );
+    // the context's organization and project count as given
+    const inContext = await execa(node, [bin, 'logs', '-i'], {
+      env: contextEnv,
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+    });
+    expect(inContext.exitCode).toBe(2);
+    expect(inContext.stderr).toContain(
+      '-i/--interactive needs a terminal: give the names as arguments and flags: TYPE, NAME, --env',
     );
     const build = await run(['create', 'build', '-i', '-n', org, '--project', 'shop']);
     expect(build.exitCode).toBe(2);

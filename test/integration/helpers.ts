@@ -15,6 +15,8 @@ import { applyCrds } from '../../src/kube/crds.js';
 import type { GVR } from '../../src/kube/discovery.js';
 import { loadConnection } from '../../src/kube/kubeconfig.js';
 import { externalCrdYaml } from '../../src/local/external-crds.js';
+// fixtures.ts imports this module too; only functions cross the cycle, called after both are loaded
+import { ordersWorkload } from './build/fixtures.js';
 
 export function newClient(kubeconfigPath: string): KubeClient {
   return new KubeClient(loadConnection({ kubeconfig: kubeconfigPath }));
@@ -99,6 +101,23 @@ export function conditionOf(
 }
 
 /**
+ * The DataPlane the controller tests register: `name` in `org`, a registry and gateway hosts of no consequence,
+ * and the control plane's own cluster unless `cluster` names another.
+ */
+export function testDataPlane(org: string, name = 'default', cluster?: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'openchoreo.dev/v1alpha1',
+    kind: 'DataPlane',
+    metadata: { name, namespace: org },
+    spec: {
+      registry: { prefix: 'registry.local:5000' },
+      gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
+      ...(cluster ? { kubernetesCluster: cluster } : {}),
+    },
+  };
+}
+
+/**
  * A DataPlane named `name` in `org` that reaches the cluster `cp` with its admin token and CA, both read from the
  * Secret `secret` (keys `token` and `ca.crt`): the multi-cluster set-up several tests share.
  */
@@ -115,20 +134,11 @@ export function remoteDataPlane(
       metadata: { name: secret, namespace: org },
       data: { token: Buffer.from(cp.admin.token).toString('base64'), 'ca.crt': cp.caData },
     },
-    {
-      apiVersion: 'openchoreo.dev/v1alpha1',
-      kind: 'DataPlane',
-      metadata: { name, namespace: org },
-      spec: {
-        registry: { prefix: 'registry.local:5000' },
-        gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
-        kubernetesCluster: {
-          server: cp.server,
-          tls: { ca: { secretRef: secret } },
-          auth: { bearerToken: { secretRef: secret } },
-        },
-      },
-    },
+    testDataPlane(org, name, {
+      server: cp.server,
+      tls: { ca: { secretRef: secret } },
+      auth: { bearerToken: { secretRef: secret } },
+    }),
   ];
 }
 
@@ -151,16 +161,7 @@ export function acmeExampleDocuments(): KubeObject[] {
   const docs = yamlFiles(dir).flatMap((f) =>
     parseAllDocuments(readFileSync(f, 'utf8')).map((d) => d.toJS() as KubeObject),
   );
-  docs.push({
-    apiVersion: 'openchoreo.dev/v1alpha1',
-    kind: 'Workload',
-    metadata: { name: 'orders', namespace: 'acme' },
-    spec: {
-      owner: { projectName: 'storefront', componentName: 'orders' },
-      containers: { main: { image: 'registry.openchoreo-data-plane:5000/acme/orders:4f9c2e1' } },
-      endpoints: { 'orders-api': { type: 'REST', port: 8080 } },
-    },
-  });
+  docs.push(ordersWorkload('registry.openchoreo-data-plane:5000/acme/orders:4f9c2e1', 'acme'));
   return docs;
 }
 

@@ -38,6 +38,8 @@ import {
   type ControllerContext,
   type ControllerFactory,
   cache,
+  controlledBy,
+  controllerRef,
   createdWithin,
   FIRST_REPORT_GRACE_MS,
   hasLabels,
@@ -425,12 +427,6 @@ export function releaseFailure(release: KubeObject | undefined): ReadyInput | un
   };
 }
 
-function controlledBy(child: KubeObject, owner: KubeObject): boolean {
-  return (child.metadata?.ownerReferences ?? []).some(
-    (r) => r.controller === true && r.uid === owner.metadata?.uid,
-  );
-}
-
 /** The Release a binding renders to: named like it, same namespace, controller reference to it. */
 /** A Release as a controller writes it: the fields it sets (the apiserver defaults the intervals). */
 export type DesiredRelease = KubeObject & {
@@ -460,16 +456,7 @@ export function desiredRelease(
           environment,
         }),
       },
-      ownerReferences: [
-        {
-          apiVersion: API_VERSION,
-          kind,
-          name: b.metadata?.name ?? '',
-          uid: b.metadata?.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerRef(b, kind)],
       // The Release engine's cleanup finalizer from the start: it would otherwise add it with a write of its own
       // before its first pass (it still does for a Release created without it).
       finalizers: [Finalizers.release],

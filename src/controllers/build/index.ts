@@ -22,10 +22,10 @@ import { buildNamespaceName, workflowName } from '../../api/naming.js';
 import { REF } from '../../api/refs.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import { isAlreadyExists, isClientClosed, isNotFound } from '../../kube/errors.js';
-import { KUBE_REF } from '../../kube/kinds.js';
+import { isSimulatedNode, KUBE_REF } from '../../kube/kinds.js';
 import { PlaneCredentialsError, type PlaneObject, planeKey } from '../planes.js';
 import { findCondition } from '../runtime/conditions.js';
-import type { Request, Result } from '../runtime/controller.js';
+import type { ReconcileContext, Request, Result } from '../runtime/controller.js';
 import {
   type ControllerContext,
   type ControllerFactory,
@@ -40,6 +40,7 @@ import {
   type BuildObject,
   buildPlanePrerequisites,
   desiredWorkflow,
+  simulatedStepCondition,
   summarizeWorkflow,
   type WorkflowSummary,
 } from './workflow.js';
@@ -90,6 +91,41 @@ export const buildController: ControllerFactory = (ctx: ControllerContext) => {
   );
   /** Planes (by client) whose CI namespace of an organization is prepared. */
   const prepared = new WeakMap<KubeClient, Set<string>>();
+  /** Per plane (by client), whether a Node is simulated; a Node's annotations do not change under its name. */
+  const simulatedNodes = new WeakMap<KubeClient, Map<string, boolean>>();
+
+  /**
+   * Whether a step's Node on a plane is simulated (kwok). A Node we may not read, or one gone, counts as not
+   * simulated: the Build then reads as Argo reports it, as before.
+   */
+  async function onSimulatedNode(
+    client: KubeClient,
+    node: string,
+    rctx: Pick<ReconcileContext, 'signal' | 'log'>,
+  ): Promise<boolean> {
+    let known = simulatedNodes.get(client);
+    const seen = known?.get(node);
+    if (seen !== undefined) return seen;
+    let simulated: boolean;
+    try {
+      const n = await client.getOrUndefined<KubeObject>(KUBE_REF.Node, node, { signal: rctx.signal });
+      if (!n) return false;
+      simulated = isSimulatedNode(n);
+    } catch (e) {
+      if (isClientClosed(e)) throw e;
+      rctx.log.debug('cannot tell whether the step node is simulated', {
+        node,
+        error: (e as Error).message,
+      });
+      return false;
+    }
+    if (!known) {
+      known = new Map();
+      simulatedNodes.set(client, known);
+    }
+    known.set(node, simulated);
+    return simulated;
+  }
 
   async function status(
     b: BuildObject,
@@ -178,7 +214,7 @@ export const buildController: ControllerFactory = (ctx: ControllerContext) => {
     };
   }
 
-  async function reconcile(req: Request, rctx: { signal: AbortSignal }): Promise<Result | undefined> {
+  async function reconcile(req: Request, rctx: ReconcileContext): Promise<Result | undefined> {
     const b = builds().getByName(req.name, req.namespace);
     if (!b || buildFinished(b)) return undefined;
     const ns = b.metadata.namespace ?? '';
@@ -272,7 +308,11 @@ export const buildController: ControllerFactory = (ctx: ControllerContext) => {
       ...(s.image ? { imageStatus: { image: s.image } } : {}),
     };
     if (s.phase !== 'Succeeded') {
-      await status(b, s.phase, { status: 'False', reason: s.reason, message: s.message }, extra);
+      const stuck = s.phase === 'Running' && s.stepNode && (await onSimulatedNode(client, s.stepNode, rctx));
+      const ready: ReadyInput = stuck
+        ? simulatedStepCondition(s)
+        : { status: 'False', reason: s.reason, message: s.message };
+      await status(b, s.phase, ready, extra);
       return undefined;
     }
     let wl: { status: 'True' | 'False'; reason: string; message: string };

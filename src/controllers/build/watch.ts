@@ -7,18 +7,18 @@
 import { Labels, LabelValues } from '../../api/labels.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import { KUBE_REF, type WorkflowObject } from '../../kube/kinds.js';
+import { PerPlane, type PlaneEntry } from '../planes.js';
 import { Informer } from '../runtime/informer.js';
 import { buildKeyOf } from './workflow.js';
 
-interface PlaneEntry {
-  client: KubeClient;
+interface PlaneWatches extends PlaneEntry {
   workflows: Informer<WorkflowObject>;
   templates: Informer;
   synced: Promise<void>;
 }
 
 export class BuildPlaneWatches {
-  private readonly planes = new Map<string, PlaneEntry>();
+  private readonly planes = new PerPlane<PlaneWatches>();
 
   constructor(
     /** A Workflow of a Build changed: `namespace/name` of the Build. */
@@ -37,12 +37,7 @@ export class BuildPlaneWatches {
     client: KubeClient,
     timeoutMs: number,
   ): Promise<{ workflows: Informer<WorkflowObject>; templates: Informer }> {
-    let entry = this.planes.get(planeId);
-    if (entry && entry.client !== client) {
-      await this.stop(planeId);
-      entry = undefined;
-    }
-    if (!entry) entry = this.start(planeId, client);
+    const entry = await this.planes.forClient(planeId, client, () => this.start(planeId, client));
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -57,7 +52,7 @@ export class BuildPlaneWatches {
     return { workflows: entry.workflows, templates: entry.templates };
   }
 
-  private start(planeId: string, client: KubeClient): PlaneEntry {
+  private start(planeId: string, client: KubeClient): PlaneWatches {
     const log = (m: string) => this.log(`build plane ${planeId}: ${m}`);
     const workflows = new Informer<WorkflowObject>(client, KUBE_REF.Workflow, {
       labelSelector: `${Labels.managedBy}=${LabelValues.managedByBuildController}`,
@@ -75,20 +70,14 @@ export class BuildPlaneWatches {
     });
     const synced = Promise.all([workflows.start(), templates.start()]).then(() => this.onPlane(planeId));
     synced.catch(() => {});
-    const entry = { client, workflows, templates, synced };
-    this.planes.set(planeId, entry);
-    return entry;
+    const stop = async () => {
+      await Promise.all([workflows.stop(), templates.stop()]);
+    };
+    return { client, workflows, templates, synced, stop };
   }
 
   /** Stop the informers of one plane (deleted, or its client was rebuilt) or of all. */
-  async stop(planeId?: string): Promise<void> {
-    const ids = planeId === undefined ? [...this.planes.keys()] : [planeId];
-    await Promise.all(
-      ids.map(async (id) => {
-        const entry = this.planes.get(id);
-        this.planes.delete(id);
-        if (entry) await Promise.all([entry.workflows.stop(), entry.templates.stop()]);
-      }),
-    );
+  stop(planeId?: string): Promise<void> {
+    return this.planes.stop(planeId);
   }
 }

@@ -9,7 +9,7 @@ import {
   BuildParams,
   BuildSteps,
 } from '../../api/build-templates.js';
-import type { Build } from '../../api/kinds/build.js';
+import { type Build, STEP_ON_SIMULATED_NODE } from '../../api/kinds/build.js';
 import { DataPlaneLabels, Labels, LabelValues } from '../../api/labels.js';
 import { buildImageName, buildNamespaceName, workflowName } from '../../api/naming.js';
 import type { KubeObject } from '../../kube/client.js';
@@ -146,6 +146,8 @@ export interface WorkflowSummary {
   message: string;
   /** The step running now, or the one that failed. */
   step: string | undefined;
+  /** The Node the running step's pod is on, once Argo saw it scheduled. */
+  stepNode: string | undefined;
   steps: BuildStep[];
   startedAt: string | undefined;
   finishedAt: string | undefined;
@@ -199,6 +201,7 @@ export function summarizeWorkflow(wf: WorkflowObject): WorkflowSummary {
       reason: 'BuildSucceeded',
       message: 'the build workflow succeeded',
       step: undefined,
+      stepNode: undefined,
     };
   }
   if (FAILED.has(phase)) {
@@ -210,6 +213,7 @@ export function summarizeWorkflow(wf: WorkflowObject): WorkflowSummary {
       reason: 'BuildFailed',
       message: failing ? `step ${stepName(failing)} failed: ${why}` : `the build workflow failed: ${why}`,
       step: failing ? stepName(failing) : undefined,
+      stepNode: undefined,
     };
   }
   const current = [...nodes].reverse().find((n) => n.phase === 'Running' || n.phase === 'Pending');
@@ -221,6 +225,7 @@ export function summarizeWorkflow(wf: WorkflowObject): WorkflowSummary {
       reason: 'BuildRunning',
       message: `step ${stepName(current)} is ${current.phase === 'Pending' ? 'starting' : 'running'} (${done} step(s) done)`,
       step: stepName(current),
+      stepNode: current.hostNodeName || undefined,
     };
   }
   if (phase === 'Running') {
@@ -230,6 +235,7 @@ export function summarizeWorkflow(wf: WorkflowObject): WorkflowSummary {
       reason: 'BuildRunning',
       message: 'the build workflow is running',
       step: undefined,
+      stepNode: undefined,
     };
   }
   return {
@@ -240,6 +246,23 @@ export function summarizeWorkflow(wf: WorkflowObject): WorkflowSummary {
       ? `the build workflow is pending: ${st.message}`
       : 'waiting for Argo to start the build workflow',
     step: undefined,
+    stepNode: undefined,
+  };
+}
+
+/**
+ * The Ready condition of a running Build whose current step sits on a simulated node (pure): no container runs
+ * there, so the step ends only when something reports its result in argoexec's place.
+ */
+export function simulatedStepCondition(s: Pick<WorkflowSummary, 'step' | 'stepNode'>): {
+  status: 'False';
+  reason: typeof STEP_ON_SIMULATED_NODE;
+  message: string;
+} {
+  return {
+    status: 'False',
+    reason: STEP_ON_SIMULATED_NODE,
+    message: `step ${s.step ?? '?'} runs on simulated node "${s.stepNode ?? '?'}" (kwok), where no container runs: it will not finish unless its result is reported in Argo's executor's place (the step's WorkflowTaskResult and its pod's exit code), or the build runs on a build plane with real nodes`,
   };
 }
 

@@ -35,6 +35,8 @@ import {
   type CacheView,
   type ControllerFactory,
   cache,
+  controlledBy,
+  controllerRef,
   hasLabels,
   isDeleting,
   keysIn,
@@ -65,12 +67,6 @@ export function byLogicalName<T extends KubeObject>(
   return inf.list(ns).find((o) => o.metadata?.labels?.[Labels.name] === value);
 }
 
-export function controlledBy(child: KubeObject, owner: KubeObject): boolean {
-  return (child.metadata?.ownerReferences ?? []).some(
-    (r) => r.controller === true && r.uid === owner.metadata?.uid,
-  );
-}
-
 /** The Endpoint CRs of a Deployment's templates (reference §2.2 step 7). */
 export function desiredEndpoints(d: KubeObject, templates: readonly EndpointTemplate[]): KubeObject[] {
   const ns = d.metadata?.namespace ?? '';
@@ -93,16 +89,7 @@ export function desiredEndpoints(d: KubeObject, templates: readonly EndpointTemp
           [Labels.name]: t.metadata.name,
         },
         ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
-        ownerReferences: [
-          {
-            apiVersion: API_VERSION,
-            kind: 'Deployment',
-            name,
-            uid: d.metadata?.uid ?? '',
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
+        ownerReferences: [controllerRef(d, 'Deployment')],
       },
       spec: t.spec,
     };

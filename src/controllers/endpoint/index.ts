@@ -23,11 +23,12 @@ import { desiredRelease, releaseFailure, writeRelease } from '../binding/core.js
 import { bindingReadiness, releaseHealths } from '../binding/logic.js';
 import { environmentDataPlane } from '../dataplane/index.js';
 import { legacyWorkloadLabels } from '../deployment/artifact.js';
-import { byLogicalName, controlledBy } from '../deployment/index.js';
+import { byLogicalName } from '../deployment/index.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
   type ControllerFactory,
   cache,
+  controlledBy,
   isDeleting,
   keysIn,
   type ReadyInput,

@@ -6,7 +6,7 @@ import type { StoredBinding } from '../binding/core.js';
 import { sameJson } from '../binding/logic.js';
 import { type PipelineSpec, pipelineEnvironments } from '../deploymentpipeline/graph.js';
 import { stampOf } from '../promotion/stamp.js';
-import { hasLabels } from '../shared.js';
+import { controllerRef, hasLabels } from '../shared.js';
 
 /**
  * On a binding an instance controls: the Workload version (`uid/generation`) its workloadSpec was last taken
@@ -110,16 +110,7 @@ export function desiredBinding(input: DesiredBindingInput): KubeObject {
         }),
       },
       ...(input.annotations ? { annotations: input.annotations } : {}),
-      ownerReferences: [
-        {
-          apiVersion: instance.apiVersion ?? API_VERSION,
-          kind: instance.kind ?? '',
-          name: instance.metadata?.name ?? '',
-          uid: instance.metadata?.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerRef(instance)],
     },
     spec: { ...input.spec, [input.environmentField ?? 'environment']: input.environment },
   };

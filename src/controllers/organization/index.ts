@@ -12,7 +12,14 @@ import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';
 import { KUBE_REF } from '../../kube/kinds.js';
 import type { Request, Result } from '../runtime/controller.js';
-import { type ControllerFactory, cache, hasLabels, isDeleting, writeStatus } from '../shared.js';
+import {
+  type ControllerFactory,
+  cache,
+  controllerRef,
+  hasLabels,
+  isDeleting,
+  writeStatus,
+} from '../shared.js';
 
 export const FIELD_MANAGER = 'organization-controller';
 
@@ -31,16 +38,7 @@ export function organizationNamespace(org: KubeObject, owned: boolean): KubeObje
       },
       ...(owned
         ? {
-            ownerReferences: [
-              {
-                apiVersion: org.apiVersion ?? 'openchoreo.dev/v1alpha1',
-                kind: 'Organization',
-                name,
-                uid: org.metadata?.uid ?? '',
-                controller: true,
-                blockOwnerDeletion: true,
-              },
-            ],
+            ownerReferences: [controllerRef(org, 'Organization')],
           }
         : {}),
     },

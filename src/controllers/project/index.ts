@@ -45,6 +45,8 @@ import {
   type ControllerContext,
   type ControllerFactory,
   cache,
+  controlledBy,
+  controllerRef,
   hasLabels,
   isDeleting,
   keysIn,
@@ -129,16 +131,7 @@ export function cellUnit(
       uid: cellUid(project.metadata.uid ?? '', environment),
       labels: hierarchyLabels({ organization: org, project: name, environment }),
       // Controlled by the Project: the one owner that may hold the cell Namespace (legitimacy.ts).
-      ownerReferences: [
-        {
-          apiVersion: API_VERSION,
-          kind: 'Project',
-          name,
-          uid: project.metadata.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerRef(project, 'Project')],
     },
     spec: {
       owner: { projectName: name },
@@ -153,13 +146,6 @@ export function cellUnit(
       ],
     },
   };
-}
-
-/** Cell Releases of earlier versions, controlled by the project. */
-function controlledBy(o: KubeObject, owner: KubeObject): boolean {
-  return (o.metadata?.ownerReferences ?? []).some(
-    (r) => r.controller === true && r.uid === owner.metadata?.uid,
-  );
 }
 
 /** A live namespace already carries every label of the desired one (and is not being deleted). */

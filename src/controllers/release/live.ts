@@ -9,6 +9,7 @@
 import { Labels, LabelValues } from '../../api/labels.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import type { ResourceInfo } from '../../kube/discovery.js';
+import { PerPlane, type PlaneEntry } from '../planes.js';
 import { Informer, trimForCache } from '../runtime/informer.js';
 
 const BY_UID = 'release-uid';
@@ -32,13 +33,12 @@ export function trimLive(obj: KubeObject): KubeObject {
   return o;
 }
 
-interface PlaneEntry {
-  client: KubeClient;
+interface PlaneInformers extends PlaneEntry {
   informers: Map<string, Informer>;
 }
 
 export class LiveObjects {
-  private readonly planes = new Map<string, PlaneEntry>();
+  private readonly planes = new PerPlane<PlaneInformers>();
 
   constructor(
     /** Called with `namespace/name` and uid of the Release (or cell) that owns an object that changed. */
@@ -59,28 +59,19 @@ export class LiveObjects {
   }
 
   /** Stop the informers of one plane (its client was rebuilt) or of all planes. */
-  async stop(planeId?: string): Promise<void> {
-    const ids = planeId === undefined ? [...this.planes.keys()] : [planeId];
-    await Promise.all(
-      ids.map(async (id) => {
-        const entry = this.planes.get(id);
-        this.planes.delete(id);
-        if (entry) await Promise.all([...entry.informers.values()].map((i) => i.stop()));
-      }),
-    );
+  stop(planeId?: string): Promise<void> {
+    return this.planes.stop(planeId);
   }
 
   private async informer(planeId: string, client: KubeClient, info: ResourceInfo): Promise<Informer> {
-    let entry = this.planes.get(planeId);
-    if (entry && entry.client !== client) {
-      // New credentials, new client: watches of the old one go.
-      await this.stop(planeId);
-      entry = undefined;
-    }
-    if (!entry) {
-      entry = { client, informers: new Map() };
-      this.planes.set(planeId, entry);
-    }
+    // New credentials, new client: watches of the old one go.
+    const entry = await this.planes.forClient(planeId, client, () => {
+      const informers = new Map<string, Informer>();
+      const stop = async () => {
+        await Promise.all([...informers.values()].map((i) => i.stop()));
+      };
+      return { client, informers, stop };
+    });
     const key = `${info.group}/${info.version}/${info.resource}`;
     let inf = entry.informers.get(key);
     if (!inf) {

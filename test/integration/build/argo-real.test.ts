@@ -17,6 +17,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BuildOutputs, BuildSteps } from '../../../src/api/build-templates.js';
+import { STEP_ON_SIMULATED_NODE } from '../../../src/api/kinds/build.js';
 import { buildNamespaceName, dataPlaneNamespaceName, workflowName } from '../../../src/api/naming.js';
 import { REF } from '../../../src/api/refs.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
@@ -168,6 +169,10 @@ describe.runIf(binary !== undefined)("Builds with Argo's real workflow-controlle
 
   it('runs the docker template step by step; the Build succeeds and the data plane runs the new image', async () => {
     await client.create(build('b1', '4f9c2e1a77'));
+    // Before anything plays the executor, the clone step sits on the kwok node, and the Build says so: Argo
+    // records the pod's node, which carries kwok's annotation.
+    const stuck = await waitReady(client, REF.Build, 'b1', org, 'False', STEP_ON_SIMULATED_NODE, 120_000);
+    expect(stuck.message).toMatch(/^step clone-step runs on simulated node "[^"]+" \(kwok\)/);
     const { ran, end } = await playSteps('b1');
     expect(end.status?.phase, JSON.stringify(end.status)).toBe('Succeeded');
     expect(ran).toEqual([BuildSteps.clone, BuildSteps.build, BuildSteps.push, BuildSteps.workloadCreate]);

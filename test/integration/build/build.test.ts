@@ -12,9 +12,14 @@ import { BuildSteps } from '../../../src/api/build-templates.js';
 import { buildNamespaceName, dataPlaneNamespaceName, workflowName } from '../../../src/api/naming.js';
 import { REF } from '../../../src/api/refs.js';
 import type { KubeObject } from '../../../src/kube/client.js';
-import { KUBE_REF, type WorkflowNode, type WorkflowObject } from '../../../src/kube/kinds.js';
+import {
+  KUBE_REF,
+  SIMULATED_NODE_ANNOTATION,
+  type WorkflowNode,
+  type WorkflowObject,
+} from '../../../src/kube/kinds.js';
 import { conditionOf, controllerHarness, uniqueName, until, waitReady } from '../helpers.js';
-import { buildPlane as fixtureBuildPlane, ordersBuild, orgDocuments } from './fixtures.js';
+import { buildPlane as fixtureBuildPlane, ordersBuild, ordersWorkload, orgDocuments } from './fixtures.js';
 
 const h = controllerHarness({ externalCrds: () => true });
 const org = uniqueName('bld');
@@ -143,16 +148,7 @@ describe('Build controller', () => {
     const running = await waitReady(c, REF.Build, 'b1', org, 'False', 'BuildRunning');
     expect(running.message).toContain('step build-step is running');
     const image = `registry.example/${org}/storefront-orders:default-4f9c2e1a`;
-    const workload = {
-      apiVersion: 'openchoreo.dev/v1alpha1',
-      kind: 'Workload',
-      metadata: { name: 'orders' },
-      spec: {
-        owner: { projectName: 'storefront', componentName: 'orders' },
-        containers: { main: { image } },
-        endpoints: { 'orders-api': { type: 'REST', port: 8080 } },
-      },
-    };
+    const workload = ordersWorkload(image);
     await argoWrites('b1', {
       phase: 'Succeeded',
       startedAt: at(0),
@@ -226,6 +222,45 @@ describe('Build controller', () => {
     await c.apply(template(other), { fieldManager: 'test', force: true });
     await until(() => getWorkflow('b3'), 'the Workflow of b3 once its template exists', 60_000);
     await c.delete(KUBE_REF.ClusterWorkflowTemplate, other);
+  }, 120_000);
+
+  it('a step on a simulated node says so, and reads as Running again once its pod is on a real node', async () => {
+    const c = h.client;
+    // A Node as kwok manages it (its annotation), tainted so nothing else of the shared apiserver lands there.
+    const simulated = uniqueName('kwok-node');
+    await c.create({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: simulated, annotations: { [SIMULATED_NODE_ANNOTATION]: 'fake' } },
+      spec: { taints: [{ key: 'choreoctl.test/build', effect: 'NoSchedule' }] },
+    });
+    try {
+      await c.create(build('b4'));
+      await until(() => getWorkflow('b4'), 'the Workflow of b4', 60_000);
+      await argoWrites('b4', {
+        phase: 'Running',
+        startedAt: at(0),
+        nodes: Object.fromEntries([node('b4', 0, BuildSteps.clone, 'Running', { hostNodeName: simulated })]),
+      });
+      const stuck = await waitReady(c, REF.Build, 'b4', org, 'False', 'StepOnSimulatedNode');
+      expect(stuck.message).toContain(`step clone-step runs on simulated node "${simulated}"`);
+      expect(stuck.message).toContain('it will not finish unless its result is reported');
+      expect((await getBuild('b4'))?.status).toMatchObject({ phase: 'Running', step: 'clone-step' });
+      // The next step on a node that is no kwok node (here: one that does not exist) is plain Running.
+      await argoWrites('b4', {
+        phase: 'Running',
+        startedAt: at(0),
+        nodes: Object.fromEntries([
+          node('b4', 0, BuildSteps.clone, 'Succeeded', { hostNodeName: simulated }),
+          node('b4', 1, BuildSteps.build, 'Running', { hostNodeName: uniqueName('real-node') }),
+        ]),
+      });
+      const running = await waitReady(c, REF.Build, 'b4', org, 'False', 'BuildRunning');
+      expect(running.message).toContain('step build-step is running');
+    } finally {
+      await c.delete(KUBE_REF.Node, simulated);
+      await c.delete(REF.Build, 'b4', { namespace: org });
+    }
   }, 120_000);
 
   it('deleting a Build deletes its Workflow', async () => {

@@ -40,3 +40,20 @@ export function ordersBuild(org: string, name: string, template: string, commit?
     },
   };
 }
+
+/**
+ * The Workload a build of `orders` produces (what its workload-create step writes from the repository's
+ * descriptor): the built image and the REST endpoint `orders-api` on 8080.
+ */
+export function ordersWorkload(image: string, namespace?: string): KubeObject {
+  return {
+    apiVersion: 'openchoreo.dev/v1alpha1',
+    kind: 'Workload',
+    metadata: { name: 'orders', ...(namespace ? { namespace } : {}) },
+    spec: {
+      owner: { projectName: 'storefront', componentName: 'orders' },
+      containers: { main: { image } },
+      endpoints: { 'orders-api': { type: 'REST', port: 8080 } },
+    },
+  };
+}

@@ -16,9 +16,10 @@ import { type ControlPlane, startControlPlane } from '../../../src/local/control
 import {
   conditionOf,
   installCrds,
-  installExternalCrds,
+  installDataPlaneCrds,
   newClient,
   remoteDataPlane,
+  testDataPlane,
   uniqueName,
   until,
   waitReady as waitReadyOf,
@@ -59,15 +60,6 @@ const OURS = [
 ];
 const PLATFORM = ['organization', 'dataplane', 'environment', 'deploymentpipeline', 'project', 'release'];
 const WRITES = ['create', 'update', 'patch', 'apply', 'delete', 'deletecollection'];
-/** What a DataPlane must serve to be Ready, and nothing else: installing every external CRD is slow. */
-const DP_CRDS = new Set([
-  'httproutes.gateway.networking.k8s.io',
-  'gateways.gateway.networking.k8s.io',
-  'securitypolicies.gateway.envoyproxy.io',
-  'backendtrafficpolicies.gateway.envoyproxy.io',
-  'httproutefilters.gateway.envoyproxy.io',
-  'ciliumnetworkpolicies.cilium.io',
-]);
 let client: KubeClient;
 let oursClient: KubeClient;
 let ctrl: RunningControllers;
@@ -141,7 +133,7 @@ beforeAll(async () => {
   client = newClient(inject('kubeconfig'));
   await installCrds(client);
   oursClient = newClient(inject('kubeconfig'));
-  await installExternalCrds(client, (crd) => DP_CRDS.has(String(crd.metadata?.name)));
+  await installDataPlaneCrds(client);
   ctrl = runControllers({ client, controllers: PLATFORM, handleSignals: false, log: (m) => logs.push(m) });
   ours = runControllers({
     client: oursClient,
@@ -152,15 +144,7 @@ beforeAll(async () => {
   await Promise.all([ctrl.started, ours.started]);
   await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
   await until(async () => get(KUBE_REF.Namespace, org), 'the organization namespace');
-  await client.create({
-    apiVersion: API,
-    kind: 'DataPlane',
-    metadata: meta('default'),
-    spec: {
-      registry: { prefix: 'registry.local:5000' },
-      gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
-    },
-  });
+  await client.create(testDataPlane(org));
   for (const e of ['development', 'staging', 'production']) {
     await client.create({
       apiVersion: API,
@@ -953,7 +937,7 @@ describe('the same flow with the data plane in a second apiserver', () => {
   beforeAll(async () => {
     cp2 = await startControlPlane({ name: 'choreoctl-bindings-dp' });
     remote = newClient(cp2.admin.kubeconfig);
-    await installExternalCrds(remote, (crd) => DP_CRDS.has(String(crd.metadata?.name)));
+    await installDataPlaneCrds(remote);
     await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org2 }, spec: {} });
     await until(async () => get(KUBE_REF.Namespace, org2), 'the second organization namespace');
     for (const o of remoteDataPlane(org2, 'remote', 'remote-creds', cp2)) await client.create(o);

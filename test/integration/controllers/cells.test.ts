@@ -18,7 +18,7 @@ import { type ControlPlane, startControlPlane } from '../../../src/local/control
 import {
   conditionOf,
   installCrds,
-  installExternalCrds,
+  installDataPlaneCrds,
   newClient,
   remoteDataPlane,
   uniqueName,
@@ -32,14 +32,6 @@ const CILIUM: GVR = {
   resource: 'ciliumnetworkpolicies',
   namespaced: true,
 };
-const DP_CRDS = new Set([
-  'httproutes.gateway.networking.k8s.io',
-  'gateways.gateway.networking.k8s.io',
-  'securitypolicies.gateway.envoyproxy.io',
-  'backendtrafficpolicies.gateway.envoyproxy.io',
-  'httproutefilters.gateway.envoyproxy.io',
-  'ciliumnetworkpolicies.cilium.io',
-]);
 
 /** One write request: which client sent it, with which field manager, for which kind. */
 interface Write {
@@ -118,7 +110,7 @@ beforeAll(async () => {
   await installCrds(client);
   cp2 = await startControlPlane({ name: 'choreoctl-cells-dp' });
   remote = newClient(cp2.admin.kubeconfig);
-  await installExternalCrds(remote, (crd) => DP_CRDS.has(String(crd.metadata?.name)));
+  await installDataPlaneCrds(remote);
   projectClient = newClient(inject('kubeconfig'));
   engineClient = newClient(inject('kubeconfig'));
   projects = runControllers({ client: projectClient, controllers: ['project'], handleSignals: false });

@@ -12,7 +12,15 @@ import { type RunningControllers, runControllers } from '../../../src/controller
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
 import { KUBE_REF } from '../../../src/kube/kinds.js';
-import { conditionOf, installCrds, installExternalCrds, newClient, uniqueName, until } from '../helpers.js';
+import {
+  conditionOf,
+  installCrds,
+  installDataPlaneCrds,
+  newClient,
+  testDataPlane,
+  uniqueName,
+  until,
+} from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
 const gvr = (group: string, version: string, resource: string): GVR => ({
@@ -38,14 +46,6 @@ const CONTROLLERS = [
   'endpoint',
   'release',
 ];
-const DP_CRDS = new Set([
-  'httproutes.gateway.networking.k8s.io',
-  'gateways.gateway.networking.k8s.io',
-  'securitypolicies.gateway.envoyproxy.io',
-  'backendtrafficpolicies.gateway.envoyproxy.io',
-  'httproutefilters.gateway.envoyproxy.io',
-  'ciliumnetworkpolicies.cilium.io',
-]);
 
 let client: KubeClient;
 let ctrl: RunningControllers;
@@ -123,21 +123,13 @@ const ownedEndpoints = async (deploymentName: string) =>
 beforeAll(async () => {
   client = newClient(inject('kubeconfig'));
   await installCrds(client);
-  await installExternalCrds(client, (crd) => DP_CRDS.has(String(crd.metadata?.name)));
+  await installDataPlaneCrds(client);
   ctrl = runControllers({ client, controllers: CONTROLLERS, handleSignals: false, log: (m) => logs.push(m) });
   await ctrl.started;
   await client.create({ apiVersion: API, kind: 'Organization', metadata: { name: org }, spec: {} });
   await until(async () => get(KUBE_REF.Namespace, org), 'the organization namespace');
   const meta = (name: string) => ({ name, namespace: org });
-  await client.create({
-    apiVersion: API,
-    kind: 'DataPlane',
-    metadata: meta('default'),
-    spec: {
-      registry: { prefix: 'registry.local:5000' },
-      gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
-    },
-  });
+  await client.create(testDataPlane(org));
   await client.create({
     apiVersion: API,
     kind: 'Environment',

@@ -22,9 +22,10 @@ import { type ControlPlane, startControlPlane } from '../../../src/local/control
 import {
   conditionOf,
   installCrds,
-  installExternalCrds,
+  installDataPlaneCrds,
   newClient,
   remoteDataPlane,
+  testDataPlane,
   uniqueName,
   until,
 } from '../helpers.js';
@@ -35,16 +36,6 @@ const SERVICES: GVR = { group: '', version: 'v1', resource: 'services', namespac
 const EVENTS: GVR = { group: '', version: 'v1', resource: 'events', namespaced: true };
 const CONFIGMAPS: GVR = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
 const WRITES = ['create', 'update', 'patch', 'apply', 'delete', 'deletecollection'];
-/** What a DataPlane must serve to be Ready (DATA_PLANE_REQUIREMENTS), and nothing else: installing all is slow. */
-const DP_CRDS = new Set([
-  'httproutes.gateway.networking.k8s.io',
-  'gateways.gateway.networking.k8s.io',
-  'securitypolicies.gateway.envoyproxy.io',
-  'backendtrafficpolicies.gateway.envoyproxy.io',
-  'httproutefilters.gateway.envoyproxy.io',
-  'ciliumnetworkpolicies.cilium.io',
-]);
-const dpCrds = (crd: KubeObject) => DP_CRDS.has(String(crd.metadata?.name));
 
 let client: KubeClient;
 let engineClient: KubeClient;
@@ -176,7 +167,7 @@ beforeAll(async () => {
   engineClient = newClient(inject('kubeconfig'));
   planeClient = newClient(inject('kubeconfig'));
   await installCrds(client);
-  await installExternalCrds(client, dpCrds);
+  await installDataPlaneCrds(client);
   planeCtrl = runControllers({ client: planeClient, controllers: ['dataplane'], handleSignals: false });
   engine = runControllers({
     client: engineClient,
@@ -186,15 +177,7 @@ beforeAll(async () => {
   });
   await Promise.all([planeCtrl.started, engine.started]);
   await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: org } });
-  await client.create({
-    apiVersion: API,
-    kind: 'DataPlane',
-    metadata: { name: 'default', namespace: org },
-    spec: {
-      registry: { prefix: 'registry.local:5000' },
-      gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
-    },
-  });
+  await client.create(testDataPlane(org));
   await client.create({
     apiVersion: API,
     kind: 'Environment',
@@ -707,7 +690,7 @@ describe('release engine, data plane in a second apiserver', () => {
   beforeAll(async () => {
     cp2 = await startControlPlane({ name: 'choreoctl-release-dp', controllerManager: false });
     remote = newClient(cp2.admin.kubeconfig);
-    await installExternalCrds(remote, dpCrds);
+    await installDataPlaneCrds(remote);
     for (const o of remoteDataPlane(org, 'remote', 'remote-creds', cp2)) await client.create(o);
     await client.create({
       apiVersion: API,

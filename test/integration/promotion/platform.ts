@@ -12,17 +12,16 @@ import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import { KUBE_REF } from '../../../src/kube/kinds.js';
 import { startControlPlane } from '../../../src/local/controlplane.js';
 import { DEVELOPER_ROLE, promotionAccessObjects } from '../../../src/services/promotion-access.js';
-import { conditionOf, installCrds, installExternalCrds, newClient, until } from '../helpers.js';
+import {
+  conditionOf,
+  installCrds,
+  installDataPlaneCrds,
+  newClient,
+  testDataPlane,
+  until,
+} from '../helpers.js';
 
 const API = 'openchoreo.dev/v1alpha1';
-const DP_CRDS = new Set([
-  'httproutes.gateway.networking.k8s.io',
-  'gateways.gateway.networking.k8s.io',
-  'securitypolicies.gateway.envoyproxy.io',
-  'backendtrafficpolicies.gateway.envoyproxy.io',
-  'httproutefilters.gateway.envoyproxy.io',
-  'ciliumnetworkpolicies.cilium.io',
-]);
 const CONTROLLERS = [
   'organization',
   'dataplane',
@@ -80,7 +79,7 @@ export async function startPromotionPlatform(
   };
   try {
     await installCrds(client);
-    await installExternalCrds(client, (crd) => DP_CRDS.has(String(crd.metadata?.name)));
+    await installDataPlaneCrds(client);
     for (const o of promotionAccessObjects((name, namespace) => ({
       name,
       ...(namespace ? { namespace } : {}),
@@ -119,15 +118,7 @@ async function populate(
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: DEVELOPER_ROLE },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'restricted' }],
   } as KubeObject);
-  await client.create({
-    apiVersion: API,
-    kind: 'DataPlane',
-    metadata: meta('default'),
-    spec: {
-      registry: { prefix: 'registry.local:5000' },
-      gateway: { publicVirtualHost: 'apps.local', organizationVirtualHost: 'internal.local' },
-    },
-  });
+  await client.create(testDataPlane(org));
   for (const e of ['development', 'staging', 'production']) {
     await client.create({
       apiVersion: API,

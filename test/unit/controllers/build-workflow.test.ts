@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { BuildSteps } from '../../../src/api/build-templates.js';
+import { STEP_ON_SIMULATED_NODE } from '../../../src/api/kinds/build.js';
 import { buildFinished } from '../../../src/controllers/build/index.js';
 import {
   type BuildObject,
   desiredWorkflow,
+  simulatedStepCondition,
   summarizeWorkflow,
   workflowParameters,
 } from '../../../src/controllers/build/workflow.js';
@@ -82,6 +84,35 @@ describe('summarizeWorkflow', () => {
     );
     expect(s).toMatchObject({ phase: 'Running', step: 'build-step', reason: 'BuildRunning' });
     expect(s.message).toBe('step build-step is running (1 step(s) done)');
+    expect(s.stepNode).toBeUndefined();
+  });
+
+  it('records the Node of the running step, and says what a simulated one means', () => {
+    const s = summarizeWorkflow(
+      wf('Running', [
+        {
+          templateName: BuildSteps.clone,
+          phase: 'Succeeded',
+          startedAt: '2026-01-01T00:00:00Z',
+          hostNodeName: 'node-a',
+        },
+        {
+          templateName: BuildSteps.build,
+          phase: 'Running',
+          startedAt: '2026-01-01T00:00:05Z',
+          hostNodeName: 'node-b',
+        },
+      ]),
+    );
+    expect(s.stepNode).toBe('node-b');
+    const c = simulatedStepCondition(s);
+    expect(c).toMatchObject({ status: 'False', reason: STEP_ON_SIMULATED_NODE });
+    expect(c.message).toContain('step build-step runs on simulated node "node-b"');
+    expect(c.message).toContain('it will not finish unless its result is reported');
+    // a finished workflow has no running step, so no node to speak of
+    expect(
+      summarizeWorkflow(wf('Failed', [{ templateName: 'x', phase: 'Failed', hostNodeName: 'n' }])).stepNode,
+    ).toBeUndefined();
   });
 
   it("Failed names the failing step and Argo's message", () => {

@@ -1,8 +1,11 @@
 /**
  * `choreoctl create build COMPONENT`: a Build of the component through the services' `build` operation; with
  * --wait (or --follow) it waits for the build, one line per step change (a spinner on the current step on a
- * terminal), and exits 0 on success, 1 naming the failed step.
+ * terminal), and exits 0 on success, 1 naming the failed step, or at once when the Build says its step sits on a
+ * simulated node (kwok), where it cannot finish by itself.
  */
+import { STEP_ON_SIMULATED_NODE } from '../../../api/kinds/build.js';
+import type { BuildProgress } from '../../../services/builds.js';
 import { UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import type { Factory } from '../../factory.js';
@@ -42,12 +45,21 @@ export default defineHandler<typeof createBuildSpec>(async ({ factory, args, fla
     }
     if (!flags.wait && !flags.follow) return ExitCode.OK;
 
-    const signal = AbortSignal.timeout(timeoutMs * 1000);
+    // A step on a simulated node never ends by itself: like `kubectl rollout status` on a Deployment past its
+    // progress deadline, the wait ends there with the controller's reason instead of spinning to --timeout.
+    const stuck = new AbortController();
+    let stuckAt: BuildProgress | undefined;
+    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs * 1000), stuck.signal]);
     const progress = quiet ? undefined : await progressReporter(io);
     // --follow: the step logs start once Argo runs the workflow, and stop when the build finished.
     const followStop = new AbortController();
     let follow: Promise<void> | undefined;
     const outcome = await client.waitBuild(name, signal, (p) => {
+      if (p.reason === STEP_ON_SIMULATED_NODE && p.phase === 'Running') {
+        stuckAt = p;
+        stuck.abort();
+        return;
+      }
       if (flags.follow && !follow && p.phase !== 'Pending') {
         progress?.stop();
         follow = followLogs(factory, name, signal, followStop.signal).catch((e: unknown) => {
@@ -66,6 +78,12 @@ export default defineHandler<typeof createBuildSpec>(async ({ factory, args, fla
       if (!quiet)
         io.out(`${escapeControl(`build.openchoreo.dev/${name} succeeded: ${outcome.message ?? ''}`)}\n`);
       return ExitCode.OK;
+    }
+    if (stuckAt && !outcome.finished) {
+      io.err(
+        `${escapeControl(`error: build ${name} will not finish: ${stuckAt.message ?? stuckAt.reason}. It stays ${stuckAt.phase} (choreoctl get build ${name}); delete it with choreoctl delete build ${name}`)}\n`,
+      );
+      return ExitCode.ERROR;
     }
     if (!outcome.finished) {
       io.err(
