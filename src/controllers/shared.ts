@@ -150,8 +150,13 @@ export const FIRST_REPORT_GRACE_MS = 5_000;
  */
 export const FIRST_STATUS_GRACE_MS = 10_000;
 
-/** How long a binding waits for its new Release's first report before writing a status without it. */
-export const RELEASE_REPORT_GRACE_MS = 30_000;
+/**
+ * How long a binding waits for its new Release's first report before writing a status without it. A Release
+ * with no status has not had its first pass yet (a pass writes one, whatever it finds): under a backlog the
+ * engine's queue holds it for a minute (1,000 components applied at once: 30 s was not enough, and the binding
+ * wrote "3/3 progressing" and then the real counts).
+ */
+export const RELEASE_REPORT_GRACE_MS = 60_000;
 
 /**
  * How long a component's roll-up waits for a new binding's first status: the binding waits as long for its
