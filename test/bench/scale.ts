@@ -156,6 +156,10 @@ interface Figures {
   writesPerComponent: number;
   /** Writes the apiserver served per component by resource, every client's (the bench's own 3 applies too). */
   perResource: string;
+  /** Manager writes per component applied once settled (the last components' final statuses included). */
+  settledWrites: number;
+  /** perResource once settled. */
+  settledPerResource: string;
   /** The manager's own writes per component by verb. */
   byVerb: string;
   apiserverCpuPerComponent: number;
@@ -339,6 +343,14 @@ async function runSize(size: number): Promise<Figures> {
       log(`${probeStart.size - probeTimes.size} probes did not reach the data plane within 300 s`);
 
     await manager.settled(5000, 1_800_000);
+    // Every write of going live, the final Ready steps after the last arrival included (the figure above stops
+    // counting at the last arrival, while statuses are still on their way).
+    const settledWrites = (writes(await manager.metrics()) - writes(before)) / (size + probeStart.size);
+    const settledPerResource = writesByResource(
+      await apiserverWrites(client),
+      serverBefore,
+      size + probeStart.size,
+    );
     const settled = await memory(manager);
     sampling = false;
     await sampler;
@@ -364,6 +376,8 @@ async function runSize(size: number): Promise<Figures> {
       seconds,
       writesPerComponent: managerWrites / applied,
       perResource,
+      settledWrites,
+      settledPerResource,
       byVerb,
       apiserverCpuPerComponent: apiCpu / size,
       managerCpuPerComponent: mgrCpu / size,
@@ -399,6 +413,7 @@ function report(f: Figures): string {
     `${f.size} components (load ${f.load}):`,
     `  to the data plane  ${d(f.seconds)} s, ${d(f.size / f.seconds)} components/s, ${d(f.writesPerComponent, 2)} manager writes/component (${f.byVerb})`,
     `  apiserver writes per component by resource (all clients; the bench applies components, workloads, services): ${f.perResource}`,
+    `  once settled       ${d(f.settledWrites, 2)} manager writes/component; apiserver writes by resource: ${f.settledPerResource}`,
     `  CPU per component  kube-apiserver ${d(f.apiserverCpuPerComponent * 1000, 1)} ms, manager ${d(f.managerCpuPerComponent * 1000, 1)} ms`,
     `  manager memory     peak RSS ${d(f.peakRssMb)} MB, peak heap ${d(f.peakHeapMb)} MB; settled: ${f.cachedObjects} cached objects, ${d(f.rssPer1000, 2)} MB RSS and ${d(f.heapPer1000, 2)} MB heap per 1,000`,
     `  peaks of the parts heap committed ${d(f.peakParts.heapTotal)} MB (young generation ${d(f.peakParts.young)} MB), external ${d(f.peakParts.external)} MB; RssAnon ${d(f.peakParts.anon)} MB, RssFile ${d(f.peakParts.file)} MB (the mapped node binary and libraries)`,

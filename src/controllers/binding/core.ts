@@ -40,14 +40,15 @@ import {
   cache,
   controlledBy,
   controllerRef,
-  createdWithin,
-  FIRST_REPORT_GRACE_MS,
+  firstStatusWait,
   hasLabels,
   inNamespace,
   isDeleting,
   keysIn,
+  RELEASE_REPORT_GRACE_MS,
   type ReadyInput,
   readyOf,
+  reportDueIn,
   type Stored,
   writeStatus,
 } from '../shared.js';
@@ -136,6 +137,35 @@ const BY_CONNECTION: CacheIndex<StoredBinding<WorkloadBindingKindName>> = {
     return connectedComponents(b.spec.workloadSpec).map((c) => inNamespace(ns, `${b.spec.environment}/${c}`));
   },
 };
+
+const WORKLOAD_BINDING_REFS = [REF.ServiceBinding, REF.WebApplicationBinding, REF.ScheduledTaskBinding];
+
+function isServiceBinding(b: StoredBinding): b is StoredBinding<'ServiceBinding'> {
+  return b.kind === 'ServiceBinding';
+}
+
+/** Whether any workload binding connects to this ServiceBinding's component in its environment. */
+export function hasConsumers(ctx: ControllerContext, b: StoredBinding): boolean {
+  return isServiceBinding(b) && WORKLOAD_BINDING_REFS.some((ref) => consumersOf(ctx, ref, b).length > 0);
+}
+
+/**
+ * Keys of the ServiceBindings a consumer connects to (in its environment) that have not reported yet: a new
+ * consumer makes a provider keeping its first status back (firstStatusWait) publish its endpoints now.
+ */
+export function unreportedProviders(
+  ctx: ControllerContext,
+  consumer: StoredBinding<WorkloadBindingKindName>,
+): string[] {
+  const ns = consumer.metadata.namespace;
+  if (!ns) return [];
+  return [...new Set(connectedComponents(consumer.spec.workloadSpec))].flatMap((c) =>
+    cache(ctx.manager, REF.ServiceBinding)
+      .indexed(BY_COMPONENT, inNamespace(ns, c))
+      .filter((p) => p.spec.environment === consumer.spec.environment && !readyOf(p))
+      .map((p) => `${ns}/${p.metadata.name}`),
+  );
+}
 
 /** Keys of bindings in the object's namespace whose `pick(binding)` is the object's name. */
 export function bindingsNaming<K extends BindingKindName>(
@@ -323,12 +353,23 @@ export function bindingController<K extends BindingKindName>(kind: BindingKind<K
         // "n/n progressing" now and the real counts a moment later. The requeue covers a slow engine.
         return { requeueAfterMs: STATUS_AFTER_RELEASE_WRITE_MS };
       }
-      // A Release created moments ago that the engine has not reported on yet: its report comes shortly (and
-      // brings us back); past the grace period the binding says what it knows instead.
-      if (release && !release.status && createdWithin(release, FIRST_REPORT_GRACE_MS))
-        return { requeueAfterMs: STATUS_AFTER_RELEASE_WRITE_MS };
+      // A Release the engine has not reported on yet: its report brings us back (a busy engine's queue can
+      // hold it for many seconds under load: "progressing" now would be rewritten with the real counts as soon
+      // as it comes); past the grace period the binding says what it knows instead.
+      if (release && !release.status) {
+        const left = reportDueIn(release, RELEASE_REPORT_GRACE_MS);
+        if (left > 0) return { requeueAfterMs: left };
+      }
       const healths = releaseHealths(release, ids);
       const ready = releaseFailure(release) ?? bindingReadiness(healths, releaseState);
+      // A new binding whose objects are still rolling out says so only if the rollout outlasts the grace
+      // (its Release's next report brings it back): one status, Ready, for most. Not a provider that has
+      // consumers waiting for its endpoints, though: they would wait with it.
+      const wait =
+        rendered.endpoints.length > 0 && hasConsumers(ctx, b)
+          ? undefined
+          : firstStatusWait(ctx, kind.ref, b, ready);
+      if (wait !== undefined) return { requeueAfterMs: wait };
       // A running CronJob: when it runs next, and back here then so the message moves on.
       const next = ready.status === 'True' ? nextScheduledRun(rendered.resources, new Date()) : undefined;
       await status(
@@ -398,7 +439,7 @@ const HELD_BACK: CacheIndex<KubeObject> = {
   },
 };
 
-/** After writing its Release, how long a binding waits for the engine's report before writing status anyway. */
+/** After writing its Release, when a binding looks again if the engine has not reported by then. */
 export const STATUS_AFTER_RELEASE_WRITE_MS = 1_000;
 
 /** Reasons the Release engine reports when it could not do its work (not resource health). */

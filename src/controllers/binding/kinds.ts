@@ -32,6 +32,7 @@ import {
   consumersOf,
   ownerOf,
   type StoredBinding,
+  unreportedProviders,
   type WorkloadBindingKindName,
 } from './core.js';
 
@@ -119,6 +120,10 @@ export function serviceBindingController(r: Renderers): ControllerFactory {
     watches: (ctx) => [
       ...workloadBindingWatches(ctx, REF.ServiceBinding, REF.ServiceClass),
       { ref: REF.APIClass, map: bindingsNaming(ctx, REF.ServiceBinding, apiClassNames) },
+      // A new consumer: providers keeping their first status back publish their endpoints now.
+      ...[REF.ServiceBinding, REF.WebApplicationBinding, REF.ScheduledTaskBinding].map((ref) =>
+        watchOf(ref, (c) => unreportedProviders(ctx, c)),
+      ),
     ],
   };
   return bindingController(kind);

@@ -17,6 +17,7 @@ import type { StoredBinding, WorkloadBindingKindName } from '../binding/core.js'
 import { pipelineEnvironments } from '../deploymentpipeline/graph.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
+  BINDING_REPORT_GRACE_MS,
   BY_COMPONENT,
   BY_PROJECT,
   type ControllerFactory,
@@ -27,6 +28,7 @@ import {
   isDeleting,
   type ReadyInput,
   readyOf,
+  reportDueIn,
   type Stored,
   writeStatus,
 } from '../shared.js';
@@ -171,6 +173,22 @@ const INSTANCE_REFS = [REF.Service, REF.WebApplication, REF.ScheduledTask];
  */
 export const INSTANCE_REPORT_GRACE_MS = 30_000;
 
+/**
+ * The instance reported its binding synced less than FIRST_REPORT_GRACE_MS ago, and `seen` (names of the
+ * cached bindings of the kind it makes) does not hold that binding, named like the instance, yet (pure).
+ */
+export function bindingNotSeenYet(
+  instance: KubeObject,
+  seen: ReadonlySet<string>,
+  now = Date.now(),
+): boolean {
+  const ready = readyOf(instance);
+  if (ready?.status !== 'True' || ready.reason !== 'BindingSynced') return false;
+  if (seen.has(instance.metadata?.name ?? '')) return false;
+  const since = now - Date.parse(ready.lastTransitionTime ?? '');
+  return Number.isFinite(since) && since < FIRST_REPORT_GRACE_MS;
+}
+
 export const componentController: ControllerFactory = (ctx) => {
   const components = () => cache(ctx.manager, REF.Component);
   const projects = () => cache(ctx.manager, REF.Project);
@@ -189,20 +207,39 @@ export const componentController: ControllerFactory = (ctx) => {
     if (!c || isDeleting(c)) return undefined;
     const project = projects().getByName(componentProject(c), req.namespace);
     const ns = req.namespace ?? '';
-    const bindings = BINDING_REFS.flatMap((ref) =>
+    const bindingsByKind = BINDING_REFS.map((ref) =>
       cache(ctx.manager, ref)
         .indexed(BY_COMPONENT, inNamespace(ns, req.name))
         .filter((b) => !isDeleting(b)),
     );
+    const bindings = bindingsByKind.flat();
     // A binding created moments ago reports shortly (its first status brings us back): writing "pending" now
-    // would be one more status write for every component going live. So does a new instance that has not
-    // made its binding yet: "ready, no environments" now would be rewritten as soon as it has.
-    if (bindings.some((b) => !readyOf(b) && createdWithin(b, FIRST_REPORT_GRACE_MS)))
-      return { requeueAfterMs: ROLLUP_DELAY_MS };
-    const unreported = INSTANCE_REFS.flatMap((ref) =>
-      cache(ctx.manager, ref).indexed(BY_COMPONENT, inNamespace(ns, req.name)),
-    ).filter((i) => !readyOf(i) && !isDeleting(i) && createdWithin(i, INSTANCE_REPORT_GRACE_MS));
+    // would be one more status write for every component going live. It may keep a first "progressing" back
+    // for FIRST_STATUS_GRACE_MS (firstStatusWait): waiting that long too, the component writes once, from the
+    // binding's first status — Ready for most. So does a new instance that has not made its binding yet:
+    // "ready, no environments" now would be rewritten as soon as it has.
+    const unreportedFor = Math.max(
+      0,
+      ...bindings.filter((b) => !readyOf(b)).map((b) => reportDueIn(b, BINDING_REPORT_GRACE_MS)),
+    );
+    if (unreportedFor > 0) return { requeueAfterMs: unreportedFor };
+    const instances = INSTANCE_REFS.map((ref) =>
+      cache(ctx.manager, ref)
+        .indexed(BY_COMPONENT, inNamespace(ns, req.name))
+        .filter((i) => !isDeleting(i)),
+    );
+    const unreported = instances
+      .flat()
+      .filter((i) => !readyOf(i) && createdWithin(i, INSTANCE_REPORT_GRACE_MS));
     if (unreported.length > 0) return { requeueAfterMs: 5_000 };
+    // An instance that has just reported its binding made, which this cache has not seen yet (the watches of
+    // two kinds are not in step under load): "not deployed" now would be rewritten as soon as it arrives.
+    // Instance kind k makes bindings of BINDING_REFS[k], named like the instance.
+    const ahead = instances.some((of, k) => {
+      const made = bindingsByKind[k] ?? [];
+      return of.some((i) => bindingNotSeenYet(i, new Set(made.map((b) => b.metadata.name))));
+    });
+    if (ahead) return { requeueAfterMs: ROLLUP_DELAY_MS };
     const entries = bindings.map(environmentEntry);
     const pipeline = project
       ? pipelines().getByName(project.spec.deploymentPipelineRef ?? '', req.namespace)

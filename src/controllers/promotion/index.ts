@@ -34,10 +34,12 @@ import { isAlreadyExists, isNotFound } from '../../kube/errors.js';
 import type { StoredBinding, WorkloadBindingKindName } from '../binding/core.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
+  BY_COMPONENT,
   type ControllerContext,
   type ControllerFactory,
   cache,
   canonicalJson,
+  inNamespace,
   isDeleting,
   type ObjectOf,
   type ReadyInput,
@@ -139,16 +141,16 @@ const pipelineOf = (ctx: ControllerContext, ns: string, project: string): NamedP
 
 function revisionsOf(ctx: ControllerContext, ns: string, component: string, env: string): Revision[] {
   return cache(ctx.manager, P.revisions)
-    .list(ns)
-    .filter((r) => r.spec.owner.componentName === component && r.spec.environment === env)
+    .indexed(BY_COMPONENT, inNamespace(ns, component))
+    .filter((r) => r.spec.environment === env)
     .sort((a, b) => a.spec.revision - b.spec.revision);
 }
 
 function bindingsOf(ctx: ControllerContext, ns: string, component: string): Binding[] {
   return BINDINGS.flatMap((ref): Binding[] =>
     cache(ctx.manager, ref)
-      .list(ns)
-      .filter((b) => b.spec.owner.componentName === component && !isDeleting(b)),
+      .indexed(BY_COMPONENT, inNamespace(ns, component))
+      .filter((b) => !isDeleting(b)),
   );
 }
 
@@ -443,8 +445,8 @@ export const promotionController: ControllerFactory = (ctx) => {
     const c = rev.spec.owner.componentName;
     if (!ns) return [];
     return requests()
-      .list(ns)
-      .filter((q) => q.spec.owner.componentName === c && q.status?.phase !== 'Succeeded')
+      .indexed(BY_COMPONENT, inNamespace(ns, c))
+      .filter((q) => q.status?.phase !== 'Succeeded')
       .map((q) => `${ns}/${q.metadata.name}`);
   };
   return {

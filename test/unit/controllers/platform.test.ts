@@ -1,6 +1,6 @@
 /** Pure logic of the platform and hierarchy controllers: pipeline graphs, cells, readiness, plane credentials. */
 import { describe, expect, it } from 'vitest';
-import { componentReadiness } from '../../../src/controllers/component/index.js';
+import { bindingNotSeenYet, componentReadiness } from '../../../src/controllers/component/index.js';
 import { environmentDataPlane } from '../../../src/controllers/dataplane/index.js';
 import {
   findCycle,
@@ -24,7 +24,12 @@ import {
   noBaselineNote,
   projectReadiness,
 } from '../../../src/controllers/project/index.js';
-import { worthAnEvent } from '../../../src/controllers/shared.js';
+import {
+  FIRST_STATUS_GRACE_MS,
+  firstStatusDelay,
+  reportDueIn,
+  worthAnEvent,
+} from '../../../src/controllers/shared.js';
 import type { KubeObject } from '../../../src/kube/client.js';
 
 const paths = (...p: [string, string[]][]) => ({
@@ -310,6 +315,65 @@ describe('events on Ready transitions', () => {
     expect(
       worthAnEvent(cond('True', 'Ok'), { status: 'False', reason: 'ResourceHealthDegraded', message: '' }),
     ).toBe(true);
+  });
+});
+
+describe("a new object's first status", () => {
+  const created = '2026-01-01T00:00:00Z';
+  const t0 = Date.parse(created);
+  const obj: KubeObject = { metadata: { name: 'b', creationTimestamp: created } };
+  const progressing = {
+    status: 'False' as const,
+    reason: 'ResourceHealthProgressing',
+    message: '1/3 progressing',
+  };
+
+  it('keeps a first "on its way" back until the grace is over, no longer', () => {
+    expect(firstStatusDelay(false, obj, progressing, t0 + 2_000)).toBe(FIRST_STATUS_GRACE_MS - 2_000);
+    expect(firstStatusDelay(false, obj, progressing, t0 + FIRST_STATUS_GRACE_MS)).toBeUndefined();
+    expect(firstStatusDelay(false, obj, progressing, t0 + 60_000)).toBeUndefined();
+  });
+
+  it('writes Ready, a failure, or any status after the first at once', () => {
+    const now = t0 + 1_000;
+    expect(
+      firstStatusDelay(false, obj, { status: 'True', reason: 'ResourcesActive', message: '' }, now),
+    ).toBe(undefined);
+    expect(
+      firstStatusDelay(false, obj, { status: 'False', reason: 'ResourceHealthDegraded', message: '' }, now),
+    ).toBeUndefined();
+    expect(
+      firstStatusDelay(false, obj, { status: 'False', reason: 'ServiceClassNotFound', message: '' }, now),
+    ).toBeUndefined();
+    expect(firstStatusDelay(true, obj, progressing, now)).toBeUndefined();
+    // No timestamp (not stored yet): nothing to wait from.
+    expect(firstStatusDelay(false, { metadata: { name: 'b' } }, progressing, now)).toBeUndefined();
+  });
+
+  it('reportDueIn counts from the creation timestamp', () => {
+    expect(reportDueIn(obj, 5_000, t0 + 1_500)).toBe(3_500);
+    expect(reportDueIn(obj, 5_000, t0 + 9_000)).toBe(0);
+    expect(reportDueIn({ metadata: {} }, 5_000, t0)).toBe(0);
+  });
+});
+
+describe("an instance ahead of the roll-up's cache", () => {
+  const at = '2026-01-01T00:00:00Z';
+  const t0 = Date.parse(at);
+  const instance = (reason: string, status: 'True' | 'False' = 'True'): KubeObject => ({
+    metadata: { name: 'cart' },
+    status: { conditions: [{ type: 'Ready', status, reason, message: '', lastTransitionTime: at }] },
+  });
+
+  it('waits for a binding reported synced moments ago that the cache has not seen', () => {
+    expect(bindingNotSeenYet(instance('BindingSynced'), new Set(), t0 + 1_000)).toBe(true);
+    expect(bindingNotSeenYet(instance('BindingSynced'), new Set(['cart']), t0 + 1_000)).toBe(false);
+  });
+
+  it('not past the grace, nor for an instance that made no binding', () => {
+    expect(bindingNotSeenYet(instance('BindingSynced'), new Set(), t0 + 60_000)).toBe(false);
+    expect(bindingNotSeenYet(instance('WorkloadNotFound', 'False'), new Set(), t0 + 1_000)).toBe(false);
+    expect(bindingNotSeenYet({ metadata: { name: 'cart' } }, new Set(), t0)).toBe(false);
   });
 });
 
