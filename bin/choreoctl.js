@@ -21,10 +21,13 @@ if (
   typeof process.execve === 'function'
 ) {
   const given = process.env.CHOREOCTL_MANAGER_NODE_FLAGS;
-  const flags =
-    given === undefined
-      ? ['--max-semi-space-size=1', `--max-old-space-size=${await oldSpaceMb()}`]
-      : given.split(/\s+/).filter(Boolean);
+  // A plain top-level await, not one inside a template: a copy of this file outside the package is parsed as
+  // CommonJS first, and Node retries it as a module only on the former.
+  let flags = given === undefined ? undefined : given.split(/\s+/).filter(Boolean);
+  if (flags === undefined) {
+    const oldMb = await oldSpaceMb();
+    flags = ['--max-semi-space-size=1', `--max-old-space-size=${oldMb}`];
+  }
   if (flags.length > 0) {
     process.execve(
       process.execPath,
