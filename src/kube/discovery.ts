@@ -247,7 +247,8 @@ export class Discovery {
     const file = this.#diskFile();
     if (!file || this.#skipDisk || !this.#disk) return undefined;
     try {
-      if (Date.now() - statSync(file).mtimeMs > this.#disk.ttlMs) return undefined;
+      // A TTL of 0 reads nothing (the file's mtime can be a fraction of a millisecond ahead of Date.now()).
+      if (this.#disk.ttlMs <= 0 || Date.now() - statSync(file).mtimeMs > this.#disk.ttlMs) return undefined;
       const cached = JSON.parse(readFileSync(file, 'utf8')) as CachedDiscovery;
       if (!Array.isArray(cached.resources)) return undefined;
       this.mode = cached.mode;

@@ -58,10 +58,19 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** What makes a re-apply necessary when the hash matches: someone else changed the object. */
+/**
+ * What makes a re-apply necessary when the hash matches: someone else changed (or replaced) the object. It
+ * starts with the object's uid: prune also reads it to know an object as the very one this engine applied.
+ */
 function marker(obj: KubeObject): string {
   const g = obj.metadata?.generation;
-  return g !== undefined ? `g${g}` : `rv${obj.metadata?.resourceVersion ?? ''}`;
+  return `${obj.metadata?.uid ?? ''}/${g !== undefined ? `g${g}` : `rv${obj.metadata?.resourceVersion ?? ''}`}`;
+}
+
+/** The memo says this engine applied this very object (same uid), whatever the recorded inventory says. */
+function appliedHere(memo: string | undefined, obj: KubeObject): boolean {
+  const uid = obj.metadata?.uid;
+  return memo !== undefined && uid !== undefined && memo.startsWith(`${uid}/`);
 }
 
 interface Inventory {
@@ -400,7 +409,11 @@ export class ReleaseEngine {
       const name = x.metadata?.name ?? '';
       if (!info) continue;
       // Only what the inventory recorded (same uid), in the cell: anything else carrying our labels stays.
-      if (!mayDelete(x, release, o.recorded, true)) {
+      // Or what this engine applied itself for this Release: a pass whose status (its inventory) was not
+      // stored yet when the next spec came — an edit right after a rollout, under load — left objects out of
+      // the record, and nothing would ever prune them.
+      const mine = appliedHere(this.applied.get(this.memoKey(dp, uid, liveIdentity(x))), x);
+      if (!mayDelete(x, release, o.recorded, !mine)) {
         o.log(`${o.where}: not pruning ${x.kind}/${name}: not in its inventory or outside its cell`);
         continue;
       }

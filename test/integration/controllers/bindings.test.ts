@@ -917,7 +917,34 @@ describe('endpoints, external services and the cell network', () => {
       },
       'the docs route to be pruned',
       60_000,
-    );
+    ).catch(async (e: Error) => {
+      // What each link of the chain holds, so a failure under load says where the edit stopped.
+      const binding = await get(REF.WebApplicationBinding, 'portal');
+      const release = await get(REF.Release, 'portal');
+      const names = (objs: KubeObject[] | undefined) => (objs ?? []).map((o) => o.metadata?.name);
+      const detail = {
+        routes: names(await liveOf(HTTPROUTES, 'portal')),
+        workloadGeneration: (await get(REF.Workload, 'portal'))?.metadata?.generation,
+        bindingEndpoints: Object.keys(
+          ((binding?.spec as { workloadSpec?: { endpoints?: object } } | undefined)?.workloadSpec
+            ?.endpoints ?? {}) as object,
+        ),
+        bindingAnnotations: binding?.metadata?.annotations,
+        bindingReady: conditionOf(binding),
+        releaseGeneration: release?.metadata?.generation,
+        releaseRoutes: names(
+          (await releaseResources('portal'))
+            ?.filter((r) => r.object.kind === 'HTTPRoute')
+            .map((r) => r.object),
+        ),
+        releaseReady: conditionOf(release),
+        releaseStatusIds: (
+          (release?.status as { resources?: { id: string }[] } | undefined)?.resources ?? []
+        ).map((r) => r.id),
+        logs: logs.filter((l) => l.includes('portal')).slice(-30),
+      };
+      throw new Error(`${e.message}\n${JSON.stringify(detail, null, 2)}`);
+    });
     const backend = ((left[0]?.spec ?? {}) as { rules?: { backendRefs: { port: number }[] }[] }).rules?.[0]
       ?.backendRefs[0];
     expect(backend?.port).toBe(8080);

@@ -827,3 +827,61 @@ describe('release engine, a data plane whose credentials change', () => {
     }
   });
 });
+
+describe('release engine, an inventory that was not stored', () => {
+  it('prunes an object it applied itself though the status recording it never landed', async () => {
+    // Under load the spec can change before the status of the pass that applied the objects (their inventory)
+    // is stored: the next pass then sees no record of them. Before the fix the removed object stayed forever
+    // ("not pruning …: not in its inventory"). Here both passes run with no recorded inventory at all.
+    const cell = cellOf('dev', 'unstored');
+    const uid = `${org}-unstored`;
+    const rel = (ids: string[]): StoredRelease => ({
+      apiVersion: API,
+      kind: 'Release',
+      metadata: { name: 'unstored', namespace: org, uid },
+      spec: {
+        owner: { projectName: 'unstored', componentName: 'unstored' },
+        environmentName: 'dev',
+        resources: ids.map((id) => ({ id, object: configMap(`unstored-${id}`, cell, { id }) })),
+        interval: '5m',
+        progressingInterval: '10s',
+      },
+    });
+    const dp = { apiVersion: API, kind: 'DataPlane', metadata: { name: 'unstored', namespace: org } };
+    const pass = (engine: ReleaseEngine, r: StoredRelease) =>
+      engine.sync(r, desiredObjects(r, cell).desired, {
+        client,
+        dp,
+        recorded: undefined,
+        safetyNet: true,
+        where: `release ${org}/unstored`,
+        log: () => {},
+      });
+    const names = async () =>
+      (
+        await client.listAll(CONFIGMAPS, {
+          namespace: cell,
+          labelSelector: `openchoreo.dev/release-uid=${uid}`,
+        })
+      ).items
+        .map((c) => c.metadata?.name)
+        .sort();
+    const engine = new ReleaseEngine({ enqueue: () => {} }, () => {});
+    const restarted = new ReleaseEngine({ enqueue: () => {} }, () => {});
+    try {
+      expect((await pass(engine, rel(['a', 'b']))).ready.status).toBe('True');
+      expect(await names()).toEqual(['unstored-a', 'unstored-b']);
+      await pass(engine, rel(['a']));
+      expect(await names()).toEqual(['unstored-a']);
+      // What it did not apply and no inventory records is still left alone: another engine (a restarted
+      // manager) applies c, and this one, which never applied c, does not prune it on an unrecorded pass.
+      await pass(restarted, rel(['a', 'c']));
+      await pass(engine, rel(['a']));
+      expect(await names()).toEqual(['unstored-a', 'unstored-c']);
+    } finally {
+      await engine.stop();
+      await restarted.stop();
+      await client.delete(KUBE_REF.Namespace, cell).catch(() => {});
+    }
+  });
+});
