@@ -17,6 +17,7 @@
 import type { FieldsV1, KubeClient, KubeObject } from '../../kube/client.js';
 import type { ResourceRef } from '../../kube/discovery.js';
 import { isClientClosed, isGone } from '../../kube/errors.js';
+import { internStrings } from './intern.js';
 
 export interface InformerHandlers<T extends KubeObject> {
   add?(obj: T): void;
@@ -67,6 +68,7 @@ function cutFields(fields: FieldsV1 | undefined, depth: number): FieldsV1 {
  * manager, operation, subresource, time and the first two levels of its fields, which is enough to tell who
  * last wrote `spec.workloadSpec` (the revision controller's question) and nothing more. Everything else —
  * labels, annotations, ownerReferences, finalizers, resourceVersion, generation, spec, status — is kept.
+ * Repeated string values are shared between cached objects (`internStrings`).
  * Mutates and returns `obj`: it was just parsed from the wire and nobody else holds it.
  */
 export function trimForCache<T extends KubeObject>(obj: T): T {
@@ -88,7 +90,7 @@ export function trimForCache<T extends KubeObject>(obj: T): T {
       };
     });
   }
-  return obj;
+  return internStrings(obj);
 }
 
 /**
