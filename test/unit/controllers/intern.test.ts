@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { intern, internedCount, internStrings } from '../../../src/controllers/runtime/intern.js';
 import { trimForCache } from '../../../src/controllers/runtime/informer.js';
+import { intern, internedCount, internStrings } from '../../../src/controllers/runtime/intern.js';
 
 describe('internStrings', () => {
   it('keeps every value as it was, deeply, and enters short values other than resourceVersion', () => {
