@@ -105,6 +105,22 @@ describe('envelope', () => {
     }
   });
 
+  it('refuses a __proto__ key anywhere (the parse would drop it, and the apiserver refuse it)', () => {
+    // Found by test/reliability/workload-properties.test.ts (fast-check seed 644032492): a container named
+    // "__proto__" passed, the map left empty, and the apiserver refused the Workload.
+    const doc = JSON.parse(
+      '{"apiVersion":"openchoreo.dev/v1alpha1","kind":"Workload","metadata":{"name":"w","namespace":"o","labels":{"__proto__":"x"}},' +
+        '"spec":{"owner":{"projectName":"p","componentName":"c"},"containers":{"__proto__":{"image":"nginx"}}}}',
+    );
+    const res = validate(doc);
+    expect(res.ok).toBe(false);
+    if (res.ok) return;
+    expect(res.errors.map((e) => e.path)).toEqual(['metadata.labels.__proto__', 'spec.containers.__proto__']);
+    expect(res.errors[1]?.message).toBe(
+      'unknown field "spec.containers.__proto__": "__proto__" is not allowed as a key',
+    );
+  });
+
   it('rejects a namespace on the cluster-scoped Organization', () => {
     const doc = loadValid('organization');
     (doc.metadata as Record<string, unknown>).namespace = 'default';
