@@ -135,7 +135,7 @@ function issueToErrors(issue: z.core.$ZodIssue, doc: unknown): ValidationError[]
 function protoKeys(v: unknown, segments: PathSegment[], out: ValidationError[], depth = 0): void {
   if (depth > 100 || v === null || typeof v !== 'object') return;
   if (Array.isArray(v)) {
-    v.forEach((x, i) => protoKeys(x, [...segments, i], out, depth + 1));
+    for (let i = 0; i < v.length; i++) protoKeys(v[i], [...segments, i], out, depth + 1);
     return;
   }
   for (const k of Object.keys(v)) {
