@@ -79,7 +79,7 @@ describe('controller run --log-format json', () => {
       // 3/4 of the cgroup's memory limit, within 128-1024 MB; this machine's test runs have no limit.
       expect(Number(old?.replace('--max-old-space-size=', ''))).toBeGreaterThanOrEqual(128);
       expect(Number(old?.replace('--max-old-space-size=', ''))).toBeLessThanOrEqual(1024);
-      expect(more).toEqual([]);
+      expect(more).toEqual(['--optimize-for-size']);
       await kube.create({
         apiVersion: 'openchoreo.dev/v1alpha1',
         kind: 'DeploymentPipeline',
