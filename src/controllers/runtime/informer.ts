@@ -34,6 +34,10 @@ export interface InformerOptions {
   silenceMs?: number;
   /** Server-side watch timeout range in seconds (default 300-600, as client-go). */
   watchTimeoutSeconds?: [number, number];
+  /**
+   * Objects per list page (default 100, where client-go asks for 500): a restart lists every kind at once, and
+   * what it holds in flight is a page per kind (at 500 components the restart's peak RSS went 139 → 127 MB).
+   */
   pageSize?: number;
   onWatchRestart?(reason: 'gone' | 'silent' | 'error' | 'closed'): void;
   log?(message: string): void;
@@ -323,7 +327,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     for await (const page of this.client.listPages<T>(this.ref, {
       namespace: this.options.namespace,
       labelSelector: this.options.labelSelector,
-      limit: this.options.pageSize ?? 500,
+      limit: this.options.pageSize ?? 100,
       ...(this.options.metadataOnly ? { metadataOnly: true } : {}),
       signal: this.abort.signal,
     })) {
