@@ -3,7 +3,7 @@
  * additive CiliumNetworkPolicy letting the gateways reach the API's port on the serving component's pods.
  * The API itself comes in `ctx.api` (the controller looks it up by `spec.apiName`).
  */
-import { bindingWorkloadName, generateK8sNameWithLengthLimit, MAX_LABEL_NAME_LENGTH } from '../api/index.js';
+import { bindingWorkloadName, generateK8sNameWithLengthLimit, MAX_LABEL_NAME_LENGTH } from '../api/naming.js';
 import { sortResources } from './common.js';
 import { renderRestApi } from './gateway.js';
 import { type CellExposure, renderGatewayIngressPolicy } from './network.js';

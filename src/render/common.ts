@@ -1,11 +1,7 @@
 /** Helpers shared by the renderers: labels, hosts, schemes and URIs (reference §1.4, §6.1). */
-import {
-  dataPlaneLabels,
-  type EndpointType,
-  generateK8sNameWithLengthLimit,
-  hierarchyLabels,
-  MAX_LABEL_NAME_LENGTH,
-} from '../api/index.js';
+import type { EndpointType } from '../api/index.js';
+import { dataPlaneLabels, hierarchyLabels } from '../api/labels.js';
+import { generateK8sNameWithLengthLimit, MAX_LABEL_NAME_LENGTH } from '../api/naming.js';
 import type { KubeObject } from '../kube/client.js';
 import type { EndpointAccess, RenderContext, RenderedResource } from './types.js';
 

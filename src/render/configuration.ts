@@ -6,7 +6,8 @@
  * the secret store, so it is not rendered here: the platform syncs it into the cell namespace (upstream's legacy
  * controllers used a secrets-store CSI SecretProviderClass for this).
  */
-import { type ConfigurationGroup, generateK8sName } from '../api/index.js';
+import type { ConfigurationGroup } from '../api/index.js';
+import { generateK8sName } from '../api/naming.js';
 import { metadata, sortResources } from './common.js';
 import type { RenderContext, RenderedResource } from './types.js';
 import { RenderError } from './types.js';

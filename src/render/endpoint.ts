@@ -14,8 +14,9 @@
  * operation-level rate limits, a `target` (URL) backend.
  * `address`: the public URL, else the organization URL, else the in-cell Service URL.
  */
-import { generateK8sNameWithLengthLimit, MAX_LABEL_NAME_LENGTH } from '../api/index.js';
+
 import type { Endpoint } from '../api/kinds/development.js';
+import { generateK8sNameWithLengthLimit, MAX_LABEL_NAME_LENGTH } from '../api/naming.js';
 import {
   access,
   apiHost,

@@ -10,15 +10,13 @@
  */
 
 import type { z } from 'zod';
+import type { APIClass, RESTPolicy, RestAPI } from '../api/index.js';
 import {
-  type APIClass,
   apiBackendTrafficPolicyName,
   apiRouteName,
   apiSecurityPolicyName,
-  type RESTPolicy,
-  type RestAPI,
   webAppRouteName,
-} from '../api/index.js';
+} from '../api/naming.js';
 import type { KubeObject } from '../kube/client.js';
 import {
   access,

@@ -14,7 +14,7 @@
  * it belongs to the cell (project × environment), not to a binding, so it is not part of a binding's Release.
  */
 import type { WorkloadTemplate } from '../api/common.js';
-import { generateK8sNameWithLengthLimit, MAX_LABEL_NAME_LENGTH } from '../api/index.js';
+import { generateK8sNameWithLengthLimit, MAX_LABEL_NAME_LENGTH } from '../api/naming.js';
 import type { KubeObject } from '../kube/client.js';
 import { GATEWAY_EXTERNAL, GATEWAY_INTERNAL, GATEWAY_NAMESPACE, metadata, selectorLabels } from './common.js';
 import type { JsonObject } from './merge.js';

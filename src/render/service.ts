@@ -1,5 +1,5 @@
 /** ServiceBinding → Deployment, Service, configuration ConfigMaps, API routes and policies, cell policy. */
-import { bindingWorkloadName } from '../api/index.js';
+import { bindingWorkloadName } from '../api/naming.js';
 import { sortResources } from './common.js';
 import { renderRestApi } from './gateway.js';
 import { type CellExposure, renderCellPolicies } from './network.js';

@@ -1,5 +1,5 @@
 /** WebApplicationBinding → Deployment, Service, one public HTTPRoute per HTTP endpoint, cell policy. */
-import { bindingWorkloadName } from '../api/index.js';
+import { bindingWorkloadName } from '../api/naming.js';
 import { sortResources } from './common.js';
 import { isHttpEndpoint, renderWebAppRoute } from './gateway.js';
 import { type CellExposure, renderCellPolicies } from './network.js';

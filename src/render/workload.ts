@@ -3,13 +3,13 @@
  * project-level endpoint status. Unlike upstream, every workload container is rendered, env `valueFrom`
  * (configuration groups, secrets) is honoured and connection env vars go into every container.
  */
+import type { ServiceBinding } from '../api/index.js';
 import {
   bindingWorkloadName,
   generateK8sNameWithLengthLimit,
   MAX_CRONJOB_NAME_LENGTH,
   releaseResourceId,
-  type ServiceBinding,
-} from '../api/index.js';
+} from '../api/naming.js';
 import type { KubeObject } from '../kube/client.js';
 import { access, endpointScheme, metadata, objectLabels, selectorLabels, sortedEntries } from './common.js';
 import {

@@ -16,6 +16,7 @@ import {
   positiveInt,
   withRules,
 } from '../dsl.js';
+import { STEP_ON_SIMULATED_NODE } from '../kind-constants.js';
 import { resource } from '../resource.js';
 import {
   absolutePath,
@@ -37,11 +38,7 @@ import { EndpointSpec, TemplateRef } from './development.js';
 // ---- Build ----------------------------------------------------------------------------------------------
 
 export const BUILD_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
-/**
- * Ready reason of a Running Build whose current step's pod sits on a simulated (kwok) node: no container runs
- * there, so the build does not finish unless something reports the step's result. Waiters stop on it.
- */
-export const STEP_ON_SIMULATED_NODE = 'StepOnSimulatedNode';
+export { STEP_ON_SIMULATED_NODE };
 
 export const BuildSpec = z
   .strictObject({

@@ -13,6 +13,7 @@ import {
   urlPath,
   withRules,
 } from '../dsl.js';
+import { COMPONENT_TYPES } from '../kind-constants.js';
 import { resource } from '../resource.js';
 import {
   CORS_ORIGIN_PATTERN,
@@ -29,16 +30,7 @@ import {
 
 // ---- Component ------------------------------------------------------------------------------------------
 
-export const COMPONENT_TYPES = [
-  'Service',
-  'ManualTask',
-  'ScheduledTask',
-  'WebApplication',
-  'Webhook',
-  'APIProxy',
-  'TestRunner',
-  'EventHandler',
-] as const;
+export { COMPONENT_TYPES };
 
 export const TemplateRef = z
   .strictObject({

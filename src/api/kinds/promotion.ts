@@ -6,10 +6,10 @@
 import { z } from 'zod';
 import { baseStatus, serviceApis, WorkloadTemplateSpec } from '../common.js';
 import { dnsLabel, dnsSubdomain, immutable, nonEmpty, positiveInt } from '../dsl.js';
+import { BINDING_KINDS, type BindingKindName } from '../kind-constants.js';
 import { resource } from '../resource.js';
 
-export const BINDING_KINDS = ['ServiceBinding', 'WebApplicationBinding', 'ScheduledTaskBinding'] as const;
-export type BindingKindName = (typeof BINDING_KINDS)[number];
+export { BINDING_KINDS, type BindingKindName };
 
 const owner = () =>
   z

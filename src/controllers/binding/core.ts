@@ -18,8 +18,8 @@
  * (so consumers stay resolved).
  */
 import type { WorkloadTemplate } from '../../api/common.js';
-import { API_VERSION } from '../../api/dsl.js';
 import type { Release } from '../../api/kinds/build.js';
+import { API_VERSION } from '../../api/kinds-meta.js';
 import { Finalizers, hierarchyLabels } from '../../api/labels.js';
 import { dataPlaneNamespaceName } from '../../api/naming.js';
 import { type KindObject, type KindRef, REF } from '../../api/refs.js';

@@ -14,15 +14,14 @@
  * BuildPlaneUnreachable (retried, and the plane's informers report when they get through). The finalizer deletes
  * the Workflow; Argo deletes finished ones after WORKFLOW_TTL_SECONDS.
  */
-import { parse as parseYaml } from 'yaml';
 import type { BUILD_PHASES, Build } from '../../api/kinds/build.js';
-import { Workload } from '../../api/kinds/development.js';
 import { Finalizers } from '../../api/labels.js';
 import { buildNamespaceName, workflowName } from '../../api/naming.js';
 import { REF } from '../../api/refs.js';
 import type { KubeClient, KubeObject } from '../../kube/client.js';
 import { isAlreadyExists, isClientClosed, isNotFound } from '../../kube/errors.js';
 import { isSimulatedNode, KUBE_REF } from '../../kube/kinds.js';
+import { yamlLib } from '../../kube/lazy-yaml.js';
 import { PlaneCredentialsError, type PlaneObject, planeKey } from '../planes.js';
 import { findCondition } from '../runtime/conditions.js';
 import type { ReconcileContext, Request, Result } from '../runtime/controller.js';
@@ -166,7 +165,7 @@ export const buildController: ControllerFactory = (ctx: ControllerContext) => {
     }
     let parsed: unknown;
     try {
-      parsed = parseYaml(text);
+      parsed = yamlLib().parse(text);
     } catch (e) {
       return {
         status: 'False',
@@ -175,6 +174,8 @@ export const buildController: ControllerFactory = (ctx: ControllerContext) => {
       };
     }
     const doc = (parsed ?? {}) as KubeObject;
+    // The schema (and zod) load on a build's first Workload, not at every manager start.
+    const { Workload } = await import('../../api/kinds/development.js');
     const checked = Workload.safeParse({
       ...doc,
       metadata: { ...(doc.metadata ?? {}), namespace: b.metadata.namespace },

@@ -9,7 +9,8 @@ import {
   BuildParams,
   BuildSteps,
 } from '../../api/build-templates.js';
-import { type Build, STEP_ON_SIMULATED_NODE } from '../../api/kinds/build.js';
+import { STEP_ON_SIMULATED_NODE } from '../../api/kind-constants.js';
+import type { Build } from '../../api/kinds/build.js';
 import { DataPlaneLabels, Labels, LabelValues } from '../../api/labels.js';
 import { buildImageName, buildNamespaceName, workflowName } from '../../api/naming.js';
 import type { KubeObject } from '../../kube/client.js';

@@ -8,8 +8,8 @@
  * (and no legacy Deployment) is Ready=False NotDeployed: it runs nowhere yet.
  */
 
+import { COMPONENT_TYPES } from '../../api/kind-constants.js';
 import type { Component } from '../../api/kinds/development.js';
-import { COMPONENT_TYPES } from '../../api/kinds/development.js';
 import { Labels } from '../../api/labels.js';
 import { REF } from '../../api/refs.js';
 import type { KubeObject } from '../../kube/client.js';

@@ -18,20 +18,22 @@
  * mountPath, every other field as a whole.
  */
 import type { z } from 'zod';
+import type {
+  Application,
+  Build,
+  ConfigurationGroup,
+  DeployableArtifact,
+  ScheduledTaskBinding,
+  ScheduledTaskClass,
+  ServiceBinding,
+  ServiceClass,
+} from '../../api/index.js';
 import {
-  type Application,
-  type Build,
   buildImageName,
-  type ConfigurationGroup,
-  type DeployableArtifact,
   generateK8sName,
   generateK8sNameWithLengthLimit,
   MAX_LABEL_NAME_LENGTH,
-  type ScheduledTaskBinding,
-  type ScheduledTaskClass,
-  type ServiceBinding,
-  type ServiceClass,
-} from '../../api/index.js';
+} from '../../api/naming.js';
 import type { KubeObject } from '../../kube/client.js';
 import { metadata, sortResources } from '../../render/common.js';
 import {

@@ -18,8 +18,9 @@
  * Finalizer `openchoreo.dev/data-plane-cleanup`: delete the Endpoint CRs and wait; the Release goes by garbage
  * collection and takes the data-plane objects with it (its own finalizer).
  */
-import { API_VERSION } from '../../api/dsl.js';
+
 import type { ConfigurationGroup } from '../../api/index.js';
+import { API_VERSION } from '../../api/kinds-meta.js';
 import { Annotations, Finalizers, Labels } from '../../api/labels.js';
 import { dataPlaneNamespaceName, legacyNames } from '../../api/naming.js';
 import { REF } from '../../api/refs.js';

@@ -1,5 +1,5 @@
 /** Pure parts of the instance controllers: the first environment of a pipeline and the desired binding. */
-import { API_VERSION } from '../../api/dsl.js';
+import { API_VERSION } from '../../api/kinds-meta.js';
 import { hierarchyLabels } from '../../api/labels.js';
 import type { KubeObject } from '../../kube/client.js';
 import type { StoredBinding } from '../binding/core.js';

@@ -22,8 +22,8 @@
  */
 
 import { createHash } from 'node:crypto';
-import { API_VERSION } from '../../api/dsl.js';
 import type { Project } from '../../api/kinds/platform.js';
+import { API_VERSION } from '../../api/kinds-meta.js';
 import { DataPlaneLabels, Finalizers, hierarchyLabels, Labels, LabelValues } from '../../api/labels.js';
 import {
   dataPlaneNamespaceName,

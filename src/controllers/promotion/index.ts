@@ -18,7 +18,8 @@
  * settings when absent; an existing binding keeps its class, apis and overrides) and the request Succeeded.
  */
 import type { WorkloadTemplate } from '../../api/common.js';
-import { BINDING_KINDS, type ComponentRevision, type PromotionRequest } from '../../api/kinds/promotion.js';
+import { BINDING_KINDS } from '../../api/kind-constants.js';
+import type { ComponentRevision, PromotionRequest } from '../../api/kinds/promotion.js';
 import { Labels } from '../../api/labels.js';
 import {
   DEFAULT_REVISION_HISTORY,
