@@ -210,6 +210,41 @@ describe('Build controller', () => {
     expect(paramsOf(wf).branch).toBe('release-1');
   }, 120_000);
 
+  it('a workload-create step that prints an invalid Workload: the Build says which field, nothing is applied', async () => {
+    // The schema is loaded on a build's first Workload (not at manager start): this is that path's failure.
+    const c = h.client;
+    await c.create(build('b5'));
+    await until(() => getWorkflow('b5'), 'the Workflow of b5', 60_000);
+    const bad = ordersWorkload('registry.example/orders:bad');
+    await argoWrites('b5', {
+      phase: 'Succeeded',
+      startedAt: at(0),
+      finishedAt: at(30),
+      nodes: Object.fromEntries([
+        node('b5', 0, BuildSteps.clone, 'Succeeded'),
+        node('b5', 1, BuildSteps.build, 'Succeeded'),
+        node('b5', 2, BuildSteps.push, 'Succeeded'),
+        node('b5', 3, BuildSteps.workloadCreate, 'Succeeded', {
+          outputs: {
+            parameters: [
+              {
+                name: 'workload-cr',
+                value: stringify({ ...bad, spec: { ...(bad.spec as object), replicaz: 3 } }),
+              },
+            ],
+          },
+        }),
+      ]),
+    });
+    const updated = await until(
+      async () => conditionOf(await getBuild('b5'), 'WorkloadUpdated'),
+      'the WorkloadUpdated condition of b5',
+      60_000,
+    );
+    expect(updated).toMatchObject({ status: 'False', reason: 'WorkloadInvalid' });
+    expect(updated.message).toContain('replicaz');
+  }, 120_000);
+
   it('a missing template is a condition, recovered when the template appears', async () => {
     const c = h.client;
     const other = uniqueName('tpl');
