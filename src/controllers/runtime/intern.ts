@@ -16,6 +16,11 @@ const MAX_LENGTH = 200;
 const MAX_ENTRIES = 50_000;
 /** Keys whose values are unique per object version: never worth an entry. */
 const UNIQUE_KEYS = new Set(['resourceVersion']);
+/**
+ * Payloads never walked: a Secret's values (a password, a token) must not outlive the Secret in a table of
+ * their own, and a ConfigMap's are seldom repeated.
+ */
+const PAYLOAD_KEYS = new Set(['data', 'stringData', 'binaryData']);
 
 const table = new Map<string, string>();
 
@@ -49,7 +54,8 @@ function walk(value: unknown, depth: number): void {
     const v = obj[k];
     if (typeof v === 'string') {
       if (v.length <= MAX_LENGTH && !UNIQUE_KEYS.has(k)) obj[k] = intern(v);
-    } else if (v !== null && typeof v === 'object') walk(v, depth + 1);
+    } else if (v !== null && typeof v === 'object' && !(depth === 0 && PAYLOAD_KEYS.has(k)))
+      walk(v, depth + 1);
   }
 }
 

@@ -26,6 +26,15 @@ describe('internStrings', () => {
     expect(internedCount()).toBe(again);
   });
 
+  it("never enters a Secret's or ConfigMap's payload", () => {
+    const before = internedCount();
+    internStrings({
+      data: { password: 'aW50ZXJuLXRlc3Qtc2VjcmV0' },
+      stringData: { token: 'intern-test-token' },
+    });
+    expect(internedCount()).toBe(before);
+  });
+
   it('is bounded: the table starts again past its size', () => {
     for (let i = 0; i < 50_010; i++) intern(`bound-${i}`);
     expect(internedCount()).toBeLessThanOrEqual(50_000);
