@@ -64,17 +64,22 @@ export async function applyCrds(
     await waitEstablished(
       client,
       results.map((r) => r.name),
-      // Establishing is the apiserver's work; Argo's workflows CRD (1.3 MB) took over 60 s on a loaded 2-core
-      // machine. The wait is on the condition, so a generous bound costs nothing when the apiserver is quick.
-      opts.timeoutMs ?? 180_000,
+      opts.timeoutMs,
     );
   return results;
 }
 
+/**
+ * How long CRDs may take to be Established. Establishing is the apiserver's work: Argo's workflows CRD (1.3 MB)
+ * took over 60 s on a loaded 2-core machine. The wait is on the condition, so a generous bound costs nothing
+ * when the apiserver is quick. One default for every caller (install, local up, apply of a CRD).
+ */
+export const CRD_ESTABLISHED_TIMEOUT_MS = 180_000;
+
 export async function waitEstablished(
   client: KubeClient,
   names: string[],
-  timeoutMs = 60_000,
+  timeoutMs = CRD_ESTABLISHED_TIMEOUT_MS,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(names);

@@ -429,7 +429,7 @@ export interface ApplyOptions<R extends ResolvedKind> {
   readonly onOutcome?: (o: ApplyOutcome<R>) => void;
   /** Called with each deprecation warning before anything is sent. */
   readonly onWarning?: (warning: string) => void;
-  /** How long to wait for CRDs of this apply to become Established (default 60 s). */
+  /** How long to wait for CRDs of this apply to become Established (default CRD_ESTABLISHED_TIMEOUT_MS, 180 s). */
   readonly crdTimeoutMs?: number;
 }
 
@@ -505,7 +505,7 @@ export async function applyPrepared<R extends ResolvedKind>(
       .map(({ p }) => p.object.metadata?.name ?? '');
     if (dryRun === 'none' && crds.length > 0 && prepared.some((p) => p.pendingCrd)) {
       try {
-        await waitEstablished(client.kube, crds, options.crdTimeoutMs ?? 60_000);
+        await waitEstablished(client.kube, crds, options.crdTimeoutMs);
       } catch (e) {
         throw new OperationError(e instanceof KubeError ? e.message : String(e), {
           reason: 'Timeout',
