@@ -23,14 +23,14 @@ const SPEC_READ = ['replicas', 'paused', 'suspend', 'selector'];
  * comparing specs, so a Deployment's pod template (half of what it weighs in the cache) is not kept.
  */
 export function trimLive(obj: KubeObject): KubeObject {
-  const o = trimForCache(obj);
-  const spec = o.spec;
+  // The spec is cut first: trimForCache interns every string it walks, and the pod template goes anyway.
+  const spec = obj.spec;
   if (spec && typeof spec === 'object' && !Array.isArray(spec)) {
     const kept: Record<string, unknown> = {};
     for (const f of SPEC_READ) if (f in spec) kept[f] = (spec as Record<string, unknown>)[f];
-    o.spec = kept;
+    obj.spec = kept;
   }
-  return o;
+  return trimForCache(obj);
 }
 
 interface PlaneInformers extends PlaneEntry {
