@@ -466,7 +466,9 @@ export const ReleaseStatus = z
               .string()
               .optional()
               .describe('UID of the live object: prune and cleanup delete only this very object.'),
-            status: freeForm('Live status of the object, verbatim.').optional(),
+            status: freeForm(
+              'Live status of the object, verbatim, as it was at lastObservedTime (copied when its health changes).',
+            ).optional(),
             healthStatus: z
               .enum(HEALTH_STATUSES)
               .optional()
@@ -474,7 +476,10 @@ export const ReleaseStatus = z
             lastObservedTime: z
               .string()
               .optional()
-              .meta({ format: 'date-time', description: 'When status or health last changed.' }),
+              .meta({
+                format: 'date-time',
+                description: 'When its health last changed, and status was copied.',
+              }),
           })
           .describe('Observed state of one applied resource.'),
       )

@@ -10,7 +10,8 @@
  * - The engine takes inventory over the kinds of the desired objects and of status.resources, plus the
  *   well-known kinds the data plane serves (upstream's dead safety net, quirk 3) whenever the last pass is not
  *   known to be complete (spec changed since the status was written, a failed pass, finalization).
- * - status.resources carries each object's live status and health; status is written only when it changed.
+ * - status.resources carries each object's health, and a copy of its live status taken when that health changed
+ *   (plan.ts, resourceStatuses); status is written only when it changed.
  *   Requeue after progressingInterval while anything is not healthy/suspended, else interval (±20% jitter).
  * - Finalizer `openchoreo.dev/dataplane-cleanup` (declared: the runtime adds and removes it) deletes everything
  *   labelled with the Release's uid and waits for it to be gone; with no DataPlane left to clean, a Warning event
@@ -31,7 +32,6 @@ import {
   type ControllerContext,
   type ControllerFactory,
   cache,
-  canonicalJson,
   inNamespace,
   isDeleting,
   type ReadyInput,
@@ -122,36 +122,6 @@ export function needsSafetyNet(release: StoredRelease): boolean {
   return !ready || ready.observedGeneration !== release.metadata?.generation || !COMPLETE.has(ready.reason);
 }
 
-/** Shortest time between two status writes of a Release that only refresh its copies of live status. */
-export const STATUS_REFRESH_MS = 5_000;
-
-/**
- * The new status differs from the stored one, but only in the copies of the objects' live status (and their
- * lastObservedTime): same objects, same health, same Ready, same generation.
- */
-export function onlyCopiesChanged(
-  release: StoredRelease,
-  ready: ReadyInput,
-  resources: readonly { id: string; healthStatus?: string }[],
-): boolean {
-  const before = readyOf(release);
-  if (
-    !before ||
-    before.status !== ready.status ||
-    before.reason !== ready.reason ||
-    before.message !== ready.message ||
-    before.observedGeneration !== release.metadata?.generation
-  ) {
-    return false;
-  }
-  const old = release.status?.resources ?? [];
-  return (
-    canonicalJson(old) !== canonicalJson(resources) &&
-    old.length === resources.length &&
-    old.every((r, i) => r.id === resources[i]?.id && r.healthStatus === resources[i]?.healthStatus)
-  );
-}
-
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -164,9 +134,6 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
   const pipelines = () => cache(ctx.manager, REF.DeploymentPipeline);
   const components = () => cache(ctx.manager, REF.Component);
   const engine = engineOf(ctx.manager, ctx.log, ctx.planes);
-
-  /** uid → when this manager last wrote the Release's status (see STATUS_REFRESH_MS). */
-  const lastWrite = new Map<string, number>();
 
   /** Deleting: everything labelled with its uid goes from its plane(s); the runtime then removes the finalizer. */
   async function finalize(obj: KubeObject): Promise<Result | undefined> {
@@ -236,7 +203,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     if (isDeleting(release)) return undefined;
 
     const ns = req.namespace ?? '';
-    const uid = release.metadata?.uid ?? '';
+    const _uid = release.metadata?.uid ?? '';
     const old = release.status?.resources;
     const loc = locate(
       release,
@@ -318,21 +285,10 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       log: ctx.log,
     });
     const after = requeueAfter(release, attention);
-    // Only the copies of the objects' live status moved (a Deployment's conditions while it rolls out): those
-    // are written at most every STATUS_REFRESH_MS, not once per step of every rollout.
-    const since = Date.now() - (lastWrite.get(uid) ?? 0);
-    if (since < STATUS_REFRESH_MS && onlyCopiesChanged(release, ready, resources)) {
-      const wait = STATUS_REFRESH_MS - since;
-      return { requeueAfterMs: after === undefined ? wait : Math.min(after, wait) };
-    }
-    if (
-      await writeStatus(ctx, FIELD_MANAGER, REF.Release, release, ready, {
-        resources: resources.length ? resources : undefined,
-      })
-    ) {
-      if (lastWrite.size >= 20_000) lastWrite.clear();
-      lastWrite.set(uid, Date.now());
-    }
+    // The copies of live status change only with health (resourceStatuses), so a rollout's steps write nothing.
+    await writeStatus(ctx, FIELD_MANAGER, REF.Release, release, ready, {
+      resources: resources.length ? resources : undefined,
+    });
     return after === undefined ? undefined : { requeueAfterMs: after };
   }
 

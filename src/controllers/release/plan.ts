@@ -381,9 +381,14 @@ export function staleObjects(live: readonly KubeObject[], desired: readonly Desi
 }
 
 /**
- * status.resources in spec order: each desired object with its live status (verbatim) and health.
- * lastObservedTime keeps its old value while status and health are unchanged; objects not found are Unknown
- * with no time.
+ * status.resources in spec order: each desired object with its health and a copy of its live status.
+ *
+ * The copy is taken when the object's health changes (or it is another object: a new uid) and then kept, with
+ * lastObservedTime saying when: the steps of a rollout (a Deployment's replica counts and conditions, reported
+ * 3-4 times while it stays Progressing, a CronJob's last schedule time) do not each rewrite the Release. A
+ * Progressing object's copy is the state it had when it became Progressing; its health says where it is, and the
+ * copy is fresh again with the next change (Healthy, Degraded). Objects not found are Unknown with no copy and
+ * no time.
  */
 export function resourceStatuses(
   desired: readonly Desired[],
@@ -397,8 +402,12 @@ export function resourceStatuses(
     .map((d) => {
       const obj = live.get(desiredIdentity(d));
       const health = healthOf(obj);
-      const status = obj?.status as Record<string, unknown> | undefined;
+      const uid = obj?.metadata?.uid;
       const prev = before.get(d.id);
+      const kept =
+        obj && prev?.lastObservedTime && prev.healthStatus === health && prev.uid === uid ? prev : undefined;
+      const current = obj?.status as Record<string, unknown> | undefined;
+      const status = kept ? kept.status : current && Object.keys(current).length ? current : undefined;
       const entry: ResourceStatus = {
         id: d.id,
         ...(d.group ? { group: d.group } : {}),
@@ -406,18 +415,11 @@ export function resourceStatuses(
         kind: d.kind,
         name: d.name,
         ...(d.namespace ? { namespace: d.namespace } : {}),
-        ...(obj?.metadata?.uid ? { uid: obj.metadata.uid } : {}),
-        ...(status && Object.keys(status).length ? { status } : {}),
+        ...(uid ? { uid } : {}),
+        ...(status ? { status } : {}),
         healthStatus: health,
       };
-      if (obj) {
-        const same =
-          prev &&
-          prev.healthStatus === health &&
-          canonicalJson(prev.status ?? null) === canonicalJson(entry.status ?? null) &&
-          prev.lastObservedTime;
-        entry.lastObservedTime = same ? (prev.lastObservedTime as string) : now;
-      }
+      if (obj) entry.lastObservedTime = kept?.lastObservedTime ?? now;
       return entry;
     });
 }

@@ -382,12 +382,43 @@ describe('status.resources', () => {
       },
       { id: 'c', version: 'v1', kind: 'ConfigMap', name: 'cfg', namespace: 'cell', healthStatus: 'Unknown' },
     ]);
-    // Unchanged: the old time stays; a changed status gets a new one.
-    expect(resourceStatuses(desired, liveMap, rs, 'T2')[0]?.lastObservedTime).toBe('T1');
-    const changed = new Map([
-      ['apps/Deployment/cell/web', { ...liveDep, status: { observedGeneration: 1, replicas: 1 } }],
-    ]);
-    expect(resourceStatuses(desired, changed, rs, 'T2')[0]?.lastObservedTime).toBe('T2');
+    // Unchanged: the old copy and time stay.
+    expect(resourceStatuses(desired, liveMap, rs, 'T2')[0]).toMatchObject({
+      status: { observedGeneration: 1 },
+      lastObservedTime: 'T1',
+    });
+  });
+  it('keeps the copy of a live status until its health changes (a rollout step does not rewrite the Release)', () => {
+    const at = (status: Record<string, unknown>, uid = 'u1') =>
+      new Map<string, KubeObject>([
+        ['apps/Deployment/cell/web', { ...liveDep, metadata: { ...liveDep.metadata, uid }, status }],
+      ]);
+    const first = resourceStatuses(desired, at({ observedGeneration: 1 }), undefined, 'T1');
+    // The Deployment controller reports replica counts: still Progressing, so nothing moves.
+    const step = {
+      observedGeneration: 1,
+      replicas: 1,
+      updatedReplicas: 1,
+      unavailableReplicas: 1,
+      conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }],
+    };
+    expect(resourceStatuses(desired, at(step), first, 'T2')).toEqual(first);
+    // Available: Healthy, a new copy and time.
+    const up = {
+      observedGeneration: 1,
+      replicas: 1,
+      updatedReplicas: 1,
+      readyReplicas: 1,
+      availableReplicas: 1,
+    };
+    const healthy = resourceStatuses(desired, at(up), first, 'T3');
+    expect(healthy[0]).toMatchObject({ status: up, healthStatus: 'Healthy', lastObservedTime: 'T3' });
+    // Another object under the same name (deleted and created again): a new copy though the health is the same.
+    expect(resourceStatuses(desired, at(step, 'u2'), first, 'T4')[0]).toMatchObject({
+      uid: 'u2',
+      status: step,
+      lastObservedTime: 'T4',
+    });
   });
 });
 
