@@ -473,13 +473,10 @@ export const ReleaseStatus = z
               .enum(HEALTH_STATUSES)
               .optional()
               .describe('Unknown, Progressing, Healthy, Suspended or Degraded.'),
-            lastObservedTime: z
-              .string()
-              .optional()
-              .meta({
-                format: 'date-time',
-                description: 'When its health last changed, and status was copied.',
-              }),
+            lastObservedTime: z.string().optional().meta({
+              format: 'date-time',
+              description: 'When its health last changed, and status was copied.',
+            }),
           })
           .describe('Observed state of one applied resource.'),
       )

@@ -636,6 +636,7 @@ describe('release engine, write counts', () => {
     const converge = { ms: Date.now() - t0, ...engineClient.stats.byVerb };
     const perRelease = writes(engineClient) / N;
     const appliesAtConverge = engineClient.stats.byVerb.apply ?? 0;
+    const listsAtConverge = engineClient.stats.byVerb.list ?? 0;
     logs.push(`resync: converge of ${N} releases: ${JSON.stringify(converge)} (${perRelease} writes each)`);
     // Finalizer, two applies, one status write, one Event; the namespace once.
     expect(perRelease).toBeLessThanOrEqual(6);
@@ -659,6 +660,11 @@ describe('release engine, write counts', () => {
     // Those reports (replica counts, conditions) left every Deployment Progressing: no Release was rewritten for
     // them (objects and statuses are written with apply; the copy of a live status changes with its health).
     expect((engineClient.stats.byVerb.apply ?? 0) - appliesAtConverge).toBe(0);
+    // Nor did they each list the Deployment's pods again (the scheduling check): its spec did not change, and
+    // the check is due again 30 s after the first one, then 60 s later.
+    const podLists = (engineClient.stats.byVerb.list ?? 0) - listsAtConverge;
+    logs.push(`resync: pod lists after converging: ${podLists}`);
+    expect(podLists).toBeLessThanOrEqual(N);
     engineClient.resetStats();
     const t1 = Date.now();
     await resyncReleases();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { schedulingCheckAfterMs } from '../../../src/controllers/release/engine.js';
 import { unschedulableMessage } from '../../../src/controllers/release/health.js';
 
 const pod = (name: string, conditions: unknown[], deleting = false) => ({
@@ -26,5 +27,13 @@ describe('unschedulable pods', () => {
         pod('gone', [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }], true),
       ]),
     ).toBeUndefined();
+  });
+});
+
+describe('the pod check of a Deployment stuck progressing', () => {
+  it('is due again 30 s after the first, then twice as long each time, up to 5 minutes', () => {
+    expect([0, 1, 2, 3, 4, 5, 50].map(schedulingCheckAfterMs)).toEqual([
+      30_000, 60_000, 120_000, 240_000, 300_000, 300_000, 300_000,
+    ]);
   });
 });
