@@ -80,8 +80,9 @@ interface Inventory {
 }
 
 /**
- * How long a Deployment's pod check is reused while its spec (generation) does not change: 30 s after the first
- * check, then twice as long after each check, up to 5 minutes.
+ * When a Deployment's pods are checked while its spec (generation) does not change: 30 s after the engine first
+ * saw it not available (the scheduler marks a pod it cannot place within seconds, and most rollouts are done by
+ * then: they list nothing), then twice as long after each check, up to 5 minutes.
  */
 const SCHEDULING_CHECK_MS = 30_000;
 const SCHEDULING_CHECK_MAX_MS = 300_000;
@@ -90,15 +91,15 @@ const schedulingChecks = new Map<
   { generation: number; at: number; n: number; why: string | undefined }
 >();
 
-/** When a check made `n` checks after the first (same generation) is due again. */
+/** How long after the last check (or, for n = 0, after first sight) check n + 1 of one generation is due. */
 export function schedulingCheckAfterMs(n: number): number {
   return Math.min(SCHEDULING_CHECK_MS * 2 ** Math.min(n, 8), SCHEDULING_CHECK_MAX_MS);
 }
 
 /**
  * A Release whose Deployments wait for pods the scheduler cannot place says so, naming the object and quoting
- * the scheduler (`Deployment shop-dev/web: pod web-x: 0/3 nodes are available: 3 Insufficient cpu.`). Costs one
- * pod list per not-yet-available Deployment, only while the Release is not Ready, and again only on the
+ * the scheduler (`Deployment shop-dev/web: pod web-x: 0/3 nodes are available: 3 Insufficient cpu.`). Costs a
+ * pod list per Deployment still not available 30 s after the engine saw it so, and again only on the
  * schedulingCheckAfterMs backoff while the Deployment's spec is unchanged (its status steps do not count): a
  * label-selected list scans every pod of the namespace in the apiserver, so thousands of Deployments stuck
  * progressing in one cell, each listed every 30 s, cost it O(n²) (measured: 132,000 lists over a
@@ -119,8 +120,12 @@ async function withSchedulingProblems(
     }
     const generation = obj.metadata?.generation ?? 0;
     const memo = schedulingChecks.get(key);
-    const again = memo?.generation === generation;
-    if (memo && again && Date.now() - memo.at < schedulingCheckAfterMs(memo.n)) {
+    if (memo?.generation !== generation) {
+      if (schedulingChecks.size >= 50_000) schedulingChecks.clear();
+      schedulingChecks.set(key, { generation, at: Date.now(), n: 0, why: undefined });
+      continue;
+    }
+    if (Date.now() - memo.at < schedulingCheckAfterMs(memo.n)) {
       if (memo.why) problems.push(memo.why);
       continue;
     }
@@ -139,8 +144,7 @@ async function withSchedulingProblems(
       );
       const found = unschedulableMessage(pods.items);
       const why = found ? `Deployment ${obj.metadata?.namespace}/${obj.metadata?.name}: ${found}` : undefined;
-      if (schedulingChecks.size >= 50_000) schedulingChecks.clear();
-      schedulingChecks.set(key, { generation, at: Date.now(), n: again ? memo.n + 1 : 0, why });
+      schedulingChecks.set(key, { generation, at: Date.now(), n: memo.n + 1, why });
       if (why) problems.push(why);
     } catch {
       // Best effort: without pod read access the health summary stays the message.

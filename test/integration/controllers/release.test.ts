@@ -660,8 +660,8 @@ describe('release engine, write counts', () => {
     // Those reports (replica counts, conditions) left every Deployment Progressing: no Release was rewritten for
     // them (objects and statuses are written with apply; the copy of a live status changes with its health).
     expect((engineClient.stats.byVerb.apply ?? 0) - appliesAtConverge).toBe(0);
-    // Nor did they each list the Deployment's pods again (the scheduling check): its spec did not change, and
-    // the check is due again 30 s after the first one, then 60 s later.
+    // Nor did they list the Deployments' pods on each step (the scheduling check): a Deployment's first check
+    // is due 30 s after the engine first saw it not available, the next 60 s later, while its spec is unchanged.
     const podLists = (engineClient.stats.byVerb.list ?? 0) - listsAtConverge;
     logs.push(`resync: pod lists after converging: ${podLists}`);
     expect(podLists).toBeLessThanOrEqual(N);

@@ -31,7 +31,7 @@ describe('unschedulable pods', () => {
 });
 
 describe('the pod check of a Deployment stuck progressing', () => {
-  it('is due again 30 s after the first, then twice as long each time, up to 5 minutes', () => {
+  it('is first due 30 s after first sight, then after twice as long each time, up to 5 minutes', () => {
     expect([0, 1, 2, 3, 4, 5, 50].map(schedulingCheckAfterMs)).toEqual([
       30_000, 60_000, 120_000, 240_000, 300_000, 300_000, 300_000,
     ]);
