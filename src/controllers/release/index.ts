@@ -203,7 +203,6 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
     if (isDeleting(release)) return undefined;
 
     const ns = req.namespace ?? '';
-    const _uid = release.metadata?.uid ?? '';
     const old = release.status?.resources;
     const loc = locate(
       release,
