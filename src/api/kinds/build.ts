@@ -467,7 +467,7 @@ export const ReleaseStatus = z
               .optional()
               .describe('UID of the live object: prune and cleanup delete only this very object.'),
             status: freeForm(
-              'Live status of the object, verbatim, as it was at lastObservedTime (copied when its health changes).',
+              'Live status of the object, verbatim, as of lastObservedTime (while Progressing: as it was when it became so).',
             ).optional(),
             healthStatus: z
               .enum(HEALTH_STATUSES)
@@ -475,7 +475,7 @@ export const ReleaseStatus = z
               .describe('Unknown, Progressing, Healthy, Suspended or Degraded.'),
             lastObservedTime: z.string().optional().meta({
               format: 'date-time',
-              description: 'When its health last changed, and status was copied.',
+              description: 'When status was copied: a new health, or a new live status outside Progressing.',
             }),
           })
           .describe('Observed state of one applied resource.'),

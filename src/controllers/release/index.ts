@@ -10,8 +10,8 @@
  * - The engine takes inventory over the kinds of the desired objects and of status.resources, plus the
  *   well-known kinds the data plane serves (upstream's dead safety net, quirk 3) whenever the last pass is not
  *   known to be complete (spec changed since the status was written, a failed pass, finalization).
- * - status.resources carries each object's health, and a copy of its live status taken when that health changed
- *   (plan.ts, resourceStatuses); status is written only when it changed.
+ * - status.resources carries each object's health and a copy of its live status, not refreshed while the object is
+ *   Progressing (plan.ts, resourceStatuses); status is written only when it changed.
  *   Requeue after progressingInterval while anything is not healthy/suspended, else interval (±20% jitter).
  * - Finalizer `openchoreo.dev/dataplane-cleanup` (declared: the runtime adds and removes it) deletes everything
  *   labelled with the Release's uid and waits for it to be gone; with no DataPlane left to clean, a Warning event
@@ -284,7 +284,7 @@ export const releaseController: ControllerFactory = (ctx: ControllerContext) => 
       log: ctx.log,
     });
     const after = requeueAfter(release, attention);
-    // The copies of live status change only with health (resourceStatuses), so a rollout's steps write nothing.
+    // A Progressing object's copy is not refreshed (resourceStatuses), so a rollout's steps write nothing.
     await writeStatus(ctx, FIELD_MANAGER, REF.Release, release, ready, {
       resources: resources.length ? resources : undefined,
     });

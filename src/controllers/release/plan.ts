@@ -383,12 +383,11 @@ export function staleObjects(live: readonly KubeObject[], desired: readonly Desi
 /**
  * status.resources in spec order: each desired object with its health and a copy of its live status.
  *
- * The copy is taken when the object's health changes (or it is another object: a new uid) and then kept, with
- * lastObservedTime saying when: the steps of a rollout (a Deployment's replica counts and conditions, reported
- * 3-4 times while it stays Progressing, a CronJob's last schedule time) do not each rewrite the Release. A
- * Progressing object's copy is the state it had when it became Progressing; its health says where it is, and the
- * copy is fresh again with the next change (Healthy, Degraded). Objects not found are Unknown with no copy and
- * no time.
+ * While an object is Progressing its copy is the one taken when it became Progressing: the steps of a rollout (a
+ * Deployment's replica counts and conditions, reported 3-4 times on the way) do not each rewrite the Release, and
+ * the health says where it is. In any other health the copy follows the live status (a CronJob's last successful
+ * run, while it stays Healthy). lastObservedTime is when the copy was taken; a new health or another object (a
+ * new uid) always takes a new one. Objects not found are Unknown with no copy and no time.
  */
 export function resourceStatuses(
   desired: readonly Desired[],
@@ -404,10 +403,17 @@ export function resourceStatuses(
       const health = healthOf(obj);
       const uid = obj?.metadata?.uid;
       const prev = before.get(d.id);
-      const kept =
-        obj && prev?.lastObservedTime && prev.healthStatus === health && prev.uid === uid ? prev : undefined;
       const current = obj?.status as Record<string, unknown> | undefined;
-      const status = kept ? kept.status : current && Object.keys(current).length ? current : undefined;
+      const copy = current && Object.keys(current).length ? current : undefined;
+      const kept =
+        obj &&
+        prev?.lastObservedTime &&
+        prev.healthStatus === health &&
+        prev.uid === uid &&
+        (health === 'Progressing' || canonicalJson(prev.status ?? null) === canonicalJson(copy ?? null))
+          ? prev
+          : undefined;
+      const status = kept ? kept.status : copy;
       const entry: ResourceStatus = {
         id: d.id,
         ...(d.group ? { group: d.group } : {}),

@@ -388,7 +388,7 @@ describe('status.resources', () => {
       lastObservedTime: 'T1',
     });
   });
-  it('keeps the copy of a live status until its health changes (a rollout step does not rewrite the Release)', () => {
+  it('keeps the copy of a Progressing object until its health changes (a rollout step does not rewrite the Release)', () => {
     const at = (status: Record<string, unknown>, uid = 'u1') =>
       new Map<string, KubeObject>([
         ['apps/Deployment/cell/web', { ...liveDep, metadata: { ...liveDep.metadata, uid }, status }],
@@ -413,6 +413,14 @@ describe('status.resources', () => {
     };
     const healthy = resourceStatuses(desired, at(up), first, 'T3');
     expect(healthy[0]).toMatchObject({ status: up, healthStatus: 'Healthy', lastObservedTime: 'T3' });
+    // Healthy, unchanged: kept; Healthy with a new live status (a CronJob's last run, here a condition): copied.
+    expect(resourceStatuses(desired, at(up), healthy, 'T5')).toEqual(healthy);
+    const later = { ...up, conditions: [{ type: 'Available', status: 'True' }] };
+    expect(resourceStatuses(desired, at(later), healthy, 'T6')[0]).toMatchObject({
+      status: later,
+      healthStatus: 'Healthy',
+      lastObservedTime: 'T6',
+    });
     // Another object under the same name (deleted and created again): a new copy though the health is the same.
     expect(resourceStatuses(desired, at(step, 'u2'), first, 'T4')[0]).toMatchObject({
       uid: 'u2',
