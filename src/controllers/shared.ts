@@ -179,9 +179,50 @@ export const FIRST_STATUS_GRACE_MS = 10_000;
  * How long a binding waits for its new Release's first report before writing a status without it. A Release
  * with no status has not had its first pass yet (a pass writes one, whatever it finds): under a backlog the
  * engine's queue holds it for a minute (1,000 components applied at once: 30 s was not enough, and the binding
- * wrote "3/3 progressing" and then the real counts).
+ * wrote "3/3 progressing" and then the real counts). Past it, the wait goes on while the engine is known to be
+ * behind (releaseReportWait).
  */
 export const RELEASE_REPORT_GRACE_MS = 60_000;
+
+/**
+ * The longest a binding keeps its first status back while the release engine of its own manager still holds
+ * its Release in its queue: at 5,000 components applied at once the engine is 1-2 minutes behind, and a
+ * "progressing" written at RELEASE_REPORT_GRACE_MS was rewritten with the real counts minutes later (1.8 binding
+ * status writes per component). A queue that holds a Release longer than this is reported on anyway.
+ */
+export const RELEASE_REPORT_MAX_WAIT_MS = 10 * 60_000;
+
+/** While waiting past the grace, how often a binding looks again (the Release's report brings it back sooner). */
+const RELEASE_REPORT_RECHECK_MS = 30_000;
+
+/** The name of the controller of Releases: the release engine. */
+export const RELEASE_CONTROLLER = 'release';
+
+/** What releaseReportWait asks of a manager (a Manager, or a stand-in in a unit test). */
+export type WorkLookup = Pick<Manager, 'hasWork'>;
+
+/**
+ * Milliseconds a binding should still wait for the first report of its Release `ns/name`, created (or, for a
+ * binding's roll-up, its binding created) at `created`, with `grace` as the plain wait (pure but for the
+ * lookup). Within the grace: what is left of it. Past it: as long as this manager's release engine still has
+ * the Release to process (queued, delayed, or in flight), rechecked every RELEASE_REPORT_RECHECK_MS, up to
+ * `grace` + RELEASE_REPORT_MAX_WAIT_MS; when the engine runs elsewhere (or not at all), 0: nothing says it is
+ * only behind, and the caller writes what it knows.
+ */
+export function releaseReportWait(
+  mgr: WorkLookup,
+  ns: string,
+  name: string,
+  created: KubeObject,
+  grace: number,
+  now = Date.now(),
+): number {
+  const left = reportDueIn(created, grace, now);
+  if (left > 0) return left;
+  if (mgr.hasWork(RELEASE_CONTROLLER, `${ns}/${name}`) !== true) return 0;
+  const cap = reportDueIn(created, grace + RELEASE_REPORT_MAX_WAIT_MS, now);
+  return cap > 0 ? Math.min(cap, RELEASE_REPORT_RECHECK_MS) : 0;
+}
 
 /**
  * How long a component's roll-up waits for a new binding's first status: the binding waits as long for its

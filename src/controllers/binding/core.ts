@@ -48,7 +48,7 @@ import {
   RELEASE_REPORT_GRACE_MS,
   type ReadyInput,
   readyOf,
-  reportDueIn,
+  releaseReportWait,
   type Stored,
   writeStatus,
 } from '../shared.js';
@@ -357,7 +357,7 @@ export function bindingController<K extends BindingKindName>(kind: BindingKind<K
       // hold it for many seconds under load: "progressing" now would be rewritten with the real counts as soon
       // as it comes); past the grace period the binding says what it knows instead.
       if (release && !release.status) {
-        const left = reportDueIn(release, RELEASE_REPORT_GRACE_MS);
+        const left = releaseReportWait(ctx.manager, ns, name, release, RELEASE_REPORT_GRACE_MS);
         if (left > 0) return { requeueAfterMs: left };
       }
       const healths = releaseHealths(release, ids);

@@ -28,7 +28,7 @@ import {
   isDeleting,
   type ReadyInput,
   readyOf,
-  reportDueIn,
+  releaseReportWait,
   type Stored,
   writeStatus,
 } from '../shared.js';
@@ -218,9 +218,13 @@ export const componentController: ControllerFactory = (ctx) => {
     // for FIRST_STATUS_GRACE_MS (firstStatusWait): waiting that long too, the component writes once, from the
     // binding's first status — Ready for most. So does a new instance that has not made its binding yet:
     // "ready, no environments" now would be rewritten as soon as it has.
+    // The binding waits longer while the release engine is behind on its Release (releaseReportWait): so
+    // does the roll-up, or it would write the "progressing" the binding keeps back.
     const unreportedFor = Math.max(
       0,
-      ...bindings.filter((b) => !readyOf(b)).map((b) => reportDueIn(b, BINDING_REPORT_GRACE_MS)),
+      ...bindings
+        .filter((b) => !readyOf(b))
+        .map((b) => releaseReportWait(ctx.manager, ns, b.metadata.name, b, BINDING_REPORT_GRACE_MS)),
     );
     if (unreportedFor > 0) return { requeueAfterMs: unreportedFor };
     const instances = INSTANCE_REFS.map((ref) =>

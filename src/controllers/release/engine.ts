@@ -22,7 +22,7 @@ import { KUBE_REF } from '../../kube/kinds.js';
 import { type PlaneClients, type PlaneObject, planeKey } from '../planes.js';
 import { nowRfc3339 } from '../runtime/conditions.js';
 import type { Manager } from '../runtime/manager.js';
-import { isDeleting, type ReadyInput } from '../shared.js';
+import { isDeleting, RELEASE_CONTROLLER, type ReadyInput } from '../shared.js';
 import { type Health, healthOf, healthReadiness, needsAttention, unschedulableMessage } from './health.js';
 import { LiveObjects } from './live.js';
 import {
@@ -50,9 +50,6 @@ import {
 } from './plan.js';
 
 export const FIELD_MANAGER = 'release-controller';
-
-/** The controller whose keys the engine's watches queue by default (the owning Release). */
-const RELEASE_CONTROLLER = 'release';
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

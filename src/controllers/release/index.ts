@@ -34,6 +34,7 @@ import {
   cache,
   inNamespace,
   isDeleting,
+  RELEASE_CONTROLLER,
   type ReadyInput,
   readyOf,
   type Stored,
@@ -45,7 +46,7 @@ import { cellOf, describeFailures, desiredObjects, requeueAfter, type StoredRele
 
 export { FIELD_MANAGER };
 
-const CONTROLLER_NAME = 'release';
+const CONTROLLER_NAME = RELEASE_CONTROLLER;
 
 /** Retry delay after a failed pass or an unreachable plane. */
 const RETRY_MS = 5_000;

@@ -239,6 +239,11 @@ export class Controller {
     return [...this.inFlight];
   }
 
+  /** Whether `key` has a reconcile to come or in flight (queued, delayed, or running). */
+  hasWork(key: string): boolean {
+    return this.queue.has(key) || this.inFlight.has(key);
+  }
+
   /** The primary's resourceVersion while a terminal error holds the key, or undefined (reconcile). */
   private heldByTerminal(key: string): boolean {
     const mark = this.terminal.get(key);

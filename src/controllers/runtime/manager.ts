@@ -101,6 +101,14 @@ export class Manager {
     this.controllers.find((c) => c.spec.name === controller)?.queue.add(key);
   }
 
+  /**
+   * Whether a controller of this manager has a reconcile of `key` to come (queued, delayed or in flight);
+   * undefined when no controller of that name runs here (another manager may run it: nothing is known).
+   */
+  hasWork(controller: string, key: string): boolean | undefined {
+    return this.controllers.find((c) => c.spec.name === controller)?.hasWork(key);
+  }
+
   /** The shared informer of a resource (resolved through discovery once). */
   informer<T extends import('../../kube/client.js').KubeObject = import('../../kube/client.js').KubeObject>(
     ref: ResourceRef,

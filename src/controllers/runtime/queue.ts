@@ -129,6 +129,11 @@ export class WorkQueue {
     return this.timers.size;
   }
 
+  /** Whether `key` is still to be processed: waiting in a lane, in flight, or waiting for a delayed add. */
+  has(key: string): boolean {
+    return this.pending.has(key) || this.processing.has(key) || this.timers.has(key);
+  }
+
   /** Queue `key` (once); `fresh` puts it in the fresh lane, or moves it there from the backlog. */
   add(key: string, lane: Lane = 'backlog'): void {
     if (this.shuttingDown) return;

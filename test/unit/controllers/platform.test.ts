@@ -27,6 +27,9 @@ import {
 import {
   FIRST_STATUS_GRACE_MS,
   firstStatusDelay,
+  RELEASE_CONTROLLER,
+  RELEASE_REPORT_MAX_WAIT_MS,
+  releaseReportWait,
   reportDueIn,
   worthAnEvent,
 } from '../../../src/controllers/shared.js';
@@ -354,6 +357,30 @@ describe("a new object's first status", () => {
     expect(reportDueIn(obj, 5_000, t0 + 1_500)).toBe(3_500);
     expect(reportDueIn(obj, 5_000, t0 + 9_000)).toBe(0);
     expect(reportDueIn({ metadata: {} }, 5_000, t0)).toBe(0);
+  });
+
+  it('releaseReportWait waits the grace, then only while the release engine here still holds the Release', () => {
+    const asked: string[] = [];
+    const engine = (holds: boolean | undefined) => ({
+      hasWork: (controller: string, key: string) => {
+        asked.push(`${controller} ${key}`);
+        return holds;
+      },
+    });
+    const grace = 60_000;
+    // Within the grace: what is left of it, whatever the engine holds.
+    expect(releaseReportWait(engine(false), 'org', 'b', obj, grace, t0 + 15_000)).toBe(45_000);
+    expect(asked).toEqual([]);
+    // Past it: on while the engine has the Release queued, rechecked every 30 s.
+    expect(releaseReportWait(engine(true), 'org', 'b', obj, grace, t0 + 90_000)).toBe(30_000);
+    expect(asked).toEqual([`${RELEASE_CONTROLLER} org/b`]);
+    // The last recheck ends at the cap.
+    const cap = grace + RELEASE_REPORT_MAX_WAIT_MS;
+    expect(releaseReportWait(engine(true), 'org', 'b', obj, grace, t0 + cap - 5_000)).toBe(5_000);
+    expect(releaseReportWait(engine(true), 'org', 'b', obj, grace, t0 + cap)).toBe(0);
+    // The engine is done with it (no report: it had something to say and did not), or runs in another manager.
+    expect(releaseReportWait(engine(false), 'org', 'b', obj, grace, t0 + 90_000)).toBe(0);
+    expect(releaseReportWait(engine(undefined), 'org', 'b', obj, grace, t0 + 90_000)).toBe(0);
   });
 });
 

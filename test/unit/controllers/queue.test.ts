@@ -61,6 +61,22 @@ describe('WorkQueue', () => {
     expect(q.length).toBe(0);
   });
 
+  it('has a key while it is queued, in flight, or waiting for a delayed add, and not after', async () => {
+    const q = new WorkQueue();
+    expect(q.has('a')).toBe(false);
+    q.add('a');
+    expect(q.has('a')).toBe(true);
+    expect(await q.get()).toBe('a');
+    expect(q.has('a')).toBe(true); // in flight
+    q.done('a');
+    expect(q.has('a')).toBe(false);
+    q.addAfter('b', 60_000);
+    expect(q.has('b')).toBe(true); // delayed
+    expect(q.has('a')).toBe(false);
+    await q.shutdown();
+    expect(q.has('b')).toBe(false);
+  });
+
   it('wakes a waiting worker', async () => {
     const q = new WorkQueue();
     const p = q.get();
