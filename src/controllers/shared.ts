@@ -192,9 +192,6 @@ export const RELEASE_REPORT_GRACE_MS = 60_000;
  */
 export const RELEASE_REPORT_MAX_WAIT_MS = 10 * 60_000;
 
-/** While waiting past the grace, how often a binding looks again (the Release's report brings it back sooner). */
-const RELEASE_REPORT_RECHECK_MS = 30_000;
-
 /** The name of the controller of Releases: the release engine. */
 export const RELEASE_CONTROLLER = 'release';
 
@@ -204,10 +201,11 @@ export type WorkLookup = Pick<Manager, 'hasWork'>;
 /**
  * Milliseconds a binding should still wait for the first report of its Release `ns/name`, created (or, for a
  * binding's roll-up, its binding created) at `created`, with `grace` as the plain wait (pure but for the
- * lookup). Within the grace: what is left of it. Past it: as long as this manager's release engine still has
- * the Release to process (queued, delayed, or in flight), rechecked every RELEASE_REPORT_RECHECK_MS, up to
- * `grace` + RELEASE_REPORT_MAX_WAIT_MS; when the engine runs elsewhere (or not at all), 0: nothing says it is
- * only behind, and the caller writes what it knows.
+ * lookup). Within the grace: what is left of it. Past it: while this manager's release engine still has the
+ * Release to process (queued, delayed, or in flight), the time left until `grace` + RELEASE_REPORT_MAX_WAIT_MS
+ * (the report is an event of a watched kind and brings the caller back long before: no pass in between, as a
+ * binding's pass renders its objects again); when the engine runs elsewhere (or not at all), 0: nothing says it
+ * is only behind, and the caller writes what it knows.
  */
 export function releaseReportWait(
   mgr: WorkLookup,
@@ -220,8 +218,7 @@ export function releaseReportWait(
   const left = reportDueIn(created, grace, now);
   if (left > 0) return left;
   if (mgr.hasWork(RELEASE_CONTROLLER, `${ns}/${name}`) !== true) return 0;
-  const cap = reportDueIn(created, grace + RELEASE_REPORT_MAX_WAIT_MS, now);
-  return cap > 0 ? Math.min(cap, RELEASE_REPORT_RECHECK_MS) : 0;
+  return reportDueIn(created, grace + RELEASE_REPORT_MAX_WAIT_MS, now);
 }
 
 /**

@@ -22,6 +22,7 @@ import { KUBE_REF } from '../../kube/kinds.js';
 import { type PlaneClients, type PlaneObject, planeKey } from '../planes.js';
 import { nowRfc3339 } from '../runtime/conditions.js';
 import type { Manager } from '../runtime/manager.js';
+import { TokenBucket } from '../runtime/queue.js';
 import { isDeleting, RELEASE_CONTROLLER, type ReadyInput } from '../shared.js';
 import { type Health, healthOf, healthReadiness, needsAttention, unschedulableMessage } from './health.js';
 import { LiveObjects } from './live.js';
@@ -88,6 +89,28 @@ const schedulingChecks = new Map<
   { generation: number; at: number; n: number; why: string | undefined }
 >();
 
+/**
+ * Pod lists the scheduling check may send a data plane: 2 a second, 20 at once. Each is a label-selected list
+ * that the apiserver answers by scanning every pod of the namespace, so without a bound n Deployments stuck
+ * unavailable in one cell (a cell out of capacity; every Deployment of a bench:scale run, which has no kubelet)
+ * cost it n lists of n pods per backoff period: at 5,000 the 5-minute checks alone (17 lists a second, each
+ * scanning 5,000 pods) kept kube-apiserver at a full core and the release queue ~4,000 keys deep, its passes
+ * waiting on the lists. A check that finds no token waits for a later pass (the progressing requeue brings one
+ * within seconds), so a few stuck Deployments are still checked on the backoff and many at this rate.
+ */
+const SCHEDULING_CHECKS_PER_S = 2;
+const SCHEDULING_CHECK_BURST = 20;
+const schedulingCheckBudget = new WeakMap<KubeClient, TokenBucket>();
+
+function schedulingCheckAllowed(client: KubeClient): boolean {
+  let bucket = schedulingCheckBudget.get(client);
+  if (!bucket) {
+    bucket = new TokenBucket(SCHEDULING_CHECKS_PER_S, SCHEDULING_CHECK_BURST);
+    schedulingCheckBudget.set(client, bucket);
+  }
+  return bucket.tryTake();
+}
+
 /** How long after the last check (or, for n = 0, after first sight) check n + 1 of one generation is due. */
 export function schedulingCheckAfterMs(n: number): number {
   return Math.min(SCHEDULING_CHECK_MS * 2 ** Math.min(n, 8), SCHEDULING_CHECK_MAX_MS);
@@ -100,7 +123,7 @@ export function schedulingCheckAfterMs(n: number): number {
  * schedulingCheckAfterMs backoff while the Deployment's spec is unchanged (its status steps do not count): a
  * label-selected list scans every pod of the namespace in the apiserver, so thousands of Deployments stuck
  * progressing in one cell, each listed every 30 s, cost it O(n²) (measured: 133,506 lists over a
- * 5,000-component bench:scale run).
+ * 5,000-component bench:scale run); and at most SCHEDULING_CHECKS_PER_S lists a second per data plane.
  */
 async function withSchedulingProblems(
   client: KubeClient,
@@ -129,6 +152,10 @@ async function withSchedulingProblems(
     const labels = ((obj.spec ?? {}) as { selector?: { matchLabels?: Record<string, string> } }).selector
       ?.matchLabels;
     if (!labels || Object.keys(labels).length === 0) continue;
+    if (!schedulingCheckAllowed(client)) {
+      if (memo.why) problems.push(memo.why);
+      continue;
+    }
     try {
       const pods = await client.list(
         { apiVersion: 'v1', kind: 'Pod' },

@@ -23,7 +23,10 @@ export interface RateLimit {
   burst: number;
 }
 
-/** A token bucket: `reserve()` takes a token and says how long to wait until it is there. */
+/**
+ * A token bucket: `reserve()` takes a token and says how long to wait until it is there; `tryTake()` takes one
+ * only if it is there now.
+ */
 export class TokenBucket {
   private tokens: number;
   private last: number;
@@ -39,11 +42,23 @@ export class TokenBucket {
 
   reserve(): number {
     if (this.qps <= 0) return 0;
+    this.refill();
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.qps) * 1000);
+  }
+
+  tryTake(): boolean {
+    if (this.qps <= 0) return true;
+    this.refill();
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private refill(): void {
     const t = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.qps);
     this.last = t;
-    this.tokens -= 1;
-    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.qps) * 1000);
   }
 }
 

@@ -151,6 +151,18 @@ describe('overall retry limit (token bucket)', () => {
     now = 1_000; // ten tokens back, two of them already promised
     expect(b.reserve()).toBe(0);
   });
+  it('tryTake takes a token only when one is there, and owes nothing when refused', () => {
+    let now = 0;
+    const b = new TokenBucket(2, 3, () => now);
+    expect([b.tryTake(), b.tryTake(), b.tryTake(), b.tryTake()]).toEqual([true, true, true, false]);
+    now = 400; // 0.8 of a token back: still none
+    expect(b.tryTake()).toBe(false);
+    now = 500; // one
+    expect([b.tryTake(), b.tryTake()]).toEqual([true, false]);
+    now = 60_000; // refilled to the burst, not beyond
+    expect([b.tryTake(), b.tryTake(), b.tryTake(), b.tryTake()]).toEqual([true, true, true, false]);
+    expect(new TokenBucket(0, 0).tryTake()).toBe(true);
+  });
   it('retries of many failing keys wait for the bucket, not only their own backoff', () => {
     let now = 0;
     const q = new WorkQueue({ baseDelayMs: 5, qps: 10, burst: 2 }, {}, () => now);
