@@ -5,7 +5,9 @@
  *   - against kubectl on the same apiserver (target: ≤ 1.0× each): `get` of 200 components as a table,
  *     `-o wide`, `-o json`, `-o yaml`; `get -o json` of an organization with 5 components (the everyday case,
  *     where start-up dominates); `get deployments` (a kind found by discovery); `describe component`;
- *     `apply -f` of 220 objects, created and unchanged; `diff -f` of the same 220 objects.
+ *     `apply -f` of 220 objects, created and unchanged; `diff -f` of the same 220 objects;
+ *   - informational: a bare Node program's GET (test/bench/floor-get.mjs) vs kubectl's `-o json` of 5: the floor
+ *     any Node CLI starts from.
  * Each row prints both medians and the median of the pairwise ratios. Ratios, not seconds, are what count:
  * the machine is shared, and both sides of a pair run back to back.
  */
@@ -70,10 +72,10 @@ interface Row {
 
 const KUBECTL_TARGET = { target: '≤ 1.0×', ok: (r: number) => r <= 1 };
 
-/** One warm-up of each, then RUNS pairs, ours first. */
+/** One warm-up of each, then RUNS pairs, ours first (`ours`: choreoctl's arguments, or a whole command). */
 function pair(
   name: string,
-  ours: string[],
+  ours: string[] | { command: [string, ...string[]] },
   theirs: [string, ...string[]],
   env: NodeJS.ProcessEnv,
   runs: number,
@@ -81,12 +83,13 @@ function pair(
   okCodes: readonly number[] = [0],
 ): Row {
   const [cmd, ...args] = theirs;
-  time(node, [...choreoctl, ...ours], env, okCodes);
+  const [ourCmd, ...ourArgs] = Array.isArray(ours) ? [node, ...choreoctl, ...ours] : ours.command;
+  time(ourCmd, ourArgs, env, okCodes);
   time(cmd, args, env, okCodes);
   const a: number[] = [];
   const b: number[] = [];
   for (let i = 0; i < runs; i++) {
-    a.push(time(node, [...choreoctl, ...ours], env, okCodes));
+    a.push(time(ourCmd, ourArgs, env, okCodes));
     b.push(time(cmd, args, env, okCodes));
   }
   return {
@@ -213,6 +216,24 @@ async function main(): Promise<void> {
       rows.push(pair(name, ours, theirs, env, RUNS, KUBECTL_TARGET, codes ?? [0]));
       log(`${name}: done`);
     }
+    // Informational: how close a Node program can get at all (test/bench/floor-get.mjs: one TLS context, one
+    // GET, the JSON printed), against the same kubectl command as the `-o json (5 items)` row.
+    rows.push(
+      pair(
+        'floor: a bare Node GET, -o json (5 items)',
+        {
+          command: [
+            node,
+            join(repo, 'test/bench/floor-get.mjs'),
+            '/apis/openchoreo.dev/v1alpha1/namespaces/bench-small/components',
+          ],
+        },
+        [...kget, '-o', 'json', '-n', 'bench-small'],
+        env,
+        RUNS,
+        { target: 'none (how far Node alone is from kubectl)', ok: () => true },
+      ),
+    );
 
     const out = [
       `choreoctl CLI benchmark (median of ${RUNS} runs; apply: ${APPLY_RUNS}), apiserver ${cp.version}`,
