@@ -93,10 +93,11 @@ const schedulingChecks = new Map<
  * Pod lists the scheduling check may send a data plane: 2 a second, 20 at once. Each is a label-selected list
  * that the apiserver answers by scanning every pod of the namespace, so without a bound n Deployments stuck
  * unavailable in one cell (a cell out of capacity; every Deployment of a bench:scale run, which has no kubelet)
- * cost it n lists of the cell's pods per backoff period: at 5,000 the 5-minute checks alone (17 lists a second,
- * each scanning the ~2,000 pods of the cell) kept kube-apiserver at a full core and the release queue ~4,000 keys
- * deep, its passes waiting on the lists. A check that finds no token waits for a later pass (the progressing requeue brings one
- * within seconds), so a few stuck Deployments are still checked on the backoff and many at this rate.
+ * cost it n lists of the cell's pods per backoff period: at 5,000 the rechecks (~48 lists a second, each
+ * scanning the ~2,000 pods of the cell) kept kube-apiserver at a full core and the release queue ~4,000 keys
+ * deep, its passes waiting on the lists. A check that finds no token waits for a later pass (the progressing
+ * requeue brings one within seconds), so a few stuck Deployments are still checked on the backoff, and many at
+ * this rate.
  */
 const SCHEDULING_CHECKS_PER_S = 2;
 const SCHEDULING_CHECK_BURST = 20;
