@@ -239,9 +239,12 @@ export class Controller {
     return [...this.inFlight];
   }
 
-  /** Whether `key` has a reconcile to come or in flight (queued, delayed, or running). */
+  /**
+   * Whether `key` has a reconcile to come or in flight (queued, delayed, or running): the queue knows all three
+   * (a worker's key is in flight from queue.get() until queue.done()).
+   */
   hasWork(key: string): boolean {
-    return this.queue.has(key) || this.inFlight.has(key);
+    return this.queue.has(key);
   }
 
   /** The primary's resourceVersion while a terminal error holds the key, or undefined (reconcile). */
