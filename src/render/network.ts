@@ -1,6 +1,7 @@
 /**
  * The Cell network (reference §6.2) as CiliumNetworkPolicies (cilium.io/v2). Upstream's new model renders none;
- * here every binding carries one policy selecting its component's pods, default-deny in both directions, that
+ * here a binding carries one policy (when it allows more than the cell baseline below) selecting its component's
+ * pods, default-deny in both directions, that
  * allows exactly:
  * - in-cell traffic (from/to every pod of the cell namespace), kubelet probes (entity `host`), DNS to kube-dns;
  * - north/west: ingress from the gateway-external / gateway-internal pods, only to the ports exposed there;
@@ -10,8 +11,10 @@
  * - south: only to the external services the workload declares (`connections.<name>.type: external`, host and
  *   ports; see `externalServicesOf`), as `toFQDNs` (`matchName`, or `matchPattern` for a `*.` wildcard host). The
  *   controllers pass them in `RenderContext.externalServices`; without any, nothing leaves the cell but DNS.
- * `renderCellBaseline` is the namespace-wide default deny (in-cell and DNS only) for the pods no binding selects;
- * it belongs to the cell (project × environment), not to a binding, so it is not part of a binding's Release.
+ * `renderCellBaseline` is the namespace-wide default deny (in-cell and DNS only) for every pod of the cell; it
+ * belongs to the cell (project × environment), not to a binding, so it is not part of a binding's Release. A
+ * binding whose policy would allow nothing more than the baseline (no gateway port, no connection to another
+ * cell, no external service) gets none: the baseline already isolates its pods.
  */
 import type { WorkloadTemplate } from '../api/common.js';
 import { generateK8sNameWithLengthLimit, MAX_LABEL_NAME_LENGTH } from '../api/naming.js';
@@ -152,6 +155,10 @@ export function renderCellPolicies(
     });
   }
 
+  // Nothing beyond the cell's baseline (in-cell traffic, kubelet probes, DNS, default deny both ways; rendered by
+  // `renderCellBaseline` for every pod of the namespace): Cilium's allow rules add up, so this policy would change
+  // no flow, only cost a write and a cached object per binding. Rendered as soon as it allows more.
+  if (ingress.length === 2 && egress.length === 2) return [];
   const name = cellPolicyName(binding);
   return [
     {

@@ -330,9 +330,13 @@ describe('examples/acme end to end', () => {
       'the reports Service',
     );
     expect(specOf<{ ports: { port: number }[] }>(svc).ports.map((p) => p.port)).toEqual([8080]);
-    const cnp = specOf<CnpSpec>(await cellPolicyOf(backOffice, 'reports'));
     expect(labelled(await list(HTTPROUTES, backOffice), 'reports')).toEqual([]);
-    expect(gatewayIngress(cnp)).toEqual({});
+    // No policy of its own: it would allow nothing beyond the cell baseline, which isolates its pods.
+    await until(
+      () => client.getOrUndefined<KubeObject>(CILIUM, 'cell-baseline', { namespace: backOffice }),
+      'the back-office cell baseline',
+    );
+    expect(labelled(await list(CILIUM, backOffice), 'reports')).toEqual([]);
   });
 
   it('WebApplication (web-shop): public route on gateway-external and its connections injected', async () => {

@@ -3,7 +3,8 @@
  * example. Project shop: frontend (public API) → backend (project-only endpoint); backend → billing's payments
  * (a connection) and → api.stripe.com:443 and *.s3.amazonaws.com:443 (external connections of its Workload,
  * derived as the controllers do with externalServicesOf). Project billing: payments (Organization API), ledger
- * (project-only).
+ * (project-only). Each cell also holds its baseline (renderCellBaseline, applied by the project controller), as
+ * deployed: ledger's own policy would allow nothing more, so it has none and the baseline alone isolates it.
  */
 import { describe, expect, it } from 'vitest';
 import type {
@@ -19,6 +20,7 @@ import {
   externalServicesOf,
   type RenderContext,
   type ResolvedConnection,
+  renderCellBaseline,
   renderServiceBinding,
 } from '../../../src/render/index.js';
 import { type AllowedPair, allowedPairs, type PodInfo } from '../../oracles/allowed.js';
@@ -198,7 +200,8 @@ const pods: PodInfo[] = [
 const workloads = new Set(comps.map((c) => `${c.project}/${c.component}`));
 
 describe('cell network: the four directions', () => {
-  const policies = comps.flatMap(policiesOf);
+  const cells = [...new Set(comps.map((c) => ns(c.project)))];
+  const policies = [...cells.map(renderCellBaseline), ...comps.flatMap(policiesOf)];
   // flows that touch a workload (infrastructure pods have no policies of ours: they talk freely among themselves)
   const got = allowedPairs(policies, pods).filter(
     (p) => workloads.has(p.source) || workloads.has(p.destination),
@@ -247,6 +250,18 @@ describe('cell network: the four directions', () => {
     expect(got.some((p) => p.destination === 'api.stripe.com' && p.port === 80)).toBe(false); // undeclared port
     expect(has('shop/backend', 's3.amazonaws.com')).toBe(false); // the wildcard needs a label
     expect(has('shop/backend', 'a.b.s3.amazonaws.com')).toBe(false); // … exactly one
+  });
+
+  it('a binding whose policy would allow nothing beyond its cell baseline gets none', () => {
+    const kinds = (c: Comp) => policiesOf(c).map((p) => p.metadata?.name);
+    expect(kinds(ledger)).toEqual([]); // project-only endpoint, no connection, no external service
+    expect(kinds(payments)).toHaveLength(1); // an Organization API: gateway-internal and east ingress
+    expect(kinds(backend)).toHaveLength(1); // a connection to another cell and external services
+    // the same flows as with a policy of its own: without the baseline, ledger would be open
+    const withoutBaselines = allowedPairs(comps.flatMap(policiesOf), pods);
+    expect(
+      withoutBaselines.some((p) => p.destination === 'billing/ledger' && p.source === 'other-org/intruder'),
+    ).toBe(true);
   });
 
   it('the eastbound rules require mutual authentication', () => {
