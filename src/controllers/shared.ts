@@ -248,6 +248,32 @@ export function firstStatusDelay(
 }
 
 /**
+ * How long a new object that has never reported keeps back a "not found" for an object it references. Objects
+ * applied together (one file, one `apply`) reach the manager's caches in any order, each kind on its own watch:
+ * an instance can be seen a few milliseconds before its Workload, and would write WorkloadNotFound (and record a
+ * warning) only to write "synced" a moment later. The watch on the referenced kind brings it back as soon as the
+ * object arrives; a reference still missing after the grace is reported then.
+ */
+export const REFERENCE_GRACE_MS = 5_000;
+
+/** Milliseconds a missing reference stays unreported (see REFERENCE_GRACE_MS), or undefined to report it (pure). */
+export function missingReferenceDelay(
+  reported: boolean,
+  obj: KubeObject,
+  now = Date.now(),
+): number | undefined {
+  if (reported) return undefined;
+  const left = reportDueIn(obj, REFERENCE_GRACE_MS, now);
+  return left > 0 ? left : undefined;
+}
+
+/** missingReferenceDelay for an object of `ref`, "reported" as for firstStatusWait. */
+export function missingReferenceWait(ctx: ControllerContext, ref: GVR, obj: KubeObject): number | undefined {
+  const known = knownStatus(ctx.manager, statusKey(ref, obj), obj) as { conditions?: Condition[] };
+  return missingReferenceDelay(findCondition(known.conditions, 'Ready') !== undefined, obj);
+}
+
+/**
  * firstStatusDelay for an object of `ref`: it has reported when the cache shows a Ready condition, or when
  * this manager wrote one the cache has not caught up with yet.
  */
@@ -302,6 +328,70 @@ function knownStatus(mgr: Manager, key: string, obj: KubeObject): Record<string,
   if (mine && mine.fromResourceVersion === obj.metadata?.resourceVersion) return mine.status;
   if (mine) memo.delete(key);
   return (obj.status ?? {}) as Record<string, unknown>;
+}
+
+/**
+ * What this manager last applied to an object (a child it keeps in a desired shape), and the resourceVersion its
+ * cache showed when it did ('' when it had none). The same lag as for statuses: a reconcile queued by another
+ * event a few milliseconds after an apply (the instance's Workload arriving after its Service) still finds the
+ * child absent or as it was, and would apply the same object again. While the cache shows what the apply was
+ * computed from, the applied object is the one to compare with; once it shows anything else, the cache is the
+ * truth again. Trusted for `APPLIED_MEMO_MS` at most: a child created and deleted by someone else before the
+ * cache saw either looks, afterwards, like "not seen yet"; a caller that relied on the memo looks again then.
+ */
+interface Applied {
+  from: string;
+  object: KubeObject;
+  at: number;
+}
+export const APPLIED_MEMO_MS = 10_000;
+const appliedObjects = new WeakMap<object, Map<string, Applied>>();
+
+function appliedKey(ref: GVR, namespace: string | undefined, name: string): string {
+  return `${ref.group}/${ref.resource}/${namespace ?? ''}/${name}`;
+}
+
+/** The object this manager applied, while the cache still shows `live` as it was then; otherwise undefined. */
+export function knownApplied(
+  mgr: object, // the manager: the scope of the memo
+  ref: GVR,
+  namespace: string | undefined,
+  name: string,
+  live: KubeObject | undefined,
+  now = Date.now(),
+): KubeObject | undefined {
+  const memo = appliedObjects.get(mgr);
+  const key = appliedKey(ref, namespace, name);
+  const mine = memo?.get(key);
+  if (!mine) return undefined;
+  if (mine.from === (live?.metadata?.resourceVersion ?? '') && now - mine.at < APPLIED_MEMO_MS)
+    return mine.object;
+  memo?.delete(key);
+  return undefined;
+}
+
+/** Record an apply's result (see knownApplied); `live` is what the cache showed when it was computed. */
+export function rememberApplied(
+  mgr: object, // the manager: the scope of the memo
+  ref: GVR,
+  namespace: string | undefined,
+  name: string,
+  live: KubeObject | undefined,
+  applied: KubeObject,
+  now = Date.now(),
+): void {
+  let memo = appliedObjects.get(mgr);
+  if (!memo) {
+    memo = new Map();
+    appliedObjects.set(mgr, memo);
+  }
+  // Entries go when the cache catches up and the owner looks again; bound what objects deleted meanwhile leave.
+  if (memo.size >= 20_000) memo.clear();
+  memo.set(appliedKey(ref, namespace, name), {
+    from: live?.metadata?.resourceVersion ?? '',
+    object: applied,
+    at: now,
+  });
 }
 
 /**

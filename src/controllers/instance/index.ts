@@ -17,6 +17,7 @@ import { type BindingKindName, ownerOf, type StoredBinding } from '../binding/co
 import type { Request, Result, WatchSpec } from '../runtime/controller.js';
 import type { CacheIndex } from '../runtime/informer.js';
 import {
+  APPLIED_MEMO_MS,
   BY_COMPONENT,
   BY_PROJECT,
   type ControllerContext,
@@ -25,7 +26,10 @@ import {
   inNamespace,
   isDeleting,
   keysIn,
+  knownApplied,
+  missingReferenceWait,
   type ReadyInput,
+  rememberApplied,
   type Stored,
   writeStatus,
 } from '../shared.js';
@@ -126,7 +130,10 @@ function instanceController(k: InstanceKind): ControllerFactory {
       if (!inst || isDeleting(inst)) return undefined;
       const ns = req.namespace ?? '';
       const owner = ownerOf(inst);
-      const fail = async (ready: ReadyInput) => {
+      const fail = async (ready: ReadyInput): Promise<Result | undefined> => {
+        // A reference applied with the instance may simply not be in the cache yet (REFERENCE_GRACE_MS).
+        const wait = ready.reason.endsWith('NotFound') ? missingReferenceWait(ctx, k.ref, inst) : undefined;
+        if (wait !== undefined) return { requeueAfterMs: wait };
         await writeStatus(ctx, fieldManager, k.ref, inst, ready);
         return undefined;
       };
@@ -199,8 +206,11 @@ function instanceController(k: InstanceKind): ControllerFactory {
           );
         }
       }
-      if (!bindingUpToDate(live, desired)) {
-        await ctx.client.apply(desired, { fieldManager, force: true, namespace: ns });
+      // The binding as this manager last applied it, while the cache has not caught up with that apply yet.
+      const mine = knownApplied(ctx.manager, k.bindingRef, ns, req.name, live);
+      if (!bindingUpToDate(mine ?? live, desired)) {
+        const applied = await ctx.client.apply(desired, { fieldManager, force: true, namespace: ns });
+        rememberApplied(ctx.manager, k.bindingRef, ns, req.name, live, applied);
       }
       await writeStatus(
         ctx,
@@ -214,7 +224,8 @@ function instanceController(k: InstanceKind): ControllerFactory {
         },
         k.statusFrom?.(live) ?? {},
       );
-      return undefined;
+      // Skipped on the memo's word: look again once it expires (the binding's own event normally comes first).
+      return mine ? { requeueAfterMs: APPLIED_MEMO_MS } : undefined;
     }
 
     const byIndex =

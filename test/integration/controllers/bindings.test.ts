@@ -392,6 +392,20 @@ describe('Service → ServiceBinding → Release', () => {
     await until(() => get(REF.Release, 'late'), 'the Release');
   });
 
+  it('a Workload created just after its Service: no WorkloadNotFound first (REFERENCE_GRACE_MS)', async () => {
+    await client.create(component('soon'));
+    await client.create(service('soon'));
+    await new Promise((r) => setTimeout(r, 1_000)); // the instance is in the manager's cache by now
+    await client.create(workload('soon', 'ghcr.io/acme/soon:1'));
+    await waitReady(REF.Service, 'soon', 'True', 'BindingSynced');
+    const events = await client.list(KUBE_REF.Event, {
+      namespace: org,
+      fieldSelector: 'involvedObject.kind=Service,involvedObject.name=soon',
+    });
+    // A WorkloadNotFound written first would have recorded its Warning (and BindingSynced after it, a recovery).
+    expect(events.items.map((e) => e.reason)).toEqual([]);
+  });
+
   it('names a missing component, pipeline and environment, and follows the project’s own pipeline', async () => {
     // A project on another pipeline, whose first environment is "qa": nothing of it exists yet.
     const own = (name: string): KubeObject => ({

@@ -25,11 +25,16 @@ import {
   projectReadiness,
 } from '../../../src/controllers/project/index.js';
 import {
+  APPLIED_MEMO_MS,
   FIRST_STATUS_GRACE_MS,
   firstStatusDelay,
+  knownApplied,
+  missingReferenceDelay,
+  REFERENCE_GRACE_MS,
   RELEASE_CONTROLLER,
   RELEASE_REPORT_MAX_WAIT_MS,
   releaseReportWait,
+  rememberApplied,
   reportDueIn,
   worthAnEvent,
 } from '../../../src/controllers/shared.js';
@@ -357,6 +362,44 @@ describe("a new object's first status", () => {
     expect(reportDueIn(obj, 5_000, t0 + 1_500)).toBe(3_500);
     expect(reportDueIn(obj, 5_000, t0 + 9_000)).toBe(0);
     expect(reportDueIn({ metadata: {} }, 5_000, t0)).toBe(0);
+  });
+
+  it('missingReferenceDelay keeps a new, silent object from reporting a reference that may still be on its way', () => {
+    expect(missingReferenceDelay(false, obj, t0 + 1_000)).toBe(REFERENCE_GRACE_MS - 1_000);
+    expect(missingReferenceDelay(false, obj, t0 + REFERENCE_GRACE_MS)).toBeUndefined(); // past the grace
+    expect(missingReferenceDelay(true, obj, t0 + 1_000)).toBeUndefined(); // it has reported: say it at once
+    expect(missingReferenceDelay(false, { metadata: {} }, t0)).toBeUndefined(); // no creation time
+  });
+
+  it('knownApplied: what this manager applied, while the cache still shows what it was computed from', () => {
+    const mgr = {};
+    const ref = {
+      group: 'openchoreo.dev',
+      version: 'v1alpha1',
+      resource: 'servicebindings',
+      namespaced: true,
+    };
+    const at = (rv: string): KubeObject => ({
+      metadata: { name: 'b', namespace: 'org', resourceVersion: rv },
+    });
+    const applied = at('7');
+    expect(knownApplied(mgr, ref, 'org', 'b', undefined, t0)).toBeUndefined();
+    // Created: the cache had nothing, and still has nothing a moment later.
+    rememberApplied(mgr, ref, 'org', 'b', undefined, applied, t0);
+    expect(knownApplied({}, ref, 'org', 'b', undefined, t0)).toBeUndefined(); // another manager's memo
+    expect(knownApplied(mgr, ref, 'org', 'c', undefined, t0)).toBeUndefined();
+    expect(knownApplied(mgr, ref, 'org', 'b', undefined, t0 + 50)).toBe(applied);
+    // The cache caught up (our write, or anyone's later one): the cache is the truth, and the entry goes.
+    expect(knownApplied(mgr, ref, 'org', 'b', at('7'), t0 + 60)).toBeUndefined();
+    expect(knownApplied(mgr, ref, 'org', 'b', undefined, t0 + 70)).toBeUndefined();
+    // Updated: trusted while the cache shows the version it was computed from, and only for so long.
+    rememberApplied(mgr, ref, 'org', 'b', at('7'), at('9'), t0);
+    expect(
+      knownApplied(mgr, ref, 'org', 'b', at('7'), t0 + APPLIED_MEMO_MS - 1)?.metadata?.resourceVersion,
+    ).toBe('9');
+    expect(knownApplied(mgr, ref, 'org', 'b', at('7'), t0 + APPLIED_MEMO_MS)).toBeUndefined();
+    rememberApplied(mgr, ref, 'org', 'b', at('7'), at('9'), t0);
+    expect(knownApplied(mgr, ref, 'org', 'b', at('8'), t0 + 10)).toBeUndefined(); // someone else's write
   });
 
   it('releaseReportWait waits the grace, then only while the release engine here still holds the Release', () => {
