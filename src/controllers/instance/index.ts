@@ -208,7 +208,8 @@ function instanceController(k: InstanceKind): ControllerFactory {
       }
       // The binding as this manager last applied it, while the cache has not caught up with that apply yet.
       const mine = knownApplied(ctx.manager, k.bindingRef, ns, req.name, live);
-      if (!bindingUpToDate(mine ?? live, desired)) {
+      const upToDate = bindingUpToDate(mine ?? live, desired);
+      if (!upToDate) {
         const applied = await ctx.client.apply(desired, { fieldManager, force: true, namespace: ns });
         rememberApplied(ctx.manager, k.bindingRef, ns, req.name, live, applied);
       }
@@ -225,7 +226,7 @@ function instanceController(k: InstanceKind): ControllerFactory {
         k.statusFrom?.(live) ?? {},
       );
       // Skipped on the memo's word: look again once it expires (the binding's own event normally comes first).
-      return mine ? { requeueAfterMs: APPLIED_MEMO_MS } : undefined;
+      return upToDate && mine ? { requeueAfterMs: APPLIED_MEMO_MS } : undefined;
     }
 
     const byIndex =
