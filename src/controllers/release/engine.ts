@@ -112,6 +112,14 @@ function schedulingCheckAllowed(client: KubeClient): boolean {
   return bucket.tryTake();
 }
 
+/**
+ * The engine deleted `obj` (pruned, or its Release went): its check entry goes with it. A Deployment deleted by
+ * someone else leaves its entry until the map's cap clears it (the engine creates it again under a new uid).
+ */
+function forgetSchedulingCheck(obj: KubeObject): void {
+  if (obj.kind === 'Deployment' && obj.metadata?.uid) schedulingChecks.delete(obj.metadata.uid);
+}
+
 /** How long after the last check (or, for n = 0, after first sight) check n + 1 of one generation is due. */
 export function schedulingCheckAfterMs(n: number): number {
   return Math.min(SCHEDULING_CHECK_MS * 2 ** Math.min(n, 8), SCHEDULING_CHECK_MAX_MS);
@@ -471,6 +479,7 @@ export class ReleaseEngine {
           ...(x.metadata?.uid ? { preconditions: { uid: x.metadata.uid } } : {}),
         });
         this.applied.delete(this.memoKey(dp, uid, liveIdentity(x)));
+        forgetSchedulingCheck(x);
         o.log(`${o.where}: pruned ${x.kind}/${name}`);
       } catch (e) {
         pruneFailures.push({ what: `delete ${x.kind}/${name}`, message: errorText(e) });
@@ -530,6 +539,7 @@ export class ReleaseEngine {
               ...where,
               ...(x.metadata?.uid ? { preconditions: { uid: x.metadata.uid } } : {}),
             });
+            forgetSchedulingCheck(x);
           }
           // Most objects go at once (no finalizers, background propagation): then no second pass is needed.
           if (await client.getOrUndefined(info, x.metadata?.name ?? '', where)) here++;
