@@ -149,22 +149,13 @@ export function hasLabels(have: Record<string, string> | undefined, want: Record
   return Object.entries(want).every(([k, v]) => have?.[k] === v);
 }
 
-/**
- * The object was created less than `ms` ago (by its creationTimestamp): a child that has not reported yet is
- * then about to, and a roll-up can wait for it instead of writing "pending" first.
- */
-export function createdWithin(o: KubeObject, ms: number, now = Date.now()): boolean {
-  const created = Date.parse(o.metadata?.creationTimestamp ?? '');
-  return Number.isFinite(created) && now - created < ms;
-}
-
 /** Milliseconds left until `o` is `ms` old (by its creationTimestamp); 0 once it is, or without a timestamp. */
 export function reportDueIn(o: KubeObject, ms: number, now = Date.now()): number {
   const created = Date.parse(o.metadata?.creationTimestamp ?? '');
   return Number.isFinite(created) ? Math.max(0, created + ms - now) : 0;
 }
 
-/** How long a new child is waited for before its parent reports it as not reporting (see createdWithin). */
+/** How long a new child is waited for before its parent reports it as not reporting (see reportDueIn). */
 export const FIRST_REPORT_GRACE_MS = 5_000;
 
 /**
@@ -215,9 +206,25 @@ export function releaseReportWait(
   grace: number,
   now = Date.now(),
 ): number {
+  return reportWait(mgr, RELEASE_CONTROLLER, `${ns}/${name}`, created, grace, now);
+}
+
+/**
+ * releaseReportWait for the key `key` of any controller of this manager: within `grace` of `created`, what is
+ * left of it; past it, while `controller` here still has the key queued, delayed or in flight, up to `grace` +
+ * RELEASE_REPORT_MAX_WAIT_MS; otherwise 0.
+ */
+export function reportWait(
+  mgr: WorkLookup,
+  controller: string,
+  key: string,
+  created: KubeObject,
+  grace: number,
+  now = Date.now(),
+): number {
   const left = reportDueIn(created, grace, now);
   if (left > 0) return left;
-  if (mgr.hasWork(RELEASE_CONTROLLER, `${ns}/${name}`) !== true) return 0;
+  if (mgr.hasWork(controller, key) !== true) return 0;
   return reportDueIn(created, grace + RELEASE_REPORT_MAX_WAIT_MS, now);
 }
 

@@ -22,13 +22,13 @@ import {
   BY_PROJECT,
   type ControllerFactory,
   cache,
-  createdWithin,
   FIRST_REPORT_GRACE_MS,
   inNamespace,
   isDeleting,
   type ReadyInput,
   readyOf,
   releaseReportWait,
+  reportWait,
   type Stored,
   writeStatus,
 } from '../shared.js';
@@ -166,6 +166,8 @@ export function componentRollup(
 const BINDING_REFS = [REF.ServiceBinding, REF.WebApplicationBinding, REF.ScheduledTaskBinding];
 /** The instance kinds that make those bindings. */
 const INSTANCE_REFS = [REF.Service, REF.WebApplication, REF.ScheduledTask];
+/** The names of their controllers (instance/index.ts), in the same order: asked whether one is only behind. */
+const INSTANCE_CONTROLLERS = ['service', 'webapplication', 'scheduledtask'];
 
 /**
  * How long a new instance that has not reported yet (it is about to make its binding) holds the component's
@@ -232,10 +234,26 @@ export const componentController: ControllerFactory = (ctx) => {
         .indexed(BY_COMPONENT, inNamespace(ns, req.name))
         .filter((i) => !isDeleting(i)),
     );
-    const unreported = instances
-      .flat()
-      .filter((i) => !readyOf(i) && createdWithin(i, INSTANCE_REPORT_GRACE_MS));
-    if (unreported.length > 0) return { requeueAfterMs: 5_000 };
+    // Past its grace an instance is still waited for while its controller here has it queued (under load the
+    // instance queue can be minutes behind: the component would write "not deployed" first). Its first report
+    // is a watched event and brings the component back.
+    const instancesUnreportedFor = Math.max(
+      0,
+      ...instances.flatMap((of, k) =>
+        of
+          .filter((i) => !readyOf(i))
+          .map((i) =>
+            reportWait(
+              ctx.manager,
+              INSTANCE_CONTROLLERS[k] ?? '',
+              `${ns}/${i.metadata.name}`,
+              i,
+              INSTANCE_REPORT_GRACE_MS,
+            ),
+          ),
+      ),
+    );
+    if (instancesUnreportedFor > 0) return { requeueAfterMs: instancesUnreportedFor };
     // An instance that has just reported its binding made, which this cache has not seen yet (the watches of
     // two kinds are not in step under load): "not deployed" now would be rewritten as soon as it arrives.
     // Instance kind k makes bindings of BINDING_REFS[k], named like the instance.

@@ -36,6 +36,7 @@ import {
   releaseReportWait,
   rememberApplied,
   reportDueIn,
+  reportWait,
   worthAnEvent,
 } from '../../../src/controllers/shared.js';
 import type { KubeObject } from '../../../src/kube/client.js';
@@ -423,6 +424,19 @@ describe("a new object's first status", () => {
     // The engine is done with it (no report: it had something to say and did not), or runs in another manager.
     expect(releaseReportWait(engine(false), 'org', 'b', obj, grace, t0 + 90_000)).toBe(0);
     expect(releaseReportWait(engine(undefined), 'org', 'b', obj, grace, t0 + 90_000)).toBe(0);
+  });
+
+  it('reportWait asks the named controller for the key (a component waiting for its instance)', () => {
+    const queued = {
+      hasWork: (controller: string, key: string) => controller === 'service' && key === 'org/web',
+    };
+    const grace = 30_000;
+    expect(reportWait(queued, 'service', 'org/web', obj, grace, t0 + 10_000)).toBe(20_000);
+    expect(reportWait(queued, 'service', 'org/web', obj, grace, t0 + 40_000)).toBe(
+      grace + RELEASE_REPORT_MAX_WAIT_MS - 40_000,
+    );
+    expect(reportWait(queued, 'webapplication', 'org/web', obj, grace, t0 + 40_000)).toBe(0);
+    expect(reportWait(queued, 'service', 'org/api', obj, grace, t0 + 40_000)).toBe(0);
   });
 });
 
