@@ -186,6 +186,13 @@ export const RELEASE_REPORT_MAX_WAIT_MS = 10 * 60_000;
 /** The name of the controller of Releases: the release engine. */
 export const RELEASE_CONTROLLER = 'release';
 
+/** The names of the instance controllers (instance/index.ts), asked by the component whether one is behind. */
+export const INSTANCE_CONTROLLER = {
+  Service: 'service',
+  WebApplication: 'webapplication',
+  ScheduledTask: 'scheduledtask',
+} as const;
+
 /** What releaseReportWait asks of a manager (a Manager, or a stand-in in a unit test). */
 export type WorkLookup = Pick<Manager, 'hasWork'>;
 

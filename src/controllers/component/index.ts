@@ -23,6 +23,7 @@ import {
   type ControllerFactory,
   cache,
   FIRST_REPORT_GRACE_MS,
+  INSTANCE_CONTROLLER,
   inNamespace,
   isDeleting,
   type ReadyInput,
@@ -166,8 +167,12 @@ export function componentRollup(
 const BINDING_REFS = [REF.ServiceBinding, REF.WebApplicationBinding, REF.ScheduledTaskBinding];
 /** The instance kinds that make those bindings. */
 const INSTANCE_REFS = [REF.Service, REF.WebApplication, REF.ScheduledTask];
-/** The names of their controllers (instance/index.ts), in the same order: asked whether one is only behind. */
-const INSTANCE_CONTROLLERS = ['service', 'webapplication', 'scheduledtask'];
+/** The names of their controllers, in the same order: asked whether one is only behind. */
+const INSTANCE_CONTROLLERS = [
+  INSTANCE_CONTROLLER.Service,
+  INSTANCE_CONTROLLER.WebApplication,
+  INSTANCE_CONTROLLER.ScheduledTask,
+];
 
 /**
  * How long a new instance that has not reported yet (it is about to make its binding) holds the component's

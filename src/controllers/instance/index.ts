@@ -23,6 +23,7 @@ import {
   type ControllerContext,
   type ControllerFactory,
   cache,
+  INSTANCE_CONTROLLER,
   inNamespace,
   isDeleting,
   keysIn,
@@ -269,7 +270,7 @@ const workloadBindingSpec =
   };
 
 export const serviceController = instanceController({
-  name: 'service',
+  name: INSTANCE_CONTROLLER.Service,
   kind: 'Service',
   ref: REF.Service,
   bindingKind: 'ServiceBinding',
@@ -279,7 +280,7 @@ export const serviceController = instanceController({
 });
 
 export const webApplicationController = instanceController({
-  name: 'webapplication',
+  name: INSTANCE_CONTROLLER.WebApplication,
   kind: 'WebApplication',
   ref: REF.WebApplication,
   bindingKind: 'WebApplicationBinding',
@@ -289,7 +290,7 @@ export const webApplicationController = instanceController({
 });
 
 export const scheduledTaskController = instanceController({
-  name: 'scheduledtask',
+  name: INSTANCE_CONTROLLER.ScheduledTask,
   kind: 'ScheduledTask',
   ref: REF.ScheduledTask,
   bindingKind: 'ScheduledTaskBinding',
