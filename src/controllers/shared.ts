@@ -4,6 +4,7 @@
  * changed), and the Ready condition with its transition event.
  */
 import { API_VERSION } from '../api/kinds-meta.js';
+import { Labels } from '../api/labels.js';
 import type { KindObject, KindRef } from '../api/refs.js';
 import type { KubeClient, KubeObject, ObjectMeta } from '../kube/client.js';
 import type { GVR } from '../kube/discovery.js';
@@ -96,6 +97,19 @@ export function controlledBy(child: KubeObject, owner: KubeObject): boolean {
     (r) => r.controller === true && r.uid === owner.metadata?.uid,
   );
 }
+
+/**
+ * Objects by `namespace/<openchoreo.dev/name label, else metadata.name>`: the name the legacy (cell model) kinds
+ * refer to each other by. A lookup by it instead of a scan of the namespace keeps a watch event O(1).
+ */
+export const BY_LOGICAL_NAME: CacheIndex<KubeObject> = {
+  name: 'logical-name',
+  values: (o) => {
+    const ns = o.metadata?.namespace;
+    const name = o.metadata?.labels?.[Labels.name] ?? o.metadata?.name;
+    return ns && name ? [inNamespace(ns, name)] : [];
+  },
+};
 
 /** Objects by `namespace/spec.owner.componentName`. */
 export const BY_COMPONENT: CacheIndex<OwnedObject> = {

@@ -14,6 +14,7 @@ import type {
   RenderWebApplicationBinding,
 } from '../../render/types.js';
 import type { WatchSpec } from '../runtime/controller.js';
+import type { CacheIndex } from '../runtime/informer.js';
 import {
   BY_COMPONENT,
   type ControllerContext,
@@ -195,6 +196,15 @@ function servingBinding(
     .sort((a, c) => (a.metadata?.name ?? '').localeCompare(c.metadata?.name ?? ''))[0];
 }
 
+/** APIBindings by `namespace/spec.apiName`. */
+const BY_API: CacheIndex<StoredBinding<'APIBinding'>> = {
+  name: 'spec.apiName',
+  values: (b) => {
+    const ns = b.metadata.namespace;
+    return ns && b.spec.apiName ? [inNamespace(ns, b.spec.apiName)] : [];
+  },
+};
+
 export function apiBindingController(r: Renderers): ControllerFactory {
   return bindingController<'APIBinding'>({
     name: 'apibinding',
@@ -233,20 +243,24 @@ export function apiBindingController(r: Renderers): ControllerFactory {
     },
     watches: (ctx) => [
       { ref: REF.APIClass, map: bindingsNaming(ctx, REF.APIBinding, (b) => b.spec.apiClassName) },
-      { ref: REF.API, map: bindingsNaming(ctx, REF.APIBinding, (b) => b.spec.apiName) },
-      // The serving component's ServiceBinding appearing (or going) changes the backend Service name.
+      watchOf(REF.API, (api) => {
+        const ns = api.metadata.namespace;
+        if (!ns) return [];
+        return cache(ctx.manager, REF.APIBinding)
+          .indexed(BY_API, inNamespace(ns, api.metadata.name))
+          .map((ab) => `${ns}/${ab.metadata.name}`);
+      }),
+      // The serving component's ServiceBinding appearing (or going) changes the backend Service name: the
+      // bindings of that environment of the component's APIs (through indexes: one event, not a namespace scan).
       watchOf(REF.ServiceBinding, (sb) => {
         const ns = sb.metadata.namespace;
         if (!ns) return [];
-        const component = ownerOf(sb).componentName;
         const env = sb.spec.environment;
-        const apis = cache(ctx.manager, REF.API);
-        return cache(ctx.manager, REF.APIBinding)
-          .list(ns)
-          .filter((ab) => {
-            const api = apis.getByName(ab.spec.apiName ?? '', ns);
-            return ab.spec.environmentName === env && !!api && ownerOf(api).componentName === component;
-          })
+        const bindings = cache(ctx.manager, REF.APIBinding);
+        return cache(ctx.manager, REF.API)
+          .indexed(BY_COMPONENT, inNamespace(ns, ownerOf(sb).componentName))
+          .flatMap((api) => bindings.indexed(BY_API, inNamespace(ns, api.metadata.name)))
+          .filter((ab) => ab.spec.environmentName === env)
           .map((ab) => `${ns}/${ab.metadata.name}`);
       }),
     ],

@@ -16,9 +16,11 @@ import type { KubeObject } from '../../kube/client.js';
 import type { StoredBinding, WorkloadBindingKindName } from '../binding/core.js';
 import { pipelineEnvironments } from '../deploymentpipeline/graph.js';
 import type { Request, Result } from '../runtime/controller.js';
+import type { CacheIndex } from '../runtime/informer.js';
 import {
   BINDING_REPORT_GRACE_MS,
   BY_COMPONENT,
+  BY_LOGICAL_NAME,
   BY_PROJECT,
   type ControllerFactory,
   cache,
@@ -196,6 +198,16 @@ export function bindingNotSeenYet(
   return Number.isFinite(since) && since < FIRST_REPORT_GRACE_MS;
 }
 
+/** Legacy Deployments by `namespace/<openchoreo.dev/component label>` (the component's logical name). */
+const BY_COMPONENT_LABEL: CacheIndex<KubeObject> = {
+  name: 'metadata.labels.component',
+  values: (d) => {
+    const ns = d.metadata?.namespace;
+    const label = d.metadata?.labels?.[Labels.component];
+    return ns && label ? [inNamespace(ns, label)] : [];
+  },
+};
+
 export const componentController: ControllerFactory = (ctx) => {
   const components = () => cache(ctx.manager, REF.Component);
   const projects = () => cache(ctx.manager, REF.Project);
@@ -205,8 +217,8 @@ export const componentController: ControllerFactory = (ctx) => {
   const legacyDeploymentsOf = (c: Stored<Component>) => {
     const name = c.metadata.labels?.[Labels.name] ?? c.metadata.name;
     return cache(ctx.manager, REF.Deployment)
-      .list(c.metadata.namespace)
-      .filter((d) => d.metadata?.labels?.[Labels.component] === name && !isDeleting(d));
+      .indexed(BY_COMPONENT_LABEL, inNamespace(c.metadata.namespace ?? '', name))
+      .filter((d) => !isDeleting(d));
   };
 
   async function reconcile(req: Request): Promise<Result | undefined> {
@@ -307,8 +319,7 @@ export const componentController: ControllerFactory = (ctx) => {
           const label = d.metadata?.labels?.[Labels.component];
           if (!ns || !label) return [];
           return components()
-            .list(ns)
-            .filter((c) => (c.metadata.labels?.[Labels.name] ?? c.metadata.name) === label)
+            .indexed(BY_LOGICAL_NAME, inNamespace(ns, label))
             .map((c) => `${ns}/${c.metadata.name}`);
         },
       },

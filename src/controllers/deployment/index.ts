@@ -33,12 +33,15 @@ import { environmentDataPlane } from '../dataplane/index.js';
 import type { Condition } from '../runtime/conditions.js';
 import type { Request, Result } from '../runtime/controller.js';
 import {
+  BY_CONTROLLER,
+  BY_LOGICAL_NAME,
   type CacheView,
   type ControllerFactory,
   cache,
   controlledBy,
   controllerRef,
   hasLabels,
+  inNamespace,
   isDeleting,
   keysIn,
   type ReadyInput,
@@ -65,7 +68,9 @@ export function byLogicalName<T extends KubeObject>(
 ): T | undefined {
   const direct = inf.getByName(value, ns);
   if (direct) return direct;
-  return inf.list(ns).find((o) => o.metadata?.labels?.[Labels.name] === value);
+  return inf
+    .indexed(BY_LOGICAL_NAME, inNamespace(ns, value))
+    .find((o) => o.metadata?.labels?.[Labels.name] === value);
 }
 
 /** The Endpoint CRs of a Deployment's templates (reference §2.2 step 7). */
@@ -144,7 +149,7 @@ export const deploymentController: ControllerFactory = (ctx) => {
 
   const ownedEndpoints = (d: KubeObject) =>
     endpoints()
-      .list(d.metadata?.namespace ?? '')
+      .indexed(BY_CONTROLLER, d.metadata?.uid ?? '')
       .filter((e) => controlledBy(e, d));
 
   /** Deleting: its Endpoints go first (the runtime then removes the finalizer). */

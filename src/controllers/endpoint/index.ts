@@ -25,10 +25,12 @@ import { environmentDataPlane } from '../dataplane/index.js';
 import { legacyWorkloadLabels } from '../deployment/artifact.js';
 import { byLogicalName } from '../deployment/index.js';
 import type { Request, Result } from '../runtime/controller.js';
+import type { CacheIndex } from '../runtime/informer.js';
 import {
   type ControllerFactory,
   cache,
   controlledBy,
+  inNamespace,
   isDeleting,
   keysIn,
   type ReadyInput,
@@ -42,6 +44,16 @@ export function deploymentOf(e: KubeObject): string | undefined {
   const owner = (e.metadata?.ownerReferences ?? []).find((r) => r.controller && r.kind === 'Deployment');
   return owner?.name ?? e.metadata?.labels?.[Labels.deployment];
 }
+
+/** Endpoints by `namespace/<the Deployment they belong to>` (deploymentOf). */
+const BY_DEPLOYMENT: CacheIndex<KubeObject> = {
+  name: 'endpoint.deployment',
+  values: (e) => {
+    const ns = e.metadata?.namespace;
+    const d = deploymentOf(e);
+    return ns && d ? [inNamespace(ns, d)] : [];
+  },
+};
 
 export const endpointController: ControllerFactory = (ctx) => {
   const endpoints = () => cache(ctx.manager, REF.Endpoint);
@@ -163,8 +175,7 @@ export const endpointController: ControllerFactory = (ctx) => {
           const ns = d.metadata?.namespace;
           if (!ns) return [];
           return endpoints()
-            .list(ns)
-            .filter((e) => deploymentOf(e) === d.metadata?.name)
+            .indexed(BY_DEPLOYMENT, inNamespace(ns, d.metadata?.name ?? ''))
             .map((e) => `${ns}/${e.metadata?.name}`);
         },
       },

@@ -42,12 +42,14 @@ import { cellOf, describeFailures, desiredObjects, type StoredRelease } from '..
 import type { Request, Result } from '../runtime/controller.js';
 import {
   BY_CONTROLLER,
+  BY_PROJECT,
   type ControllerContext,
   type ControllerFactory,
   cache,
   controlledBy,
   controllerRef,
   hasLabels,
+  inNamespace,
   isDeleting,
   keysIn,
   type ReadyInput,
@@ -273,9 +275,7 @@ export const projectController: ControllerFactory = (ctx) => {
       return { requeueAfterMs: 5_000 };
     };
     // 1. Components first (they will own data-plane objects inside the cells).
-    const comps = components()
-      .list(org)
-      .filter((c) => componentProject(c) === name);
+    const comps = components().indexed(BY_PROJECT, inNamespace(org, name));
     if (comps.length > 0) {
       for (const c of comps) {
         if (!isDeleting(c))

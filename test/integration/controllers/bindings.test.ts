@@ -6,8 +6,9 @@
  * connections between components, and garbage collection when the component is deleted.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { dataPlaneNamespaceName } from '../../../src/api/naming.js';
+import { bindingWorkloadName, dataPlaneNamespaceName } from '../../../src/api/naming.js';
 import { REF } from '../../../src/api/refs.js';
+import { apiBinding } from '../../../src/controllers/binding/index.js';
 import { type RunningControllers, runControllers } from '../../../src/controllers/index.js';
 import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import type { GVR } from '../../../src/kube/discovery.js';
@@ -721,6 +722,68 @@ describe('the other kinds', () => {
       'the API address',
     );
     expect(address).toMatch(/^https:\/\/.*\/shop\/cart/);
+  });
+});
+
+describe('an API before its component’s ServiceBinding', () => {
+  it('routes to the component’s default backend, then to its ServiceBinding’s once that appears', async () => {
+    const api = (name: string): KubeObject => ({
+      apiVersion: API,
+      kind: 'API',
+      metadata: meta(name),
+      spec: {
+        owner: { projectName: 'shop', componentName: 'books' },
+        environmentName: 'development',
+        type: 'REST',
+        rest: { backend: { port: 8080, basePath: '/books' }, exposeLevels: ['Public'] },
+      },
+    });
+    // Two APIs of the component: the ServiceBinding's event must bring back the bindings of both.
+    await client.create(component('books'));
+    await client.create(api('books-public'));
+    await client.create(api('books-admin'));
+    const backendOf = async (name: string) => {
+      const route = (await releaseResources(name))?.find((r) => r.object.kind === 'HTTPRoute')?.object as
+        | { spec: { rules: { backendRefs: { name: string }[] }[] } }
+        | undefined;
+      return route?.spec.rules[0]?.backendRefs[0]?.name;
+    };
+    // No ServiceBinding yet: the route names the Service the component's binding will have by default.
+    for (const name of ['books-public', 'books-admin']) {
+      await until(
+        async () => (await backendOf(name)) === bindingWorkloadName('books'),
+        `${name} routed to the default backend`,
+      );
+    }
+    // The Service is named unlike its component, so its binding's Service name differs from that default.
+    await client.create(
+      workload('books', 'ghcr.io/acme/books:1', { endpoints: { http: { type: 'REST', port: 8080 } } }),
+    );
+    await client.create({ ...service('books'), metadata: meta('books-svc') });
+    await until(() => get(REF.ServiceBinding, 'books-svc'), 'the ServiceBinding');
+    // The ServiceBinding's event names both bindings, an API's its own: the watches' maps on the manager's own
+    // caches (the API's status changing brings the bindings back as well, so the routes alone would not show it).
+    const { watches = [] } = apiBinding({
+      manager: ours.manager,
+      client: oursClient,
+      planes: ours.planes,
+      log: () => {},
+    });
+    const mapOf = (ref: GVR) => watches.find((w) => w.ref === ref)?.map ?? (() => []);
+    const sb = await until(
+      () => ours.manager.informer(REF.ServiceBinding).getByName('books-svc', org),
+      'the ServiceBinding in the cache',
+    );
+    expect(mapOf(REF.ServiceBinding)(sb).sort()).toEqual([`${org}/books-admin`, `${org}/books-public`]);
+    const adminApi = ours.manager.informer(REF.API).getByName('books-admin', org);
+    expect(adminApi && mapOf(REF.API)(adminApi)).toEqual([`${org}/books-admin`]);
+    for (const name of ['books-public', 'books-admin']) {
+      await until(
+        async () => (await backendOf(name)) === bindingWorkloadName('books-svc'),
+        `${name} routed to the ServiceBinding's Service`,
+        60_000,
+      );
+    }
   });
 });
 

@@ -40,6 +40,7 @@ const CONTROLLERS = [
   'environment',
   'deploymentpipeline',
   'project',
+  'component',
   'deploymenttrack',
   'deployableartifact',
   'deployment',
@@ -192,7 +193,18 @@ describe('legacy Deployment → Release → data plane', () => {
         ]),
       ),
     );
+    // Before any Deployment, the Service component is deployed nowhere.
+    await until(
+      async () => conditionOf(await get(REF.Component, 'stock'))?.reason === 'NotDeployed',
+      'the component NotDeployed',
+    );
     await client.create(deployment('stock-dev', 'stock', 'stock-v1'));
+    // The component counts its legacy Deployments (the watch finds it by the Deployment's component label).
+    const counted = await until(async () => {
+      const c = conditionOf(await get(REF.Component, 'stock'));
+      return c?.message.endsWith('deployed through the cell model (1 Deployment(s))') ? c : undefined;
+    }, 'the component to count its Deployment');
+    expect(counted.status).toBe('True');
 
     // One Release, controlled by the Deployment, applied into the development cell.
     const release = await until(() => get(REF.Release, 'stock-dev'), 'the Release of the Deployment');
@@ -314,6 +326,10 @@ describe('legacy Deployment → Release → data plane', () => {
     // Deleting the Deployment CR leaves nothing in the data plane.
     await client.delete(REF.Deployment, 'stock-dev', { namespace: org });
     await until(async () => !(await get(REF.Deployment, 'stock-dev')), 'the Deployment CR gone', 60_000);
+    await until(
+      async () => conditionOf(await get(REF.Component, 'stock'))?.reason === 'NotDeployed',
+      'the component NotDeployed again',
+    );
     await until(
       async () => {
         const left = [
