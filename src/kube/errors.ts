@@ -105,10 +105,18 @@ export class ForbiddenError extends KubeApiError {
     const group = parsed.group ?? status.details?.group;
     let message = status.message || `forbidden (403) on ${request.method ?? ''} ${request.path ?? ''}`.trim();
     if (!status.message && resource) message = `${resource} is forbidden`;
-    message +=
-      '. The identity in use lacks RBAC permission for this request: ask a cluster admin for a Role/ClusterRole' +
-      ' binding granting it, or switch to a context with more rights';
-    if (request.identity) message += ` (current: ${request.identity})`;
+    if (isNamespaceTerminating(status)) {
+      message +=
+        '. The namespace is being deleted: nothing new can be created in it until it is gone. Wait for the' +
+        ' deletion to finish, or use another namespace';
+    } else if (parsed.user !== undefined || !status.message) {
+      // An authorizer's denial ("User … cannot …"), or a 403 that does not say: the identity's rights.
+      message +=
+        '. The identity in use lacks RBAC permission for this request: ask a cluster admin for a Role/ClusterRole' +
+        ' binding granting it, or switch to a context with more rights';
+      if (request.identity) message += ` (current: ${request.identity})`;
+    }
+    // Any other 403 is an admission check's refusal (a quota, Pod Security, a webhook): its message says why.
     super(status, request, message);
     this.verb = parsed.verb;
     this.resource = resource;
@@ -116,6 +124,11 @@ export class ForbiddenError extends KubeApiError {
     this.user = parsed.user;
     this.namespace = parsed.namespace;
   }
+}
+
+/** A create refused because its namespace is being deleted (the NamespaceLifecycle admission plugin). */
+function isNamespaceTerminating(status: KubeStatus): boolean {
+  return (status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');
 }
 
 export class InvalidError extends KubeApiError {

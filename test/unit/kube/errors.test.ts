@@ -81,6 +81,56 @@ describe('error mapping from Status bodies', () => {
     expect(f.message).toContain('(current: context "r")');
   });
 
+  it('Forbidden says why: RBAC, a namespace being deleted, or an admission check', () => {
+    const rbac = errorFromResponse(
+      403,
+      status(403, 'Forbidden', 'pods is forbidden: User "r" cannot list resource "pods" in API group ""'),
+      { identity: 'context "r"' },
+    );
+    expect(rbac.message).toContain('lacks RBAC permission');
+    expect(rbac.message).toContain('(current: context "r")');
+    // No message at all: most likely the authorizer too.
+    expect(errorFromResponse(403, {}, { method: 'GET', path: '/x' }).message).toContain(
+      'lacks RBAC permission',
+    );
+
+    const terminating = errorFromResponse(
+      403,
+      status(
+        403,
+        'Forbidden',
+        'releases.openchoreo.dev "web" is forbidden: unable to create new content in namespace acme because it is being terminated',
+        {
+          kind: 'releases',
+          causes: [
+            {
+              reason: 'NamespaceTerminating',
+              message: 'namespace acme is being terminated',
+              field: 'metadata.namespace',
+            },
+          ],
+        },
+      ),
+      { identity: 'context "admin"' },
+    );
+    expect(terminating).toBeInstanceOf(ForbiddenError);
+    expect(terminating.message).toContain('The namespace is being deleted');
+    expect(terminating.message).not.toContain('RBAC');
+
+    const quota = errorFromResponse(
+      403,
+      status(
+        403,
+        'Forbidden',
+        'pods "p" is forbidden: exceeded quota: compute, requested: cpu=2, limited: cpu=1',
+      ),
+      { identity: 'context "admin"' },
+    );
+    expect(quota.message).toBe(
+      'pods "p" is forbidden: exceeded quota: compute, requested: cpu=2, limited: cpu=1',
+    );
+  });
+
   it('parses cluster-scoped and non-resource denials', () => {
     expect(
       parseForbiddenMessage(
