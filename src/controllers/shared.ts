@@ -15,6 +15,7 @@ import { type Condition, conditionsChanged, findCondition, setCondition } from '
 import type { ControllerSpec, MapFunc, WatchSpec } from './runtime/controller.js';
 import type { CacheIndex, Informer } from './runtime/informer.js';
 import type { Manager } from './runtime/manager.js';
+import { CacheLagMemo } from './runtime/memo.js';
 
 /** A stored object: the kind's type, with the metadata the apiserver adds (uid, resourceVersion, …). */
 export type Stored<T extends { metadata?: unknown }> = T & {
@@ -322,27 +323,10 @@ export function readyOf(obj: KubeObject | undefined): Condition | undefined {
 }
 
 /**
- * What this manager last wrote to an object's status, and the resourceVersion of the object it computed that
- * from. Informer caches lag behind our own writes: a reconcile queued by some other event (a child created,
- * a delayed roll-up) can still see the object as it was before our last status write, find the status
- * "different" and write the very same status again — one extra write per step for every object. While the
- * cache still shows that older resourceVersion, the status we wrote is the one to compare with; once it shows
- * anything else (our write, or a newer one by someone else) the cache is the truth again.
+ * What this manager last wrote to an object's status (CacheLagMemo): while the cache still shows the object as it
+ * was when the status was computed, the status we wrote is the one to compare a desired status with.
  */
-interface WrittenStatus {
-  fromResourceVersion: string;
-  status: Record<string, unknown>;
-}
-const writtenStatus = new WeakMap<Manager, Map<string, WrittenStatus>>();
-
-function statusMemo(mgr: Manager): Map<string, WrittenStatus> {
-  let m = writtenStatus.get(mgr);
-  if (!m) {
-    m = new Map();
-    writtenStatus.set(mgr, m);
-  }
-  return m;
-}
+const STATUS_MEMO = new CacheLagMemo<Record<string, unknown>>();
 
 function statusKey(ref: GVR, obj: KubeObject): string {
   const meta = obj.metadata ?? {};
@@ -351,29 +335,21 @@ function statusKey(ref: GVR, obj: KubeObject): string {
 
 /** The status to compare a desired status with: the cached one, or ours when the cache has not seen it yet. */
 function knownStatus(mgr: Manager, key: string, obj: KubeObject): Record<string, unknown> {
-  const memo = statusMemo(mgr);
-  const mine = memo.get(key);
-  if (mine && mine.fromResourceVersion === obj.metadata?.resourceVersion) return mine.status;
-  if (mine) memo.delete(key);
-  return (obj.status ?? {}) as Record<string, unknown>;
+  return (
+    STATUS_MEMO.get(mgr, key, obj.metadata?.resourceVersion ?? '') ??
+    ((obj.status ?? {}) as Record<string, unknown>)
+  );
 }
 
 /**
- * What this manager last applied to an object (a child it keeps in a desired shape), and the resourceVersion its
- * cache showed when it did ('' when it had none). The same lag as for statuses: a reconcile queued by another
- * event a few milliseconds after an apply (the instance's Workload arriving after its Service) still finds the
- * child absent or as it was, and would apply the same object again. While the cache shows what the apply was
- * computed from, the applied object is the one to compare with; once it shows anything else, the cache is the
- * truth again. Trusted for `APPLIED_MEMO_MS` at most: a child created and deleted by someone else before the
- * cache saw either looks, afterwards, like "not seen yet"; a caller that relied on the memo looks again then.
+ * What this manager last applied to an object (a child it keeps in a desired shape; CacheLagMemo). A reconcile
+ * queued by another event a few milliseconds after an apply (the instance's Workload arriving after its Service)
+ * still finds the child absent or as it was, and would apply the same object again. Trusted for
+ * `APPLIED_MEMO_MS` at most: a child created and deleted by someone else before the cache saw either looks,
+ * afterwards, like "not seen yet"; a caller that relied on the memo looks again then.
  */
-interface Applied {
-  from: string;
-  object: KubeObject;
-  at: number;
-}
 export const APPLIED_MEMO_MS = 10_000;
-const appliedObjects = new WeakMap<object, Map<string, Applied>>();
+const APPLIED_MEMO = new CacheLagMemo<KubeObject>({ maxAgeMs: APPLIED_MEMO_MS });
 
 function appliedKey(ref: GVR, namespace: string | undefined, name: string): string {
   return `${ref.group}/${ref.resource}/${namespace ?? ''}/${name}`;
@@ -388,14 +364,7 @@ export function knownApplied(
   live: KubeObject | undefined,
   now = Date.now(),
 ): KubeObject | undefined {
-  const memo = appliedObjects.get(mgr);
-  const key = appliedKey(ref, namespace, name);
-  const mine = memo?.get(key);
-  if (!mine) return undefined;
-  if (mine.from === (live?.metadata?.resourceVersion ?? '') && now - mine.at < APPLIED_MEMO_MS)
-    return mine.object;
-  memo?.delete(key);
-  return undefined;
+  return APPLIED_MEMO.get(mgr, appliedKey(ref, namespace, name), live?.metadata?.resourceVersion ?? '', now);
 }
 
 /** Record an apply's result (see knownApplied); `live` is what the cache showed when it was computed. */
@@ -408,18 +377,13 @@ export function rememberApplied(
   applied: KubeObject,
   now = Date.now(),
 ): void {
-  let memo = appliedObjects.get(mgr);
-  if (!memo) {
-    memo = new Map();
-    appliedObjects.set(mgr, memo);
-  }
-  // Entries go when the cache catches up and the owner looks again; bound what objects deleted meanwhile leave.
-  if (memo.size >= 20_000) memo.clear();
-  memo.set(appliedKey(ref, namespace, name), {
-    from: live?.metadata?.resourceVersion ?? '',
-    object: applied,
-    at: now,
-  });
+  APPLIED_MEMO.set(
+    mgr,
+    appliedKey(ref, namespace, name),
+    live?.metadata?.resourceVersion ?? '',
+    applied,
+    now,
+  );
 }
 
 /**
@@ -489,14 +453,7 @@ export async function writeStatus(
     throw e;
   }
   if (meta.resourceVersion && written?.status) {
-    const memo = statusMemo(ctx.manager);
-    // Entries go when the cache catches up; those of objects deleted meanwhile would stay: bound the map
-    // (it only saves writes, forgetting costs at most one).
-    if (memo.size >= 20_000) memo.clear();
-    memo.set(key, {
-      fromResourceVersion: meta.resourceVersion,
-      status: written.status as Record<string, unknown>,
-    });
+    STATUS_MEMO.set(ctx.manager, key, meta.resourceVersion, written.status as Record<string, unknown>);
   }
   if (worthAnEvent(findCondition(old.conditions, 'Ready'), ready)) {
     await ctx.manager.events.record(
