@@ -57,6 +57,7 @@ export interface CustomResourceDefinition {
       storage: boolean;
       subresources: { status: Record<string, never> };
       additionalPrinterColumns: PrinterColumn[];
+      selectableFields?: { jsonPath: string }[];
       schema: { openAPIV3Schema: JSONSchemaProps };
     }[];
   };
@@ -240,6 +241,10 @@ export function crdFor(kind: string | KindInfo): CustomResourceDefinition {
           storage: true,
           subresources: { status: {} },
           additionalPrinterColumns: info.printerColumns.map((c) => ({ ...c })),
+          // `fieldSelector=spec.owner.componentName=…`: what belongs to a component, without a namespace scan.
+          ...(info.owner.length > 0
+            ? { selectableFields: info.owner.map((f) => ({ jsonPath: `.spec.owner.${f}` })) }
+            : {}),
           schema: { openAPIV3Schema: openApiSchemaFor(info) },
         },
       ],

@@ -3,6 +3,7 @@
  * client, `-o` parsing, the table columns of a kind. Imports no kube code at module load.
  */
 import { readFileSync } from 'node:fs';
+import type { Lister } from '../services/pipeline-status.js';
 import type { OperationsClient } from './client.js';
 import type { DirectClient, Resolved } from './direct.js';
 import { CliError, UsageError } from './errors.js';
@@ -146,11 +147,9 @@ export function scopeText(
 export { mapLimit } from '../services/concurrency.js';
 
 /** Lists through the CLI's client, for the operations that take a Lister (services/pipeline-status.ts). */
-export function listerOf(
-  client: OperationsClient,
-): (kind: string, namespace: string | undefined) => Promise<KubeObject[]> {
-  return async (kind, namespace) => {
+export function listerOf(client: OperationsClient): Lister {
+  return async (kind, namespace, options = {}) => {
     const r = await client.resolveName(kind);
-    return (await client.list(r, { namespace, all: namespace === undefined })).items;
+    return (await client.list(r, { namespace, all: namespace === undefined, ...options })).items;
   };
 }

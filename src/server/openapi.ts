@@ -100,6 +100,11 @@ function operationPaths(): Record<string, object> {
       [
         PLURAL,
         param('labelSelector', 'query', 'Label selector'),
+        param(
+          'fieldSelector',
+          'query',
+          'Field selector (spec.owner.projectName and spec.owner.componentName of the kinds that have them)',
+        ),
         param('watch', 'query', '"true": newline-delimited watch events'),
       ],
     ),
@@ -271,6 +276,11 @@ export async function openApiDocument(): Promise<object> {
         parameters: [
           ORG,
           param('labelSelector', 'query', 'Label selector'),
+          param(
+            'fieldSelector',
+            'query',
+            'Field selector (spec.owner.projectName and spec.owner.componentName of the kinds that have them)',
+          ),
           param('limit', 'query', 'Page size'),
           param('continue', 'query', 'Continue token of the previous page'),
         ],

@@ -92,6 +92,7 @@ async function listPage(
   const page = await kube.list<KubeObject>(info, {
     ...(namespace !== undefined ? { namespace } : {}),
     ...(q.labelSelector ? { labelSelector: q.labelSelector } : {}),
+    ...(q.fieldSelector ? { fieldSelector: q.fieldSelector } : {}),
     ...(limit !== undefined ? { limit } : {}),
     ...(q.continue ? { continue: q.continue } : {}),
     ...signalOf(req),

@@ -45,7 +45,13 @@ export interface ChoreoClient<R extends ResolvedKind = ResolvedKind> {
   /** `namespace: undefined` with `all: true` lists every organization. */
   list(
     r: R,
-    options?: InNamespace & { readonly all?: boolean; readonly selector?: string | undefined },
+    options?: InNamespace & {
+      readonly all?: boolean;
+      /** A label selector. */
+      readonly selector?: string | undefined;
+      /** A field selector (e.g. `spec.owner.componentName=web`, which our CRDs make selectable). */
+      readonly fieldSelector?: string | undefined;
+    },
   ): Promise<ListResult>;
   watch(
     r: R,

@@ -77,7 +77,10 @@ export abstract class KubeChoreoClient<R extends ResolvedKind> implements Choreo
     );
   }
 
-  async list(r: R, options: Ns & { all?: boolean; selector?: string | undefined } = {}) {
+  async list(
+    r: R,
+    options: Ns & { all?: boolean; selector?: string | undefined; fieldSelector?: string | undefined } = {},
+  ) {
     const { listObjects } = await import('./resources.js');
     const namespace = options.all ? undefined : this.ns(r, options);
     return this.call(() => listObjects(this.kube, r.info, { ...options, namespace }));

@@ -37,8 +37,12 @@ export const PIPELINE_STATUS_KINDS = {
   ],
 } as const;
 
-/** Lists every object of a kind in a namespace (undefined: every namespace). */
-export type Lister = (kind: string, namespace: string | undefined) => Promise<KubeObject[]>;
+/** Lists every object of a kind in a namespace (undefined: every namespace), or those a field selector picks. */
+export type Lister = (
+  kind: string,
+  namespace: string | undefined,
+  options?: { readonly fieldSelector?: string },
+) => Promise<KubeObject[]>;
 
 export interface PipelineObjects {
   readonly components: readonly KubeObject[];
@@ -51,17 +55,29 @@ export interface PipelineObjects {
   readonly unreadable?: readonly string[];
 }
 
-/** Everything the status needs, in one namespace (or all), listed in parallel. */
+/**
+ * Everything the status needs, in one namespace (or all), listed in parallel. With `component`, the revisions,
+ * requests and bindings of that one component only (a field selector on `spec.owner.componentName`): what
+ * `describe component` needs, without reading every component's in the organization.
+ */
 export async function loadPipelineObjects(
   list: Lister,
   namespace: string | undefined,
   components?: readonly KubeObject[],
+  component?: string,
 ): Promise<PipelineObjects> {
   const k = PIPELINE_STATUS_KINDS;
   const unreadable: string[] = [];
+  const ofComponent = (o: KubeObject) =>
+    (o.spec as { owner?: { componentName?: string } } | undefined)?.owner?.componentName === component;
+  // CRDs installed by an older version refuse the field selector: the whole list, filtered here, then.
+  const narrowed = (kind: string) =>
+    list(kind, namespace, { fieldSelector: `spec.owner.componentName=${component}` }).catch(() =>
+      list(kind, namespace).then((items) => items.filter(ofComponent)),
+    );
   // What may not be read leaves a gap the output names, instead of failing the whole listing.
-  const tolerant = (kind: string) =>
-    list(kind, namespace).catch(() => {
+  const tolerant = (kind: string, perComponent = false) =>
+    (perComponent && component !== undefined ? narrowed(kind) : list(kind, namespace)).catch(() => {
       unreadable.push(kind.split('.')[0] ?? kind);
       return [] as KubeObject[];
     });
@@ -69,9 +85,9 @@ export async function loadPipelineObjects(
     components ? Promise.resolve([...components]) : list(k.components, namespace),
     tolerant(k.projects),
     tolerant(k.pipelines),
-    tolerant(k.revisions),
-    tolerant(k.requests),
-    ...k.bindings.map(tolerant),
+    tolerant(k.revisions, true),
+    tolerant(k.requests, true),
+    ...k.bindings.map((b) => tolerant(b, true)),
   ]);
   return {
     components: comps,

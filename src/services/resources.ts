@@ -2,9 +2,10 @@
  * get / list / watch, describe data and delete (with wait): the resource operations every front end
  * shares. Each takes a KubeClient and returns data; credentials are masked on the way out.
  */
-import { API_VERSION, GROUP, KIND_META, VERSION } from '../api/kinds-meta.js';
+import { API_VERSION, GROUP, KIND_META, type KindMeta, kindMeta, VERSION } from '../api/kinds-meta.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import type { ResourceInfo } from '../kube/discovery.js';
+import { KubeApiError } from '../kube/errors.js';
 import { KUBE_REF } from '../kube/kinds.js';
 import type { WatchEvent } from '../kube/watch.js';
 import { RetryBackoff } from './backoff.js';
@@ -50,11 +51,17 @@ export interface ListResult {
 export async function listObjects(
   kube: KubeClient,
   info: Ref,
-  opts: { namespace?: string | undefined; selector?: string | undefined; signal?: AbortSignal } = {},
+  opts: {
+    namespace?: string | undefined;
+    selector?: string | undefined;
+    fieldSelector?: string | undefined;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<ListResult> {
   const r = await kube.listAll<KubeObject>(info, {
     ...(info.namespaced && opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
     ...(opts.selector ? { labelSelector: opts.selector } : {}),
+    ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   return {
@@ -154,20 +161,70 @@ export function isChildOf(parent: LooseObject, candidate: LooseObject): boolean 
   return false;
 }
 
-/** Our namespaced kinds, as resources to list. */
-const CHOREO_NAMESPACED: Ref[] = KIND_META.filter((k) => k.namespaced).map((k) => ({
+/** Our namespaced kinds, as resources to list, with the `spec.owner` fields their CRDs make selectable. */
+const CHOREO_NAMESPACED: (Ref & Pick<KindMeta, 'owner' | 'rank'>)[] = KIND_META.filter(
+  (k) => k.namespaced,
+).map((k) => ({
   group: GROUP,
   version: VERSION,
   resource: k.plural,
   kind: k.kind,
   namespaced: true,
+  owner: k.owner,
+  rank: k.rank,
 }));
+
+const COMPONENT_LABEL = 'openchoreo.dev/component';
+const COMPONENT_RANK = kindMeta('Component')?.rank ?? 6;
+
+/**
+ * How to list the candidates for children of `parent` among `kind`'s objects: a selector that narrows the list
+ * to what can belong to the parent, `'all'` for the whole namespace, or `'none'` when no object of the kind can
+ * be a child. Everything that belongs to a component names it (`spec.owner.componentName`, a selectable field, or
+ * the component label on the kinds without an owner), so a Component, or anything of one, reads its component's
+ * objects and not its organization's: describing one component of thousands reads that component's dozen
+ * objects; only kinds applied after the Component (a higher rank) belong to one. A Project's children are its
+ * Components and the Releases of its cells. Other kinds (platform objects) read the namespace, as their children
+ * could only be found by ownerReferences.
+ */
+export function childQuery(
+  parent: LooseObject,
+  kind: Pick<KindMeta, 'kind' | 'owner' | 'rank'>,
+): { fieldSelector: string } | { labelSelector: string } | 'all' | 'none' {
+  const name = parent.metadata?.name as string | undefined;
+  if (parent.kind === 'Project' && name !== undefined) {
+    return kind.kind === 'Component' || kind.kind === 'Release'
+      ? { fieldSelector: `spec.owner.projectName=${name}` }
+      : 'none';
+  }
+  const owner = (parent.spec as { owner?: Owner } | undefined)?.owner;
+  const labels = (parent.metadata?.labels ?? {}) as Record<string, string>;
+  const component = parent.kind === 'Component' ? name : (owner?.componentName ?? labels[COMPONENT_LABEL]);
+  if (component === undefined) return 'all';
+  if (kind.rank <= COMPONENT_RANK) return 'none';
+  return kind.owner.includes('componentName')
+    ? { fieldSelector: `spec.owner.componentName=${component}` }
+    : { labelSelector: `${COMPONENT_LABEL}=${component}` };
+}
 
 async function childrenOf(kube: KubeClient, obj: KubeObject, namespace: string): Promise<KubeObject[]> {
   const lists = await mapLimit(CHOREO_NAMESPACED, 8, async (k) => {
+    const query = childQuery(obj, k);
+    if (query === 'none') return [];
+    const list = (selector: object) =>
+      kube.list<KubeObject>(k, { namespace, ...selector }).then((l) => l.items);
     try {
-      const l = await kube.list<KubeObject>(k, { namespace });
-      return withTypeMeta(l.items, API_VERSION, k.kind);
+      let items: KubeObject[];
+      try {
+        items = await list(query === 'all' ? {} : query);
+      } catch (e) {
+        // CRDs installed by an older version have no selectable fields: the apiserver refuses the field
+        // selector (400), and the whole list is filtered here instead.
+        if (query === 'all' || !('fieldSelector' in query) || !(e instanceof KubeApiError) || e.code !== 400)
+          throw e;
+        items = await list({});
+      }
+      return withTypeMeta(items, API_VERSION, k.kind);
     } catch {
       return [];
     }

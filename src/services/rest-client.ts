@@ -365,6 +365,7 @@ export abstract class RestChoreoClient<R extends ResolvedKind> implements Choreo
       namespace?: string | undefined;
       all?: boolean;
       selector?: string | undefined;
+      fieldSelector?: string | undefined;
       signal?: AbortSignal;
     } = {},
   ): Promise<ListResult> {
@@ -376,7 +377,7 @@ export abstract class RestChoreoClient<R extends ResolvedKind> implements Choreo
         : this.#collection(r, options.namespace);
     const list = await this.call(() =>
       this.request<{ items: KubeObject[]; metadata?: { resourceVersion?: string } }>('GET', path, {
-        query: { labelSelector: options.selector },
+        query: { labelSelector: options.selector, fieldSelector: options.fieldSelector },
         signal: options.signal,
       }),
     );

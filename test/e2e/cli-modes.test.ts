@@ -225,6 +225,11 @@ describe('the same commands in direct and api mode', () => {
     const r = await both(['describe', 'project', 'shop']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^Name:\s+shop/m);
+    // One component: its pipeline section lists its own objects (a field selector, through the REST API too).
+    const c = await both(['describe', 'component', 'api']);
+    expect(c.exitCode).toBe(0);
+    expect(c.stdout).toMatch(/^Name:\s+api/m);
+    expect(c.stdout).toMatch(/^Pipeline:/m);
   });
 
   it('diff: exit 0 without a change, 1 with the change', async () => {

@@ -11,6 +11,7 @@ import type { KubeClient, KubeObject } from '../../../src/kube/client.js';
 import { applyCrds, CRDS } from '../../../src/kube/crds.js';
 import { InvalidError, isKubeApiError, type KubeApiError, KubeError } from '../../../src/kube/errors.js';
 import { externalCrdYaml } from '../../../src/local/external-crds.js';
+import { describeObject } from '../../../src/services/resources.js';
 import { loadInvalidCases, loadValid, validFixtureNames } from '../../fixtures/api/cases.js';
 import { clientFor, kubectl, NAMESPACES, normalisePath, suffix } from './helpers.js';
 
@@ -214,6 +215,45 @@ describe('openchoreo CRDs in a real apiserver', () => {
         expect(header).toEqual(expected);
       });
     }
+  });
+});
+
+describe('spec.owner as selectable fields', () => {
+  it('a field selector lists one component’s objects, and describe reads only those', async () => {
+    const api = 'openchoreo.dev/v1alpha1';
+    for (const c of ['sel-a', 'sel-b']) {
+      await client.create({
+        apiVersion: api,
+        kind: 'Component',
+        metadata: { name: c, namespace: ns },
+        spec: { owner: { projectName: 'sel-shop' }, type: 'Service' },
+      });
+      await client.create({
+        apiVersion: api,
+        kind: 'Workload',
+        metadata: { name: c, namespace: ns },
+        spec: {
+          owner: { projectName: 'sel-shop', componentName: c },
+          containers: { main: { image: 'x:1' } },
+        },
+      });
+    }
+    const workloads = kindInfo('Workload');
+    const component = kindInfo('Component');
+    if (!workloads || !component) throw new Error('kinds');
+    const picked = await client.list(workloads, {
+      namespace: ns,
+      fieldSelector: 'spec.owner.componentName=sel-a',
+    });
+    expect(picked.items.map((w) => w.metadata?.name)).toEqual(['sel-a']);
+    const byProject = await client.list(component, {
+      namespace: ns,
+      fieldSelector: 'spec.owner.projectName=sel-shop',
+    });
+    expect(byProject.items.map((c) => c.metadata?.name).sort()).toEqual(['sel-a', 'sel-b']);
+    const ref = { ...component, resource: component.plural, group: 'openchoreo.dev', version: 'v1alpha1' };
+    const d = await describeObject(client, ref, 'sel-a', { namespace: ns });
+    expect(d.children.map((c) => `${c.kind}/${c.metadata?.name}`)).toEqual(['Workload/sel-a']);
   });
 });
 

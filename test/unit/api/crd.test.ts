@@ -154,6 +154,24 @@ describe('generated CRDs', () => {
     expect(cols('Component').Ready?.jsonPath).toBe('.status.conditions[?(@.type=="Ready")].status');
   });
 
+  it('makes spec.owner selectable exactly where the schema has it (the meta table agrees with the schema)', () => {
+    for (const k of KINDS) {
+      const owner = (openApiSchemaFor(k).properties?.spec?.properties?.owner?.properties ?? {}) as Record<
+        string,
+        JSONSchemaProps
+      >;
+      const inSchema = Object.keys(owner).filter((f) => owner[f]?.type === 'string');
+      expect([...k.owner].sort(), k.kind).toEqual(inSchema.sort());
+      expect(crdFor(k).spec.versions[0]?.selectableFields, k.kind).toEqual(
+        inSchema.length > 0 ? k.owner.map((f) => ({ jsonPath: `.spec.owner.${f}` })) : undefined,
+      );
+    }
+    expect(crdFor('Workload').spec.versions[0]?.selectableFields).toEqual([
+      { jsonPath: '.spec.owner.projectName' },
+      { jsonPath: '.spec.owner.componentName' },
+    ]);
+  });
+
   it('carries CEL rules where they must hold server-side', () => {
     const spec = (k: string) => openApiSchemaFor(k).properties?.spec as JSONSchemaProps;
     const rules = (n: JSONSchemaProps | undefined) =>

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { kindMeta } from '../../../src/api/kinds-meta.js';
 import { validate } from '../../../src/api/validate.js';
 import { actionOf } from '../../../src/cli/commands/apply/index.js';
 import * as b from '../../../src/cli/commands/create/builders.js';
@@ -13,6 +14,7 @@ import { diffLines, unifiedDiff } from '../../../src/cli/diff.js';
 import { lookupKind } from '../../../src/cli/kinds.js';
 import { renderColumns } from '../../../src/cli/output/table.js';
 import { columnsFor } from '../../../src/cli/resources.js';
+import { childQuery } from '../../../src/services/resources.js';
 
 describe('unified diff', () => {
   it('matches diff -u hunks', () => {
@@ -164,6 +166,48 @@ describe('describe rendering', () => {
     expect(isChildOf(component, { kind: 'Release', metadata: { ownerReferences: [{ uid: 'u1' }] } })).toBe(
       true,
     );
+  });
+});
+
+describe('where describe looks for children', () => {
+  const kind = (k: string) => {
+    const m = kindMeta(k);
+    if (!m) throw new Error(k);
+    return m;
+  };
+  it('a component, or anything of one, reads its own objects: by field where the CRD has it, else by label', () => {
+    const component = {
+      kind: 'Component',
+      metadata: { name: 'api' },
+      spec: { owner: { projectName: 'shop' } },
+    };
+    expect(childQuery(component, kind('Workload'))).toEqual({
+      fieldSelector: 'spec.owner.componentName=api',
+    });
+    expect(childQuery(component, kind('Release'))).toEqual({ fieldSelector: 'spec.owner.componentName=api' });
+    expect(childQuery(component, kind('APIBinding'))).toEqual({
+      labelSelector: 'openchoreo.dev/component=api',
+    });
+    expect(childQuery(component, kind('Endpoint'))).toEqual({
+      labelSelector: 'openchoreo.dev/component=api',
+    });
+    // Nothing applied before a component (platform objects, other components) belongs to one.
+    for (const k of ['Environment', 'Project', 'ServiceClass', 'Component'])
+      expect(childQuery(component, kind(k)), k).toBe('none');
+    const binding = {
+      kind: 'ServiceBinding',
+      spec: { owner: { projectName: 'shop', componentName: 'api' } },
+    };
+    expect(childQuery(binding, kind('Release'))).toEqual({ fieldSelector: 'spec.owner.componentName=api' });
+    const legacy = { kind: 'Deployment', metadata: { labels: { 'openchoreo.dev/component': 'api' } } };
+    expect(childQuery(legacy, kind('Endpoint'))).toEqual({ labelSelector: 'openchoreo.dev/component=api' });
+  });
+  it('a project reads its components and its Releases; a platform object, the namespace', () => {
+    const project = { kind: 'Project', metadata: { name: 'shop' } };
+    expect(childQuery(project, kind('Component'))).toEqual({ fieldSelector: 'spec.owner.projectName=shop' });
+    expect(childQuery(project, kind('Release'))).toEqual({ fieldSelector: 'spec.owner.projectName=shop' });
+    expect(childQuery(project, kind('Workload'))).toBe('none');
+    expect(childQuery({ kind: 'Environment', metadata: { name: 'dev' } }, kind('Release'))).toBe('all');
   });
 });
 

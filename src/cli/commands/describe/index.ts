@@ -31,7 +31,10 @@ export default defineHandler<typeof describeSpec>(async ({ factory, args, comman
   }
   // A component's pipeline section needs the lists of its organization: they go out with the first describe
   // request, once for all the components described.
-  const pipelines = r.choreo && r.info.kind === 'Component' ? pipelinesOf(client) : undefined;
+  const pipelines =
+    r.choreo && r.info.kind === 'Component'
+      ? pipelinesOf(client, targets.length === 1 ? targets[0] : undefined)
+      : undefined;
   let failed = false;
   let printed = 0;
   for (const name of targets) {
@@ -63,15 +66,16 @@ const PROMOTION_RECORDS = new Set(['ComponentRevision', 'PromotionRequest', 'Pro
 /**
  * Where a component runs along its pipeline (revisions, states, open promotion requests): the lists of the
  * client's organization (where describe reads the components) are read once, when this is called, and serve every
- * component given after.
+ * component given after; for `only` one component, its own revisions, requests and bindings.
  */
 function pipelinesOf(
   client: OperationsClient,
+  only: string | undefined,
 ): (component: KubeObject) => Promise<ComponentPipeline | undefined> {
   const ns = client.namespace;
   const objects = import('../../../services/pipeline-status.js').then(async (m) => ({
     m,
-    objs: await m.loadPipelineObjects(listerOf(client), ns, []),
+    objs: await m.loadPipelineObjects(listerOf(client), ns, [], only),
   }));
   return async (component) => {
     const { m, objs } = await objects;
