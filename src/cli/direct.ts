@@ -24,8 +24,6 @@ import type { ResolvedContext } from './config/types.js';
 import { toCliError as baseToCliError, CliError } from './errors.js';
 import { API_GROUP, API_VERSION_V1ALPHA1, KINDS, type KindInfo, kindByKind, lookupKind } from './kinds.js';
 
-export { FIELD_MANAGER } from '../services/apply.js';
-
 /** A kind the CLI can address: one of ours (with printer columns) or any served resource. */
 export interface Resolved {
   readonly info: ResourceInfo;

@@ -31,6 +31,7 @@ import { isKubeApiError, isNotFound, KubeError } from '../kube/errors.js';
 import { validateObjectMeta } from '../kube/validation.js';
 import { mapLimit } from './concurrency.js';
 import { OperationError } from './errors.js';
+import { segmentsOf } from './field-path.js';
 import {
   checkManifest,
   type Manifest,
@@ -247,17 +248,6 @@ export async function fetchLive<R extends ResolvedKind>(
     for (const p of group) out.set(p, byName.get(p.object.metadata?.name));
   });
   return out;
-}
-
-/** Field path segments of a server-reported field (`metadata.labels`, `spec.endpoints[0].type`). */
-export function segmentsOf(field: string): (string | number)[] {
-  const segs: (string | number)[] = [];
-  for (const m of field.matchAll(/([^.[\]]+)|\[(\d+)\]|\[([^\]]*)\]/g)) {
-    if (m[1] !== undefined) segs.push(m[1]);
-    else if (m[2] !== undefined) segs.push(Number(m[2]));
-    else if (m[3] !== undefined) segs.push(m[3]);
-  }
-  return segs;
 }
 
 /** The apiserver's answer about one object as file:line errors (one per cause when it lists them). */

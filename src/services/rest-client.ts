@@ -17,19 +17,12 @@ import * as https from 'node:https';
 import type { KubeObject } from '../kube/client.js';
 import { errorFromStatus, isNotFound } from '../kube/errors.js';
 import type { WatchEvent } from '../kube/watch.js';
-import {
-  type ApplyOptions,
-  type ApplyOutcome,
-  type ApplyResult,
-  type DiffPair,
-  type Prepared,
-  type ResolvedKind,
-  segmentsOf,
-} from './apply.js';
+import type { ApplyOptions, ApplyOutcome, ApplyResult, DiffPair, Prepared, ResolvedKind } from './apply.js';
 import type { BuildOutcome, BuildProgress, TriggerBuildOptions } from './builds.js';
 import type { CatalogResult, LoadCatalogOptions } from './catalog.js';
 import type { ChoreoClient, ServerVersionInfo } from './client.js';
 import { type ErrorBody, OperationError } from './errors.js';
+import { segmentsOf } from './field-path.js';
 import { type LogEvent, type LogQuery, type LogSubject, logQueryParams } from './log-query.js';
 import type { Manifest, ManifestError } from './manifests.js';
 import type { RequestResult, WaitOutcome } from './promote.js';

@@ -112,7 +112,9 @@ export default defineHandler<typeof getSpec>(async ({ factory, args, flags, comm
   // the lists behind those columns go out with the components' own.
   const columnsOfComponents = targets.map((t) =>
     format.kind === 'table' && t.resolved.choreo && t.resolved.info.kind === 'Component'
-      ? import('./revisions.js').then((m) => m.componentColumns(client, namespace))
+      ? import('./revisions.js').then((m) =>
+          m.componentColumns(client, namespace, t.names.length === 1 ? t.names[0] : undefined),
+        )
       : undefined,
   );
   const errors: string[] = [];

@@ -172,12 +172,14 @@ export async function getRevisions(
 /**
  * The promotion columns of `get components` (ENVIRONMENTS; PROMOTIONS with -o wide). The lists behind them start
  * at once, so they run while the components themselves are listed; the columns come from the components given.
+ * For `only` one component (`get component web`), the lists are of its own objects.
  */
 export function componentColumns(
   client: OperationsClient,
   namespace: string | undefined,
+  only?: string,
 ): (components: readonly KubeObject[]) => Promise<Column<KubeObject>[]> {
-  const objects = loadPipelineObjects(listerOf(client), namespace, []);
+  const objects = loadPipelineObjects(listerOf(client), namespace, [], only);
   return async (components) => {
     const pipelines = componentPipelines({ ...(await objects), components });
     const of = (c: KubeObject) => pipelines.get(`${c.metadata?.namespace}/${c.metadata?.name}`);
