@@ -24,6 +24,9 @@ import type { ResolvedContext } from './config/types.js';
 import { toCliError as baseToCliError, CliError } from './errors.js';
 import { API_GROUP, API_VERSION_V1ALPHA1, KINDS, type KindInfo, kindByKind, lookupKind } from './kinds.js';
 
+/** Connections a command keeps for its requests (streams have their own): see TransportOptions.maxSockets. */
+const CLI_MAX_SOCKETS = 4;
+
 /** A kind the CLI can address: one of ours (with printer columns) or any served resource. */
 export interface Resolved {
   readonly info: ResourceInfo;
@@ -134,6 +137,9 @@ export async function createDirectClient(
     const kube = new KubeClient(connection, {
       resources: KINDS.map(resourceInfoOf),
       userAgent: `choreoctl/${pkg.version}`,
+      // A command's burst of lists (describe, a table with its pipeline columns) on a few reused connections
+      // instead of a TLS handshake each (README, "The CLI against kubectl").
+      maxSockets: CLI_MAX_SOCKETS,
       // Core and ecosystem kinds resolve from disk for 6 h, as kubectl's discovery cache (a miss asks again).
       discoveryCache: {
         dir: join(

@@ -9,6 +9,7 @@
 
 import type { Agent as HttpAgent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
+import type { SecureContext } from 'node:tls';
 import { type Credentials, describeIdentity, type KubeConnection } from './connection.js';
 import {
   ClientClosedError,
@@ -72,6 +73,13 @@ export interface TransportOptions {
    * fieldValidation=Warn...). kubectl prints these to stderr.
    */
   onWarning?: (message: string, request: RequestContext) => void;
+  /**
+   * Most connections the requests that are not streams keep open at once (a request beyond waits for one to be
+   * free). Default: no limit. A short-lived command sending a burst of requests (describe, a table with its
+   * related lists) pays a TLS handshake for each connection it opens; a few connections reused cost less.
+   * Streams (watches, logs) have connections of their own, so a limit never holds one back.
+   */
+  maxSockets?: number;
 }
 
 export interface MaxBodyBytes {
@@ -155,9 +163,13 @@ export class HttpTransport {
   readonly stats: RequestStats = { total: 0, byVerb: {} };
   readonly #url: URL;
   readonly #secure: boolean;
-  #agent: HttpAgent | undefined;
-  /** Agents for client certificates obtained from exec plugins, keyed by certificate. */
-  readonly #certAgents = new Map<string, HttpsAgent>();
+  /** Agents of requests (limited to maxSockets) and of streams, for the kubeconfig's credentials. */
+  readonly #agents: { request?: HttpAgent; stream?: HttpAgent } = {};
+  /** The same for client certificates obtained from exec plugins, keyed by certificate. */
+  readonly #certAgents = new Map<string, { request?: HttpsAgent; stream?: HttpsAgent }>();
+  readonly #maxSockets: number | undefined;
+  /** The TLS context of the last agent made, for the client certificate it has (undefined: the kubeconfig's). */
+  #secureContext: { cert: string | Buffer | undefined; context: SecureContext } | undefined;
   readonly #timeoutMs: number;
   readonly #userAgent: string;
   readonly #maxRetries429: number;
@@ -178,6 +190,7 @@ export class HttpTransport {
     this.#identity = describeIdentity(connection);
     this.#onWarning = options.onWarning;
     this.#maxBody = { ...DEFAULT_MAX_BODY_BYTES, ...options.maxBodyBytes };
+    this.#maxSockets = options.maxSockets;
   }
 
   /** The body limit of a request of this verb (and the per-event / per-line limit of streams). */
@@ -193,39 +206,57 @@ export class HttpTransport {
     m: HttpModules,
     cert: string | Buffer | undefined,
     key: string | Buffer | undefined,
+    maxSockets: number | undefined,
   ): HttpsAgent {
     const c = this.connection;
-    // One TLS context for all the agent's sockets: given ca/cert/key, the agent builds one per socket (the CA,
-    // certificate and key parsed again, 5-10 ms of CPU each on a cold start), and a command listing several kinds
-    // at once opens a socket for each.
-    const secureContext = m.tls.createSecureContext({
-      ...(c.ca ? { ca: c.ca } : {}),
-      ...(cert && key ? { cert, key } : {}),
-    });
+    // One TLS context for all the sockets of both agents: given ca/cert/key, an agent builds one per socket (the
+    // CA, certificate and key parsed again, 5-10 ms of CPU each on a cold start), and a command listing several
+    // kinds at once opens a socket for each.
+    const certKey = cert && key ? cert : undefined;
+    const cached = this.#secureContext;
+    let secureContext = cached && cached.cert === certKey ? cached.context : undefined;
+    if (!secureContext) {
+      secureContext = m.tls.createSecureContext({
+        ...(c.ca ? { ca: c.ca } : {}),
+        ...(cert && key ? { cert, key } : {}),
+      });
+      this.#secureContext = { cert: certKey, context: secureContext };
+    }
     return new m.https.Agent({
       keepAlive: true,
+      ...(maxSockets !== undefined ? { maxSockets } : {}),
       secureContext,
       rejectUnauthorized: !c.insecureSkipTlsVerify,
       ...(c.tlsServerName ? { servername: c.tlsServerName } : {}),
     });
   }
 
-  #agentFor(m: HttpModules, creds: Credentials): HttpAgent {
+  #agentFor(m: HttpModules, creds: Credentials, streaming: boolean): HttpAgent {
+    const lane = streaming ? 'stream' : 'request';
+    const maxSockets = streaming ? undefined : this.#maxSockets;
     if (!this.#secure || !creds.clientCert || !creds.clientKey) {
-      this.#agent ??= this.#secure
-        ? this.#newHttpsAgent(m, this.connection.clientCert, this.connection.clientKey)
-        : new m.http.Agent({ keepAlive: true });
-      return this.#agent;
+      this.#agents[lane] ??= this.#secure
+        ? this.#newHttpsAgent(m, this.connection.clientCert, this.connection.clientKey, maxSockets)
+        : new m.http.Agent({ keepAlive: true, ...(maxSockets !== undefined ? { maxSockets } : {}) });
+      return this.#agents[lane];
     }
-    let agent = this.#certAgents.get(creds.clientCert);
-    if (!agent) {
+    let agents = this.#certAgents.get(creds.clientCert);
+    if (!agents) {
       // A rotated certificate replaces the previous one.
-      for (const old of this.#certAgents.values()) old.destroy();
-      this.#certAgents.clear();
-      agent = this.#newHttpsAgent(m, creds.clientCert, creds.clientKey);
-      this.#certAgents.set(creds.clientCert, agent);
+      this.#destroyCertAgents();
+      agents = {};
+      this.#certAgents.set(creds.clientCert, agents);
     }
-    return agent;
+    agents[lane] ??= this.#newHttpsAgent(m, creds.clientCert, creds.clientKey, maxSockets);
+    return agents[lane];
+  }
+
+  #destroyCertAgents(): void {
+    for (const a of this.#certAgents.values()) {
+      a.request?.destroy();
+      a.stream?.destroy();
+    }
+    this.#certAgents.clear();
   }
 
   #count(verb: string): void {
@@ -398,7 +429,7 @@ export class HttpTransport {
           path: this.#url.pathname.replace(/\/$/, '') + fullPath,
           method,
           headers,
-          agent: this.#agentFor(m, creds),
+          agent: this.#agentFor(m, creds, streaming),
           ...(this.connection.tlsServerName ? { servername: this.connection.tlsServerName } : {}),
         });
       } catch (e) {
@@ -493,10 +524,11 @@ export class HttpTransport {
 
   /** Close idle keep-alive sockets (open streams are not affected until they end). */
   close(): void {
-    this.#agent?.destroy();
-    this.#agent = undefined;
-    for (const a of this.#certAgents.values()) a.destroy();
-    this.#certAgents.clear();
+    this.#agents.request?.destroy();
+    this.#agents.stream?.destroy();
+    delete this.#agents.request;
+    delete this.#agents.stream;
+    this.#destroyCertAgents();
   }
 }
 
