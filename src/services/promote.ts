@@ -306,6 +306,14 @@ export async function decidePromotion(
       metadata: {
         name,
         namespace: ns,
+        // The request's organization, project, component and environment: what finds it as a child of its
+        // request or its component (describe asks by the component label) without listing every approval.
+        labels: Object.fromEntries(
+          [Labels.organization, Labels.project, Labels.component, Labels.environment].flatMap((k) => {
+            const v = request.metadata?.labels?.[k];
+            return v === undefined ? [] : [[k, v]];
+          }),
+        ),
         ownerReferences: [
           { apiVersion: API_VERSION, kind: 'PromotionRequest', name, uid: request.metadata?.uid ?? '' },
         ],

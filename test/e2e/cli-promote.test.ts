@@ -106,6 +106,9 @@ describe('choreoctl promote / approve / rollback', () => {
     const ok = await cli(['approve', name]);
     expect(ok.stdout).toBe(`promotionrequest.openchoreo.dev/${name} approved by admin\n`);
     expect(ok.exitCode).toBe(0);
+    // The approval is the request's child (found by the component's label, not a list of every approval).
+    const described = await cli(['describe', 'promotionrequest', name]);
+    expect(described.stdout).toMatch(new RegExp(`Children:\\n.*\\n {2}PromotionApproval\\s+${name}\\s`));
     await expect.poll(() => image('api-production'), { timeout: 30_000 }).toBe('ghcr.io/acme/api:1.0');
   }, 120_000);
 
