@@ -3,6 +3,7 @@
  * shares. Each takes a KubeClient and returns data; credentials are masked on the way out.
  */
 import { API_VERSION, GROUP, KIND_META, type KindMeta, kindMeta, VERSION } from '../api/kinds-meta.js';
+import { Labels } from '../api/labels.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import type { ResourceInfo } from '../kube/discovery.js';
 import { KubeApiError } from '../kube/errors.js';
@@ -147,16 +148,13 @@ export function isChildOf(parent: LooseObject, candidate: LooseObject): boolean 
   const owner = (candidate.spec as { owner?: Owner } | undefined)?.owner;
   const labels = (candidate.metadata?.labels ?? {}) as Record<string, string>;
   if (parent.kind === 'Project') {
-    return (
-      candidate.kind === 'Component' &&
-      (owner?.projectName === name || labels['openchoreo.dev/project'] === name)
-    );
+    return candidate.kind === 'Component' && (owner?.projectName === name || labels[Labels.project] === name);
   }
   if (parent.kind === 'Component') {
     const project = (parent.spec as { owner?: Owner } | undefined)?.owner?.projectName;
     if (owner !== undefined && owner.componentName === name)
       return project === undefined || owner.projectName === undefined || owner.projectName === project;
-    return labels['openchoreo.dev/component'] === name && candidate.kind !== 'Component';
+    return labels[Labels.component] === name && candidate.kind !== 'Component';
   }
   return false;
 }
@@ -174,7 +172,6 @@ const CHOREO_NAMESPACED: (Ref & Pick<KindMeta, 'owner' | 'rank'>)[] = KIND_META.
   rank: k.rank,
 }));
 
-const COMPONENT_LABEL = 'openchoreo.dev/component';
 const COMPONENT_RANK = kindMeta('Component')?.rank ?? 6;
 
 /**
@@ -199,12 +196,12 @@ export function childQuery(
   }
   const owner = (parent.spec as { owner?: Owner } | undefined)?.owner;
   const labels = (parent.metadata?.labels ?? {}) as Record<string, string>;
-  const component = parent.kind === 'Component' ? name : (owner?.componentName ?? labels[COMPONENT_LABEL]);
+  const component = parent.kind === 'Component' ? name : (owner?.componentName ?? labels[Labels.component]);
   if (component === undefined) return 'all';
   if (kind.rank <= COMPONENT_RANK) return 'none';
   return kind.owner.includes('componentName')
     ? { fieldSelector: `spec.owner.componentName=${component}` }
-    : { labelSelector: `${COMPONENT_LABEL}=${component}` };
+    : { labelSelector: `${Labels.component}=${component}` };
 }
 
 async function childrenOf(kube: KubeClient, obj: KubeObject, namespace: string): Promise<KubeObject[]> {
