@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { GROUP, VERSION } from './dsl.js';
+import { ownerFieldPath } from './kinds-meta.js';
 import { KINDS, type KindInfo, kindInfo, type PrinterColumn } from './registry.js';
 import { NAME_RULES } from './resource.js';
 
@@ -243,7 +244,7 @@ export function crdFor(kind: string | KindInfo): CustomResourceDefinition {
           additionalPrinterColumns: info.printerColumns.map((c) => ({ ...c })),
           // `fieldSelector=spec.owner.componentName=…`: what belongs to a component, without a namespace scan.
           ...(info.owner.length > 0
-            ? { selectableFields: info.owner.map((f) => ({ jsonPath: `.spec.owner.${f}` })) }
+            ? { selectableFields: info.owner.map((f) => ({ jsonPath: `.${ownerFieldPath(f)}` })) }
             : {}),
           schema: { openAPIV3Schema: openApiSchemaFor(info) },
         },

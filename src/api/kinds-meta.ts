@@ -44,6 +44,11 @@ export interface KindMeta {
 
 export type OwnerField = 'projectName' | 'componentName';
 
+/** The path of an owner field (`spec.owner.componentName`): a CRD's selectable field, and a field selector's key. */
+export function ownerFieldPath(field: OwnerField): string {
+  return `spec.owner.${field}`;
+}
+
 export const READY: PrinterColumn = {
   name: 'Ready',
   type: 'string',

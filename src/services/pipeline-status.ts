@@ -6,6 +6,7 @@
  * `Lister`, so the same code serves any front end that can list objects.
  */
 
+import { ownerFieldPath } from '../api/kinds-meta.js';
 import { environmentsInOrder, type NamedPipeline, requiresApproval } from '../api/promotion.js';
 import type { KindObject } from '../api/refs.js';
 import { canonicalJson } from '../controllers/shared.js';
@@ -72,7 +73,7 @@ export async function loadPipelineObjects(
     (o.spec as { owner?: { componentName?: string } } | undefined)?.owner?.componentName === component;
   // CRDs installed by an older version refuse the field selector: the whole list, filtered here, then.
   const narrowed = (kind: string) =>
-    list(kind, namespace, { fieldSelector: `spec.owner.componentName=${component}` }).catch(() =>
+    list(kind, namespace, { fieldSelector: `${ownerFieldPath('componentName')}=${component}` }).catch(() =>
       list(kind, namespace).then((items) => items.filter(ofComponent)),
     );
   // What may not be read leaves a gap the output names, instead of failing the whole listing.

@@ -2,7 +2,15 @@
  * get / list / watch, describe data and delete (with wait): the resource operations every front end
  * shares. Each takes a KubeClient and returns data; credentials are masked on the way out.
  */
-import { API_VERSION, GROUP, KIND_META, type KindMeta, kindMeta, VERSION } from '../api/kinds-meta.js';
+import {
+  API_VERSION,
+  GROUP,
+  KIND_META,
+  type KindMeta,
+  kindMeta,
+  ownerFieldPath,
+  VERSION,
+} from '../api/kinds-meta.js';
 import { Labels } from '../api/labels.js';
 import type { KubeClient, KubeObject } from '../kube/client.js';
 import type { ResourceInfo } from '../kube/discovery.js';
@@ -191,7 +199,7 @@ export function childQuery(
   const name = parent.metadata?.name as string | undefined;
   if (parent.kind === 'Project' && name !== undefined) {
     return kind.kind === 'Component' || kind.kind === 'Release'
-      ? { fieldSelector: `spec.owner.projectName=${name}` }
+      ? { fieldSelector: `${ownerFieldPath('projectName')}=${name}` }
       : 'none';
   }
   const owner = (parent.spec as { owner?: Owner } | undefined)?.owner;
@@ -200,7 +208,7 @@ export function childQuery(
   if (component === undefined) return 'all';
   if (kind.rank <= COMPONENT_RANK) return 'none';
   return kind.owner.includes('componentName')
-    ? { fieldSelector: `spec.owner.componentName=${component}` }
+    ? { fieldSelector: `${ownerFieldPath('componentName')}=${component}` }
     : { labelSelector: `${Labels.component}=${component}` };
 }
 
